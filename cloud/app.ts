@@ -1,0 +1,21 @@
+import { Hono } from 'hono';
+import { catalogRoutes } from './catalog/routes.ts';
+import type { CloudContext } from './context.ts';
+import { entriesRoutes, ticketRoutes } from './entries/routes.ts';
+import { errorHandler } from './http/errors.ts';
+import { salesRoutes } from './sales/routes.ts';
+import { syncRoutes } from './sync/routes.ts';
+
+export function createApp(ctx: CloudContext) {
+  const api = new Hono()
+    .get('/health', (c) => c.json({ ok: true, site: ctx.config.site, keyId: ctx.key.keyId, time: ctx.now() }))
+    .route('/ticket-types', catalogRoutes(ctx))
+    .route('/sales', salesRoutes(ctx))
+    .route('/tickets', ticketRoutes(ctx))
+    .route('/entries', entriesRoutes(ctx))
+    .route('/sync', syncRoutes(ctx));
+  const app = new Hono().route('/api/v1', api);
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError(errorHandler(ctx.log));
+  return app;
+}

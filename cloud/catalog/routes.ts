@@ -1,0 +1,10 @@
+import { Hono } from 'hono';
+import type { CloudContext } from '../context.ts';
+import { jsonBody } from '../http/errors.ts';
+import { createTicketType, listTicketTypes, newTicketType } from './service.ts';
+
+export function catalogRoutes(ctx: CloudContext) {
+  return new Hono()
+    .get('/', async (c) => c.json({ items: await listTicketTypes(ctx.db) }))
+    .post('/', async (c) => c.json(await createTicketType(ctx.db, newTicketType.parse(await jsonBody(c))), 201));
+}

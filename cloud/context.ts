@@ -1,0 +1,15 @@
+import type { IssuerKey } from '../shared/code/keys.ts';
+import type { Logger } from '../shared/log/logger.ts';
+import type { CloudConfig } from './config.ts';
+import type { Db } from './db/open.ts';
+
+/** What every service and route of the cloud gets handed: no module-level state. */
+export interface CloudContext {
+  config: CloudConfig;
+  db: Db;
+  key: IssuerKey;
+  log: Logger;
+  now: () => number;
+  /** Rings the doorbell of a site's devices: new changes to pull. */
+  notify: (site: string) => void;
+}

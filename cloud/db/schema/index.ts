@@ -1,0 +1,4 @@
+export * from './catalog.ts';
+export * from './sales.ts';
+export * from './sync.ts';
+export * from './entries.ts';

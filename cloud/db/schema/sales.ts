@@ -1,0 +1,31 @@
+import { bigint, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { ticketTypes } from './catalog.ts';
+
+export const sales = pgTable('sales', {
+  id: uuid('id').primaryKey(),
+  site: text('site').notNull(),
+  typeId: integer('type_id').notNull().references(() => ticketTypes.id),
+  quantity: integer('quantity').notNull(),
+  unitPriceFen: integer('unit_price_fen').notNull(),
+  totalFen: bigint('total_fen', { mode: 'number' }).notNull(),
+  /** A retried request with the same key gets the same sale back. */
+  idempotencyKey: text('idempotency_key').unique(),
+  requestHash: text('request_hash'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const tickets = pgTable('tickets', {
+  id: uuid('id').primaryKey(),
+  saleId: uuid('sale_id').notNull().references(() => sales.id),
+  site: text('site').notNull(),
+  typeId: integer('type_id').notNull().references(() => ticketTypes.id),
+  keyId: text('key_id').notNull(),
+  code: text('code').notNull(),
+  validFrom: timestamp('valid_from', { withTimezone: true }).notNull(),
+  validUntil: timestamp('valid_until', { withTimezone: true }).notNull(),
+  persons: integer('persons').notNull(),
+  entries: integer('entries').notNull(),
+  priceFen: integer('price_fen').notNull(),
+  revokedReason: text('revoked_reason'),
+  issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('tickets_sale_idx').on(t.saleId)]);

@@ -1,0 +1,28 @@
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** Down-sync change log: devices read it with since=<seq>. Append-only. */
+export const changes = pgTable('changes', {
+  seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+  /** '*' reaches every site. */
+  site: text('site').notNull(),
+  kind: text('kind').notNull(),
+  body: jsonb('body').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('changes_site_seq_idx').on(t.site, t.seq)]);
+
+/** Issuer public keys; the private halves stay in the data directory. */
+export const issuerKeys = pgTable('issuer_keys', {
+  keyId: text('key_id').primaryKey(),
+  publicKey: text('public_key').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Upload streams: one per device database life (epoch); acked up to a contiguous seq. */
+export const deviceStreams = pgTable('device_streams', {
+  device: text('device').notNull(),
+  epoch: uuid('epoch').notNull(),
+  site: text('site').notNull(),
+  ackedUpTo: bigint('acked_up_to', { mode: 'number' }).notNull(),
+  batches: integer('batches').notNull().default(0),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.device, t.epoch] })]);

@@ -1,0 +1,56 @@
+import { and, desc, eq, lt, or, sql, sum } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { CloudContext } from '../context.ts';
+import { entries, tickets, ticketTypes } from '../db/schema/index.ts';
+import { AppError, notFound } from '../http/errors.ts';
+
+const listQuery = z.object({
+  ticket: z.string().uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+function decodeCursor(cursor: string): { t: Date; nonce: string } {
+  const [t, nonce] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const time = new Date(Number(t));
+  if (!nonce || Number.isNaN(time.getTime()) || !z.string().uuid().safeParse(nonce).success) {
+    throw new AppError('invalid_cursor', 'cursor is not one this API gave out');
+  }
+  return { t: time, nonce };
+}
+
+export function entriesRoutes(ctx: CloudContext) {
+  return new Hono()
+    // Newest first, paged with a cursor over (corrected time, nonce).
+    .get('/', async (c) => {
+      const q = listQuery.parse(c.req.query());
+      const conds = [];
+      if (q.ticket) conds.push(eq(entries.ticketId, q.ticket));
+      if (q.cursor) {
+        const { t, nonce } = decodeCursor(q.cursor);
+        conds.push(or(lt(entries.correctedTime, t), and(eq(entries.correctedTime, t), lt(entries.nonce, nonce))));
+      }
+      const rows = await ctx.db.select().from(entries).where(and(...conds))
+        .orderBy(desc(entries.correctedTime), desc(entries.nonce)).limit(q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      const next = rows.length > q.limit && last
+        ? Buffer.from(`${last.correctedTime.getTime()}|${last.nonce}`).toString('base64url') : null;
+      return c.json({ items: page, next });
+    });
+}
+
+export function ticketRoutes(ctx: CloudContext) {
+  return new Hono()
+    .get('/:id', async (c) => {
+      const id = c.req.param('id');
+      if (!z.string().uuid().safeParse(id).success) throw notFound('ticket', id);
+      const [t] = await ctx.db.select({ ticket: tickets, type: ticketTypes.code }).from(tickets)
+        .innerJoin(ticketTypes, eq(ticketTypes.id, tickets.typeId)).where(eq(tickets.id, id));
+      if (!t) throw notFound('ticket', id);
+      const [used] = await ctx.db.select({ entries: sql<number>`count(*)::int`, persons: sum(entries.persons).mapWith(Number) })
+        .from(entries).where(eq(entries.ticketId, id));
+      return c.json({ ...t.ticket, type: t.type, used: { entries: used?.entries ?? 0, persons: used?.persons ?? 0 } });
+    });
+}

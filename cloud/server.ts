@@ -1,0 +1,72 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { createLogger, type Logger } from '../shared/log/logger.ts';
+import { topics } from '../shared/sync/messages.ts';
+import { createApp } from './app.ts';
+import { keysDir, pgliteDir, type CloudConfig } from './config.ts';
+import type { CloudContext } from './context.ts';
+import { openDb, type OpenDb } from './db/open.ts';
+import { loadIssuerKey } from './keys/issuer.ts';
+import { Broker } from './mqtt/broker.ts';
+import { UplinkService } from './sync/uplink.ts';
+
+/** HQ: database, broker, upload ingest and HTTP API, started and stopped as one. */
+export class Cloud {
+  private opened: OpenDb | undefined;
+  private broker: Broker | undefined;
+  private uplink: UplinkService | undefined;
+  private http: ServerType | undefined;
+  ctx: CloudContext | undefined;
+  httpPort = 0;
+  mqttPort = 0;
+
+  constructor(readonly config: CloudConfig, private readonly log: Logger = createLogger('cloud'), private readonly now = () => Date.now()) {}
+
+  get url(): string { return `http://${this.config.httpHost}:${this.httpPort}`; }
+  get mqttUrl(): string { return this.config.mqttUrl ?? `mqtt://${this.config.mqttHost}:${this.mqttPort}`; }
+
+  async start(): Promise<void> {
+    const { config, log } = this;
+    try {
+      this.opened = await openDb({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDir(config) });
+      const key = await loadIssuerKey(this.opened.db, keysDir(config));
+      if (!config.mqttUrl) {
+        this.broker = new Broker({ host: config.mqttHost, port: config.mqttPort, log: log.child('mqtt') });
+        await this.broker.start();
+        this.mqttPort = this.broker.port;
+      }
+      this.uplink = new UplinkService({ url: this.mqttUrl, db: this.opened.db, log: log.child('uplink') });
+      await this.uplink.start();
+      const uplink = this.uplink;
+      this.ctx = {
+        config, db: this.opened.db, key, log, now: this.now,
+        notify: (site) => uplink.publish(topics.notify(site), { at: this.now() }),
+      };
+      const app = createApp(this.ctx);
+      this.http = await new Promise<ServerType>((resolve) => {
+        const s = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
+      });
+      this.httpPort = (this.http.address() as { port: number }).port;
+      log.info({ http: this.url, mqtt: this.mqttUrl, db: this.opened.kind, keyId: key.keyId }, 'cloud started');
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const http = this.http;
+    this.http = undefined;
+    if (http) {
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    }
+    await this.uplink?.stop();
+    this.uplink = undefined;
+    await this.broker?.stop();
+    this.broker = undefined;
+    await this.opened?.close();
+    this.opened = undefined;
+  }
+}

@@ -1,0 +1,78 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../../shared/log/logger.ts';
+import { topics, upBatch, type UpAck } from '../../shared/sync/messages.ts';
+import type { Db } from '../db/open.ts';
+import { ingestBatch } from '../entries/ingest.ts';
+
+const UP_TOPIC = /^tk\/v1\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})\/up$/;
+/** An upload larger than this is refused before parsing. */
+const MAX_UP_BYTES = 1 << 20;
+
+/**
+ * HQ's side of the upload protocol: takes device batches off the broker, ingests them, and
+ * acks "up to N" only after the database committed. The PUBACK to the broker is held back
+ * until then too, so a crash mid-ingest makes the broker deliver the batch again.
+ */
+export class UplinkService {
+  private client: MqttClient | undefined;
+
+  constructor(private readonly opts: { url: string; db: Db; log: Logger; clientId?: string }) {}
+
+  async start(): Promise<void> {
+    const client = mqtt.connect(this.opts.url, {
+      clientId: this.opts.clientId ?? 'hq', clean: false, protocolVersion: 4, reconnectPeriod: 1000,
+    });
+    client.handleMessage = (packet, done) => {
+      this.handle(packet.topic, packet.payload as Buffer)
+        .catch((err) => this.opts.log.error({ err, topic: packet.topic }, 'ingest failed'))
+        .finally(() => done());
+    };
+    client.on('error', (err) => this.opts.log.warn({ err: err.message }, 'mqtt error'));
+    client.on('connect', () => client.subscribe(topics.allUp, { qos: 1 }));
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    this.client = client;
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.endAsync(true);
+  }
+
+  publish(topic: string, payload: object, qos: 0 | 1 = 0): void {
+    this.client?.publish(topic, JSON.stringify(payload), { qos });
+  }
+
+  private async handle(topic: string, payload: Buffer): Promise<void> {
+    const m = UP_TOPIC.exec(topic);
+    if (!m) return;
+    const [, site, device] = m as unknown as [string, string, string];
+    if (payload.length > MAX_UP_BYTES) {
+      this.opts.log.warn({ device, bytes: payload.length }, 'upload refused: too large');
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.opts.log.warn({ device }, 'upload refused: not JSON');
+      return;
+    }
+    const parsed = upBatch.safeParse(body);
+    if (!parsed.success) {
+      this.opts.log.warn({ device, issue: parsed.error.issues[0]?.message }, 'upload refused: invalid batch');
+      return;
+    }
+    if (parsed.data.device !== device) {
+      this.opts.log.warn({ device, claimed: parsed.data.device }, 'upload refused: device does not match topic');
+      return;
+    }
+    const { ackedUpTo, inserted } = await ingestBatch(this.opts.db, site, parsed.data);
+    this.opts.log.debug(() => ({ device, firstSeq: parsed.data.firstSeq, lastSeq: parsed.data.lastSeq, inserted, ackedUpTo }), 'batch ingested');
+    const ack: UpAck = { epoch: parsed.data.epoch, upTo: ackedUpTo };
+    this.publish(topics.upAck(site, device), ack, 1);
+  }
+}

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { scannerConfigSchema } from '../../hardware/scanner/create.ts';
+import { turnstileConfigSchema } from '../../hardware/turnstile/create.ts';
+import { DEFAULT_TZ } from '../../shared/time/zone.ts';
+
+const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - or _, up to 64');
+
+export const gateConfigSchema = z.object({
+  device: name,
+  site: name,
+  lane: name.default('lane-1'),
+  /** SQLite cache, passage log and outbox live here. */
+  dataDir: z.string().min(1),
+  cloudUrl: z.string().url(),
+  mqttUrl: z.string().url(),
+  /** Pull the change log at least this often, even without a doorbell. */
+  pullIntervalMs: z.number().int().min(100).default(60_000),
+  /** Re-send unacknowledged uploads after this long without an ack. */
+  ackTimeoutMs: z.number().int().min(100).default(10_000),
+  /** Entries per upload batch. */
+  batchSize: z.number().int().min(1).max(1000).default(200),
+  locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  timeZone: z.string().default(DEFAULT_TZ),
+  turnstile: turnstileConfigSchema,
+  scanner: scannerConfigSchema,
+  /** Local control page/API for the simulated scanner; off when port is absent. */
+  console: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).optional(),
+});
+export type GateConfig = z.infer<typeof gateConfigSchema>;
+
+export function parseGateConfig(input: unknown, source = 'gate config'): GateConfig {
+  const parsed = gateConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new Error(`${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+}
+
+export function loadGateConfig(path: string): GateConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: cannot read gate config: ${(err as Error).message}`);
+  }
+  return parseGateConfig(raw, path);
+}

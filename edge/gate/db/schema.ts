@@ -1,0 +1,56 @@
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/** Tickets this gate knows from the change log. Signed codes pass without a row here. */
+export const tickets = sqliteTable('tickets', {
+  id: text('id').primaryKey(),
+  typeId: integer('type_id').notNull(),
+  /** UTC seconds, inclusive / exclusive. */
+  validFrom: integer('valid_from').notNull(),
+  validUntil: integer('valid_until').notNull(),
+  persons: integer('persons').notNull(),
+  entries: integer('entries').notNull(),
+});
+
+/** Cache-resolved credentials (barcode stock, card UID, ID number) pointing to a ticket. */
+export const credentials = sqliteTable('credentials', {
+  kind: text('kind').notNull(),
+  value: text('value').notNull(),
+  ticketId: text('ticket_id').notNull(),
+}, (t) => [primaryKey({ columns: [t.kind, t.value] })]);
+
+/** Revoked tickets, kept apart from `tickets` because a signed code may be revoked unseen. */
+export const revocations = sqliteTable('revocations', {
+  ticketId: text('ticket_id').primaryKey(),
+  reason: text('reason').notNull(),
+});
+
+export const issuerKeys = sqliteTable('issuer_keys', {
+  keyId: text('key_id').primaryKey(),
+  publicKey: text('public_key').notNull(),
+});
+
+/** Append-only passage log: this gate's own entries and, later, its siblings'. */
+export const entries = sqliteTable('entries', {
+  nonce: text('nonce').primaryKey(),
+  ticketId: text('ticket_id').notNull(),
+  device: text('device').notNull(),
+  lane: text('lane').notNull(),
+  direction: text('direction').notNull(),
+  kind: text('kind').notNull(),
+  persons: integer('persons').notNull(),
+  deviceTime: integer('device_time').notNull(),
+  correctedTime: integer('corrected_time').notNull(),
+}, (t) => [index('entries_ticket_idx').on(t.ticketId)]);
+
+/** Durable upload queue: a row leaves only when HQ acknowledged its sequence number. */
+export const outbox = sqliteTable('outbox', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  kind: text('kind').notNull(),
+  body: text('body').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

@@ -1,0 +1,77 @@
+import type { Logger } from '../../shared/log/logger.ts';
+import { changeBatch } from '../../shared/sync/messages.ts';
+import type { GateStore } from './store.ts';
+
+/**
+ * Pulls the change log over HTTP, resumably: the checkpoint is stored with each applied
+ * batch, so a dropped line resumes where it stopped. MQTT only rings the doorbell.
+ */
+export class Downlink {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  lastError: string | undefined;
+  lastPullAt: number | undefined;
+
+  constructor(private readonly opts: {
+    store: GateStore; cloudUrl: string; site: string; intervalMs: number; log: Logger;
+    now: () => number; fetch?: typeof fetch; pageSize?: number;
+  }) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => void this.pull(), this.opts.intervalMs);
+    void this.pull();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Single-flight: a pull asked for while one runs makes it run once more afterwards. */
+  pull(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.pullAll();
+      } while (this.again && !this.stopped);
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pullAll(): Promise<void> {
+    const { store, cloudUrl, site, log } = this.opts;
+    const doFetch = this.opts.fetch ?? fetch;
+    try {
+      for (;;) {
+        const since = store.checkpoint();
+        const url = `${cloudUrl}/api/v1/sync/changes?site=${encodeURIComponent(site)}&since=${since}&limit=${this.opts.pageSize ?? 1000}`;
+        const t0 = this.opts.now();
+        const res = await doFetch(url, { signal: AbortSignal.timeout(15_000) });
+        if (!res.ok) throw new Error(`HTTP ${res.status} from change log`);
+        const batch = changeBatch.parse(await res.json());
+        const t1 = this.opts.now();
+        if (batch.since !== since) throw new Error(`change log answered since=${batch.since}, asked ${since}`);
+        store.applyBatch(batch);
+        // Offset to HQ's clock, assuming the answer was made halfway through the round trip.
+        store.setMeta('clock_offset', String(Math.round(batch.serverTime - (t0 + t1) / 2)));
+        this.lastPullAt = t1;
+        this.lastError = undefined;
+        if (batch.changes.length) log.debug(() => ({ applied: batch.changes.length, checkpoint: batch.next }), 'changes applied');
+        if (!batch.more || this.stopped) break;
+      }
+    } catch (err) {
+      const message = (err as Error).message;
+      if (this.lastError !== message) log.warn({ err: message }, 'pull failed; will retry');
+      this.lastError = message;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { ServerType } from '@hono/node-server';
+import { createScanner } from '../../hardware/scanner/create.ts';
+import { createTurnstile } from '../../hardware/turnstile/create.ts';
+import type { Logger } from '../../shared/log/logger.ts';
+import { GateAgent } from './agent.ts';
+import type { GateConfig } from './config.ts';
+import { startConsole } from './console.ts';
+
+export interface RunningGate {
+  agent: GateAgent;
+  consolePort: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Builds a gate from its config (drivers chosen there) and starts it with its console. */
+export async function runGate(config: GateConfig, log: Logger): Promise<RunningGate> {
+  const turnstile = await createTurnstile(config.turnstile);
+  const scanner = await createScanner(config.scanner);
+  const agent = new GateAgent(config, { turnstile, scanner, log });
+  await agent.start();
+  let server: ServerType | undefined;
+  let consolePort: number | undefined;
+  if (config.console) {
+    ({ server, port: consolePort } = await startConsole(agent, config.console.host, config.console.port));
+    log.info({ url: `http://${config.console.host}:${consolePort}/` }, 'gate console');
+  }
+  return {
+    agent, consolePort,
+    async stop() {
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await agent.stop();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The test command: typecheck, then every uvu suite (`*.test.ts`) in its own process, two at
+ * a time, ending with the line `N passed, N failed`. Usage: tsx test/run.ts [filter...]
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { preparePgliteTemplate } from './support/pglite.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+const SKIP_DIRS = new Set(['node_modules', '.git', 'data', '.tmp']);
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
+
+function findSuites(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (SKIP_DIRS.has(name)) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...findSuites(path));
+    else if (name.endsWith('.test.ts')) out.push(relative(root, path));
+  }
+  return out.sort();
+}
+
+interface Outcome { name: string; passed: number; failed: number; skipped: number; ms: number; output: string }
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output, ms: Date.now() - t0 }));
+  });
+}
+
+const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+async function runSuite(file: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
+  const r = await run(process.execPath, ['--import', 'tsx', file], env);
+  const text = strip(r.output);
+  const total = Number(/Total:\s+(\d+)/.exec(text)?.[1] ?? NaN);
+  const passed = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? NaN);
+  const skipped = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0);
+  if (Number.isNaN(total) || Number.isNaN(passed)) {
+    // Crashed before uvu could summarise: the whole suite counts as one failure.
+    return { name: file, passed: 0, failed: 1, skipped: 0, ms: r.ms, output: text };
+  }
+  const failed = total - passed - skipped + (r.code !== 0 && total === passed + skipped ? 1 : 0);
+  return { name: file, passed, failed, skipped, ms: r.ms, output: text };
+}
+
+const suites = findSuites(root).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+let passed = 0, failed = 0, skipped = 0;
+
+if (filters.length === 0 || filters.includes('typecheck')) {
+  process.stdout.write('typecheck (tsc --noEmit) ... ');
+  const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
+  if (tsc.code === 0) { passed++; process.stdout.write(`ok (${(tsc.ms / 1000).toFixed(1)} s)\n`); }
+  else { failed++; process.stdout.write(`FAILED\n${tsc.output}\n`); }
+}
+
+const env = suites.length ? { PGLITE_TEMPLATE: await preparePgliteTemplate() } : {};
+const queue = [...suites];
+async function worker(): Promise<void> {
+  for (let file = queue.shift(); file; file = queue.shift()) {
+    const o = await runSuite(file, env);
+    passed += o.passed; failed += o.failed; skipped += o.skipped;
+    const mark = o.failed ? 'FAIL' : 'ok  ';
+    process.stdout.write(`${mark} ${o.name}  ${o.passed} passed, ${o.failed} failed${o.skipped ? `, ${o.skipped} skipped` : ''} (${(o.ms / 1000).toFixed(1)} s)\n`);
+    if (o.failed || process.env.TEST_VERBOSE) process.stdout.write(o.output.split('\n').map((l) => `    ${l}`).join('\n') + '\n');
+  }
+}
+await Promise.all(Array.from({ length: concurrency }, worker));
+process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,41 @@
+import { rmSync } from 'node:fs';
+import { loadCloudConfig } from '../../cloud/config.ts';
+import { Cloud } from '../../cloud/server.ts';
+import { createLogger, silentLogger } from '../../shared/log/logger.ts';
+import { freshCloudDataDir } from './pglite.ts';
+
+export const testLog = process.env.LOG_LEVEL ? createLogger('test') : silentLogger;
+
+/** A real cloud on loopback: PGlite copied from the template, aedes and HTTP on free ports. */
+export async function startTestCloud(extra: Record<string, unknown> = {}): Promise<Cloud & { cleanup(): Promise<void> }> {
+  const dataDir = await freshCloudDataDir();
+  const cloud = new Cloud(loadCloudConfig({ dataDir, httpPort: 0, mqttPort: 0, ...extra }, {}), testLog.child('cloud')) as Cloud & { cleanup(): Promise<void> };
+  await cloud.start();
+  cloud.cleanup = async () => {
+    await cloud.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return cloud;
+}
+
+export async function api<T = any>(base: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
+  const res = await fetch(base + path, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: { 'content-type': 'application/json', ...init.headers },
+    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+export const ADULT = { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 };
+
+/** Polls until `check` returns a truthy value or the time is up. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 25): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
