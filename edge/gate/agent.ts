@@ -15,7 +15,10 @@ import { Uplink } from './uplink.ts';
 export interface Decision {
   admit: boolean;
   reason: Refusal | 'ok';
+  /** For the visitor, in the gate's locale. */
   message: string;
+  /** The same in English, for staff and logs. */
+  messageEn: string;
   persons: number;
   /** Person-entries left after this one; null for unlimited tickets. */
   remaining: number | null;
@@ -131,6 +134,7 @@ export class GateAgent {
     this.uplink.pump();
     return {
       admit: true, reason: 'ok', message: admitMessage(verdict.persons, verdict.remaining, this.config.locale),
+      messageEn: admitMessage(verdict.persons, verdict.remaining, 'en'),
       persons: verdict.persons, remaining: verdict.remaining, ticketId: facts.ticketId, at: now,
       micros: Math.round((performance.now() - t0) * 1000),
     };
@@ -149,8 +153,9 @@ export class GateAgent {
   }
 
   private refuse(reason: Refusal, detail: RefusalDetail, t0: number, ticketId?: string): Decision {
+    const d = { ...detail, tz: this.config.timeZone };
     return {
-      admit: false, reason, message: refusalMessage(reason, { ...detail, tz: this.config.timeZone }, this.config.locale),
+      admit: false, reason, message: refusalMessage(reason, d, this.config.locale), messageEn: refusalMessage(reason, d, 'en'),
       persons: 0, remaining: null, ticketId, at: this.now(), micros: Math.round((performance.now() - t0) * 1000),
     };
   }

@@ -1,0 +1,71 @@
+/**
+ * `npm start`: HQ (PGlite + aedes + HTTP) and a simulated site of two gates, in one process,
+ * with demo ticket types; prints what to do next. Data lives under ./data (DATA_DIR).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadCloudConfig } from '../../cloud/config.ts';
+import { createTicketType, listTicketTypes } from '../../cloud/catalog/service.ts';
+import { Cloud } from '../../cloud/server.ts';
+import { createLogger } from '../../shared/log/logger.ts';
+import { formatYuan, fen } from '../../shared/money/money.ts';
+import { startSimSite } from './site.ts';
+
+const t0 = Date.now();
+const root = resolve(process.env.DATA_DIR ?? 'data');
+const log = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
+const cloud = new Cloud(loadCloudConfig({ dataDir: join(root, 'cloud') }, { ...process.env, DATA_DIR: undefined }), log.child('cloud'));
+await cloud.start();
+
+const DEMO_TYPES = [
+  { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 },
+  { code: 'child', name: '儿童票', priceFen: 6000, validityDays: 1, entries: 1, persons: 1 },
+  { code: 'group10', name: '团队票（10人）', priceFen: 100000, validityDays: 1, entries: 1, persons: 10 },
+  { code: 'pass3', name: '三次卡', priceFen: 30000, validityDays: 90, entries: 3, persons: 1 },
+  { code: 'annual', name: '年卡', priceFen: 36000, validityDays: 365, entries: 0, persons: 1 },
+];
+const db = cloud.ctx!.db;
+const have = new Set((await listTicketTypes(db)).map((t) => t.code));
+for (const t of DEMO_TYPES) if (!have.has(t.code)) await createTicketType(db, t);
+
+const site = await startSimSite({
+  site: cloud.config.site, gates: 2, dataDir: root, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl,
+  firstConsolePort: Number(process.env.GATE_CONSOLE_PORT ?? 8791), log,
+});
+mkdirSync(root, { recursive: true });
+writeFileSync(join(root, 'demo.json'), JSON.stringify({
+  cloud: cloud.url, mqtt: cloud.mqttUrl, gates: Object.fromEntries(site.gates.map((g) => [g.id, g.console])),
+}, null, 2));
+
+const types = (await listTicketTypes(db)).map((t) => `    ${t.code.padEnd(8)} ${t.name}  ¥${formatYuan(fen(t.priceFen))}`).join('\n');
+process.stdout.write(`
+景区票务演示已启动 / Scenic ticketing demo is up (${((Date.now() - t0) / 1000).toFixed(1)} s)
+
+  HQ HTTP API    ${cloud.url}/api/v1   (e.g. curl ${cloud.url}/api/v1/ticket-types)
+  MQTT broker    ${cloud.mqttUrl}
+  Gate consoles  ${site.gates.map((g) => `${g.id}: ${g.console}/`).join('   ')}
+  Data           ${root}
+
+  票种 Ticket types:
+${types}
+
+  Next, in another terminal:
+    npm run cli -- sell adult 2              sell two adult tickets, prints their codes
+    npm run cli -- scan gate-1 <code>        present a code at simulated gate 1
+    npm run cli -- entries                   entries HQ has received
+    npm run cli -- status                    what each gate knows and whether its link is up
+  Or open a gate console page in a browser and paste a code.
+
+  Ctrl-C stops everything.
+`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  await site.stop();
+  await cloud.stop();
+  process.exit(0);
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);
