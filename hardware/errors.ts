@@ -1,0 +1,22 @@
+/**
+ * Stable codes for device failures, so the gate agent can tell "not wired" (a config fault)
+ * from "busy" (a caller fault) without parsing messages.
+ */
+export type DeviceErrorCode =
+  | 'not_started'
+  | 'busy'
+  | 'invalid_argument'
+  | 'not_wired'
+  | 'gpio_unavailable';
+
+export class DeviceError extends Error {
+  readonly code: DeviceErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: DeviceErrorCode, message: string, context: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DeviceError';
+    this.code = code;
+    this.context = context;
+  }
+}

@@ -1,0 +1,347 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DeviceError } from '../errors.ts';
+import type { GpioCallback, GpioDirection, GpioEdge, GpioLevel, GpioLike } from '../gpio/binding.ts';
+import { FakeTimers } from '../testing/fake-timers.ts';
+import { GpioTurnstile, type GpioTurnstileOptions } from './gpio.ts';
+import type { PassageEvent } from './port.ts';
+
+/** One exported line of the fake board; mirrors onoff's Gpio as far as the driver uses it. */
+class FakeLine implements GpioLike {
+  value: GpioLevel;
+  unexported = false;
+  readonly watchers = new Set<GpioCallback>();
+
+  constructor(
+    readonly board: FakeBoard,
+    readonly pin: number,
+    readonly direction: GpioDirection,
+    readonly edge: GpioEdge | undefined,
+  ) {
+    this.value = direction === 'high' ? 1 : direction === 'low' ? 0 : board.idleInput;
+  }
+
+  readSync(): GpioLevel {
+    return this.value;
+  }
+
+  writeSync(value: GpioLevel): void {
+    if (this.unexported) throw new Error(`pin ${this.pin} written after unexport`);
+    this.value = value;
+    this.board.writes.push([this.pin, value]);
+  }
+
+  watch(callback: GpioCallback): void {
+    this.watchers.add(callback);
+  }
+
+  unwatch(callback?: GpioCallback): void {
+    if (callback) this.watchers.delete(callback);
+    else this.watchers.clear();
+  }
+
+  unexport(): void {
+    this.unwatch();
+    this.unexported = true;
+  }
+}
+
+/** The injected GPIO binding: records what the driver exports and writes, and lets a test move inputs. */
+class FakeBoard {
+  readonly lines = new Map<number, FakeLine>();
+  readonly writes: [pin: number, value: GpioLevel][] = [];
+
+  constructor(readonly idleInput: GpioLevel = 0) {}
+
+  readonly factory = (pin: number, direction: GpioDirection, edge?: GpioEdge): GpioLike => {
+    const line = new FakeLine(this, pin, direction, edge);
+    this.lines.set(pin, line);
+    return line;
+  };
+
+  line(pin: number): FakeLine {
+    const line = this.lines.get(pin);
+    if (!line) throw new Error(`pin ${pin} not exported`);
+    return line;
+  }
+
+  /** The outside world drives an input: level changes, then the edge interrupt fires. */
+  set(pin: number, value: GpioLevel): void {
+    const line = this.line(pin);
+    line.value = value;
+    for (const watcher of [...line.watchers]) watcher(null, value);
+  }
+}
+
+const PINS = { openIn: 17, openOut: 27, passage: 22, emergency: 23 };
+
+function setup(options: Partial<GpioTurnstileOptions> & { idleInput?: GpioLevel } = {}) {
+  const timers = new FakeTimers(1_000_000);
+  const board = new FakeBoard(options.idleInput ?? 0);
+  const turnstile = new GpioTurnstile({ pins: PINS, gpio: board.factory, timers, debounceMs: 20, pulseMs: 300, ...options });
+  const passages: PassageEvent[] = [];
+  const emergencies: boolean[] = [];
+  turnstile.on('passage', (p) => passages.push(p));
+  turnstile.on('emergency', (e) => emergencies.push(e.active));
+  /** A person walks through: the sensor goes active, then idle, each level held past the debounce. */
+  const walk = (active: GpioLevel = 1) => {
+    board.set(PINS.passage, active);
+    timers.advance(25);
+    board.set(PINS.passage, active === 1 ? 0 : 1);
+    timers.advance(25);
+  };
+  return { timers, board, turnstile, passages, emergencies, walk };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.instance(error, DeviceError);
+    assert.is((error as DeviceError).code, code);
+    return;
+  }
+  assert.unreachable(`expected a rejection with ${code}`);
+}
+
+test('exports outputs at their inactive level and watches both input edges', async () => {
+  const { board, turnstile } = setup();
+  await turnstile.start();
+  assert.is(board.line(PINS.openIn).direction, 'low');
+  assert.is(board.line(PINS.openOut).direction, 'low');
+  assert.is(board.line(PINS.passage).direction, 'in');
+  assert.is(board.line(PINS.passage).edge, 'both');
+  assert.is(board.line(PINS.emergency).edge, 'both');
+  assert.equal(board.writes, []);
+  await turnstile.stop();
+});
+
+test('open(in, 2) holds openIn active, counts two passages, then closes', async () => {
+  const { board, timers, turnstile, passages, walk } = setup();
+  await turnstile.start();
+  const done = turnstile.open('in', 2, 5000);
+  assert.equal(board.writes, [[PINS.openIn, 1]]);
+  assert.equal(turnstile.state, { emergencyOpen: false, busy: true });
+  walk();
+  assert.is(passages.length, 1);
+  walk();
+  assert.equal(await done, { passed: 2 });
+  assert.equal(passages, [
+    { direction: 'in', authorized: true },
+    { direction: 'in', authorized: true },
+  ]);
+  assert.is(turnstile.state.busy, false);
+  // 100 ms after release the output is still within its minimum hold.
+  assert.equal(board.writes, [[PINS.openIn, 1]]);
+  timers.advance(200);
+  assert.equal(board.writes, [
+    [PINS.openIn, 1],
+    [PINS.openIn, 0],
+  ]);
+  assert.is(board.line(PINS.openOut).value, 0);
+  await turnstile.stop();
+});
+
+test('the minimum hold does not delay a close that comes later anyway', async () => {
+  const { board, timers, turnstile } = setup();
+  await turnstile.start();
+  const done = turnstile.open('out', 1, 1000);
+  assert.equal(board.writes, [[PINS.openOut, 1]]);
+  timers.advance(1000);
+  assert.equal(await done, { passed: 0 });
+  assert.equal(board.writes, [
+    [PINS.openOut, 1],
+    [PINS.openOut, 0],
+  ]);
+  await turnstile.stop();
+});
+
+test('timeout gives back unused passages; the timer restarts after each passage', async () => {
+  const { board, timers, turnstile, walk } = setup();
+  await turnstile.start();
+  const done = turnstile.open('in', 3, 1000);
+  timers.advance(900);
+  walk(); // at 900..950: restarts the 1000 ms wait
+  timers.advance(900);
+  assert.is(turnstile.state.busy, true);
+  timers.advance(200);
+  assert.equal(await done, { passed: 1 });
+  assert.is(board.line(PINS.openIn).value, 0);
+  assert.is(turnstile.state.busy, false);
+  await turnstile.stop();
+});
+
+test('bouncing edges within debounceMs count once', async () => {
+  const { board, timers, turnstile, passages } = setup();
+  await turnstile.start();
+  const done = turnstile.open('in', 2, 5000);
+  for (const level of [1, 0, 1, 0, 1] as const) {
+    board.set(PINS.passage, level);
+    timers.advance(3);
+  }
+  timers.advance(20);
+  assert.is(passages.length, 1);
+  for (const level of [0, 1, 0] as const) {
+    board.set(PINS.passage, level);
+    timers.advance(3);
+  }
+  timers.advance(20);
+  // A glitch that settles back on the old level is no edge at all.
+  board.set(PINS.passage, 1);
+  timers.advance(3);
+  board.set(PINS.passage, 0);
+  timers.advance(30);
+  assert.is(passages.length, 1);
+  assert.is(turnstile.state.busy, true);
+  await turnstile.stop();
+  assert.equal(await done, { passed: 1 });
+});
+
+test('activeLow inverts every line', async () => {
+  const { board, timers, turnstile, passages, emergencies, walk } = setup({ activeLow: true, idleInput: 1 });
+  await turnstile.start();
+  assert.is(board.line(PINS.openIn).direction, 'high');
+  assert.equal(emergencies, []);
+  const done = turnstile.open('in', 1, 5000);
+  assert.equal(board.writes, [[PINS.openIn, 0]]);
+  walk(0);
+  assert.equal(await done, { passed: 1 });
+  assert.is(passages.length, 1);
+  timers.advance(300);
+  assert.equal(board.writes, [
+    [PINS.openIn, 0],
+    [PINS.openIn, 1],
+  ]);
+  board.set(PINS.emergency, 0);
+  timers.advance(25);
+  assert.equal(emergencies, [true]);
+  await turnstile.stop();
+});
+
+test('emergency input edges emit emergency events', async () => {
+  const { board, timers, turnstile, emergencies } = setup();
+  await turnstile.start();
+  board.set(PINS.emergency, 1);
+  timers.advance(25);
+  board.set(PINS.emergency, 0);
+  timers.advance(25);
+  assert.equal(emergencies, [true, false]);
+  // The driver only reports; the leaves stay as they were.
+  assert.equal(board.writes, []);
+  await turnstile.stop();
+});
+
+test('a gate booting during an alarm reports it from start()', async () => {
+  const board = new FakeBoard();
+  // Inputs read 0 when exported, so raise the alarm line as soon as it exists.
+  const gpio = (pin: number, direction: GpioDirection, edge?: GpioEdge) => {
+    const line = board.factory(pin, direction, edge);
+    if (pin === PINS.emergency) (line as FakeLine).value = 1;
+    return line;
+  };
+  const turnstile = new GpioTurnstile({ pins: PINS, gpio, timers: new FakeTimers() });
+  const emergencies: boolean[] = [];
+  turnstile.on('emergency', (e) => emergencies.push(e.active));
+  await turnstile.start();
+  assert.equal(emergencies, [true]);
+  await turnstile.stop();
+});
+
+test('setEmergencyOpen holds the outputs active across a release', async () => {
+  const { board, timers, turnstile, passages, walk } = setup();
+  await turnstile.start();
+  await turnstile.setEmergencyOpen(true);
+  assert.equal(turnstile.state, { emergencyOpen: true, busy: false });
+  assert.equal(board.writes, [
+    [PINS.openIn, 1],
+    [PINS.openOut, 1],
+  ]);
+  walk();
+  assert.equal(passages, [{ direction: null, authorized: false }]);
+  const done = turnstile.open('in', 1, 5000);
+  walk();
+  assert.equal(await done, { passed: 1 });
+  timers.advance(1000);
+  assert.is(board.writes.length, 2, 'still held open after the release ended');
+  await turnstile.setEmergencyOpen(false);
+  assert.equal(board.writes.slice(2), [
+    [PINS.openIn, 0],
+    [PINS.openOut, 0],
+  ]);
+  await turnstile.stop();
+});
+
+test('a passage with no release waiting is reported as unauthorized', async () => {
+  const { turnstile, passages, walk } = setup();
+  await turnstile.start();
+  walk();
+  assert.equal(passages, [{ direction: null, authorized: false }]);
+  await turnstile.stop();
+});
+
+test('stop() ends the waiting release, closes, unwatches and unexports everything', async () => {
+  const { board, timers, turnstile, walk } = setup();
+  await turnstile.start();
+  await turnstile.setEmergencyOpen(true);
+  const done = turnstile.open('in', 3, 5000);
+  walk();
+  board.set(PINS.passage, 1); // a debounce timer is pending
+  await turnstile.stop();
+  assert.equal(await done, { passed: 1 });
+  for (const line of board.lines.values()) {
+    assert.ok(line.unexported, `pin ${line.pin} unexported`);
+    assert.is(line.watchers.size, 0);
+  }
+  assert.is(board.line(PINS.openIn).value, 0);
+  assert.is(board.line(PINS.openOut).value, 0);
+  assert.is(timers.pendingCount, 0);
+  assert.equal(turnstile.state, { emergencyOpen: false, busy: false });
+  // Started again, it exports fresh lines.
+  await turnstile.start();
+  assert.not.ok(board.line(PINS.openIn).unexported);
+  await turnstile.stop();
+});
+
+test('refuses open() when stopped, busy, unwired or given bad arguments', async () => {
+  const { turnstile } = setup({ pins: { openIn: 17, passage: 22 } });
+  await rejectsWith(turnstile.open('in', 1), 'not_started');
+  await turnstile.start();
+  await rejectsWith(turnstile.open('out', 1), 'not_wired');
+  await rejectsWith(turnstile.open('in', 0), 'invalid_argument');
+  await rejectsWith(turnstile.open('in', 1.5), 'invalid_argument');
+  await rejectsWith(turnstile.open('in', 1, 0), 'invalid_argument');
+  const first = turnstile.open('in', 1);
+  await rejectsWith(turnstile.open('in', 1), 'busy');
+  await turnstile.stop();
+  assert.equal(await first, { passed: 0 });
+});
+
+test('a failing start() lets go of the lines it had already exported', async () => {
+  const board = new FakeBoard();
+  const gpio = (pin: number, direction: GpioDirection, edge?: GpioEdge) => {
+    if (pin === PINS.passage) throw new Error('EBUSY');
+    return board.factory(pin, direction, edge);
+  };
+  const turnstile = new GpioTurnstile({ pins: PINS, gpio });
+  try {
+    await turnstile.start();
+    assert.unreachable('start() should fail');
+  } catch (error) {
+    assert.is((error as Error).message, 'EBUSY');
+  }
+  assert.ok(board.line(PINS.openIn).unexported);
+  assert.ok(board.line(PINS.openOut).unexported);
+  await rejectsWith(turnstile.open('in', 1), 'not_started');
+});
+
+test('a read error on an input is emitted as error', async () => {
+  const { board, turnstile } = setup();
+  const errors: Error[] = [];
+  turnstile.on('error', (e) => errors.push(e));
+  await turnstile.start();
+  for (const watcher of board.line(PINS.passage).watchers) watcher(new Error('EIO'), 0);
+  assert.is(errors[0]?.message, 'EIO');
+  await turnstile.stop();
+});
+
+test.run();
