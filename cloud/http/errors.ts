@@ -23,7 +23,8 @@ export const notFound = (what: string, id: string | number) =>
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
     if (err instanceof AppError) {
-      return c.json({ error: { code: err.code, message: err.message, ...err.context } }, err.status);
+      const details = Object.keys(err.context).length ? { details: err.context } : {};
+      return c.json({ error: { code: err.code, message: err.message, ...details } }, err.status);
     }
     if (err instanceof ZodError) {
       const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
