@@ -18,7 +18,7 @@ pgbin() {
 }
 
 as_pg() {
-  if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && su postgres -s /bin/bash -c "$*"); else bash -c "$*"; fi
 }
 
 case "${1:-start}" in
