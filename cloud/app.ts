@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
 import { catalogRoutes } from './catalog/routes.ts';
 import type { CloudContext } from './context.ts';
-import { entriesRoutes, ticketRoutes } from './entries/routes.ts';
+import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
+import { gateRoutes } from './gates/routes.ts';
+import { ticketRoutes } from './tickets/routes.ts';
 import { errorHandler } from './http/errors.ts';
 import { salesRoutes } from './sales/routes.ts';
 import { syncRoutes } from './sync/routes.ts';
@@ -13,6 +15,8 @@ export function createApp(ctx: CloudContext) {
     .route('/sales', salesRoutes(ctx))
     .route('/tickets', ticketRoutes(ctx))
     .route('/entries', entriesRoutes(ctx))
+    .route('/over-use', overUseRoutes(ctx))
+    .route('/', gateRoutes(ctx))
     .route('/sync', syncRoutes(ctx));
   const app = new Hono().route('/api/v1', api);
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` } }, 404));

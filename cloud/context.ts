@@ -1,5 +1,6 @@
 import type { IssuerKey } from '../shared/code/keys.ts';
 import type { Logger } from '../shared/log/logger.ts';
+import type { DesiredMode } from '../shared/sync/messages.ts';
 import type { CloudConfig } from './config.ts';
 import type { Db } from './db/open.ts';
 
@@ -12,4 +13,6 @@ export interface CloudContext {
   now: () => number;
   /** Rings the doorbell of a site's devices: new changes to pull. */
   notify: (site: string) => void;
+  /** Publishes a desired mode, retained, for a site (device '') or one device. */
+  publishDesired: (site: string, device: string, desired: DesiredMode) => void;
 }

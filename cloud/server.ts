@@ -8,6 +8,8 @@ import { openDb, type OpenDb } from './db/open.ts';
 import { loadIssuerKey } from './keys/issuer.ts';
 import { Broker } from './mqtt/broker.ts';
 import { UplinkService } from './sync/uplink.ts';
+import { listDesired, recordDevice } from './gates/service.ts';
+import type { Mode } from '../shared/rules/model.ts';
 
 /** HQ: database, broker, upload ingest and HTTP API, started and stopped as one. */
 export class Cloud {
@@ -34,14 +36,22 @@ export class Cloud {
         await this.broker.start();
         this.mqttPort = this.broker.port;
       }
-      this.uplink = new UplinkService({ url: this.mqttUrl, db: this.opened.db, log: log.child('uplink') });
-      await this.uplink.start();
-      const uplink = this.uplink;
-      this.ctx = {
+      const uplink = new UplinkService({
+        url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'),
+        onDevice: (site, device, what, payload) => recordDevice(ctx, site, device, what, payload),
+      });
+      const ctx: CloudContext = {
         config, db: this.opened.db, key, log, now: this.now,
         notify: (site) => uplink.publish(topics.notify(site), { at: this.now() }),
+        publishDesired: (site, device, desired) =>
+          uplink.publish(device ? topics.desired(site, device) : topics.siteDesired(site), desired, 1, true),
       };
-      const app = createApp(this.ctx);
+      this.ctx = ctx;
+      this.uplink = uplink;
+      await uplink.start();
+      // The broker's retained messages may not have survived a restart: publish them again.
+      for (const d of await listDesired(ctx)) ctx.publishDesired(d.site, d.device, { mode: d.mode as Mode, version: d.version, at: d.setAt.getTime() });
+      const app = createApp(ctx);
       this.http = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
       });

@@ -35,7 +35,7 @@ async function exercise(cloud: TestCloud): Promise<void> {
   // Ingest: a batch delivered twice, concurrently, counts once; a gap holds the ack back.
   const t = sales[0]!.body.tickets[0];
   const entry = (n: number) => ({
-    nonce: randomUUID(), ticketId: t.id, persons: 1, lane: 'lane-1', direction: 'in' as const, kind: 'normal' as const,
+    nonce: randomUUID(), ticketId: t.id, persons: 1, lane: 'lane-1', venue: 'main', direction: 'in' as const, kind: 'normal' as const,
     deviceTime: Date.now() + n, correctedTime: Date.now() + n,
   });
   const epoch = randomUUID();

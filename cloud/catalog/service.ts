@@ -1,8 +1,10 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { typeRules } from '../../shared/rules/model.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { Db } from '../db/open.ts';
 import { ticketTypes } from '../db/schema/index.ts';
+import { appendChanges } from '../sync/changes.ts';
 
 export const newTicketType = z.object({
   code: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'lower-case letters, digits, - or _, up to 32'),
@@ -11,14 +13,21 @@ export const newTicketType = z.object({
   validityDays: z.number().int().min(1).max(3660),
   entries: z.number().int().min(0).max(10_000),
   persons: z.number().int().min(1).max(1000),
+  /** Rule-engine rules (kind, weekdays, entry window, per-day limit, re-entry, venues, face). */
+  rules: typeRules.default({ kind: 'visitor', faceRequired: false }),
 });
 export type NewTicketType = z.infer<typeof newTicketType>;
 export type TicketType = typeof ticketTypes.$inferSelect;
 
-export async function createTicketType(db: Db, input: NewTicketType): Promise<TicketType> {
-  const rows = await db.insert(ticketTypes).values(input).onConflictDoNothing().returning();
-  if (!rows[0]) throw new AppError('duplicate', `ticket type already exists: ${input.code}`, 409, { code: input.code });
-  return rows[0];
+/** Creates a type; its rules reach every device through the change log in the same commit. */
+export async function createTicketType(db: Db, input: z.input<typeof newTicketType>): Promise<TicketType> {
+  const t = newTicketType.parse(input);
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(ticketTypes).values(t).onConflictDoNothing().returning();
+    if (!row) throw new AppError('duplicate', `ticket type already exists: ${t.code}`, 409, { type: t.code });
+    await appendChanges(tx, '*', [{ kind: 'type', typeId: row.id, rules: row.rules }]);
+    return row;
+  });
 }
 
 export function listTicketTypes(db: Db): Promise<TicketType[]> {

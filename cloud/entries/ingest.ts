@@ -1,23 +1,28 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { grantAt } from '../../shared/rules/decide.ts';
+import { typeRules } from '../../shared/rules/model.ts';
 import type { UpBatch } from '../../shared/sync/messages.ts';
 import type { Db } from '../db/open.ts';
-import { deviceStreams, entries } from '../db/schema/index.ts';
+import { deviceStreams, entries, overUse, tickets, ticketTypes } from '../db/schema/index.ts';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
  * Ingests one uploaded batch. Idempotent twice over: an entry's nonce is its primary key
  * (a re-sent entry is ignored), and the stream's watermark only moves over contiguous
  * sequence numbers, so a gap makes HQ ack less and the device re-send from there.
- * Returns the sequence number HQ acknowledges up to.
+ * Entries that push a ticket past what it grants are accepted (they happened) and the
+ * ticket is recorded as over-used, never hidden. Returns the sequence number acked.
  */
 export async function ingestBatch(db: Db, site: string, batch: UpBatch, now = new Date()): Promise<{ ackedUpTo: number; inserted: number }> {
   return db.transaction(async (tx) => {
     // One writer per stream at a time, so two deliveries of one batch cannot race the watermark.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${batch.device + '/' + batch.epoch}))`);
     const inserted = batch.entries.length === 0 ? [] : await tx.insert(entries).values(batch.entries.map((e) => ({
-      nonce: e.nonce, ticketId: e.ticketId, site, device: batch.device, lane: e.lane, direction: e.direction,
+      nonce: e.nonce, ticketId: e.ticketId, site, device: batch.device, lane: e.lane, venue: e.venue, direction: e.direction,
       kind: e.kind, persons: e.persons, deviceTime: new Date(e.deviceTime), correctedTime: new Date(e.correctedTime),
       receivedAt: now,
-    }))).onConflictDoNothing().returning({ nonce: entries.nonce });
+    }))).onConflictDoNothing().returning({ nonce: entries.nonce, ticketId: entries.ticketId, kind: entries.kind });
     const [stream] = await tx.select().from(deviceStreams)
       .where(and(eq(deviceStreams.device, batch.device), eq(deviceStreams.epoch, batch.epoch)));
     const held = stream?.ackedUpTo ?? 0;
@@ -28,6 +33,31 @@ export async function ingestBatch(db: Db, site: string, batch: UpBatch, now = ne
         target: [deviceStreams.device, deviceStreams.epoch],
         set: { ackedUpTo, batches: sql`${deviceStreams.batches} + 1`, lastSeenAt: now },
       });
+    const touched = [...new Set(inserted.filter((e) => e.ticketId && (e.kind === 'normal' || e.kind === 'return')).map((e) => e.ticketId!))];
+    if (touched.length) await checkOverUse(tx, site, touched, now);
     return { ackedUpTo, inserted: inserted.length };
   });
+}
+
+async function checkOverUse(tx: Tx, site: string, ticketIds: string[], now: Date): Promise<void> {
+  // Concurrent batches from two gates touching one ticket must see each other's entries.
+  for (const id of ticketIds) await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'ticket/' + id}))`);
+  const known = await tx.select({ t: tickets, rules: ticketTypes.rules }).from(tickets)
+    .innerJoin(ticketTypes, eq(ticketTypes.id, tickets.typeId)).where(inArray(tickets.id, ticketIds));
+  const usage = await tx.select({
+    ticketId: entries.ticketId, venue: entries.venue,
+    used: sql<number>`coalesce(sum(case when ${entries.kind} = 'normal' and ${entries.direction} = 'in' then ${entries.persons} when ${entries.kind} = 'return' then -${entries.persons} else 0 end), 0)::int`,
+    devices: sql<string[]>`array_agg(distinct ${entries.device}) filter (where ${entries.kind} = 'normal')`,
+  }).from(entries).where(inArray(entries.ticketId, ticketIds)).groupBy(entries.ticketId, entries.venue);
+  for (const u of usage) {
+    const row = known.find((k) => k.t.id === u.ticketId);
+    if (!row) continue; // sold elsewhere (an offline hub): nothing here to compare with
+    const facts = { ticketId: row.t.id, typeId: row.t.typeId, validFrom: 0, validUntil: 0, persons: row.t.persons, entries: row.t.entries };
+    const grant = grantAt(facts, typeRules.parse(row.rules), u.venue);
+    if (!grant) continue; // unlimited, or not granted at all (then the gate refused it)
+    const allowed = row.t.persons * grant;
+    if (u.used <= allowed) continue;
+    await tx.insert(overUse).values({ ticketId: row.t.id, venue: u.venue, site, allowed, used: u.used, devices: u.devices ?? [], firstFoundAt: now, updatedAt: now })
+      .onConflictDoUpdate({ target: [overUse.ticketId, overUse.venue], set: { used: u.used, devices: u.devices ?? [], updatedAt: now } });
+  }
 }

@@ -1,9 +1,9 @@
-import { and, desc, eq, lt, or, sql, sum } from 'drizzle-orm';
+import { and, desc, eq, lt, or } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
-import { entries, tickets, ticketTypes } from '../db/schema/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
+import { entries, overUse } from '../db/schema/index.ts';
+import { AppError } from '../http/errors.ts';
 
 const listQuery = z.object({
   ticket: z.string().uuid().optional(),
@@ -41,16 +41,7 @@ export function entriesRoutes(ctx: CloudContext) {
     });
 }
 
-export function ticketRoutes(ctx: CloudContext) {
-  return new Hono()
-    .get('/:id', async (c) => {
-      const id = c.req.param('id');
-      if (!z.string().uuid().safeParse(id).success) throw notFound('ticket', id);
-      const [t] = await ctx.db.select({ ticket: tickets, type: ticketTypes.code }).from(tickets)
-        .innerJoin(ticketTypes, eq(ticketTypes.id, tickets.typeId)).where(eq(tickets.id, id));
-      if (!t) throw notFound('ticket', id);
-      const [used] = await ctx.db.select({ entries: sql<number>`count(*)::int`, persons: sum(entries.persons).mapWith(Number) })
-        .from(entries).where(eq(entries.ticketId, id));
-      return c.json({ ...t.ticket, type: t.type, used: { entries: used?.entries ?? 0, persons: used?.persons ?? 0 } });
-    });
+/** Tickets used beyond what they grant, found when entries from offline gates met at HQ. */
+export function overUseRoutes(ctx: CloudContext) {
+  return new Hono().get('/', async (c) => c.json({ items: await ctx.db.select().from(overUse).orderBy(desc(overUse.updatedAt)) }));
 }

@@ -17,7 +17,7 @@ const config = loadCloudConfig({ dataDir }, {});
 const notified: string[] = [];
 const ctx: CloudContext = {
   config, db: opened.db, key: await loadIssuerKey(opened.db, `${dataDir}/keys`), log: silentLogger,
-  now: () => Date.UTC(2026, 10, 25, 17, 0), notify: (site) => notified.push(site),
+  now: () => Date.UTC(2026, 10, 25, 17, 0), notify: (site) => notified.push(site), publishDesired: () => undefined,
 };
 const app = createApp(ctx);
 const req = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -93,7 +93,7 @@ test('the change log pages and resumes from a checkpoint', async () => {
   assert.equal(seen, all.changes.map((c: { seq: number }) => c.seq));
   assert.is(all.changes[0].kind, 'key', 'the issuer key comes first, so a new gate can verify codes');
   const other = (await req('GET', '/api/v1/sync/changes?site=elsewhere&since=0')).body;
-  assert.equal(other.changes.map((c: { kind: string }) => c.kind), ['key'], 'another site sees keys, not our tickets');
+  assert.equal(other.changes.map((c: { kind: string }) => c.kind), ['key', 'type'], 'another site sees keys and types, not our tickets');
 });
 
 test.after(async () => {

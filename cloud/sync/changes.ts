@@ -11,10 +11,11 @@ export type ChangeBody = Change extends infer C ? (C extends { seq: number } ? O
  * serialises writers until commit, so sequence numbers become visible in order and a device
  * reading since=N can never skip a change that commits late.
  */
-export async function appendChanges(tx: Tx | Db, site: string, bodies: ChangeBody[]): Promise<void> {
-  if (bodies.length === 0) return;
+export async function appendChanges(tx: Tx | Db, site: string, bodies: ChangeBody[]): Promise<number[]> {
+  if (bodies.length === 0) return [];
   await tx.execute(sql`select pg_advisory_xact_lock(7301)`);
-  await tx.insert(changes).values(bodies.map((b) => ({ site, kind: b.kind, body: b })));
+  const rows = await tx.insert(changes).values(bodies.map((b) => ({ site, kind: b.kind, body: b }))).returning({ seq: changes.seq });
+  return rows.map((r) => r.seq);
 }
 
 export async function readChanges(db: Db, site: string, since: number, limit: number): Promise<ChangeBatch> {

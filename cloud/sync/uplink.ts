@@ -4,7 +4,7 @@ import { topics, upBatch, type UpAck } from '../../shared/sync/messages.ts';
 import type { Db } from '../db/open.ts';
 import { ingestBatch } from '../entries/ingest.ts';
 
-const UP_TOPIC = /^tk\/v1\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})\/up$/;
+const DEVICE_TOPIC = /^tk\/v1\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})\/(up|status|reported)$/;
 /** An upload larger than this is refused before parsing. */
 const MAX_UP_BYTES = 1 << 20;
 
@@ -16,7 +16,11 @@ const MAX_UP_BYTES = 1 << 20;
 export class UplinkService {
   private client: MqttClient | undefined;
 
-  constructor(private readonly opts: { url: string; db: Db; log: Logger; clientId?: string }) {}
+  constructor(private readonly opts: {
+    url: string; db: Db; log: Logger; clientId?: string;
+    /** A device's status or reported mode arrived. */
+    onDevice?: (site: string, device: string, what: 'status' | 'reported', payload: unknown) => Promise<void>;
+  }) {}
 
   async start(): Promise<void> {
     const client = mqtt.connect(this.opts.url, {
@@ -28,7 +32,7 @@ export class UplinkService {
         .finally(() => done());
     };
     client.on('error', (err) => this.opts.log.warn({ err: err.message }, 'mqtt error'));
-    client.on('connect', () => client.subscribe(topics.allUp, { qos: 1 }));
+    client.on('connect', () => client.subscribe([topics.allUp, topics.allStatus, topics.allReported], { qos: 1 }));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
@@ -42,14 +46,25 @@ export class UplinkService {
     if (client) await client.endAsync(true);
   }
 
-  publish(topic: string, payload: object, qos: 0 | 1 = 0): void {
-    this.client?.publish(topic, JSON.stringify(payload), { qos });
+  publish(topic: string, payload: object, qos: 0 | 1 = 0, retain = false): void {
+    this.client?.publish(topic, JSON.stringify(payload), { qos, retain });
   }
 
   private async handle(topic: string, payload: Buffer): Promise<void> {
-    const m = UP_TOPIC.exec(topic);
+    const m = DEVICE_TOPIC.exec(topic);
     if (!m) return;
-    const [, site, device] = m as unknown as [string, string, string];
+    const [, site, device, what] = m as unknown as [string, string, string, 'up' | 'status' | 'reported'];
+    if (what !== 'up') {
+      let body: unknown;
+      try {
+        body = JSON.parse(payload.toString('utf8'));
+      } catch {
+        this.opts.log.warn({ device, what }, 'device message refused: not JSON');
+        return;
+      }
+      await this.opts.onDevice?.(site, device, what, body);
+      return;
+    }
     if (payload.length > MAX_UP_BYTES) {
       this.opts.log.warn({ device, bytes: payload.length }, 'upload refused: too large');
       return;

@@ -1,20 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { SimDisplay } from '../../hardware/display/sim.ts';
+import { SimIndicator } from '../../hardware/indicator/sim.ts';
 import type { Scanner } from '../../hardware/scanner/port.ts';
-import type { Turnstile } from '../../hardware/turnstile/port.ts';
+import type { PassageEvent, Turnstile } from '../../hardware/turnstile/port.ts';
+import { SimVoice } from '../../hardware/voice/sim.ts';
 import { readTicketCode, type TicketFacts } from '../../shared/code/ticket-code.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import { decideEntry } from '../../shared/rules/decide.ts';
+import { classifyText, type Credential, type CredentialKind } from '../../shared/rules/credential.ts';
+import { decideEntry, grantAt, type Verdict } from '../../shared/rules/decide.ts';
+import { laneRules, type EntryKind, type LaneRules, type Mode } from '../../shared/rules/model.ts';
 import { admitMessage, refusalMessage, type Refusal, type RefusalDetail } from '../../shared/rules/reasons.ts';
+import type { DesiredMode, EntryRecord, LaneStatus } from '../../shared/sync/messages.ts';
+import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import type { GateConfig } from './config.ts';
 import { Downlink } from './downlink.ts';
 import { openGateDb } from './db/open.ts';
+import { FACE_REFUSAL, type FaceVerifier } from './face.ts';
+import { Feedback, type FeedbackPorts } from './feedback.ts';
+import { Link } from './link.ts';
 import { GateStore } from './store.ts';
-import { Uplink } from './uplink.ts';
 
 export interface Decision {
   admit: boolean;
   reason: Refusal | 'ok';
+  /** How the passage is logged: normal and reentry count as entries, exit lets out, emergency is free. */
+  kind?: EntryKind;
   /** For the visitor, in the gate's locale. */
   message: string;
   /** The same in English, for staff and logs. */
@@ -23,140 +34,318 @@ export interface Decision {
   /** Person-entries left after this one; null for unlimited tickets. */
   remaining: number | null;
   ticketId?: string;
+  credential?: CredentialKind;
   at: number;
   /** Time spent deciding and writing the entry, microseconds. */
   micros: number;
 }
 
-export interface GateDeps {
+export interface PresentOptions {
+  direction?: 'in' | 'out';
+  /** Persons passing now (a group in parts); default: all the ticket admits. */
+  persons?: number;
+}
+
+export interface GateDeps extends Partial<FeedbackPorts> {
   turnstile: Turnstile;
   scanner: Scanner;
+  face?: FaceVerifier;
   log: Logger;
   now?: () => number;
 }
 
-/** Digits and letters a barcode or card UID reader gives; anything else is not a credential. */
-const CACHE_CREDENTIAL = /^[0-9A-Za-z]{4,40}$/;
+type Resolved = { facts: TicketFacts; credential: CredentialKind } | { refusal: Refusal; credential?: CredentialKind };
 
 /**
- * The gate: decides locally, always, from the signed code and its SQLite cache. The network
- * only moves data in and out of that cache (Downlink pulls, Uplink uploads the outbox).
+ * The gate: decides locally, always, from the signed code and its SQLite cache, through the
+ * shared rule engine. The network only moves data in and out of that cache (Downlink pulls
+ * the change log; Link uploads the outbox, hears the doorbell, modes and sibling gates).
  */
 export class GateAgent {
   readonly store: GateStore;
   private readonly downlink: Downlink;
-  private readonly uplink: Uplink;
+  private readonly link: Link;
+  private readonly feedback: Feedback;
   private readonly now: () => number;
   private passage: Promise<unknown> = Promise.resolve();
-  private readonly onCode = ({ text }: { text: string }) => void this.present(text);
-  readonly stats = { admitted: 0, refused: 0 };
+  private day = { start: 0, end: 0 };
+  private localEmergency = false;
+  private applied: Mode | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private lastError: string | null = null;
+  readonly counters = { admitted: 0, refused: 0, passed: 0, returned: 0, forced: 0 };
   lastDecision: Decision | undefined;
+
+  private readonly onCode = ({ text }: { text: string }) => void this.present(text);
+  private readonly onPassage = (e: PassageEvent) => this.passed(e);
+  private readonly onEmergencyInput = ({ active }: { active: boolean }) => {
+    this.localEmergency = active;
+    this.deps.log.warn({ active }, 'local emergency input');
+    this.applyMode();
+  };
 
   constructor(readonly config: GateConfig, private readonly deps: GateDeps) {
     this.now = deps.now ?? Date.now;
     this.store = new GateStore(openGateDb(`${config.dataDir}/gate.sqlite`));
     const log = deps.log;
+    this.feedback = new Feedback({
+      indicator: deps.indicator ?? new SimIndicator(), display: deps.display ?? new SimDisplay(), voice: deps.voice ?? new SimVoice(),
+    }, config.locale, log.child('feedback'));
     this.downlink = new Downlink({
-      store: this.store, cloudUrl: config.cloudUrl, site: config.site, intervalMs: config.pullIntervalMs,
-      log: log.child('downlink'), now: this.now,
+      store: this.store, cloudUrl: config.cloudUrl, site: config.site, device: config.device, intervalMs: config.pullIntervalMs,
+      log: log.child('downlink'), now: this.now, onDesired: (d) => this.desired(d),
     });
-    this.uplink = new Uplink({
+    this.link = new Link({
       store: this.store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,
-      ackTimeoutMs: config.ackTimeoutMs, log: log.child('uplink'), now: this.now,
-      onConnect: () => void this.downlink.pull(), onNotify: () => void this.downlink.pull(),
+      ackTimeoutMs: config.ackTimeoutMs, log: log.child('link'), now: this.now,
+      handlers: {
+        onConnect: () => {
+          void this.downlink.pull();
+          this.report();
+        },
+        onNotify: () => void this.downlink.pull(),
+        onDesired: (d) => this.desired(d),
+        onSiblingEntries: (device, entries) => this.store.addSiblingEntries(device, entries),
+      },
     });
   }
 
   async start(): Promise<void> {
-    await this.deps.turnstile.start();
-    await this.deps.scanner.start();
-    this.deps.scanner.on('code', this.onCode);
+    const { turnstile, scanner } = this.deps;
+    await turnstile.start();
+    await scanner.start();
+    await this.feedback.start();
+    scanner.on('code', this.onCode);
+    turnstile.on('passage', this.onPassage);
+    turnstile.on('emergency', this.onEmergencyInput);
+    turnstile.on('error', (err) => {
+      this.lastError = err.message;
+      this.scheduleStatus();
+    });
+    this.applyMode(); // the last known desired state, before any network
     this.downlink.start();
-    this.uplink.start();
-    this.deps.log.info({ device: this.config.device, lane: this.config.lane, outbox: this.store.outboxSize() }, 'gate started');
+    this.link.start();
+    this.deps.log.info({ device: this.config.device, lane: this.config.lane, mode: this.mode, outbox: this.store.outboxSize() }, 'gate started');
   }
 
   async stop(): Promise<void> {
-    this.deps.scanner.off('code', this.onCode);
-    await this.uplink.stop();
+    const { turnstile, scanner } = this.deps;
+    clearTimeout(this.statusTimer);
+    scanner.off('code', this.onCode);
+    turnstile.off('passage', this.onPassage);
+    turnstile.off('emergency', this.onEmergencyInput);
+    await this.link.stop();
     await this.downlink.stop();
     await this.passage.catch(() => undefined);
-    await this.deps.scanner.stop();
-    await this.deps.turnstile.stop();
+    await this.feedback.stop();
+    await scanner.stop();
+    await turnstile.stop();
     this.store.db.$client.close();
   }
 
   /** Pulls the change log now (also runs on a timer and on every doorbell). */
   sync(): Promise<void> { return this.downlink.pull(); }
 
-  get link() {
+  get mode(): Mode { return this.localEmergency ? 'emergency' : this.store.desired().mode; }
+
+  get linkState() {
     return {
-      connected: this.uplink.connected, outbox: this.store.outboxSize(), checkpoint: this.store.checkpoint(),
+      connected: this.link.connected, outbox: this.store.outboxSize(), checkpoint: this.store.checkpoint(),
       lastPullAt: this.downlink.lastPullAt, pullError: this.downlink.lastError,
     };
   }
 
+  get laneRules(): LaneRules {
+    return this.store.lane(this.config.lane) ?? laneRules.parse({ lane: this.config.lane });
+  }
+
+  status(): LaneStatus {
+    const door = this.mode === 'emergency' ? 'emergency-open' : this.deps.turnstile.state.busy ? 'open' : 'closed';
+    const d = this.lastDecision;
+    return {
+      state: 'online', at: this.now(), mode: this.mode, door, lane: this.config.lane,
+      lastDecision: d ? { admit: d.admit, reason: d.reason, at: d.at } : null, error: this.lastError,
+      counters: { admitted: this.counters.admitted, refused: this.counters.refused, passed: this.counters.passed, returned: this.counters.returned },
+      outbox: this.store.outboxSize(), checkpoint: this.store.checkpoint(),
+    };
+  }
+
   /** A credential was presented. Never throws: every input gets a verdict with a reason. */
-  async present(text: string, persons?: number): Promise<Decision> {
+  async present(input: string | Credential, opts: PresentOptions = {}): Promise<Decision> {
     const t0 = performance.now();
+    const direction = opts.direction ?? this.config.direction;
     let d: Decision;
     try {
-      d = this.decide(text, persons, t0);
+      if (this.mode === 'emergency') {
+        // No validation in an emergency: the leaves are open, the passage sensor logs who passes.
+        d = this.admitted(t0, 'emergency', 0, null);
+      } else {
+        const resolved = this.resolve(input);
+        if ('refusal' in resolved) d = this.refuse(resolved.refusal, {}, t0, undefined, resolved.credential);
+        else {
+          let verdict = this.decide(resolved.facts, direction, opts.persons);
+          if (verdict.admit && verdict.faceRequired) verdict = await this.checkFace(verdict, resolved.facts.ticketId, resolved.credential);
+          d = verdict.admit
+            ? this.admit(verdict, resolved.facts.ticketId, direction, t0, resolved.credential)
+            : this.refuse(verdict.reason, verdict.detail, t0, resolved.facts.ticketId, resolved.credential);
+        }
+      }
     } catch (err) {
       this.deps.log.error({ err }, 'decision failed');
       d = this.refuse('malformed', {}, t0);
     }
     this.lastDecision = d;
-    if (d.admit) {
-      this.stats.admitted++;
-      // Leaves open after the entry is durable; one group at a time.
-      this.passage = this.passage.then(() => this.deps.turnstile.open('in', d.persons)).catch((err) => {
-        this.deps.log.error({ err: (err as Error).message }, 'turnstile failed');
-      });
-    } else this.stats.refused++;
+    if (d.admit) this.counters.admitted++;
+    else this.counters.refused++;
+    this.feedback.decision(d);
+    this.scheduleStatus();
     this.deps.log.info({ admit: d.admit, reason: d.reason, ticket: d.ticketId, persons: d.persons, us: d.micros }, 'decision');
     return d;
   }
 
-  private decide(text: string, persons: number | undefined, t0: number): Decision {
-    const facts = this.resolve(text);
-    if ('refusal' in facts) return this.refuse(facts.refusal, {}, t0);
+  /** Signed code first (needs no sync); otherwise a credential the cache knows. */
+  private resolve(input: string | Credential): Resolved {
+    if (typeof input === 'string') {
+      const code = readTicketCode(input, this.store.keyring);
+      if (code.ok) return { facts: code.facts, credential: 'code' };
+      if (code.reason !== 'malformed') return { refusal: code.reason, credential: 'code' };
+      const c = classifyText(input);
+      if (!c || c.kind === 'code') return { refusal: 'malformed' };
+      input = c;
+    }
+    const store = this.store;
+    let ticketId = store.ticketByCredential(input.kind, input.value);
+    // A card UID of digits only reads like a barcode when typed: try cards too.
+    if (!ticketId && input.kind === 'barcode') ticketId = store.ticketByCredential('card', input.value.toUpperCase());
+    const facts = ticketId ? store.ticket(ticketId) : undefined;
+    return facts ? { facts, credential: input.kind } : { refusal: 'unknown', credential: input.kind };
+  }
+
+  private decide(facts: TicketFacts, direction: 'in' | 'out', persons: number | undefined): Verdict {
     const now = this.now();
-    const verdict = decideEntry({
-      facts, revoked: this.store.revokedReason(facts.ticketId), consumed: this.store.consumed(facts.ticketId), persons, now,
+    const type = this.store.typeRules(facts.typeId);
+    const lane = this.laneRules;
+    // Consumption matters only where entries are counted; otherwise today's passages are enough.
+    const counted = grantAt(facts, type, lane.venue) !== 0 || type?.venues !== undefined;
+    const history = this.store.history(facts.ticketId, counted ? undefined : this.dayStart(now));
+    return decideEntry({
+      facts, type, lane, direction, mode: this.mode, revoked: this.store.revokedReason(facts.ticketId), history,
+      persons, now, tz: this.config.timeZone, siteLanes: this.store.lanes,
     });
-    if (!verdict.admit) return this.refuse(verdict.reason, verdict.detail, t0, facts.ticketId);
-    const offset = Number(this.store.meta('clock_offset') ?? 0);
-    this.store.recordEntry({
-      nonce: randomUUID(), ticketId: facts.ticketId, device: this.config.device, lane: this.config.lane,
-      direction: 'in', kind: 'normal', persons: verdict.persons, deviceTime: now, correctedTime: now + offset,
-    });
-    this.uplink.pump();
+  }
+
+  private async checkFace(verdict: Verdict, ticketId: string, credential: CredentialKind): Promise<Verdict> {
+    const result = this.deps.face ? await this.deps.face.verify({ ticketId, credential }).catch(() => 'unavailable' as const) : 'unavailable';
+    return result === 'match' ? verdict : { admit: false, reason: FACE_REFUSAL[result], detail: {} };
+  }
+
+  private admit(v: Extract<Verdict, { admit: true }>, ticketId: string, direction: 'in' | 'out', t0: number, credential: CredentialKind): Decision {
+    const now = this.now();
+    const entry = this.entry({ ticketId, persons: v.persons, venue: v.venue, direction, kind: v.kind }, now);
+    this.store.recordEntry(entry);
+    this.link.pump();
+    const d = this.admitted(t0, v.kind, v.persons, v.remaining, ticketId, credential);
+    this.release(entry);
+    return d;
+  }
+
+  private admitted(t0: number, kind: EntryKind, persons: number, remaining: number | null, ticketId?: string, credential?: CredentialKind): Decision {
+    const k = kind === 'return' ? 'normal' : kind;
     return {
-      admit: true, reason: 'ok', message: admitMessage(verdict.persons, verdict.remaining, this.config.locale),
-      messageEn: admitMessage(verdict.persons, verdict.remaining, 'en'),
-      persons: verdict.persons, remaining: verdict.remaining, ticketId: facts.ticketId, at: now,
+      admit: true, reason: 'ok', kind, message: admitMessage(persons, remaining, this.config.locale, k),
+      messageEn: admitMessage(persons, remaining, 'en', k), persons, remaining, ticketId, credential, at: this.now(),
       micros: Math.round((performance.now() - t0) * 1000),
     };
   }
 
-  /** Signed code first (needs no sync); otherwise a credential the cache knows. */
-  private resolve(text: string): TicketFacts | { refusal: Refusal } {
-    const code = readTicketCode(text, this.store.keyring);
-    if (code.ok) return code.facts;
-    if (code.reason !== 'malformed') return { refusal: code.reason };
-    const clean = text.trim();
-    if (!CACHE_CREDENTIAL.test(clean)) return { refusal: 'malformed' };
-    const ticketId = this.store.ticketByCredential('barcode', clean) ?? this.store.ticketByCredential('card', clean.toUpperCase());
-    const ticket = ticketId ? this.store.ticket(ticketId) : undefined;
-    return ticket ?? { refusal: 'unknown' };
+  private refuse(reason: Refusal, detail: RefusalDetail, t0: number, ticketId?: string, credential?: CredentialKind): Decision {
+    const dd = { ...detail, tz: this.config.timeZone };
+    return {
+      admit: false, reason, message: refusalMessage(reason, dd, this.config.locale), messageEn: refusalMessage(reason, dd, 'en'),
+      persons: 0, remaining: null, ticketId, credential, at: this.now(), micros: Math.round((performance.now() - t0) * 1000),
+    };
   }
 
-  private refuse(reason: Refusal, detail: RefusalDetail, t0: number, ticketId?: string): Decision {
-    const d = { ...detail, tz: this.config.timeZone };
-    return {
-      admit: false, reason, message: refusalMessage(reason, d, this.config.locale), messageEn: refusalMessage(reason, d, 'en'),
-      persons: 0, remaining: null, ticketId, at: this.now(), micros: Math.round((performance.now() - t0) * 1000),
-    };
+  private entry(e: Pick<EntryRecord, 'ticketId' | 'persons' | 'venue' | 'direction' | 'kind'>, now: number): EntryRecord & { device: string } {
+    const offset = Number(this.store.meta('clock_offset') ?? 0);
+    return { nonce: randomUUID(), device: this.config.device, lane: this.config.lane, deviceTime: now, correctedTime: now + offset, ...e };
+  }
+
+  /**
+   * Opens the leaves for the admitted persons, one group at a time, after the entry is
+   * durable. Passages nobody used before the timeout are given back as a `return` entry.
+   */
+  private release(entry: EntryRecord): void {
+    const timeout = this.config.passTimeoutMs * (this.laneRules.accessible ? 2 : 1);
+    this.passage = this.passage.then(async () => {
+      const { passed } = await this.deps.turnstile.open(entry.direction, entry.persons, timeout);
+      const unused = entry.persons - passed;
+      if (unused > 0 && (entry.kind === 'normal' || entry.kind === 'reentry')) {
+        this.store.recordEntry(this.entry({ ticketId: entry.ticketId, persons: unused, venue: entry.venue, direction: entry.direction, kind: 'return' }, this.now()));
+        this.counters.returned += unused;
+        this.link.pump();
+        this.scheduleStatus();
+      }
+    }).catch((err: Error) => {
+      this.lastError = `turnstile: ${err.message}`;
+      this.deps.log.error({ err: err.message }, 'turnstile failed');
+      this.scheduleStatus();
+    });
+  }
+
+  private passed(e: PassageEvent): void {
+    if (e.authorized) this.counters.passed++;
+    else if (this.mode === 'emergency') {
+      this.store.recordEntry(this.entry({ ticketId: null, persons: 1, venue: this.laneRules.venue, direction: e.direction ?? 'in', kind: 'emergency' }, this.now()));
+      this.link.pump();
+    } else {
+      this.counters.forced++;
+      this.lastError = 'forced passage';
+      this.deps.log.warn({ direction: e.direction }, 'passage without release (tailgating or forced)');
+    }
+    this.scheduleStatus();
+  }
+
+  private desired(d: DesiredMode): void {
+    if (this.store.offerDesired(d)) {
+      this.deps.log.info({ mode: d.mode, version: d.version }, 'desired mode');
+      this.applyMode();
+    }
+  }
+
+  /** Brings the turnstile and feedback in line with the mode in force, and reports it. */
+  private applyMode(): void {
+    const mode = this.mode;
+    if (mode !== this.applied) {
+      this.applied = mode;
+      this.deps.turnstile.setEmergencyOpen(mode === 'emergency').catch((err: Error) => {
+        this.lastError = `turnstile: ${err.message}`;
+      });
+      this.feedback.mode(mode);
+    }
+    this.report();
+  }
+
+  private report(): void {
+    const d = this.store.desired();
+    this.link.publishReported({ mode: this.mode, version: d.version, source: this.localEmergency ? 'local-emergency' : 'remote', at: this.now() });
+    this.scheduleStatus();
+  }
+
+  /** Live lane status, at most a few times a second. */
+  private scheduleStatus(): void {
+    if (this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      this.link.publishStatus(this.status());
+    }, 200);
+  }
+
+  private dayStart(now: number): number {
+    if (now < this.day.start || now >= this.day.end) {
+      const day = businessDay(now, this.config.timeZone);
+      this.day = { start: startOfBusinessDay(day, this.config.timeZone), end: startOfBusinessDay(addDays(day, 1), this.config.timeZone) };
+    }
+    return this.day.start;
   }
 }

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { displayConfigSchema } from '../../hardware/display/create.ts';
+import { indicatorConfigSchema } from '../../hardware/indicator/create.ts';
 import { scannerConfigSchema } from '../../hardware/scanner/create.ts';
+import { voiceConfigSchema } from '../../hardware/voice/create.ts';
 import { turnstileConfigSchema } from '../../hardware/turnstile/create.ts';
 import { DEFAULT_TZ } from '../../shared/time/zone.ts';
 
@@ -11,6 +14,10 @@ export const gateConfigSchema = z.object({
   device: name,
   site: name,
   lane: name.default('lane-1'),
+  /** Which way this gate's reader admits: entry or exit. */
+  direction: z.enum(['in', 'out']).default('in'),
+  /** Leaves stay released this long without a passage before unused entries are given back (doubled on an accessible lane). */
+  passTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
   /** SQLite cache, passage log and outbox live here. */
   dataDir: z.string().min(1),
   cloudUrl: z.string().url(),
@@ -25,6 +32,9 @@ export const gateConfigSchema = z.object({
   timeZone: z.string().default(DEFAULT_TZ),
   turnstile: turnstileConfigSchema,
   scanner: scannerConfigSchema,
+  indicator: indicatorConfigSchema,
+  display: displayConfigSchema,
+  voice: voiceConfigSchema,
   /** Local control page/API for the simulated scanner; off when port is absent. */
   console: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).optional(),
 });

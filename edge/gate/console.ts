@@ -3,7 +3,13 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { GateAgent } from './agent.ts';
 
-const scanBody = z.object({ code: z.string().max(20_000), persons: z.number().int().min(1).max(1000).optional() });
+const scanBody = z.object({
+  code: z.string().max(20_000),
+  persons: z.number().int().min(1).max(1000).optional(),
+  direction: z.enum(['in', 'out']).optional(),
+  /** What kind of reader saw it; absent: classify the text (QR, barcode, card UID, ID number). */
+  kind: z.enum(['barcode', 'card', 'idcard']).optional(),
+});
 
 /**
  * The gate's local console on loopback: present a credential as if scanned, and read the
@@ -13,12 +19,13 @@ export function consoleApp(agent: GateAgent) {
   const app = new Hono();
   app.post('/scan', async (c) => {
     const parsed = scanBody.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) return c.json({ error: { code: 'invalid_request', message: 'body must be {"code": string, "persons"?: number}' } }, 400);
-    return c.json(await agent.present(parsed.data.code, parsed.data.persons));
+    if (!parsed.success) return c.json({ error: { code: 'invalid_request', message: 'body must be {"code": string, "persons"?: number, "direction"?: "in"|"out", "kind"?: "barcode"|"card"|"idcard"}' } }, 400);
+    const { code, kind, persons, direction } = parsed.data;
+    return c.json(await agent.present(kind ? { kind, value: code } : code, { persons, direction }));
   });
   app.get('/status', (c) => c.json({
-    device: agent.config.device, site: agent.config.site, lane: agent.config.lane,
-    link: agent.link, stats: agent.stats, lastDecision: agent.lastDecision ?? null,
+    device: agent.config.device, site: agent.config.site, lane: agent.config.lane, mode: agent.mode,
+    link: agent.linkState, status: agent.status(), stats: agent.counters, lastDecision: agent.lastDecision ?? null,
   }));
   app.get('/', (c) => c.html(PAGE(agent.config.device)));
   return app;

@@ -1,5 +1,5 @@
 import type { Logger } from '../../shared/log/logger.ts';
-import { changeBatch } from '../../shared/sync/messages.ts';
+import { changeBatch, type DesiredMode } from '../../shared/sync/messages.ts';
 import type { GateStore } from './store.ts';
 
 /**
@@ -15,8 +15,10 @@ export class Downlink {
   lastPullAt: number | undefined;
 
   constructor(private readonly opts: {
-    store: GateStore; cloudUrl: string; site: string; intervalMs: number; log: Logger;
+    store: GateStore; cloudUrl: string; site: string; device: string; intervalMs: number; log: Logger;
     now: () => number; fetch?: typeof fetch; pageSize?: number;
+    /** A mode order for this device arrived in the change log. */
+    onDesired?: (d: DesiredMode) => void;
   }) {}
 
   start(): void {
@@ -60,7 +62,8 @@ export class Downlink {
         const batch = changeBatch.parse(await res.json());
         const t1 = this.opts.now();
         if (batch.since !== since) throw new Error(`change log answered since=${batch.since}, asked ${since}`);
-        store.applyBatch(batch);
+        const desired = store.applyBatch(batch, this.opts.device);
+        if (desired) this.opts.onDesired?.(desired);
         // Offset to HQ's clock, assuming the answer was made halfway through the round trip.
         store.setMeta('clock_offset', String(Math.round(batch.serverTime - (t0 + t1) / 2)));
         this.lastPullAt = t1;

@@ -1,5 +1,8 @@
 import type { ServerType } from '@hono/node-server';
+import { createDisplay } from '../../hardware/display/create.ts';
+import { createIndicator } from '../../hardware/indicator/create.ts';
 import { createScanner } from '../../hardware/scanner/create.ts';
+import { createVoice } from '../../hardware/voice/create.ts';
 import { createTurnstile } from '../../hardware/turnstile/create.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { GateAgent } from './agent.ts';
@@ -16,7 +19,10 @@ export interface RunningGate {
 export async function runGate(config: GateConfig, log: Logger): Promise<RunningGate> {
   const turnstile = await createTurnstile(config.turnstile);
   const scanner = await createScanner(config.scanner);
-  const agent = new GateAgent(config, { turnstile, scanner, log });
+  const agent = new GateAgent(config, {
+    turnstile, scanner, log,
+    indicator: await createIndicator(config.indicator), display: await createDisplay(config.display), voice: await createVoice(config.voice),
+  });
   await agent.start();
   let server: ServerType | undefined;
   let consolePort: number | undefined;

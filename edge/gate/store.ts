@@ -2,7 +2,8 @@ import type { Statement } from 'better-sqlite3';
 import type { KeyObject } from 'node:crypto';
 import { publicKeyFromRaw } from '../../shared/code/keys.ts';
 import type { TicketFacts } from '../../shared/code/ticket-code.ts';
-import type { ChangeBatch, EntryRecord } from '../../shared/sync/messages.ts';
+import { laneRules, typeRules, type LaneRules, type Passage, type TypeRules } from '../../shared/rules/model.ts';
+import { desiredMode, type ChangeBatch, type DesiredMode, type EntryRecord } from '../../shared/sync/messages.ts';
 import type { GateDb } from './db/open.ts';
 
 export interface PendingBatch {
@@ -11,44 +12,56 @@ export interface PendingBatch {
   entries: EntryRecord[];
 }
 
+type Row<T> = Statement<unknown[], T>;
+
 /**
- * The gate's local truth: the ticket cache, the passage log and the outbox, all in one
- * SQLite file. Hot-path reads are prepared once; every write that must not be lost is one
- * transaction.
+ * The gate's local truth: the ticket cache, the rules, the passage log and the outbox, all
+ * in one SQLite file. Hot-path reads are prepared once; type and lane rules are held parsed
+ * in memory; every write that must not be lost is one transaction.
  */
 export class GateStore {
   private readonly q: {
-    ticket: Statement<[string], { typeId: number; validFrom: number; validUntil: number; persons: number; entries: number }>;
-    credential: Statement<[string, string], { ticketId: string }>;
-    revoked: Statement<[string], { reason: string }>;
-    consumed: Statement<[string], { persons: number | null }>;
+    ticket: Row<{ typeId: number; validFrom: number; validUntil: number; persons: number; entries: number }>;
+    credential: Row<{ ticketId: string }>;
+    revoked: Row<{ reason: string }>;
+    history: Row<Passage>;
+    historySince: Row<Passage>;
     insertEntry: Statement<unknown[]>;
     insertOutbox: Statement<unknown[]>;
-    getMeta: Statement<[string], { value: string }>;
-    setMeta: Statement<[string, string]>;
-    pending: Statement<[number, number], { seq: number; body: string }>;
-    ackOutbox: Statement<[number]>;
+    getMeta: Row<{ value: string }>;
+    setMeta: Statement<unknown[]>;
+    pending: Row<{ seq: number; body: string }>;
+    ackOutbox: Statement<unknown[]>;
+    outboxSize: Row<{ n: number }>;
     upsertTicket: Statement<unknown[]>;
     upsertRevocation: Statement<unknown[]>;
     upsertKey: Statement<unknown[]>;
+    upsertType: Statement<unknown[]>;
+    upsertLane: Statement<unknown[]>;
+    upsertCredential: Statement<unknown[]>;
   };
   private readonly keys = new Map<string, KeyObject>();
+  private readonly types = new Map<number, TypeRules>();
+  private readonly laneMap = new Map<string, LaneRules>();
   readonly epoch: string;
 
   constructor(readonly db: GateDb) {
     const s = db.$client;
+    const passageCols = `corrected_time "at", lane, venue, direction, kind, persons`;
     this.q = {
       ticket: s.prepare('select type_id typeId, valid_from validFrom, valid_until validUntil, persons, entries from tickets where id = ?'),
       credential: s.prepare('select ticket_id ticketId from credentials where kind = ? and value = ?'),
       revoked: s.prepare('select reason from revocations where ticket_id = ?'),
-      consumed: s.prepare(`select sum(persons) persons from entries where ticket_id = ? and direction = 'in' and kind = 'normal'`),
-      insertEntry: s.prepare(`insert into entries (nonce, ticket_id, device, lane, direction, kind, persons, device_time, corrected_time)
-        values (@nonce, @ticketId, @device, @lane, @direction, @kind, @persons, @deviceTime, @correctedTime)`),
+      history: s.prepare(`select ${passageCols} from entries where ticket_id = ?`),
+      historySince: s.prepare(`select ${passageCols} from entries where ticket_id = ? and corrected_time >= ?`),
+      insertEntry: s.prepare(`insert or ignore into entries (nonce, ticket_id, device, lane, venue, direction, kind, persons, device_time, corrected_time)
+        values (@nonce, @ticketId, @device, @lane, @venue, @direction, @kind, @persons, @deviceTime, @correctedTime)`),
       insertOutbox: s.prepare('insert into outbox (kind, body, created_at) values (?, ?, ?)'),
       getMeta: s.prepare('select value from meta where key = ?'),
       setMeta: s.prepare('insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value'),
-      pending: s.prepare(`select seq, body from outbox where seq > ? order by seq limit ?`),
+      pending: s.prepare('select seq, body from outbox where seq > ? order by seq limit ?'),
       ackOutbox: s.prepare('delete from outbox where seq <= ?'),
+      outboxSize: s.prepare('select count(*) n from outbox'),
       upsertTicket: s.prepare(`insert into tickets (id, type_id, valid_from, valid_until, persons, entries)
         values (@id, @typeId, @validFrom, @validUntil, @persons, @entries)
         on conflict(id) do update set type_id = excluded.type_id, valid_from = excluded.valid_from,
@@ -56,14 +69,30 @@ export class GateStore {
       upsertRevocation: s.prepare(`insert into revocations (ticket_id, reason) values (?, ?)
         on conflict(ticket_id) do update set reason = excluded.reason`),
       upsertKey: s.prepare('insert or replace into issuer_keys (key_id, public_key) values (?, ?)'),
+      upsertType: s.prepare('insert or replace into ticket_types (type_id, rules) values (?, ?)'),
+      upsertLane: s.prepare('insert or replace into lanes (lane, rules) values (?, ?)'),
+      upsertCredential: s.prepare('insert or replace into credentials (kind, value, ticket_id) values (?, ?, ?)'),
     };
     this.epoch = this.meta('epoch')!;
     for (const k of s.prepare('select key_id keyId, public_key publicKey from issuer_keys').all() as { keyId: string; publicKey: string }[]) {
       this.keys.set(k.keyId, publicKeyFromRaw(Buffer.from(k.publicKey, 'hex')));
     }
+    for (const t of s.prepare('select type_id typeId, rules from ticket_types').all() as { typeId: number; rules: string }[]) {
+      this.types.set(t.typeId, typeRules.parse(JSON.parse(t.rules)));
+    }
+    for (const l of s.prepare('select rules from lanes').all() as { rules: string }[]) {
+      const rules = laneRules.parse(JSON.parse(l.rules));
+      this.laneMap.set(rules.lane, rules);
+    }
   }
 
   get keyring(): ReadonlyMap<string, KeyObject> { return this.keys; }
+
+  typeRules(typeId: number): TypeRules | undefined { return this.types.get(typeId); }
+
+  lane(id: string): LaneRules | undefined { return this.laneMap.get(id); }
+
+  get lanes(): LaneRules[] { return [...this.laneMap.values()]; }
 
   ticket(id: string): TicketFacts | undefined {
     const row = this.q.ticket.get(id);
@@ -78,9 +107,9 @@ export class GateStore {
     return this.q.revoked.get(ticketId)?.reason ?? null;
   }
 
-  /** Person-entries consumed so far, from every device's entries this gate holds. */
-  consumed(ticketId: string): number {
-    return this.q.consumed.get(ticketId)?.persons ?? 0;
+  /** The ticket's passages from every device this gate knows of; since a time when only recent ones matter. */
+  history(ticketId: string, since?: number): Passage[] {
+    return since === undefined ? this.q.history.all(ticketId) : this.q.historySince.all(ticketId, since);
   }
 
   /** Appends a passage and queues it for upload, atomically: both or neither survive a crash. */
@@ -90,6 +119,15 @@ export class GateStore {
       const { device: _device, ...record } = entry;
       this.q.insertOutbox.run('entry', JSON.stringify(record), entry.deviceTime);
     })();
+  }
+
+  /** Entries a sibling gate uploaded, heard on the site's broker: counted here too, not re-uploaded. */
+  addSiblingEntries(device: string, records: EntryRecord[]): number {
+    let added = 0;
+    this.db.$client.transaction(() => {
+      for (const r of records) added += this.q.insertEntry.run({ ...r, device }).changes;
+    })();
+    return added;
   }
 
   pendingAfter(seq: number, limit: number): PendingBatch | undefined {
@@ -108,9 +146,7 @@ export class GateStore {
 
   ackedUpTo(): number { return Number(this.meta('acked_up_to') ?? 0); }
 
-  outboxSize(): number {
-    return (this.db.$client.prepare('select count(*) n from outbox').get() as { n: number }).n;
-  }
+  outboxSize(): number { return this.q.outboxSize.get()!.n; }
 
   checkpoint(): number { return Number(this.meta('checkpoint') ?? 0); }
 
@@ -118,26 +154,62 @@ export class GateStore {
 
   setMeta(key: string, value: string): void { this.q.setMeta.run(key, value); }
 
-  /** Applies one pulled batch and its checkpoint in one transaction. */
-  applyBatch(batch: ChangeBatch): void {
+  /** The newest desired mode this gate has applied, site-wide or its own. */
+  desired(): DesiredMode {
+    const raw = this.meta('desired');
+    return raw ? desiredMode.parse(JSON.parse(raw)) : { mode: 'normal', version: 0, at: 0 };
+  }
+
+  /** Keeps a desired mode if it is newer than the one held; says whether it was. */
+  offerDesired(d: DesiredMode): boolean {
+    if (d.version <= this.desired().version) return false;
+    this.setMeta('desired', JSON.stringify(d));
+    return true;
+  }
+
+  /**
+   * Applies one pulled batch and its checkpoint in one transaction. Returns the newest mode
+   * order in it for this device, if any, for the agent to apply.
+   */
+  applyBatch(batch: ChangeBatch, device: string): DesiredMode | undefined {
     const newKeys: [string, KeyObject][] = [];
+    const newTypes: [number, TypeRules][] = [];
+    const newLanes: LaneRules[] = [];
+    let mode: DesiredMode | undefined;
     this.db.$client.transaction(() => {
       for (const c of batch.changes) {
-        if (c.kind === 'ticket') this.q.upsertTicket.run(c.ticket);
-        else if (c.kind === 'revoke') this.q.upsertRevocation.run(c.ticketId, c.reason);
-        else {
-          newKeys.push([c.keyId, publicKeyFromRaw(Buffer.from(c.publicKey, 'hex'))]);
-          this.q.upsertKey.run(c.keyId, c.publicKey);
+        switch (c.kind) {
+          case 'ticket': this.q.upsertTicket.run(c.ticket); break;
+          case 'revoke': this.q.upsertRevocation.run(c.ticketId, c.reason); break;
+          case 'credential': this.q.upsertCredential.run(c.credential, c.value, c.ticketId); break;
+          case 'type':
+            this.q.upsertType.run(c.typeId, JSON.stringify(c.rules));
+            newTypes.push([c.typeId, c.rules]);
+            break;
+          case 'lane':
+            this.q.upsertLane.run(c.rules.lane, JSON.stringify(c.rules));
+            newLanes.push(c.rules);
+            break;
+          case 'mode':
+            if (c.device === '' || c.device === device) mode = { mode: c.mode, version: c.seq, at: batch.serverTime };
+            break;
+          case 'key':
+            newKeys.push([c.keyId, publicKeyFromRaw(Buffer.from(c.publicKey, 'hex'))]);
+            this.q.upsertKey.run(c.keyId, c.publicKey);
+            break;
         }
       }
       this.q.setMeta.run('checkpoint', String(batch.next));
     })();
-    // Only after commit: the in-memory keyring never gets ahead of the file.
+    // Only after commit: what is in memory never gets ahead of the file.
     for (const [id, key] of newKeys) this.keys.set(id, key);
+    for (const [id, rules] of newTypes) this.types.set(id, rules);
+    for (const l of newLanes) this.laneMap.set(l.lane, l);
+    return mode;
   }
 
   entriesFor(ticketId: string): EntryRecord[] {
-    return this.db.$client.prepare(`select nonce, ticket_id ticketId, lane, direction, kind, persons, device_time deviceTime,
+    return this.db.$client.prepare(`select nonce, ticket_id ticketId, lane, venue, direction, kind, persons, device_time deviceTime,
       corrected_time correctedTime from entries where ticket_id = ? order by device_time`).all(ticketId) as EntryRecord[];
   }
 }

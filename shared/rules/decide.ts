@@ -1,4 +1,6 @@
 import type { TicketFacts } from '../code/ticket-code.ts';
+import { businessDay, startOfBusinessDay, wallClock } from '../time/zone.ts';
+import { MAIN_VENUE, type EntryKind, type LaneRules, type Mode, type Passage, type TypeRules } from './model.ts';
 import type { Refusal, RefusalDetail } from './reasons.ts';
 
 /**
@@ -6,34 +8,154 @@ import type { Refusal, RefusalDetail } from './reasons.ts';
  * decision. It is pure: everything it needs comes in, a verdict goes out.
  *
  * Entries are counted in person-entries: a ticket for `persons` visitors with `entries`
- * entries grants persons x entries passages, so a group may pass in parts.
+ * entries grants persons x entries passages per venue, so a group may pass in parts.
  */
 export interface EntryQuestion {
   facts: TicketFacts;
+  /** Rules of the ticket's type; absent when the device has not synced the type yet. */
+  type?: TypeRules;
+  lane: LaneRules;
+  /** Which reader of the lane saw the ticket. */
+  direction: 'in' | 'out';
+  mode: Mode;
   /** Why the ticket was revoked, if it was. */
   revoked: string | null;
-  /** Person-entries already consumed, merged from every device this gate knows of. */
-  consumed: number;
+  /** The ticket's passages known to this device, from every device. */
+  history: readonly Passage[];
   /** How many persons want to pass now; default: everyone the ticket still admits, up to `persons`. */
   persons?: number;
   now: number;
+  tz: string;
+  /** Every lane of the site, so a refusal can point to one that would admit. */
+  siteLanes?: readonly LaneRules[];
 }
 
 export type Verdict =
-  | { admit: true; persons: number; remaining: number | null }
+  | { admit: true; kind: EntryKind; venue: string; persons: number; remaining: number | null; faceRequired: boolean }
   | { admit: false; reason: Refusal; detail: RefusalDetail };
 
-export function decideEntry(q: EntryQuestion): Verdict {
-  const { facts } = q;
-  if (q.revoked) return { admit: false, reason: 'revoked', detail: { revokeReason: q.revoked } };
-  if (q.now < facts.validFrom * 1000) return { admit: false, reason: 'not_yet_valid', detail: { validFrom: facts.validFrom * 1000 } };
-  if (q.now >= facts.validUntil * 1000) return { admit: false, reason: 'expired', detail: { validUntil: facts.validUntil * 1000 } };
-  if (facts.entries === 0) {
-    const persons = Math.min(q.persons ?? facts.persons, facts.persons);
-    return { admit: true, persons, remaining: null };
+const refuse = (reason: Refusal, detail: RefusalDetail = {}): Verdict => ({ admit: false, reason, detail });
+
+function minutes(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+/** Site-local weekday (1 = Monday) and minute of the day. */
+function localTime(now: number, tz: string): { weekday: number; minute: number } {
+  const w = wallClock(now, tz);
+  const weekday = ((new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() + 6) % 7) + 1;
+  return { weekday, minute: w.hour * 60 + w.minute };
+}
+
+const inWindow = (minute: number, w: { from: string; to: string }) => minute >= minutes(w.from) && minute < minutes(w.to);
+
+/** Person-entries a ticket grants at a venue per person; 0 = unlimited; undefined = not granted. */
+export function grantAt(facts: TicketFacts, type: TypeRules | undefined, venue: string): number | undefined {
+  if (type?.venues) return type.venues.find((v) => v.venue === venue)?.entries;
+  return venue === MAIN_VENUE ? facts.entries : undefined;
+}
+
+/** Net person-entries used at a venue: entries, less passages given back unused. */
+export function consumedAt(history: readonly Passage[], venue: string): number {
+  let n = 0;
+  for (const p of history) {
+    if (p.venue !== venue) continue;
+    if (p.kind === 'normal' && p.direction === 'in') n += p.persons;
+    else if (p.kind === 'return') n -= p.persons;
   }
-  const left = facts.persons * facts.entries - q.consumed;
-  if (left <= 0) return { admit: false, reason: 'used', detail: {} };
-  const persons = Math.min(q.persons ?? facts.persons, facts.persons, left);
-  return { admit: true, persons, remaining: left - persons };
+  return n;
+}
+
+function laneAdmits(lane: LaneRules, facts: TicketFacts, type: TypeRules | undefined, direction: 'in' | 'out', weekday: number, minute: number): boolean {
+  if (!lane.directions.includes(direction)) return false;
+  if (lane.types && !lane.types.includes(facts.typeId)) return false;
+  if (lane.kinds && !lane.kinds.includes(type?.kind ?? 'visitor')) return false;
+  if (grantAt(facts, type, lane.venue) === undefined) return false;
+  if (lane.windows && !lane.windows.some((w) => (!w.weekdays || w.weekdays.includes(weekday)) && inWindow(minute, w))) return false;
+  return true;
+}
+
+export function decideEntry(q: EntryQuestion): Verdict {
+  const { facts, type, lane, direction, now, tz } = q;
+  if (q.mode === 'closed') return refuse('closed');
+  if (!lane.directions.includes(direction)) return refuse('wrong_direction');
+  const { weekday, minute } = localTime(now, tz);
+  if (lane.windows && !lane.windows.some((w) => (!w.weekdays || w.weekdays.includes(weekday)) && inWindow(minute, w))) {
+    const next = lane.windows.filter((w) => (!w.weekdays || w.weekdays.includes(weekday)) && minutes(w.from) > minute)
+      .sort((a, b) => minutes(a.from) - minutes(b.from))[0];
+    return refuse('lane_closed', next ? { opensAt: next.from } : {});
+  }
+  if (q.revoked) return refuse('revoked', { revokeReason: q.revoked });
+  if (now < facts.validFrom * 1000) return refuse('not_yet_valid', { validFrom: facts.validFrom * 1000 });
+  if (now >= facts.validUntil * 1000) return refuse('expired', { validUntil: facts.validUntil * 1000 });
+  if (type?.weekdays && !type.weekdays.includes(weekday)) return refuse('wrong_weekday', { weekdays: type.weekdays });
+  if (direction === 'in' && type?.entryWindow && !inWindow(minute, type.entryWindow)) {
+    return minute < minutes(type.entryWindow.from)
+      ? refuse('too_early', { opensAt: type.entryWindow.from })
+      : refuse('too_late', { closedAt: type.entryWindow.to });
+  }
+
+  const grant = grantAt(facts, type, lane.venue);
+  const typeOk = (!lane.types || lane.types.includes(facts.typeId)) && (!lane.kinds || lane.kinds.includes(type?.kind ?? 'visitor'));
+  if (grant === undefined || !typeOk) {
+    const other = q.siteLanes?.find((l) => l.lane !== lane.lane && laneAdmits(l, facts, type, direction, weekday, minute));
+    const detail = other ? { useLane: other.label ?? other.lane } : {};
+    return refuse(grant === undefined ? 'wrong_venue' : 'wrong_lane', detail);
+  }
+  const faceRequired = type?.faceRequired ?? false;
+  const venue = lane.venue;
+
+  if (direction === 'out') {
+    const persons = Math.min(q.persons ?? facts.persons, facts.persons);
+    return { admit: true, kind: 'exit', venue, persons, remaining: null, faceRequired: false };
+  }
+
+  const dayStart = startOfBusinessDay(businessDay(now, tz), tz);
+  const today = q.history.filter((p) => p.at >= dayStart && p.at <= now);
+  const lastIn = today.filter((p) => p.direction === 'in' && p.kind !== 'return').sort((a, b) => b.at - a.at)[0];
+  if (lane.antiPassbackSeconds > 0 && lastIn && lastIn.lane !== lane.lane && now - lastIn.at < lane.antiPassbackSeconds * 1000) {
+    return refuse('anti_passback', { waitSeconds: Math.ceil((lastIn.at + lane.antiPassbackSeconds * 1000 - now) / 1000) });
+  }
+
+  // Re-entry: persons who went out today within the window and have not come back yet.
+  // Each re-entry is matched against the oldest exit still open, in time order.
+  if (type?.reentry) {
+    const eligible = Math.min(openExits(today, venue, now, type.reentry.windowMinutes * 60_000), facts.persons);
+    if (eligible > 0) {
+      const persons = Math.min(q.persons ?? eligible, eligible);
+      return { admit: true, kind: 'reentry', venue, persons, remaining: null, faceRequired };
+    }
+  }
+
+  let allowance = Infinity;
+  if (grant > 0) allowance = facts.persons * grant - consumedAt(q.history, venue);
+  if (allowance <= 0) return refuse('used');
+  if (type?.perDay) {
+    const usedToday = consumedAt(today, venue);
+    const left = facts.persons * type.perDay - usedToday;
+    if (left <= 0) return refuse('daily_limit', { perDay: type.perDay });
+    allowance = Math.min(allowance, left);
+  }
+  const persons = Math.min(q.persons ?? facts.persons, facts.persons, allowance);
+  const remaining = grant > 0 ? facts.persons * grant - consumedAt(q.history, venue) - persons : null;
+  return { admit: true, kind: 'normal', venue, persons, remaining, faceRequired };
+}
+
+function openExits(today: readonly Passage[], venue: string, now: number, windowMs: number): number {
+  const open: { at: number; persons: number }[] = [];
+  for (const p of [...today].sort((a, b) => a.at - b.at)) {
+    if (p.venue !== venue) continue;
+    if (p.kind === 'exit') open.push({ at: p.at, persons: p.persons });
+    else if (p.kind === 'reentry') {
+      let n = p.persons;
+      while (n > 0 && open.length) {
+        const first = open[0]!;
+        const take = Math.min(n, first.persons);
+        first.persons -= take;
+        n -= take;
+        if (first.persons === 0) open.shift();
+      }
+    }
+  }
+  return open.reduce((sum, e) => sum + (now - e.at <= windowMs ? e.persons : 0), 0);
 }

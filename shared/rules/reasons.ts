@@ -2,11 +2,18 @@ import { formatLocal } from '../time/zone.ts';
 
 /**
  * Stable reason codes for every gate decision. Codes never change meaning once shipped:
- * reports, devices and the cloud's audit all key on them. Messages are for people.
+ * reports, devices and the cloud's audit all key on them. Messages are for people, and
+ * where it helps they say what would pass.
  */
 export const REFUSALS = [
+  // the credential itself
   'empty', 'too_long', 'malformed', 'unknown_key', 'forged', 'unknown',
-  'not_yet_valid', 'expired', 'used', 'revoked', 'closed',
+  // the ticket
+  'revoked', 'not_yet_valid', 'expired', 'wrong_weekday', 'too_early', 'too_late', 'used', 'daily_limit',
+  // the lane
+  'closed', 'wrong_direction', 'lane_closed', 'wrong_lane', 'wrong_venue', 'anti_passback',
+  // the face check
+  'face_mismatch', 'no_face', 'several_faces', 'face_unavailable',
 ] as const;
 export type Refusal = (typeof REFUSALS)[number];
 
@@ -17,11 +24,20 @@ export interface RefusalDetail {
   validUntil?: number;
   revokeReason?: string;
   tz?: string;
+  opensAt?: string;
+  closedAt?: string;
+  useLane?: string;
+  waitSeconds?: number;
+  perDay?: number;
+  weekdays?: number[];
 }
 
 type Messages = Record<Refusal, (d: RefusalDetail) => string>;
 
 const at = (ms: number | undefined, d: RefusalDetail) => (ms === undefined ? '?' : formatLocal(ms, d.tz ?? 'Asia/Shanghai'));
+const WEEKDAY_ZH = ['', '一', '二', '三', '四', '五', '六', '日'];
+const WEEKDAY_EN = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const REVOKE_ZH: Record<string, string> = { refunded: '已退票', lost: '已挂失', reissued: '已补票', cancelled: '已取消' };
 
 const zh: Messages = {
   empty: () => '未读到内容，请重新扫码',
@@ -30,11 +46,24 @@ const zh: Messages = {
   unknown_key: () => '票码签发方未知，请到售票处咨询',
   forged: () => '票码无效（签名校验失败）',
   unknown: () => '查无此票',
+  revoked: (d) => `票已作废${d.revokeReason ? `（${REVOKE_ZH[d.revokeReason] ?? d.revokeReason}）` : ''}`,
   not_yet_valid: (d) => `未到有效期，${at(d.validFrom, d)} 起可入园`,
   expired: (d) => `票已过期（有效期至 ${at(d.validUntil, d)}）`,
+  wrong_weekday: (d) => `今日不可用${d.weekdays ? `，仅限周${d.weekdays.map((w) => WEEKDAY_ZH[w]).join('、')}` : ''}`,
+  too_early: (d) => `未到入园时间，${d.opensAt ?? ''} 开始入园`,
+  too_late: (d) => `已过入园时间（${d.closedAt ?? ''} 停止入园）`,
   used: () => '票已用完',
-  revoked: (d) => `票已作废${d.revokeReason ? `（${REVOKE_ZH[d.revokeReason] ?? d.revokeReason}）` : ''}`,
+  daily_limit: (d) => `今日入园次数已满${d.perDay ? `（每日 ${d.perDay} 次）` : ''}`,
   closed: () => '通道已关闭，请走其他通道',
+  wrong_direction: () => '请从另一侧刷票',
+  lane_closed: (d) => `本通道暂未开放${d.opensAt ? `，${d.opensAt} 开放` : ''}`,
+  wrong_lane: (d) => `本通道不能使用此票${d.useLane ? `，请走 ${d.useLane}` : ''}`,
+  wrong_venue: (d) => `此票不含本园区${d.useLane ? `，请走 ${d.useLane}` : ''}`,
+  anti_passback: (d) => `此票刚在其他通道入园${d.waitSeconds ? `，请 ${d.waitSeconds} 秒后再试` : ''}`,
+  face_mismatch: () => '人脸与票不符',
+  no_face: () => '未检测到人脸，请正对摄像头',
+  several_faces: () => '检测到多张人脸，请一人一验',
+  face_unavailable: () => '人脸核验暂不可用，请到人工通道',
 };
 
 const en: Messages = {
@@ -44,20 +73,38 @@ const en: Messages = {
   unknown_key: () => 'Code from an unknown issuer, please ask at the ticket office',
   forged: () => 'Invalid code (signature check failed)',
   unknown: () => 'Ticket not found',
+  revoked: (d) => `Ticket void${d.revokeReason ? ` (${d.revokeReason})` : ''}`,
   not_yet_valid: (d) => `Not valid yet: entry from ${at(d.validFrom, d)}`,
   expired: (d) => `Ticket expired (valid until ${at(d.validUntil, d)})`,
+  wrong_weekday: (d) => `Not valid today${d.weekdays ? `: ${d.weekdays.map((w) => WEEKDAY_EN[w]).join(', ')} only` : ''}`,
+  too_early: (d) => `Too early: entry opens at ${d.opensAt ?? '?'}`,
+  too_late: (d) => `Too late: entry closed at ${d.closedAt ?? '?'}`,
   used: () => 'Ticket already used',
-  revoked: (d) => `Ticket void${d.revokeReason ? ` (${d.revokeReason})` : ''}`,
+  daily_limit: (d) => `Today's entries used up${d.perDay ? ` (${d.perDay} a day)` : ''}`,
   closed: () => 'Lane closed, please use another lane',
+  wrong_direction: () => 'Please scan on the other side',
+  lane_closed: (d) => `Lane not open now${d.opensAt ? `: opens at ${d.opensAt}` : ''}`,
+  wrong_lane: (d) => `Ticket not valid at this lane${d.useLane ? `: use ${d.useLane}` : ''}`,
+  wrong_venue: (d) => `Ticket does not include this venue${d.useLane ? `: use ${d.useLane}` : ''}`,
+  anti_passback: (d) => `Ticket just entered at another lane${d.waitSeconds ? `: try again in ${d.waitSeconds} s` : ''}`,
+  face_mismatch: () => 'Face does not match the ticket',
+  no_face: () => 'No face found, please face the camera',
+  several_faces: () => 'Several faces found, one person at a time',
+  face_unavailable: () => 'Face check unavailable, please use the staffed lane',
 };
-
-const REVOKE_ZH: Record<string, string> = { refunded: '已退票', lost: '已挂失', reissued: '已补票', cancelled: '已取消' };
 
 export function refusalMessage(reason: Refusal, detail: RefusalDetail = {}, locale: Locale = 'zh-CN'): string {
   return (locale === 'en' ? en : zh)[reason](detail);
 }
 
-export function admitMessage(persons: number, remaining: number | null, locale: Locale = 'zh-CN'): string {
-  if (locale === 'en') return `Welcome: ${persons} ${persons === 1 ? 'person' : 'persons'}${remaining === null ? '' : `, ${remaining} left`}`;
-  return `欢迎光临，请通行 ${persons} 人${remaining === null ? '' : `，剩余 ${remaining} 人次`}`;
+export function admitMessage(persons: number, remaining: number | null, locale: Locale = 'zh-CN', kind: 'normal' | 'reentry' | 'exit' | 'emergency' = 'normal'): string {
+  if (locale === 'en') {
+    if (kind === 'exit') return `Goodbye: ${persons} ${persons === 1 ? 'person' : 'persons'}`;
+    if (kind === 'emergency') return 'Emergency: gates open, please pass';
+    const who = `${persons} ${persons === 1 ? 'person' : 'persons'}`;
+    return `${kind === 'reentry' ? 'Welcome back' : 'Welcome'}: ${who}${remaining === null ? '' : `, ${remaining} left`}`;
+  }
+  if (kind === 'exit') return `请通行 ${persons} 人，欢迎再来`;
+  if (kind === 'emergency') return '紧急疏散，闸门已全部打开';
+  return `${kind === 'reentry' ? '欢迎回来' : '欢迎光临'}，请通行 ${persons} 人${remaining === null ? '' : `，剩余 ${remaining} 人次`}`;
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CACHE_CREDENTIALS } from '../rules/credential.ts';
+import { laneRules, MODES, typeRules } from '../rules/model.ts';
 
 /**
  * Messages between HQ and devices. Down: a change log read with `since=<checkpoint>`.
@@ -9,8 +11,16 @@ export const topics = {
   upAck: (site: string, device: string) => `tk/v1/${site}/${device}/up/ack`,
   status: (site: string, device: string) => `tk/v1/${site}/${device}/status`,
   notify: (site: string) => `tk/v1/${site}/notify`,
-  /** What HQ subscribes to: every device's uploads. */
+  /** Desired mode for every device of a site, and for one device. Retained. */
+  siteDesired: (site: string) => `tk/v1/${site}/desired`,
+  desired: (site: string, device: string) => `tk/v1/${site}/${device}/desired`,
+  reported: (site: string, device: string) => `tk/v1/${site}/${device}/reported`,
+  /** What HQ subscribes to: every device's uploads, statuses and reported modes. */
   allUp: 'tk/v1/+/+/up',
+  allStatus: 'tk/v1/+/+/status',
+  allReported: 'tk/v1/+/+/reported',
+  /** What a gate subscribes to: its siblings' uploads, to share entries on the site. */
+  siteUp: (site: string) => `tk/v1/${site}/+/up`,
 } as const;
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
@@ -30,6 +40,11 @@ export const change = z.discriminatedUnion('kind', [
   z.object({ seq: z.number().int().positive(), kind: z.literal('ticket'), ticket: ticketRow }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('revoke'), ticketId: uuid, reason: z.string().max(32) }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('key'), keyId: z.string().regex(/^[0-9a-f]{8}$/), publicKey: z.string().regex(/^[0-9a-f]{64}$/) }),
+  z.object({ seq: z.number().int().positive(), kind: z.literal('type'), typeId: z.number().int().nonnegative(), rules: typeRules }),
+  z.object({ seq: z.number().int().positive(), kind: z.literal('lane'), rules: laneRules }),
+  /** Desired mode: device '' means every device of the site. Its seq is its version. */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('mode'), device: z.union([z.literal(''), id]), mode: z.enum(MODES) }),
+  z.object({ seq: z.number().int().positive(), kind: z.literal('credential'), credential: z.enum(CACHE_CREDENTIALS), value: z.string().min(1).max(64), ticketId: uuid }),
 ]);
 export type Change = z.infer<typeof change>;
 
@@ -46,11 +61,14 @@ export type ChangeBatch = z.infer<typeof changeBatch>;
 
 export const entryRecord = z.object({
   nonce: uuid,
-  ticketId: uuid,
+  /** Null only for emergency passages, which no ticket paid for. */
+  ticketId: uuid.nullable(),
   persons: z.number().int().positive().max(10_000),
   lane: id,
+  venue: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('main'),
   direction: z.enum(['in', 'out']),
-  kind: z.enum(['normal', 'emergency']),
+  /** normal and reentry admit, exit lets out, return gives back passages nobody used, emergency logs free passage. */
+  kind: z.enum(['normal', 'reentry', 'exit', 'return', 'emergency']),
   /** UTC ms on the device's own clock. */
   deviceTime: z.number().int(),
   /** deviceTime corrected by the device's known offset to HQ. */
@@ -72,3 +90,33 @@ export type UpBatch = z.infer<typeof upBatch>;
 
 export const upAck = z.object({ epoch: uuid, upTo: z.number().int().nonnegative() });
 export type UpAck = z.infer<typeof upAck>;
+
+export const mode = z.enum(MODES);
+
+/** Desired mode as HQ sets it; versions come from one HQ sequence, so the newest wins across scopes. */
+export const desiredMode = z.object({ mode, version: z.number().int().nonnegative(), at: z.number().int() });
+export type DesiredMode = z.infer<typeof desiredMode>;
+
+export const reportedMode = z.object({
+  mode,
+  /** The desired version applied; the local emergency input may override it. */
+  version: z.number().int().nonnegative(),
+  source: z.enum(['remote', 'local-emergency']),
+  at: z.number().int(),
+});
+export type ReportedMode = z.infer<typeof reportedMode>;
+
+/** Live lane status, retained; the last will says offline. */
+export const laneStatus = z.object({
+  state: z.enum(['online', 'offline']),
+  at: z.number().int().optional(),
+  mode: mode.optional(),
+  door: z.enum(['closed', 'open', 'emergency-open']).optional(),
+  lane: z.string().optional(),
+  lastDecision: z.object({ admit: z.boolean(), reason: z.string(), at: z.number().int() }).nullable().optional(),
+  error: z.string().nullable().optional(),
+  counters: z.object({ admitted: z.number().int(), refused: z.number().int(), passed: z.number().int(), returned: z.number().int() }).optional(),
+  outbox: z.number().int().optional(),
+  checkpoint: z.number().int().optional(),
+});
+export type LaneStatus = z.infer<typeof laneStatus>;

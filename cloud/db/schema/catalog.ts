@@ -1,4 +1,5 @@
-import { integer, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import type { LaneRules, TypeRules } from '../../../shared/rules/model.ts';
 
 export const ticketTypes = pgTable('ticket_types', {
   id: serial('id').primaryKey(),
@@ -10,5 +11,15 @@ export const ticketTypes = pgTable('ticket_types', {
   /** Entries per person; 0 = unlimited within validity. */
   entries: integer('entries').notNull(),
   persons: integer('persons').notNull(),
+  /** Rule-engine rules of the type: kind, weekdays, entry window, per-day, re-entry, venues, face. */
+  rules: jsonb('rules').$type<TypeRules>().notNull().default({ kind: 'visitor', faceRequired: false }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Lanes of a site with their release rules, set centrally and synced to the site's devices. */
+export const lanes = pgTable('lanes', {
+  site: text('site').notNull(),
+  lane: text('lane').notNull(),
+  rules: jsonb('rules').$type<LaneRules>().notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.site, t.lane] })]);

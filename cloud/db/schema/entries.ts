@@ -1,12 +1,14 @@
-import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Every passage a gate reported, once: the nonce makes ingest idempotent. */
 export const entries = pgTable('entries', {
   nonce: uuid('nonce').primaryKey(),
-  ticketId: uuid('ticket_id').notNull(),
+  /** Null for emergency passages. */
+  ticketId: uuid('ticket_id'),
   site: text('site').notNull(),
   device: text('device').notNull(),
   lane: text('lane').notNull(),
+  venue: text('venue').notNull().default('main'),
   direction: text('direction').notNull(),
   kind: text('kind').notNull(),
   persons: integer('persons').notNull(),
@@ -14,3 +16,16 @@ export const entries = pgTable('entries', {
   correctedTime: timestamp('corrected_time', { withTimezone: true }).notNull(),
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('entries_ticket_idx').on(t.ticketId), index('entries_corrected_time_idx').on(t.correctedTime)]);
+
+/** Tickets used beyond what they grant, found when entries from several offline gates meet. */
+export const overUse = pgTable('over_use', {
+  ticketId: uuid('ticket_id').notNull(),
+  venue: text('venue').notNull(),
+  site: text('site').notNull(),
+  allowed: integer('allowed').notNull(),
+  used: integer('used').notNull(),
+  /** Devices whose entries make up the use, e.g. ["gate-1","gate-2"]. */
+  devices: jsonb('devices').$type<string[]>().notNull(),
+  firstFoundAt: timestamp('first_found_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.ticketId, t.venue] })]);

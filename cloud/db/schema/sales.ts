@@ -1,4 +1,4 @@
-import { bigint, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { ticketTypes } from './catalog.ts';
 
 export const sales = pgTable('sales', {
@@ -29,3 +29,12 @@ export const tickets = pgTable('tickets', {
   revokedReason: text('revoked_reason'),
   issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('tickets_sale_idx').on(t.saleId)]);
+
+/** Cache-resolved credentials bound to a ticket: barcode stock, card UID, ID card number. */
+export const credentials = pgTable('credentials', {
+  kind: text('kind').notNull(),
+  value: text('value').notNull(),
+  ticketId: uuid('ticket_id').notNull().references(() => tickets.id),
+  site: text('site').notNull(),
+  boundAt: timestamp('bound_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.kind, t.value] }), index('credentials_ticket_idx').on(t.ticketId)]);

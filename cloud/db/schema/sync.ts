@@ -1,4 +1,4 @@
-import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Down-sync change log: devices read it with since=<seq>. Append-only. */
 export const changes = pgTable('changes', {
@@ -26,3 +26,22 @@ export const deviceStreams = pgTable('device_streams', {
   batches: integer('batches').notNull().default(0),
   lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.device, t.epoch] })]);
+
+/** Desired gate mode per site (device '') or per device; version from mode_version_seq. */
+export const desiredModes = pgTable('desired_modes', {
+  site: text('site').notNull(),
+  device: text('device').notNull(),
+  mode: text('mode').notNull(),
+  version: bigint('version', { mode: 'number' }).notNull(),
+  setAt: timestamp('set_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.site, t.device] })]);
+
+/** What each device last said about itself: presence, lane status, reported mode. */
+export const devices = pgTable('devices', {
+  site: text('site').notNull(),
+  device: text('device').notNull(),
+  online: boolean('online').notNull().default(false),
+  status: jsonb('status'),
+  reported: jsonb('reported'),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.site, t.device] })]);

@@ -32,15 +32,29 @@ export const issuerKeys = sqliteTable('issuer_keys', {
 /** Append-only passage log: this gate's own entries and, later, its siblings'. */
 export const entries = sqliteTable('entries', {
   nonce: text('nonce').primaryKey(),
-  ticketId: text('ticket_id').notNull(),
+  /** Null for emergency passages. */
+  ticketId: text('ticket_id'),
   device: text('device').notNull(),
   lane: text('lane').notNull(),
+  venue: text('venue').notNull().default('main'),
   direction: text('direction').notNull(),
   kind: text('kind').notNull(),
   persons: integer('persons').notNull(),
   deviceTime: integer('device_time').notNull(),
   correctedTime: integer('corrected_time').notNull(),
-}, (t) => [index('entries_ticket_idx').on(t.ticketId)]);
+}, (t) => [index('entries_ticket_time_idx').on(t.ticketId, t.correctedTime)]);
+
+/** Rule-engine rules of each ticket type (JSON of shared/rules/model.ts TypeRules). */
+export const ticketTypes = sqliteTable('ticket_types', {
+  typeId: integer('type_id').primaryKey(),
+  rules: text('rules').notNull(),
+});
+
+/** Release rules of every lane of the site (JSON of LaneRules), for this lane and for suggestions. */
+export const lanes = sqliteTable('lanes', {
+  lane: text('lane').primaryKey(),
+  rules: text('rules').notNull(),
+});
 
 /** Durable upload queue: a row leaves only when HQ acknowledged its sequence number. */
 export const outbox = sqliteTable('outbox', {

@@ -1,0 +1,147 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../../shared/log/logger.ts';
+import { desiredMode, topics, upAck, upBatch, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
+import type { GateStore } from './store.ts';
+
+/** Batches allowed in flight beyond the last ack. */
+const WINDOW = 4;
+const SIBLING_UP = /^tk\/v1\/[A-Za-z0-9_-]{1,64}\/([A-Za-z0-9_-]{1,64})\/up$/;
+const MAX_MESSAGE = 1 << 20;
+
+export interface LinkHandlers {
+  onConnect(): void;
+  onNotify(): void;
+  onDesired(d: DesiredMode): void;
+  onSiblingEntries(device: string, entries: EntryRecord[]): void;
+}
+
+/**
+ * The gate's MQTT session. Up: sends the outbox over QoS 1 and forgets rows only when HQ
+ * acks "up to N"; after a reconnect, or when acks stop coming, it re-sends from the last
+ * ack (HQ ingests idempotently, so re-sending is always safe and losing is never possible).
+ * Down: the doorbell, desired modes, and siblings' uploads (to share entries on the site).
+ */
+export class Link {
+  private client: MqttClient | undefined;
+  private sentUpTo = 0;
+  private lastProgressAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  connected = false;
+
+  constructor(private readonly opts: {
+    store: GateStore; url: string; site: string; device: string; batchSize: number; ackTimeoutMs: number;
+    log: Logger; now: () => number; handlers: LinkHandlers;
+  }) {}
+
+  start(): void {
+    const { site, device, log } = this.opts;
+    const client = mqtt.connect(this.opts.url, {
+      clientId: `dev-${site}-${device}`, clean: true, protocolVersion: 4,
+      reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 15, queueQoSZero: false,
+      will: { topic: topics.status(site, device), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
+    });
+    client.on('connect', () => {
+      this.connected = true;
+      this.sentUpTo = this.opts.store.ackedUpTo();
+      this.lastProgressAt = this.opts.now();
+      client.subscribe([
+        topics.upAck(site, device), topics.notify(site), topics.siteDesired(site), topics.desired(site, device), topics.siteUp(site),
+      ], { qos: 1 });
+      log.info({ url: this.opts.url }, 'link up');
+      this.opts.handlers.onConnect();
+      this.pump();
+    });
+    client.on('close', () => {
+      if (this.connected) log.warn({}, 'link down; entries stay queued');
+      this.connected = false;
+    });
+    client.on('error', (err) => log.debug(() => ({ err: err.message }), 'mqtt error'));
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    this.client = client;
+    this.timer = setInterval(() => this.checkStalled(), Math.max(50, Math.floor(this.opts.ackTimeoutMs / 2)));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    const client = this.client;
+    this.client = undefined;
+    this.connected = false;
+    if (client) await client.endAsync(true);
+  }
+
+  /** Sends whatever is queued, within the window. Cheap to call after every entry. */
+  pump(): void {
+    const client = this.client;
+    if (!client || !this.connected) return;
+    const { store, site, device, batchSize } = this.opts;
+    const limit = store.ackedUpTo() + WINDOW * batchSize;
+    while (this.sentUpTo < limit) {
+      const pending = store.pendingAfter(this.sentUpTo, batchSize);
+      if (!pending) return;
+      const batch: UpBatch = { device, epoch: store.epoch, ...pending };
+      client.publish(topics.up(site, device), JSON.stringify(batch), { qos: 1 });
+      this.sentUpTo = pending.lastSeq;
+    }
+  }
+
+  publishStatus(status: LaneStatus): void {
+    if (!this.connected) return;
+    this.client?.publish(topics.status(this.opts.site, this.opts.device), JSON.stringify(status), { qos: 0, retain: true });
+  }
+
+  publishReported(reported: ReportedMode): void {
+    if (!this.connected) return;
+    this.client?.publish(topics.reported(this.opts.site, this.opts.device), JSON.stringify(reported), { qos: 1, retain: true });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const { site, device, store, log, handlers } = this.opts;
+    if (payload.length > MAX_MESSAGE) {
+      log.warn({ topic, bytes: payload.length }, 'ignored oversized message');
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      log.warn({ topic }, 'ignored message that is not JSON');
+      return;
+    }
+    if (topic === topics.notify(site)) return handlers.onNotify();
+    if (topic === topics.siteDesired(site) || topic === topics.desired(site, device)) {
+      const d = desiredMode.safeParse(body);
+      if (d.success) handlers.onDesired(d.data);
+      else log.warn({ topic }, 'ignored malformed desired mode');
+      return;
+    }
+    if (topic === topics.upAck(site, device)) {
+      const ack = upAck.safeParse(body);
+      if (!ack.success) return log.warn({ topic }, 'ignored malformed ack');
+      if (ack.data.epoch !== store.epoch) return;
+      if (ack.data.upTo > store.ackedUpTo()) {
+        store.acknowledge(Math.min(ack.data.upTo, this.sentUpTo));
+        this.lastProgressAt = this.opts.now();
+      }
+      this.pump();
+      return;
+    }
+    const sibling = SIBLING_UP.exec(topic)?.[1];
+    if (sibling && sibling !== device) {
+      const batch = upBatch.safeParse(body);
+      if (batch.success && batch.data.device === sibling) handlers.onSiblingEntries(sibling, batch.data.entries);
+      else log.warn({ topic }, 'ignored malformed sibling batch');
+    }
+  }
+
+  /** No ack for a while with uploads outstanding: start again from the last ack. */
+  private checkStalled(): void {
+    if (!this.connected) return;
+    const acked = this.opts.store.ackedUpTo();
+    if (this.sentUpTo > acked && this.opts.now() - this.lastProgressAt > this.opts.ackTimeoutMs) {
+      this.opts.log.debug(() => ({ acked, sent: this.sentUpTo }), 're-sending unacknowledged uploads');
+      this.sentUpTo = acked;
+      this.lastProgressAt = this.opts.now();
+    }
+    this.pump();
+  }
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * What the rule engine reasons about, beside the ticket's own facts: the rules of its ticket
+ * type, the rules of the lane it is presented at, and its recent history. These travel from
+ * HQ to devices in the change log, so each has a zod schema.
+ */
+export const KINDS = ['visitor', 'member', 'staff', 'guide'] as const;
+export type Kind = (typeof KINDS)[number];
+export const MAIN_VENUE = 'main';
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM');
+const weekdays = z.array(z.number().int().min(1).max(7)).min(1).max(7);
+const venue = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
+
+export const typeRules = z.object({
+  kind: z.enum(KINDS).default('visitor'),
+  /** ISO weekdays (1 = Monday .. 7 = Sunday) on which the ticket admits; absent = every day. */
+  weekdays: weekdays.optional(),
+  /** Daily release times, site-local: entry only from..to (e.g. 08:00-17:30). */
+  entryWindow: z.object({ from: hhmm, to: hhmm }).optional(),
+  /** At most this many entries per person per business day. */
+  perDay: z.number().int().min(1).max(1000).optional(),
+  /** Re-entry (二次入园): after an exit, the same day, within this many minutes, without using an entry. */
+  reentry: z.object({ windowMinutes: z.number().int().min(1).max(1440) }).optional(),
+  /** Package (套票): venues granted, each with its own entry count per person (0 = unlimited). Absent: the main venue, with the ticket's entries. */
+  venues: z.array(z.object({ venue, entries: z.number().int().min(0).max(10_000) })).min(1).max(32).optional(),
+  /** A face check must follow (real-name / ID card tickets). */
+  faceRequired: z.boolean().default(false),
+});
+export type TypeRules = z.infer<typeof typeRules>;
+
+export const laneRules = z.object({
+  lane: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  /** Name shown to visitors when the gate suggests this lane. */
+  label: z.string().max(32).optional(),
+  venue: venue.default(MAIN_VENUE),
+  /** Readers of this lane: entry, exit or both. */
+  directions: z.array(z.enum(['in', 'out'])).min(1).default(['in']),
+  /** Ticket type ids admitted; absent = all. */
+  types: z.array(z.number().int().nonnegative()).optional(),
+  /** Ticket kinds admitted; absent = all. */
+  kinds: z.array(z.enum(KINDS)).optional(),
+  /** When the lane admits, site-local; absent = always. */
+  windows: z.array(z.object({ from: hhmm, to: hhmm, weekdays: weekdays.optional() })).optional(),
+  /** Wider lane for wheelchairs and prams: the leaves stay open longer. */
+  accessible: z.boolean().default(false),
+  /** The same ticket cannot enter on another lane within this many seconds. */
+  antiPassbackSeconds: z.number().int().min(0).max(86_400).default(0),
+});
+export type LaneRules = z.infer<typeof laneRules>;
+export type LaneRulesInput = z.input<typeof laneRules>;
+
+export type EntryKind = 'normal' | 'reentry' | 'exit' | 'return' | 'emergency';
+
+/** One passage in a ticket's history, as the engine sees it. */
+export interface Passage {
+  /** HQ-corrected time, UTC ms. */
+  at: number;
+  lane: string;
+  venue: string;
+  direction: 'in' | 'out';
+  kind: EntryKind;
+  persons: number;
+}
+
+export const MODES = ['normal', 'closed', 'emergency'] as const;
+export type Mode = (typeof MODES)[number];
