@@ -170,6 +170,17 @@ export class GateAgent {
     };
   }
 
+  /**
+   * What the gate would decide for a credential now, without recording anything or moving
+   * the leaves: resolution and the rule engine only. The hot path of every decision.
+   */
+  evaluate(input: string | Credential, opts: PresentOptions = {}): { verdict: Verdict; ticketId?: string; credential?: CredentialKind } {
+    const resolved = this.resolve(input);
+    if ('refusal' in resolved) return { verdict: { admit: false, reason: resolved.refusal, detail: {} }, credential: resolved.credential };
+    const verdict = this.decide(resolved.facts, opts.direction ?? this.config.direction, opts.persons);
+    return { verdict, ticketId: resolved.facts.ticketId, credential: resolved.credential };
+  }
+
   /** A credential was presented. Never throws: every input gets a verdict with a reason. */
   async present(input: string | Credential, opts: PresentOptions = {}): Promise<Decision> {
     const t0 = performance.now();
@@ -180,15 +191,11 @@ export class GateAgent {
         // No validation in an emergency: the leaves are open, the passage sensor logs who passes.
         d = this.admitted(t0, 'emergency', 0, null);
       } else {
-        const resolved = this.resolve(input);
-        if ('refusal' in resolved) d = this.refuse(resolved.refusal, {}, t0, undefined, resolved.credential);
-        else {
-          let verdict = this.decide(resolved.facts, direction, opts.persons);
-          if (verdict.admit && verdict.faceRequired) verdict = await this.checkFace(verdict, resolved.facts.ticketId, resolved.credential);
-          d = verdict.admit
-            ? this.admit(verdict, resolved.facts.ticketId, direction, t0, resolved.credential)
-            : this.refuse(verdict.reason, verdict.detail, t0, resolved.facts.ticketId, resolved.credential);
-        }
+        let { verdict, ticketId, credential } = this.evaluate(input, { ...opts, direction });
+        if (verdict.admit && verdict.faceRequired) verdict = await this.checkFace(verdict, ticketId!, credential!);
+        d = verdict.admit
+          ? this.admit(verdict, ticketId!, direction, t0, credential!)
+          : this.refuse(verdict.reason, verdict.detail, t0, ticketId, credential);
       }
     } catch (err) {
       this.deps.log.error({ err }, 'decision failed');
@@ -199,7 +206,7 @@ export class GateAgent {
     else this.counters.refused++;
     this.feedback.decision(d);
     this.scheduleStatus();
-    this.deps.log.info({ admit: d.admit, reason: d.reason, ticket: d.ticketId, persons: d.persons, us: d.micros }, 'decision');
+    this.deps.log.debug(() => ({ admit: d.admit, reason: d.reason, ticket: d.ticketId, persons: d.persons, us: d.micros }), 'decision');
     return d;
   }
 
