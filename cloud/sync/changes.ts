@@ -1,10 +1,9 @@
 import { and, asc, gt, inArray, sql } from 'drizzle-orm';
-import type { Change, ChangeBatch } from '../../shared/sync/messages.ts';
+import type { Change, ChangeBatch, ChangeBody } from '../../shared/sync/messages.ts';
 import type { Db } from '../db/open.ts';
 import { changes } from '../db/schema/index.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-export type ChangeBody = Change extends infer C ? (C extends { seq: number } ? Omit<C, 'seq'> : never) : never;
 
 /**
  * Appends to the down-sync change log inside the caller's transaction. The advisory lock

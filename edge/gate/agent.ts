@@ -7,7 +7,7 @@ import type { PassageEvent, Turnstile } from '../../hardware/turnstile/port.ts';
 import { SimVoice } from '../../hardware/voice/sim.ts';
 import { readTicketCode, type TicketFacts } from '../../shared/code/ticket-code.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import { classifyText, type Credential, type CredentialKind } from '../../shared/rules/credential.ts';
+import { classifyText, normaliseCredential, type Credential, type CredentialKind } from '../../shared/rules/credential.ts';
 import { decideEntry, grantAt, type Verdict } from '../../shared/rules/decide.ts';
 import { laneRules, type EntryKind, type LaneRules, type Mode } from '../../shared/rules/model.ts';
 import { admitMessage, refusalMessage, type Refusal, type RefusalDetail } from '../../shared/rules/reasons.ts';
@@ -220,10 +220,12 @@ export class GateAgent {
       if (!c || c.kind === 'code') return { refusal: 'malformed' };
       input = c;
     }
+    if (input.kind === 'code') return this.resolve(input.value);
     const store = this.store;
-    let ticketId = store.ticketByCredential(input.kind, input.value);
+    const value = normaliseCredential(input.kind, input.value);
+    let ticketId = store.ticketByCredential(input.kind, value);
     // A card UID of digits only reads like a barcode when typed: try cards too.
-    if (!ticketId && input.kind === 'barcode') ticketId = store.ticketByCredential('card', input.value.toUpperCase());
+    if (!ticketId && input.kind === 'barcode') ticketId = store.ticketByCredential('card', value.toUpperCase());
     const facts = ticketId ? store.ticket(ticketId) : undefined;
     return facts ? { facts, credential: input.kind } : { refusal: 'unknown', credential: input.kind };
   }

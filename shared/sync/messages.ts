@@ -47,6 +47,8 @@ export const change = z.discriminatedUnion('kind', [
   z.object({ seq: z.number().int().positive(), kind: z.literal('credential'), credential: z.enum(CACHE_CREDENTIALS), value: z.string().min(1).max(64), ticketId: uuid }),
 ]);
 export type Change = z.infer<typeof change>;
+/** A change before the log gives it a sequence number. */
+export type ChangeBody = Change extends infer C ? (C extends { seq: number } ? Omit<C, 'seq'> : never) : never;
 
 export const changeBatch = z.object({
   since: z.number().int().nonnegative(),
