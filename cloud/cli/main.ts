@@ -6,6 +6,12 @@
  *   ticket <id>                one ticket and how often it was used
  *   types                      ticket types
  *   status                     each gate's view: link, checkpoint, outbox, counters
+ *   mode <normal|closed|emergency> [device]   switch the site (or one device)
+ *   devices                    what HQ knows of each device: online, mode, lane status
+ *   revoke <ticket> <refunded|lost|reissued|cancelled>
+ *   bind <ticket> <barcode|card|idcard> <value>
+ *   explain <ticket> [lane]    what a gate at that lane would decide now, and why
+ *   over-use                   tickets used beyond what they grant (offline gates)
  * HQ and gate addresses come from data/demo.json (written by `npm start`), or CLOUD_URL and
  * GATE_<N>_URL (e.g. GATE_1_URL) in the environment. Add --en for English output.
  */
@@ -14,7 +20,9 @@ import { resolve } from 'node:path';
 import { formatYuan, fen } from '../../shared/money/money.ts';
 import { formatLocal } from '../../shared/time/zone.ts';
 
-const args = process.argv.slice(2).filter((a) => a !== '--en');
+const FLAGS = new Set(['--en', '--out']);
+const args = process.argv.slice(2).filter((a) => !FLAGS.has(a));
+const out = process.argv.includes('--out');
 const en = process.argv.includes('--en') || /^en/.test(process.env.TK_LANG ?? '');
 const t = (zh: string, english: string) => (en ? english : zh);
 const tz = process.env.SITE_TZ ?? 'Asia/Shanghai';
@@ -72,7 +80,7 @@ async function main(): Promise<void> {
     case 'scan': {
       const [gate, code, persons] = rest;
       if (!gate || code === undefined) fail('usage: cli scan <gate> <code> [persons]');
-      const d = await call(`${gateUrl(gate)}/scan`, { body: { code, persons: persons ? Number(persons) : undefined } });
+      const d = await call(`${gateUrl(gate)}/scan`, { body: { code, persons: persons ? Number(persons) : undefined, direction: out ? 'out' : undefined } });
       process.stdout.write(`${d.admit ? '✔ ' + t('放行', 'ADMIT') : '✘ ' + t('拒绝', 'REFUSE')}  ${en ? d.messageEn : d.message}  [${d.reason}]  (${d.micros} µs)\n`);
       process.exitCode = d.admit ? 0 : 3;
       return;
@@ -107,8 +115,54 @@ async function main(): Promise<void> {
       }
       return;
     }
+    case 'mode': {
+      const [mode, device] = rest;
+      if (!mode || !['normal', 'closed', 'emergency'].includes(mode)) fail('usage: cli mode <normal|closed|emergency> [device]');
+      const site = process.env.SITE ?? 'demo';
+      const r = await call(`${cloudUrl}/api/v1/sites/${site}${device ? `/devices/${device}` : ''}/mode`, { method: 'PUT', body: { mode } });
+      process.stdout.write(`${device ?? site} → ${r.mode}  (${t('版本', 'version')} ${r.version})\n`);
+      return;
+    }
+    case 'devices': {
+      const r = await call(`${cloudUrl}/api/v1/devices`);
+      if (r.items.length === 0) process.stdout.write(t('还没有设备连接过 HQ。\n', 'No device has reported to HQ yet.\n'));
+      for (const d of r.items) {
+        const s = d.status ?? {};
+        const c = s.counters ?? {};
+        process.stdout.write(`${d.device.padEnd(8)} ${d.online ? t('在线', 'online ') : t('离线', 'offline')}  ${t('模式', 'mode')} ${d.reported?.mode ?? '?'}${d.reported?.source === 'local-emergency' ? t('（现场紧急）', ' (local emergency)') : ''}  ${t('闸门', 'door')} ${s.door ?? '?'}  ${t('放行', 'admitted')} ${c.admitted ?? 0} ${t('拒绝', 'refused')} ${c.refused ?? 0}  ${t('待上传', 'outbox')} ${s.outbox ?? '?'}  ${t('最后在线', 'last seen')} ${local(d.lastSeenAt)}${s.error ? `  ⚠ ${s.error}` : ''}\n`);
+      }
+      return;
+    }
+    case 'revoke': {
+      const [id, reason] = rest;
+      if (!id || !reason) fail('usage: cli revoke <ticket> <refunded|lost|reissued|cancelled>');
+      await call(`${cloudUrl}/api/v1/tickets/${encodeURIComponent(id)}/revoke`, { body: { reason } });
+      process.stdout.write(`${t('已作废', 'revoked')} ${id} (${reason})\n`);
+      return;
+    }
+    case 'bind': {
+      const [id, kind, value] = rest;
+      if (!id || !kind || !value) fail('usage: cli bind <ticket> <barcode|card|idcard> <value>');
+      await call(`${cloudUrl}/api/v1/tickets/${encodeURIComponent(id)}/credentials`, { body: { kind, value } });
+      process.stdout.write(`${t('已绑定', 'bound')} ${kind} ${value} → ${id}\n`);
+      return;
+    }
+    case 'explain': {
+      const [id, lane] = rest;
+      if (!id) fail('usage: cli explain <ticket> [lane]');
+      const r = await call(`${cloudUrl}/api/v1/tickets/${encodeURIComponent(id)}/explain?lane=${encodeURIComponent(lane ?? 'lane-1')}${out ? '&direction=out' : ''}`);
+      const v = r.verdict;
+      process.stdout.write(v.admit ? `✔ ${t('会放行', 'would admit')} ${v.persons} (${v.kind})${v.remaining === null ? '' : `, ${t('剩余', 'left')} ${v.remaining}`}\n` : `✘ ${en ? r.messageEn : r.message}  [${v.reason}]\n`);
+      return;
+    }
+    case 'over-use': {
+      const r = await call(`${cloudUrl}/api/v1/over-use`);
+      if (r.items.length === 0) process.stdout.write(t('没有发现超用。\n', 'No over-use found.\n'));
+      for (const o of r.items) process.stdout.write(`${o.ticketId}  ${o.venue}  ${t('允许', 'allowed')} ${o.allowed}  ${t('实际', 'used')} ${o.used}  ${t('多出', 'extra')} ${o.used - o.allowed}  ${o.devices.join(', ')}\n`);
+      return;
+    }
     default:
-      process.stdout.write('usage: npm run cli -- <sell <type> [n] | scan <gate> <code> [persons] | entries [ticket] | ticket <id> | types | status> [--en]\n');
+      process.stdout.write('usage: npm run cli -- <sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | over-use> [--en]\n');
       if (cmd && cmd !== 'help') process.exitCode = 2;
   }
 }

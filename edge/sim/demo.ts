@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { loadCloudConfig } from '../../cloud/config.ts';
 import { createTicketType, listTicketTypes } from '../../cloud/catalog/service.ts';
 import { Cloud } from '../../cloud/server.ts';
+import { listLanes, putLane } from '../../cloud/gates/service.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 import { formatYuan, fen } from '../../shared/money/money.ts';
 import { startSimSite } from './site.ts';
@@ -18,15 +19,22 @@ const cloud = new Cloud(loadCloudConfig({ dataDir: join(root, 'cloud') }, { ...p
 await cloud.start();
 
 const DEMO_TYPES = [
-  { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 },
+  { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1, rules: { reentry: { windowMinutes: 120 } } },
   { code: 'child', name: '儿童票', priceFen: 6000, validityDays: 1, entries: 1, persons: 1 },
   { code: 'group10', name: '团队票（10人）', priceFen: 100000, validityDays: 1, entries: 1, persons: 10 },
-  { code: 'pass3', name: '三次卡', priceFen: 30000, validityDays: 90, entries: 3, persons: 1 },
-  { code: 'annual', name: '年卡', priceFen: 36000, validityDays: 365, entries: 0, persons: 1 },
+  { code: 'pass3', name: '三次卡', priceFen: 30000, validityDays: 90, entries: 3, persons: 1, rules: { perDay: 1 } },
+  { code: 'annual', name: '年卡', priceFen: 36000, validityDays: 365, entries: 0, persons: 1, rules: { kind: 'member' as const } },
+  { code: 'staff', name: '员工卡', priceFen: 0, validityDays: 365, entries: 0, persons: 1, rules: { kind: 'staff' as const } },
 ];
-const db = cloud.ctx!.db;
-const have = new Set((await listTicketTypes(db)).map((t) => t.code));
-for (const t of DEMO_TYPES) if (!have.has(t.code)) await createTicketType(db, t);
+const DEMO_LANES = [
+  { lane: 'lane-1', label: '1号通道', directions: ['in'] },
+  { lane: 'lane-2', label: '2号通道', directions: ['in', 'out'], antiPassbackSeconds: 30 },
+];
+const ctx = cloud.ctx!;
+const have = new Set((await listTicketTypes(ctx.db)).map((t) => t.code));
+for (const t of DEMO_TYPES) if (!have.has(t.code)) await createTicketType(ctx.db, t);
+const lanesHad = new Set((await listLanes(ctx, ctx.config.site)).map((l) => l.lane));
+for (const l of DEMO_LANES) if (!lanesHad.has(l.lane)) await putLane(ctx, ctx.config.site, l.lane, l);
 
 const site = await startSimSite({
   site: cloud.config.site, gates: 2, dataDir: root, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl,
@@ -37,7 +45,7 @@ writeFileSync(join(root, 'demo.json'), JSON.stringify({
   cloud: cloud.url, mqtt: cloud.mqttUrl, gates: Object.fromEntries(site.gates.map((g) => [g.id, g.console])),
 }, null, 2));
 
-const types = (await listTicketTypes(db)).map((t) => `    ${t.code.padEnd(8)} ${t.name}  ¥${formatYuan(fen(t.priceFen))}`).join('\n');
+const types = (await listTicketTypes(ctx.db)).map((t) => `    ${t.code.padEnd(8)} ${t.name}  ¥${formatYuan(fen(t.priceFen))}`).join('\n');
 process.stdout.write(`
 景区票务演示已启动 / Scenic ticketing demo is up (${((Date.now() - t0) / 1000).toFixed(1)} s)
 
@@ -54,6 +62,8 @@ ${types}
     npm run cli -- scan gate-1 <code>        present a code at simulated gate 1
     npm run cli -- entries                   entries HQ has received
     npm run cli -- status                    what each gate knows and whether its link is up
+    npm run cli -- mode emergency            open every gate of the site (then: mode normal)
+    npm run cli -- devices                   what HQ sees of each gate, live
   Or open a gate console page in a browser and paste a code.
 
   Ctrl-C stops everything.
