@@ -1,7 +1,9 @@
-import { and, asc, gt, inArray, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { changesChecksum } from '../../shared/sync/checksum.ts';
 import type { Change, ChangeBatch, ChangeBody } from '../../shared/sync/messages.ts';
 import type { Db } from '../db/open.ts';
-import { changes } from '../db/schema/index.ts';
+import { changes, syncMeta } from '../db/schema/index.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -17,15 +19,39 @@ export async function appendChanges(tx: Tx | Db, site: string, bodies: ChangeBod
   return rows.map((r) => r.seq);
 }
 
-export async function readChanges(db: Db, site: string, since: number, limit: number): Promise<ChangeBatch> {
+/** The change log's identity, made once per database. */
+export async function changeLogId(db: Db): Promise<string> {
+  await db.insert(syncMeta).values({ key: 'log', value: randomUUID() }).onConflictDoNothing();
+  const [row] = await db.select().from(syncMeta).where(eq(syncMeta.key, 'log'));
+  return row!.value;
+}
+
+/** A ticket that expired this long ago is of no use to a gate: it is left out of the batches. */
+const EXPIRED_GRACE_S = 86_400;
+
+/**
+ * One page of a site's change log after `since`. Expired tickets are skipped (the checkpoint
+ * still moves past them). A checkpoint from another log, or beyond this log's end (HQ was
+ * restored from an older backup), gets `reset`: the device drops its cache and starts over.
+ */
+export async function readChanges(db: Db, opts: { site: string; since: number; limit: number; log?: string; now: number }): Promise<ChangeBatch> {
+  const { site, since, limit, now } = opts;
+  const log = await changeLogId(db);
+  const base = { log, since, serverTime: now };
+  if (opts.log && opts.log !== log && since > 0) return { ...base, reset: true, next: 0, more: true, changes: [], checksum: changesChecksum([]) };
   const rows = await db.select().from(changes)
     .where(and(gt(changes.seq, since), inArray(changes.site, [site, '*'])))
     .orderBy(asc(changes.seq)).limit(limit + 1);
+  if (rows.length === 0 && since > 0) {
+    const [{ max }] = (await db.select({ max: sql<number>`coalesce(max(${changes.seq}), 0)::int` }).from(changes)) as [{ max: number }];
+    if (since > max) return { ...base, reset: true, next: 0, more: true, changes: [], checksum: changesChecksum([]) };
+  }
   const page = rows.slice(0, limit);
   const more = rows.length > limit;
   const next = page.length ? page[page.length - 1]!.seq : since;
-  return {
-    since, next, more, serverTime: Date.now(),
-    changes: page.map((r) => ({ ...(r.body as ChangeBody), seq: r.seq }) as Change),
-  };
+  const horizon = now / 1000 - EXPIRED_GRACE_S;
+  const out = page
+    .map((r) => ({ ...(r.body as ChangeBody), seq: r.seq }) as Change)
+    .filter((c) => c.kind !== 'ticket' || c.ticket.validUntil > horizon);
+  return { ...base, next, more, changes: out, checksum: changesChecksum(out) };
 }

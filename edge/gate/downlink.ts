@@ -1,4 +1,5 @@
 import type { Logger } from '../../shared/log/logger.ts';
+import { changesChecksum } from '../../shared/sync/checksum.ts';
 import { changeBatch, type DesiredMode } from '../../shared/sync/messages.ts';
 import type { GateStore } from './store.ts';
 
@@ -50,18 +51,30 @@ export class Downlink {
   }
 
   private async pullAll(): Promise<void> {
-    const { store, cloudUrl, site, log } = this.opts;
+    const { store, cloudUrl, site } = this.opts;
+    const log = this.opts.log;
     const doFetch = this.opts.fetch ?? fetch;
     try {
       for (;;) {
         const since = store.checkpoint();
-        const url = `${cloudUrl}/api/v1/sync/changes?site=${encodeURIComponent(site)}&since=${since}&limit=${this.opts.pageSize ?? 1000}`;
+        const logId = store.meta('change_log') ?? '';
+        const url = `${cloudUrl}/api/v1/sync/changes?site=${encodeURIComponent(site)}&since=${since}&limit=${this.opts.pageSize ?? 1000}&log=${encodeURIComponent(logId)}`;
         const t0 = this.opts.now();
         const res = await doFetch(url, { signal: AbortSignal.timeout(15_000) });
         if (!res.ok) throw new Error(`HTTP ${res.status} from change log`);
-        const batch = changeBatch.parse(await res.json());
+        const raw = (await res.json()) as { changes?: unknown[] };
+        const batch = changeBatch.parse(raw);
         const t1 = this.opts.now();
         if (batch.since !== since) throw new Error(`change log answered since=${batch.since}, asked ${since}`);
+        if (batch.checksum !== undefined && batch.checksum !== changesChecksum(raw.changes ?? [])) {
+          throw new Error('change batch failed its checksum; not applied');
+        }
+        if (batch.reset) {
+          log.warn({ since, log: batch.log }, 'HQ says start over: dropping the cache');
+          store.resetCache(batch.log ?? '');
+          continue;
+        }
+        if (batch.log && batch.log !== logId) store.setMeta('change_log', batch.log);
         const desired = store.applyBatch(batch, this.opts.device);
         if (desired) this.opts.onDesired?.(desired);
         // Offset to HQ's clock, assuming the answer was made halfway through the round trip.

@@ -4,6 +4,7 @@ import { publicKeyFromRaw } from '../../shared/code/keys.ts';
 import type { TicketFacts } from '../../shared/code/ticket-code.ts';
 import { laneRules, typeRules, type LaneRules, type Passage, type TypeRules } from '../../shared/rules/model.ts';
 import { desiredMode, type ChangeBatch, type DesiredMode, type EntryRecord } from '../../shared/sync/messages.ts';
+import { ticketDigest, type DigestRow } from '../../shared/sync/digest.ts';
 import type { GateDb } from './db/open.ts';
 
 export interface PendingBatch {
@@ -206,6 +207,31 @@ export class GateStore {
     for (const [id, rules] of newTypes) this.types.set(id, rules);
     for (const l of newLanes) this.laneMap.set(l.lane, l);
     return mode;
+  }
+
+  /**
+   * Forgets everything learned from HQ's change log (tickets, credentials, revocations,
+   * rules, checkpoint) so the next pull rebuilds it. Keys stay (codes they signed stay
+   * verifiable), and so do the passage log and the outbox: nothing scanned is ever dropped.
+   */
+  resetCache(log: string): void {
+    this.db.$client.transaction(() => {
+      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes']) this.db.$client.exec(`delete from ${table}`);
+      this.q.setMeta.run('checkpoint', '0');
+      this.q.setMeta.run('change_log', log);
+    })();
+    this.types.clear();
+    this.laneMap.clear();
+  }
+
+  /**
+   * An order-independent digest of the ticket cache (ids, validity, persons, entries,
+   * revocations): equal on a gate and at HQ when the gate holds what HQ says it should.
+   */
+  cacheDigest(sinceValidUntil: number): { tickets: number; digest: string } {
+    const rows = this.db.$client.prepare(`select t.id, t.type_id typeId, t.valid_from validFrom, t.valid_until validUntil, t.persons, t.entries,
+      coalesce(r.reason, '') revoked from tickets t left join revocations r on r.ticket_id = t.id where t.valid_until > ?`).all(sinceValidUntil) as DigestRow[];
+    return ticketDigest(rows);
   }
 
   entriesFor(ticketId: string): EntryRecord[] {

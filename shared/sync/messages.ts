@@ -51,6 +51,10 @@ export type Change = z.infer<typeof change>;
 export type ChangeBody = Change extends infer C ? (C extends { seq: number } ? Omit<C, 'seq'> : never) : never;
 
 export const changeBatch = z.object({
+  /** Identity of HQ's change log; a device that held another log's checkpoint starts over. */
+  log: z.string().max(64).optional(),
+  /** HQ says: your checkpoint means nothing here, drop the cache and pull from 0. */
+  reset: z.boolean().optional(),
   since: z.number().int().nonnegative(),
   /** Checkpoint to store after applying this batch. */
   next: z.number().int().nonnegative(),
@@ -58,6 +62,8 @@ export const changeBatch = z.object({
   /** HQ's clock when it answered, UTC ms: devices learn their offset from it. */
   serverTime: z.number().int(),
   changes: z.array(change),
+  /** changesChecksum(changes), see checksum.ts. */
+  checksum: z.string().optional(),
 });
 export type ChangeBatch = z.infer<typeof changeBatch>;
 

@@ -45,3 +45,9 @@ export const devices = pgTable('devices', {
   reported: jsonb('reported'),
   lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.site, t.device] })]);
+
+/** Facts about this HQ's change log, e.g. its identity: a device holding another log's checkpoint starts over. */
+export const syncMeta = pgTable('sync_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
