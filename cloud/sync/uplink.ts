@@ -1,6 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
-import { topics, upBatch, type UpAck } from '../../shared/sync/messages.ts';
+import { ZodError } from 'zod';
+import { topics, type UpAck, type UpBatch } from '../../shared/sync/messages.ts';
+import { unpackBatch } from '../../shared/sync/pack.ts';
 import type { Db } from '../db/open.ts';
 import { ingestBatch } from '../entries/ingest.ts';
 
@@ -69,25 +71,21 @@ export class UplinkService {
       this.opts.log.warn({ device, bytes: payload.length }, 'upload refused: too large');
       return;
     }
-    let body: unknown;
+    let batch: UpBatch;
     try {
-      body = JSON.parse(payload.toString('utf8'));
-    } catch {
-      this.opts.log.warn({ device }, 'upload refused: not JSON');
+      batch = unpackBatch(payload);
+    } catch (err) {
+      const issue = err instanceof ZodError ? err.issues[0]?.message : (err as Error).message;
+      this.opts.log.warn({ device, issue }, 'upload refused: not a valid batch');
       return;
     }
-    const parsed = upBatch.safeParse(body);
-    if (!parsed.success) {
-      this.opts.log.warn({ device, issue: parsed.error.issues[0]?.message }, 'upload refused: invalid batch');
+    if (batch.device !== device) {
+      this.opts.log.warn({ device, claimed: batch.device }, 'upload refused: device does not match topic');
       return;
     }
-    if (parsed.data.device !== device) {
-      this.opts.log.warn({ device, claimed: parsed.data.device }, 'upload refused: device does not match topic');
-      return;
-    }
-    const { ackedUpTo, inserted } = await ingestBatch(this.opts.db, site, parsed.data);
-    this.opts.log.debug(() => ({ device, firstSeq: parsed.data.firstSeq, lastSeq: parsed.data.lastSeq, inserted, ackedUpTo }), 'batch ingested');
-    const ack: UpAck = { epoch: parsed.data.epoch, upTo: ackedUpTo };
+    const { ackedUpTo, inserted } = await ingestBatch(this.opts.db, site, batch);
+    this.opts.log.debug(() => ({ device, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, inserted, ackedUpTo }), 'batch ingested');
+    const ack: UpAck = { epoch: batch.epoch, upTo: ackedUpTo };
     this.publish(topics.upAck(site, device), ack, 1);
   }
 }

@@ -72,6 +72,7 @@ export class GateAgent {
   private localEmergency = false;
   private applied: Mode | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private lastError: string | null = null;
   readonly counters = { admitted: 0, refused: 0, passed: 0, returned: 0, forced: 0 };
   lastDecision: Decision | undefined;
@@ -97,7 +98,7 @@ export class GateAgent {
     });
     this.link = new Link({
       store: this.store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,
-      ackTimeoutMs: config.ackTimeoutMs, log: log.child('link'), now: this.now,
+      ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now,
       handlers: {
         onConnect: () => {
           void this.downlink.pull();
@@ -125,12 +126,14 @@ export class GateAgent {
     this.applyMode(); // the last known desired state, before any network
     this.downlink.start();
     this.link.start();
+    this.heartbeat = setInterval(() => this.scheduleStatus(), this.config.heartbeatMs);
     this.deps.log.info({ device: this.config.device, lane: this.config.lane, mode: this.mode, outbox: this.store.outboxSize() }, 'gate started');
   }
 
   async stop(): Promise<void> {
     const { turnstile, scanner } = this.deps;
     clearTimeout(this.statusTimer);
+    clearInterval(this.heartbeat);
     scanner.off('code', this.onCode);
     turnstile.off('passage', this.onPassage);
     turnstile.off('emergency', this.onEmergencyInput);

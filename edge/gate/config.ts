@@ -26,6 +26,10 @@ export const gateConfigSchema = z.object({
   pullIntervalMs: z.number().int().min(100).default(60_000),
   /** Re-send unacknowledged uploads after this long without an ack. */
   ackTimeoutMs: z.number().int().min(100).default(10_000),
+  /** Cap on what the gate sends up, kbit/s (0 = none): a backlog must not take the whole line. */
+  uplinkKbps: z.number().min(0).max(1_000_000).default(0),
+  /** Lane status is re-sent at least this often (presence heartbeat beside the MQTT will). */
+  heartbeatMs: z.number().int().min(1000).default(30_000),
   /** Entries per upload batch. */
   batchSize: z.number().int().min(1).max(1000).default(200),
   locale: z.enum(['zh-CN', 'en']).default('zh-CN'),

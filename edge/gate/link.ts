@@ -1,6 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
-import { desiredMode, topics, upAck, upBatch, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
+import { desiredMode, topics, upAck, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
+import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
+import { Sender, type Outgoing } from './sender.ts';
 import type { GateStore } from './store.ts';
 
 /** Batches allowed in flight beyond the last ack. */
@@ -26,12 +28,24 @@ export class Link {
   private sentUpTo = 0;
   private lastProgressAt = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly sender: Sender;
   connected = false;
 
   constructor(private readonly opts: {
     store: GateStore; url: string; site: string; device: string; batchSize: number; ackTimeoutMs: number;
+    /** Up-link cap in kbit/s; 0 = none. */
+    uplinkKbps: number;
     log: Logger; now: () => number; handlers: LinkHandlers;
-  }) {}
+  }) {
+    this.sender = new Sender({
+      kbps: opts.uplinkKbps, now: opts.now,
+      canSend: () => this.connected && this.client !== undefined,
+      send: (m) => this.client?.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain ?? false }),
+      nextBatch: () => this.nextBatch(),
+    });
+  }
+
+  get bytesSent(): number { return this.sender.bytesSent; }
 
   start(): void {
     const { site, device, log } = this.opts;
@@ -54,6 +68,7 @@ export class Link {
     client.on('close', () => {
       if (this.connected) log.warn({}, 'link down; entries stay queued');
       this.connected = false;
+      this.sender.clear();
     });
     client.on('error', (err) => log.debug(() => ({ err: err.message }), 'mqtt error'));
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
@@ -63,41 +78,62 @@ export class Link {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.sender.stop();
     const client = this.client;
     this.client = undefined;
     this.connected = false;
     if (client) await client.endAsync(true);
   }
 
-  /** Sends whatever is queued, within the window. Cheap to call after every entry. */
+  /** Sends whatever is queued, within the window and the cap. Cheap to call after every entry. */
   pump(): void {
-    const client = this.client;
-    if (!client || !this.connected) return;
-    const { store, site, device, batchSize } = this.opts;
-    const limit = store.ackedUpTo() + WINDOW * batchSize;
-    while (this.sentUpTo < limit) {
-      const pending = store.pendingAfter(this.sentUpTo, batchSize);
-      if (!pending) return;
-      const batch: UpBatch = { device, epoch: store.epoch, ...pending };
-      client.publish(topics.up(site, device), JSON.stringify(batch), { qos: 1 });
-      this.sentUpTo = pending.lastSeq;
-    }
+    this.sender.flush();
   }
 
+  /** The next outbox batch beyond what is in flight, packed; undefined when the window is full or nothing waits. */
+  private nextBatch(): Outgoing | undefined {
+    const { store, site, device, batchSize } = this.opts;
+    if (this.sentUpTo >= store.ackedUpTo() + WINDOW * batchSize) return undefined;
+    const pending = store.pendingAfter(this.sentUpTo, batchSize);
+    if (!pending) return undefined;
+    const batch: UpBatch = { device, epoch: store.epoch, ...pending };
+    this.sentUpTo = pending.lastSeq;
+    return { topic: topics.up(site, device), payload: packBatch(batch), qos: 1 };
+  }
+
+  /** Telemetry: the newest status replaces an older one still waiting. */
   publishStatus(status: LaneStatus): void {
     if (!this.connected) return;
-    this.client?.publish(topics.status(this.opts.site, this.opts.device), JSON.stringify(status), { qos: 0, retain: true });
+    this.sender.push(2, { topic: topics.status(this.opts.site, this.opts.device), payload: JSON.stringify(status), qos: 0, retain: true }, true);
   }
 
   publishReported(reported: ReportedMode): void {
     if (!this.connected) return;
-    this.client?.publish(topics.reported(this.opts.site, this.opts.device), JSON.stringify(reported), { qos: 1, retain: true });
+    this.sender.push(0, { topic: topics.reported(this.opts.site, this.opts.device), payload: JSON.stringify(reported), qos: 1, retain: true }, true);
+  }
+
+  /** Urgent, small: alarms and command responses go before any backlog. */
+  publishUrgent(topic: string, body: object, retain = false): void {
+    if (!this.connected) return;
+    this.sender.push(0, { topic, payload: JSON.stringify(body), qos: 1, retain });
   }
 
   private onMessage(topic: string, payload: Buffer): void {
     const { site, device, store, log, handlers } = this.opts;
     if (payload.length > MAX_MESSAGE) {
       log.warn({ topic, bytes: payload.length }, 'ignored oversized message');
+      return;
+    }
+    const sibling = SIBLING_UP.exec(topic)?.[1];
+    if (sibling) {
+      if (sibling === device) return;
+      try {
+        const batch = unpackBatch(payload);
+        if (batch.device !== sibling) throw new Error(`batch says device ${batch.device}`);
+        handlers.onSiblingEntries(sibling, batch.entries);
+      } catch (err) {
+        log.warn({ topic, err: (err as Error).message }, 'ignored malformed sibling batch');
+      }
       return;
     }
     let body: unknown;
@@ -123,13 +159,6 @@ export class Link {
         this.lastProgressAt = this.opts.now();
       }
       this.pump();
-      return;
-    }
-    const sibling = SIBLING_UP.exec(topic)?.[1];
-    if (sibling && sibling !== device) {
-      const batch = upBatch.safeParse(body);
-      if (batch.success && batch.data.device === sibling) handlers.onSiblingEntries(sibling, batch.data.entries);
-      else log.warn({ topic }, 'ignored malformed sibling batch');
     }
   }
 

@@ -1,0 +1,64 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomUUID, randomBytes } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
+import type { EntryRecord, UpBatch } from './messages.ts';
+import { MAX_INFLATED, packBatch, unpackBatch } from './pack.ts';
+
+const t0 = Date.UTC(2026, 10, 26, 2, 0);
+function entry(i: number, over: Partial<EntryRecord> = {}): EntryRecord {
+  return {
+    nonce: randomUUID(), ticketId: randomUUID(), persons: 1 + (i % 3), lane: i % 2 ? 'lane-1' : 'lane-2', venue: 'main',
+    direction: 'in', kind: 'normal', deviceTime: t0 + i * 1500, correctedTime: t0 + i * 1500 - 230, ...over,
+  };
+}
+const batch = (entries: EntryRecord[]): UpBatch => ({ device: 'gate-1', epoch: randomUUID(), firstSeq: 41, lastSeq: 40 + entries.length, entries });
+
+test('round trip: every field of every kind of entry', () => {
+  const b = batch([
+    entry(0), entry(1, { kind: 'reentry' }), entry(2, { kind: 'exit', direction: 'out' }), entry(3, { kind: 'return', persons: 2 }),
+    entry(4, { kind: 'emergency', ticketId: null }), entry(5, { venue: 'garden', lane: 'garden-1', deviceTime: t0 - 5000, correctedTime: t0 + 99_000 }),
+    entry(6, { persons: 10_000 }),
+  ]);
+  assert.equal(unpackBatch(packBatch(b)), b);
+  assert.equal(unpackBatch(Buffer.from(JSON.stringify(b))), b, 'the JSON form is accepted too');
+  const empty = batch([]);
+  assert.equal(unpackBatch(packBatch({ ...empty, lastSeq: 41 })), { ...empty, lastSeq: 41 });
+});
+
+test('a batch of 200 entries packs to about the size of its fields', () => {
+  const entries = Array.from({ length: 200 }, (_, i) => entry(i));
+  const packed = packBatch(batch(entries));
+  const json = Buffer.byteLength(JSON.stringify(batch(entries)));
+  // Two random UUIDs (32 bytes) are the information floor of an entry; the rest is a few bytes.
+  assert.ok(packed.length / 200 < 42, `${packed.length / 200} bytes per entry`);
+  assert.ok(json / packed.length > 5, `JSON is ${json / packed.length}x larger`);
+});
+
+test('damaged, hostile or foreign payloads are refused with a reason, never half-read', () => {
+  const good = packBatch(batch([entry(1), entry(2)]));
+  const bad: [string, Buffer][] = [
+    ['empty', Buffer.alloc(0)],
+    ['random bytes', randomBytes(300)],
+    ['truncated', good.subarray(0, good.length - 5)],
+    ['bad JSON', Buffer.from('{"device":')],
+    ['JSON of the wrong shape', Buffer.from('{"device":"x"}')],
+    ['zip bomb', deflateRawSync(Buffer.alloc(MAX_INFLATED * 4))],
+    ['unknown version', deflateRawSync(Buffer.from([9, 1, 65]))],
+  ];
+  for (const [name, payload] of bad) assert.throws(() => unpackBatch(payload), undefined, name);
+  let flips = 0;
+  for (let i = 0; i < good.length; i++) {
+    const b = Buffer.from(good);
+    b[i]! ^= 0x10;
+    try {
+      unpackBatch(b);
+    } catch {
+      flips++;
+    }
+  }
+  // Deflate has no checksum: a flipped bit may still decode, but only to a valid batch shape.
+  assert.ok(flips > good.length / 3, `${flips} of ${good.length} flips refused`);
+});
+
+test.run();

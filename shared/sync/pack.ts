@@ -1,0 +1,150 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { upBatch, type EntryRecord, type UpBatch } from './messages.ts';
+
+/**
+ * Compact wire form of an upload batch: the WAN up-link is 512 kbit/s shared with the ticket
+ * windows, so entries travel packed, then deflated. Layout (version 1), before deflate:
+ *
+ *   u8      version (1)
+ *   u8+utf8 device id (length-prefixed)
+ *   16      epoch (UUID bytes)
+ *   varint  firstSeq, lastSeq, entry count
+ *   varint  string table size, then u8+utf8 strings (lanes and venues)
+ *   varint  base time (device time of the first entry, ms)
+ *   per entry:
+ *     16    nonce (UUID bytes)
+ *     u8    flags: bit 0 ticket id present, bit 1 direction out, bits 2-4 kind index
+ *     16    ticket id, when present
+ *     varint persons, lane index, venue index
+ *     zigzag varint device time - previous device time, corrected time - device time
+ *
+ * A payload whose first byte is '{' is taken as the JSON form (tools, debugging).
+ */
+const VERSION = 1;
+const KINDS = ['normal', 'reentry', 'exit', 'return', 'emergency'] as const;
+/** Inflating more than this is refused: a small hostile payload must not eat the heap. */
+export const MAX_INFLATED = 1 << 20;
+
+const uuidBytes = (u: string) => Buffer.from(u.replace(/-/g, ''), 'hex');
+const bytesUuid = (b: Buffer) => {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+
+class Writer {
+  private parts: Buffer[] = [];
+  u8(n: number) { this.parts.push(Buffer.from([n])); }
+  bytes(b: Buffer) { this.parts.push(b); }
+  varint(n: number) {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`varint out of range: ${n}`);
+    const out: number[] = [];
+    while (n >= 0x80) {
+      out.push((n % 0x80) | 0x80);
+      n = Math.floor(n / 0x80);
+    }
+    out.push(n);
+    this.parts.push(Buffer.from(out));
+  }
+  zigzag(n: number) { this.varint(n >= 0 ? n * 2 : -n * 2 - 1); }
+  str(s: string) {
+    const b = Buffer.from(s, 'utf8');
+    if (b.length > 255) throw new RangeError('string too long');
+    this.u8(b.length);
+    this.bytes(b);
+  }
+  done(): Buffer { return Buffer.concat(this.parts); }
+}
+
+class Reader {
+  private at = 0;
+  constructor(private readonly b: Buffer) {}
+  private need(n: number) { if (this.at + n > this.b.length) throw new RangeError('truncated batch'); }
+  u8(): number { this.need(1); return this.b[this.at++]!; }
+  bytes(n: number): Buffer { this.need(n); const out = this.b.subarray(this.at, this.at + n); this.at += n; return out; }
+  varint(): number {
+    let n = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const byte = this.u8();
+      n += (byte & 0x7f) * scale;
+      if (byte < 0x80) return n;
+      scale *= 0x80;
+    }
+    throw new RangeError('varint too long');
+  }
+  zigzag(): number { const z = this.varint(); return z % 2 === 0 ? z / 2 : -(z + 1) / 2; }
+  str(): string { return this.bytes(this.u8()).toString('utf8'); }
+  get done(): boolean { return this.at === this.b.length; }
+}
+
+export function packBatch(batch: UpBatch): Buffer {
+  const w = new Writer();
+  w.u8(VERSION);
+  w.str(batch.device);
+  w.bytes(uuidBytes(batch.epoch));
+  w.varint(batch.firstSeq);
+  w.varint(batch.lastSeq);
+  w.varint(batch.entries.length);
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const idx = (s: string) => {
+    let i = index.get(s);
+    if (i === undefined) { i = strings.length; strings.push(s); index.set(s, i); }
+    return i;
+  };
+  for (const e of batch.entries) { idx(e.lane); idx(e.venue); }
+  w.varint(strings.length);
+  for (const s of strings) w.str(s);
+  let prev = batch.entries[0]?.deviceTime ?? 0;
+  w.varint(Math.max(0, prev));
+  for (const e of batch.entries) {
+    w.bytes(uuidBytes(e.nonce));
+    w.u8((e.ticketId ? 1 : 0) | (e.direction === 'out' ? 2 : 0) | (KINDS.indexOf(e.kind) << 2));
+    if (e.ticketId) w.bytes(uuidBytes(e.ticketId));
+    w.varint(e.persons);
+    w.varint(idx(e.lane));
+    w.varint(idx(e.venue));
+    w.zigzag(e.deviceTime - prev);
+    w.zigzag(e.correctedTime - e.deviceTime);
+    prev = e.deviceTime;
+  }
+  return deflateRawSync(w.done(), { level: 9 });
+}
+
+/** Decodes and validates a batch in either form; throws with a reason on anything else. */
+export function unpackBatch(payload: Buffer): UpBatch {
+  if (payload[0] === 0x7b) return upBatch.parse(JSON.parse(payload.toString('utf8')));
+  const r = new Reader(inflateRawSync(payload, { maxOutputLength: MAX_INFLATED }));
+  const version = r.u8();
+  if (version !== VERSION) throw new RangeError(`unknown batch version ${version}`);
+  const device = r.str();
+  const epoch = bytesUuid(r.bytes(16));
+  const firstSeq = r.varint();
+  const lastSeq = r.varint();
+  const count = r.varint();
+  if (count > 10_000) throw new RangeError('too many entries');
+  const strings = Array.from({ length: r.varint() }, () => r.str());
+  const str = (i: number) => {
+    const s = strings[i];
+    if (s === undefined) throw new RangeError('bad string index');
+    return s;
+  };
+  let prev = r.varint();
+  const entries: EntryRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const nonce = bytesUuid(r.bytes(16));
+    const flags = r.u8();
+    const kind = KINDS[(flags >> 2) & 7];
+    if (!kind || flags > 0x1f) throw new RangeError('bad entry flags');
+    const ticketId = flags & 1 ? bytesUuid(r.bytes(16)) : null;
+    const persons = r.varint();
+    const lane = str(r.varint());
+    const venue = str(r.varint());
+    const deviceTime = prev + r.zigzag();
+    const correctedTime = deviceTime + r.zigzag();
+    prev = deviceTime;
+    entries.push({ nonce, ticketId, persons, lane, venue, direction: flags & 2 ? 'out' : 'in', kind, deviceTime, correctedTime });
+  }
+  if (!r.done) throw new RangeError('trailing bytes after batch');
+  return upBatch.parse({ device, epoch, firstSeq, lastSeq, entries });
+}
