@@ -223,7 +223,10 @@ export class GateAgent {
       if (!c || c.kind === 'code') return { refusal: 'malformed' };
       input = c;
     }
+    // Readers are drivers, and drivers have bugs: check the shape before trusting it.
+    if (typeof input !== 'object' || input === null || typeof input.value !== 'string' || input.value.length > 64) return { refusal: 'malformed' };
     if (input.kind === 'code') return this.resolve(input.value);
+    if (input.kind !== 'barcode' && input.kind !== 'card' && input.kind !== 'idcard') return { refusal: 'malformed' };
     const store = this.store;
     const value = normaliseCredential(input.kind, input.value);
     let ticketId = store.ticketByCredential(input.kind, value);

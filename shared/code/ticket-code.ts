@@ -108,9 +108,11 @@ export function encodeTicketCode(facts: TicketFacts, key: IssuerKey): string {
 /** Decodes the text form into bytes, or says why it is not a code. Never throws. */
 export function parseCodeText(text: string): { ok: true; bytes: Buffer } | { ok: false; reason: CodeRefusal } {
   if (text.length > MAX_CODE_TEXT) return { ok: false, reason: 'too_long' };
-  const clean = text.trim().toUpperCase();
-  if (clean.length === 0) return { ok: false, reason: 'empty' };
-  if (clean.length !== CODE_TEXT_LENGTH || !/^[A-Z2-7]+$/.test(clean)) return { ok: false, reason: 'malformed' };
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return { ok: false, reason: 'empty' };
+  // ASCII only, checked before upper-casing: Unicode case mapping would turn 'ſ' into 'S'.
+  if (trimmed.length !== CODE_TEXT_LENGTH || !/^[A-Za-z2-7]+$/.test(trimmed)) return { ok: false, reason: 'malformed' };
+  const clean = trimmed.toUpperCase();
   let bytes: Buffer;
   try {
     // base32nopad rejects non-zero trailing bits, so each code has exactly one text form.

@@ -29,6 +29,8 @@ export function isValidIdNumber(id: string): boolean {
 export function classifyText(text: string): Credential | undefined {
   const t = text.trim();
   if (t.length === CODE_TEXT_LENGTH && /^[A-Za-z2-7]+$/.test(t)) return { kind: 'code', value: t };
+  // Only printable ASCII is a credential; Unicode case mapping would turn 'ﬀ' into 'FF'.
+  if (!/^[\x21-\x7e]+$/.test(t)) return undefined;
   const upper = t.toUpperCase();
   if (upper.length === 18 && isValidIdNumber(upper)) return { kind: 'idcard', value: upper };
   // 4-, 7- and 10-byte card UIDs as hex (what RFID/IC readers report).
