@@ -15,4 +15,6 @@ export interface CloudContext {
   notify: (site: string) => void;
   /** Publishes a desired mode, retained, for a site (device '') or one device. */
   publishDesired: (site: string, device: string, desired: DesiredMode) => void;
+  /** Publishes any message to devices (commands). */
+  publish: (topic: string, payload: object, qos: 0 | 1) => void;
 }

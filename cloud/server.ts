@@ -9,6 +9,7 @@ import { loadIssuerKey } from './keys/issuer.ts';
 import { Broker } from './mqtt/broker.ts';
 import { UplinkService } from './sync/uplink.ts';
 import { listDesired, recordDevice } from './gates/service.ts';
+import { recordResponse, resendPending } from './gates/commands.ts';
 import type { Mode } from '../shared/rules/model.ts';
 
 /** HQ: database, broker, upload ingest and HTTP API, started and stopped as one. */
@@ -38,13 +39,18 @@ export class Cloud {
       }
       const uplink = new UplinkService({
         url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'),
-        onDevice: (site, device, what, payload) => recordDevice(ctx, site, device, what, payload),
+        onDevice: async (site, device, what, payload) => {
+          if (what === 'cmd/res') return recordResponse(ctx, site, device, payload);
+          await recordDevice(ctx, site, device, what, payload);
+          if (what === 'status' && (payload as { state?: string }).state === 'online') await resendPending(ctx, site, device);
+        },
       });
       const ctx: CloudContext = {
         config, db: this.opened.db, key, log, now: this.now,
         notify: (site) => uplink.publish(topics.notify(site), { at: this.now() }),
         publishDesired: (site, device, desired) =>
           uplink.publish(device ? topics.desired(site, device) : topics.siteDesired(site), desired, 1, true),
+        publish: (topic, payload, qos) => uplink.publish(topic, payload, qos),
       };
       this.ctx = ctx;
       this.uplink = uplink;

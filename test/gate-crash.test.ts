@@ -48,7 +48,10 @@ test('a gate killed with SIGKILL right after admitting keeps the entry and uploa
     const sale2 = await api(cloud.url, '/api/v1/sales', { body: { type: 'adult', quantity: 1 } });
     const t2 = sale2.body.tickets[0];
     assert.is((await gate.scan(t2.code)).admit, true);
+    await waitFor('HQ sees gate-9 online', async () => (await api(cloud.url, '/api/v1/devices')).body.items.some((d: any) => d.device === 'gate-9' && d.online));
     await gate.kill('SIGKILL');
+    // The broker publishes the last will when the socket dies: HQ shows the gate offline.
+    await waitFor('HQ sees gate-9 offline', async () => (await api(cloud.url, '/api/v1/devices')).body.items.some((d: any) => d.device === 'gate-9' && !d.online));
     await gate.start();
     await waitFor('second entry at HQ', async () => (await api(cloud.url, `/api/v1/tickets/${t2.id}`)).body.used.entries === 1, 15_000);
     await waitFor('outbox drained again', async () => (await gate.status()).link.outbox === 0);

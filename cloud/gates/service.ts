@@ -1,8 +1,8 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { laneRules, type LaneRules, type Mode } from '../../shared/rules/model.ts';
 import { laneStatus, reportedMode, type DesiredMode } from '../../shared/sync/messages.ts';
 import type { CloudContext } from '../context.ts';
-import { desiredModes, devices, lanes } from '../db/schema/index.ts';
+import { changes, desiredModes, devices, lanes } from '../db/schema/index.ts';
 import { appendChanges } from '../sync/changes.ts';
 
 /** Sets a lane's release rules; they reach the site's devices through the change log. */
@@ -54,11 +54,19 @@ export async function recordDevice(ctx: CloudContext, site: string, device: stri
   await ctx.db.insert(devices).values({ site, device, ...set }).onConflictDoUpdate({ target: [devices.site, devices.device], set });
 }
 
+/** Each device with its presence, desired and reported mode, backlog and how far its cache lags the change log. */
 export async function listDevices(ctx: CloudContext, site?: string) {
   const rows = await ctx.db.select().from(devices).where(site ? eq(devices.site, site) : undefined).orderBy(asc(devices.site), asc(devices.device));
   const desired = await listDesired(ctx);
+  const heads = await ctx.db.select({ site: changes.site, head: sql<number>`max(${changes.seq})::int` }).from(changes).groupBy(changes.site);
+  const head = (s: string) => Math.max(heads.find((h) => h.site === s)?.head ?? 0, heads.find((h) => h.site === '*')?.head ?? 0);
   return rows.map((d) => {
     const mine = desired.filter((m) => m.site === d.site && (m.device === '' || m.device === d.device)).sort((a, b) => b.version - a.version)[0];
-    return { ...d, desired: mine ? { mode: mine.mode, version: mine.version } : null };
+    const status = (d.status ?? {}) as { checkpoint?: number; outbox?: number };
+    return {
+      ...d, desired: mine ? { mode: mine.mode, version: mine.version } : null,
+      backlog: status.outbox ?? null,
+      checkpointLag: status.checkpoint === undefined ? null : Math.max(0, head(d.site) - status.checkpoint),
+    };
   });
 }

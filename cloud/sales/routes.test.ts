@@ -17,7 +17,7 @@ const config = loadCloudConfig({ dataDir }, {});
 const notified: string[] = [];
 const ctx: CloudContext = {
   config, db: opened.db, key: await loadIssuerKey(opened.db, `${dataDir}/keys`), log: silentLogger,
-  now: () => Date.UTC(2026, 10, 25, 17, 0), notify: (site) => notified.push(site), publishDesired: () => undefined,
+  now: () => Date.UTC(2026, 10, 25, 17, 0), notify: (site) => notified.push(site), publishDesired: () => undefined, publish: () => undefined,
 };
 const app = createApp(ctx);
 const req = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {

@@ -6,7 +6,7 @@ import { unpackBatch } from '../../shared/sync/pack.ts';
 import type { Db } from '../db/open.ts';
 import { ingestBatch } from '../entries/ingest.ts';
 
-const DEVICE_TOPIC = /^tk\/v1\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})\/(up|status|reported)$/;
+const DEVICE_TOPIC = /^tk\/v1\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})\/(up|status|reported|cmd\/res)$/;
 /** An upload larger than this is refused before parsing. */
 const MAX_UP_BYTES = 1 << 20;
 
@@ -21,7 +21,7 @@ export class UplinkService {
   constructor(private readonly opts: {
     url: string; db: Db; log: Logger; clientId?: string;
     /** A device's status or reported mode arrived. */
-    onDevice?: (site: string, device: string, what: 'status' | 'reported', payload: unknown) => Promise<void>;
+    onDevice?: (site: string, device: string, what: 'status' | 'reported' | 'cmd/res', payload: unknown) => Promise<void>;
   }) {}
 
   async start(): Promise<void> {
@@ -34,7 +34,7 @@ export class UplinkService {
         .finally(() => done());
     };
     client.on('error', (err) => this.opts.log.warn({ err: err.message }, 'mqtt error'));
-    client.on('connect', () => client.subscribe([topics.allUp, topics.allStatus, topics.allReported], { qos: 1 }));
+    client.on('connect', () => client.subscribe([topics.allUp, topics.allStatus, topics.allReported, topics.allCmdRes], { qos: 1 }));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
@@ -55,7 +55,7 @@ export class UplinkService {
   private async handle(topic: string, payload: Buffer): Promise<void> {
     const m = DEVICE_TOPIC.exec(topic);
     if (!m) return;
-    const [, site, device, what] = m as unknown as [string, string, string, 'up' | 'status' | 'reported'];
+    const [, site, device, what] = m as unknown as [string, string, string, 'up' | 'status' | 'reported' | 'cmd/res'];
     if (what !== 'up') {
       let body: unknown;
       try {

@@ -19,7 +19,7 @@ const opened = await openDb({ pgliteDir: `${dataDir}/pglite` });
 const db = opened.db;
 const ctx: CloudContext = {
   config: loadCloudConfig({ dataDir }, {}), db, key: await loadIssuerKey(db, `${dataDir}/keys`), log: silentLogger,
-  now: () => Date.now(), notify: () => undefined, publishDesired: () => undefined,
+  now: () => Date.now(), notify: () => undefined, publishDesired: () => undefined, publish: () => undefined,
 };
 
 test('decision table: HQ explains each case as the gate decides it', async () => {

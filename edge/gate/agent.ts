@@ -11,7 +11,7 @@ import { classifyText, normaliseCredential, type Credential, type CredentialKind
 import { decideEntry, grantAt, type Verdict } from '../../shared/rules/decide.ts';
 import { laneRules, type EntryKind, type LaneRules, type Mode } from '../../shared/rules/model.ts';
 import { admitMessage, refusalMessage, type Refusal, type RefusalDetail } from '../../shared/rules/reasons.ts';
-import type { DesiredMode, EntryRecord, LaneStatus } from '../../shared/sync/messages.ts';
+import { topics, type CommandRequest, type CommandResponse, type DesiredMode, type EntryRecord, type LaneStatus } from '../../shared/sync/messages.ts';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import type { GateConfig } from './config.ts';
 import { Downlink } from './downlink.ts';
@@ -50,6 +50,8 @@ export interface GateDeps extends Partial<FeedbackPorts> {
   turnstile: Turnstile;
   scanner: Scanner;
   face?: FaceVerifier;
+  /** Restarts the device (the `reboot` command); without it, reboot commands are rejected. */
+  reboot?: () => void;
   log: Logger;
   now?: () => number;
 }
@@ -107,6 +109,7 @@ export class GateAgent {
         onNotify: () => void this.downlink.pull(),
         onDesired: (d) => this.desired(d),
         onSiblingEntries: (device, entries) => this.store.addSiblingEntries(device, entries),
+        onCommand: (req) => void this.command(req),
       },
     });
   }
@@ -319,6 +322,43 @@ export class GateAgent {
       this.deps.log.warn({ direction: e.direction }, 'passage without release (tailgating or forced)');
     }
     this.scheduleStatus();
+  }
+
+  /**
+   * Runs a command from HQ at most once, and never after its expiry (judged on HQ's clock
+   * through the learned offset). Answers twice: accepted (or expired / rejected), then
+   * done or failed. A command seen before gets its recorded answer again, and does not run.
+   */
+  private async command(req: CommandRequest): Promise<void> {
+    const topic = topics.cmdRes(this.config.site, this.config.device);
+    const answer = (status: CommandResponse['status'], detail?: string) => {
+      this.store.setCommand(req.id, req.name, status, detail ?? null, this.now());
+      this.link.publishUrgent(topic, { id: req.id, status, detail, at: this.now() } satisfies CommandResponse);
+    };
+    const seen = this.store.command(req.id);
+    if (seen) {
+      this.link.publishUrgent(topic, { id: req.id, status: seen.status as CommandResponse['status'], detail: seen.detail ?? undefined, at: this.now() });
+      return;
+    }
+    const hqNow = this.now() + Number(this.store.meta('clock_offset') ?? 0);
+    if (hqNow > req.expiresAt) return answer('expired', `expired ${Math.round((hqNow - req.expiresAt) / 1000)} s ago`);
+    if (req.name === 'reboot' && !this.deps.reboot) return answer('rejected', 'reboot is not supported on this device');
+    answer('accepted');
+    this.deps.log.info({ id: req.id, name: req.name }, 'command');
+    try {
+      if (req.name === 'open-once') {
+        const { passed } = await this.deps.turnstile.open('in', 1, this.config.passTimeoutMs);
+        answer('done', `passed ${passed}`);
+      } else if (req.name === 'sync-now') {
+        await this.downlink.pull();
+        answer('done', `checkpoint ${this.store.checkpoint()}`);
+      } else {
+        answer('done');
+        setTimeout(() => this.deps.reboot?.(), 200);
+      }
+    } catch (err) {
+      answer('failed', (err as Error).message.slice(0, 200));
+    }
   }
 
   private desired(d: DesiredMode): void {

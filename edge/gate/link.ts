@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
-import { desiredMode, topics, upAck, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
+import { commandRequest, desiredMode, topics, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
 import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
 import { Sender, type Outgoing } from './sender.ts';
 import type { GateStore } from './store.ts';
@@ -15,6 +15,7 @@ export interface LinkHandlers {
   onNotify(): void;
   onDesired(d: DesiredMode): void;
   onSiblingEntries(device: string, entries: EntryRecord[]): void;
+  onCommand(req: CommandRequest): void;
 }
 
 /**
@@ -60,6 +61,7 @@ export class Link {
       this.lastProgressAt = this.opts.now();
       client.subscribe([
         topics.upAck(site, device), topics.notify(site), topics.siteDesired(site), topics.desired(site, device), topics.siteUp(site),
+        topics.cmdReq(site, device),
       ], { qos: 1 });
       log.info({ url: this.opts.url }, 'link up');
       this.opts.handlers.onConnect();
@@ -81,6 +83,11 @@ export class Link {
     this.sender.stop();
     const client = this.client;
     this.client = undefined;
+    // A clean stop sends no last will: say offline ourselves, so HQ does not wait for a timeout.
+    if (client && this.connected) {
+      await client.publishAsync(topics.status(this.opts.site, this.opts.device), '{"state":"offline"}', { qos: 1, retain: true })
+        .catch(() => undefined);
+    }
     this.connected = false;
     if (client) await client.endAsync(true);
   }
@@ -148,6 +155,12 @@ export class Link {
       const d = desiredMode.safeParse(body);
       if (d.success) handlers.onDesired(d.data);
       else log.warn({ topic }, 'ignored malformed desired mode');
+      return;
+    }
+    if (topic === topics.cmdReq(site, device)) {
+      const req = commandRequest.safeParse(body);
+      if (req.success) handlers.onCommand(req.data);
+      else log.warn({ topic }, 'ignored malformed command');
       return;
     }
     if (topic === topics.upAck(site, device)) {

@@ -10,11 +10,12 @@ if (!path) {
 }
 const config = loadGateConfig(path);
 const log = createLogger(`gate:${config.device}`);
-const gate = await runGate(config, log);
+// Reboot = stop cleanly and exit; the service manager (provisioning/systemd) starts it again.
+const gate = await runGate(config, log, () => void shutdown());
 if (gate.consolePort !== undefined) process.stdout.write(`READY console=${gate.consolePort}\n`);
-const shutdown = async () => {
+async function shutdown(): Promise<void> {
   await gate.stop();
   process.exit(0);
-};
+}
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);

@@ -16,11 +16,11 @@ export interface RunningGate {
 }
 
 /** Builds a gate from its config (drivers chosen there) and starts it with its console. */
-export async function runGate(config: GateConfig, log: Logger): Promise<RunningGate> {
+export async function runGate(config: GateConfig, log: Logger, reboot?: () => void): Promise<RunningGate> {
   const turnstile = await createTurnstile(config.turnstile);
   const scanner = await createScanner(config.scanner);
   const agent = new GateAgent(config, {
-    turnstile, scanner, log,
+    turnstile, scanner, log, reboot,
     indicator: await createIndicator(config.indicator), display: await createDisplay(config.display), voice: await createVoice(config.voice),
   });
   await agent.start();

@@ -234,6 +234,16 @@ export class GateStore {
     return ticketDigest(rows);
   }
 
+  /** A command's last known status on this gate, if it was seen before. */
+  command(id: string): { status: string; detail: string | null } | undefined {
+    return this.db.$client.prepare('select status, detail from command_log where id = ?').get(id) as { status: string; detail: string | null } | undefined;
+  }
+
+  setCommand(id: string, name: string, status: string, detail: string | null, at: number): void {
+    this.db.$client.prepare(`insert into command_log (id, name, status, detail, at) values (?, ?, ?, ?, ?)
+      on conflict(id) do update set status = excluded.status, detail = excluded.detail, at = excluded.at`).run(id, name, status, detail, at);
+  }
+
   entriesFor(ticketId: string): EntryRecord[] {
     return this.db.$client.prepare(`select nonce, ticket_id ticketId, lane, venue, direction, kind, persons, device_time deviceTime,
       corrected_time correctedTime from entries where ticket_id = ? order by device_time`).all(ticketId) as EntryRecord[];

@@ -15,6 +15,9 @@ export const topics = {
   siteDesired: (site: string) => `tk/v1/${site}/desired`,
   desired: (site: string, device: string) => `tk/v1/${site}/${device}/desired`,
   reported: (site: string, device: string) => `tk/v1/${site}/${device}/reported`,
+  cmdReq: (site: string, device: string) => `tk/v1/${site}/${device}/cmd/req`,
+  cmdRes: (site: string, device: string) => `tk/v1/${site}/${device}/cmd/res`,
+  allCmdRes: 'tk/v1/+/+/cmd/res',
   /** What HQ subscribes to: every device's uploads, statuses and reported modes. */
   allUp: 'tk/v1/+/+/up',
   allStatus: 'tk/v1/+/+/status',
@@ -128,3 +131,23 @@ export const laneStatus = z.object({
   checkpoint: z.number().int().optional(),
 });
 export type LaneStatus = z.infer<typeof laneStatus>;
+
+export const COMMANDS = ['open-once', 'sync-now', 'reboot'] as const;
+
+/** A command to one device. It never runs after `expiresAt` (HQ time, UTC ms). */
+export const commandRequest = z.object({
+  id: uuid,
+  name: z.enum(COMMANDS),
+  args: z.record(z.string(), z.unknown()).default({}),
+  expiresAt: z.number().int(),
+});
+export type CommandRequest = z.infer<typeof commandRequest>;
+
+/** Acknowledged twice: accepted (or expired / rejected at once), then done or failed. */
+export const commandResponse = z.object({
+  id: uuid,
+  status: z.enum(['accepted', 'done', 'failed', 'expired', 'rejected']),
+  detail: z.string().max(200).optional(),
+  at: z.number().int(),
+});
+export type CommandResponse = z.infer<typeof commandResponse>;

@@ -51,3 +51,18 @@ export const syncMeta = pgTable('sync_meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/** Commands to devices (open once, sync now, reboot): an id, an expiry, two acknowledgements. */
+export const commands = pgTable('commands', {
+  id: uuid('id').primaryKey(),
+  site: text('site').notNull(),
+  device: text('device').notNull(),
+  name: text('name').notNull(),
+  args: jsonb('args').notNull().default({}),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  /** sent, accepted, done, failed, expired. */
+  status: text('status').notNull().default('sent'),
+  detail: text('detail'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('commands_device_idx').on(t.site, t.device, t.status)]);

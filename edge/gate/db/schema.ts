@@ -68,3 +68,12 @@ export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/** Commands this gate has seen, so a command sent twice runs once and an old one never runs. */
+export const commandLog = sqliteTable('command_log', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  status: text('status').notNull(),
+  detail: text('detail'),
+  at: integer('at').notNull(),
+});
