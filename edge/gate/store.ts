@@ -44,6 +44,7 @@ export class GateStore {
   private readonly keys = new Map<string, KeyObject>();
   private readonly types = new Map<number, TypeRules>();
   private readonly laneMap = new Map<string, LaneRules>();
+  private desiredMode: DesiredMode | undefined;
   readonly epoch: string;
 
   constructor(readonly db: GateDb) {
@@ -155,16 +156,20 @@ export class GateStore {
 
   setMeta(key: string, value: string): void { this.q.setMeta.run(key, value); }
 
-  /** The newest desired mode this gate has applied, site-wide or its own. */
+  /** The newest desired mode this gate has applied, site-wide or its own (read on every decision: held in memory). */
   desired(): DesiredMode {
-    const raw = this.meta('desired');
-    return raw ? desiredMode.parse(JSON.parse(raw)) : { mode: 'normal', version: 0, at: 0 };
+    if (!this.desiredMode) {
+      const raw = this.meta('desired');
+      this.desiredMode = raw ? desiredMode.parse(JSON.parse(raw)) : { mode: 'normal', version: 0, at: 0 };
+    }
+    return this.desiredMode;
   }
 
   /** Keeps a desired mode if it is newer than the one held; says whether it was. */
   offerDesired(d: DesiredMode): boolean {
     if (d.version <= this.desired().version) return false;
     this.setMeta('desired', JSON.stringify(d));
+    this.desiredMode = d;
     return true;
   }
 

@@ -1,5 +1,5 @@
 import type { TicketFacts } from '../code/ticket-code.ts';
-import { businessDay, startOfBusinessDay, wallClock } from '../time/zone.ts';
+import { startOfBusinessDay, wallClock } from '../time/zone.ts';
 import { MAIN_VENUE, type EntryKind, type LaneRules, type Mode, type Passage, type TypeRules } from './model.ts';
 import type { Refusal, RefusalDetail } from './reasons.ts';
 
@@ -40,11 +40,12 @@ function minutes(hhmm: string): number {
   return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 }
 
-/** Site-local weekday (1 = Monday) and minute of the day. */
-function localTime(now: number, tz: string): { weekday: number; minute: number } {
+/** Site-local weekday (1 = Monday), minute of the day and business day, from one clock reading. */
+function localTime(now: number, tz: string): { weekday: number; minute: number; day: string } {
   const w = wallClock(now, tz);
   const weekday = ((new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() + 6) % 7) + 1;
-  return { weekday, minute: w.hour * 60 + w.minute };
+  const day = `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+  return { weekday, minute: w.hour * 60 + w.minute, day };
 }
 
 const inWindow = (minute: number, w: { from: string; to: string }) => minute >= minutes(w.from) && minute < minutes(w.to);
@@ -79,7 +80,7 @@ export function decideEntry(q: EntryQuestion): Verdict {
   const { facts, type, lane, direction, now, tz } = q;
   if (q.mode === 'closed') return refuse('closed');
   if (!lane.directions.includes(direction)) return refuse('wrong_direction');
-  const { weekday, minute } = localTime(now, tz);
+  const { weekday, minute, day } = localTime(now, tz);
   if (lane.windows && !lane.windows.some((w) => (!w.weekdays || w.weekdays.includes(weekday)) && inWindow(minute, w))) {
     const next = lane.windows.filter((w) => (!w.weekdays || w.weekdays.includes(weekday)) && minutes(w.from) > minute)
       .sort((a, b) => minutes(a.from) - minutes(b.from))[0];
@@ -110,7 +111,7 @@ export function decideEntry(q: EntryQuestion): Verdict {
     return { admit: true, kind: 'exit', venue, persons, remaining: null, faceRequired: false };
   }
 
-  const dayStart = startOfBusinessDay(businessDay(now, tz), tz);
+  const dayStart = startOfBusinessDay(day, tz);
   const today = q.history.filter((p) => p.at >= dayStart && p.at <= now);
   const lastIn = today.filter((p) => p.direction === 'in' && p.kind !== 'return').sort((a, b) => b.at - a.at)[0];
   if (lane.antiPassbackSeconds > 0 && lastIn && lastIn.lane !== lane.lane && now - lastIn.at < lane.antiPassbackSeconds * 1000) {

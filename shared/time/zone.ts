@@ -43,8 +43,21 @@ export function businessDay(instantMs: number, tz: string): string {
 
 const DAY_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** The UTC instant at which a business day starts in the zone. */
+const dayStarts = new Map<string, number>();
+
+/** The UTC instant at which a business day starts in the zone (remembered: gates ask on every decision). */
 export function startOfBusinessDay(day: string, tz: string): number {
+  const key = `${tz} ${day}`;
+  let start = dayStarts.get(key);
+  if (start === undefined) {
+    start = computeStartOfDay(day, tz);
+    if (dayStarts.size > 4096) dayStarts.clear();
+    dayStarts.set(key, start);
+  }
+  return start;
+}
+
+function computeStartOfDay(day: string, tz: string): number {
   const m = DAY_TEXT.exec(day);
   if (!m) throw new Error(`not a day (YYYY-MM-DD): ${day}`);
   const utcMidnight = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));

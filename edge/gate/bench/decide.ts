@@ -34,6 +34,8 @@ export interface DecideResult {
   rssMb: number;
   /** Right after the agent opened the cache, before any sample was made: node, tsx and the code. */
   rssOpenMb: number;
+  /** V8 heap after the decisions, samples included: the part of rssMb that is JavaScript. */
+  heapTotalMb: number;
   /** Cores' worth of CPU other processes used while decisions were timed. */
   otherCpuCores: number | undefined;
 }
@@ -155,11 +157,12 @@ async function main(p: DecideParams): Promise<DecideResult> {
   const times = timeRounds(ops, rounds, p.warmup);
   const otherCpuCores = cpu.cores();
   const rssDecidedMb = rssMb();
+  const heapTotalMb = Math.round(process.memoryUsage().heapTotal / 2 ** 20);
   process.stderr.write(`durable writes: ${p.writes.toLocaleString('en')}...\n`);
   const write = quantiles(timeWrites(agent, w, p.writes, p.tickets));
   await agent.stop();
   const kinds = Object.fromEntries(KINDS.map((k, i) => [k, quantiles(times[i]!)])) as Record<Kind, Quantiles>;
-  return { kinds, floor: quantiles(times[KINDS.length]!), write, rssMb: rssDecidedMb, rssOpenMb, otherCpuCores };
+  return { kinds, floor: quantiles(times[KINDS.length]!), write, rssMb: rssDecidedMb, rssOpenMb, heapTotalMb, otherCpuCores };
 }
 
 main(JSON.parse(process.argv[2]!) as DecideParams).then(

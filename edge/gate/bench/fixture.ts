@@ -8,26 +8,31 @@ import type { Change, ChangeBatch } from '../../../shared/sync/messages.ts';
 /**
  * A synthetic site whose every ticket is a pure function of (seed, index): the builder and
  * the measuring process agree on ids, facts and credentials without holding a million of
- * them in memory, and ids are still uniformly random like HQ's UUIDs (insert order matters
- * for a B-tree).
+ * them in memory. Ids are uniformly random like HQ's randomUUID() by default: key order is
+ * what makes a B-tree insert cheap or dear, so the bench must not order them by accident.
  */
 export interface World {
   seed: Buffer;
   key: IssuerKey;
   /** UTC ms the tickets are valid around. */
   now: number;
+  /** v4: random ids, as HQ issues them (randomUUID); v7: time-ordered ids, in sale order. */
+  ids: IdKind;
 }
+
+export type IdKind = 'v4' | 'v7';
 
 export interface WorldParams {
   seed: string;
   keySeed: string;
   now: number;
+  ids: IdKind;
 }
 
 export const BENCH_LANE = 'east-1';
 
 export function makeWorld(p: WorldParams): World {
-  return { seed: Buffer.from(p.seed, 'hex'), key: issuerKeyFromSeed(Buffer.from(p.keySeed, 'hex')), now: p.now };
+  return { seed: Buffer.from(p.seed, 'hex'), key: issuerKeyFromSeed(Buffer.from(p.keySeed, 'hex')), now: p.now, ids: p.ids };
 }
 
 function digest(w: World, i: number): Buffer {
@@ -36,15 +41,23 @@ function digest(w: World, i: number): Buffer {
   return createHash('sha256').update(w.seed).update(n).digest();
 }
 
-function uuidOf(d: Buffer): string {
-  const h = d.toString('hex', 0, 16);
-  // Version 4, RFC 4122 variant: what randomUUID() gives HQ.
+/** RFC 9562 layout from 16 bytes: version nibble and variant bits set. */
+function uuidOf(b: Buffer, version: 4 | 7): string {
+  const h = b.toString('hex', 0, 16);
   const v = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${v}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${version}${h.slice(13, 16)}-${v}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** v7: 48-bit milliseconds first, so ticket i sorts after ticket i - 1 (one sale per ms). */
+function idOf(w: World, i: number, d: Buffer): string {
+  if (w.ids === 'v4') return uuidOf(d, 4);
+  const b = Buffer.from(d.subarray(0, 16));
+  b.writeUIntBE(w.now - 100_000_000 + i, 0, 6);
+  return uuidOf(b, 7);
 }
 
 export function ticketId(w: World, i: number): string {
-  return uuidOf(digest(w, i));
+  return idOf(w, i, digest(w, i));
 }
 
 /** Adult and child single entry, annual pass (unlimited, 2 a day), package (main + aquarium). */
@@ -55,7 +68,7 @@ export function ticketFacts(w: World, i: number): TicketFacts {
   const typeId = TYPES[d[24]! % TYPES.length]!;
   const persons = d[25]! < 13 ? 2 + (d[26]! % 9) : 1; // ~5% groups of 2..10
   const day = Math.floor(w.now / 1000) - 86_400;
-  return { ticketId: uuidOf(d), typeId, validFrom: day, validUntil: day + 366 * 86_400, persons, entries: typeId === 3 ? 0 : 1 };
+  return { ticketId: idOf(w, i, d), typeId, validFrom: day, validUntil: day + 366 * 86_400, persons, entries: typeId === 3 ? 0 : 1 };
 }
 
 /** Which tickets carry a cache-resolved credential: by index, so samples can pick a kind. */

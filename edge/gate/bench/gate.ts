@@ -6,7 +6,8 @@
  * is one JSON object.
  *
  * Environment: BENCH_TICKETS (1,000,000), BENCH_APPLY (100,000), BENCH_SAMPLES (20,000),
- * BENCH_WARMUP (2,000), BENCH_WRITES (2,000), BENCH_BATCH (5,000), BENCH_KEEP (keep the DB).
+ * BENCH_WARMUP (2,000), BENCH_WRITES (2,000), BENCH_BATCH (5,000), BENCH_IDS (v4: random ticket
+ * ids as HQ issues them; v7: time-ordered), BENCH_KEEP (keep the DB).
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,25 +19,33 @@ import { openGateDb } from '../db/open.ts';
 import { GateStore } from '../store.ts';
 import { applyRate, loadTickets, type LoadResult } from './build.ts';
 import type { DecideParams, DecideResult, Kind } from './decide.ts';
-import { makeWorld, type WorldParams } from './fixture.ts';
+import { makeWorld, type IdKind, type WorldParams } from './fixture.ts';
 import { Progress, round1 } from './stats.ts';
 
-function envInt(name: string, fallback: number): number {
+function envInt(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw.replaceAll('_', ''));
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, got "${raw}"`);
   return n;
 }
 
 const opts = {
-  tickets: envInt('BENCH_TICKETS', 1_000_000),
+  // Every credential kind needs a ticket among the first ten (fixture.ts CREDENTIAL_SLOTS).
+  tickets: envInt('BENCH_TICKETS', 1_000_000, 10),
   apply: envInt('BENCH_APPLY', 100_000),
   samples: envInt('BENCH_SAMPLES', 20_000),
   warmup: envInt('BENCH_WARMUP', 2_000),
   writes: envInt('BENCH_WRITES', 2_000),
   batch: envInt('BENCH_BATCH', 5_000),
+  ids: envIds(),
 };
+
+function envIds(): IdKind {
+  const raw = process.env.BENCH_IDS || 'v4';
+  if (raw !== 'v4' && raw !== 'v7') throw new Error(`BENCH_IDS must be v4 or v7, got "${raw}"`);
+  return raw;
+}
 
 /** The kinds a visitor presents; `forged` is the refusal path, reported but not the worst case. */
 const CREDENTIAL_KINDS: Kind[] = ['qr', 'barcode', 'card', 'idcard'];
@@ -86,43 +95,55 @@ function printTable(r: DecideResult, summary: Record<string, unknown>): void {
   process.stderr.write(lines.join('\n') + '\n');
 }
 
+function summarise(load: LoadResult, applyRowsPerSecond: number, dbMb: number, r: DecideResult) {
+  const worst = CREDENTIAL_KINDS.reduce((a, b) => (r.kinds[b].p99 > r.kinds[a].p99 ? b : a));
+  const byKind = (q: 'p50' | 'p99') => Object.fromEntries(Object.entries(r.kinds).map(([k, v]) => [k, v[q]]));
+  return {
+    tickets: opts.tickets,
+    ticket_ids: opts.ids,
+    load_s: round1(load.seconds),
+    load_apply_s: round1(load.applySeconds),
+    load_changes: load.changes,
+    db_mb: dbMb,
+    apply_rows_per_s: applyRowsPerSecond,
+    samples: opts.samples,
+    floor_p50_us: r.floor.p50,
+    floor_p99_us: r.floor.p99,
+    p50_us_by_kind: byKind('p50'),
+    p99_us_by_kind: byKind('p99'),
+    p99_us: r.kinds[worst].p99,
+    p99_worst_kind: worst,
+    ratio_p99: Math.round((r.kinds[worst].p99 / r.floor.p99) * 100) / 100,
+    durable_write_p50_us: r.write.p50,
+    durable_write_p99_us: r.write.p99,
+    rss_mb: r.rssMb,
+    rss_open_mb: r.rssOpenMb,
+    heap_total_mb: r.heapTotalMb,
+    other_cpu_cores: r.otherCpuCores ?? null,
+  };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tk-bench-gate-'));
   const dbPath = join(dir, 'gate.sqlite');
-  const world: WorldParams = { seed: randomBytes(16).toString('hex'), keySeed: randomBytes(32).toString('hex'), now: Date.now() };
+  const world: WorldParams = { seed: randomBytes(16).toString('hex'), keySeed: randomBytes(32).toString('hex'), now: Date.now(), ids: opts.ids };
   try {
     const { load, applyRowsPerSecond } = buildCache(dbPath, world);
-    const dbMb = fileMb(dbPath);
     const r = await measure({ ...world, dataDir: dir, tickets: opts.tickets, samples: opts.samples, warmup: opts.warmup, writes: opts.writes });
+    const out = summarise(load, applyRowsPerSecond, fileMb(dbPath), r);
     if ((r.otherCpuCores ?? 0) > 0.2) {
       process.stderr.write(`warning: other processes used ${r.otherCpuCores} of ${availableParallelism()} cores while decisions were timed: tail latencies are inflated\n`);
     }
-    const worst = CREDENTIAL_KINDS.reduce((a, b) => (r.kinds[b].p99 > r.kinds[a].p99 ? b : a));
-    const byKind = (q: 'p50' | 'p99') => Object.fromEntries(Object.entries(r.kinds).map(([k, v]) => [k, v[q]]));
-    const out = {
-      tickets: opts.tickets,
-      load_s: round1(load.seconds),
-      load_apply_s: round1(load.applySeconds),
-      load_changes: load.changes,
-      db_mb: dbMb,
-      apply_rows_per_s: applyRowsPerSecond,
-      samples: opts.samples,
-      floor_p50_us: r.floor.p50,
-      floor_p99_us: r.floor.p99,
-      p50_us_by_kind: byKind('p50'),
-      p99_us_by_kind: byKind('p99'),
-      p99_us: r.kinds[worst].p99,
-      p99_worst_kind: worst,
-      ratio_p99: Math.round((r.kinds[worst].p99 / r.floor.p99) * 100) / 100,
-      durable_write_p50_us: r.write.p50,
-      durable_write_p99_us: r.write.p99,
-      rss_mb: r.rssMb,
-      rss_open_mb: r.rssOpenMb,
-      other_cpu_cores: r.otherCpuCores ?? null,
-    };
     printTable(r, {
-      tickets: out.tickets, 'load s': out.load_s, 'load s in applyBatch': out.load_apply_s, 'db MB': out.db_mb,
-      'apply rows/s': out.apply_rows_per_s, [`ratio p99 (${worst}/floor)`]: out.ratio_p99, 'rss MB (agent process)': out.rss_mb, 'rss MB at open': out.rss_open_mb,
+      tickets: `${out.tickets.toLocaleString('en')} (${out.ticket_ids} ids)`,
+      'load s': out.load_s,
+      'load s in applyBatch': out.load_apply_s,
+      'db MB': out.db_mb,
+      'apply rows/s': out.apply_rows_per_s,
+      [`ratio p99 (${out.p99_worst_kind}/floor)`]: out.ratio_p99,
+      'rss MB (agent process)': out.rss_mb,
+      'rss MB at open': out.rss_open_mb,
+      'V8 heap MB': out.heap_total_mb,
       'other CPU (cores)': out.other_cpu_cores ?? 'n/a',
     });
     process.stdout.write(`${JSON.stringify(out)}\n`);
