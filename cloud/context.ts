@@ -9,6 +9,8 @@ export interface CloudContext {
   config: CloudConfig;
   db: Db;
   key: IssuerKey;
+  /** Identity of this HQ's change log (see sync/changes.ts). */
+  changeLog: string;
   log: Logger;
   now: () => number;
   /** Rings the doorbell of a site's devices: new changes to pull. */

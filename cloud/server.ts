@@ -8,6 +8,7 @@ import { openDb, type OpenDb } from './db/open.ts';
 import { loadIssuerKey } from './keys/issuer.ts';
 import { Broker } from './mqtt/broker.ts';
 import { UplinkService } from './sync/uplink.ts';
+import { changeLogId } from './sync/changes.ts';
 import { listDesired, recordDevice } from './gates/service.ts';
 import { recordResponse, resendPending } from './gates/commands.ts';
 import type { Mode } from '../shared/rules/model.ts';
@@ -18,6 +19,7 @@ export class Cloud {
   private broker: Broker | undefined;
   private uplink: UplinkService | undefined;
   private http: ServerType | undefined;
+  private bells = new Map<string, NodeJS.Timeout>();
   ctx: CloudContext | undefined;
   httpPort = 0;
   mqttPort = 0;
@@ -45,9 +47,18 @@ export class Cloud {
           if (what === 'status' && (payload as { state?: string }).state === 'online') await resendPending(ctx, site, device);
         },
       });
+      // The doorbell rings at most every 250 ms per site: a burst of sales is one pull per gate.
+      const bells = new Map<string, NodeJS.Timeout>();
+      this.bells = bells;
       const ctx: CloudContext = {
-        config, db: this.opened.db, key, log, now: this.now,
-        notify: (site) => uplink.publish(topics.notify(site), { at: this.now() }),
+        config, db: this.opened.db, key, log, now: this.now, changeLog: await changeLogId(this.opened.db),
+        notify: (site) => {
+          if (bells.has(site)) return;
+          bells.set(site, setTimeout(() => {
+            bells.delete(site);
+            uplink.publish(topics.notify(site), { at: this.now() });
+          }, 250));
+        },
         publishDesired: (site, device, desired) =>
           uplink.publish(device ? topics.desired(site, device) : topics.siteDesired(site), desired, 1, true),
         publish: (topic, payload, qos) => uplink.publish(topic, payload, qos),
@@ -70,6 +81,8 @@ export class Cloud {
   }
 
   async stop(): Promise<void> {
+    for (const t of this.bells.values()) clearTimeout(t);
+    this.bells.clear();
     const http = this.http;
     this.http = undefined;
     if (http) {

@@ -18,7 +18,7 @@ async function exercise(cloud: TestCloud): Promise<void> {
   // 20 sales at once: the change log has every ticket, in gap-free order.
   const sales = await Promise.all(Array.from({ length: 20 }, () => api(cloud.url, '/api/v1/sales', { body: { type: 'adult', quantity: 3 } })));
   assert.ok(sales.every((s) => s.status === 201));
-  const log = await readChanges(cloud.ctx!.db, { site: 'demo', since: 0, limit: 5000, now: Date.now() });
+  const log = await readChanges(cloud.ctx!.db, { site: 'demo', since: 0, limit: 5000, now: Date.now(), logId: cloud.ctx!.changeLog });
   const seqs = log.changes.map((c) => c.seq);
   assert.equal(seqs, [...seqs].sort((a, b) => a - b));
   const ticketIds = new Set(log.changes.flatMap((c) => (c.kind === 'ticket' ? [c.ticket.id] : [])));

@@ -6,6 +6,7 @@ import { loadCloudConfig } from '../config.ts';
 import type { CloudContext } from '../context.ts';
 import { openDb } from '../db/open.ts';
 import { loadIssuerKey } from '../keys/issuer.ts';
+import { changeLogId } from '../sync/changes.ts';
 import { freshCloudDataDir } from '../../test/support/pglite.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { readTicketCode } from '../../shared/code/ticket-code.ts';
@@ -16,7 +17,7 @@ const opened = await openDb({ pgliteDir: `${dataDir}/pglite` });
 const config = loadCloudConfig({ dataDir }, {});
 const notified: string[] = [];
 const ctx: CloudContext = {
-  config, db: opened.db, key: await loadIssuerKey(opened.db, `${dataDir}/keys`), log: silentLogger,
+  config, db: opened.db, changeLog: await changeLogId(opened.db), key: await loadIssuerKey(opened.db, `${dataDir}/keys`), log: silentLogger,
   now: () => Date.UTC(2026, 10, 25, 17, 0), notify: (site) => notified.push(site), publishDesired: () => undefined, publish: () => undefined,
 };
 const app = createApp(ctx);

@@ -34,9 +34,9 @@ const EXPIRED_GRACE_S = 86_400;
  * still moves past them). A checkpoint from another log, or beyond this log's end (HQ was
  * restored from an older backup), gets `reset`: the device drops its cache and starts over.
  */
-export async function readChanges(db: Db, opts: { site: string; since: number; limit: number; log?: string; now: number }): Promise<ChangeBatch> {
+export async function readChanges(db: Db, opts: { site: string; since: number; limit: number; log?: string; now: number; logId: string }): Promise<ChangeBatch> {
   const { site, since, limit, now } = opts;
-  const log = await changeLogId(db);
+  const log = opts.logId;
   const base = { log, since, serverTime: now };
   if (opts.log && opts.log !== log && since > 0) return { ...base, reset: true, next: 0, more: true, changes: [], checksum: changesChecksum([]) };
   const rows = await db.select().from(changes)

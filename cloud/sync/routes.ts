@@ -20,7 +20,7 @@ export function syncRoutes(ctx: CloudContext) {
     .use('/changes', compress())
     .get('/changes', async (c) => {
       const q = changesQuery.parse(c.req.query());
-      return c.json(await readChanges(ctx.db, { ...q, now: ctx.now() }));
+      return c.json(await readChanges(ctx.db, { ...q, now: ctx.now(), logId: ctx.changeLog }));
     })
     // What a gate of the site should hold: compare with its cacheDigest() to prove convergence.
     .get('/digest', async (c) => {

@@ -10,6 +10,7 @@ import type { CloudContext } from '../context.ts';
 import { openDb } from '../db/open.ts';
 import { desiredModes, entries, lanes, sales, tickets, ticketTypes } from '../db/schema/index.ts';
 import { loadIssuerKey } from '../keys/issuer.ts';
+import { changeLogId } from '../sync/changes.ts';
 import { freshCloudDataDir } from '../../test/support/pglite.ts';
 import { explainTicket } from './service.ts';
 
@@ -18,7 +19,7 @@ const dataDir = await freshCloudDataDir();
 const opened = await openDb({ pgliteDir: `${dataDir}/pglite` });
 const db = opened.db;
 const ctx: CloudContext = {
-  config: loadCloudConfig({ dataDir }, {}), db, key: await loadIssuerKey(db, `${dataDir}/keys`), log: silentLogger,
+  config: loadCloudConfig({ dataDir }, {}), db, changeLog: await changeLogId(opened.db), key: await loadIssuerKey(db, `${dataDir}/keys`), log: silentLogger,
   now: () => Date.now(), notify: () => undefined, publishDesired: () => undefined, publish: () => undefined,
 };
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SimDisplay } from '../../hardware/display/sim.ts';
 import { SimIndicator } from '../../hardware/indicator/sim.ts';
@@ -259,8 +258,7 @@ export class GateAgent {
 
   private admit(v: Extract<Verdict, { admit: true }>, ticketId: string, direction: 'in' | 'out', t0: number, credential: CredentialKind): Decision {
     const now = this.now();
-    const entry = this.entry({ ticketId, persons: v.persons, venue: v.venue, direction, kind: v.kind }, now);
-    this.store.recordEntry(entry);
+    const entry = this.store.recordEntry(this.entry({ ticketId, persons: v.persons, venue: v.venue, direction, kind: v.kind }, now));
     this.link.pump();
     const d = this.admitted(t0, v.kind, v.persons, v.remaining, ticketId, credential);
     this.release(entry);
@@ -284,9 +282,9 @@ export class GateAgent {
     };
   }
 
-  private entry(e: Pick<EntryRecord, 'ticketId' | 'persons' | 'venue' | 'direction' | 'kind'>, now: number): EntryRecord & { device: string } {
+  private entry(e: Pick<EntryRecord, 'ticketId' | 'persons' | 'venue' | 'direction' | 'kind'>, now: number): Omit<EntryRecord, 'nonce'> & { device: string } {
     const offset = Number(this.store.meta('clock_offset') ?? 0);
-    return { nonce: randomUUID(), device: this.config.device, lane: this.config.lane, deviceTime: now, correctedTime: now + offset, ...e };
+    return { device: this.config.device, lane: this.config.lane, deviceTime: now, correctedTime: now + offset, ...e };
   }
 
   /**

@@ -52,7 +52,7 @@ export class Link {
     const { site, device, log } = this.opts;
     const client = mqtt.connect(this.opts.url, {
       clientId: `dev-${site}-${device}`, clean: true, protocolVersion: 4,
-      reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 15, queueQoSZero: false,
+      reconnectPeriod: 500, connectTimeout: 5000, keepalive: 15, queueQoSZero: false,
       will: { topic: topics.status(site, device), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
     });
     client.on('connect', () => {

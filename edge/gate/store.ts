@@ -5,6 +5,7 @@ import type { TicketFacts } from '../../shared/code/ticket-code.ts';
 import { laneRules, typeRules, type LaneRules, type Passage, type TypeRules } from '../../shared/rules/model.ts';
 import { desiredMode, type ChangeBatch, type DesiredMode, type EntryRecord } from '../../shared/sync/messages.ts';
 import { ticketDigest, type DigestRow } from '../../shared/sync/digest.ts';
+import { entryNonce } from '../../shared/sync/nonce.ts';
 import type { GateDb } from './db/open.ts';
 
 export interface PendingBatch {
@@ -114,12 +115,18 @@ export class GateStore {
     return since === undefined ? this.q.history.all(ticketId) : this.q.historySince.all(ticketId, since);
   }
 
-  /** Appends a passage and queues it for upload, atomically: both or neither survive a crash. */
-  recordEntry(entry: EntryRecord & { device: string }): void {
-    this.db.$client.transaction(() => {
-      this.q.insertEntry.run(entry);
-      const { device: _device, ...record } = entry;
-      this.q.insertOutbox.run('entry', JSON.stringify(record), entry.deviceTime);
+  /**
+   * Appends a passage and queues it for upload, atomically: both or neither survive a crash.
+   * The nonce comes from the outbox sequence number (see shared/sync/nonce.ts).
+   */
+  recordEntry(entry: Omit<EntryRecord, 'nonce'> & { device: string }): EntryRecord {
+    return this.db.$client.transaction(() => {
+      // Any nonce a caller passed is dropped: the one derived from the sequence number is the nonce.
+      const { device: _device, nonce: _ignored, ...body } = entry as typeof entry & { nonce?: string };
+      const seq = Number(this.q.insertOutbox.run('entry', JSON.stringify(body), entry.deviceTime).lastInsertRowid);
+      const nonce = entryNonce(this.epoch, seq);
+      this.q.insertEntry.run({ ...entry, nonce });
+      return { ...body, nonce };
     })();
   }
 
@@ -135,7 +142,11 @@ export class GateStore {
   pendingAfter(seq: number, limit: number): PendingBatch | undefined {
     const rows = this.q.pending.all(seq, limit);
     if (rows.length === 0) return undefined;
-    return { firstSeq: rows[0]!.seq, lastSeq: rows[rows.length - 1]!.seq, entries: rows.map((r) => JSON.parse(r.body) as EntryRecord) };
+    return {
+      firstSeq: rows[0]!.seq, lastSeq: rows[rows.length - 1]!.seq,
+      // Rows written before nonces were derived carry their own, which then wins.
+      entries: rows.map((r) => ({ nonce: entryNonce(this.epoch, r.seq), ...(JSON.parse(r.body) as Omit<EntryRecord, 'nonce'>) })),
+    };
   }
 
   /** HQ holds everything up to `seq`: forget it from the outbox (the entries stay). */

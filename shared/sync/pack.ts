@@ -1,5 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { upBatch, type EntryRecord, type UpBatch } from './messages.ts';
+import { entryNonce } from './nonce.ts';
 
 /**
  * Compact wire form of an upload batch: the WAN up-link is 512 kbit/s shared with the ticket
@@ -12,8 +13,9 @@ import { upBatch, type EntryRecord, type UpBatch } from './messages.ts';
  *   varint  string table size, then u8+utf8 strings (lanes and venues)
  *   varint  base time (device time of the first entry, ms)
  *   per entry:
- *     16    nonce (UUID bytes)
- *     u8    flags: bit 0 ticket id present, bit 1 direction out, bits 2-4 kind index
+ *     u8    flags: bit 0 ticket id present, bit 1 direction out, bits 2-4 kind index,
+ *           bit 5 nonce derived (entryNonce(epoch, firstSeq + index): not sent)
+ *     16    nonce (UUID bytes), unless derived
  *     16    ticket id, when present
  *     varint persons, lane index, venue index
  *     zigzag varint device time - previous device time, corrected time - device time
@@ -97,9 +99,10 @@ export function packBatch(batch: UpBatch): Buffer {
   for (const s of strings) w.str(s);
   let prev = batch.entries[0]?.deviceTime ?? 0;
   w.varint(Math.max(0, prev));
-  for (const e of batch.entries) {
-    w.bytes(uuidBytes(e.nonce));
-    w.u8((e.ticketId ? 1 : 0) | (e.direction === 'out' ? 2 : 0) | (KINDS.indexOf(e.kind) << 2));
+  batch.entries.forEach((e, i) => {
+    const derived = e.nonce === entryNonce(batch.epoch, batch.firstSeq + i);
+    w.u8((e.ticketId ? 1 : 0) | (e.direction === 'out' ? 2 : 0) | (KINDS.indexOf(e.kind) << 2) | (derived ? 32 : 0));
+    if (!derived) w.bytes(uuidBytes(e.nonce));
     if (e.ticketId) w.bytes(uuidBytes(e.ticketId));
     w.varint(e.persons);
     w.varint(idx(e.lane));
@@ -107,7 +110,7 @@ export function packBatch(batch: UpBatch): Buffer {
     w.zigzag(e.deviceTime - prev);
     w.zigzag(e.correctedTime - e.deviceTime);
     prev = e.deviceTime;
-  }
+  });
   return deflateRawSync(w.done(), { level: 9 });
 }
 
@@ -132,10 +135,10 @@ export function unpackBatch(payload: Buffer): UpBatch {
   let prev = r.varint();
   const entries: EntryRecord[] = [];
   for (let i = 0; i < count; i++) {
-    const nonce = bytesUuid(r.bytes(16));
     const flags = r.u8();
     const kind = KINDS[(flags >> 2) & 7];
-    if (!kind || flags > 0x1f) throw new RangeError('bad entry flags');
+    if (!kind || flags > 0x3f) throw new RangeError('bad entry flags');
+    const nonce = flags & 32 ? entryNonce(epoch, firstSeq + i) : bytesUuid(r.bytes(16));
     const ticketId = flags & 1 ? bytesUuid(r.bytes(16)) : null;
     const persons = r.varint();
     const lane = str(r.varint());
