@@ -6,10 +6,11 @@
  * is one JSON object.
  *
  * Environment: BENCH_TICKETS (1,000,000), BENCH_APPLY (100,000), BENCH_SAMPLES (20,000),
- * BENCH_WARMUP (2,000), BENCH_WRITES (2,000), BENCH_BATCH (5,000), BENCH_IDS (v4: random ticket
- * ids as HQ issues them; v7: time-ordered), BENCH_KEEP (keep the DB).
+ * BENCH_WARMUP (2,000), BENCH_WRITES (2,000), BENCH_BATCH (5,000), BENCH_IDS (v7: time-ordered
+ * ticket ids as HQ issues them; v4: random), BENCH_KEEP (keep the DB).
  */
 import { fork } from 'node:child_process';
+import { gateProcessRss } from './rss.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -42,7 +43,7 @@ const opts = {
 };
 
 function envIds(): IdKind {
-  const raw = process.env.BENCH_IDS || 'v4';
+  const raw = process.env.BENCH_IDS || 'v7';
   if (raw !== 'v4' && raw !== 'v7') throw new Error(`BENCH_IDS must be v4 or v7, got "${raw}"`);
   return raw;
 }
@@ -130,7 +131,9 @@ async function main(): Promise<void> {
   try {
     const { load, applyRowsPerSecond } = buildCache(dbPath, world);
     const r = await measure({ ...world, dataDir: dir, tickets: opts.tickets, samples: opts.samples, warmup: opts.warmup, writes: opts.writes });
-    const out = summarise(load, applyRowsPerSecond, fileMb(dbPath), r);
+    process.stderr.write('gate program RSS: starting edge/gate/main.ts on this cache...\n');
+    const gateRss = await gateProcessRss({ ...world, dataDir: dir, tickets: opts.tickets, scans: 2000 });
+    const out = { ...summarise(load, applyRowsPerSecond, fileMb(dbPath), r), rss_mb: gateRss.rssMb, rss_peak_mb: gateRss.hwmMb, rss_bench_process_mb: r.rssMb };
     if ((r.otherCpuCores ?? 0) > 0.2) {
       process.stderr.write(`warning: other processes used ${r.otherCpuCores} of ${availableParallelism()} cores while decisions were timed: tail latencies are inflated\n`);
     }
@@ -141,7 +144,9 @@ async function main(): Promise<void> {
       'db MB': out.db_mb,
       'apply rows/s': out.apply_rows_per_s,
       [`ratio p99 (${out.p99_worst_kind}/floor)`]: out.ratio_p99,
-      'rss MB (agent process)': out.rss_mb,
+      'rss MB (gate program)': out.rss_mb,
+      'rss MB peak (gate program)': out.rss_peak_mb,
+      'rss MB (timing process)': out.rss_bench_process_mb,
       'rss MB at open': out.rss_open_mb,
       'V8 heap MB': out.heap_total_mb,
       'other CPU (cores)': out.other_cpu_cores ?? 'n/a',
