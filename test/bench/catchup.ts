@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { Cloud } from '../../cloud/server.ts';
+import { ingestBatch } from '../../cloud/entries/ingest.ts';
+import { Progress } from '../../edge/gate/bench/stats.ts';
+import type { EntryRecord, UpBatch } from '../../shared/sync/messages.ts';
+import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
+import { waitFor } from '../support/cloud.ts';
+import type { Observer } from './observer.ts';
+import { entriesAtHq, startBenchGate, waitSynced } from './rig.ts';
+import { sleep, traffic, type Traffic } from './wan.ts';
+
+export interface CatchupResult {
+  entries: number;
+  /** restore() -> the gate's MQTT session is up again. */
+  reconnectS: number;
+  /** restore() -> HQ's entries table holds them all. */
+  catchupS: number;
+  /** restore() -> the gate has every ack (its outbox is empty). */
+  drainedS: number;
+  line: Traffic;
+  topics: Record<string, { messages: number; bytes: number; resent?: number }>;
+  /** Gaps between acks heard on the broker, ms: the pace HQ and the window allow. */
+  ackGapP50Ms: number;
+  ackGapMaxMs: number;
+}
+
+/**
+ * A gate that was cut off while a rush went through: `entries` wait in its outbox (written
+ * in transactions of 1,000 to save the bench a minute of fsyncs; the rows are the same),
+ * then the line comes back. Timed from restore() until HQ's entries table holds them all.
+ */
+export async function runCatchup(cloud: Cloud, observer: Observer, entries: EntryRecord[]): Promise<CatchupResult> {
+  const g = await startBenchGate(cloud, 'gate-cu');
+  try {
+    await waitSynced(cloud, g);
+    await sleep(600);
+    g.wan.cut();
+    const agent = g.gate.agent;
+    await waitFor('link down', () => !agent.linkState.connected, 10_000, 20);
+    const store = agent.store;
+    const progress = new Progress('catchup: queuing while cut', entries.length);
+    for (let i = 0; i < entries.length; i += 1000) {
+      store.db.$client.transaction(() => {
+        for (const e of entries.slice(i, i + 1000)) store.recordEntry({ ...e, device: g.device });
+      })();
+      progress.update(Math.min(entries.length, i + 1000));
+    }
+    if (store.outboxSize() !== entries.length) throw new Error(`outbox holds ${store.outboxSize()}, expected ${entries.length}`);
+    const last = (store.db.$client.prepare('select max(seq) n from outbox').get() as { n: number }).n;
+
+    const before = g.wan.mqtt.stats;
+    const t0 = performance.now();
+    g.wan.restore();
+    let reconnectAt = 0;
+    let drainedAt = 0;
+    let doneAt = 0;
+    const progressHq = new Progress('catchup: at HQ', entries.length);
+    while (!doneAt || !drainedAt) {
+      const now = performance.now();
+      if (!reconnectAt && agent.linkState.connected) reconnectAt = now;
+      if (!drainedAt && store.ackedUpTo() >= last) drainedAt = now;
+      if (!doneAt) {
+        const n = await entriesAtHq(cloud, g.device);
+        progressHq.update(n);
+        if (n >= entries.length) doneAt = performance.now();
+      }
+      if (now - t0 > 600_000) throw new Error('catchup: not done after 600 s');
+      await sleep(50);
+    }
+    await sleep(600);
+    const acks = observer.acks(g.device, t0);
+    const gaps = acks.slice(1).map((a, i) => a - acks[i]!).sort((a, b) => a - b);
+    return {
+      entries: entries.length, reconnectS: (reconnectAt - t0) / 1000, catchupS: (doneAt - t0) / 1000, drainedS: (drainedAt - t0) / 1000,
+      line: traffic(before, g.wan.mqtt.stats), topics: observer.summary(g.device, t0),
+      ackGapP50Ms: Math.round(gaps[Math.floor(gaps.length / 2)] ?? 0), ackGapMaxMs: Math.round(gaps.at(-1) ?? 0),
+    };
+  } finally {
+    await g.stop();
+  }
+}
+
+/**
+ * HQ's side alone, no line: how long unpacking and ingesting one batch of `size` entries
+ * takes in this database (HQ takes batches off the broker one at a time, so this bounds the
+ * ack rate whatever the line).
+ */
+export async function probeIngest(cloud: Cloud, batches: EntryRecord[][]): Promise<{ unpackMs: number; ingestMs: number }> {
+  const epoch = randomUUID();
+  let seq = 1;
+  let unpackMs = 0;
+  let ingestMs = 0;
+  for (const entries of batches) {
+    const batch: UpBatch = { device: 'probe', epoch, firstSeq: seq, lastSeq: seq + entries.length - 1, entries };
+    seq += entries.length;
+    const packed = packBatch(batch);
+    let t = performance.now();
+    const decoded = unpackBatch(packed);
+    unpackMs += performance.now() - t;
+    t = performance.now();
+    await ingestBatch(cloud.ctx!.db, 'demo', decoded);
+    ingestMs += performance.now() - t;
+  }
+  return { unpackMs: unpackMs / batches.length, ingestMs: ingestMs / batches.length };
+}

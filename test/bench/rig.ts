@@ -1,0 +1,55 @@
+import { count, eq, sql } from 'drizzle-orm';
+import type { Cloud } from '../../cloud/server.ts';
+import { changes, entries } from '../../cloud/db/schema/index.ts';
+import { startTestGate, type TestGate } from '../support/gate.ts';
+import { waitFor } from '../support/cloud.ts';
+import { Wan } from './wan.ts';
+
+/** A gate behind its own simulated WAN, configured as in production (not the tests' fast timers). */
+export interface BenchGate {
+  device: string;
+  gate: TestGate;
+  wan: Wan;
+  stop(): Promise<void>;
+}
+
+export async function startBenchGate(cloud: Cloud, device: string): Promise<BenchGate> {
+  const wan = new Wan(cloud);
+  await wan.start();
+  try {
+    const gate = await startTestGate({
+      device, lane: 'east-1', cloudUrl: wan.cloudUrl, mqttUrl: wan.mqttUrl,
+      // The production defaults: startTestGate's 300 ms pull and 500 ms ack timeout would make
+      // a slow line look like a dead one (re-sends) and poll HQ twenty times harder.
+      pullIntervalMs: 60_000, ackTimeoutMs: 10_000,
+    });
+    return {
+      device, gate, wan,
+      async stop() {
+        await gate.cleanup();
+        await wan.stop();
+      },
+    };
+  } catch (err) {
+    await wan.stop();
+    throw err;
+  }
+}
+
+/** The newest change-log sequence number at HQ. */
+export async function logHead(cloud: Cloud): Promise<number> {
+  const [row] = await cloud.ctx!.db.select({ head: sql<number>`coalesce(max(${changes.seq}), 0)::int` }).from(changes);
+  return row!.head;
+}
+
+/** Entries HQ holds from one device. */
+export async function entriesAtHq(cloud: Cloud, device: string): Promise<number> {
+  const [row] = await cloud.ctx!.db.select({ n: count() }).from(entries).where(eq(entries.device, device));
+  return row!.n;
+}
+
+/** Waits until the gate is connected and holds HQ's whole change log. */
+export async function waitSynced(cloud: Cloud, g: BenchGate, timeoutMs = 120_000): Promise<void> {
+  const head = await logHead(cloud);
+  await waitFor(`${g.device} connected and synced to ${head}`, () => g.gate.agent.linkState.connected && g.gate.agent.store.checkpoint() >= head, timeoutMs, 50);
+}

@@ -1,0 +1,195 @@
+/**
+ * Sync benchmark: `npm run bench:sync`. A real HQ (PGlite, aedes, HTTP on loopback) and real
+ * gate agents, every gate behind simulated ADSL lines (test/bench/wan.ts: 512 kbit/s up,
+ * 2 Mbit/s down, 75 ms each way). Measures, in this order:
+ *
+ *   fanout    gates synced, then HQ sells tickets in sales of 500: until every gate holds them
+ *   upload    bytes on the MQTT line, both ways, per entry a gate uploads (backlog and live)
+ *   baseline  the same entries as one JSON message each, QoS 1, through an identical line
+ *   floor     the packed size of an entry's own fields, nonce derived (entries.ts floorBytes)
+ *   catchup   entries queued while the line was cut: restore() until HQ holds them all
+ *
+ * Progress and a table go to stderr; the last stdout line is one JSON object.
+ * Environment: BENCH_ENTRIES (10,000, catch-up), BENCH_TICKETS (10,000, fanout),
+ * BENCH_GATES (20, fanout), BENCH_UPLOAD (2,000, upload and baseline), BENCH_LIVE (200 scans).
+ */
+import { OtherCpu } from '../../edge/gate/bench/stats.ts';
+import { api, startTestCloud } from '../support/cloud.ts';
+import { seededRandom } from '../tools/link-sim.ts';
+import { probeIngest, runCatchup } from './catchup.ts';
+import { checkFloor, floorBytes, floorWithNonceBytes, makeEntries, type PoolTicket } from './entries.ts';
+import { runFanout, TICKET_TYPES } from './fanout.ts';
+import { Observer } from './observer.ts';
+import { runBaseline, runUpload } from './upload.ts';
+import { WAN } from './wan.ts';
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw.replaceAll('_', ''));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+const entries = envInt('BENCH_ENTRIES', 10_000);
+const opts = {
+  entries,
+  tickets: envInt('BENCH_TICKETS', 10_000),
+  gates: envInt('BENCH_GATES', 20),
+  upload: envInt('BENCH_UPLOAD', Math.min(2_000, entries)),
+  live: envInt('BENCH_LIVE', 200),
+};
+const GOALS = { catchupS: 10, fanoutS: 30 };
+/** A busy entrance: one scan every 50 ms. */
+const LIVE_PER_SECOND = 20;
+/** Mean gap between entries in the generated logs (a busy lane). */
+const MEAN_GAP_MS = 1_500;
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
+function shuffle<T>(xs: T[], random: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}
+
+function printTable(rows: [string, string | number][]): void {
+  const fmt = (v: string | number) => (typeof v === 'number' ? v.toLocaleString('en') : v);
+  process.stderr.write(`\n${rows.map(([k, v]) => (k ? `${k.padEnd(56)}${fmt(v)}` : '')).join('\n')}\n\n`);
+}
+
+async function main(): Promise<void> {
+  process.stderr.write(`line: ${WAN.upKbps} kbit/s up, ${WAN.downKbps} kbit/s down, ${WAN.latencyMs} ms one way\n`);
+  const cloud = await startTestCloud();
+  const observer = new Observer(cloud.mqttUrl);
+  await observer.start();
+  try {
+    for (const t of TICKET_TYPES) {
+      const res = await api(cloud.url, '/api/v1/ticket-types', { body: t });
+      if (res.status !== 201) throw new Error(`ticket type ${t.code}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+
+    // Timings mean little if other processes shared the two cores; said in the output.
+    const fanCpu = new OtherCpu();
+    const fan = await runFanout(cloud, { gates: opts.gates, tickets: opts.tickets });
+    const fanOtherCpu = fanCpu.cores();
+
+    // Disjoint tickets for the live scans (they must be unused) and for each generated log.
+    const random = seededRandom(20_240_601);
+    const liveCodes = fan.adultCodes.slice(-opts.live);
+    const reserved = new Set(liveCodes.map((c) => c.id));
+    const pool = shuffle(fan.pool.filter((t) => !reserved.has(t.id)), random);
+    const split = Math.ceil((pool.length * opts.upload) / (opts.upload + opts.entries));
+    const poolUp: PoolTicket[] = pool.slice(0, split);
+    const poolCatchup: PoolTicket[] = pool.slice(split);
+    const now = Date.now();
+    const uploadEntries = makeEntries({ count: opts.upload, pool: poolUp, start: now - opts.upload * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
+    const floor = floorBytes(uploadEntries);
+    checkFloor({ device: 'gate-up', epoch: '00000000-0000-4000-8000-000000000000', firstSeq: 1, lastSeq: 200, entries: uploadEntries.slice(0, 200) });
+
+    const up = await runUpload(cloud, observer, { entries: uploadEntries, liveCodes: liveCodes.map((c) => c.code), livePerSecond: LIVE_PER_SECOND });
+    const base = await runBaseline(cloud, uploadEntries);
+
+    const catchupEntries = makeEntries({ count: opts.entries, pool: poolCatchup, start: now - opts.entries * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
+    const cuCpu = new OtherCpu();
+    const cu = await runCatchup(cloud, observer, catchupEntries);
+    const cuOtherCpu = cuCpu.cores();
+
+    process.stderr.write('probing HQ ingest alone...\n');
+    const probeLog = makeEntries({ count: 1_000, pool: poolCatchup, start: now, meanGapMs: MEAN_GAP_MS, random });
+    const probe = await probeIngest(cloud, Array.from({ length: 5 }, (_, i) => probeLog.slice(i * 200, i * 200 + 200)));
+
+    const n = up.backlog.entries;
+    const bytesPerEntry = up.backlog.line.up / n;
+    const baselinePerEntry = base.line.up / n;
+    const perGate = [...fan.perGateS].sort((a, b) => a - b);
+    const upBatches = up.backlog.topics.up ?? { messages: 0, bytes: 0 };
+    const liveTopics = up.live.topics;
+    const out = {
+      bytes_per_entry: r1(bytesPerEntry),
+      bytes_per_entry_down: r1(up.backlog.line.down / n),
+      bytes_per_entry_total: r1((up.backlog.line.up + up.backlog.line.down) / n),
+      floor_bytes_per_entry: r1(floor),
+      floor_with_random_nonce_bytes: r1(floorWithNonceBytes(uploadEntries)),
+      ratio_to_floor: r2(bytesPerEntry / floor),
+      baseline_bytes_per_entry: r1(baselinePerEntry),
+      baseline_bytes_per_entry_down: r1(base.line.down / n),
+      baseline_ratio: r2(baselinePerEntry / bytesPerEntry),
+      upload_entries: n,
+      upload_mode: 'backlog: recordEntry while the line is up, drained in batches',
+      upload_batches: upBatches.messages,
+      upload_resent_batches: upBatches.resent ?? 0,
+      upload_payload_bytes_per_entry: r1(upBatches.bytes / n),
+      upload_s: r2(up.backlog.seconds),
+      baseline_s: r2(base.seconds),
+      live_entries: up.live.entries,
+      live_scans_per_s: LIVE_PER_SECOND,
+      live_bytes_per_entry: r1(up.live.line.up / up.live.entries),
+      live_bytes_per_entry_down: r1(up.live.line.down / up.live.entries),
+      live_batches: liveTopics.up?.messages ?? 0,
+      live_batch_payload_bytes_per_entry: r1((liveTopics.up?.bytes ?? 0) / up.live.entries),
+      live_status_messages: liveTopics.status?.messages ?? 0,
+      live_status_payload_bytes_per_entry: r1((liveTopics.status?.bytes ?? 0) / up.live.entries),
+      catchup_s: r2(cu.catchupS),
+      catchup_entries: cu.entries,
+      catchup_reconnect_s: r2(cu.reconnectS),
+      catchup_drained_s: r2(cu.drainedS),
+      catchup_bytes_up: cu.line.up,
+      catchup_bytes_down: cu.line.down,
+      catchup_line_floor_s: r2((cu.line.up * 8) / WAN.upKbps! / 1000),
+      catchup_batches: cu.topics.up?.messages ?? 0,
+      catchup_resent_batches: cu.topics.up?.resent ?? 0,
+      catchup_ack_gap_p50_ms: cu.ackGapP50Ms,
+      catchup_ack_gap_max_ms: cu.ackGapMaxMs,
+      catchup_other_cpu_cores: cuOtherCpu ?? null,
+      catchup_goal_s: GOALS.catchupS,
+      catchup_ok: cu.catchupS < GOALS.catchupS,
+      hq_unpack_ms_per_batch: r2(probe.unpackMs),
+      hq_ingest_ms_per_batch: r1(probe.ingestMs),
+      fanout_s: r2(fan.fanoutS),
+      fanout_after_last_sale_s: r2(fan.afterLastSaleS),
+      fanout_sales_s: r2(fan.salesS),
+      fanout_gate_p50_s: r2(perGate[Math.floor(perGate.length / 2)]!),
+      fanout_gate_first_s: r2(perGate[0]!),
+      fanout_down_bytes_per_ticket: r1(fan.http.down / fan.tickets),
+      fanout_mqtt_down_bytes_per_gate: Math.round(fan.mqtt.down),
+      fanout_other_cpu_cores: fanOtherCpu ?? null,
+      fanout_goal_s: GOALS.fanoutS,
+      fanout_ok: fan.fanoutS < GOALS.fanoutS,
+      entries: opts.entries,
+      tickets: opts.tickets,
+      gates: opts.gates,
+      wan: { up_kbps: WAN.upKbps, down_kbps: WAN.downKbps, latency_ms: WAN.latencyMs },
+    };
+    printTable([
+      ['upload (MQTT line), bytes per entry', ''],
+      ['  ours, up', out.bytes_per_entry],
+      ['  ours, down', out.bytes_per_entry_down],
+      ['  floor (packed fields, no deflate)', out.floor_bytes_per_entry],
+      ['  ratio to floor', out.ratio_to_floor],
+      ['  baseline (JSON per entry), up', out.baseline_bytes_per_entry],
+      ['  baseline / ours', out.baseline_ratio],
+      [`  live scans at ${LIVE_PER_SECOND}/s, up / down`, `${out.live_bytes_per_entry} / ${out.live_bytes_per_entry_down}`],
+      ['', ''],
+      [`catch-up of ${cu.entries.toLocaleString('en')} entries, s (goal < ${GOALS.catchupS})`, `${out.catchup_s}${out.catchup_ok ? '' : '  MISSED'}`],
+      ['  reconnect / all acked, s', `${out.catchup_reconnect_s} / ${out.catchup_drained_s}`],
+      ['  line alone would take, s', out.catchup_line_floor_s],
+      ['  HQ ingest per 200-entry batch, ms', out.hq_ingest_ms_per_batch],
+      ['', ''],
+      [`fanout of ${fan.tickets.toLocaleString('en')} tickets to ${fan.gates} gates, s (goal < ${GOALS.fanoutS})`, `${out.fanout_s}${out.fanout_ok ? '' : '  MISSED'}`],
+      ['  selling took, s', out.fanout_sales_s],
+      ['  after the last sale, s', out.fanout_after_last_sale_s],
+      ['  first / median gate done, s', `${out.fanout_gate_first_s} / ${out.fanout_gate_p50_s}`],
+      ['  HTTP down bytes per ticket per gate', out.fanout_down_bytes_per_ticket],
+    ]);
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } finally {
+    await observer.stop();
+    await cloud.cleanup();
+  }
+}
+
+await main();
