@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - or _, up to 64');
+const port = z.number().int().min(0).max(65535);
+
+/**
+ * The site hub's config. Strict: a misspelt key is an error that names it, never a silent
+ * default. Hosts default to every interface, since the hub exists to serve the site's LAN.
+ */
+export const hubConfigSchema = z.strictObject({
+  /** The hub's own device id: its presence is `tk/v1/{site}/{hub}/status`. */
+  hub: name,
+  site: name,
+  /** hub.sqlite (queue, retained modes, change-log copy) lives here. */
+  dataDir: z.string().min(1),
+  /** The LAN broker gates connect to (their `mqttUrl`). */
+  mqttHost: z.string().min(1).default('0.0.0.0'),
+  mqttPort: port.default(1883),
+  /** The LAN change-log endpoint gates pull from (their `cloudUrl`). */
+  httpHost: z.string().min(1).default('0.0.0.0'),
+  httpPort: port.default(8780),
+  /** HQ, over the WAN. */
+  upstream: z.strictObject({
+    mqttUrl: z.string().url(),
+    cloudUrl: z.string().url(),
+  }),
+  /** Pull HQ's change log at least this often, even without a doorbell. */
+  pullIntervalMs: z.number().int().min(100).default(60_000),
+  /** Changes asked for per page from HQ. */
+  pageSize: z.number().int().min(1).max(5000).default(1000),
+  /** Queued messages in flight to HQ's broker awaiting its PUBACK. */
+  forwardWindow: z.number().int().min(1).max(1000).default(32),
+  /** Re-publish the hub's own retained status (queue length, checkpoint) this often. */
+  statusIntervalMs: z.number().int().min(1000).default(30_000),
+});
+export type HubConfig = z.infer<typeof hubConfigSchema>;
+
+export function parseHubConfig(input: unknown, source = 'hub config'): HubConfig {
+  const parsed = hubConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new Error(`${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), upstream: { ...parsed.data.upstream, cloudUrl: parsed.data.upstream.cloudUrl.replace(/\/+$/, '') } };
+}
+
+export function loadHubConfig(path: string): HubConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: cannot read hub config: ${(err as Error).message}`);
+  }
+  return parseHubConfig(raw, path);
+}

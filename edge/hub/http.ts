@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import { compress } from 'hono/compress';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z, ZodError } from 'zod';
+import type { Logger } from '../../shared/log/logger.ts';
+import { readHubChanges } from './changes.ts';
+import type { HubStore } from './store.ts';
+
+/** As HQ's query (cloud/sync/routes.ts): gates send the same URL to either. */
+const changesQuery = z.object({
+  site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  since: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  log: z.string().max(64).optional(),
+});
+
+export class HubHttpError extends Error {
+  constructor(readonly code: string, message: string, readonly status: ContentfulStatusCode) {
+    super(message);
+  }
+}
+
+/** How long a gate's request may wait on the hub checking with HQ before being answered. */
+const CHECK_WITH_HQ_MS = 3000;
+
+/**
+ * The LAN's HTTP side: HQ's change-log endpoint, served from the hub's copy, so gates keep
+ * pulling while the WAN is down (they get what the hub has). `serverTime` is the hub's
+ * clock corrected to HQ's, so a gate's own correction still lines up with HQ.
+ */
+export function hubApp(opts: {
+  store: HubStore; site: string; hub: string; log: Logger;
+  serverTime: () => number;
+  now: () => number;
+  puller: { caughtUpAt: number | undefined; pull(): Promise<void> };
+  state: () => Record<string, unknown>;
+}) {
+  const { store, site, puller } = opts;
+  const api = new Hono()
+    .get('/health', (c) => c.json({ ok: true, site, hub: opts.hub, time: opts.serverTime(), ...opts.state() }))
+    .use('/sync/changes', compress())
+    .get('/sync/changes', async (c) => {
+      const q = changesQuery.parse(c.req.query());
+      if (q.site !== site) throw new HubHttpError('unknown_site', `this hub serves site ${site}, not ${q.site}`, 404);
+      // A checkpoint beyond the copy: only HQ can say whether the gate must start over, and
+      // only an answer HQ gave after this request arrived counts.
+      const asked = opts.now();
+      if (q.since > store.changeLog().checkpoint) {
+        await Promise.race([puller.pull(), new Promise((r) => setTimeout(r, CHECK_WITH_HQ_MS).unref())]);
+      }
+      const caughtUp = puller.caughtUpAt !== undefined && puller.caughtUpAt > asked;
+      const batch = readHubChanges(store, q, { serverTime: opts.serverTime(), caughtUp });
+      if (!batch) throw new HubHttpError('not_synced', 'the hub has no copy of the change log yet (no answer from HQ so far)', 503);
+      return c.json(batch);
+    });
+  const app = new Hono().route('/api/v1', api);
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint on the site hub: ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((err, c) => {
+    if (err instanceof HubHttpError) return c.json({ error: { code: err.code, message: err.message } }, err.status);
+    if (err instanceof ZodError) {
+      const i = err.issues[0];
+      return c.json({ error: { code: 'invalid_request', message: i ? `invalid ${i.path.join('.') || 'query'}: ${i.message}` : 'invalid request' } }, 400);
+    }
+    opts.log.error({ err }, 'unhandled error');
+    return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createLogger, type Logger } from '../../shared/log/logger.ts';
+import { topics } from '../../shared/sync/messages.ts';
+import type { HubConfig } from './config.ts';
+import { hubApp } from './http.ts';
+import { LanBroker } from './lan-broker.ts';
+import { Puller } from './puller.ts';
+import { HubStore } from './store.ts';
+import { siteRoutes } from './topics.ts';
+import { Upstream } from './upstream.ts';
+
+export interface HubDeps {
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * The optional site hub: a LAN broker for the site's gates, a store-and-forward queue to
+ * HQ, and a copy of HQ's change log that gates pull from. Gates use it by pointing their
+ * `mqttUrl` and `cloudUrl` at it; only the hub talks over the WAN. Device messages are
+ * relayed by topic as opaque bytes, never parsed.
+ */
+export class SiteHub {
+  private store: HubStore | undefined;
+  private lan: LanBroker | undefined;
+  private upstream: Upstream | undefined;
+  private puller: Puller | undefined;
+  private http: ServerType | undefined;
+  private readonly now: () => number;
+  mqttPort = 0;
+  httpPort = 0;
+
+  constructor(readonly config: HubConfig, private readonly log: Logger = createLogger(`hub:${config.hub}`), private readonly deps: HubDeps = {}) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  get mqttUrl(): string { return `mqtt://${loopbackFor(this.config.mqttHost)}:${this.mqttPort}`; }
+  get url(): string { return `http://${loopbackFor(this.config.httpHost)}:${this.httpPort}`; }
+
+  /** Starts without the WAN: HQ is reached whenever it can be. */
+  async start(): Promise<void> {
+    const { config, log, now } = this;
+    try {
+      const store = HubStore.open(join(config.dataDir, 'hub.sqlite'));
+      this.store = store;
+      const routes = siteRoutes(config.site);
+      // HQ's clock, as far as the hub knows it.
+      const hqNow = () => now() + (this.puller?.clockOffset ?? 0);
+      const lan = new LanBroker({
+        host: config.mqttHost, port: config.mqttPort, log: log.child('lan'),
+        accept: (topic, payload) => {
+          const route = routes.up(topic);
+          if (!route) return;
+          if (store.enqueue(topic, payload, { ...route, at: now() }) !== undefined) setImmediate(() => this.upstream?.pump());
+        },
+      });
+      this.lan = lan;
+      const puller = new Puller({
+        store, cloudUrl: config.upstream.cloudUrl, site: config.site, intervalMs: config.pullIntervalMs, pageSize: config.pageSize,
+        log: log.child('puller'), now, fetch: this.deps.fetch,
+        onAdvanced: () => void lan.publish(topics.notify(config.site), Buffer.from(JSON.stringify({ at: hqNow() })), false).catch(() => undefined),
+      });
+      this.puller = puller;
+      await lan.start(store.retained());
+      this.mqttPort = lan.port;
+      const app = hubApp({
+        store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(),
+      });
+      this.http = await new Promise<ServerType>((resolve, reject) => {
+        const s = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
+        s.once('error', reject);
+      });
+      this.httpPort = (this.http.address() as { port: number }).port;
+      this.upstream = new Upstream({
+        url: config.upstream.mqttUrl, site: config.site, hub: config.hub, window: config.forwardWindow,
+        statusIntervalMs: config.statusIntervalMs, store, routes, log: log.child('upstream'), now: hqNow,
+        relay: (topic, payload, retain) => lan.publish(topic, payload, retain),
+        onNotify: () => void puller.pull(),
+        // The doorbell may have rung while the WAN was down.
+        onConnect: () => void puller.pull(),
+        status: () => ({ outbox: store.queueStats().messages, checkpoint: store.changeLog().checkpoint }),
+      });
+      this.upstream.start();
+      puller.start();
+      log.info({ site: config.site, mqtt: this.mqttPort, http: this.httpPort, upstream: config.upstream, queued: store.queueStats().messages }, 'site hub started');
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const { http, upstream, puller, lan, store } = this;
+    this.http = this.upstream = this.puller = this.lan = this.store = undefined;
+    await puller?.stop();
+    await upstream?.stop();
+    if (http) {
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    }
+    // Before the database closes: gates' last wills are still queued for HQ.
+    await lan?.stop();
+    store?.close();
+  }
+
+  /** What an operator (or a test) wants to know. */
+  state() {
+    const store = this.store;
+    return {
+      upstream: this.upstream?.connected ?? false,
+      forwarded: this.upstream?.forwarded ?? 0,
+      queue: store?.queueStats() ?? { messages: 0, bytes: 0 },
+      changeLog: store?.changeLog(),
+      lastPullAt: this.puller?.lastPullAt,
+      pullError: this.puller?.lastError,
+      clockOffset: this.puller?.clockOffset ?? 0,
+    };
+  }
+}
+
+/** A client on this machine reaches a wildcard listener through loopback. */
+function loopbackFor(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}

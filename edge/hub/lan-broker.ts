@@ -1,0 +1,76 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
+import type { PublishPacket } from 'aedes';
+import type { Logger } from '../../shared/log/logger.ts';
+
+/**
+ * The site's MQTT broker for the LAN (aedes, in process). Every publish from a client,
+ * last wills included, passes `accept` before aedes PUBACKs it: aedes runs authorizePublish
+ * ahead of the PUBACK, so a message the hub must keep is committed before the gate hears
+ * "got it". Retained messages live in memory; the hub persists what must survive itself.
+ */
+export class LanBroker {
+  private aedes: Aedes | undefined;
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly opts: {
+    host: string; port: number; log: Logger;
+    /** Synchronous; a throw refuses the publish (aedes then drops that client, which re-sends). */
+    accept: (topic: string, payload: Buffer, clientId: string) => void;
+  }) {}
+
+  async start(retained: { topic: string; payload: Buffer }[] = []): Promise<void> {
+    const { log } = this.opts;
+    const aedes = await Aedes.createBroker({
+      authorizePublish: (client, packet, callback) => {
+        try {
+          if (client) this.opts.accept(packet.topic, packet.payload as Buffer, client.id);
+          callback(null);
+        } catch (err) {
+          log.error({ err: (err as Error).message, topic: packet.topic }, 'could not keep a message: refused');
+          callback(err as Error);
+        }
+      },
+    });
+    this.aedes = aedes;
+    aedes.on('clientError', (client, err) => log.debug(() => ({ client: client.id, err: err.message }), 'client error'));
+    aedes.on('client', (client) => log.debug(() => ({ client: client.id }), 'client connected'));
+    // Retained state from before a restart, in place before the first gate can subscribe.
+    for (const r of retained) await this.publish(r.topic, r.payload, true);
+    const server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      aedes.handle(socket);
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (server.address() as { port: number }).port;
+    log.info({ host: this.opts.host, port: this.port }, 'LAN broker listening');
+  }
+
+  async stop(): Promise<void> {
+    const { aedes, server } = this;
+    this.aedes = this.server = undefined;
+    const closed = server?.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  /** Publishes on the LAN at QoS 1 (to subscribers that asked for it). */
+  publish(topic: string, payload: Buffer, retain: boolean): Promise<void> {
+    const aedes = this.aedes;
+    if (!aedes) return Promise.reject(new Error('LAN broker is not running'));
+    const packet = { cmd: 'publish', topic, payload, qos: 1, retain, dup: false } as PublishPacket;
+    return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
+  }
+}

@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+
+/**
+ * Versioned schema, applied in order; `user_version` holds how many have run. Append only:
+ * a shipped step is never edited.
+ */
+const MIGRATIONS = [
+  `create table queue (
+     -- autoincrement: ids are never reused, so "sent up to id N" stays true after deletes
+     id integer primary key autoincrement,
+     topic text not null,
+     payload blob not null,
+     retain integer not null,
+     digest text not null,
+     received_at integer not null
+   );
+   create index queue_topic on queue (topic, digest);
+   create table retained (topic text primary key, payload blob not null, updated_at integer not null);
+   create table changes (seq integer primary key, kind text not null, valid_until integer, body text not null);
+   create index changes_valid_until on changes (valid_until) where valid_until is not null;
+   create table meta (key text primary key, value text not null);`,
+];
+
+export interface QueuedMessage { id: number; topic: string; payload: Buffer; retain: boolean }
+export interface StoredChange { seq: number; validUntil: number | null; body: string }
+
+type Row<T> = Statement<unknown[], T>;
+
+/**
+ * The hub's SQLite file: the store-and-forward queue to HQ, the last retained payload per
+ * down topic, and the site's copy of HQ's change log. WAL keeps LAN reads from waiting on
+ * writes; synchronous=FULL means a message PUBACKed to a gate survives a power cut.
+ */
+export class HubStore {
+  private readonly q: {
+    insert: Statement<unknown[]>;
+    dropTopic: Statement<unknown[]>;
+    exists: Row<{ id: number }>;
+    after: Row<{ id: number; topic: string; payload: Buffer; retain: number }>;
+    remove: Statement<unknown[]>;
+    stats: Row<{ messages: number; bytes: number | null }>;
+    getMeta: Row<{ value: string }>;
+    setMeta: Statement<unknown[]>;
+    readChanges: Row<StoredChange>;
+    putChange: Statement<unknown[]>;
+    pruneChanges: Statement<unknown[]>;
+  };
+
+  private constructor(readonly db: Database.Database) {
+    this.q = {
+      insert: db.prepare('insert into queue (topic, payload, retain, digest, received_at) values (?, ?, ?, ?, ?)'),
+      dropTopic: db.prepare('delete from queue where topic = ?'),
+      exists: db.prepare('select id from queue where topic = ? and digest = ? limit 1'),
+      after: db.prepare('select id, topic, payload, retain from queue where id > ? order by id limit ?'),
+      remove: db.prepare('delete from queue where id = ?'),
+      stats: db.prepare('select count(*) messages, sum(length(payload)) bytes from queue'),
+      getMeta: db.prepare('select value from meta where key = ?'),
+      setMeta: db.prepare('insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value'),
+      readChanges: db.prepare('select seq, valid_until validUntil, body from changes where seq > ? order by seq limit ?'),
+      putChange: db.prepare('insert or replace into changes (seq, kind, valid_until, body) values (?, ?, ?, ?)'),
+      pruneChanges: db.prepare('delete from changes where valid_until is not null and valid_until <= ?'),
+    };
+  }
+
+  static open(path: string): HubStore {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      return new HubStore(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Appends a device message for HQ, committed before this returns. A last-value topic keeps
+   * only its newest payload. Anything else that is byte for byte a message still waiting
+   * (a gate re-sending an unacked batch while the WAN is down) is not queued twice: the
+   * pending copy carries the same bytes. Returns the new id, or undefined if not queued.
+   */
+  enqueue(topic: string, payload: Buffer, opts: { retain: boolean; lastValue: boolean; at: number }): number | undefined {
+    const digest = createHash('sha256').update(payload).digest('hex').slice(0, 32);
+    return this.db.transaction(() => {
+      if (opts.lastValue) this.q.dropTopic.run(topic);
+      else if (this.q.exists.get(topic, digest)) return undefined;
+      return Number(this.q.insert.run(topic, payload, opts.retain ? 1 : 0, digest, opts.at).lastInsertRowid);
+    })();
+  }
+
+  /** Queued messages after `id`, oldest first. */
+  queuedAfter(id: number, limit: number): QueuedMessage[] {
+    return this.q.after.all(id, limit).map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, retain: r.retain === 1 }));
+  }
+
+  /** HQ's broker has it: forget it. */
+  dequeue(id: number): void {
+    this.q.remove.run(id);
+  }
+
+  queueStats(): { messages: number; bytes: number } {
+    const s = this.q.stats.get()!;
+    return { messages: s.messages, bytes: s.bytes ?? 0 };
+  }
+
+  retained(): { topic: string; payload: Buffer }[] {
+    return this.db.prepare('select topic, payload from retained order by topic').all() as { topic: string; payload: Buffer }[];
+  }
+
+  /** The last retained payload of a down topic; an empty one clears it, as in MQTT. */
+  setRetained(topic: string, payload: Buffer, at: number): void {
+    if (payload.length === 0) this.db.prepare('delete from retained where topic = ?').run(topic);
+    else this.db.prepare('insert or replace into retained (topic, payload, updated_at) values (?, ?, ?)').run(topic, payload, at);
+  }
+
+  meta(key: string): string | undefined {
+    return this.q.getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.q.setMeta.run(key, value);
+  }
+
+  /** Which HQ change log the copy is of, and the checkpoint it holds everything up to. */
+  changeLog(): { log: string | undefined; checkpoint: number } {
+    return { log: this.meta('change_log'), checkpoint: Number(this.meta('checkpoint') ?? 0) };
+  }
+
+  /**
+   * Stores one verified batch from HQ and its checkpoint in one transaction. Bodies are kept
+   * as HQ sent them (a newer HQ may send kinds this hub does not know; gates may). Tickets
+   * expired past `horizon` (unix s) go, as HQ would no longer send them either.
+   */
+  applyChanges(batch: { log: string; next: number; changes: { seq: number; kind: string; body: unknown }[] }, horizon: number): void {
+    this.db.transaction(() => {
+      const current = this.meta('change_log');
+      if (current !== undefined && current !== batch.log) this.db.exec('delete from changes');
+      for (const c of batch.changes) {
+        this.q.putChange.run(c.seq, c.kind, ticketValidUntil(c.body), JSON.stringify(c.body));
+      }
+      this.q.pruneChanges.run(horizon);
+      this.setMeta('change_log', batch.log);
+      this.setMeta('checkpoint', String(batch.next));
+    })();
+  }
+
+  /** HQ says the copy means nothing any more: drop it and start over from 0 of `log`. */
+  resetChanges(log: string): void {
+    this.db.transaction(() => {
+      this.db.exec('delete from changes');
+      this.setMeta('change_log', log);
+      this.setMeta('checkpoint', '0');
+    })();
+  }
+
+  readChanges(since: number, limit: number): StoredChange[] {
+    return this.q.readChanges.all(since, limit);
+  }
+}
+
+function ticketValidUntil(body: unknown): number | null {
+  const b = body as { kind?: unknown; ticket?: { validUntil?: unknown } };
+  return b.kind === 'ticket' && typeof b.ticket?.validUntil === 'number' ? b.ticket.validUntil : null;
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) throw new Error(`hub.sqlite is schema version ${version}, newer than this hub (${MIGRATIONS.length})`);
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
