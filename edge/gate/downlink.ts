@@ -24,6 +24,7 @@ export class Downlink {
 
   start(): void {
     this.stopped = false;
+    this.abort = new AbortController();
     this.timer = setInterval(() => void this.pull(), this.opts.intervalMs);
     void this.pull();
   }
@@ -31,8 +32,12 @@ export class Downlink {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.abort.abort();
     await this.running;
   }
+
+  /** Aborted on stop(): a pull stalled on a dead line must not hold the gate's shutdown. */
+  private abort = new AbortController();
 
   /** Single-flight: a pull asked for while one runs makes it run once more afterwards. */
   pull(): Promise<void> {
@@ -60,9 +65,16 @@ export class Downlink {
         const logId = store.meta('change_log') ?? '';
         const url = `${cloudUrl}/api/v1/sync/changes?site=${encodeURIComponent(site)}&since=${since}&limit=${this.opts.pageSize ?? 1000}&log=${encodeURIComponent(logId)}`;
         const t0 = this.opts.now();
-        const res = await doFetch(url, { signal: AbortSignal.timeout(15_000) });
+        const signal = AbortSignal.any([AbortSignal.timeout(15_000), this.abort.signal]);
+        const res = await doFetch(url, { signal });
         if (!res.ok) throw new Error(`HTTP ${res.status} from change log`);
-        const raw = (await res.json()) as { changes?: unknown[] };
+        // Reading the body is raced against the abort too: on Node 20 an abort mid-body can leave json() hanging.
+        const aborted = new Promise<never>((_, reject) => {
+          if (signal.aborted) reject(new Error('pull aborted'));
+          signal.addEventListener('abort', () => reject(new Error('pull aborted')), { once: true });
+        });
+        aborted.catch(() => undefined);
+        const raw = (await Promise.race([res.json(), aborted])) as { changes?: unknown[] };
         const batch = changeBatch.parse(raw);
         const t1 = this.opts.now();
         if (batch.since !== since) throw new Error(`change log answered since=${batch.since}, asked ${since}`);
