@@ -2,7 +2,7 @@ import { createLogger } from '../../shared/log/logger.ts';
 import { loadHubConfig } from './config.ts';
 import { SiteHub } from './hub.ts';
 
-// Usage: npm run hub -- <hub-config.json>   (or HUB_CONFIG=<path>); see hub.example.json.
+// Usage: npm run hub -- <hub-config.json>   (or HUB_CONFIG=<path>); see provisioning/hub/hub.example.json.
 const path = process.argv[2] ?? process.env.HUB_CONFIG;
 if (!path) {
   process.stderr.write('usage: tsx edge/hub/main.ts <hub-config.json>\n');
