@@ -69,8 +69,9 @@ export class Cloud {
       // The broker's retained messages may not have survived a restart: publish them again.
       for (const d of await listDesired(ctx)) ctx.publishDesired(d.site, d.device, { mode: d.mode as Mode, version: d.version, at: d.setAt.getTime() });
       const app = createApp(ctx);
-      this.http = await new Promise<ServerType>((resolve) => {
+      this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
+        s.once('error', reject); // a busy port rejects start(), it does not crash the process
       });
       this.httpPort = (this.http.address() as { port: number }).port;
       log.info({ http: this.url, mqtt: this.mqttUrl, db: this.opened.kind, keyId: key.keyId }, 'cloud started');

@@ -27,6 +27,8 @@ export interface LinkHandlers {
 export class Link {
   private client: MqttClient | undefined;
   private sentUpTo = 0;
+  /** Highest batch the broker acknowledged on this connection: an ack from HQ beyond it is not believed. */
+  private confirmedUpTo = 0;
   private lastProgressAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly sender: Sender;
@@ -41,7 +43,7 @@ export class Link {
     this.sender = new Sender({
       kbps: opts.uplinkKbps, now: opts.now,
       canSend: () => this.connected && this.client !== undefined,
-      send: (m) => this.client?.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain ?? false }),
+      send: (m) => this.client?.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain ?? false }, (err) => m.onSent?.(err)),
       nextBatch: () => this.nextBatch(),
     });
   }
@@ -58,6 +60,7 @@ export class Link {
     client.on('connect', () => {
       this.connected = true;
       this.sentUpTo = this.opts.store.ackedUpTo();
+      this.confirmedUpTo = this.sentUpTo;
       this.lastProgressAt = this.opts.now();
       client.subscribe([
         topics.upAck(site, device), topics.notify(site), topics.siteDesired(site), topics.desired(site, device), topics.siteUp(site),
@@ -101,11 +104,17 @@ export class Link {
   private nextBatch(): Outgoing | undefined {
     const { store, site, device, batchSize } = this.opts;
     if (this.sentUpTo >= store.ackedUpTo() + WINDOW * batchSize) return undefined;
-    const pending = store.pendingAfter(this.sentUpTo, batchSize);
+    const pending = store.pendingAfter(this.sentUpTo, batchSize, device);
     if (!pending) return undefined;
     const batch: UpBatch = { device, epoch: store.epoch, ...pending };
     this.sentUpTo = pending.lastSeq;
-    return { topic: topics.up(site, device), payload: packBatch(batch), qos: 1 };
+    const lastSeq = pending.lastSeq;
+    return {
+      topic: topics.up(site, device), payload: packBatch(batch), qos: 1,
+      onSent: (err) => {
+        if (!err) this.confirmedUpTo = Math.max(this.confirmedUpTo, lastSeq);
+      },
+    };
   }
 
   /** Telemetry: the newest status replaces an older one still waiting. */
@@ -168,7 +177,8 @@ export class Link {
       if (!ack.success) return log.warn({ topic }, 'ignored malformed ack');
       if (ack.data.epoch !== store.epoch) return;
       if (ack.data.upTo > store.ackedUpTo()) {
-        store.acknowledge(Math.min(ack.data.upTo, this.sentUpTo));
+        // Never forget rows the broker has not even received (a forged or confused ack).
+        store.acknowledge(Math.min(ack.data.upTo, this.confirmedUpTo));
         this.lastProgressAt = this.opts.now();
       }
       this.pump();

@@ -13,6 +13,8 @@ export interface Outgoing {
   payload: Buffer | string;
   qos: 0 | 1;
   retain?: boolean;
+  /** Called when the broker has it (QoS 1: PUBACK), or with the error. */
+  onSent?: (err?: Error) => void;
 }
 
 /** MQTT fixed header, topic length field and packet id: a few bytes on top of topic and payload. */

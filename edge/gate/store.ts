@@ -124,7 +124,7 @@ export class GateStore {
       // Any nonce a caller passed is dropped: the one derived from the sequence number is the nonce.
       const { device: _device, nonce: _ignored, ...body } = entry as typeof entry & { nonce?: string };
       const seq = Number(this.q.insertOutbox.run('entry', JSON.stringify(body), entry.deviceTime).lastInsertRowid);
-      const nonce = entryNonce(this.epoch, seq);
+      const nonce = entryNonce(entry.device, this.epoch, seq);
       this.q.insertEntry.run({ ...entry, nonce });
       return { ...body, nonce };
     })();
@@ -139,13 +139,13 @@ export class GateStore {
     return added;
   }
 
-  pendingAfter(seq: number, limit: number): PendingBatch | undefined {
+  pendingAfter(seq: number, limit: number, device: string): PendingBatch | undefined {
     const rows = this.q.pending.all(seq, limit);
     if (rows.length === 0) return undefined;
     return {
       firstSeq: rows[0]!.seq, lastSeq: rows[rows.length - 1]!.seq,
       // Rows written before nonces were derived carry their own, which then wins.
-      entries: rows.map((r) => ({ nonce: entryNonce(this.epoch, r.seq), ...(JSON.parse(r.body) as Omit<EntryRecord, 'nonce'>) })),
+      entries: rows.map((r) => ({ nonce: entryNonce(device, this.epoch, r.seq), ...(JSON.parse(r.body) as Omit<EntryRecord, 'nonce'>) })),
     };
   }
 

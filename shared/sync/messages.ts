@@ -96,7 +96,10 @@ export const upBatch = z.object({
   firstSeq: z.number().int().positive(),
   lastSeq: z.number().int().positive(),
   entries: z.array(entryRecord).max(MAX_BATCH_ENTRIES),
-}).refine((b) => b.lastSeq >= b.firstSeq, { message: 'lastSeq before firstSeq' });
+}).refine((b) => b.lastSeq >= b.firstSeq, { message: 'lastSeq before firstSeq' })
+  // Every sequence number in the range is one entry: a batch that claims more would move HQ's
+  // watermark over entries it never received.
+  .refine((b) => b.entries.length === b.lastSeq - b.firstSeq + 1, { message: 'sequence range does not match the entries' });
 export type UpBatch = z.infer<typeof upBatch>;
 
 export const upAck = z.object({ epoch: uuid, upTo: z.number().int().nonnegative() });

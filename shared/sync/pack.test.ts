@@ -23,8 +23,9 @@ test('round trip: every field of every kind of entry', () => {
   ]);
   assert.equal(unpackBatch(packBatch(b)), b);
   assert.equal(unpackBatch(Buffer.from(JSON.stringify(b))), b, 'the JSON form is accepted too');
-  const empty = batch([]);
-  assert.equal(unpackBatch(packBatch({ ...empty, lastSeq: 41 })), { ...empty, lastSeq: 41 });
+  // A batch must hold one entry per sequence number it claims.
+  const claimsMore = { ...batch([entry(1)]), lastSeq: 1000 };
+  assert.throws(() => unpackBatch(packBatch(claimsMore)), /sequence range does not match/);
 });
 
 test('a batch of 200 entries packs to about the size of its fields', () => {
@@ -38,7 +39,7 @@ test('a batch of 200 entries packs to about the size of its fields', () => {
 
 test('nonces derived from epoch and sequence are not sent, and come back the same', () => {
   const b = batch(Array.from({ length: 200 }, (_, i) => entry(i)));
-  const derived = { ...b, entries: b.entries.map((e, i) => ({ ...e, nonce: entryNonce(b.epoch, b.firstSeq + i) })) };
+  const derived = { ...b, entries: b.entries.map((e, i) => ({ ...e, nonce: entryNonce(b.device, b.epoch, b.firstSeq + i) })) };
   const packed = packBatch(derived);
   assert.equal(unpackBatch(packed), derived);
   assert.ok(packBatch(b).length - packed.length > 200 * 15, 'about 16 bytes an entry saved');

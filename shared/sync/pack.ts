@@ -4,9 +4,9 @@ import { entryNonce } from './nonce.ts';
 
 /**
  * Compact wire form of an upload batch: the WAN up-link is 512 kbit/s shared with the ticket
- * windows, so entries travel packed, then deflated. Layout (version 1), before deflate:
+ * windows, so entries travel packed, then deflated. Layout (version 2), before deflate:
  *
- *   u8      version (1)
+ *   u8      version (2; 1 is read too)
  *   u8+utf8 device id (length-prefixed)
  *   16      epoch (UUID bytes)
  *   varint  firstSeq, lastSeq, entry count
@@ -14,7 +14,7 @@ import { entryNonce } from './nonce.ts';
  *   varint  base time (device time of the first entry, ms)
  *   per entry:
  *     u8    flags: bit 0 ticket id present, bit 1 direction out, bits 2-4 kind index,
- *           bit 5 nonce derived (entryNonce(epoch, firstSeq + index): not sent)
+ *           bit 5 nonce derived (entryNonce(device, epoch, firstSeq + index): not sent)
  *     16    nonce (UUID bytes), unless derived
  *     16    ticket id, when present
  *     varint persons, lane index, venue index
@@ -22,7 +22,8 @@ import { entryNonce } from './nonce.ts';
  *
  * A payload whose first byte is '{' is taken as the JSON form (tools, debugging).
  */
-const VERSION = 1;
+/** 2: nonces may be derived (flag bit 5). Version 1 (every nonce sent) is still read. */
+const VERSION = 2;
 const KINDS = ['normal', 'reentry', 'exit', 'return', 'emergency'] as const;
 /** Inflating more than this is refused: a small hostile payload must not eat the heap. */
 export const MAX_INFLATED = 1 << 20;
@@ -100,7 +101,7 @@ export function packBatch(batch: UpBatch): Buffer {
   let prev = batch.entries[0]?.deviceTime ?? 0;
   w.varint(Math.max(0, prev));
   batch.entries.forEach((e, i) => {
-    const derived = e.nonce === entryNonce(batch.epoch, batch.firstSeq + i);
+    const derived = e.nonce === entryNonce(batch.device, batch.epoch, batch.firstSeq + i);
     w.u8((e.ticketId ? 1 : 0) | (e.direction === 'out' ? 2 : 0) | (KINDS.indexOf(e.kind) << 2) | (derived ? 32 : 0));
     if (!derived) w.bytes(uuidBytes(e.nonce));
     if (e.ticketId) w.bytes(uuidBytes(e.ticketId));
@@ -119,7 +120,8 @@ export function unpackBatch(payload: Buffer): UpBatch {
   if (payload[0] === 0x7b) return upBatch.parse(JSON.parse(payload.toString('utf8')));
   const r = new Reader(inflateRawSync(payload, { maxOutputLength: MAX_INFLATED }));
   const version = r.u8();
-  if (version !== VERSION) throw new RangeError(`unknown batch version ${version}`);
+  if (version !== VERSION && version !== 1) throw new RangeError(`unknown batch version ${version}`);
+  const maxFlags = version === 1 ? 0x1f : 0x3f;
   const device = r.str();
   const epoch = bytesUuid(r.bytes(16));
   const firstSeq = r.varint();
@@ -137,8 +139,8 @@ export function unpackBatch(payload: Buffer): UpBatch {
   for (let i = 0; i < count; i++) {
     const flags = r.u8();
     const kind = KINDS[(flags >> 2) & 7];
-    if (!kind || flags > 0x3f) throw new RangeError('bad entry flags');
-    const nonce = flags & 32 ? entryNonce(epoch, firstSeq + i) : bytesUuid(r.bytes(16));
+    if (!kind || flags > maxFlags) throw new RangeError('bad entry flags');
+    const nonce = flags & 32 ? entryNonce(device, epoch, firstSeq + i) : bytesUuid(r.bytes(16));
     const ticketId = flags & 1 ? bytesUuid(r.bytes(16)) : null;
     const persons = r.varint();
     const lane = str(r.varint());
