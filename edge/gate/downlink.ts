@@ -1,3 +1,4 @@
+import { SingleFlight } from '../../shared/sync/single-flight.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { changesChecksum } from '../../shared/sync/checksum.ts';
 import { changeBatch, type DesiredMode } from '../../shared/sync/messages.ts';
@@ -8,8 +9,7 @@ import type { GateStore } from './store.ts';
  * batch, so a dropped line resumes where it stopped. MQTT only rings the doorbell.
  */
 export class Downlink {
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly flight = new SingleFlight(() => this.pullAll(), () => this.stopped);
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   lastError: string | undefined;
@@ -33,7 +33,7 @@ export class Downlink {
     this.stopped = true;
     clearInterval(this.timer);
     this.abort.abort();
-    await this.running;
+    await this.flight.settled();
   }
 
   /** Aborted on stop(): a pull stalled on a dead line must not hold the gate's shutdown. */
@@ -41,18 +41,7 @@ export class Downlink {
 
   /** Single-flight: a pull asked for while one runs makes it run once more afterwards. */
   pull(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.pullAll();
-      } while (this.again && !this.stopped);
-    })().finally(() => (this.running = undefined));
-    return this.running;
+    return this.flight.run();
   }
 
   private async pullAll(): Promise<void> {

@@ -1,3 +1,4 @@
+import { SingleFlight } from '../../shared/sync/single-flight.ts';
 import { z } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
 import { changesChecksum } from '../../shared/sync/checksum.ts';
@@ -27,8 +28,7 @@ const FETCH_TIMEOUT_MS = 30_000;
  * the gate's downlink; measures the offset to HQ's clock on every answer.
  */
 export class Puller {
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly flight = new SingleFlight(() => this.pullAll(), () => this.stopped);
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private abort: AbortController | undefined;
@@ -54,7 +54,7 @@ export class Puller {
     this.stopped = true;
     clearInterval(this.timer);
     this.abort?.abort(new Error('stopped'));
-    await this.running;
+    await this.flight.settled();
   }
 
   /** HQ's clock minus ours, as last measured (0 before the first answer). */
@@ -64,18 +64,7 @@ export class Puller {
 
   /** Single-flight: a pull asked for while one runs makes it run once more afterwards. */
   pull(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.pullAll();
-      } while (this.again && !this.stopped);
-    })().finally(() => (this.running = undefined));
-    return this.running;
+    return this.flight.run();
   }
 
   /**
