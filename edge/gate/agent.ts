@@ -77,6 +77,7 @@ export class GateAgent {
   private lastError: string | null = null;
   readonly counters = { admitted: 0, refused: 0, passed: 0, returned: 0, forced: 0 };
   lastDecision: Decision | undefined;
+  private readonly defaultLane: LaneRules;
 
   private readonly onCode = ({ text }: { text: string }) => void this.present(text);
   private readonly onPassage = (e: PassageEvent) => this.passed(e);
@@ -88,6 +89,7 @@ export class GateAgent {
 
   constructor(readonly config: GateConfig, private readonly deps: GateDeps) {
     this.now = deps.now ?? Date.now;
+    this.defaultLane = laneRules.parse({ lane: config.lane });
     this.store = new GateStore(openGateDb(`${config.dataDir}/gate.sqlite`));
     const log = deps.log;
     this.feedback = new Feedback({
@@ -160,8 +162,9 @@ export class GateAgent {
     };
   }
 
+  /** This lane's rules from the change log, or the defaults (an entry lane of the main venue) until synced. */
   get laneRules(): LaneRules {
-    return this.store.lane(this.config.lane) ?? laneRules.parse({ lane: this.config.lane });
+    return this.store.lane(this.config.lane) ?? this.defaultLane;
   }
 
   status(): LaneStatus {

@@ -42,11 +42,10 @@ export class Feedback {
 
   decision(d: Shown): void {
     const { indicator, display, voice } = this.ports;
-    const lines = d.admit ? [d.message, d.messageEn] : [d.message, d.messageEn];
     this.run([
       indicator.show(d.admit ? 'green' : 'red', { forMs: HOLD_MS }),
       indicator.beep(d.admit ? 'ok' : 'error'),
-      display.show(lines, { forMs: HOLD_MS, tone: d.admit ? 'ok' : 'error' }),
+      display.show([d.message, d.messageEn], { forMs: HOLD_MS, tone: d.admit ? 'ok' : 'error' }),
       voice.say({ id: d.admit ? 'welcome' : d.reason, locale: this.locale, text: this.locale === 'en' ? d.messageEn : d.message }),
     ]);
   }

@@ -46,6 +46,7 @@ export class GateStore {
   private readonly types = new Map<number, TypeRules>();
   private readonly laneMap = new Map<string, LaneRules>();
   private desiredMode: DesiredMode | undefined;
+  private laneList: LaneRules[] | undefined;
   readonly epoch: string;
 
   constructor(readonly db: GateDb) {
@@ -95,7 +96,11 @@ export class GateStore {
 
   lane(id: string): LaneRules | undefined { return this.laneMap.get(id); }
 
-  get lanes(): LaneRules[] { return [...this.laneMap.values()]; }
+  /** Every lane of the site, for suggestions; read on every decision, so kept as one array. */
+  get lanes(): readonly LaneRules[] {
+    this.laneList ??= [...this.laneMap.values()];
+    return this.laneList;
+  }
 
   ticket(id: string): TicketFacts | undefined {
     const row = this.q.ticket.get(id);
@@ -222,6 +227,7 @@ export class GateStore {
     for (const [id, key] of newKeys) this.keys.set(id, key);
     for (const [id, rules] of newTypes) this.types.set(id, rules);
     for (const l of newLanes) this.laneMap.set(l.lane, l);
+    if (newLanes.length) this.laneList = undefined;
     return mode;
   }
 
@@ -238,6 +244,7 @@ export class GateStore {
     })();
     this.types.clear();
     this.laneMap.clear();
+    this.laneList = undefined;
   }
 
   /**
