@@ -23,16 +23,41 @@ function findSuites(dir: string): string[] {
   return out.sort();
 }
 
-interface Outcome { name: string; passed: number; failed: number; skipped: number; ms: number; output: string }
+interface Outcome { name: string; passed: number; failed: number; skipped: number; ms: number; output: string; lingered: boolean }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string; ms: number }> {
+/** A suite still running after this long is killed and counted as failed. */
+const SUITE_TIMEOUT_MS = Number(process.env.TEST_SUITE_TIMEOUT_S ?? 900) * 1000;
+/** After uvu has printed its summary, a suite that does not exit within this is stopped. */
+const LINGER_MS = 15_000;
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string; ms: number; lingered: boolean }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output, ms: Date.now() - t0 }));
+    let lingered = false;
+    let lingerTimer: NodeJS.Timeout | undefined;
+    const onData = (d: Buffer) => {
+      output += d;
+      // The results are in, but something (a timer, a socket) keeps the process alive: note it, stop it.
+      if (!lingerTimer && /Duration:/.test(output)) {
+        lingerTimer = setTimeout(() => {
+          lingered = true;
+          child.kill('SIGKILL');
+        }, LINGER_MS);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const hard = setTimeout(() => {
+      output += `\n(killed after ${SUITE_TIMEOUT_MS / 1000} s)\n`;
+      child.kill('SIGKILL');
+    }, SUITE_TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(hard);
+      clearTimeout(lingerTimer);
+      resolve({ code: lingered ? 0 : (code ?? (signal ? 128 : 1)), output, ms: Date.now() - t0, lingered });
+    });
   });
 }
 
@@ -46,11 +71,11 @@ async function runSuite(file: string, env: NodeJS.ProcessEnv): Promise<Outcome> 
   const skipped = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0);
   if (Number.isNaN(total) || Number.isNaN(passed)) {
     // Crashed before uvu could summarise: the whole suite counts as one failure.
-    return { name: file, passed: 0, failed: 1, skipped: 0, ms: r.ms, output: text };
+    return { name: file, passed: 0, failed: 1, skipped: 0, ms: r.ms, output: text, lingered: r.lingered };
   }
   // uvu's Total counts the tests that ran; skipped ones are reported apart.
   const failed = total - passed + (r.code !== 0 && total === passed ? 1 : 0);
-  return { name: file, passed, failed, skipped, ms: r.ms, output: text };
+  return { name: file, passed, failed, skipped, ms: r.ms, output: text, lingered: r.lingered };
 }
 
 const suites = findSuites(root).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
@@ -70,7 +95,8 @@ async function worker(): Promise<void> {
     const o = await runSuite(file, env);
     passed += o.passed; failed += o.failed; skipped += o.skipped;
     const mark = o.failed ? 'FAIL' : 'ok  ';
-    process.stdout.write(`${mark} ${o.name}  ${o.passed} passed, ${o.failed} failed${o.skipped ? `, ${o.skipped} skipped` : ''} (${(o.ms / 1000).toFixed(1)} s)\n`);
+    const linger = o.lingered ? `  [did not exit within ${LINGER_MS / 1000} s of its summary: an open handle; stopped]` : '';
+    process.stdout.write(`${mark} ${o.name}  ${o.passed} passed, ${o.failed} failed${o.skipped ? `, ${o.skipped} skipped` : ''} (${(o.ms / 1000).toFixed(1)} s)${linger}\n`);
     if (o.failed || process.env.TEST_VERBOSE) process.stdout.write(o.output.split('\n').map((l) => `    ${l}`).join('\n') + '\n');
   }
 }
