@@ -86,7 +86,9 @@ test('offline gates each decide alone; HQ reports the over-use; a local emergenc
   try {
     await api(cloud.url, '/api/v1/ticket-types', { body: ADULT });
     const t = (await api(cloud.url, '/api/v1/sales', { body: { type: 'adult', quantity: 1 } })).body.tickets[0];
-    await waitFor('both gates up', () => g1.agent.linkState.connected && g2.agent.linkState.connected);
+    // Up, and synced: the HQ key must be in both caches before the line goes (codes are verified with it).
+    await waitFor('both gates up and synced', () => g1.agent.linkState.connected && g2.agent.linkState.connected
+      && g1.agent.store.ticket(t.id) && g2.agent.store.ticket(t.id));
     for (const l of links) l.cut();
     await waitFor('both gates cut off', () => !g1.agent.linkState.connected && !g2.agent.linkState.connected);
     // Neither can know of the other: both admit. That is the price of never stopping a gate.
