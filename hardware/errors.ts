@@ -7,7 +7,17 @@ export type DeviceErrorCode =
   | 'busy'
   | 'invalid_argument'
   | 'not_wired'
-  | 'gpio_unavailable';
+  | 'gpio_unavailable'
+  // Serial readers (hardware/serial, scanner/serial, card, idcard):
+  | 'serial_unavailable'
+  | 'bad_frame'
+  | 'bad_checksum'
+  | 'line_too_long'
+  | 'timeout'
+  | 'no_card'
+  | 'auth_failed'
+  | 'device_status'
+  | 'invalid_id_number';
 
 export class DeviceError extends Error {
   readonly code: DeviceErrorCode;
