@@ -17,7 +17,14 @@ export type DeviceErrorCode =
   | 'no_card'
   | 'auth_failed'
   | 'device_status'
-  | 'invalid_id_number';
+  | 'invalid_id_number'
+  // GPIO and Firmata lines, Wiegand readers, voice clips, cameras:
+  | 'firmata_unavailable'
+  | 'bad_parity'
+  | 'bad_length'
+  | 'clip_missing'
+  | 'player_failed'
+  | 'capture_failed';
 
 export class DeviceError extends Error {
   readonly code: DeviceErrorCode;
