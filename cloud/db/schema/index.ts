@@ -2,3 +2,4 @@ export * from './catalog.ts';
 export * from './sales.ts';
 export * from './sync.ts';
 export * from './entries.ts';
+export * from './auth.ts';
