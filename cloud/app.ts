@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { authorise } from './auth/middleware.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import type { CloudContext } from './context.ts';
 import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
@@ -7,10 +8,15 @@ import { ticketRoutes } from './tickets/routes.ts';
 import { errorHandler } from './http/errors.ts';
 import { salesRoutes } from './sales/routes.ts';
 import { syncRoutes } from './sync/routes.ts';
+import { authRoutes, userRoutes } from './users/routes.ts';
 
 export function createApp(ctx: CloudContext) {
+  // Every call is authorised on the server against one policy table (auth/policy.ts).
   const api = new Hono()
+    .use('*', authorise(ctx, '/api/v1'))
     .get('/health', (c) => c.json({ ok: true, site: ctx.config.site, keyId: ctx.key.keyId, time: ctx.now() }))
+    .route('/auth', authRoutes(ctx))
+    .route('/users', userRoutes(ctx))
     .route('/ticket-types', catalogRoutes(ctx))
     .route('/sales', salesRoutes(ctx))
     .route('/tickets', ticketRoutes(ctx))

@@ -19,6 +19,8 @@ export const cloudConfigSchema = z.object({
   /** The site sold for when a sale does not name one. */
   site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('demo'),
   timeZone: z.string().default(DEFAULT_TZ),
+  /** Password of the `admin` user made on first boot; without it a random one is logged once. */
+  adminPassword: z.string().min(8).max(200).optional(),
 });
 export type CloudConfig = z.infer<typeof cloudConfigSchema>;
 
@@ -28,6 +30,7 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
   const map: Record<string, string> = {
     DATA_DIR: 'dataDir', HTTP_PORT: 'httpPort', HTTP_HOST: 'httpHost', MQTT_PORT: 'mqttPort',
     DATABASE_URL: 'databaseUrl', MQTT_URL: 'mqttUrl', SITE: 'site', SITE_TZ: 'timeZone',
+    ADMIN_PASSWORD: 'adminPassword',
   };
   for (const [name, key] of Object.entries(map)) if (env[name]) fromEnv[key] = env[name];
   const parsed = cloudConfigSchema.safeParse({ ...input, ...fromEnv });

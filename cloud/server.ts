@@ -6,6 +6,7 @@ import { keysDir, pgliteDir, type CloudConfig } from './config.ts';
 import type { CloudContext } from './context.ts';
 import { openDb, type OpenDb } from './db/open.ts';
 import { loadIssuerKey } from './keys/issuer.ts';
+import { ensureAdmin } from './auth/service.ts';
 import { Broker } from './mqtt/broker.ts';
 import { UplinkService } from './sync/uplink.ts';
 import { changeLogId } from './sync/changes.ts';
@@ -34,6 +35,8 @@ export class Cloud {
     try {
       this.opened = await openDb({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDir(config) });
       const key = await loadIssuerKey(this.opened.db, keysDir(config));
+      const admin = await ensureAdmin(this.opened.db, config.adminPassword);
+      if (admin.password) log.warn({ username: 'admin', password: admin.password }, 'first boot: made the admin user with this password (shown once; set ADMIN_PASSWORD to choose it)');
       if (!config.mqttUrl) {
         this.broker = new Broker({ host: config.mqttHost, port: config.mqttPort, log: log.child('mqtt') });
         await this.broker.start();

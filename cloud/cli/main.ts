@@ -12,8 +12,11 @@
  *   bind <ticket> <barcode|card|idcard> <value>
  *   explain <ticket> [lane]    what a gate at that lane would decide now, and why
  *   over-use                   tickets used beyond what they grant (offline gates)
+ *   login                      print a bearer token (for SCENIC_TOKEN)
  * HQ and gate addresses come from data/demo.json (written by `npm start`), or CLOUD_URL and
- * GATE_<N>_URL (e.g. GATE_1_URL) in the environment. Add --en for English output.
+ * GATE_<N>_URL (e.g. GATE_1_URL) in the environment. HQ calls carry a bearer token:
+ * SCENIC_TOKEN, or one got by logging in as SCENIC_USER / SCENIC_PASSWORD, or as the demo's
+ * administrator named in data/demo.json. Add --en for English output.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -28,7 +31,7 @@ const t = (zh: string, english: string) => (en ? english : zh);
 const tz = process.env.SITE_TZ ?? 'Asia/Shanghai';
 
 const demoFile = resolve(process.env.DATA_DIR ?? 'data', 'demo.json');
-const demo: { cloud?: string; gates?: Record<string, string> } = existsSync(demoFile) ? JSON.parse(readFileSync(demoFile, 'utf8')) : {};
+const demo: { cloud?: string; gates?: Record<string, string>; login?: { username: string; password: string } } = existsSync(demoFile) ? JSON.parse(readFileSync(demoFile, 'utf8')) : {};
 const cloudUrl = process.env.CLOUD_URL ?? demo.cloud ?? 'http://127.0.0.1:8780';
 
 function gateUrl(gate: string): string {
@@ -43,12 +46,26 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-async function call(url: string, init?: { method?: string; body?: unknown }): Promise<any> {
+let token: string | undefined = process.env.SCENIC_TOKEN;
+
+/** A bearer token for HQ: SCENIC_TOKEN, or a login as SCENIC_USER (or the demo's admin). */
+async function bearer(): Promise<string> {
+  if (token) return token;
+  const username = process.env.SCENIC_USER ?? demo.login?.username;
+  const password = process.env.SCENIC_PASSWORD ?? (process.env.SCENIC_USER ? undefined : demo.login?.password);
+  if (!username || !password) fail(t('需要登录：设置 SCENIC_TOKEN，或 SCENIC_USER 和 SCENIC_PASSWORD', 'log in first: set SCENIC_TOKEN, or SCENIC_USER and SCENIC_PASSWORD'));
+  const r = await call(`${cloudUrl}/api/v1/auth/login`, { body: { username, password } }, false);
+  token = r.token as string;
+  return token;
+}
+
+async function call(url: string, init?: { method?: string; body?: unknown }, auth = url.startsWith(cloudUrl)): Promise<any> {
   let res: Response;
+  const authorization = auth ? { authorization: `Bearer ${await bearer()}` } : {};
   try {
     res = await fetch(url, {
       method: init?.method ?? (init?.body === undefined ? 'GET' : 'POST'),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authorization },
       body: init?.body === undefined ? undefined : JSON.stringify(init.body),
     });
   } catch {
@@ -161,8 +178,12 @@ async function main(): Promise<void> {
       for (const o of r.items) process.stdout.write(`${o.ticketId}  ${o.venue}  ${t('允许', 'allowed')} ${o.allowed}  ${t('实际', 'used')} ${o.used}  ${t('多出', 'extra')} ${o.used - o.allowed}  ${o.devices.join(', ')}\n`);
       return;
     }
+    case 'login': {
+      process.stdout.write(`${await bearer()}\n`);
+      return;
+    }
     default:
-      process.stdout.write('usage: npm run cli -- <sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | over-use> [--en]\n');
+      process.stdout.write('usage: npm run cli -- <login | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | over-use> [--en]\n');
       if (cmd && cmd !== 'help') process.exitCode = 2;
   }
 }

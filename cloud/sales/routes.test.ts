@@ -7,6 +7,7 @@ import type { CloudContext } from '../context.ts';
 import { openDb } from '../db/open.ts';
 import { loadIssuerKey } from '../keys/issuer.ts';
 import { changeLogId } from '../sync/changes.ts';
+import { ensureAdmin } from '../auth/service.ts';
 import { freshCloudDataDir } from '../../test/support/pglite.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { readTicketCode } from '../../shared/code/ticket-code.ts';
@@ -21,9 +22,12 @@ const ctx: CloudContext = {
   now: () => Date.UTC(2026, 10, 25, 17, 0), notify: (site) => notified.push(site), publishDesired: () => undefined, publish: () => undefined,
 };
 const app = createApp(ctx);
+await ensureAdmin(opened.db, 'admin-password');
+const login = await app.request('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'admin-password' }) });
+const token = ((await login.json()) as { token: string }).token;
 const req = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
   const res = await app.request(path, {
-    method, headers: { 'content-type': 'application/json', ...headers },
+    method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as any };
@@ -69,7 +73,7 @@ test('bad input gets a 4xx with a clear JSON error and writes nothing', async ()
     ['GET', '/api/v1/sync/changes?site=demo&since=-4', undefined, 400, 'invalid_request'],
     ['POST', '/api/v1/ticket-types', { code: 'Bad Code', name: 'x', priceFen: 1, validityDays: 1, entries: 1, persons: 1 }, 400, 'invalid_request'],
     ['POST', '/api/v1/ticket-types', { code: 'cheap', name: 'x', priceFen: 0.5, validityDays: 1, entries: 1, persons: 1 }, 400, 'invalid_request'],
-    ['GET', '/api/v1/nothing-here', undefined, 404, 'not_found'],
+    ['GET', '/api/v1/nothing-here', undefined, 403, 'forbidden'],
   ];
   for (const [method, path, body, status, code, headers] of cases) {
     const r = await req(method, path, body, headers);

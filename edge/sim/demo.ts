@@ -15,7 +15,9 @@ import { startSimSite } from './site.ts';
 const t0 = Date.now();
 const root = resolve(process.env.DATA_DIR ?? 'data');
 const log = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
-const cloud = new Cloud(loadCloudConfig({ dataDir: join(root, 'cloud') }, { ...process.env, DATA_DIR: undefined }), log.child('cloud'));
+// A known administrator password, so the CLI (which reads it from data/demo.json) just works.
+const adminPassword = process.env.ADMIN_PASSWORD ?? 'demo-admin';
+const cloud = new Cloud(loadCloudConfig({ dataDir: join(root, 'cloud'), adminPassword }, { ...process.env, DATA_DIR: undefined }), log.child('cloud'));
 await cloud.start();
 
 const DEMO_TYPES = [
@@ -39,17 +41,18 @@ for (const l of DEMO_LANES) if (!lanesHad.has(l.lane)) await putLane(ctx, ctx.co
 const site = await startSimSite({
   site: cloud.config.site, gates: 2, dataDir: root, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl,
   firstConsolePort: Number(process.env.GATE_CONSOLE_PORT ?? 8791), log,
+  tokenFor: (device) => cloud.ctx!.deviceAuth.issue('gate', cloud.config.site, device).token,
 });
 mkdirSync(root, { recursive: true });
 writeFileSync(join(root, 'demo.json'), JSON.stringify({
-  cloud: cloud.url, mqtt: cloud.mqttUrl, gates: Object.fromEntries(site.gates.map((g) => [g.id, g.console])),
+  cloud: cloud.url, mqtt: cloud.mqttUrl, login: { username: 'admin', password: adminPassword }, gates: Object.fromEntries(site.gates.map((g) => [g.id, g.console])),
 }, null, 2));
 
 const types = (await listTicketTypes(ctx.db)).map((t) => `    ${t.code.padEnd(8)} ${t.name}  ¥${formatYuan(fen(t.priceFen))}`).join('\n');
 process.stdout.write(`
 景区票务演示已启动 / Scenic ticketing demo is up (${((Date.now() - t0) / 1000).toFixed(1)} s)
 
-  HQ HTTP API    ${cloud.url}/api/v1   (e.g. curl ${cloud.url}/api/v1/ticket-types)
+  HQ HTTP API    ${cloud.url}/api/v1   (log in as admin / ${adminPassword}: npm run cli -- login)
   MQTT broker    ${cloud.mqttUrl}
   Gate consoles  ${site.gates.map((g) => `${g.id}: ${g.console}/`).join('   ')}
   Data           ${root}

@@ -6,10 +6,13 @@ import { freshCloudDataDir } from './pglite.ts';
 
 export const testLog = process.env.LOG_LEVEL ? createLogger('test') : silentLogger;
 
+/** The `admin` password every test cloud is started with (ADMIN_PASSWORD). */
+export const TEST_ADMIN_PASSWORD = 'test-admin-password';
+
 /** A real cloud on loopback: PGlite copied from the template, aedes and HTTP on free ports. */
 export async function startTestCloud(extra: Record<string, unknown> = {}): Promise<Cloud & { cleanup(): Promise<void> }> {
   const dataDir = await freshCloudDataDir();
-  const cloud = new Cloud(loadCloudConfig({ dataDir, httpPort: 0, mqttPort: 0, ...extra }, {}), testLog.child('cloud')) as Cloud & { cleanup(): Promise<void> };
+  const cloud = new Cloud(loadCloudConfig({ dataDir, httpPort: 0, mqttPort: 0, adminPassword: TEST_ADMIN_PASSWORD, ...extra }, {}), testLog.child('cloud')) as Cloud & { cleanup(): Promise<void> };
   await cloud.start();
   cloud.cleanup = async () => {
     await cloud.stop();
@@ -18,13 +21,44 @@ export async function startTestCloud(extra: Record<string, unknown> = {}): Promi
   return cloud;
 }
 
-export async function api<T = any>(base: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
+type ApiInit = { method?: string; body?: unknown; headers?: Record<string, string>; token?: string | null };
+
+// Admin tokens per HQ address, made on first use: suites call api() as the administrator
+// unless they pass a token of their own (or token: null for no credentials at all).
+const adminTokens = new Map<string, Promise<string>>();
+
+export async function login(base: string, username: string, password: string): Promise<string> {
+  const r = await raw<any>(base, '/api/v1/auth/login', { body: { username, password } });
+  if (r.status !== 200) throw new Error(`login ${username} at ${base}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.token;
+}
+
+function adminToken(base: string, fresh = false): Promise<string> {
+  let t = adminTokens.get(base);
+  if (!t || fresh) {
+    t = login(base, 'admin', TEST_ADMIN_PASSWORD);
+    t.catch(() => adminTokens.delete(base));
+    adminTokens.set(base, t);
+  }
+  return t;
+}
+
+async function raw<T>(base: string, path: string, init: ApiInit, token?: string): Promise<{ status: number; body: T }> {
   const res = await fetch(base + path, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { 'content-type': 'application/json', ...init.headers },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers },
     body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
   });
   return { status: res.status, body: (await res.json()) as T };
+}
+
+/** One JSON call to HQ, as the administrator by default (see ApiInit.token). */
+export async function api<T = any>(base: string, path: string, init: ApiInit = {}): Promise<{ status: number; body: T }> {
+  if (init.token !== undefined) return raw<T>(base, path, init, init.token ?? undefined);
+  const r = await raw<T>(base, path, init, await adminToken(base));
+  // The same address may now be served by a new HQ (a restart on a fresh database).
+  if (r.status === 401) return raw<T>(base, path, init, await adminToken(base, true));
+  return r;
 }
 
 export const ADULT = { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 };

@@ -3,7 +3,7 @@ import { loadCloudConfig } from '../../cloud/config.ts';
 import { Broker } from '../../cloud/mqtt/broker.ts';
 import { Cloud } from '../../cloud/server.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import { testLog } from './cloud.ts';
+import { TEST_ADMIN_PASSWORD, testLog } from './cloud.ts';
 import { freshCloudDataDir } from './pglite.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,7 +49,7 @@ export async function startCloudOn(opts: FixedCloudOptions = {}): Promise<Cloud>
     // Cloud.start() cannot report a busy HTTP port (the listen error is unhandled), so look first.
     if (httpPort) await waitPortFree(httpPort);
     if (mqttPort && !opts.mqttUrl) await waitPortFree(mqttPort);
-    const config = loadCloudConfig({ dataDir, httpPort, mqttPort, ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl } : {}) }, {});
+    const config = loadCloudConfig({ dataDir, httpPort, mqttPort, adminPassword: TEST_ADMIN_PASSWORD, ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl } : {}) }, {});
     const cloud = new Cloud(config, opts.log ?? testLog.child('cloud'));
     try {
       await cloud.start();

@@ -1,0 +1,98 @@
+import type { Role } from './roles.ts';
+
+/**
+ * Who may call what, in one table. Paths are relative to /api/v1; an entry covers its prefix
+ * and everything below it, the longest matching prefix wins, and a request whose path or
+ * method has no entry is refused (403), so a new route is closed until it is listed here.
+ *
+ * access:
+ *   'public'  no credentials (login, health)
+ *   'device'  device auth: gates, hubs and kiosks call these; they get device credentials of
+ *             their own, checked by the device endpoints, not user tokens
+ *   'channel' OTA / online channels authenticate with their per-channel API key, checked by
+ *             the channel module; a user token, if sent, is resolved too (channel admin)
+ *   Role[]    a logged-in user holding one of these roles
+ */
+export type Access = 'public' | 'device' | 'channel' | readonly Role[];
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export interface PolicyEntry {
+  prefix: string;
+  methods: readonly Method[] | '*';
+  access: Access;
+}
+
+const ADMIN = ['administrator'] as const;
+const ALL: readonly Role[] = ['administrator', 'finance', 'marketing', 'seller', 'supervisor'];
+const OFFICE: readonly Role[] = ['administrator', 'finance', 'seller', 'supervisor'];
+const WRITE: Method[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+export const POLICY: readonly PolicyEntry[] = [
+  { prefix: '/health', methods: ['GET'], access: 'public' },
+  { prefix: '/auth/login', methods: ['POST'], access: 'public' },
+  { prefix: '/auth', methods: '*', access: ALL },
+  { prefix: '/users', methods: '*', access: ADMIN },
+
+  // Device-facing: device auth (change log pulls, digests, upload streams).
+  { prefix: '/sync', methods: '*', access: 'device' },
+
+  // Catalog: everyone reads, the administrator writes.
+  { prefix: '/ticket-types', methods: ['GET'], access: ALL },
+  { prefix: '/ticket-types', methods: WRITE, access: ADMIN },
+  { prefix: '/price-rules', methods: ['GET'], access: ALL },
+  { prefix: '/price-rules', methods: WRITE, access: ADMIN },
+  { prefix: '/holidays', methods: ['GET'], access: ALL },
+  { prefix: '/holidays', methods: WRITE, access: ADMIN },
+  { prefix: '/discounts', methods: ['GET'], access: ALL },
+  { prefix: '/discounts', methods: WRITE, access: ADMIN },
+  { prefix: '/capacity', methods: ['GET'], access: OFFICE },
+  { prefix: '/capacity', methods: WRITE, access: ADMIN },
+  { prefix: '/sellers', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
+  { prefix: '/sellers', methods: WRITE, access: ADMIN },
+
+  // Window sales. Which types and discounts a seller may sell, and refunds, are checked by
+  // the office services per user, not here.
+  { prefix: '/sales', methods: ['POST'], access: ['administrator', 'seller'] },
+  { prefix: '/sales', methods: ['GET'], access: OFFICE },
+  { prefix: '/orders', methods: ['GET'], access: OFFICE },
+  { prefix: '/orders', methods: WRITE, access: ['administrator', 'finance', 'seller'] },
+  { prefix: '/payments', methods: '*', access: ['administrator', 'finance', 'seller'] },
+  { prefix: '/tickets', methods: ['GET'], access: OFFICE },
+  { prefix: '/tickets', methods: WRITE, access: ['administrator', 'seller', 'supervisor'] },
+  { prefix: '/customer-accounts', methods: ['GET'], access: ['administrator', 'finance', 'marketing', 'seller'] },
+  { prefix: '/customer-accounts', methods: WRITE, access: ['administrator', 'finance'] },
+  { prefix: '/vouchers', methods: ['GET'], access: ['administrator', 'finance', 'marketing', 'seller'] },
+  { prefix: '/vouchers', methods: WRITE, access: ['administrator', 'finance', 'marketing'] },
+  { prefix: '/stock', methods: ['GET'], access: OFFICE },
+  { prefix: '/stock', methods: WRITE, access: ['administrator', 'finance'] },
+  { prefix: '/shifts', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/shifts', methods: WRITE, access: ['administrator', 'finance', 'seller'] },
+  { prefix: '/audit', methods: '*', access: ['administrator', 'finance'] },
+
+  // Operations at the sites.
+  { prefix: '/entries', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
+  { prefix: '/over-use', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
+  { prefix: '/devices', methods: ['GET'], access: ['administrator', 'supervisor'] },
+  { prefix: '/sites', methods: '*', access: ['administrator', 'supervisor'] },
+  { prefix: '/commands', methods: ['GET'], access: ['administrator', 'supervisor'] },
+
+  // Other modules.
+  { prefix: '/templates', methods: '*', access: ['administrator', 'supervisor'] },
+  { prefix: '/faces', methods: '*', access: ['administrator', 'seller'] },
+  { prefix: '/customers', methods: '*', access: ['administrator', 'marketing', 'seller'] },
+  { prefix: '/members', methods: '*', access: ['administrator', 'marketing', 'seller'] },
+  { prefix: '/channels', methods: '*', access: 'channel' },
+  { prefix: '/pickups', methods: '*', access: ['administrator', 'seller'] },
+  { prefix: '/reports', methods: '*', access: ['administrator', 'finance', 'supervisor'] },
+];
+
+/** The entry that governs a request, or undefined (refused). */
+export function accessFor(path: string, method: string, policy: readonly PolicyEntry[] = POLICY): Access | undefined {
+  const m = (method === 'HEAD' ? 'GET' : method) as Method;
+  let best: PolicyEntry | undefined;
+  for (const e of policy) {
+    if (path !== e.prefix && !path.startsWith(`${e.prefix}/`)) continue;
+    if (e.methods !== '*' && !e.methods.includes(m)) continue;
+    if (!best || e.prefix.length > best.prefix.length) best = e;
+  }
+  return best?.access;
+}
