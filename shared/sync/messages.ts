@@ -39,6 +39,27 @@ export const ticketRow = z.object({
 });
 export type TicketRow = z.infer<typeof ticketRow>;
 
+/**
+ * A booking made online or through an OTA channel, for a kiosk or window to hand out its
+ * tickets while HQ is out of reach. Phone and ID number travel only as lookup hashes
+ * (shared/booking/lookup.ts). Gates ignore this kind. Sent again on every state change.
+ */
+export const bookingRow = z.object({
+  orderNo: z.string().min(1).max(40),
+  /** What the booking's QR carries. */
+  pickupCode: z.string().min(1).max(64),
+  visitDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /** End of the visit day (unix s): after it the booking is left out of pulls. */
+  validUntil: z.number().int().nonnegative(),
+  state: z.enum(['issued', 'picked_up', 'cancelled']),
+  phoneHash: z.string().regex(/^[0-9a-f]{64}$/),
+  phoneLast4: z.string().regex(/^\d{4}$/),
+  idHash: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  contactName: z.string().max(64),
+  tickets: z.array(z.object({ id: uuid, code: z.string().max(400), typeId: z.number().int().nonnegative(), persons: z.number().int().positive() })).max(500),
+});
+export type BookingRow = z.infer<typeof bookingRow>;
+
 export const change = z.discriminatedUnion('kind', [
   z.object({ seq: z.number().int().positive(), kind: z.literal('ticket'), ticket: ticketRow }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('revoke'), ticketId: uuid, reason: z.string().max(32) }),
@@ -48,6 +69,15 @@ export const change = z.discriminatedUnion('kind', [
   /** Desired mode: device '' means every device of the site. Its seq is its version. */
   z.object({ seq: z.number().int().positive(), kind: z.literal('mode'), device: z.union([z.literal(''), id]), mode: z.enum(MODES) }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('credential'), credential: z.enum(CACHE_CREDENTIALS), value: z.string().min(1).max(64), ticketId: uuid }),
+  /**
+   * A face bound to a ticket: its embedding (base64 float32) and the model that made it; null
+   * when the face was removed. Gates keep it encrypted and drop it after `validUntil` (unix s).
+   */
+  z.object({
+    seq: z.number().int().positive(), kind: z.literal('face'), ticketId: uuid, model: z.string().min(1).max(64),
+    embedding: z.string().max(8192).nullable(), validUntil: z.number().int().nonnegative(),
+  }),
+  z.object({ seq: z.number().int().positive(), kind: z.literal('booking'), booking: bookingRow }),
 ]);
 export type Change = z.infer<typeof change>;
 /** A change before the log gives it a sequence number. */

@@ -3,3 +3,4 @@ export * from './sales.ts';
 export * from './sync.ts';
 export * from './entries.ts';
 export * from './auth.ts';
+export * from './channels.ts';

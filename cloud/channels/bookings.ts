@@ -1,0 +1,228 @@
+import { randomBytes } from 'node:crypto';
+import { base32nopad } from '@scure/base';
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { lookupHash, normaliseLookup, PHONE } from '../../shared/booking/lookup.ts';
+import { fen, timesFen } from '../../shared/money/money.ts';
+import { isValidIdNumber } from '../../shared/rules/credential.ts';
+import type { BookingRow } from '../../shared/sync/messages.ts';
+import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
+import type { CloudContext } from '../context.ts';
+import { bookingItems, bookings, channelDayUsage, channels, entries, tickets, ticketTypes } from '../db/schema/index.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import { appendChanges } from '../sync/changes.ts';
+import { issueSale, revokeInTx, type Tx } from '../tickets/issue.ts';
+import { listPrices, type Channel } from './admin.ts';
+import { idempotent, requestHash, type Outcome } from './idempotency.ts';
+import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
+
+type Booking = typeof bookings.$inferSelect;
+type Db = CloudContext['db'];
+
+const err = (status: 409 | 422, code: string, message: string): Outcome => ({ status, body: { error: { code, message } } });
+
+export function isDay(day: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(day) && addDays(day, 0) === day;
+}
+
+function randomText(bytes: number): string {
+  return base32nopad.encode(randomBytes(bytes));
+}
+
+/** Books tickets for a visit day: checks prices and the channel's quota; holds them until paid. */
+export async function createBooking(ctx: CloudContext, ch: Channel, req: BookingRequest, key: string): Promise<Outcome> {
+  return idempotent(ctx, ch.id, key, requestHash('book', req), async (tx) => {
+    const now = ctx.now();
+    const tz = ctx.config.timeZone;
+    const today = businessDay(now, tz);
+    if (!isDay(req.visitDay)) return err(422, 'invalid_day', `不是有效日期 / not a valid day: ${req.visitDay}`);
+    if (req.visitDay < today) return err(422, 'day_past', `游玩日期已过 / the visit day ${req.visitDay} has passed`);
+    if (req.visitDay > addDays(today, ch.maxDaysAhead)) return err(422, 'day_too_far', `最多提前 ${ch.maxDaysAhead} 天预订 / bookings open ${ch.maxDaysAhead} days ahead`);
+    const phone = normaliseLookup('phone', req.contact.phone);
+    if (!PHONE.test(phone)) return err(422, 'invalid_phone', '手机号无效 / not a valid mobile number');
+    const idNumber = req.contact.idNumber === undefined ? undefined : normaliseLookup('id', req.contact.idNumber);
+    if (idNumber !== undefined && !isValidIdNumber(idNumber)) return err(422, 'invalid_id_number', '身份证号无效 / not a valid ID card number');
+
+    const prices = new Map((await listPrices(ctx, ch)).map((p) => [p.type, p]));
+    const unknown = req.items.filter((i) => !prices.has(i.type)).map((i) => i.type);
+    if (unknown.length) return err(422, 'type_not_offered', `本渠道不售 / not sold through this channel: ${unknown.join(', ')}`);
+    const quantity = req.items.reduce((n, i) => n + i.quantity, 0);
+
+    await releaseExpiredHolds(tx, ch.id, req.visitDay, now);
+    if (!(await reserveQuota(tx, ch, req.visitDay, quantity))) {
+      throw new AppError('quota_exceeded', `${req.visitDay} 渠道余票不足 / the channel's quota for ${req.visitDay} is used up`, 409, { day: req.visitDay });
+    }
+    const total = req.items.reduce((sum, i) => sum + timesFen(fen(prices.get(i.type)!.priceFen), i.quantity), 0);
+    const id = uuidv7();
+    const orderNo = `B${today.slice(2).replaceAll('-', '')}${randomText(7).slice(0, 10)}`;
+    await tx.insert(bookings).values({
+      id, orderNo, channelId: ch.id, externalRef: req.externalRef ?? null, site: ch.site, visitDay: req.visitDay, state: 'booked',
+      contactName: req.contact.name, phoneHash: lookupHash('phone', phone), phoneLast4: phone.slice(-4),
+      idHash: idNumber ? lookupHash('id', idNumber) : null, idRegion: idNumber ? idNumber.slice(0, 6) : null,
+      pickupCode: `BK${randomText(15)}`, quantity, totalFen: total, customerId: ch.customerId,
+      holdUntil: new Date(now + ch.holdMinutes * 60_000), createdAt: new Date(now),
+    });
+    await tx.insert(bookingItems).values(req.items.map((i) => ({ bookingId: id, typeId: prices.get(i.type)!.typeId, quantity: i.quantity, unitPriceFen: prices.get(i.type)!.priceFen })));
+    return { status: 201, body: await bookingView(tx, ch, id) };
+  });
+}
+
+/**
+ * Raises the channel's count for the day only if it stays within the quota, in one
+ * conditional update: concurrent bookings queue on the row and each sees the others' count.
+ */
+async function reserveQuota(tx: Tx, ch: Channel, day: string, n: number): Promise<boolean> {
+  await tx.insert(channelDayUsage).values({ channelId: ch.id, day, used: 0 }).onConflictDoNothing();
+  const quota = ch.dailyQuota;
+  const rows = await tx.update(channelDayUsage).set({ used: sql`${channelDayUsage.used} + ${n}` })
+    .where(and(eq(channelDayUsage.channelId, ch.id), eq(channelDayUsage.day, day),
+      quota === null ? sql`true` : sql`${channelDayUsage.used} + ${n} <= ${quota}`))
+    .returning({ used: channelDayUsage.used });
+  return rows.length === 1;
+}
+
+async function releaseQuota(tx: Tx, channelId: number, day: string, n: number): Promise<void> {
+  if (n <= 0) return;
+  await tx.update(channelDayUsage).set({ used: sql`greatest(${channelDayUsage.used} - ${n}, 0)` })
+    .where(and(eq(channelDayUsage.channelId, channelId), eq(channelDayUsage.day, day)));
+}
+
+/** Unpaid bookings whose hold ran out give their tickets back to the quota. */
+async function releaseExpiredHolds(tx: Tx, channelId: number, day: string, now: number): Promise<void> {
+  const gone = await tx.update(bookings).set({ state: 'expired' })
+    .where(and(eq(bookings.channelId, channelId), eq(bookings.visitDay, day), eq(bookings.state, 'booked'), lt(bookings.holdUntil, new Date(now))))
+    .returning({ quantity: bookings.quantity });
+  await releaseQuota(tx, channelId, day, gone.reduce((n, b) => n + b.quantity, 0));
+}
+
+async function lockBooking(tx: Tx, ch: Channel, orderNo: string): Promise<Booking> {
+  const [row] = await tx.select().from(bookings).where(and(eq(bookings.orderNo, orderNo), eq(bookings.channelId, ch.id))).for('update');
+  if (!row) throw notFound('booking', orderNo);
+  return row;
+}
+
+/** Payment confirmed by the channel (or our web shop's payment provider): tickets are made. */
+export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string, req: PayRequest, key: string): Promise<Outcome> {
+  const out = await idempotent(ctx, ch.id, key, requestHash(`pay ${orderNo}`, req), async (tx) => {
+    const now = ctx.now();
+    const b = await lockBooking(tx, ch, orderNo);
+    if (b.state !== 'booked') {
+      if (b.paymentRef === req.paymentRef && b.state !== 'expired') return { status: 200, body: await bookingView(tx, ch, b.id) };
+      return err(409, `booking_${b.state}`, `订单状态为 ${b.state}，不能付款 / the booking is ${b.state} and cannot be paid`);
+    }
+    if (b.holdUntil.getTime() < now) {
+      await tx.update(bookings).set({ state: 'expired' }).where(eq(bookings.id, b.id));
+      await releaseQuota(tx, ch.id, b.visitDay, b.quantity);
+      return err(409, 'booking_expired', '订单已超时未付款 / the booking was not paid in time and has expired');
+    }
+    if (req.amountFen !== b.totalFen) return err(422, 'amount_mismatch', `金额不符：应付 ${b.totalFen} 分 / amount must be ${b.totalFen} fen`);
+    const tz = ctx.config.timeZone;
+    const items = await tx.select({ item: bookingItems, type: ticketTypes }).from(bookingItems)
+      .innerJoin(ticketTypes, eq(ticketTypes.id, bookingItems.typeId)).where(eq(bookingItems.bookingId, b.id));
+    for (const { item, type } of items) {
+      const sale = await issueSale(ctx, tx, {
+        site: b.site, type, quantity: item.quantity, unitPriceFen: item.unitPriceFen, now,
+        validFrom: startOfBusinessDay(b.visitDay, tz), validUntil: startOfBusinessDay(addDays(b.visitDay, type.validityDays), tz),
+      });
+      await tx.update(bookingItems).set({ saleId: sale.saleId }).where(and(eq(bookingItems.bookingId, b.id), eq(bookingItems.typeId, type.id)));
+    }
+    await tx.update(bookings).set({ state: 'issued', paidAt: new Date(now), paymentRef: req.paymentRef }).where(eq(bookings.id, b.id));
+    await publishBooking(ctx, tx, b.id);
+    return { status: 200, body: await bookingView(tx, ch, b.id) };
+  });
+  ctx.notify(ch.site);
+  return out;
+}
+
+/**
+ * Cancels a booking: allowed until the channel's cutoff before the visit day starts, never
+ * after pickup or after any of its tickets was used. Its tickets are revoked (gates refuse
+ * them from their next pull) and its tickets go back to the channel's quota.
+ */
+export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: string, reason: string | undefined, key: string): Promise<Outcome> {
+  const out = await idempotent(ctx, ch.id, key, requestHash(`cancel ${orderNo}`, { reason }), async (tx) => {
+    const now = ctx.now();
+    const b = await lockBooking(tx, ch, orderNo);
+    if (b.state === 'cancelled') return { status: 200, body: await bookingView(tx, ch, b.id) };
+    if (b.state === 'picked_up') return err(409, 'already_picked_up', '已取票，不能取消 / tickets were picked up; the booking cannot be cancelled');
+    if (b.state === 'expired') return err(409, 'booking_expired', '订单已超时 / the booking has expired');
+    const cutoff = startOfBusinessDay(b.visitDay, ctx.config.timeZone) - ch.cancelCutoffMinutes * 60_000;
+    if (now >= cutoff) return err(409, 'cancel_too_late', `已过取消截止时间 / cancellations closed at ${new Date(cutoff).toISOString()}`);
+    const ids = await bookingTicketIds(tx, b.id);
+    if (ids.length) {
+      const [used] = await tx.select({ n: sql<number>`count(*)::int` }).from(entries).where(inArray(entries.ticketId, ids));
+      if ((used?.n ?? 0) > 0) return err(409, 'already_used', '门票已入园使用，不能取消 / a ticket of this booking was already used');
+    }
+    await tx.update(bookings).set({ state: 'cancelled', cancelledAt: new Date(now), cancelReason: reason ?? null }).where(eq(bookings.id, b.id));
+    await releaseQuota(tx, ch.id, b.visitDay, b.quantity);
+    if (b.state === 'issued') {
+      await revokeInTx(tx, b.site, ids, 'cancelled');
+      await publishBooking(ctx, tx, b.id);
+    }
+    return { status: 200, body: await bookingView(tx, ch, b.id) };
+  });
+  ctx.notify(ch.site);
+  return out;
+}
+
+export async function bookingTicketIds(tx: Tx | Db, bookingId: string): Promise<string[]> {
+  const rows = await tx.select({ id: tickets.id }).from(bookingItems).innerJoin(tickets, eq(tickets.saleId, bookingItems.saleId))
+    .where(eq(bookingItems.bookingId, bookingId)).orderBy(asc(tickets.id));
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Puts the booking into its site's change log, for kiosks to hand out its tickets while HQ
+ * is out of reach. Bookings of past visit days are not sent (the log reader also drops them).
+ */
+export async function publishBooking(ctx: CloudContext, tx: Tx, bookingId: string): Promise<void> {
+  const [b] = await tx.select().from(bookings).where(eq(bookings.id, bookingId));
+  if (!b || !['issued', 'picked_up', 'cancelled'].includes(b.state)) return;
+  const tz = ctx.config.timeZone;
+  if (b.visitDay < businessDay(ctx.now(), tz)) return;
+  const list = await tx.select({ id: tickets.id, code: tickets.code, typeId: tickets.typeId, persons: tickets.persons })
+    .from(bookingItems).innerJoin(tickets, eq(tickets.saleId, bookingItems.saleId)).where(eq(bookingItems.bookingId, b.id)).orderBy(asc(tickets.id));
+  const row: BookingRow = {
+    orderNo: b.orderNo, pickupCode: b.pickupCode, visitDay: b.visitDay,
+    validUntil: Math.floor(startOfBusinessDay(addDays(b.visitDay, 1), tz) / 1000),
+    state: b.state as BookingRow['state'], phoneHash: b.phoneHash, phoneLast4: b.phoneLast4, idHash: b.idHash,
+    contactName: b.contactName, tickets: list,
+  };
+  await appendChanges(tx, b.site, [{ kind: 'booking', booking: row }]);
+}
+
+export async function getBooking(ctx: CloudContext, ch: Channel, orderNo: string): Promise<BookingView> {
+  const [b] = await ctx.db.select({ id: bookings.id }).from(bookings).where(and(eq(bookings.orderNo, orderNo), eq(bookings.channelId, ch.id)));
+  if (!b) throw notFound('booking', orderNo);
+  return bookingView(ctx.db, ch, b.id);
+}
+
+/** A booking as the API shows it, with its tickets once issued. */
+export async function bookingView(tx: Tx | Db, ch: Pick<Channel, 'code'> | undefined, bookingId: string): Promise<BookingView> {
+  const [b] = await tx.select({ b: bookings, channel: channels.code }).from(bookings).innerJoin(channels, eq(channels.id, bookings.channelId)).where(eq(bookings.id, bookingId));
+  if (!b) throw notFound('booking', bookingId);
+  const items = await tx.select({ type: ticketTypes.code, quantity: bookingItems.quantity, unitPriceFen: bookingItems.unitPriceFen })
+    .from(bookingItems).innerJoin(ticketTypes, eq(ticketTypes.id, bookingItems.typeId)).where(eq(bookingItems.bookingId, bookingId)).orderBy(asc(ticketTypes.id));
+  const list = await tx.select({ t: tickets, type: ticketTypes.code }).from(bookingItems)
+    .innerJoin(tickets, eq(tickets.saleId, bookingItems.saleId)).innerJoin(ticketTypes, eq(ticketTypes.id, tickets.typeId))
+    .where(eq(bookingItems.bookingId, bookingId)).orderBy(asc(tickets.id));
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  const x = b.b;
+  return {
+    orderNo: x.orderNo, channel: ch?.code ?? b.channel, externalRef: x.externalRef, site: x.site, visitDay: x.visitDay,
+    state: x.state as BookingView['state'], contact: { name: x.contactName, phoneLast4: x.phoneLast4 },
+    items, quantity: x.quantity, totalFen: x.totalFen, pickupCode: x.pickupCode,
+    holdUntil: x.state === 'booked' ? x.holdUntil.toISOString() : null,
+    paidAt: iso(x.paidAt), cancelledAt: iso(x.cancelledAt), pickedUpAt: iso(x.pickedUpAt),
+    tickets: list.map(({ t, type }) => ({
+      id: t.id, type, code: t.code, persons: t.persons, validFrom: t.validFrom.toISOString(), validUntil: t.validUntil.toISOString(), revoked: t.revokedReason,
+    })),
+  };
+}
+
+/** Remaining quota of a channel for a day. */
+export async function quotaLeft(ctx: CloudContext, ch: Channel, day: string): Promise<number | null> {
+  if (ch.dailyQuota === null) return null;
+  const [u] = await ctx.db.select().from(channelDayUsage).where(and(eq(channelDayUsage.channelId, ch.id), eq(channelDayUsage.day, day)));
+  return Math.max(ch.dailyQuota - (u?.used ?? 0), 0);
+}
