@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { authorise } from './auth/middleware.ts';
 import { catalogRoutes } from './catalog/routes.ts';
+import { channelApiRoutes, devicePickupRoutes, pickupRoutes } from './channels/routes.ts';
 import type { CloudContext } from './context.ts';
 import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
 import { gateRoutes } from './gates/routes.ts';
@@ -23,6 +24,9 @@ export function createApp(ctx: CloudContext) {
     .route('/entries', entriesRoutes(ctx))
     .route('/over-use', overUseRoutes(ctx))
     .route('/', gateRoutes(ctx))
+    .route('/channels', channelApiRoutes(ctx))
+    .route('/pickups', pickupRoutes(ctx))
+    .route('/sync/pickups', devicePickupRoutes(ctx))
     .route('/sync', syncRoutes(ctx));
   const app = new Hono().route('/api/v1', api);
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` } }, 404));

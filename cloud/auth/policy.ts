@@ -81,6 +81,8 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/customers', methods: '*', access: ['administrator', 'marketing', 'seller'] },
   { prefix: '/members', methods: '*', access: ['administrator', 'marketing', 'seller'] },
   { prefix: '/channels', methods: '*', access: 'channel' },
+  { prefix: '/channels/admin', methods: '*', access: ['administrator', 'marketing'] },
+  // Pickup of online / OTA bookings at a window; kiosks post theirs under /sync/pickups (device).
   { prefix: '/pickups', methods: '*', access: ['administrator', 'seller'] },
   { prefix: '/reports', methods: '*', access: ['administrator', 'finance', 'supervisor'] },
 ];
