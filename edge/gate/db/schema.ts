@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Tickets this gate knows from the change log. Signed codes pass without a row here. */
 export const tickets = sqliteTable('tickets', {
@@ -77,3 +77,15 @@ export const commandLog = sqliteTable('command_log', {
   detail: text('detail'),
   at: integer('at').notNull(),
 });
+
+/**
+ * Faces bound to tickets (from the change log), for the face check. The embedding is sealed
+ * with the gate's own key (AES-256-GCM, see edge/face/seal.ts); rows go when the ticket expires.
+ */
+export const faces = sqliteTable('faces', {
+  ticketId: text('ticket_id').primaryKey(),
+  model: text('model').notNull(),
+  sealed: blob('sealed', { mode: 'buffer' }).notNull(),
+  /** UTC seconds, as the ticket's validUntil. */
+  validUntil: integer('valid_until').notNull(),
+}, (t) => [index('faces_valid_until_idx').on(t.validUntil)]);
