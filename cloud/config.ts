@@ -21,6 +21,13 @@ export const cloudConfigSchema = z.object({
   timeZone: z.string().default(DEFAULT_TZ),
   /** Password of the `admin` user made on first boot; without it a random one is logged once. */
   adminPassword: z.string().min(8).max(200).optional(),
+  /**
+   * 64 hex digits from which every device credential derives; HQ nodes sharing one database
+   * must share it. Absent: made on first boot in the data directory.
+   */
+  deviceSecret: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits').optional(),
+  /** 'off' lets any device connect and pull without credentials: for development only. */
+  deviceAuth: z.enum(['required', 'off']).default('required'),
 });
 export type CloudConfig = z.infer<typeof cloudConfigSchema>;
 
@@ -31,6 +38,7 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     DATA_DIR: 'dataDir', HTTP_PORT: 'httpPort', HTTP_HOST: 'httpHost', MQTT_PORT: 'mqttPort',
     DATABASE_URL: 'databaseUrl', MQTT_URL: 'mqttUrl', SITE: 'site', SITE_TZ: 'timeZone',
     ADMIN_PASSWORD: 'adminPassword',
+    DEVICE_SECRET: 'deviceSecret', DEVICE_AUTH: 'deviceAuth',
   };
   for (const [name, key] of Object.entries(map)) if (env[name]) fromEnv[key] = env[name];
   const parsed = cloudConfigSchema.safeParse({ ...input, ...fromEnv });

@@ -3,6 +3,7 @@ import type { Logger } from '../shared/log/logger.ts';
 import type { DesiredMode } from '../shared/sync/messages.ts';
 import type { CloudConfig } from './config.ts';
 import type { Db } from './db/open.ts';
+import type { DeviceAuth } from './devices/auth.ts';
 
 /** What every service and route of the cloud gets handed: no module-level state. */
 export interface CloudContext {
@@ -12,6 +13,8 @@ export interface CloudContext {
   /** Identity of this HQ's change log (see sync/changes.ts). */
   changeLog: string;
   log: Logger;
+  /** Checks and issues device credentials (broker, sync endpoints). */
+  deviceAuth: DeviceAuth;
   now: () => number;
   /** Rings the doorbell of a site's devices: new changes to pull. */
   notify: (site: string) => void;

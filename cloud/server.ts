@@ -8,6 +8,7 @@ import { openDb, type OpenDb } from './db/open.ts';
 import { loadIssuerKey } from './keys/issuer.ts';
 import { ensureAdmin } from './auth/service.ts';
 import { Broker } from './mqtt/broker.ts';
+import { DeviceAuth, loadDeviceSecret } from './devices/auth.ts';
 import { UplinkService } from './sync/uplink.ts';
 import { changeLogId } from './sync/changes.ts';
 import { listDesired, recordDevice } from './gates/service.ts';
@@ -37,13 +38,14 @@ export class Cloud {
       const key = await loadIssuerKey(this.opened.db, keysDir(config));
       const admin = await ensureAdmin(this.opened.db, config.adminPassword);
       if (admin.password) log.warn({ username: 'admin', password: admin.password }, 'first boot: made the admin user with this password (shown once; set ADMIN_PASSWORD to choose it)');
+      const deviceAuth = new DeviceAuth(loadDeviceSecret(keysDir(config), config.deviceSecret), config.deviceAuth === 'required');
       if (!config.mqttUrl) {
-        this.broker = new Broker({ host: config.mqttHost, port: config.mqttPort, log: log.child('mqtt') });
+        this.broker = new Broker({ host: config.mqttHost, port: config.mqttPort, log: log.child('mqtt'), auth: deviceAuth });
         await this.broker.start();
         this.mqttPort = this.broker.port;
       }
       const uplink = new UplinkService({
-        url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'),
+        url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'), credential: deviceAuth.hq,
         onDevice: async (site, device, what, payload) => {
           if (what === 'cmd/res') return recordResponse(ctx, site, device, payload);
           await recordDevice(ctx, site, device, what, payload);
@@ -54,7 +56,7 @@ export class Cloud {
       const bells = new Map<string, NodeJS.Timeout>();
       this.bells = bells;
       const ctx: CloudContext = {
-        config, db: this.opened.db, key, log, now: this.now, changeLog: await changeLogId(this.opened.db),
+        config, db: this.opened.db, key, log, deviceAuth, now: this.now, changeLog: await changeLogId(this.opened.db),
         notify: (site) => {
           if (bells.has(site)) return;
           bells.set(site, setTimeout(() => {

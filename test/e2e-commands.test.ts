@@ -1,3 +1,4 @@
+import { testHqMqtt } from './support/devices.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +10,7 @@ import { startTestGate } from './support/gate.ts';
 test('commands: accepted then done, run once, never after expiry; HQ sees presence, backlog and lag', async () => {
   const cloud = await startTestCloud();
   const gate = await startTestGate({ device: 'gate-c', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, heartbeatMs: 1000 }, { turnstile: { autoPass: true, passDelayMs: 20 } });
-  const watcher = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'test-watch' });
+  const watcher = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'test-watch', ...testHqMqtt('test-watch') });
   const answers: { id: string; status: string }[] = [];
   await watcher.subscribeAsync(topics.cmdRes('demo', 'gate-c'), { qos: 1 });
   watcher.on('message', (_t, p) => answers.push(JSON.parse(p.toString())));

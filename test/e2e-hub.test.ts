@@ -1,3 +1,4 @@
+import { testDeviceMqtt, testSiteKey } from './support/devices.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ async function startSite(): Promise<Site> {
   for (const l of wan) await l.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-hub-'));
   const config = parseHubConfig({
-    hub: 'hub-1', site: 'demo', dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
+    hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
     upstream: { mqttUrl: `mqtt://127.0.0.1:${wan[0].port}`, cloudUrl: `http://127.0.0.1:${wan[1].port}` },
     pullIntervalMs: 300, statusIntervalMs: 1000,
   });
@@ -59,7 +60,7 @@ async function startSite(): Promise<Site> {
 
 /** The retained JSON payload of a topic on a broker, or undefined if none comes within 2 s. */
 async function retainedOn(url: string, topic: string): Promise<any> {
-  const probe = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 2000 });
+  const probe = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 2000, ...testDeviceMqtt('demo', 'probe') });
   try {
     const got = new Promise<Buffer>((resolve) => probe.on('message', (t, payload) => t === topic && resolve(payload)));
     await probe.subscribeAsync(topic, { qos: 1 });

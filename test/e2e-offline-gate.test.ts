@@ -1,3 +1,4 @@
+import { testHqMqtt, withGateToken } from './support/devices.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,11 +24,11 @@ test('sold in the cloud, admitted by an offline gate, reported exactly once', as
   await httpLink.start();
   await mqttLink.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-gate-'));
-  const config = parseGateConfig({
+  const config = parseGateConfig(withGateToken({
     device: 'gate-1', site: 'demo', lane: 'east-1', dataDir,
     cloudUrl: `http://127.0.0.1:${httpLink.port}`, mqttUrl: `mqtt://127.0.0.1:${mqttLink.port}`,
     pullIntervalMs: 300, ackTimeoutMs: 500,
-  });
+  }));
   const turnstile = new SimTurnstile({ autoPass: true, passDelayMs: 10 });
   const gate = new GateAgent(config, { turnstile, scanner: new SimScanner(), log: testLog.child('gate') });
   await gate.start();
@@ -73,7 +74,7 @@ test('sold in the cloud, admitted by an offline gate, reported exactly once', as
     // The same batch uploaded twice more changes nothing.
     const [entry] = gate.store.entriesFor(ticket.id);
     const batch = JSON.stringify({ device: 'gate-1', epoch: gate.store.epoch, firstSeq: 1, lastSeq: 1, entries: [entry] });
-    const client = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'test-replay' });
+    const client = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'test-replay', ...testHqMqtt('test-replay') });
     const acks: string[] = [];
     await client.subscribeAsync(topics.upAck('demo', 'gate-1'), { qos: 1 });
     client.on('message', (_t, p) => acks.push(p.toString()));
@@ -99,9 +100,9 @@ test('sold in the cloud, admitted by an offline gate, reported exactly once', as
 test('bad input is refused, each with its own reason, and the gate keeps running', async () => {
   const cloud = await startTestCloud();
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-gate-'));
-  const config = parseGateConfig({
+  const config = parseGateConfig(withGateToken({
     device: 'gate-2', site: 'demo', dataDir, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, pullIntervalMs: 300,
-  });
+  }));
   const gate = new GateAgent(config, { turnstile: new SimTurnstile({ autoPass: true, passDelayMs: 5 }), scanner: new SimScanner(), log: testLog });
   await gate.start();
   try {

@@ -6,6 +6,7 @@
  * CONVERGE_MS (default 20000) is how long the busy, dropping phase lasts; CONVERGE_SEED
  * replays the line behaviour and the choices of what to sell, revoke and scan.
  */
+import { testDeviceHeader, withGateToken } from './support/devices.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -108,7 +109,7 @@ test(`a cloud and ${GATES} gates on dropping lines converge: caches equal HQ, HQ
     assert.ok(decisions.admitted > 0);
 
     const after = Math.floor(Date.now() / 1000);
-    const hqDigest = async () => (await api(cloud.url, `/api/v1/sync/digest?site=demo&after=${after}`)).body as { tickets: number; digest: string };
+    const hqDigest = async () => (await api(cloud.url, `/api/v1/sync/digest?site=demo&after=${after}`, { headers: testDeviceHeader('demo') })).body as { tickets: number; digest: string };
     const t0 = Date.now();
     await waitFor('every gate cache equals HQ', async () => {
       const want = await hqDigest();
@@ -160,7 +161,7 @@ test('gates provisioned from one cloned image: HQ still holds every gate\'s entr
   const base = mkdtempSync(join(tmpdir(), 'tk-clone-'));
   const gates: GateAgent[] = [];
   const gate = async (device: string, dataDir: string) => {
-    const config = parseGateConfig({ device, site: 'demo', lane: `lane-${device}`, dataDir, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, pullIntervalMs: 300, ackTimeoutMs: 500 });
+    const config = parseGateConfig(withGateToken({ device, site: 'demo', lane: `lane-${device}`, dataDir, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, pullIntervalMs: 300, ackTimeoutMs: 500 }));
     const agent = new GateAgent(config, { turnstile: new SimTurnstile({ autoPass: true, passDelayMs: 1 }), scanner: new SimScanner(), log: testLog.child(device) });
     await agent.start();
     gates.push(agent);

@@ -6,6 +6,7 @@
  * 500) bound when, after the gate said READY, the kill comes. Each restart costs 1.2-2.5 s of
  * process start-up with tsx (more on a loaded machine), so the default run takes ~100 s.
  */
+import { testDeviceHeader } from './support/devices.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,7 +60,7 @@ test(`a gate killed with SIGKILL ${CRASHES} times while admitting and uploading:
       assert.is(sale.status, 201);
       tickets.push(...sale.body.tickets.map((t: any) => ({ id: t.id, code: t.code, persons: t.persons })));
     }
-    const head = (await api(cloud.url, '/api/v1/sync/changes?site=demo&since=0&limit=5000')).body.next as number;
+    const head = (await api(cloud.url, '/api/v1/sync/changes?site=demo&since=0&limit=5000', { headers: testDeviceHeader('demo') })).body.next as number;
     await gate.start();
     await waitFor('gate synced', async () => (await gate.status()).link.checkpoint >= head, 15_000);
 

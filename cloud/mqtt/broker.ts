@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../../shared/log/logger.ts';
+import type { DeviceAuth } from '../devices/auth.ts';
 
 /**
  * The in-process MQTT broker (aedes, MQTT 3.1.1). Its queues live in memory: devices keep
@@ -11,10 +12,11 @@ export class Broker {
   private server: Server | undefined;
   port = 0;
 
-  constructor(private readonly opts: { host: string; port: number; log: Logger }) {}
+  constructor(private readonly opts: { host: string; port: number; log: Logger; auth?: DeviceAuth }) {}
 
   async start(): Promise<void> {
-    const aedes = await Aedes.createBroker();
+    // Devices connect as "role:site:device" with their token; each may touch its own topics only.
+    const aedes = await Aedes.createBroker((this.opts.auth?.brokerHooks() ?? {}) as object);
     aedes.on('clientError', (client, err) => this.opts.log.debug(() => ({ client: client.id, err: err.message }), 'client error'));
     const server = createServer(aedes.handle);
     await new Promise<void>((resolve, reject) => {

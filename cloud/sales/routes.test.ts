@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { DeviceAuth } from '../devices/auth.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rmSync } from 'node:fs';
@@ -19,7 +21,7 @@ const config = loadCloudConfig({ dataDir }, {});
 const notified: string[] = [];
 const ctx: CloudContext = {
   config, db: opened.db, changeLog: await changeLogId(opened.db), key: await loadIssuerKey(opened.db, `${dataDir}/keys`), log: silentLogger,
-  now: () => Date.UTC(2026, 10, 25, 17, 0), notify: (site) => notified.push(site), publishDesired: () => undefined, publish: () => undefined,
+  deviceAuth: new DeviceAuth(randomBytes(32), false), now: () => Date.UTC(2026, 10, 25, 17, 0), notify: (site) => notified.push(site), publishDesired: () => undefined, publish: () => undefined,
 };
 const app = createApp(ctx);
 await ensureAdmin(opened.db, 'admin-password');

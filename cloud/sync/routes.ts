@@ -17,6 +17,9 @@ const changesQuery = z.object({
 export function syncRoutes(ctx: CloudContext) {
   return new Hono()
     // Batches of JSON compress ~5-10x; the WAN down-link is 2 Mbit/s on a good day.
+    // Devices pull with their own credentials, for their own site only.
+    .use('/changes', ctx.deviceAuth.http())
+    .use('/digest', ctx.deviceAuth.http())
     .use('/changes', compress())
     .get('/changes', async (c) => {
       const q = changesQuery.parse(c.req.query());

@@ -20,6 +20,8 @@ export class UplinkService {
 
   constructor(private readonly opts: {
     url: string; db: Db; log: Logger; clientId?: string;
+    /** HQ's own credential at its broker. */
+    credential?: { username: string; token: string };
     /** A device's status or reported mode arrived. */
     onDevice?: (site: string, device: string, what: 'status' | 'reported' | 'cmd/res', payload: unknown) => Promise<void>;
   }) {}
@@ -27,6 +29,7 @@ export class UplinkService {
   async start(): Promise<void> {
     const client = mqtt.connect(this.opts.url, {
       clientId: this.opts.clientId ?? 'hq', clean: false, protocolVersion: 4, reconnectPeriod: 1000,
+      username: this.opts.credential?.username, password: this.opts.credential?.token,
     });
     client.handleMessage = (packet, done) => {
       this.handle(packet.topic, packet.payload as Buffer)

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { DeviceAuth } from '../devices/auth.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +22,7 @@ const opened = await openDb({ pgliteDir: `${dataDir}/pglite` });
 const db = opened.db;
 const ctx: CloudContext = {
   config: loadCloudConfig({ dataDir }, {}), db, changeLog: await changeLogId(opened.db), key: await loadIssuerKey(db, `${dataDir}/keys`), log: silentLogger,
-  now: () => Date.now(), notify: () => undefined, publishDesired: () => undefined, publish: () => undefined,
+  deviceAuth: new DeviceAuth(randomBytes(32), false), now: () => Date.now(), notify: () => undefined, publishDesired: () => undefined, publish: () => undefined,
 };
 
 test('decision table: HQ explains each case as the gate decides it', async () => {

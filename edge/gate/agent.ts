@@ -1,3 +1,4 @@
+import { deviceUsername, type DeviceCredential } from '../../shared/auth/device.ts';
 import { performance } from 'node:perf_hooks';
 import { SimDisplay } from '../../hardware/display/sim.ts';
 import { SimIndicator } from '../../hardware/indicator/sim.ts';
@@ -97,10 +98,11 @@ export class GateAgent {
     }, config.locale, log.child('feedback'));
     this.downlink = new Downlink({
       store: this.store, cloudUrl: config.cloudUrl, site: config.site, device: config.device, intervalMs: config.pullIntervalMs,
-      log: log.child('downlink'), now: this.now, onDesired: (d) => this.desired(d),
+      credential: this.credential(config), log: log.child('downlink'), now: this.now, onDesired: (d) => this.desired(d),
     });
     this.link = new Link({
       store: this.store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,
+      credential: this.credential(config),
       ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now,
       handlers: {
         onConnect: () => {
@@ -165,6 +167,11 @@ export class GateAgent {
   /** This lane's rules from the change log, or the defaults (an entry lane of the main venue) until synced. */
   get laneRules(): LaneRules {
     return this.store.lane(this.config.lane) ?? this.defaultLane;
+  }
+
+  /** The gate's credential at HQ (or its site hub); none in a development setup without device auth. */
+  private credential(config: GateConfig): DeviceCredential | undefined {
+    return config.token ? { username: deviceUsername({ role: 'gate', site: config.site, device: config.device }), token: config.token } : undefined;
   }
 
   status(): LaneStatus {

@@ -22,6 +22,8 @@ export const gateConfigSchema = z.object({
   dataDir: z.string().min(1),
   cloudUrl: z.string().url(),
   mqttUrl: z.string().url(),
+  /** This gate's credential from HQ (`npm run cli -- device-token <site> <device>`); its username is gate:{site}:{device}. */
+  token: z.string().min(1).optional(),
   /** Pull the change log at least this often, even without a doorbell. */
   pullIntervalMs: z.number().int().min(100).default(60_000),
   /** Re-send unacknowledged uploads after this long without an ack. */

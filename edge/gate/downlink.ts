@@ -1,3 +1,4 @@
+import { deviceAuthHeader, type DeviceCredential } from '../../shared/auth/device.ts';
 import { SingleFlight } from '../../shared/sync/single-flight.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { changesChecksum } from '../../shared/sync/checksum.ts';
@@ -18,6 +19,7 @@ export class Downlink {
   constructor(private readonly opts: {
     store: GateStore; cloudUrl: string; site: string; device: string; intervalMs: number; log: Logger;
     now: () => number; fetch?: typeof fetch; pageSize?: number;
+    credential?: DeviceCredential;
     /** A mode order for this device arrived in the change log. */
     onDesired?: (d: DesiredMode) => void;
   }) {}
@@ -55,7 +57,8 @@ export class Downlink {
         const url = `${cloudUrl}/api/v1/sync/changes?site=${encodeURIComponent(site)}&since=${since}&limit=${this.opts.pageSize ?? 1000}&log=${encodeURIComponent(logId)}`;
         const t0 = this.opts.now();
         const signal = AbortSignal.any([AbortSignal.timeout(15_000), this.abort.signal]);
-        const res = await doFetch(url, { signal });
+        const headers: Record<string, string> = this.opts.credential ? { authorization: deviceAuthHeader(this.opts.credential.username, this.opts.credential.token) } : {};
+        const res = await doFetch(url, { signal, headers });
         if (!res.ok) throw new Error(`HTTP ${res.status} from change log`);
         // Reading the body is raced against the abort too: on Node 20 an abort mid-body can leave json() hanging.
         const aborted = new Promise<never>((_, reject) => {

@@ -1,3 +1,4 @@
+import type { DeviceCredential } from '../../shared/auth/device.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
 import { commandRequest, desiredMode, topics, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
@@ -38,6 +39,7 @@ export class Link {
     store: GateStore; url: string; site: string; device: string; batchSize: number; ackTimeoutMs: number;
     /** Up-link cap in kbit/s; 0 = none. */
     uplinkKbps: number;
+    credential?: DeviceCredential;
     log: Logger; now: () => number; handlers: LinkHandlers;
   }) {
     this.sender = new Sender({
@@ -54,6 +56,7 @@ export class Link {
     const { site, device, log } = this.opts;
     const client = mqtt.connect(this.opts.url, {
       clientId: `dev-${site}-${device}`, clean: true, protocolVersion: 4,
+      username: this.opts.credential?.username, password: this.opts.credential?.token,
       reconnectPeriod: 500, connectTimeout: 5000, keepalive: 15, queueQoSZero: false,
       will: { topic: topics.status(site, device), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
     });

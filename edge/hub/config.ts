@@ -21,6 +21,13 @@ export const hubConfigSchema = z.strictObject({
   /** The LAN change-log endpoint gates pull from (their `cloudUrl`). */
   httpHost: z.string().min(1).default('0.0.0.0'),
   httpPort: port.default(8780),
+  /**
+   * The site's key from HQ (`npm run cli -- site-key <site>`), 64 hex digits. With it the hub
+   * signs in at HQ as hub:{site}:{hub} and lets onto its LAN broker and change log only gates
+   * and kiosks with a token of this site. Without it, it signs in nowhere and checks no one
+   * (development only).
+   */
+  siteKey: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits').optional(),
   /** HQ, over the WAN. */
   upstream: z.strictObject({
     mqttUrl: z.string().url(),

@@ -1,3 +1,4 @@
+import { parseBasicAuth, type DeviceIdentity } from '../../shared/auth/device.ts';
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -34,10 +35,18 @@ export function hubApp(opts: {
   now: () => number;
   puller: { caughtUpAt: number | undefined; pull(): Promise<void> };
   state: () => Record<string, unknown>;
+  /** Checks a gate's credential (Basic auth); absent: the LAN is trusted (development only). */
+  verify?: (username: string | undefined, token: string | undefined) => DeviceIdentity | undefined;
 }) {
   const { store, site, puller } = opts;
   const api = new Hono()
     .get('/health', (c) => c.json({ ok: true, site, hub: opts.hub, time: opts.serverTime(), ...opts.state() }))
+    .use('/sync/changes', async (c, next) => {
+      if (!opts.verify) return next();
+      const basic = parseBasicAuth(c.req.header('authorization'));
+      if (!basic || !opts.verify(basic.username, basic.token)) throw new HubHttpError('device_unauthorized', 'device credentials missing or wrong', 401);
+      return next();
+    })
     .use('/sync/changes', compress())
     .get('/sync/changes', async (c) => {
       const q = changesQuery.parse(c.req.query());

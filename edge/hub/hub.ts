@@ -1,3 +1,4 @@
+import { deviceToken, deviceUsername, verifyDevice } from '../../shared/auth/device.ts';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createLogger, type Logger } from '../../shared/log/logger.ts';
@@ -47,8 +48,11 @@ export class SiteHub {
       const routes = siteRoutes(config.site);
       // HQ's clock, as far as the hub knows it.
       const hqNow = () => now() + (this.puller?.clockOffset ?? 0);
+      const key = config.siteKey ? Buffer.from(config.siteKey, 'hex') : undefined;
+      const verify = key ? (username: string | undefined, token: string | Buffer | undefined) => verifyDevice((s) => (s === config.site ? key : undefined), username, token) : undefined;
+      const credential = key ? { username: deviceUsername({ role: 'hub', site: config.site, device: config.hub }), token: deviceToken(key, 'hub', config.hub) } : undefined;
       const lan = new LanBroker({
-        host: config.mqttHost, port: config.mqttPort, log: log.child('lan'),
+        host: config.mqttHost, port: config.mqttPort, log: log.child('lan'), verify,
         accept: (topic, payload) => {
           const route = routes.up(topic);
           if (!route) return;
@@ -58,14 +62,14 @@ export class SiteHub {
       this.lan = lan;
       const puller = new Puller({
         store, cloudUrl: config.upstream.cloudUrl, site: config.site, intervalMs: config.pullIntervalMs, pageSize: config.pageSize,
-        log: log.child('puller'), now, fetch: this.deps.fetch,
+        log: log.child('puller'), now, fetch: this.deps.fetch, credential,
         onAdvanced: () => void lan.publish(topics.notify(config.site), Buffer.from(JSON.stringify({ at: hqNow() })), false).catch(() => undefined),
       });
       this.puller = puller;
       await lan.start(store.retained());
       this.mqttPort = lan.port;
       const app = hubApp({
-        store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(),
+        store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(), verify,
       });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
@@ -74,7 +78,7 @@ export class SiteHub {
       this.httpPort = (this.http.address() as { port: number }).port;
       this.upstream = new Upstream({
         url: config.upstream.mqttUrl, site: config.site, hub: config.hub, window: config.forwardWindow,
-        statusIntervalMs: config.statusIntervalMs, store, routes, log: log.child('upstream'), now: hqNow,
+        statusIntervalMs: config.statusIntervalMs, store, routes, log: log.child('upstream'), now: hqNow, credential,
         relay: (topic, payload, retain) => lan.publish(topic, payload, retain),
         onNotify: () => void puller.pull(),
         // The doorbell may have rung while the WAN was down.

@@ -1,3 +1,4 @@
+import { canPublish, canSubscribe, type DeviceIdentity } from '../../shared/auth/device.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import type { PublishPacket } from 'aedes';
@@ -19,12 +20,34 @@ export class LanBroker {
     host: string; port: number; log: Logger;
     /** Synchronous; a throw refuses the publish (aedes then drops that client, which re-sends). */
     accept: (topic: string, payload: Buffer, clientId: string) => void;
+    /** Checks the site's devices; absent: anyone on the LAN may connect (development only). */
+    verify?: (username: string | undefined, token: Buffer | undefined) => DeviceIdentity | undefined;
   }) {}
 
   async start(retained: { topic: string; payload: Buffer }[] = []): Promise<void> {
     const { log } = this.opts;
+    const verify = this.opts.verify;
+    const identities = new WeakMap<object, DeviceIdentity>();
     const aedes = await Aedes.createBroker({
+      authenticate: (client, username, password, callback) => {
+        if (!verify) return callback(null, true);
+        const id = verify(username, password);
+        if (!id) return callback(Object.assign(new Error('bad device credentials'), { returnCode: 4 }) as never, false);
+        identities.set(client, id);
+        callback(null, true);
+      },
+      authorizeSubscribe: (client, sub, callback) => {
+        const id = client && identities.get(client);
+        callback(null, !verify || (id && canSubscribe(id, sub.topic)) ? sub : null);
+      },
       authorizePublish: (client, packet, callback) => {
+        if (client && verify) {
+          const id = identities.get(client);
+          if (!id || !canPublish(id, packet.topic)) {
+            log.warn({ client: client.id, topic: packet.topic }, 'publish refused: not this device\'s topic');
+            return callback(new Error(`not allowed to publish ${packet.topic}`));
+          }
+        }
         try {
           if (client) this.opts.accept(packet.topic, packet.payload as Buffer, client.id);
           callback(null);

@@ -1,3 +1,4 @@
+import { deviceAuthHeader, type DeviceCredential } from '../../shared/auth/device.ts';
 import { SingleFlight } from '../../shared/sync/single-flight.ts';
 import { z } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -40,6 +41,7 @@ export class Puller {
   constructor(private readonly opts: {
     store: HubStore; cloudUrl: string; site: string; intervalMs: number; pageSize: number; log: Logger;
     now: () => number; fetch?: typeof fetch;
+    credential?: DeviceCredential;
     /** The copy moved on (new changes, or a reset): ring the LAN doorbell. */
     onAdvanced: () => void;
   }) {}
@@ -72,6 +74,11 @@ export class Puller {
    * body was still arriving when aborted has been seen never to settle (Node 20's undici),
    * which would hang stop().
    */
+  private get headers(): Record<string, string> {
+    const c = this.opts.credential;
+    return c ? { authorization: deviceAuthHeader(c.username, c.token) } : {};
+  }
+
   private async fetchJson(doFetch: typeof fetch, url: string): Promise<{ changes?: unknown[] }> {
     const abort = new AbortController();
     this.abort = abort;
@@ -79,7 +86,7 @@ export class Puller {
     const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), { once: true }));
     aborted.catch(() => undefined);
     try {
-      const res = await Promise.race([doFetch(url, { signal: abort.signal }), aborted]);
+      const res = await Promise.race([doFetch(url, { signal: abort.signal, headers: this.headers }), aborted]);
       if (!res.ok) throw new Error(`HTTP ${res.status} from HQ's change log`);
       return (await Promise.race([res.json(), aborted])) as { changes?: unknown[] };
     } finally {

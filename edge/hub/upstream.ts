@@ -1,3 +1,4 @@
+import type { DeviceCredential } from '../../shared/auth/device.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
 import { topics } from '../../shared/sync/messages.ts';
@@ -30,6 +31,7 @@ export class Upstream {
     onNotify: () => void;
     onConnect: () => void;
     /** The hub's own status fields (queue length, checkpoint...). */
+    credential?: DeviceCredential;
     status: () => Record<string, unknown>;
   }) {}
 
@@ -39,6 +41,7 @@ export class Upstream {
     const client = mqtt.connect(this.opts.url, {
       // A persistent session: HQ's broker queues acks and commands while the WAN is down.
       clientId: `hub-${site}-${hub}`, clean: false, protocolVersion: 4, resubscribe: false,
+      username: this.opts.credential?.username, password: this.opts.credential?.token,
       reconnectPeriod: 1000, connectTimeout: 10_000, keepalive: 30,
       will: { topic: topics.status(site, hub), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
     });

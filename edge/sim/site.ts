@@ -11,6 +11,8 @@ export interface SimSiteOptions {
   mqttUrl: string;
   /** First gate console port; gate n listens on firstConsolePort + n - 1 (0 = ephemeral). */
   firstConsolePort: number;
+  /** Each gate's token at HQ (HQ issues them: `cloud.ctx.deviceAuth`). */
+  tokenFor?: (device: string) => string;
   log: Logger;
 }
 
@@ -22,7 +24,7 @@ export async function startSimSite(opts: SimSiteOptions): Promise<{ gates: { id:
       const id = `gate-${n}`;
       const config = parseGateConfig({
         device: id, site: opts.site, lane: `lane-${n}`, dataDir: join(opts.dataDir, id),
-        cloudUrl: opts.cloudUrl, mqttUrl: opts.mqttUrl, pullIntervalMs: 30_000,
+        cloudUrl: opts.cloudUrl, mqttUrl: opts.mqttUrl, pullIntervalMs: 30_000, token: opts.tokenFor?.(id),
         turnstile: { driver: 'sim', passDelayMs: 800 }, scanner: { driver: 'sim', source: `${id}-scanner` },
         console: { host: '127.0.0.1', port: opts.firstConsolePort === 0 ? 0 : opts.firstConsolePort + n - 1 },
       }, `simulated ${id}`);

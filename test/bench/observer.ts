@@ -1,3 +1,4 @@
+import { testHqMqtt } from '../support/devices.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import { unpackBatch } from '../../shared/sync/pack.ts';
 
@@ -25,7 +26,7 @@ export class Observer {
   constructor(private readonly url: string) {}
 
   async start(): Promise<void> {
-    const client = await mqtt.connectAsync(this.url, { clientId: `bench-observer-${process.pid}`, clean: true });
+    const client = await mqtt.connectAsync(this.url, { clientId: `bench-observer-${process.pid}`, clean: true, ...testHqMqtt('bench-observer') });
     client.on('message', (topic, payload, packet) => {
       if (packet.retain) return; // replayed on subscribe, not traffic
       const m = DEVICE_TOPIC.exec(topic);

@@ -1,3 +1,4 @@
+import { testHqMqtt } from '../support/devices.ts';
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { Cloud } from '../../cloud/server.ts';
@@ -91,7 +92,7 @@ export async function runBaseline(cloud: Cloud, entries: EntryRecord[]): Promise
   const wan = new Wan(cloud);
   await wan.start();
   const device = 'gate-up';
-  const client = await mqtt.connectAsync(wan.mqttUrl, { clientId: 'bench-baseline', clean: true, protocolVersion: 4, keepalive: 15 });
+  const client = await mqtt.connectAsync(wan.mqttUrl, { clientId: 'bench-baseline', clean: true, protocolVersion: 4, keepalive: 15, ...testHqMqtt('bench-baseline') });
   try {
     await settled(wan);
     process.stderr.write(`baseline: ${entries.length.toLocaleString('en')} entries, one JSON message each...\n`);

@@ -1,3 +1,4 @@
+import { TEST_DEVICE_SECRET } from './devices.ts';
 import { rmSync } from 'node:fs';
 import { loadCloudConfig } from '../../cloud/config.ts';
 import { Cloud } from '../../cloud/server.ts';
@@ -12,7 +13,7 @@ export const TEST_ADMIN_PASSWORD = 'test-admin-password';
 /** A real cloud on loopback: PGlite copied from the template, aedes and HTTP on free ports. */
 export async function startTestCloud(extra: Record<string, unknown> = {}): Promise<Cloud & { cleanup(): Promise<void> }> {
   const dataDir = await freshCloudDataDir();
-  const cloud = new Cloud(loadCloudConfig({ dataDir, httpPort: 0, mqttPort: 0, adminPassword: TEST_ADMIN_PASSWORD, ...extra }, {}), testLog.child('cloud')) as Cloud & { cleanup(): Promise<void> };
+  const cloud = new Cloud(loadCloudConfig({ dataDir, httpPort: 0, mqttPort: 0, adminPassword: TEST_ADMIN_PASSWORD, deviceSecret: TEST_DEVICE_SECRET, ...extra }, {}), testLog.child('cloud')) as Cloud & { cleanup(): Promise<void> };
   await cloud.start();
   cloud.cleanup = async () => {
     await cloud.stop();

@@ -1,3 +1,4 @@
+import { TEST_DEVICE_SECRET } from './devices.ts';
 import net from 'node:net';
 import { loadCloudConfig } from '../../cloud/config.ts';
 import { Broker } from '../../cloud/mqtt/broker.ts';
@@ -49,7 +50,7 @@ export async function startCloudOn(opts: FixedCloudOptions = {}): Promise<Cloud>
     // Cloud.start() cannot report a busy HTTP port (the listen error is unhandled), so look first.
     if (httpPort) await waitPortFree(httpPort);
     if (mqttPort && !opts.mqttUrl) await waitPortFree(mqttPort);
-    const config = loadCloudConfig({ dataDir, httpPort, mqttPort, adminPassword: TEST_ADMIN_PASSWORD, ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl } : {}) }, {});
+    const config = loadCloudConfig({ dataDir, httpPort, mqttPort, deviceSecret: TEST_DEVICE_SECRET, adminPassword: TEST_ADMIN_PASSWORD, ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl } : {}) }, {});
     const cloud = new Cloud(config, opts.log ?? testLog.child('cloud'));
     try {
       await cloud.start();

@@ -1,3 +1,4 @@
+import { withGateToken } from './devices.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ export class GateProcess {
 
   static write(dir: string, config: Record<string, unknown>): GateProcess {
     const path = join(dir, 'gate.json');
-    writeFileSync(path, JSON.stringify(config, null, 2));
+    writeFileSync(path, JSON.stringify(withGateToken(config), null, 2));
     return new GateProcess(path);
   }
 

@@ -1,3 +1,4 @@
+import { withGateToken } from './devices.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +24,10 @@ export interface TestGate {
 /** A real gate agent (SQLite in a temp dir, simulated hardware) for in-process tests. */
 export async function startTestGate(config: Record<string, unknown>, opts: { start?: boolean; now?: () => number; turnstile?: SimTurnstileOptions; face?: FaceVerifier } = {}): Promise<TestGate> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-gate-'));
-  const parsed = parseGateConfig({
+  const parsed = parseGateConfig(withGateToken({
     site: 'demo', cloudUrl: 'http://127.0.0.1:9', mqttUrl: 'mqtt://127.0.0.1:9', pullIntervalMs: 300, ackTimeoutMs: 500,
     ...config, dataDir,
-  });
+  }));
   const turnstile = new SimTurnstile({ autoPass: true, passDelayMs: 5, ...opts.turnstile });
   const indicator = new SimIndicator();
   const display = new SimDisplay();

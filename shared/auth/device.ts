@@ -1,0 +1,100 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { base32nopad } from '@scure/base';
+
+/**
+ * Device credentials. HQ holds one secret; each site gets a key derived from it, and each
+ * device a token derived from its site's key:
+ *
+ *   siteKey  = HMAC-SHA256(hqSecret, "tk-site-v1|" + site)
+ *   token    = base32(HMAC-SHA256(siteKey, "tk-dev-v1|" + role + "|" + device)[0..20])
+ *
+ * So HQ checks any device without a table, and a site hub, given only its own site's key,
+ * checks the gates on its LAN without asking HQ (the WAN may be down) and without being able
+ * to speak for another site. The username names the identity: "role:site:device".
+ */
+export const DEVICE_ROLES = ['gate', 'kiosk', 'hub', 'hq'] as const;
+export type DeviceRole = (typeof DEVICE_ROLES)[number];
+
+export interface DeviceIdentity {
+  role: DeviceRole;
+  /** '*' for HQ's own clients. */
+  site: string;
+  device: string;
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function siteKey(hqSecret: Buffer, site: string): Buffer {
+  return createHmac('sha256', hqSecret).update(`tk-site-v1|${site}`).digest();
+}
+
+export function deviceToken(key: Buffer, role: DeviceRole, device: string): string {
+  return base32nopad.encode(createHmac('sha256', key).update(`tk-dev-v1|${role}|${device}`).digest().subarray(0, 20));
+}
+
+export function deviceUsername(id: DeviceIdentity): string {
+  return `${id.role}:${id.site}:${id.device}`;
+}
+
+/** The identity a username claims, or undefined when it is not one. */
+export function parseUsername(username: string | undefined): DeviceIdentity | undefined {
+  if (!username) return undefined;
+  const [role, site, device, ...rest] = username.split(':');
+  if (rest.length || !role || !site || !device) return undefined;
+  if (!(DEVICE_ROLES as readonly string[]).includes(role) || !NAME.test(device)) return undefined;
+  if (role === 'hq' ? site !== '*' : !NAME.test(site)) return undefined;
+  return { role: role as DeviceRole, site, device };
+}
+
+/**
+ * Checks a username/token pair against a site key (`keyFor` returns undefined for a site this
+ * verifier cannot speak for: a hub knows its own site only). Constant time in the token.
+ */
+export function verifyDevice(keyFor: (site: string) => Buffer | undefined, username: string | undefined, token: string | Buffer | undefined): DeviceIdentity | undefined {
+  const id = parseUsername(username);
+  if (!id || token === undefined) return undefined;
+  const key = keyFor(id.site);
+  if (!key) return undefined;
+  const want = Buffer.from(deviceToken(key, id.role, id.device));
+  const got = Buffer.isBuffer(token) ? token : Buffer.from(token);
+  return got.length === want.length && timingSafeEqual(got, want) ? id : undefined;
+}
+
+/** What a device may publish: its own topics (a hub: any device's on its site, as it relays them). */
+const DEVICE_PUBLISH = /^tk\/v1\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})\/(up|status|reported|cmd\/res)$/;
+
+export function canPublish(id: DeviceIdentity, topic: string): boolean {
+  if (id.role === 'hq') return true;
+  const m = DEVICE_PUBLISH.exec(topic);
+  if (!m || m[1] !== id.site) return false;
+  return id.role === 'hub' || m[2] === id.device;
+}
+
+/** A device subscribes within its own site only; the site level of the filter must be literal. */
+export function canSubscribe(id: DeviceIdentity, filter: string): boolean {
+  if (id.role === 'hq') return true;
+  const levels = filter.split('/');
+  return levels[0] === 'tk' && levels[1] === 'v1' && levels[2] === id.site && levels.length >= 4;
+}
+
+/** The value of an HTTP Authorization header for a device (Basic, username:token). */
+export function deviceAuthHeader(username: string, token: string): string {
+  return `Basic ${Buffer.from(`${username}:${token}`).toString('base64')}`;
+}
+
+/** Splits a Basic Authorization header; undefined when absent or not Basic. */
+export function parseBasicAuth(header: string | undefined): { username: string; token: string } | undefined {
+  const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
+  if (!m) return undefined;
+  const raw = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const cut = raw.lastIndexOf(':');
+  if (cut <= 0) return undefined;
+  return { username: raw.slice(0, cut), token: raw.slice(cut + 1) };
+}
+
+/** A device's full credential, as it goes in a gate's, kiosk's or hub's config. */
+export interface DeviceCredential { username: string; token: string }
+
+export function issueCredential(hqSecret: Buffer, role: Exclude<DeviceRole, 'hq'>, site: string, device: string): DeviceCredential {
+  return { username: deviceUsername({ role, site, device }), token: deviceToken(siteKey(hqSecret, site), role, device) };
+}
