@@ -8,7 +8,8 @@ import { gateRoutes } from './gates/routes.ts';
 import { ticketRoutes } from './tickets/routes.ts';
 import { errorHandler } from './http/errors.ts';
 import { salesRoutes } from './sales/routes.ts';
-import { syncRoutes } from './sync/routes.ts';
+import { deviceStreamRoutes, syncRoutes } from './sync/routes.ts';
+import { deviceCredentialRoutes } from './devices/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
 
 export function createApp(ctx: CloudContext) {
@@ -23,9 +24,13 @@ export function createApp(ctx: CloudContext) {
     .route('/tickets', ticketRoutes(ctx))
     .route('/entries', entriesRoutes(ctx))
     .route('/over-use', overUseRoutes(ctx))
+    .route('/device-streams', deviceStreamRoutes(ctx))
+    .route('/device-credentials', deviceCredentialRoutes(ctx))
     .route('/', gateRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))
+    // Everything under /sync is for devices, signed in with their own credentials.
+    .use('/sync/*', ctx.deviceAuth.http())
     .route('/sync/pickups', devicePickupRoutes(ctx))
     .route('/sync', syncRoutes(ctx));
   const app = new Hono().route('/api/v1', api);

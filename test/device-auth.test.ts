@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { parseHubConfig } from '../edge/hub/config.ts';
 import { SiteHub } from '../edge/hub/hub.ts';
 import { deviceAuthHeader, issueCredential } from '../shared/auth/device.ts';
-import { startTestCloud, testLog, waitFor } from './support/cloud.ts';
+import { api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
 import { TEST_DEVICE_SECRET, testDeviceHeader, testDeviceMqtt, testSiteKey } from './support/devices.ts';
 import { startTestGate } from './support/gate.ts';
 
@@ -101,6 +101,23 @@ test('HQ sync endpoints: 401 without a device credential, 403 for another site, 
     assert.ok(Array.isArray(ok.body.changes));
     assert.is((await get('digest?site=demo&after=0')).status, 401);
     assert.is((await get('digest?site=demo&after=0', testDeviceHeader('demo', 'kiosk-1', 'kiosk'))).status, 200);
+  } finally {
+    await cloud.cleanup();
+  }
+});
+
+test('HQ issues credentials to administrators; an issued token signs in', async () => {
+  const cloud = await startTestCloud();
+  try {
+    const r = await api(cloud.url, '/api/v1/device-credentials', { body: { site: 'demo', device: 'kiosk-9', role: 'kiosk' } });
+    assert.is(r.status, 201);
+    assert.is(r.body.username, 'kiosk:demo:kiosk-9');
+    assert.is(await refused(cloud.mqttUrl, { username: r.body.username, password: r.body.token }), 'connected');
+    const hub = await api(cloud.url, '/api/v1/device-credentials', { body: { site: 'demo', device: 'hub-1', role: 'hub' } });
+    assert.is(hub.body.siteKey, testSiteKey('demo'));
+    assert.is((await api(cloud.url, '/api/v1/device-credentials', { body: { site: 'demo', device: 'x', role: 'hq' } })).status, 400, 'no HQ credentials handed out');
+    assert.is((await api(cloud.url, '/api/v1/device-credentials', { body: { site: 'de mo', device: 'x', role: 'gate' } })).status, 400);
+    assert.is((await api(cloud.url, '/api/v1/device-credentials', { body: { site: 'demo', device: 'x', role: 'gate' }, token: null })).status, 401);
   } finally {
     await cloud.cleanup();
   }

@@ -114,7 +114,7 @@ test(`a gate killed with SIGKILL ${CRASHES} times while admitting and uploading:
     await gate.start();
     await waitFor('outbox drained', async () => (await gate.status()).link.outbox === 0, 60_000, 100).catch(async (err) => {
       const status = await gate.status().catch((e: Error) => `console unreachable: ${e.message}`);
-      const streams = (await api(cloud.url, '/api/v1/sync/devices')).body.items;
+      const streams = (await api(cloud.url, '/api/v1/device-streams')).body.items;
       throw new Error(`${(err as Error).message}\ngate: ${JSON.stringify(status)}\nHQ streams: ${JSON.stringify(streams)}\n` +
         `line: ${JSON.stringify(mqttLink.stats)}\ngate output:\n${gate.output.slice(-3000)}`);
     });

@@ -72,6 +72,8 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/entries', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/over-use', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/devices', methods: ['GET'], access: ['administrator', 'supervisor'] },
+  { prefix: '/device-streams', methods: ['GET'], access: ['administrator', 'supervisor'] },
+  { prefix: '/device-credentials', methods: ['POST'], access: ADMIN },
   { prefix: '/sites', methods: '*', access: ['administrator', 'supervisor'] },
   { prefix: '/commands', methods: ['GET'], access: ['administrator', 'supervisor'] },
 

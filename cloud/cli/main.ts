@@ -13,6 +13,7 @@
  *   explain <ticket> [lane]    what a gate at that lane would decide now, and why
  *   over-use                   tickets used beyond what they grant (offline gates)
  *   login                      print a bearer token (for SCENIC_TOKEN)
+ *   device-token <site> <device> [gate|kiosk|hub]   a device's credential for its config
  * HQ and gate addresses come from data/demo.json (written by `npm start`), or CLOUD_URL and
  * GATE_<N>_URL (e.g. GATE_1_URL) in the environment. HQ calls carry a bearer token:
  * SCENIC_TOKEN, or one got by logging in as SCENIC_USER / SCENIC_PASSWORD, or as the demo's
@@ -182,8 +183,17 @@ async function main(): Promise<void> {
       process.stdout.write(`${await bearer()}\n`);
       return;
     }
+    case 'device-token': {
+      const [, site, device, role = 'gate'] = args;
+      if (!site || !device || !['gate', 'kiosk', 'hub'].includes(role)) fail('usage: cli device-token <site> <device> [gate|kiosk|hub]');
+      const r = await call(`${cloudUrl}/api/v1/device-credentials`, { body: { site, device, role } });
+      process.stdout.write(role === 'hub'
+        ? `${t('站点集线器配置', 'hub config')}: "siteKey": "${r.siteKey}"\n`
+        : `${t('设备配置', 'device config')}: "token": "${r.token}"   (${t('用户名', 'username')} ${r.username})\n`);
+      return;
+    }
     default:
-      process.stdout.write('usage: npm run cli -- <login | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | over-use> [--en]\n');
+      process.stdout.write('usage: npm run cli -- <login | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | over-use | device-token <site> <device> [role]> [--en]\n');
       if (cmd && cmd !== 'help') process.exitCode = 2;
   }
 }

@@ -17,9 +17,6 @@ const changesQuery = z.object({
 export function syncRoutes(ctx: CloudContext) {
   return new Hono()
     // Batches of JSON compress ~5-10x; the WAN down-link is 2 Mbit/s on a good day.
-    // Devices pull with their own credentials, for their own site only.
-    .use('/changes', ctx.deviceAuth.http())
-    .use('/digest', ctx.deviceAuth.http())
     .use('/changes', compress())
     .get('/changes', async (c) => {
       const q = changesQuery.parse(c.req.query());
@@ -34,6 +31,10 @@ export function syncRoutes(ctx: CloudContext) {
         entries: tickets.entries, revoked: sql<string>`coalesce(${tickets.revokedReason}, '')`,
       }).from(tickets).where(and(eq(tickets.site, q.site), gt(tickets.validUntil, new Date(q.after * 1000))));
       return c.json(ticketDigest(rows));
-    })
-    .get('/devices', async (c) => c.json({ items: await ctx.db.select().from(deviceStreams) }));
+    });
+}
+
+/** Each device's upload stream as HQ has it (operators, not devices). */
+export function deviceStreamRoutes(ctx: CloudContext) {
+  return new Hono().get('/', async (c) => c.json({ items: await ctx.db.select().from(deviceStreams) }));
 }
