@@ -31,6 +31,7 @@ export class PrinterDevice extends TypedEventEmitter<PrinterDeviceEvents> {
   readonly #jobLimit: number;
   #paper: PaperState = 'ok';
   #coverOpen = false;
+  #roll: number | undefined;
   #error = false;
   /** Answers to status requests go here. */
   #respond: ((bytes: Buffer) => void) | undefined;
@@ -46,6 +47,14 @@ export class PrinterDevice extends TypedEventEmitter<PrinterDeviceEvents> {
       paperWidth: options.paperWidth ?? 576,
       onJob: (job) => {
         if (!this.status.online) job.printed = false;
+        if (this.#roll !== undefined && job.printed) {
+          // The roll ends inside this job: the rest is not printed and the printer stops.
+          if (job.page.height > this.#roll) {
+            job.printed = false;
+            this.#roll = 0;
+            this.#paper = 'out';
+          } else this.#roll -= job.page.height;
+        }
         this.jobs.push(job);
         if (this.jobs.length > this.#jobLimit) this.jobs.splice(0, this.jobs.length - this.#jobLimit);
         this.emit('job', job);
@@ -68,6 +77,12 @@ export class PrinterDevice extends TypedEventEmitter<PrinterDeviceEvents> {
 
   setPaper(state: PaperState): void {
     this.#paper = state;
+  }
+
+  /** Paper left on the roll, in dots (undefined: endless). The printer runs out inside the job that needs more. */
+  setRoll(dots: number | undefined): void {
+    this.#roll = dots;
+    if (dots !== undefined && dots > 0 && this.#paper === 'out') this.#paper = 'ok';
   }
 
   setCoverOpen(open: boolean): void {
