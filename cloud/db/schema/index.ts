@@ -4,3 +4,4 @@ export * from './sync.ts';
 export * from './entries.ts';
 export * from './auth.ts';
 export * from './channels.ts';
+export * from './faces.ts';
