@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { FacePipeline } from '../pipeline.ts';
 
 /**
@@ -48,7 +48,7 @@ export async function portraits(pipeline: FacePipeline): Promise<Portrait[]> {
 }
 
 /** What the camera at the gate may do to a face: light, compression, tilt, distance. */
-export const VARIANTS: { name: string; make: (s: sharp.Sharp, size: number) => sharp.Sharp }[] = [
+export const VARIANTS: { name: string; make: (s: Sharp, size: number) => Sharp }[] = [
   { name: 'darker', make: (s) => s.modulate({ brightness: 0.65 }) },
   { name: 'brighter', make: (s) => s.modulate({ brightness: 1.35 }) },
   { name: 'jpeg-q25', make: (s) => s.jpeg({ quality: 25 }) },

@@ -1,0 +1,62 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { FacePipeline } from '../../edge/face/pipeline.ts';
+import type { CloudContext } from '../context.ts';
+import { AppError, jsonBody } from '../http/errors.ts';
+import { enrolFace, FACE_SOURCES, getFace, purgeExpiredFaces, removeFace, type FaceSource } from './service.ts';
+
+/** A photo for enrolment is at most this big (a phone photo; frames from a camera are far smaller). */
+export const MAX_PHOTO_BYTES = 8 * 1024 * 1024;
+
+const jsonRequest = z.object({
+  /** The photo, base64 (a data: URL prefix is accepted). */
+  image: z.string().min(16).max(Math.ceil(MAX_PHOTO_BYTES * 4 / 3) + 64),
+  source: z.enum(FACE_SOURCES).default('upload'),
+});
+
+async function photo(c: Context): Promise<{ image: Buffer; source: FaceSource }> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const length = Number(c.req.header('content-length') ?? 0);
+  if (length > MAX_PHOTO_BYTES * 1.4) throw new AppError('too_large', `a photo is at most ${MAX_PHOTO_BYTES} bytes`, 413);
+  if (type === 'image/jpeg' || type === 'image/png') {
+    const image = Buffer.from(await c.req.arrayBuffer());
+    if (image.length === 0) throw new AppError('bad_image', 'empty body');
+    if (image.length > MAX_PHOTO_BYTES) throw new AppError('too_large', `a photo is at most ${MAX_PHOTO_BYTES} bytes`, 413);
+    const source = z.enum(FACE_SOURCES).default('upload').parse(c.req.query('source') ?? undefined);
+    return { image, source };
+  }
+  if (type === 'application/json') {
+    const body = jsonRequest.parse(await jsonBody(c));
+    const image = Buffer.from(body.image.replace(/^data:image\/[a-z]+;base64,/, ''), 'base64');
+    if (image.length === 0) throw new AppError('bad_image', 'image is not base64');
+    if (image.length > MAX_PHOTO_BYTES) throw new AppError('too_large', `a photo is at most ${MAX_PHOTO_BYTES} bytes`, 413);
+    return { image, source: body.source };
+  }
+  throw new AppError('unsupported_media_type', 'send image/jpeg, image/png, or JSON {"image": base64}', 415);
+}
+
+/**
+ * Face binding at HQ, under /tickets: `POST /:id/face` (JPEG/PNG body, or JSON with base64),
+ * `GET /:id/face` (model and dates, never the embedding), `DELETE /:id/face`. The pipeline is
+ * opened on first use (its models are built then if absent) and kept for this app.
+ */
+export function faceRoutes(ctx: CloudContext, opts: { pipeline?: () => Promise<FacePipeline> } = {}) {
+  let pipeline: Promise<FacePipeline> | undefined;
+  const open = () => {
+    pipeline ??= (opts.pipeline ?? (async () => (await import('../../edge/face/pipeline.ts')).FacePipeline.open()))();
+    pipeline.catch(() => { pipeline = undefined; });
+    return pipeline;
+  };
+  return new Hono()
+    .post('/:id/face', async (c) => {
+      const { image, source } = await photo(c);
+      const p = await open().catch((err: Error) => {
+        ctx.log.error({ err: err.message }, 'face models unavailable');
+        throw new AppError('face_unavailable', 'face models are not available on this server', 503);
+      });
+      await purgeExpiredFaces(ctx);
+      return c.json(await enrolFace(ctx, p, c.req.param('id'), image, source), 201);
+    })
+    .get('/:id/face', async (c) => c.json(await getFace(ctx, c.req.param('id'))))
+    .delete('/:id/face', async (c) => c.json(await removeFace(ctx, c.req.param('id'))));
+}
