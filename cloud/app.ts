@@ -4,6 +4,7 @@ import { catalogRoutes } from './catalog/routes.ts';
 import { channelApiRoutes, devicePickupRoutes, pickupRoutes } from './channels/routes.ts';
 import type { CloudContext } from './context.ts';
 import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
+import { memberRoutes } from './members/routes.ts';
 import { gateRoutes } from './gates/routes.ts';
 import { ticketRoutes } from './tickets/routes.ts';
 import { errorHandler } from './http/errors.ts';
@@ -27,6 +28,7 @@ export function createApp(ctx: CloudContext) {
     .route('/device-streams', deviceStreamRoutes(ctx))
     .route('/device-credentials', deviceCredentialRoutes(ctx))
     .route('/', gateRoutes(ctx))
+    .route('/members', memberRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))
     // Everything under /sync is for devices, signed in with their own credentials.

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { channelPrices, channels, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
+import type { Tx } from '../tickets/issue.ts';
 
 export type Channel = typeof channels.$inferSelect;
 
@@ -88,11 +89,11 @@ export async function setPrices(ctx: CloudContext, code: string, input: z.infer<
         .onConflictDoUpdate({ target: [channelPrices.channelId, channelPrices.typeId], set: { priceFen: p.priceFen, updatedAt: new Date(ctx.now()) } });
     }
   });
-  return listPrices(ctx, ch);
+  return listPrices(ctx.db, ch);
 }
 
-export async function listPrices(ctx: CloudContext, ch: Channel) {
-  const rows = await ctx.db.select({ type: ticketTypes.code, name: ticketTypes.name, priceFen: channelPrices.priceFen, persons: ticketTypes.persons, validityDays: ticketTypes.validityDays, typeId: ticketTypes.id })
+export async function listPrices(db: CloudContext['db'] | Tx, ch: Channel) {
+  const rows = await db.select({ type: ticketTypes.code, name: ticketTypes.name, priceFen: channelPrices.priceFen, persons: ticketTypes.persons, validityDays: ticketTypes.validityDays, typeId: ticketTypes.id })
     .from(channelPrices).innerJoin(ticketTypes, eq(ticketTypes.id, channelPrices.typeId))
     .where(and(eq(channelPrices.channelId, ch.id))).orderBy(asc(ticketTypes.id));
   return rows;

@@ -43,7 +43,7 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
     const idNumber = req.contact.idNumber === undefined ? undefined : normaliseLookup('id', req.contact.idNumber);
     if (idNumber !== undefined && !isValidIdNumber(idNumber)) return err(422, 'invalid_id_number', '身份证号无效 / not a valid ID card number');
 
-    const prices = new Map((await listPrices(ctx, ch)).map((p) => [p.type, p]));
+    const prices = new Map((await listPrices(tx, ch)).map((p) => [p.type, p]));
     const unknown = req.items.filter((i) => !prices.has(i.type)).map((i) => i.type);
     if (unknown.length) return err(422, 'type_not_offered', `本渠道不售 / not sold through this channel: ${unknown.join(', ')}`);
     const quantity = req.items.reduce((n, i) => n + i.quantity, 0);

@@ -28,7 +28,7 @@ export function channelApiRoutes(ctx: CloudContext) {
       const q = productsQuery.parse(c.req.query());
       const day = q.day ?? businessDay(ctx.now(), ctx.config.timeZone);
       if (!isDay(day)) throw new AppError('invalid_day', `not a valid day: ${day}`);
-      const products = (await listPrices(ctx, ch)).map(({ typeId: _id, ...p }) => p);
+      const products = (await listPrices(ctx.db, ch)).map(({ typeId: _id, ...p }) => p);
       return c.json({ day, quota: ch.dailyQuota, remaining: await quotaLeft(ctx, ch, day), products });
     })
     .post('/bookings', async (c) => {
@@ -72,7 +72,7 @@ export function channelAdminRoutes(ctx: CloudContext) {
     .get('/pickups/flagged', async (c) => c.json(await flaggedPickups(ctx)))
     .get('/:code', async (c) => {
       const ch = await channelByCode(ctx, c.req.param('code'));
-      return c.json({ ...channelView(ch), prices: (await listPrices(ctx, ch)).map(({ typeId: _id, ...p }) => p) });
+      return c.json({ ...channelView(ch), prices: (await listPrices(ctx.db, ch)).map(({ typeId: _id, ...p }) => p) });
     })
     .patch('/:code', async (c) => c.json(await updateChannel(ctx, c.req.param('code'), channelPatch.parse(await jsonBody(c)))))
     .post('/:code/key', async (c) => c.json(await rotateKey(ctx, c.req.param('code'))))
