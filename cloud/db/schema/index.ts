@@ -5,3 +5,4 @@ export * from './entries.ts';
 export * from './auth.ts';
 export * from './channels.ts';
 export * from './faces.ts';
+export * from './members.ts';
