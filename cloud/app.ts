@@ -9,6 +9,7 @@ import { gateRoutes } from './gates/routes.ts';
 import { ticketRoutes } from './tickets/routes.ts';
 import { errorHandler } from './http/errors.ts';
 import { salesRoutes } from './sales/routes.ts';
+import { templateRoutes } from './templates/routes.ts';
 import { deviceStreamRoutes, syncRoutes } from './sync/routes.ts';
 import { deviceCredentialRoutes } from './devices/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
@@ -24,6 +25,7 @@ export function createApp(ctx: CloudContext) {
     .route('/sales', salesRoutes(ctx))
     .route('/tickets', ticketRoutes(ctx))
     .route('/entries', entriesRoutes(ctx))
+    .route('/templates', templateRoutes(ctx))
     .route('/over-use', overUseRoutes(ctx))
     .route('/device-streams', deviceStreamRoutes(ctx))
     .route('/device-credentials', deviceCredentialRoutes(ctx))

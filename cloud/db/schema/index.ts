@@ -6,3 +6,4 @@ export * from './auth.ts';
 export * from './channels.ts';
 export * from './faces.ts';
 export * from './members.ts';
+export * from './templates.ts';
