@@ -4,6 +4,7 @@ import { catalogRoutes } from './catalog/routes.ts';
 import { channelApiRoutes, devicePickupRoutes, pickupRoutes } from './channels/routes.ts';
 import type { CloudContext } from './context.ts';
 import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
+import { faceRoutes } from './faces/routes.ts';
 import { memberRoutes } from './members/routes.ts';
 import { gateRoutes } from './gates/routes.ts';
 import { ticketRoutes } from './tickets/routes.ts';
@@ -24,6 +25,7 @@ export function createApp(ctx: CloudContext) {
     .route('/ticket-types', catalogRoutes(ctx))
     .route('/sales', salesRoutes(ctx))
     .route('/tickets', ticketRoutes(ctx))
+    .route('/tickets', faceRoutes(ctx))
     .route('/entries', entriesRoutes(ctx))
     .route('/templates', templateRoutes(ctx))
     .route('/over-use', overUseRoutes(ctx))

@@ -52,6 +52,7 @@ export async function readChanges(db: Db, opts: { site: string; since: number; l
   const horizon = now / 1000 - EXPIRED_GRACE_S;
   const out = page
     .map((r) => ({ ...(r.body as ChangeBody), seq: r.seq }) as Change)
-    .filter((c) => (c.kind !== 'ticket' || c.ticket.validUntil > horizon) && (c.kind !== 'booking' || c.booking.validUntil > horizon));
+    .filter((c) => (c.kind !== 'ticket' || c.ticket.validUntil > horizon) && (c.kind !== 'booking' || c.booking.validUntil > horizon)
+      && (c.kind !== 'face' || c.validUntil > horizon));
   return { ...base, next, more, changes: out, checksum: changesChecksum(out) };
 }

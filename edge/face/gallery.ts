@@ -6,6 +6,14 @@ const { onnx } = onnxProto;
 
 export interface GalleryHit { id: string; distance: number }
 
+/** A compiled index; released once replaced and no search is running on it. */
+interface Index { session: Session; size: number; ids: string[]; removed: Set<string>; running: number; retired: boolean }
+
+function done(index: Index): void {
+  index.running--;
+  if (index.retired && index.running === 0) void index.session.release();
+}
+
 /** Below this many faces a plain scan is quicker than a model run. */
 const INDEX_MIN = 4096;
 /** Candidates the index returns; they are re-ranked on the exact float32 vectors. */
@@ -22,7 +30,7 @@ export class FaceGallery {
   private vectors: Float32Array;
   private ids: string[] = [];
   private readonly slots = new Map<string, number>();
-  private index: { session: Session; size: number; ids: string[]; removed: Set<string> } | undefined;
+  private index: Index | undefined;
   private building: Promise<void> | undefined;
   /** Slots at or after this were added after the index was built: scanned. */
   private indexedUpTo = 0;
@@ -97,7 +105,13 @@ export class FaceGallery {
     const index = this.index;
     let from = 0;
     if (index) {
-      const out = await index.session.run({ q: new ort.Tensor('float32', q, [1, this.dims]) });
+      index.running++;
+      let out: ort.InferenceSession.ReturnType;
+      try {
+        out = await index.session.run({ q: new ort.Tensor('float32', q, [1, this.dims]) });
+      } finally {
+        done(index);
+      }
       const idx = out.indices!.data as BigInt64Array;
       let live = 0;
       for (const i of idx) {
@@ -140,9 +154,13 @@ export class FaceGallery {
       let upTo = n;
       for (let s = 0; s < n && s < this.ids.length; s++) if (this.ids[s] !== ids[s]) { upTo = s; break; }
       for (const id of ids) if (!this.slots.has(id)) removed.add(id);
-      this.index = { session, size: n, ids, removed };
+      this.index = { session, size: n, ids, removed, running: 0, retired: false };
       this.indexedUpTo = Math.min(upTo, this.ids.length);
-      await old?.session.release();
+      if (old) {
+        old.retired = true;
+        old.running++;
+        done(old);
+      }
     })().finally(() => { this.building = undefined; });
     return this.building;
   }
@@ -187,7 +205,12 @@ export class FaceGallery {
 
   async close(): Promise<void> {
     await this.building?.catch(() => undefined);
-    await this.index?.session.release();
+    const index = this.index;
     this.index = undefined;
+    if (index) {
+      index.retired = true;
+      index.running++;
+      done(index);
+    }
   }
 }

@@ -16,6 +16,8 @@ import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone
 import type { GateConfig } from './config.ts';
 import { Downlink } from './downlink.ts';
 import { openGateDb } from './db/open.ts';
+import { join } from 'node:path';
+import { loadOrCreateKey } from '../face/seal.ts';
 import { FACE_REFUSAL, type FaceVerifier } from './face.ts';
 import { Feedback, type FeedbackPorts } from './feedback.ts';
 import { Link } from './link.ts';
@@ -91,7 +93,8 @@ export class GateAgent {
   constructor(readonly config: GateConfig, private readonly deps: GateDeps) {
     this.now = deps.now ?? Date.now;
     this.defaultLane = laneRules.parse({ lane: config.lane });
-    this.store = new GateStore(openGateDb(`${config.dataDir}/gate.sqlite`));
+    // Faces from the change log are sealed with this gate's own key, made on first need.
+    this.store = new GateStore(openGateDb(`${config.dataDir}/gate.sqlite`), { faceKey: () => loadOrCreateKey(join(config.dataDir, 'face.key')) });
     const log = deps.log;
     this.feedback = new Feedback({
       indicator: deps.indicator ?? new SimIndicator(), display: deps.display ?? new SimDisplay(), voice: deps.voice ?? new SimVoice(),
@@ -122,6 +125,7 @@ export class GateAgent {
     await turnstile.start();
     await scanner.start();
     await this.feedback.start();
+    await this.deps.face?.start?.(this.store);
     scanner.on('code', this.onCode);
     turnstile.on('passage', this.onPassage);
     turnstile.on('emergency', this.onEmergencyInput);
@@ -146,6 +150,7 @@ export class GateAgent {
     await this.link.stop();
     await this.downlink.stop();
     await this.passage.catch(() => undefined);
+    await this.deps.face?.stop?.();
     await this.feedback.stop();
     await scanner.stop();
     await turnstile.stop();
@@ -216,6 +221,37 @@ export class GateAgent {
       this.deps.log.error({ err }, 'decision failed');
       d = this.refuse('malformed', {}, t0);
     }
+    return this.decided(d);
+  }
+
+  /**
+   * Entry by face alone (members, annual cards): the verifier finds whose ticket the face in
+   * front of the camera is bound to (1:N, offline, among the faces this gate holds), then the
+   * ticket goes through the rule engine like any other credential, for one person.
+   */
+  async presentFace(opts: PresentOptions = {}): Promise<Decision> {
+    const t0 = performance.now();
+    const direction = opts.direction ?? this.config.direction;
+    let d: Decision;
+    try {
+      const identify = this.deps.face?.identify?.bind(this.deps.face);
+      const found = this.mode === 'emergency' || !identify ? undefined : await identify().catch(() => ({ result: 'unavailable' as const }));
+      if (this.mode === 'emergency') d = this.admitted(t0, 'emergency', 0, null);
+      else if (!found) d = this.refuse('face_unavailable', {}, t0, undefined, 'face');
+      else if (found.result !== 'match') d = this.refuse(FACE_REFUSAL[found.result], {}, t0, undefined, 'face');
+      else {
+        const facts = this.store.ticket(found.ticketId);
+        const verdict: Verdict = facts ? this.decide(facts, direction, opts.persons ?? 1) : { admit: false, reason: 'unknown', detail: {} };
+        d = verdict.admit ? this.admit(verdict, found.ticketId, direction, t0, 'face') : this.refuse(verdict.reason, verdict.detail, t0, found.ticketId, 'face');
+      }
+    } catch (err) {
+      this.deps.log.error({ err }, 'face decision failed');
+      d = this.refuse('face_unavailable', {}, t0, undefined, 'face');
+    }
+    return this.decided(d);
+  }
+
+  private decided(d: Decision): Decision {
     this.lastDecision = d;
     if (d.admit) this.counters.admitted++;
     else this.counters.refused++;

@@ -7,6 +7,7 @@ import { scannerConfigSchema } from '../../hardware/scanner/create.ts';
 import { voiceConfigSchema } from '../../hardware/voice/create.ts';
 import { turnstileConfigSchema } from '../../hardware/turnstile/create.ts';
 import { DEFAULT_TZ } from '../../shared/time/zone.ts';
+import { faceConfigSchema } from '../face/config.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - or _, up to 64');
 
@@ -41,6 +42,8 @@ export const gateConfigSchema = z.object({
   indicator: indicatorConfigSchema,
   display: displayConfigSchema,
   voice: voiceConfigSchema,
+  /** Camera and thresholds of the face check (edge/face/config.ts); without it faces are not checked here. */
+  face: faceConfigSchema.optional(),
   /** Local control page/API for the simulated scanner; off when port is absent. */
   console: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).optional(),
 });

@@ -1,12 +1,29 @@
 /**
- * The hook for the face check that follows a real-name credential (人证合一). The gate
- * asks; a verifier with a camera and a model answers (its own issue). Without one, tickets
- * that need a face are refused with `face_unavailable`, never admitted unchecked.
+ * The hook for the face check that follows a real-name credential (人证合一), and for entry
+ * by face alone (1:N among the faces this gate holds). The gate asks; a verifier with a camera
+ * and a model answers (edge/face/verifier.ts). Without one, tickets that need a face are
+ * refused with `face_unavailable`, never admitted unchecked.
  */
 export type FaceResult = 'match' | 'mismatch' | 'no_face' | 'several_faces' | 'unavailable';
 
+export type FaceIdentity = { result: 'match'; ticketId: string; distance: number } | { result: Exclude<FaceResult, 'match'> };
+
+/** What a verifier reads from the gate's store: faces bound to tickets, sealed at rest. */
+export interface FaceSource {
+  face(ticketId: string, nowS: number): { model: string; embedding: Float32Array } | undefined;
+  faces(nowS: number): Iterable<{ ticketId: string; model: string; embedding: Float32Array }>;
+  purgeExpiredFaces(nowS: number): string[];
+  onFaces: ((changes: { ticketId: string; model: string; embedding: Float32Array | null; validUntil: number }[], reset?: boolean) => void) | undefined;
+}
+
 export interface FaceVerifier {
+  /** 1:1: is the person in front of the camera the one bound to this ticket? */
   verify(request: { ticketId: string; credential: string }): Promise<FaceResult>;
+  /** 1:N: whose ticket is the person in front of the camera? */
+  identify?(): Promise<FaceIdentity>;
+  /** Called when the gate starts, with its store; `stop` when it stops. */
+  start?(source: FaceSource): Promise<void>;
+  stop?(): Promise<void>;
 }
 
 export const FACE_REFUSAL = {

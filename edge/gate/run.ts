@@ -8,6 +8,7 @@ import type { Logger } from '../../shared/log/logger.ts';
 import { GateAgent } from './agent.ts';
 import type { GateConfig } from './config.ts';
 import { startConsole } from './console.ts';
+import { createFaceVerifier } from '../face/create.ts';
 
 export interface RunningGate {
   agent: GateAgent;
@@ -19,8 +20,9 @@ export interface RunningGate {
 export async function runGate(config: GateConfig, log: Logger, reboot?: () => void): Promise<RunningGate> {
   const turnstile = await createTurnstile(config.turnstile);
   const scanner = await createScanner(config.scanner);
+  const face = config.face ? await createFaceVerifier(config.face, log.child('face')) : undefined;
   const agent = new GateAgent(config, {
-    turnstile, scanner, log, reboot,
+    turnstile, scanner, log, reboot, face,
     indicator: await createIndicator(config.indicator), display: await createDisplay(config.display), voice: await createVoice(config.voice),
   });
   await agent.start();

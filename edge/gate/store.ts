@@ -7,6 +7,7 @@ import { desiredMode, type ChangeBatch, type DesiredMode, type EntryRecord } fro
 import { ticketDigest, type DigestRow } from '../../shared/sync/digest.ts';
 import { entryNonce } from '../../shared/sync/nonce.ts';
 import type { GateDb } from './db/open.ts';
+import { decodeEmbedding, seal, unseal } from '../face/seal.ts';
 
 export interface PendingBatch {
   firstSeq: number;
@@ -15,6 +16,14 @@ export interface PendingBatch {
 }
 
 type Row<T> = Statement<unknown[], T>;
+
+/** A face that arrived or went in a pulled batch (embedding null: removed). */
+export interface FaceChange { ticketId: string; model: string; embedding: Float32Array | null; validUntil: number }
+
+export interface GateStoreOptions {
+  /** The device key faces are sealed with; without it face changes are not kept. */
+  faceKey?: () => Buffer;
+}
 
 /**
  * The gate's local truth: the ticket cache, the rules, the passage log and the outbox, all
@@ -48,8 +57,11 @@ export class GateStore {
   private desiredMode: DesiredMode | undefined;
   private laneList: LaneRules[] | undefined;
   readonly epoch: string;
+  /** Told after each committed batch that carried faces (the face verifier's gallery listens). */
+  onFaces: ((changes: FaceChange[], reset?: boolean) => void) | undefined;
+  private key: Buffer | undefined;
 
-  constructor(readonly db: GateDb) {
+  constructor(readonly db: GateDb, private readonly opts: GateStoreOptions = {}) {
     const s = db.$client;
     const passageCols = `corrected_time "at", lane, venue, direction, kind, persons`;
     this.q = {
@@ -198,12 +210,33 @@ export class GateStore {
     const newTypes: [number, TypeRules][] = [];
     const newLanes: LaneRules[] = [];
     let mode: DesiredMode | undefined;
+    const faces: FaceChange[] = [];
     this.db.$client.transaction(() => {
       for (const c of batch.changes) {
         switch (c.kind) {
           case 'ticket': this.q.upsertTicket.run(c.ticket); break;
           case 'revoke': this.q.upsertRevocation.run(c.ticketId, c.reason); break;
           case 'credential': this.q.upsertCredential.run(c.credential, c.value, c.ticketId); break;
+          case 'face': {
+            const key = this.faceKey();
+            if (!key) break;
+            if (c.embedding === null) this.db.$client.prepare('delete from faces where ticket_id = ?').run(c.ticketId);
+            else {
+              let embedding: Float32Array;
+              try {
+                embedding = decodeEmbedding(c.embedding);
+              } catch {
+                break; // a corrupt face is dropped, never allowed to stall the whole pull
+              }
+              this.db.$client.prepare(`insert into faces (ticket_id, model, sealed, valid_until) values (?, ?, ?, ?)
+                on conflict(ticket_id) do update set model = excluded.model, sealed = excluded.sealed, valid_until = excluded.valid_until`)
+                .run(c.ticketId, c.model, seal(key, c.ticketId, c.model, embedding), c.validUntil);
+              faces.push({ ticketId: c.ticketId, model: c.model, embedding, validUntil: c.validUntil });
+              break;
+            }
+            faces.push({ ticketId: c.ticketId, model: c.model, embedding: null, validUntil: c.validUntil });
+            break;
+          }
           case 'type':
             this.q.upsertType.run(c.typeId, JSON.stringify(c.rules));
             newTypes.push([c.typeId, c.rules]);
@@ -228,6 +261,7 @@ export class GateStore {
     for (const [id, rules] of newTypes) this.types.set(id, rules);
     for (const l of newLanes) this.laneMap.set(l.lane, l);
     if (newLanes.length) this.laneList = undefined;
+    if (faces.length) this.onFaces?.(faces);
     return mode;
   }
 
@@ -238,13 +272,14 @@ export class GateStore {
    */
   resetCache(log: string): void {
     this.db.$client.transaction(() => {
-      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes']) this.db.$client.exec(`delete from ${table}`);
+      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes', 'faces']) this.db.$client.exec(`delete from ${table}`);
       this.q.setMeta.run('checkpoint', '0');
       this.q.setMeta.run('change_log', log);
     })();
     this.types.clear();
     this.laneMap.clear();
     this.laneList = undefined;
+    this.onFaces?.([], true);
   }
 
   /**
@@ -265,6 +300,34 @@ export class GateStore {
   setCommand(id: string, name: string, status: string, detail: string | null, at: number): void {
     this.db.$client.prepare(`insert into command_log (id, name, status, detail, at) values (?, ?, ?, ?, ?)
       on conflict(id) do update set status = excluded.status, detail = excluded.detail, at = excluded.at`).run(id, name, status, detail, at);
+  }
+
+  private faceKey(): Buffer | undefined {
+    this.key ??= this.opts.faceKey?.();
+    return this.key;
+  }
+
+  /** The face bound to a ticket, unsealed; undefined when none is held (or it expired). */
+  face(ticketId: string, nowS: number): { model: string; embedding: Float32Array } | undefined {
+    const key = this.faceKey();
+    const row = this.db.$client.prepare('select model, sealed, valid_until validUntil from faces where ticket_id = ?').get(ticketId) as { model: string; sealed: Buffer; validUntil: number } | undefined;
+    if (!key || !row || row.validUntil <= nowS) return undefined;
+    return { model: row.model, embedding: unseal(key, ticketId, row.model, row.sealed) };
+  }
+
+  /** Every face still valid at `nowS`, unsealed one at a time (for the 1:N gallery). */
+  *faces(nowS: number): Generator<{ ticketId: string; model: string; embedding: Float32Array }> {
+    const key = this.faceKey();
+    if (!key) return;
+    const rows = this.db.$client.prepare('select ticket_id ticketId, model, sealed from faces where valid_until > ?').iterate(nowS) as Iterable<{ ticketId: string; model: string; sealed: Buffer }>;
+    for (const r of rows) yield { ticketId: r.ticketId, model: r.model, embedding: unseal(key, r.ticketId, r.model, r.sealed) };
+  }
+
+  /** Deletes the faces of expired tickets; returns their ticket ids. */
+  purgeExpiredFaces(nowS: number): string[] {
+    const gone = (this.db.$client.prepare('select ticket_id ticketId from faces where valid_until <= ?').all(nowS) as { ticketId: string }[]).map((r) => r.ticketId);
+    if (gone.length) this.db.$client.prepare('delete from faces where valid_until <= ?').run(nowS);
+    return gone;
   }
 
   entriesFor(ticketId: string): EntryRecord[] {

@@ -7,3 +7,4 @@ export * from './channels.ts';
 export * from './faces.ts';
 export * from './members.ts';
 export * from './templates.ts';
+export * from './customers.ts';

@@ -20,9 +20,9 @@ export interface Portrait { person: string; jpeg: Buffer }
 export interface Variant { person: string; name: string; jpeg: Buffer }
 
 /** One portrait per face found in the demo photos (the face box widened 2.2x, the other faces greyed out, JPEG q92). */
-export async function portraits(pipeline: FacePipeline): Promise<Portrait[]> {
+export async function portraits(pipeline: FacePipeline, files: readonly string[] = SAMPLE_FILES): Promise<Portrait[]> {
   const out: Portrait[] = [];
-  for (const file of SAMPLE_FILES) {
+  for (const file of files) {
     const photo = readFileSync(join(demoDir(), file));
     const img = sharp(photo).rotate();
     const { width = 0, height = 0 } = await img.metadata();
