@@ -3,7 +3,9 @@ import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { changesChecksum } from '../../shared/sync/checksum.ts';
 import type { Change, ChangeBatch, ChangeBody } from '../../shared/sync/messages.ts';
 import type { Db } from '../db/open.ts';
-import { changes, syncMeta } from '../db/schema/index.ts';
+import { changes, syncMeta, tickets, ticketTypes as ticketTypesTable } from '../db/schema/index.ts';
+import type { TypeRules } from '../../shared/rules/model.ts';
+import { scopeToVenues } from '../../shared/sync/venues.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -34,7 +36,7 @@ const EXPIRED_GRACE_S = 86_400;
  * still moves past them). A checkpoint from another log, or beyond this log's end (HQ was
  * restored from an older backup), gets `reset`: the device drops its cache and starts over.
  */
-export async function readChanges(db: Db, opts: { site: string; since: number; limit: number; log?: string; now: number; logId: string }): Promise<ChangeBatch> {
+export async function readChanges(db: Db, opts: { site: string; since: number; limit: number; log?: string; now: number; logId: string; venues?: readonly string[] }): Promise<ChangeBatch> {
   const { site, since, limit, now } = opts;
   const log = opts.logId;
   const base = { log, since, serverTime: now };
@@ -50,9 +52,25 @@ export async function readChanges(db: Db, opts: { site: string; since: number; l
   const more = rows.length > limit;
   const next = page.length ? page[page.length - 1]!.seq : since;
   const horizon = now / 1000 - EXPIRED_GRACE_S;
-  const out = page
+  let out = page
     .map((r) => ({ ...(r.body as ChangeBody), seq: r.seq }) as Change)
     .filter((c) => (c.kind !== 'ticket' || c.ticket.validUntil > horizon) && (c.kind !== 'booking' || c.booking.validUntil > horizon)
       && (c.kind !== 'face' || c.validUntil > horizon));
+  if (opts.venues) out = await scopeAtHq(db, out, opts.venues);
   return { ...base, next, more, changes: out, checksum: changesChecksum(out) };
+}
+
+/** Venue scoping (shared/sync/venues.ts) with HQ's own tables for the lookups. */
+async function scopeAtHq(db: Db, page: Change[], venues: readonly string[]): Promise<Change[]> {
+  const ticketIds = page.flatMap((c) => (c.kind === 'credential' || c.kind === 'face' ? [c.ticketId] : []));
+  const ticketTypes = new Map<string, number>();
+  if (ticketIds.length) {
+    for (const t of await db.select({ id: tickets.id, typeId: tickets.typeId }).from(tickets).where(inArray(tickets.id, ticketIds))) ticketTypes.set(t.id, t.typeId);
+  }
+  const typeIds = [...new Set([...page.flatMap((c) => (c.kind === 'ticket' ? [c.ticket.typeId] : [])), ...ticketTypes.values()])];
+  const rules = new Map<number, TypeRules>();
+  if (typeIds.length) {
+    for (const t of await db.select({ id: ticketTypesTable.id, rules: ticketTypesTable.rules }).from(ticketTypesTable).where(inArray(ticketTypesTable.id, typeIds))) rules.set(t.id, t.rules);
+  }
+  return scopeToVenues(page, venues, { typeRules: (id) => rules.get(id), ticketType: (id) => ticketTypes.get(id) });
 }

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { ticketDigest } from '../../shared/sync/digest.ts';
-import { deviceStreams, tickets } from '../db/schema/index.ts';
+import { deviceStreams, tickets, ticketTypes } from '../db/schema/index.ts';
+import { grantsVenue, parseVenues, VENUES_PARAM } from '../../shared/sync/venues.ts';
 import { readChanges } from './changes.ts';
 
 const changesQuery = z.object({
@@ -12,6 +13,8 @@ const changesQuery = z.object({
   since: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
   log: z.string().max(64).optional(),
+  /** Only what a device serving these venues can use (comma separated); absent: the whole site. */
+  venues: z.string().regex(VENUES_PARAM, 'venue names separated by commas').optional(),
 });
 
 export function syncRoutes(ctx: CloudContext) {
@@ -20,17 +23,19 @@ export function syncRoutes(ctx: CloudContext) {
     .use('/changes', compress())
     .get('/changes', async (c) => {
       const q = changesQuery.parse(c.req.query());
-      return c.json(await readChanges(ctx.db, { ...q, now: ctx.now(), logId: ctx.changeLog }));
+      return c.json(await readChanges(ctx.db, { ...q, venues: parseVenues(q.venues), now: ctx.now(), logId: ctx.changeLog }));
     })
     // What a gate of the site should hold: compare with its cacheDigest() to prove convergence.
     .get('/digest', async (c) => {
-      const q = z.object({ site: changesQuery.shape.site, after: z.coerce.number().int().min(0) }).parse(c.req.query());
+      const q = z.object({ site: changesQuery.shape.site, after: z.coerce.number().int().min(0), venues: changesQuery.shape.venues }).parse(c.req.query());
+      const venues = parseVenues(q.venues);
       const rows = await ctx.db.select({
         id: tickets.id, typeId: tickets.typeId, validFrom: sql<number>`extract(epoch from ${tickets.validFrom})::bigint`.mapWith(Number),
         validUntil: sql<number>`extract(epoch from ${tickets.validUntil})::bigint`.mapWith(Number), persons: tickets.persons,
-        entries: tickets.entries, revoked: sql<string>`coalesce(${tickets.revokedReason}, '')`,
-      }).from(tickets).where(and(eq(tickets.site, q.site), gt(tickets.validUntil, new Date(q.after * 1000))));
-      return c.json(ticketDigest(rows));
+        entries: tickets.entries, revoked: sql<string>`coalesce(${tickets.revokedReason}, '')`, typeRules: ticketTypes.rules,
+      }).from(tickets).innerJoin(ticketTypes, eq(ticketTypes.id, tickets.typeId))
+        .where(and(eq(tickets.site, q.site), gt(tickets.validUntil, new Date(q.after * 1000))));
+      return c.json(ticketDigest(rows.filter((r) => !venues || grantsVenue(r.typeRules, venues)).map(({ typeRules: _, ...r }) => r)));
     });
 }
 

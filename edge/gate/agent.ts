@@ -101,7 +101,7 @@ export class GateAgent {
     }, config.locale, log.child('feedback'));
     this.downlink = new Downlink({
       store: this.store, cloudUrl: config.cloudUrl, site: config.site, device: config.device, intervalMs: config.pullIntervalMs,
-      credential: this.credential(config), log: log.child('downlink'), now: this.now, onDesired: (d) => this.desired(d),
+      credential: this.credential(config), venues: config.venues, log: log.child('downlink'), now: this.now, onDesired: (d) => this.desired(d),
     });
     this.link = new Link({
       store: this.store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,

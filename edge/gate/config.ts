@@ -23,6 +23,11 @@ export const gateConfigSchema = z.object({
   dataDir: z.string().min(1),
   cloudUrl: z.string().url(),
   mqttUrl: z.string().url(),
+  /**
+   * The venues this gate's lanes serve: it then holds only tickets that grant one of them.
+   * Absent: every ticket of the site. Changing it makes the gate fetch its cache anew.
+   */
+  venues: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/)).min(1).max(32).optional(),
   /** This gate's credential from HQ (`npm run cli -- device-token <site> <device>`); its username is gate:{site}:{device}. */
   token: z.string().min(1).optional(),
   /** Pull the change log at least this often, even without a doorbell. */

@@ -20,12 +20,23 @@ export class Downlink {
     store: GateStore; cloudUrl: string; site: string; device: string; intervalMs: number; log: Logger;
     now: () => number; fetch?: typeof fetch; pageSize?: number;
     credential?: DeviceCredential;
+    /** Venue scope of the pulls (shared/sync/venues.ts); absent: the whole site. */
+    venues?: readonly string[];
     /** A mode order for this device arrived in the change log. */
     onDesired?: (d: DesiredMode) => void;
   }) {}
 
   start(): void {
     this.stopped = false;
+    // A cache pulled for other venues holds the wrong tickets: start it over.
+    const scope = this.scope;
+    if ((this.opts.store.meta('venues') ?? '') !== scope) {
+      if (this.opts.store.checkpoint() > 0) {
+        this.opts.log.warn({ from: this.opts.store.meta('venues') ?? '(whole site)', to: scope || '(whole site)' }, 'venue scope changed: fetching the cache anew');
+        this.opts.store.resetCache(this.opts.store.meta('change_log') ?? '');
+      }
+      this.opts.store.setMeta('venues', scope);
+    }
     this.abort = new AbortController();
     this.timer = setInterval(() => void this.pull(), this.opts.intervalMs);
     void this.pull();
@@ -36,6 +47,10 @@ export class Downlink {
     clearInterval(this.timer);
     this.abort.abort();
     await this.flight.settled();
+  }
+
+  private get scope(): string {
+    return this.opts.venues ? [...new Set(this.opts.venues)].sort().join(',') : '';
   }
 
   /** Aborted on stop(): a pull stalled on a dead line must not hold the gate's shutdown. */
@@ -54,7 +69,7 @@ export class Downlink {
       for (;;) {
         const since = store.checkpoint();
         const logId = store.meta('change_log') ?? '';
-        const url = `${cloudUrl}/api/v1/sync/changes?site=${encodeURIComponent(site)}&since=${since}&limit=${this.opts.pageSize ?? 1000}&log=${encodeURIComponent(logId)}`;
+        const url = `${cloudUrl}/api/v1/sync/changes?site=${encodeURIComponent(site)}&since=${since}&limit=${this.opts.pageSize ?? 1000}&log=${encodeURIComponent(logId)}${this.scope ? `&venues=${this.scope}` : ''}`;
         const t0 = this.opts.now();
         const signal = AbortSignal.any([AbortSignal.timeout(15_000), this.abort.signal]);
         const headers: Record<string, string> = this.opts.credential ? { authorization: deviceAuthHeader(this.opts.credential.username, this.opts.credential.token) } : {};

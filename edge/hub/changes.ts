@@ -1,3 +1,4 @@
+import { scopeToVenues } from '../../shared/sync/venues.ts';
 import { changesChecksum } from '../../shared/sync/checksum.ts';
 import type { ChangeBatch } from '../../shared/sync/messages.ts';
 import type { HubStore } from './store.ts';
@@ -17,7 +18,7 @@ const EXPIRED_GRACE_S = 86_400;
  * from HQ itself. Only a hub that caught up with HQ after the gate asked (`caughtUp`) can
  * tell them apart; otherwise it answers "nothing new yet" and lets the gate keep its cache.
  */
-export function readHubChanges(store: HubStore, q: { since: number; limit: number; log?: string }, at: { serverTime: number; caughtUp: boolean }): HubBatch | undefined {
+export function readHubChanges(store: HubStore, q: { since: number; limit: number; log?: string; venues?: readonly string[] }, at: { serverTime: number; caughtUp: boolean }): HubBatch | undefined {
   const { log, checkpoint } = store.changeLog();
   if (!log) return undefined;
   const { since, limit } = q;
@@ -32,6 +33,7 @@ export function readHubChanges(store: HubStore, q: { since: number; limit: numbe
   // (HQ may have skipped rows of other sites or expired tickets past the last one stored).
   const next = more ? page[page.length - 1]!.seq : checkpoint;
   const horizon = at.serverTime / 1000 - EXPIRED_GRACE_S;
-  const changes = page.filter((r) => r.validUntil === null || r.validUntil > horizon).map((r) => JSON.parse(r.body) as unknown);
+  let changes = page.filter((r) => r.validUntil === null || r.validUntil > horizon).map((r) => JSON.parse(r.body) as Parameters<typeof scopeToVenues>[0][number]);
+  if (q.venues) changes = scopeToVenues(changes, q.venues, store.venueLookup());
   return { ...base, next, more, changes, checksum: changesChecksum(changes) };
 }

@@ -1,3 +1,4 @@
+import { parseVenues, VENUES_PARAM } from '../../shared/sync/venues.ts';
 import { parseBasicAuth, type DeviceIdentity } from '../../shared/auth/device.ts';
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
@@ -13,6 +14,7 @@ const changesQuery = z.object({
   since: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
   log: z.string().max(64).optional(),
+  venues: z.string().regex(VENUES_PARAM).optional(),
 });
 
 export class HubHttpError extends Error {
@@ -58,7 +60,7 @@ export function hubApp(opts: {
         await Promise.race([puller.pull(), new Promise((r) => setTimeout(r, CHECK_WITH_HQ_MS).unref())]);
       }
       const caughtUp = puller.caughtUpAt !== undefined && puller.caughtUpAt > asked;
-      const batch = readHubChanges(store, q, { serverTime: opts.serverTime(), caughtUp });
+      const batch = readHubChanges(store, { ...q, venues: parseVenues(q.venues) }, { serverTime: opts.serverTime(), caughtUp });
       if (!batch) throw new HubHttpError('not_synced', 'the hub has no copy of the change log yet (no answer from HQ so far)', 503);
       return c.json(batch);
     });

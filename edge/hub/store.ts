@@ -1,3 +1,5 @@
+import type { TypeRules } from '../../shared/rules/model.ts';
+import type { VenueLookup } from '../../shared/sync/venues.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -167,6 +169,23 @@ export class HubStore {
 
   readChanges(since: number, limit: number): StoredChange[] {
     return this.q.readChanges.all(since, limit);
+  }
+
+  /**
+   * Lookups for venue scoping (shared/sync/venues.ts) from the copy itself: the newest rules
+   * of each type, and a ticket's type (a scan, for the rare credential or face change).
+   */
+  venueLookup(): VenueLookup {
+    const rules = new Map<number, TypeRules>();
+    for (const r of this.db.prepare("select body from changes where kind = 'type' order by seq").all() as { body: string }[]) {
+      const c = JSON.parse(r.body) as { typeId: number; rules: TypeRules };
+      rules.set(c.typeId, c.rules);
+    }
+    const ticketType = this.db.prepare("select json_extract(body, '$.ticket.typeId') typeId from changes where kind = 'ticket' and json_extract(body, '$.ticket.id') = ? order by seq desc limit 1");
+    return {
+      typeRules: (id) => rules.get(id),
+      ticketType: (id) => (ticketType.get(id) as { typeId: number } | undefined)?.typeId,
+    };
   }
 }
 
