@@ -13,8 +13,12 @@ export const TEMPLATE_FIELDS = [
 ] as const;
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 
-/** Values a CODE128 barcode can carry: the ticket id (32 hex digits), the order, or the bound barcode stock. */
-export const BARCODE_SOURCES = ['ticketId', 'orderNo', 'barcode'] as const;
+/**
+ * Values a CODE128 barcode can carry: the bound barcode credential (what gates resolve), or the
+ * ticket or order id as 32 hex digits. An id is 387 modules: on 80 mm paper it fits only at
+ * module width 1 (0.125 mm), below what many scanners read reliably.
+ */
+export const BARCODE_SOURCES = ['barcode', 'ticketId', 'orderNo'] as const;
 
 const place = {
   /** Dots from the top of the ticket; absent: right after the element before. */
@@ -49,7 +53,7 @@ export const templateElement = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('barcode'),
-    source: z.enum(BARCODE_SOURCES).default('ticketId'),
+    source: z.enum(BARCODE_SOURCES).default('barcode'),
     moduleWidth: z.number().int().min(1).max(6).default(2),
     height: z.number().int().min(16).max(255).default(80),
     hri: z.enum(['none', 'above', 'below', 'both']).default('below'),
