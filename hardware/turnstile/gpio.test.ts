@@ -344,4 +344,34 @@ test('a read error on an input is emitted as error', async () => {
   await turnstile.stop();
 });
 
+test('the alarm input is debounced and reported, including an alarm already active at start', async () => {
+  const timers = new FakeTimers(0);
+  const board = new FakeBoard(0);
+  const pins = { ...PINS, alarm: 24 };
+  const turnstile = new GpioTurnstile({ pins, gpio: board.factory, timers, debounceMs: 20 });
+  const alarms: boolean[] = [];
+  turnstile.on('alarm', (e) => alarms.push(e.active));
+  await turnstile.start();
+  assert.is(board.line(24).edge, 'both');
+  board.set(24, 1);
+  board.set(24, 0);
+  board.set(24, 1);
+  timers.advance(25);
+  board.set(24, 0);
+  timers.advance(25);
+  assert.equal(alarms, [true, false]);
+  await turnstile.stop();
+  assert.ok(board.line(24).unexported);
+
+  const busy = new FakeBoard(1);
+  const atBoot = new GpioTurnstile({ pins, gpio: busy.factory, timers, activeLow: false });
+  const seen: boolean[] = [];
+  atBoot.on('alarm', (e) => seen.push(e.active));
+  atBoot.on('emergency', () => {});
+  await atBoot.start();
+  assert.equal(seen, [true]);
+  await atBoot.stop();
+  assert.is(timers.pendingCount, 0);
+});
+
 test.run();

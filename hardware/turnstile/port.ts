@@ -16,6 +16,11 @@ export interface TurnstileEvents {
   passage: PassageEvent;
   /** The emergency (fire alarm) input changed; the driver only reports it, the gate agent decides. */
   emergency: { active: boolean };
+  /**
+   * The controller's alarm output changed (forced passage, tailgating, tamper, a jammed leaf);
+   * reported only, like the emergency input.
+   */
+  alarm: { active: boolean };
   error: Error;
 }
 

@@ -110,4 +110,16 @@ test('refuses what the hardware driver refuses', async () => {
   await turnstile.stop();
 });
 
+test('the alarm input is reported and recorded', async () => {
+  const turnstile = new SimTurnstile({ autoPass: false });
+  const alarms: boolean[] = [];
+  turnstile.on('alarm', (e) => alarms.push(e.active));
+  await turnstile.start();
+  turnstile.simulateAlarmInput(true);
+  turnstile.simulateAlarmInput(false);
+  assert.equal(alarms, [true, false]);
+  assert.equal(turnstile.history.filter((r) => r.op === 'alarm-input').map((r) => (r as { active: boolean }).active), [true, false]);
+  await turnstile.stop();
+});
+
 test.run();

@@ -23,7 +23,8 @@ export type SimTurnstileOp =
   | { op: 'passage'; direction: Direction; authorized: boolean }
   | { op: 'blocked'; direction: Direction }
   | { op: 'emergency-open'; open: boolean }
-  | { op: 'emergency-input'; active: boolean };
+  | { op: 'emergency-input'; active: boolean }
+  | { op: 'alarm-input'; active: boolean };
 
 export type SimTurnstileRecord = SimTurnstileOp & { at: number };
 
@@ -117,6 +118,12 @@ export class SimTurnstile extends TypedEventEmitter<TurnstileEvents> implements 
   simulateEmergencyInput(active: boolean): void {
     this.#record({ op: 'emergency-input', active });
     this.emit('emergency', { active });
+  }
+
+  /** The controller's alarm output changes (forced passage, tamper). */
+  simulateAlarmInput(active: boolean): void {
+    this.#record({ op: 'alarm-input', active });
+    this.emit('alarm', { active });
   }
 
   #walkNext(): void {
