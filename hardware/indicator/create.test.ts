@@ -13,7 +13,9 @@ test('config defaults to the simulator', () => {
 test('bad config names the key', () => {
   const paths = (input: unknown) => indicatorConfigSchema.safeParse(input).error?.issues.map((i) => i.path.join('.'));
   assert.equal(paths({ driver: 'sim', idle: 'blue' }), ['idle']);
-  assert.equal(paths({ driver: 'gpio' }), ['driver']);
+  assert.equal(paths({ driver: 'dmx' }), ['driver']);
+  assert.equal(paths({ driver: 'gpio' }), ['pins']);
+  assert.equal(paths({ driver: 'gpio', pins: { red: 1, green: 1 } }), ['pins.green']);
   // A typo is refused rather than silently replaced by the default.
   assert.equal(indicatorConfigSchema.safeParse({ driver: 'sim', idel: 'red' }).error?.issues[0]?.message, 'Unrecognized key: "idel"');
 });
