@@ -105,7 +105,7 @@ export class GateAgent {
     });
     this.link = new Link({
       store: this.store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,
-      credential: this.credential(config),
+      credential: this.credential(config), resendHorizonMs: config.resendHorizonHours * 3_600_000,
       ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now,
       handlers: {
         onConnect: () => {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { cardConfigSchema } from '../../hardware/card/create.ts';
 import { displayConfigSchema } from '../../hardware/display/create.ts';
+import { idCardConfigSchema } from '../../hardware/idcard/create.ts';
 import { indicatorConfigSchema } from '../../hardware/indicator/create.ts';
 import { scannerConfigSchema } from '../../hardware/scanner/create.ts';
 import { voiceConfigSchema } from '../../hardware/voice/create.ts';
@@ -38,6 +40,8 @@ export const gateConfigSchema = z.object({
   uplinkKbps: z.number().min(0).max(1_000_000).default(0),
   /** Lane status is re-sent at least this often (presence heartbeat beside the MQTT will). */
   heartbeatMs: z.number().int().min(1000).default(30_000),
+  /** When HQ turns out to have lost acknowledged uploads (restored from a backup), own passages this recent are sent again. */
+  resendHorizonHours: z.number().min(1).max(24 * 90).default(24 * 7),
   /** Entries per upload batch. */
   batchSize: z.number().int().min(1).max(1000).default(200),
   locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
@@ -47,6 +51,10 @@ export const gateConfigSchema = z.object({
   indicator: indicatorConfigSchema,
   display: displayConfigSchema,
   voice: voiceConfigSchema,
+  /** RFID / IC card reader on this lane, if any: a card UID is presented like a scanned code. */
+  card: cardConfigSchema.optional(),
+  /** Resident ID card reader on this lane, if any: the ID number is presented. */
+  idcard: idCardConfigSchema.optional(),
   /** Camera and thresholds of the face check (edge/face/config.ts); without it faces are not checked here. */
   face: faceConfigSchema.optional(),
   /** Local control page/API for the simulated scanner; off when port is absent. */

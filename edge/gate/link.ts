@@ -31,6 +31,8 @@ export class Link {
   /** Highest batch the broker acknowledged on this connection: an ack from HQ beyond it is not believed. */
   private confirmedUpTo = 0;
   private lastProgressAt = 0;
+  /** When HQ first acked less than it had acked before (see onBehind). */
+  private behindSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly sender: Sender;
   connected = false;
@@ -40,6 +42,8 @@ export class Link {
     /** Up-link cap in kbit/s; 0 = none. */
     uplinkKbps: number;
     credential?: DeviceCredential;
+    /** After HQ forgets acknowledged uploads, own passages this recent are sent again. */
+    resendHorizonMs: number;
     log: Logger; now: () => number; handlers: LinkHandlers;
   }) {
     this.sender = new Sender({
@@ -179,6 +183,8 @@ export class Link {
       const ack = upAck.safeParse(body);
       if (!ack.success) return log.warn({ topic }, 'ignored malformed ack');
       if (ack.data.epoch !== store.epoch) return;
+      if (ack.data.upTo < store.ackedUpTo()) return this.onBehind(ack.data.upTo);
+      this.behindSince = undefined;
       if (ack.data.upTo > store.ackedUpTo()) {
         // Never forget rows the broker has not even received (a forged or confused ack).
         store.acknowledge(Math.min(ack.data.upTo, this.confirmedUpTo));
@@ -186,6 +192,30 @@ export class Link {
       }
       this.pump();
     }
+  }
+
+  /**
+   * HQ acks less than it acked before: it lost uploads (restored from an older backup) and
+   * the gate has already forgotten them from its outbox, so the stream can never close the
+   * gap. One low ack may be a stale duplicate; low acks still coming an ack timeout later
+   * mean HQ really forgot: start a new stream with this gate's recent passages.
+   */
+  private onBehind(upTo: number): void {
+    const now = this.opts.now();
+    if (this.behindSince === undefined) {
+      this.behindSince = now;
+      return;
+    }
+    if (now - this.behindSince < this.opts.ackTimeoutMs) return;
+    const { store, device, log } = this.opts;
+    const acked = store.ackedUpTo();
+    const { epoch, requeued } = store.startOver(device, now - this.opts.resendHorizonMs);
+    log.warn({ hqUpTo: upTo, acked, epoch, requeued }, 'HQ has forgotten acknowledged uploads: sending recent passages again in a new stream');
+    this.behindSince = undefined;
+    this.sentUpTo = 0;
+    this.confirmedUpTo = 0;
+    this.lastProgressAt = now;
+    this.pump();
   }
 
   /** No ack for a while with uploads outstanding: start again from the last ack. */

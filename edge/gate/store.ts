@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { KeyObject } from 'node:crypto';
 import { publicKeyFromRaw } from '../../shared/code/keys.ts';
@@ -56,7 +57,8 @@ export class GateStore {
   private readonly laneMap = new Map<string, LaneRules>();
   private desiredMode: DesiredMode | undefined;
   private laneList: LaneRules[] | undefined;
-  readonly epoch: string;
+  /** Names this upload stream; a new one only when HQ has forgotten part of the old (startOver). */
+  epoch: string;
   /** Told after each committed batch that carried faces (the face verifier's gallery listens). */
   onFaces: ((changes: FaceChange[], reset?: boolean) => void) | undefined;
   private key: Buffer | undefined;
@@ -175,6 +177,33 @@ export class GateStore {
   }
 
   ackedUpTo(): number { return Number(this.meta('acked_up_to') ?? 0); }
+
+  /**
+   * HQ has forgotten uploads it once acknowledged (restored from an older backup): open a new
+   * upload stream (epoch, sequence numbers from 1) holding this gate's own passages since
+   * `since`, with the nonces they were admitted under, so HQ takes back what it lost and
+   * ignores what it still has. What waited in the outbox is among them.
+   */
+  startOver(device: string, since: number): { epoch: string; requeued: number } {
+    const s = this.db.$client;
+    return s.transaction(() => {
+      const rows = s.prepare(`select nonce, ticket_id ticketId, lane, venue, direction, kind, persons, device_time deviceTime, corrected_time correctedTime
+        from entries where device = ? and device_time >= ? order by device_time, rowid`).all(device, since) as (EntryRecord & { deviceTime: number })[];
+      // Rows still waiting keep their place even if older than `since`: nothing queued is dropped.
+      const waiting = this.q.pending.all(0, 1_000_000_000).map((r) => ({ nonce: entryNonce(device, this.epoch, r.seq), ...(JSON.parse(r.body) as Omit<EntryRecord, 'nonce'>) }));
+      const byNonce = new Map<string, EntryRecord>();
+      for (const e of [...waiting, ...rows]) byNonce.set(e.nonce, e);
+      const all = [...byNonce.values()].sort((a, b) => a.deviceTime - b.deviceTime);
+      s.exec('delete from outbox');
+      s.exec("delete from sqlite_sequence where name = 'outbox'");
+      for (const e of all) this.q.insertOutbox.run('entry', JSON.stringify(e), e.deviceTime);
+      const epoch = randomUUID();
+      this.q.setMeta.run('epoch', epoch);
+      this.q.setMeta.run('acked_up_to', '0');
+      this.epoch = epoch;
+      return { epoch, requeued: all.length };
+    })();
+  }
 
   outboxSize(): number { return this.q.outboxSize.get()!.n; }
 
