@@ -24,6 +24,7 @@ export const faceConfigSchema = z.strictObject({
   modelDir: z.string().min(1).optional(),
   /** Pixels: a face narrower than this is not judged. */
   minFaceWidth: z.number().int().min(16).max(2000).default(40),
-  threads: z.number().int().min(1).max(16).default(2),
+  /** onnxruntime threads per model (see edge/face/onnx.ts for why one). */
+  threads: z.number().int().min(1).max(16).default(1),
 });
 export type FaceConfig = z.output<typeof faceConfigSchema>;

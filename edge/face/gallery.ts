@@ -35,7 +35,7 @@ export class FaceGallery {
   /** Slots at or after this were added after the index was built: scanned. */
   private indexedUpTo = 0;
 
-  constructor(readonly dims: number, capacity = 1024) {
+  constructor(readonly dims: number, capacity = 1024, private readonly threads = 1) {
     this.vectors = new Float32Array(dims * capacity);
   }
 
@@ -147,7 +147,7 @@ export class FaceGallery {
       const n = this.ids.length;
       if (n < INDEX_MIN) return;
       const ids = this.ids.slice(0, n);
-      const session = await openSession(this.graph(n), 2);
+      const session = await openSession(this.graph(n), this.threads);
       const old = this.index;
       // Slots may have moved while building: map the index by id; anything it does not know is scanned.
       const removed = new Set<string>();

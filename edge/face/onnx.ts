@@ -2,8 +2,12 @@ import * as ort from 'onnxruntime-node';
 
 export type Session = ort.InferenceSession;
 
-/** One CPU session per model; threads default to the 2 cores a gate has. */
-export function openSession(path: string | Uint8Array, threads = 2): Promise<Session> {
+/**
+ * One CPU session per model. One thread by default: the nets are small (a few ms each), and
+ * ORT's worker threads spin and stall when the gate's two cores are busy with other work
+ * (measured: the descriptor took 5 ms on one thread and 40 ms on two under heavy load).
+ */
+export function openSession(path: string | Uint8Array, threads = 1): Promise<Session> {
   const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
   return typeof path === 'string' ? ort.InferenceSession.create(path, opts) : ort.InferenceSession.create(path, opts);
 }
