@@ -1,4 +1,4 @@
-import { integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
 import type { LaneRules, TypeRules } from '../../../shared/rules/model.ts';
 
 export const ticketTypes = pgTable('ticket_types', {
@@ -13,6 +13,15 @@ export const ticketTypes = pgTable('ticket_types', {
   persons: integer('persons').notNull(),
   /** Rule-engine rules of the type: kind, weekdays, entry window, per-day, re-entry, venues, face. */
   rules: jsonb('rules').$type<TypeRules>().notNull().default({ kind: 'visitor', faceRequired: false }),
+  /** What the visitor carries: qr_paper, qr_phone, barcode_stock, rfid_card, ic_card, id_card, face. */
+  medium: text('medium').notNull().default('qr_paper'),
+  /** How a window issues it: print, barcode_activation, card_issue, id_binding, face_binding. */
+  saleMethods: jsonb('sale_methods').$type<string[]>().notNull().default(['print']),
+  /** Sales category: visitor, group, member, staff, guide, temporary. */
+  category: text('category').notNull().default('visitor'),
+  /** Tickets sellable per visit day; null = no limit. */
+  dailyCapacity: integer('daily_capacity'),
+  active: boolean('active').notNull().default(true),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -8,3 +8,4 @@ export * from './faces.ts';
 export * from './members.ts';
 export * from './templates.ts';
 export * from './customers.ts';
+export * from './office.ts';

@@ -12,7 +12,15 @@ export const sales = pgTable('sales', {
   idempotencyKey: text('idempotency_key').unique(),
   requestHash: text('request_hash'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+  /** Set when the sale is one line of a window order (orders.id). */
+  orderId: uuid('order_id'),
+  /** List price per ticket before the discount (from the price calendar). */
+  listPriceFen: integer('list_price_fen'),
+  discountCode: text('discount_code'),
+  /** group: one ticket for all `persons`; otherwise one ticket each. */
+  groupMode: text('group_mode'),
+  persons: integer('persons'),
+}, (t) => [index('sales_order_idx').on(t.orderId)]);
 
 export const tickets = pgTable('tickets', {
   id: uuid('id').primaryKey(),

@@ -1,0 +1,243 @@
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { users } from './auth.ts';
+import { ticketTypes } from './catalog.ts';
+
+/** Public holidays (site business days) for the price calendar. */
+export const holidays = pgTable('holidays', {
+  day: text('day').primaryKey(),
+  name: text('name').notNull(),
+});
+
+/**
+ * Price calendar: the matching rule of highest priority sets a type's price for a visit day;
+ * no match = the type's base price. A rule may name a season (from/to day), weekdays
+ * (1 = Monday .. 7 = Sunday) and/or holidays only.
+ */
+export const priceRules = pgTable('price_rules', {
+  id: serial('id').primaryKey(),
+  typeId: integer('type_id').notNull().references(() => ticketTypes.id),
+  name: text('name').notNull(),
+  fromDay: text('from_day'),
+  toDay: text('to_day'),
+  weekdays: jsonb('weekdays').$type<number[]>(),
+  holidaysOnly: boolean('holidays_only').notNull().default(false),
+  priceFen: integer('price_fen').notNull(),
+  priority: integer('priority').notNull().default(0),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Tickets sold per type and visit day: raised by one conditional upsert, never past capacity. */
+export const dayCapacity = pgTable('day_capacity', {
+  typeId: integer('type_id').notNull().references(() => ticketTypes.id),
+  day: text('day').notNull(),
+  /** Overrides the type's daily capacity for this day; null = the type's. */
+  capacity: integer('capacity'),
+  sold: integer('sold').notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.typeId, t.day] })]);
+
+/** Discounts: percent (value = percent off) or fixed (value = fen off per ticket). */
+export const discounts = pgTable('discounts', {
+  id: serial('id').primaryKey(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  kind: text('kind').notNull(),
+  value: integer('value').notNull(),
+  /** Only for customers of this category (customer_accounts.category); null = anyone. */
+  customerCategory: text('customer_category'),
+  active: boolean('active').notNull().default(true),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Which ticket types a seller may sell. */
+export const sellerTypes = pgTable('seller_types', {
+  userId: uuid('user_id').notNull().references(() => users.id),
+  typeId: integer('type_id').notNull().references(() => ticketTypes.id),
+}, (t) => [primaryKey({ columns: [t.userId, t.typeId] })]);
+
+/** Which discounts a seller may give. */
+export const sellerDiscounts = pgTable('seller_discounts', {
+  userId: uuid('user_id').notNull().references(() => users.id),
+  discountId: integer('discount_id').notNull().references(() => discounts.id),
+}, (t) => [primaryKey({ columns: [t.userId, t.discountId] })]);
+
+/** Contracted customers' accounts: prepaid deposit, points, credit (挂账 / 签单) up to a limit. */
+export const customerAccounts = pgTable('customer_accounts', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  /** e.g. agency, corporate, member: what discounts may be limited to. */
+  category: text('category').notNull().default('general'),
+  creditLimitFen: bigint('credit_limit_fen', { mode: 'number' }).notNull().default(0),
+  /** Optional link to the customer register (customers.id). */
+  customerId: integer('customer_id'),
+  active: boolean('active').notNull().default(true),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Append-only ledger of an account: deposit, points, credit; balances are sums. */
+export const accountEntries = pgTable('account_entries', {
+  id: uuid('id').primaryKey(),
+  accountId: uuid('account_id').notNull().references(() => customerAccounts.id),
+  /** deposit (money held for the customer), points, credit (owed by the customer). */
+  ledger: text('ledger').notNull(),
+  amount: bigint('amount', { mode: 'number' }).notNull(),
+  orderId: uuid('order_id'),
+  note: text('note'),
+  byUserId: uuid('by_user_id'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('account_entries_account_idx').on(t.accountId, t.ledger)]);
+
+/** Vouchers (face value in fen), each usable once. */
+export const vouchers = pgTable('vouchers', {
+  code: text('code').primaryKey(),
+  valueFen: integer('value_fen').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A voucher's one use; the primary key makes a second use impossible. */
+export const voucherRedemptions = pgTable('voucher_redemptions', {
+  code: text('code').primaryKey().references(() => vouchers.code),
+  orderId: uuid('order_id').notNull(),
+  paymentId: uuid('payment_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A window order: one or more lines (each a `sales` row with its tickets), paid by one or more payments. */
+export const orders = pgTable('orders', {
+  id: uuid('id').primaryKey(),
+  site: text('site').notNull(),
+  sellerId: uuid('seller_id').notNull().references(() => users.id),
+  shiftId: uuid('shift_id'),
+  accountId: uuid('account_id').references(() => customerAccounts.id),
+  /** reserved (group pre-sale, nothing issued yet), pending (awaiting a payment), issued, cancelled. */
+  status: text('status').notNull(),
+  visitDay: text('visit_day').notNull(),
+  totalFen: bigint('total_fen', { mode: 'number' }).notNull(),
+  note: text('note'),
+  idempotencyKey: text('idempotency_key').unique(),
+  requestHash: text('request_hash'),
+  /** The lines as requested, kept for a reservation issued later. */
+  request: jsonb('request').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  issuedAt: timestamp('issued_at', { withTimezone: true }),
+}, (t) => [index('orders_seller_idx').on(t.sellerId, t.createdAt)]);
+
+/**
+ * Money in and out, append-only: a charge is positive, a refund negative. Every row is also
+ * in the audit chain; a correction is a new row, never an edit.
+ */
+export const payments = pgTable('payments', {
+  id: uuid('id').primaryKey(),
+  orderId: uuid('order_id').notNull().references(() => orders.id),
+  shiftId: uuid('shift_id'),
+  userId: uuid('user_id').notNull().references(() => users.id),
+  /** cash, card, mobile, voucher, points, deposit, on_account, signed_bill. */
+  method: text('method').notNull(),
+  amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
+  tenderedFen: bigint('tendered_fen', { mode: 'number' }),
+  changeFen: bigint('change_fen', { mode: 'number' }),
+  reference: text('reference'),
+  refundId: uuid('refund_id'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+}, (t) => [index('payments_order_idx').on(t.orderId), index('payments_shift_idx').on(t.shiftId)]);
+
+/** Mobile payments under way at a provider; a confirmed one becomes a `payments` row. */
+export const paymentIntents = pgTable('payment_intents', {
+  id: uuid('id').primaryKey(),
+  orderId: uuid('order_id').notNull().references(() => orders.id),
+  shiftId: uuid('shift_id'),
+  userId: uuid('user_id').notNull(),
+  provider: text('provider').notNull(),
+  providerRef: text('provider_ref').notNull(),
+  amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
+  /** pending, paid, failed. */
+  status: text('status').notNull(),
+  paymentId: uuid('payment_id'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Refunds, append-only: who, why, how much, which tickets were revoked. */
+export const refunds = pgTable('refunds', {
+  id: uuid('id').primaryKey(),
+  orderId: uuid('order_id').notNull().references(() => orders.id),
+  userId: uuid('user_id').notNull().references(() => users.id),
+  shiftId: uuid('shift_id'),
+  amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
+  reason: text('reason').notNull(),
+  ticketIds: jsonb('ticket_ids').$type<string[]>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+});
+
+/** Ticket events at the window besides the sale: reissue after loss, extension. Append-only. */
+export const ticketEvents = pgTable('ticket_events', {
+  id: uuid('id').primaryKey(),
+  kind: text('kind').notNull(),
+  ticketId: uuid('ticket_id').notNull(),
+  newTicketId: uuid('new_ticket_id'),
+  userId: uuid('user_id').notNull(),
+  shiftId: uuid('shift_id'),
+  orderId: uuid('order_id'),
+  detail: jsonb('detail').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+});
+
+/** Pre-printed stock (barcode tickets, cards): a batch of serials. */
+export const stockBatches = pgTable('stock_batches', {
+  id: uuid('id').primaryKey(),
+  typeId: integer('type_id').notNull().references(() => ticketTypes.id),
+  prefix: text('prefix').notNull(),
+  firstNumber: integer('first_number').notNull(),
+  count: integer('count').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One pre-printed item: made, in_store, issued (to a seller), sold, voided, returned (to the maker). */
+export const stockItems = pgTable('stock_items', {
+  serial: text('serial').primaryKey(),
+  batchId: uuid('batch_id').notNull().references(() => stockBatches.id),
+  status: text('status').notNull(),
+  holderId: uuid('holder_id'),
+  ticketId: uuid('ticket_id'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('stock_items_batch_idx').on(t.batchId, t.status), index('stock_items_holder_idx').on(t.holderId, t.status)]);
+
+/** Every move of a stock item, append-only. */
+export const stockMoves = pgTable('stock_moves', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  serial: text('serial').notNull(),
+  fromStatus: text('from_status'),
+  toStatus: text('to_status').notNull(),
+  userId: uuid('user_id').notNull(),
+  holderId: uuid('holder_id'),
+  shiftId: uuid('shift_id'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+}, (t) => [index('stock_moves_serial_idx').on(t.serial)]);
+
+/** A seller's shift: opened with a float, closed with counted amounts, then sealed. */
+export const shifts = pgTable('shifts', {
+  id: uuid('id').primaryKey(),
+  sellerId: uuid('seller_id').notNull().references(() => users.id),
+  floatFen: bigint('float_fen', { mode: 'number' }).notNull(),
+  openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+  closedAt: timestamp('closed_at', { withTimezone: true }),
+  /** The handover report, frozen at close; its hash is in the audit chain. */
+  report: jsonb('report'),
+  reportHash: text('report_hash'),
+}, (t) => [index('shifts_seller_idx').on(t.sellerId, t.closedAt)]);
+
+/**
+ * Hash-chained log of financial operations: hash = SHA-256(prev hash + canonical record).
+ * Editing or removing a row breaks the chain; `audit-verify` also checks every payment,
+ * refund and sealed shift against its record here.
+ */
+export const auditLog = pgTable('audit_log', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  at: timestamp('at', { withTimezone: true }).notNull(),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  subject: text('subject').notNull(),
+  body: jsonb('body').notNull(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});
