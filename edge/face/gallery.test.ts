@@ -87,6 +87,7 @@ test('sealed embeddings: round trip, bound to ticket and model, key file 0600', 
     assert.throws(() => unseal(Buffer.alloc(32, 9), 'ticket-a', 'm1', s), (e: unknown) => e instanceof FaceSealError, 'wrong key');
     assert.equal(Array.from(decodeEmbedding(encodeEmbedding(v))), Array.from(v));
     assert.throws(() => decodeEmbedding('AAA'), (e: unknown) => e instanceof FaceSealError);
+    assert.throws(() => decodeEmbedding('not base64 of floats!'), (e: unknown) => e instanceof FaceSealError);
     assert.throws(() => decodeEmbedding(Buffer.from(new Float32Array([1, NaN]).buffer).toString('base64')), (e: unknown) => e instanceof FaceSealError);
   } finally {
     rmSync(dir, { recursive: true, force: true });

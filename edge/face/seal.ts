@@ -54,6 +54,8 @@ export function encodeEmbedding(v: Float32Array): string {
 }
 
 export function decodeEmbedding(b64: string): Float32Array {
+  // Node's decoder skips what is not base64; a corrupt string must not become a vector.
+  if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new FaceSealError('embedding is not base64');
   const b = Buffer.from(b64, 'base64');
   if (b.length === 0 || b.length % 4 !== 0) throw new FaceSealError('embedding is not a float32 array');
   const v = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));

@@ -44,7 +44,7 @@ export class GateFaceVerifier implements FaceVerifier {
     source.onFaces = (changes, reset) => {
       if (reset) return this.reload();
       for (const c of changes) {
-        if (c.embedding && c.model === this.opts.pipeline.model && c.validUntil > this.nowS) this.gallery.set(c.ticketId, c.embedding);
+        if (c.embedding && this.usable(c.model, c.embedding) && c.validUntil > this.nowS) this.gallery.set(c.ticketId, c.embedding);
         else this.gallery.remove(c.ticketId);
       }
     };
@@ -64,13 +64,18 @@ export class GateFaceVerifier implements FaceVerifier {
     for (const id of this.source?.purgeExpiredFaces(this.nowS) ?? []) this.gallery.remove(id);
   }
 
+  /** Made by this gate's model (another model's descriptors are not comparable: re-enrol). */
+  private usable(model: string, embedding: Float32Array): boolean {
+    return model === this.opts.pipeline.model && embedding.length === this.opts.pipeline.embedder.dims;
+  }
+
   private reload(): void {
     const source = this.source;
     if (!source) return;
     for (const id of source.purgeExpiredFaces(this.nowS)) this.gallery.remove(id);
     let n = 0;
     for (const f of source.faces(this.nowS)) {
-      if (f.model !== this.opts.pipeline.model) continue;
+      if (!this.usable(f.model, f.embedding)) continue;
       this.gallery.set(f.ticketId, f.embedding);
       n++;
     }
@@ -102,7 +107,7 @@ export class GateFaceVerifier implements FaceVerifier {
   async verify(request: { ticketId: string; credential: string }): Promise<FaceResult> {
     const enrolled = this.source?.face(request.ticketId, this.nowS);
     // No face bound (or one of another model): it cannot be checked here; the staffed lane can.
-    if (!enrolled || enrolled.model !== this.opts.pipeline.model) return 'unavailable';
+    if (!enrolled || !this.usable(enrolled.model, enrolled.embedding)) return 'unavailable';
     const seen = await this.look();
     if ('result' in seen) return seen.result;
     const d = distance(seen.embedding, enrolled.embedding);
