@@ -6,6 +6,7 @@ import type { CloudContext } from './context.ts';
 import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
 import { faceRoutes } from './faces/routes.ts';
 import { memberRoutes } from './members/routes.ts';
+import { customerRoutes } from './customers/routes.ts';
 import { gateRoutes } from './gates/routes.ts';
 import { ticketRoutes } from './tickets/routes.ts';
 import { errorHandler } from './http/errors.ts';
@@ -33,6 +34,7 @@ export function createApp(ctx: CloudContext) {
     .route('/device-credentials', deviceCredentialRoutes(ctx))
     .route('/', gateRoutes(ctx))
     .route('/members', memberRoutes(ctx))
+    .route('/customers', customerRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))
     // Everything under /sync is for devices, signed in with their own credentials.

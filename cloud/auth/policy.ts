@@ -80,7 +80,10 @@ export const POLICY: readonly PolicyEntry[] = [
   // Other modules.
   { prefix: '/templates', methods: '*', access: ['administrator', 'supervisor'] },
   { prefix: '/faces', methods: '*', access: ['administrator', 'seller'] },
-  { prefix: '/customers', methods: '*', access: ['administrator', 'marketing', 'seller'] },
+  { prefix: '/customers', methods: ['GET'], access: ['administrator', 'finance', 'marketing', 'seller'] },
+  { prefix: '/customers', methods: WRITE, access: ['administrator', 'marketing'] },
+  // Guides' visits are recorded at the window; rebate payouts (checked in the route) are finance's.
+  { prefix: '/customers/guides', methods: ['POST'], access: ['administrator', 'finance', 'marketing', 'seller'] },
   { prefix: '/members', methods: '*', access: ['administrator', 'marketing', 'seller'] },
   { prefix: '/channels', methods: '*', access: 'channel' },
   { prefix: '/channels/admin', methods: '*', access: ['administrator', 'marketing'] },
