@@ -1,5 +1,7 @@
 import type { ServerType } from '@hono/node-server';
+import { createCardReader } from '../../hardware/card/create.ts';
 import { createDisplay } from '../../hardware/display/create.ts';
+import { createIdCardReader } from '../../hardware/idcard/create.ts';
 import { createIndicator } from '../../hardware/indicator/create.ts';
 import { createScanner } from '../../hardware/scanner/create.ts';
 import { createVoice } from '../../hardware/voice/create.ts';
@@ -8,6 +10,7 @@ import type { Logger } from '../../shared/log/logger.ts';
 import { GateAgent } from './agent.ts';
 import type { GateConfig } from './config.ts';
 import { startConsole } from './console.ts';
+import { ReaderWiring } from './readers.ts';
 import { createFaceVerifier } from '../face/create.ts';
 
 export interface RunningGate {
@@ -19,13 +22,19 @@ export interface RunningGate {
 /** Builds a gate from its config (drivers chosen there) and starts it with its console. */
 export async function runGate(config: GateConfig, log: Logger, reboot?: () => void): Promise<RunningGate> {
   const turnstile = await createTurnstile(config.turnstile);
-  const scanner = await createScanner(config.scanner);
+  const scanner = await createScanner(config.scanner, { log: log.child('scanner') });
   const face = config.face ? await createFaceVerifier(config.face, log.child('face')) : undefined;
   const agent = new GateAgent(config, {
     turnstile, scanner, log, reboot, face,
     indicator: await createIndicator(config.indicator), display: await createDisplay(config.display), voice: await createVoice(config.voice),
   });
   await agent.start();
+  const readers = new ReaderWiring({
+    scanner,
+    card: config.card ? await createCardReader(config.card, { log: log.child('card') }) : undefined,
+    idcard: config.idcard ? await createIdCardReader(config.idcard, { log: log.child('idcard') }) : undefined,
+  }, (credential) => agent.present(credential), log.child('readers'));
+  await readers.start();
   let server: ServerType | undefined;
   let consolePort: number | undefined;
   if (config.console) {
@@ -36,6 +45,7 @@ export async function runGate(config: GateConfig, log: Logger, reboot?: () => vo
     agent, consolePort,
     async stop() {
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await readers.stop();
       await agent.stop();
     },
   };

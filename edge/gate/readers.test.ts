@@ -1,0 +1,96 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { MifareClassicCard } from '../../hardware/card/mifare.ts';
+import { Pn532Sim } from '../../hardware/card/pn532-sim.ts';
+import { createCardReader } from '../../hardware/card/create.ts';
+import type { Pn532Reader } from '../../hardware/card/pn532-reader.ts';
+import { PHOTO_BYTES } from '../../hardware/idcard/basic-info.ts';
+import { createIdCardReader } from '../../hardware/idcard/create.ts';
+import { SamSim, type SimIdCard } from '../../hardware/idcard/sam-sim.ts';
+import { openPtyPair } from '../../hardware/testing/pty.ts';
+import { issuerKeyFromSeed, rawPublicKey } from '../../shared/code/keys.ts';
+import type { Change, ChangeBody } from '../../shared/sync/messages.ts';
+import { testLog, waitFor } from '../../test/support/cloud.ts';
+import { startTestGate, type TestGate } from '../../test/support/gate.ts';
+import { parseGateConfig } from './config.ts';
+import { ReaderWiring } from './readers.ts';
+
+const key = issuerKeyFromSeed(Buffer.alloc(32, 3));
+const now = Date.now();
+
+function load(gate: TestGate, changes: ChangeBody[]): void {
+  const all = [{ kind: 'key', keyId: key.keyId, publicKey: rawPublicKey(key.publicKey).toString('hex') }, ...changes]
+    .map((c, i) => ({ ...c, seq: gate.agent.store.checkpoint() + i + 1 })) as Change[];
+  gate.agent.store.applyBatch({ since: gate.agent.store.checkpoint(), next: all[all.length - 1]!.seq, more: false, serverTime: now, changes: all }, gate.agent.config.device);
+}
+
+function ticket(id: string, entries: number): ChangeBody {
+  const s = Math.floor(now / 1000);
+  return { kind: 'ticket', ticket: { id, typeId: 1, validFrom: s - 3600, validUntil: s + 86_400, persons: 1, entries } } as ChangeBody;
+}
+
+const idCard: SimIdCard = {
+  name: '王五', sexCode: '1', nationCode: '01', birthDate: '1949-12-31', address: '北京市西城区某街1号', idNumber: '11010519491231002X',
+  authority: '北京市公安局西城分局', validFrom: '2010-01-01', validUntil: null, photoWlt: Buffer.alloc(PHOTO_BYTES),
+};
+
+test('a card UID and an ID card read over serial admit the tickets bound to them', async () => {
+  const gate = await startTestGate({ device: 'g-readers' });
+  const cardPty = await openPtyPair();
+  const idPty = await openPtyPair();
+  const pn532 = new Pn532Sim({ path: cardPty.b, baudRate: 115200 });
+  const sam = new SamSim({ path: idPty.b, baudRate: 115200 });
+  const card = (await createCardReader({ driver: 'pn532', path: cardPty.a, pollMs: 30, ackTimeoutMs: 400 })) as Pn532Reader;
+  const idcard = await createIdCardReader({ driver: 'sam', path: idPty.a, pollMs: 30 });
+  const wiring = new ReaderWiring({ card, idcard }, (c) => gate.agent.present(c), testLog);
+  try {
+    const cardTicket = crypto.randomUUID();
+    const idTicket = crypto.randomUUID();
+    load(gate, [
+      ticket(cardTicket, 1), ticket(idTicket, 1),
+      { kind: 'credential', credential: 'card', value: '04A1B2C3', ticketId: cardTicket },
+      { kind: 'credential', credential: 'idcard', value: '11010519491231002X', ticketId: idTicket },
+    ] as ChangeBody[]);
+    await pn532.start();
+    await sam.start();
+    await wiring.start();
+
+    pn532.place(new MifareClassicCard({ uid: '04a1b2c3' }));
+    await waitFor('card admitted', () => gate.agent.lastDecision?.ticketId === cardTicket, 5000);
+    assert.is(gate.agent.lastDecision!.admit, true, gate.agent.lastDecision!.message);
+    assert.is(gate.agent.lastDecision!.credential, 'card');
+
+    sam.place(idCard);
+    await waitFor('ID card admitted', () => gate.agent.lastDecision?.ticketId === idTicket, 5000);
+    assert.is(gate.agent.lastDecision!.admit, true, gate.agent.lastDecision!.message);
+    assert.is(gate.agent.lastDecision!.credential, 'idcard');
+
+    // The card lifted and put down again: a second presentation, refused (one entry only).
+    pn532.remove();
+    await waitFor('card lifted', () => card.present === undefined, 3000);
+    pn532.place(new MifareClassicCard({ uid: '04a1b2c3' }));
+    await waitFor('second presentation decided', () => gate.agent.counters.refused === 1, 5000);
+    assert.is(gate.agent.lastDecision!.reason, 'used');
+    assert.is(gate.agent.counters.admitted, 2);
+  } finally {
+    await wiring.stop();
+    await pn532.stop();
+    await sam.stop();
+    await cardPty.close();
+    await idPty.close();
+    await gate.cleanup();
+  }
+});
+
+test('gate config takes optional card and ID card readers', () => {
+  const base = { device: 'g1', site: 's1', dataDir: '/tmp/x', cloudUrl: 'http://127.0.0.1:1', mqttUrl: 'mqtt://127.0.0.1:1' };
+  const plain = parseGateConfig(base);
+  assert.is(plain.card, undefined);
+  assert.is(plain.idcard, undefined);
+  const full = parseGateConfig({ ...base, card: { driver: 'pn532', path: '/dev/ttyUSB0' }, idcard: { driver: 'sam', path: '/dev/ttyUSB1' } });
+  assert.is(full.card?.baudRate, 115200);
+  assert.is(full.idcard?.pollMs, 300);
+  assert.throws(() => parseGateConfig({ ...base, card: { driver: 'pn532' } }), /card\.path/);
+});
+
+test.run();
