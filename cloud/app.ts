@@ -10,6 +10,7 @@ import { customerRoutes } from './customers/routes.ts';
 import { gateRoutes } from './gates/routes.ts';
 import { ticketRoutes } from './tickets/routes.ts';
 import { errorHandler } from './http/errors.ts';
+import { reportRoutes } from './reports/routes.ts';
 import { salesRoutes } from './sales/routes.ts';
 import { templateRoutes } from './templates/routes.ts';
 import { deviceStreamRoutes, syncRoutes } from './sync/routes.ts';
@@ -37,6 +38,7 @@ export function createApp(ctx: CloudContext) {
     .route('/customers', customerRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))
+    .route('/reports', reportRoutes(ctx))
     // Everything under /sync is for devices, signed in with their own credentials.
     .use('/sync/*', ctx.deviceAuth.http())
     .route('/sync/pickups', devicePickupRoutes(ctx))
