@@ -9,3 +9,4 @@ export * from './members.ts';
 export * from './templates.ts';
 export * from './customers.ts';
 export * from './office.ts';
+export * from './origin.ts';
