@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Logger } from '../../shared/log/logger.ts';
+import type { SerialBinding } from '../serial/line.ts';
 import type { Timers } from '../timers.ts';
 import type { DisplayPort } from './port.ts';
 
@@ -11,14 +13,25 @@ const common = {
 
 const simSchema = z.strictObject({ driver: z.literal('sim'), ...common });
 
+/** A serial character LCD or VFD with the customer-display command set (lcd-protocol.ts). */
+const serialLcdSchema = z.strictObject({
+  driver: z.literal('serial-lcd'),
+  ...common,
+  path: z.string().min(1),
+  baudRate: z.number().int().positive().default(9600),
+  brightness: z.number().int().min(1).max(4).default(4),
+});
+
 /** Display part of a program's config; absent means the simulator. */
-export const displayConfigSchema = z.discriminatedUnion('driver', [simSchema]).prefault({ driver: 'sim' });
+export const displayConfigSchema = z.discriminatedUnion('driver', [simSchema, serialLcdSchema]).prefault({ driver: 'sim' });
 export type DisplayConfig = z.output<typeof displayConfigSchema>;
 export type DisplayConfigInput = z.input<typeof displayConfigSchema>;
 
-/** What is not config: the clock, injected by tests. */
+/** What is not config: the clock, serial binding and logger, injected by tests. */
 export interface DisplayDeps {
   timers?: Timers;
+  binding?: SerialBinding;
+  log?: Logger;
 }
 
 /**
@@ -31,6 +44,10 @@ export async function createDisplay(config: DisplayConfigInput, deps: DisplayDep
     case 'sim': {
       const { SimDisplay } = await import('./sim.ts');
       return new SimDisplay({ ...parsed, timers: deps.timers });
+    }
+    case 'serial-lcd': {
+      const { SerialLcdDisplay } = await import('./serial-lcd.ts');
+      return new SerialLcdDisplay({ ...parsed, ...deps });
     }
   }
 }
