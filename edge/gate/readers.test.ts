@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MifareClassicCard } from '../../hardware/card/mifare.ts';
@@ -7,22 +10,27 @@ import type { Pn532Reader } from '../../hardware/card/pn532-reader.ts';
 import { PHOTO_BYTES } from '../../hardware/idcard/basic-info.ts';
 import { createIdCardReader } from '../../hardware/idcard/create.ts';
 import { SamSim, type SimIdCard } from '../../hardware/idcard/sam-sim.ts';
-import { openPtyPair } from '../../hardware/testing/pty.ts';
+import { SerialScannerSim } from '../../hardware/scanner/serial-sim.ts';
+import { openPtyPair, type PtyPair } from '../../hardware/testing/pty.ts';
 import { issuerKeyFromSeed, rawPublicKey } from '../../shared/code/keys.ts';
 import type { Change, ChangeBody } from '../../shared/sync/messages.ts';
 import { testLog, waitFor } from '../../test/support/cloud.ts';
+import { withGateToken } from '../../test/support/devices.ts';
 import { startTestGate, type TestGate } from '../../test/support/gate.ts';
+import type { GateAgent } from './agent.ts';
 import { parseGateConfig } from './config.ts';
 import { ReaderWiring } from './readers.ts';
+import { runGate } from './run.ts';
 
 const key = issuerKeyFromSeed(Buffer.alloc(32, 3));
 const now = Date.now();
 
-function load(gate: TestGate, changes: ChangeBody[]): void {
+function loadInto(agent: GateAgent, changes: ChangeBody[]): void {
   const all = [{ kind: 'key', keyId: key.keyId, publicKey: rawPublicKey(key.publicKey).toString('hex') }, ...changes]
-    .map((c, i) => ({ ...c, seq: gate.agent.store.checkpoint() + i + 1 })) as Change[];
-  gate.agent.store.applyBatch({ since: gate.agent.store.checkpoint(), next: all[all.length - 1]!.seq, more: false, serverTime: now, changes: all }, gate.agent.config.device);
+    .map((c, i) => ({ ...c, seq: agent.store.checkpoint() + i + 1 })) as Change[];
+  agent.store.applyBatch({ since: agent.store.checkpoint(), next: all[all.length - 1]!.seq, more: false, serverTime: now, changes: all }, agent.config.device);
 }
+const load = (gate: TestGate, changes: ChangeBody[]) => loadInto(gate.agent, changes);
 
 function ticket(id: string, entries: number): ChangeBody {
   const s = Math.floor(now / 1000);
@@ -79,6 +87,54 @@ test('a card UID and an ID card read over serial admit the tickets bound to them
     await cardPty.close();
     await idPty.close();
     await gate.cleanup();
+  }
+});
+
+test('runGate builds a serial scanner, card and ID card reader from config and they reach the agent', async () => {
+  const ptys = [await openPtyPair(), await openPtyPair(), await openPtyPair()];
+  const [scanPty, cardPty, idPty] = ptys as [PtyPair, PtyPair, PtyPair];
+  const dataDir = mkdtempSync(join(tmpdir(), 'tk-gate-readers-'));
+  const config = parseGateConfig(withGateToken({
+    device: 'g-run-readers', site: 'demo', dataDir, cloudUrl: 'http://127.0.0.1:9', mqttUrl: 'mqtt://127.0.0.1:9',
+    turnstile: { driver: 'sim', passDelayMs: 5 },
+    scanner: { driver: 'serial', path: scanPty.a, baudRate: 115200, suffix: 'crlf' },
+    card: { driver: 'pn532', path: cardPty.a, pollMs: 30, ackTimeoutMs: 400 },
+    idcard: { driver: 'sam', path: idPty.a, pollMs: 30 },
+  }));
+  const scannerSim = new SerialScannerSim({
+    path: scanPty.b, baudRate: 115200, suffix: 'crlf', mode: 'presentation',
+    commands: { trigger: Buffer.alloc(0), untrigger: Buffer.alloc(0), beep: Buffer.alloc(0) },
+  });
+  const pn532 = new Pn532Sim({ path: cardPty.b, baudRate: 115200 });
+  const sam = new SamSim({ path: idPty.b, baudRate: 115200 });
+  await scannerSim.start();
+  await pn532.start();
+  await sam.start();
+  const gate = await runGate(config, testLog);
+  try {
+    const [byCode, byCard, byId] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    loadInto(gate.agent, [
+      ticket(byCode, 1), ticket(byCard, 1), ticket(byId, 1),
+      { kind: 'credential', credential: 'barcode', value: 'TK-2024-0001', ticketId: byCode },
+      { kind: 'credential', credential: 'card', value: '04A1B2C3', ticketId: byCard },
+      { kind: 'credential', credential: 'idcard', value: '11010519491231002X', ticketId: byId },
+    ] as ChangeBody[]);
+    await scannerSim.raw(Buffer.from([0x00, 0x07])); // line noise first: logged, not a decision
+    await scannerSim.scan('TK-2024-0001');
+    await waitFor('barcode admitted', () => gate.agent.lastDecision?.ticketId === byCode, 5000);
+    pn532.place(new MifareClassicCard({ uid: '04a1b2c3' }));
+    await waitFor('card admitted', () => gate.agent.lastDecision?.ticketId === byCard, 5000);
+    sam.place(idCard);
+    await waitFor('ID card admitted', () => gate.agent.lastDecision?.ticketId === byId, 5000);
+    assert.is(gate.agent.counters.admitted, 3);
+    assert.is(gate.agent.counters.refused, 0);
+  } finally {
+    await gate.stop();
+    await scannerSim.stop();
+    await pn532.stop();
+    await sam.stop();
+    for (const p of ptys) await p.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
