@@ -26,7 +26,7 @@ const FIRMATA_PULLUP = 0x0b;
  * only: Firmata sends a port's state when an input on it changes, and the driver sees an edge
  * when a pin's reported level differs from the last.
  */
-export async function openFirmataBoard(options: FirmataBoardOptions): Promise<LineBoard> {
+export async function openFirmataBoard(options: FirmataBoardOptions, onError: (error: Error) => void = () => {}): Promise<LineBoard> {
   let five: typeof import('johnny-five');
   try {
     five = await import('johnny-five');
@@ -42,28 +42,51 @@ export async function openFirmataBoard(options: FirmataBoardOptions): Promise<Li
     repl: false,
     debug: false,
     sigint: false,
-    timeout: timeoutMs,
+    // Its own connect timeout comes later than ours, which gives the clearer message.
+    timeout: timeoutMs + 1000,
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => done(new DeviceError('firmata_unavailable', `Firmata board not ready within ${timeoutMs} ms`, { port: options.port })), timeoutMs);
-    const onReady = () => done();
-    const onError = (error: Error) => done(new DeviceError('firmata_unavailable', `Firmata board: ${error?.message ?? error}`, { port: options.port }, { cause: error }));
-    const done = (error?: Error) => {
-      clearTimeout(timer);
-      board.off('ready', onReady);
-      board.off('error', onError);
-      if (error) {
-        closeTransport(board.io);
+  // johnny-five reports a failed serial open, and its own connect timeout, as 'error' events
+  // long after the constructor returned: without a listener from the start they would crash
+  // the process. Before ready they fail start(); after it they go to onError.
+  const phase = { now: 'opening' as 'opening' | 'open' | 'closed' };
+  let failStart: (error: Error) => void = () => {};
+  const report = (error: unknown, what: string) => {
+    const message = error instanceof Error ? error.message : typeof error === 'object' && error && 'message' in error ? String(error.message) : String(error);
+    const text = [what, message].filter(Boolean).join(': ');
+    const wrapped = new DeviceError('firmata_unavailable', `Firmata board: ${text}`, { port: options.port }, { cause: error });
+    if (phase.now === 'open') onError(wrapped);
+    else if (phase.now === 'opening') failStart(wrapped);
+  };
+  board.on('error', (error: unknown) => report(error, ''));
+  board.on('close', () => report(undefined, 'connection closed'));
+  board.on('disconnect', () => report(undefined, 'disconnected'));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => failStart(new DeviceError('firmata_unavailable', `Firmata board not ready within ${timeoutMs} ms`, { port: options.port })), timeoutMs);
+      failStart = (error) => {
+        clearTimeout(timer);
         reject(error);
-      } else resolve();
-    };
-    board.once('ready', onReady);
-    board.once('error', onError);
-  });
-  return new FirmataLines(board, options.pullup ?? false, timeoutMs);
+      };
+      board.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } catch (error) {
+    phase.now = 'closed';
+    // johnny-five's connect timer would fire later and report a board nobody waits for.
+    clearTimeout((board as unknown as { timer?: ReturnType<typeof setTimeout> }).timer);
+    await closeTransport(board.io);
+    throw error;
+  }
+  phase.now = 'open';
+  return new FirmataLines(board, options.pullup ?? false, timeoutMs, () => (phase.now = 'closed'));
 }
 
 function closeTransport(io: FirmataIo | null | undefined): Promise<void> {
+  // firmata.js asks a silent board for its version after 5 s; nobody is waiting for that any more.
+  const pending = (io as { reportVersionTimeoutId?: ReturnType<typeof setTimeout> } | null | undefined)?.reportVersionTimeoutId;
+  if (pending) clearTimeout(pending);
   const transport = io?.transport;
   if (!transport || transport.isOpen === false) return Promise.resolve();
   return new Promise((resolve) => transport.close(() => resolve()));
@@ -74,11 +97,13 @@ class FirmataLines implements LineBoard {
   readonly #pullup: boolean;
   readonly #timeoutMs: number;
   readonly #inputs: FirmataLine[] = [];
+  readonly #onClose: () => void;
 
-  constructor(board: FiveBoard, pullup: boolean, timeoutMs: number) {
+  constructor(board: FiveBoard, pullup: boolean, timeoutMs: number, onClose: () => void) {
     this.#board = board;
     this.#pullup = pullup;
     this.#timeoutMs = timeoutMs;
+    this.#onClose = onClose;
   }
 
   line = (pin: number, direction: GpioDirection, edge?: GpioEdge): GpioLike => {
@@ -109,6 +134,8 @@ class FirmataLines implements LineBoard {
   }
 
   async close(): Promise<void> {
+    // A closed port is expected from here on, not a failure to report.
+    this.#onClose();
     await closeTransport(this.#board.io);
   }
 }

@@ -13,8 +13,8 @@ export class FirmataIndicator extends LineIndicator {
     this.#board = { port: options.port, io: options.io, readyTimeoutMs: options.readyTimeoutMs };
   }
 
-  protected override async openBoard(): Promise<LineBoard> {
+  protected override async openBoard(onError: (error: Error) => void): Promise<LineBoard> {
     const { openFirmataBoard } = await import('../gpio/firmata.ts');
-    return openFirmataBoard(this.#board);
+    return openFirmataBoard(this.#board, onError);
   }
 }

@@ -65,7 +65,8 @@ export abstract class LineIndicator extends TypedEventEmitter<IndicatorEvents> i
     this.#timers = options.timers ?? realTimers;
   }
 
-  protected abstract openBoard(): Promise<LineBoard>;
+  /** Opens the board the lines are on; `onError` takes failures of the board itself while it runs. */
+  protected abstract openBoard(onError: (error: Error) => void): Promise<LineBoard>;
 
   get state(): IndicatorState {
     return { light: this.#light, blinking: this.#blinking, beeping: this.#beeping };
@@ -73,7 +74,7 @@ export abstract class LineIndicator extends TypedEventEmitter<IndicatorEvents> i
 
   async start(): Promise<void> {
     if (this.#lines) return;
-    const board = await this.openBoard();
+    const board = await this.openBoard((error) => this.emit('error', error));
     const all: GpioLike[] = [];
     const output = (pin: number): GpioLike => {
       const line = board.line(pin, this.#activeLow ? 'high' : 'low');

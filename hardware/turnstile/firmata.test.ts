@@ -170,6 +170,18 @@ test('errors: not started, busy, a pin the board lacks, a board that never answe
   assert.equal([...silent.io.reporting], []);
 });
 
+test('a board that drops off the USB while running is an error event; after stop() it is not', async () => {
+  const { io, turnstile, errors } = setup();
+  await turnstile.start();
+  io.emit('disconnect');
+  assert.is(errors.length, 1);
+  assert.is((errors[0] as DeviceError).code, 'firmata_unavailable');
+  assert.match(errors[0]!.message, /disconnected/);
+  await turnstile.stop();
+  io.emit('close');
+  assert.is(errors.length, 1);
+});
+
 test('factory: firmata driver from config, with the board injected', async () => {
   const io = new ObservableFirmata();
   const turnstile = await createTurnstile({ driver: 'firmata', port: '/dev/ttyACM0', pins: { openIn: 2, passage: 3 } }, { firmataIo: io });

@@ -17,8 +17,8 @@ export class FirmataTurnstile extends LineTurnstile {
     this.#board = { port: options.port, io: options.io, pullup: options.pullup, readyTimeoutMs: options.readyTimeoutMs };
   }
 
-  protected override async openBoard(): Promise<LineBoard> {
+  protected override async openBoard(onError: (error: Error) => void): Promise<LineBoard> {
     const { openFirmataBoard } = await import('../gpio/firmata.ts');
-    return openFirmataBoard(this.#board);
+    return openFirmataBoard(this.#board, onError);
   }
 }

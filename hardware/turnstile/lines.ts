@@ -78,8 +78,8 @@ export abstract class LineTurnstile extends TypedEventEmitter<TurnstileEvents> i
     this.#timers = options.timers ?? realTimers;
   }
 
-  /** Opens the board the lines are on; called by start(). */
-  protected abstract openBoard(): Promise<LineBoard>;
+  /** Opens the board the lines are on; `onError` takes failures of the board itself while it runs. */
+  protected abstract openBoard(onError: (error: Error) => void): Promise<LineBoard>;
 
   get state(): TurnstileState {
     return { emergencyOpen: this.#emergencyOpen, busy: this.#release !== undefined };
@@ -87,7 +87,7 @@ export abstract class LineTurnstile extends TypedEventEmitter<TurnstileEvents> i
 
   async start(): Promise<void> {
     if (this.#lines) return;
-    const board = await this.openBoard();
+    const board = await this.openBoard((error) => this.emit('error', error));
     const all: GpioLike[] = [];
     const line: GpioFactory = (...args) => {
       const created = board.line(...args);
