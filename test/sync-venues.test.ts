@@ -11,8 +11,12 @@ import * as assert from 'uvu/assert';
 import { parseHubConfig } from '../edge/hub/config.ts';
 import { SiteHub } from '../edge/hub/hub.ts';
 import { api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
-import { testDeviceHeader, testSiteKey } from './support/devices.ts';
+import { testDeviceHeader, testSiteKey, withGateToken } from './support/devices.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
+import { GateAgent } from '../edge/gate/agent.ts';
+import { parseGateConfig } from '../edge/gate/config.ts';
+import { SimScanner } from '../hardware/scanner/sim.ts';
+import { SimTurnstile } from '../hardware/turnstile/sim.ts';
 
 const TYPES = [
   { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 },
@@ -73,6 +77,35 @@ test('gates hold the tickets of their venues only, and their caches equal HQ\'s 
   } finally {
     for (const g of gates) await g.cleanup();
     await hub.stop();
+    await cloud.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a gate whose venues change fetches its cache anew for the new scope', async () => {
+  const cloud = await startTestCloud();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tk-venues-gate-'));
+  const start = async (venues: string[]) => {
+    const config = parseGateConfig(withGateToken({ device: 'gate-v', site: 'demo', dataDir, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, pullIntervalMs: 300, venues }));
+    const agent = new GateAgent(config, { turnstile: new SimTurnstile({ autoPass: true, passDelayMs: 1 }), scanner: new SimScanner(), log: testLog.child('gate-v') });
+    await agent.start();
+    return agent;
+  };
+  let agent: GateAgent | undefined;
+  try {
+    for (const t of TYPES) assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: t })).status, 201);
+    const adult = (await sell(cloud.url, 'adult', 2)).map((t) => t.id);
+    const water = (await sell(cloud.url, 'water', 2)).map((t) => t.id);
+    agent = await start(['main']);
+    await waitFor('main scope synced', () => adult.every((id) => agent!.store.ticket(id)));
+    assert.is(water.filter((id) => agent!.store.ticket(id)).length, 0);
+    await agent.stop();
+    agent = await start(['water']);
+    await waitFor('water scope synced', () => water.every((id) => agent!.store.ticket(id)));
+    assert.is(adult.filter((id) => agent!.store.ticket(id)).length, 0, 'the old scope\'s tickets are gone');
+    assert.equal(agent.store.cacheDigest(0), await hqDigest(cloud.url, 'water'));
+  } finally {
+    await agent?.stop();
     await cloud.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
   }
