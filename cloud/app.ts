@@ -16,6 +16,8 @@ import { templateRoutes } from './templates/routes.ts';
 import { deviceStreamRoutes, syncRoutes } from './sync/routes.ts';
 import { deviceCredentialRoutes } from './devices/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
+import { SimulatedMobileProvider } from './office/mobile.ts';
+import { officeRoutes } from './office/routes.ts';
 
 export function createApp(ctx: CloudContext) {
   // Every call is authorised on the server against one policy table (auth/policy.ts).
@@ -35,6 +37,8 @@ export function createApp(ctx: CloudContext) {
     .route('/device-credentials', deviceCredentialRoutes(ctx))
     .route('/', gateRoutes(ctx))
     .route('/members', memberRoutes(ctx))
+    // Mobile payments go to the simulated provider until a real one is configured.
+    .route('/', officeRoutes(ctx, new SimulatedMobileProvider({ now: () => ctx.now() })))
     .route('/customers', customerRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))

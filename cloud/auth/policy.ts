@@ -51,7 +51,8 @@ export const POLICY: readonly PolicyEntry[] = [
 
   // Window sales. Which types and discounts a seller may sell, and refunds, are checked by
   // the office services per user, not here.
-  { prefix: '/sales', methods: ['POST'], access: ['administrator', 'seller'] },
+  // The plain sale (no payment, no shift) is the administrator's; windows sell through /orders.
+  { prefix: '/sales', methods: ['POST'], access: ['administrator'] },
   { prefix: '/sales', methods: ['GET'], access: OFFICE },
   { prefix: '/orders', methods: ['GET'], access: OFFICE },
   { prefix: '/orders', methods: WRITE, access: ['administrator', 'finance', 'seller'] },

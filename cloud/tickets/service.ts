@@ -28,21 +28,34 @@ export async function getTicket(ctx: CloudContext, id: string) {
 
 export const bindRequest = z.object({ kind: z.enum(CACHE_CREDENTIALS), value: z.string().min(4).max(40) });
 
+/** Checks and normalises a credential value; a bad one is a 400 with a clear code. */
+export function checkCredential(kind: CacheCredential, raw: string): string {
+  const value = normaliseCredential(kind, raw);
+  if (kind === 'idcard' && !isValidIdNumber(value)) throw new AppError('invalid_id_number', 'not a valid ID card number (GB 11643 check digit)');
+  if (kind === 'card' && !/^[0-9A-F]{8,20}$/.test(value)) throw new AppError('invalid_card_uid', 'a card UID is 8 to 20 hex digits');
+  if (kind === 'barcode' && !/^[0-9A-Za-z-]{4,40}$/.test(value)) throw new AppError('invalid_barcode', 'a barcode is 4 to 40 letters, digits or -');
+  return value;
+}
+
+type Tx = Parameters<Parameters<CloudContext['db']['transaction']>[0]>[0];
+
+/** Binds inside the caller's transaction; a value bound to another ticket is refused (409). */
+export async function bindCredentialTx(tx: Tx, site: string, ticketId: string, kind: CacheCredential, raw: string): Promise<string> {
+  const value = checkCredential(kind, raw);
+  const [existing] = await tx.select().from(credentials).where(and(eq(credentials.kind, kind), eq(credentials.value, value)));
+  if (existing && existing.ticketId !== ticketId) throw new AppError('credential_in_use', `${kind} ${value} is bound to another ticket`, 409);
+  if (existing) return value;
+  await tx.insert(credentials).values({ kind, value, ticketId, site });
+  await appendChanges(tx, site, [{ kind: 'credential', credential: kind, value, ticketId }]);
+  return value;
+}
+
 /** Binds a barcode, card UID or ID card number to a ticket, so gates can resolve it from cache. */
 export async function bindCredential(ctx: CloudContext, ticketId: string, input: z.infer<typeof bindRequest>) {
   const row = await ticketRow(ctx, ticketId);
   const kind: CacheCredential = input.kind;
-  const value = normaliseCredential(kind, input.value);
-  if (kind === 'idcard' && !isValidIdNumber(value)) throw new AppError('invalid_id_number', 'not a valid ID card number (GB 11643 check digit)');
-  if (kind === 'card' && !/^[0-9A-F]{8,20}$/.test(value)) throw new AppError('invalid_card_uid', 'a card UID is 8 to 20 hex digits');
-  if (kind === 'barcode' && !/^[0-9A-Za-z-]{4,40}$/.test(value)) throw new AppError('invalid_barcode', 'a barcode is 4 to 40 letters, digits or -');
-  await ctx.db.transaction(async (tx) => {
-    const [existing] = await tx.select().from(credentials).where(and(eq(credentials.kind, kind), eq(credentials.value, value)));
-    if (existing && existing.ticketId !== ticketId) throw new AppError('credential_in_use', `${kind} ${value} is bound to another ticket`, 409);
-    if (existing) return;
-    await tx.insert(credentials).values({ kind, value, ticketId, site: row.ticket.site });
-    await appendChanges(tx, row.ticket.site, [{ kind: 'credential', credential: kind, value, ticketId }]);
-  });
+  checkCredential(kind, input.value);
+  const value = await ctx.db.transaction((tx) => bindCredentialTx(tx, row.ticket.site, ticketId, kind, input.value));
   ctx.notify(row.ticket.site);
   return { ticketId, kind, value };
 }
