@@ -7,6 +7,7 @@ import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
 import { faceRoutes } from './faces/routes.ts';
 import { memberRoutes } from './members/routes.ts';
 import { customerRoutes } from './customers/routes.ts';
+import { originRoutes } from './origin/routes.ts';
 import { gateRoutes } from './gates/routes.ts';
 import { ticketRoutes } from './tickets/routes.ts';
 import { errorHandler } from './http/errors.ts';
@@ -40,6 +41,7 @@ export function createApp(ctx: CloudContext) {
     // Mobile payments go to the simulated provider until a real one is configured.
     .route('/', officeRoutes(ctx, new SimulatedMobileProvider({ now: () => ctx.now() })))
     .route('/customers', customerRoutes(ctx))
+    .route('/origin', originRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))
     .route('/reports', reportRoutes(ctx))

@@ -86,6 +86,9 @@ export const POLICY: readonly PolicyEntry[] = [
   // Guides' visits are recorded at the window; rebate payouts (checked in the route) are finance's.
   { prefix: '/customers/guides', methods: ['POST'], access: ['administrator', 'finance', 'marketing', 'seller'] },
   { prefix: '/members', methods: '*', access: ['administrator', 'marketing', 'seller'] },
+  // Visitor origin: windows record it, the office reads the counts.
+  { prefix: '/origin', methods: ['POST'], access: ['administrator', 'marketing', 'seller'] },
+  { prefix: '/origin', methods: ['GET'], access: ['administrator', 'finance', 'marketing', 'supervisor'] },
   { prefix: '/channels', methods: '*', access: 'channel' },
   { prefix: '/channels/admin', methods: '*', access: ['administrator', 'marketing'] },
   // Pickup of online / OTA bookings at a window; kiosks post theirs under /sync/pickups (device).
