@@ -48,7 +48,7 @@ test('a card UID and an ID card read over serial admit the tickets bound to them
   const idPty = await openPtyPair();
   const pn532 = new Pn532Sim({ path: cardPty.b, baudRate: 115200 });
   const sam = new SamSim({ path: idPty.b, baudRate: 115200 });
-  const card = (await createCardReader({ driver: 'pn532', path: cardPty.a, pollMs: 30, ackTimeoutMs: 400 })) as Pn532Reader;
+  const card = (await createCardReader({ driver: 'pn532', path: cardPty.a, pollMs: 30, ackTimeoutMs: 1500 })) as Pn532Reader;
   const idcard = await createIdCardReader({ driver: 'sam', path: idPty.a, pollMs: 30 });
   const wiring = new ReaderWiring({ card, idcard }, (c) => gate.agent.present(c), testLog);
   try {
@@ -98,7 +98,7 @@ test('runGate builds a serial scanner, card and ID card reader from config and t
     device: 'g-run-readers', site: 'demo', dataDir, cloudUrl: 'http://127.0.0.1:9', mqttUrl: 'mqtt://127.0.0.1:9',
     turnstile: { driver: 'sim', passDelayMs: 5 },
     scanner: { driver: 'serial', path: scanPty.a, baudRate: 115200, suffix: 'crlf' },
-    card: { driver: 'pn532', path: cardPty.a, pollMs: 30, ackTimeoutMs: 400 },
+    card: { driver: 'pn532', path: cardPty.a, pollMs: 30, ackTimeoutMs: 1500 },
     idcard: { driver: 'sam', path: idPty.a, pollMs: 30 },
   }));
   const scannerSim = new SerialScannerSim({

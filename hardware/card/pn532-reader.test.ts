@@ -30,7 +30,7 @@ interface Rig {
 
 async function rig(extra: Record<string, unknown> = {}): Promise<Rig> {
   const pty = await openPtyPair();
-  const reader = (await createCardReader({ driver: 'pn532', path: pty.a, pollMs: 30, ackTimeoutMs: 400, reconnectMs: 20, ...extra })) as Pn532Reader;
+  const reader = (await createCardReader({ driver: 'pn532', path: pty.a, pollMs: 30, ackTimeoutMs: 1500, reconnectMs: 20, ...extra })) as Pn532Reader;
   const sim = new Pn532Sim({ path: pty.b, baudRate: 115200 });
   const cards: CardEvents['card'][] = [];
   const errors: DeviceError[] = [];

@@ -58,7 +58,7 @@ async function rigOn(pty: PtyPair, suffix: Suffix, mode: 'presentation' | 'trigg
 
 test('codes with each suffix reach the driver through a pty', async () => {
   for (const suffix of ['cr', 'lf', 'crlf', 'tab', 'none'] as const) {
-    const r = await rig(suffix);
+    const r = await rig(suffix, 'presentation', { idleMs: 200 });
     try {
       await r.sim.scan('ABCDEFGHJKMNPQRS234567');
       await until(() => r.codes.length === 1);
@@ -96,11 +96,9 @@ test('trigger mode: nothing is read until the host triggers; beep reaches the sc
 });
 
 test('noise, garbage and fragments give error events; the next code still reads', async () => {
-  const r = await rig('cr', 'presentation', { maxLength: 32, partialTimeoutMs: 60 });
+  const r = await rig('cr', 'presentation', { maxLength: 32, partialTimeoutMs: 300 });
   try {
-    await r.sim.raw(Buffer.from([0x00, 0x00, 0x18]));
-    await r.sim.raw('X'.repeat(100));
-    await r.sim.raw('\r');
+    await r.sim.raw(Buffer.concat([Buffer.from([0x00, 0x00, 0x18]), Buffer.from('X'.repeat(100)), Buffer.from('\r')]));
     await r.sim.scan('AFTER-GARBAGE');
     await until(() => r.codes.length === 1);
     await r.sim.raw('HALF'); // the rest never comes
