@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createPrinter } from '../hardware/printer/create.ts';
 import type { SimPrinter } from '../hardware/printer/sim.ts';
 import { changeBatch, type Change } from '../shared/sync/messages.ts';
-import { ticketToEscPos, type TicketPrintData } from '../shared/template/index.ts';
+import { templateLayout, ticketToEscPos, type TicketPrintData } from '../shared/template/index.ts';
 import { ADULT, api, login, startTestCloud, TEST_ADMIN_PASSWORD, waitFor } from './support/cloud.ts';
 import { testDeviceHeader } from './support/devices.ts';
 import { startTestGate } from './support/gate.ts';
@@ -64,7 +64,7 @@ test('the QR printed from a template decodes to a code the gate admits, from the
       orderNo: sale.body.id, siteName: sale.body.site, issuedAt: Date.parse(sale.body.createdAt), barcode,
     };
     const job = printer.device.nextJob();
-    await printer.print(await ticketToEscPos(template!.layout, data, { timeZone: cloud.ctx!.config.timeZone }));
+    await printer.print(await ticketToEscPos(templateLayout.parse(template!.layout), data, { timeZone: cloud.ctx!.config.timeZone }));
     const printed = await job;
     assert.equal(printed.problems, []);
     const fromPrinter = await zbarDecode(await printer.renderPng(printed));

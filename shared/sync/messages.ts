@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { CACHE_CREDENTIALS } from '../rules/credential.ts';
 import { laneRules, MODES, typeRules } from '../rules/model.ts';
-import { templateLayout } from '../template/model.ts';
 
 /**
  * Messages between HQ and devices. Down: a change log read with `since=<checkpoint>`.
@@ -79,10 +78,15 @@ export const change = z.discriminatedUnion('kind', [
     embedding: z.string().max(8192).nullable(), validUntil: z.number().int().nonnegative(),
   }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('booking'), booking: bookingRow }),
-  /** A ticket print template's new version (kiosks print with it; gates ignore it). typeId null: the default template. */
+  /**
+   * A ticket print template's new version (kiosks print with it; gates ignore it). typeId null:
+   * the default template. The layout is checked by the kiosk that uses it (shared/template
+   * templateLayout), not here: a layout from a newer HQ must not stop a gate's sync.
+   */
   z.object({
     seq: z.number().int().positive(), kind: z.literal('template'), code: z.string().regex(/^[a-z0-9_-]{1,32}$/),
-    version: z.number().int().positive(), name: z.string().min(1).max(64), typeId: z.number().int().nonnegative().nullable(), layout: templateLayout,
+    version: z.number().int().positive(), name: z.string().min(1).max(64), typeId: z.number().int().nonnegative().nullable(),
+    layout: z.record(z.string(), z.unknown()),
   }),
 ]);
 export type Change = z.infer<typeof change>;
