@@ -56,7 +56,7 @@ export const pickupRequest = z.object({
 }).strict();
 export type PickupRequest = z.infer<typeof pickupRequest>;
 
-export type PickupResult = 'picked_up' | 'duplicate' | 'cancelled' | 'not_paid' | 'unknown_booking';
+export type PickupResult = 'picked_up' | 'duplicate' | 'cancelled' | 'not_paid' | 'unknown_booking' | 'wrong_site';
 
 /**
  * Marks a booking picked up. Idempotent on the pickup id. A second pickup of the same
@@ -83,7 +83,10 @@ export async function recordPickup(ctx: CloudContext, p: PickupRequest, opts: { 
     }
     const again = await done(tx);
     if (again) return { ...again, site: undefined };
-    if (p.site && p.site !== b.site) throw new AppError('wrong_site', `booking ${p.orderNo} is for site ${b.site}`, 409);
+    if (p.site && p.site !== b.site) {
+      if (opts.strict) throw new AppError('wrong_site', `booking ${p.orderNo} is for site ${b.site}`, 409);
+      return { pickupId: p.pickupId, orderNo: p.orderNo, result: 'wrong_site' as const, site: undefined };
+    }
     let flag: 'duplicate' | 'cancelled' | 'not_paid' | null = null;
     if (b.state === 'picked_up') flag = 'duplicate';
     else if (b.state === 'cancelled') flag = 'cancelled';
@@ -118,10 +121,17 @@ export const devicePickups = z.object({
   pickups: z.array(pickupRequest.omit({ device: true })).min(1).max(500),
 }).strict();
 
-/** Pickups a kiosk made from its cache, posted when it reaches HQ again. Each is recorded once. */
-export async function recordDevicePickups(ctx: CloudContext, body: z.infer<typeof devicePickups>) {
+/**
+ * Pickups a kiosk made from its cache, posted when it reaches HQ again. Each is recorded once.
+ * A device signed in with its own credentials speaks only for itself and its own site.
+ */
+export async function recordDevicePickups(ctx: CloudContext, body: z.infer<typeof devicePickups>, device?: { role: string; site: string; device: string }) {
+  if (device && device.role !== 'hq' && device.device !== body.device) {
+    throw new AppError('wrong_device', `signed in as ${device.device}, not ${body.device}`, 403);
+  }
+  const site = device && device.role !== 'hq' ? device.site : undefined;
   const results = [];
-  for (const p of body.pickups) results.push(await recordPickup(ctx, { ...p, device: body.device }, { offline: true, strict: false }));
+  for (const p of body.pickups) results.push(await recordPickup(ctx, { ...p, site: site ?? p.site, device: body.device }, { offline: true, strict: false }));
   return { results };
 }
 

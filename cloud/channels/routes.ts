@@ -92,9 +92,12 @@ export function pickupRoutes(ctx: CloudContext) {
 
 /**
  * Pickups a kiosk made from its cache while HQ was out of reach, posted when the line is
- * back. device auth: the device's own credentials (see auth/policy.ts, /sync is device-only).
+ * back. Device auth (Basic, the device's own credentials) is applied to all of /sync in app.ts.
  */
 export function devicePickupRoutes(ctx: CloudContext) {
   return new Hono()
-    .post('/', async (c) => c.json(await recordDevicePickups(ctx, devicePickups.parse(await jsonBody(c)))));
+    .post('/', async (c) => {
+      const device = c.get('device' as never) as { role: string; site: string; device: string } | undefined;
+      return c.json(await recordDevicePickups(ctx, devicePickups.parse(await jsonBody(c)), device));
+    });
 }
