@@ -107,7 +107,11 @@ export class SamSim extends TypedEventEmitter<SamSimEvents> {
     }
     if (is(SAM_CMD.readBasic)) {
       if (!card || !this.#selected) return [[0, 0, SW.readFailed]];
-      return [[0, 0, SW.ok], encodeBasicInfo(card)];
+      try {
+        return [[0, 0, SW.ok], encodeBasicInfo(card)];
+      } catch {
+        return [[0, 0, SW.readFailed]]; // a card a test made that no card could hold
+      }
     }
     return [[0, 0, SW.badCommand]];
   }
