@@ -49,7 +49,7 @@ export async function createPrinter(config: PrinterConfigInput, deps: PrinterDep
     case 'serial': {
       const [{ EscPosPrinter }, { SerialLine }] = await Promise.all([import('./escpos-printer.ts'), import('../serial/line.ts')]);
       const line = Object.assign(new SerialLine({ path: parsed.path, baudRate: parsed.baudRate, ...deps }), { duplex: true as const });
-      return new EscPosPrinter({ line, statusTimeoutMs: parsed.statusTimeoutMs, timers: deps.timers, log: deps.log });
+      return new EscPosPrinter({ line, statusTimeoutMs: parsed.statusTimeoutMs, bytesPerSecond: parsed.baudRate / 10, timers: deps.timers, log: deps.log });
     }
     case 'file': {
       const [{ EscPosPrinter }, { FileLine }] = await Promise.all([import('./escpos-printer.ts'), import('./line.ts')]);

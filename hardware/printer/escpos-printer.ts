@@ -12,6 +12,11 @@ export interface EscPosPrinterOptions {
   line: ByteLine;
   /** How long to wait for each status answer (default 1000 ms). */
   statusTimeoutMs?: number;
+  /**
+   * Line speed (a serial line: baud / 10). A status request sent after a job waits behind the
+   * job's bytes in the port's buffer, so its answer is given that much more time.
+   */
+  bytesPerSecond?: number;
   timers?: Timers;
   log?: Logger;
 }
@@ -37,6 +42,9 @@ export class EscPosPrinter extends TypedEventEmitter<PrinterEvents> implements P
   #waiting: Waiting | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #last: PrinterStatus | undefined;
+  readonly #bytesPerSecond: number | undefined;
+  /** A request went unanswered: its answer may still come, and must not be taken for the next one's. */
+  #stale = false;
 
   constructor(options: EscPosPrinterOptions) {
     super();
@@ -44,6 +52,7 @@ export class EscPosPrinter extends TypedEventEmitter<PrinterEvents> implements P
     this.#timeoutMs = options.statusTimeoutMs ?? 1000;
     this.#timers = options.timers ?? realTimers;
     this.#log = options.log ?? silentLogger;
+    this.#bytesPerSecond = options.bytesPerSecond;
   }
 
   /** The status last read, if any. */
@@ -86,7 +95,8 @@ export class EscPosPrinter extends TypedEventEmitter<PrinterEvents> implements P
       } catch (err) {
         throw err instanceof PrinterError ? err : new PrinterError('write_failed', `cannot send the job: ${(err as Error).message}`, {}, { cause: err });
       }
-      const status = duplex ? await this.#readStatus() : undefined;
+      const inFlightMs = this.#bytesPerSecond ? Math.ceil((job.length / this.#bytesPerSecond) * 1000) : 0;
+      const status = duplex ? await this.#readStatus(inFlightMs) : undefined;
       if (status) ready(status, 'after');
       this.#log.debug(() => ({ bytes: job.length, status }), 'job sent');
       return { bytes: job.length, status };
@@ -101,9 +111,14 @@ export class EscPosPrinter extends TypedEventEmitter<PrinterEvents> implements P
     return run;
   }
 
-  async #readStatus(): Promise<PrinterStatus> {
+  async #readStatus(extraMs = 0): Promise<PrinterStatus> {
     if (!this.#line.duplex) throw new PrinterError('offline', 'this printer line cannot report status');
-    const printer = await this.#ask(1);
+    if (this.#stale) {
+      // Let a late answer arrive, unasked, and be dropped, before asking again.
+      await new Promise<void>((resolve) => this.#timers.setTimeout(resolve, this.#timeoutMs));
+      this.#stale = false;
+    }
+    const printer = await this.#ask(1, extraMs);
     const offline = await this.#ask(2);
     const paper = await this.#ask(4);
     const status = parseStatus(printer, offline, paper);
@@ -114,12 +129,14 @@ export class EscPosPrinter extends TypedEventEmitter<PrinterEvents> implements P
     return status;
   }
 
-  #ask(n: 1 | 2 | 4): Promise<number> {
+  #ask(n: 1 | 2 | 4, extraMs = 0): Promise<number> {
     return new Promise((resolve, reject) => {
+      const ms = this.#timeoutMs + extraMs;
       const timer = this.#timers.setTimeout(() => {
         this.#waiting = undefined;
-        reject(new PrinterError('no_response', `printer did not answer status request ${n} within ${this.#timeoutMs} ms`, { n }));
-      }, this.#timeoutMs);
+        this.#stale = true;
+        reject(new PrinterError('no_response', `printer did not answer status request ${n} within ${ms} ms`, { n }));
+      }, ms);
       this.#waiting = { resolve, reject, timer };
       this.#line.write(statusRequest(n)).catch((err: Error) => {
         this.#timers.clearTimeout(timer);
