@@ -170,6 +170,24 @@ test('unplugged and plugged back in: polling resumes', async () => {
   }
 });
 
+test('stop() and start() again: the card on the antenna is reported anew', async () => {
+  const r = await rig();
+  try {
+    r.sim.place(new MifareClassicCard({ uid: '55667788' }));
+    await until(() => r.cards.length === 1);
+    await r.reader.stop();
+    assert.is(r.reader.present, undefined);
+    const n = r.sim.received.length;
+    await new Promise((res) => setTimeout(res, 100));
+    assert.is(r.sim.received.length, n, 'no polling while stopped');
+    await r.reader.start();
+    await until(() => r.cards.length === 2);
+    assert.equal(r.cards.map((c) => c.uid), ['55667788', '55667788']);
+  } finally {
+    await r.close();
+  }
+});
+
 test('config defaults; bad values named', () => {
   const c = cardConfigSchema.parse({ driver: 'pn532', path: '/dev/ttyS1' });
   assert.is(c.baudRate, 115200);

@@ -136,6 +136,21 @@ test('unplugged and plugged back in: reading resumes', async () => {
   }
 });
 
+test('stop() and start() again: no polling while stopped, reading after', async () => {
+  const r = await rig();
+  try {
+    await r.reader.stop();
+    const n = r.sim.received.length;
+    await sleep(100);
+    assert.is(r.sim.received.length, n);
+    r.sim.place(card);
+    await r.reader.start();
+    await until(() => r.reads.length === 1);
+  } finally {
+    await r.close();
+  }
+});
+
 test('config defaults; a bad key is named', () => {
   const c = idCardConfigSchema.parse({ driver: 'sam', path: '/dev/ttyUSB1' });
   assert.is(c.baudRate, 115200);
