@@ -190,8 +190,11 @@ export class HubStore {
 }
 
 function ticketValidUntil(body: unknown): number | null {
-  const b = body as { kind?: unknown; ticket?: { validUntil?: unknown } };
-  return b.kind === 'ticket' && typeof b.ticket?.validUntil === 'number' ? b.ticket.validUntil : null;
+  const b = body as { kind?: unknown; ticket?: { validUntil?: unknown }; booking?: { validUntil?: unknown } };
+  if (b.kind === 'ticket' && typeof b.ticket?.validUntil === 'number') return b.ticket.validUntil;
+  // Bookings for kiosks end with their visit day, like tickets.
+  if (b.kind === 'booking' && typeof b.booking?.validUntil === 'number') return b.booking.validUntil;
+  return null;
 }
 
 function migrate(db: Database.Database): void {
