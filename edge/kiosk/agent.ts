@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import type { ServerType } from '@hono/node-server';
+import { createPrinter } from '../../hardware/printer/create.ts';
+import type { PrinterPort } from '../../hardware/printer/port.ts';
+import { createScanner } from '../../hardware/scanner/create.ts';
+import type { Scanner } from '../../hardware/scanner/port.ts';
+import { deviceUsername } from '../../shared/auth/device.ts';
+import type { Logger } from '../../shared/log/logger.ts';
+import type { KioskConfig } from './config.ts';
+import { openKioskDb } from './db/open.ts';
+import { KioskDownlink } from './downlink.ts';
+import { HqClient } from './hq.ts';
+import { Kiosk } from './kiosk.ts';
+import { kioskApp, listen, type KioskStatus } from './server.ts';
+import { KioskStore } from './store.ts';
+import { PickupUplink } from './uplink.ts';
+
+export interface KioskDeps {
+  log: Logger;
+  /** Injected printer (tests, the demo's simulator); else the configured driver. */
+  printer?: PrinterPort;
+  scanner?: Scanner;
+  now?: () => number;
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+/**
+ * One self-service kiosk: SQLite state, the change-log pull, the pickup outbox, printer and
+ * scanner, and the touch-screen page. Constructor assigns; start() and stop() own the rest.
+ */
+export class KioskAgent {
+  store!: KioskStore;
+  kiosk!: Kiosk;
+  downlink!: KioskDownlink;
+  uplink!: PickupUplink;
+  printer!: PrinterPort;
+  hq!: HqClient;
+  private scanner: Scanner | undefined;
+  private server: ServerType | undefined;
+  private lastScan: { seq: number; text: string } | null = null;
+  port = 0;
+
+  constructor(readonly config: KioskConfig, private readonly deps: KioskDeps) {}
+
+  get url(): string {
+    return `http://${this.config.http.host}:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const { config, deps } = this;
+    const now = deps.now ?? Date.now;
+    const log = deps.log;
+    this.store = new KioskStore(openKioskDb(join(config.dataDir, 'kiosk.sqlite')), now);
+    try {
+      this.hq = new HqClient({
+        cloudUrl: config.cloudUrl, username: deviceUsername({ role: 'kiosk', site: config.site, device: config.device }),
+        token: config.token, timeoutMs: config.hqTimeoutMs, fetch: deps.fetch,
+      });
+      this.printer = deps.printer ?? await createPrinter(config.printer, { log: log.child('printer') });
+      await this.printer.start();
+      this.printer.on('error', (err) => log.warn({ err: err.message }, 'printer line'));
+      this.uplink = new PickupUplink({ store: this.store, hq: this.hq, device: config.device, log: log.child('uplink'), now, retryMinMs: config.retryMinMs, retryMaxMs: config.retryMaxMs, random: deps.random });
+      this.downlink = new KioskDownlink({ store: this.store, hq: this.hq, site: config.site, intervalMs: config.pullIntervalMs, log: log.child('downlink'), now });
+      this.kiosk = new Kiosk({ config, store: this.store, hq: this.hq, printer: this.printer, log, now, onQueued: () => void this.uplink.kick() });
+      if (deps.scanner || config.scanner) {
+        this.scanner = deps.scanner ?? await createScanner(config.scanner!, { log: log.child('scanner') });
+        this.scanner.on('code', (c) => (this.lastScan = { seq: (this.lastScan?.seq ?? 0) + 1, text: c.text }));
+        this.scanner.on('error', (err) => log.warn({ err: err.message }, 'scanner'));
+        await this.scanner.start();
+      }
+      const app = kioskApp(this.kiosk, () => this.status(), log.child('http'));
+      const { server, port } = await listen(app, config.http.host, config.http.port);
+      this.server = server;
+      this.port = port;
+      this.downlink.start();
+      this.uplink.start();
+      log.info({ url: this.url, device: config.device, site: config.site }, 'kiosk started');
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  status(): KioskStatus {
+    const printer = (this.printer as { lastStatus?: unknown }).lastStatus ?? null;
+    return {
+      device: this.config.device, site: this.config.site, locale: this.config.locale,
+      online: this.hq.lastContactAt !== undefined && this.hq.lastError === undefined,
+      checkpoint: this.store.checkpoint(), bookings: this.store.bookingCount(), outbox: this.store.outboxSize(),
+      printer, scan: this.lastScan,
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.downlink?.stop();
+    await this.uplink?.stop();
+    this.hq?.close();
+    if (this.server) {
+      const s = this.server;
+      this.server = undefined;
+      (s as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+    await this.scanner?.stop().catch(() => undefined);
+    await this.printer?.stop().catch(() => undefined);
+    this.store?.db.$client.close();
+  }
+}

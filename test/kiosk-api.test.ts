@@ -1,0 +1,130 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { addDays } from '../shared/time/zone.ts';
+import { bookingChannel, startTestKiosk, today, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { api, startTestCloud, waitFor } from './support/cloud.ts';
+
+const cloud = await startTestCloud();
+const channel = await bookingChannel(cloud.url);
+let kiosk: TestKiosk;
+
+test.before(async () => {
+  kiosk = await startTestKiosk({ cloudUrl: cloud.url });
+});
+test.after(async () => {
+  await kiosk.stop();
+  await cloud.cleanup();
+});
+
+test('pickup by order number and phone: found at HQ, printed, recorded at HQ once', async () => {
+  const b = await channel.book({ name: '张三', phone: '13812345678' });
+  const found = await kiosk.call('POST', '/api/pickup/find', { by: 'order', order: b.orderNo, phone: '138 1234 5678' });
+  assert.is(found.status, 200, JSON.stringify(found.body));
+  assert.is(found.body.source, 'hq');
+  assert.is(found.body.bookings.length, 1);
+  const view = found.body.bookings[0];
+  assert.is(view.tickets, 2);
+  assert.is(view.contactName, '张*');
+  assert.not.ok(JSON.stringify(found.body).includes('13812345678'), 'the phone never reaches the screen');
+
+  const before = kiosk.printer.jobs.length;
+  const done = await kiosk.call('POST', '/api/pickup/confirm', { token: view.token });
+  assert.is(done.status, 200, JSON.stringify(done.body));
+  assert.equal(done.body, { orderNo: b.orderNo, printed: 2, total: 2 });
+  assert.is(kiosk.printer.jobs.length - before, 2, 'one job per ticket');
+  await waitFor('pickup at HQ', async () => (await api(cloud.url, `/api/v1/pickups/lookup?order=${b.orderNo}&phone=13812345678`)).body[0]?.state === 'picked_up');
+  await waitFor('outbox empty', () => kiosk.agent.store.outboxSize() === 0);
+  assert.is(kiosk.agent.store.pickupsOf(b.orderNo)[0]!.hqResult, 'picked_up');
+
+  // The same token again, and a new search: already picked up, nothing printed.
+  const again = await kiosk.call('POST', '/api/pickup/confirm', { token: view.token });
+  assert.is(again.status, 404);
+  const second = await kiosk.call('POST', '/api/pickup/find', { by: 'order', order: b.orderNo, phone: '13812345678' });
+  assert.is(second.status, 409);
+  assert.is(second.body.error.code, 'already_picked_up');
+  assert.is(kiosk.printer.jobs.length - before, 2);
+});
+
+test('bad input and unknown bookings are clear 4xx errors', async () => {
+  const cases: [unknown, number, string][] = [
+    [{ by: 'order', order: 'B123456', phone: '12345' }, 400, 'invalid_phone'],
+    [{ by: 'order', order: 'B0000000000000', phone: '13800000000' }, 404, 'not_found'],
+    [{ by: 'id', idNumber: '110105194912310021' }, 400, 'invalid_id_number'],
+    [{ by: 'code', code: 'BKNOSUCHCODE' }, 404, 'not_found'],
+    [{ by: 'nope' }, 400, 'invalid_request'],
+    ['not json at all', 400, 'invalid_request'],
+  ];
+  for (const [body, status, code] of cases) {
+    const r = await fetch(`${kiosk.agent.url}/api/pickup/find`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const j = (await r.json()) as any;
+    assert.is(r.status, status, JSON.stringify({ body, j }));
+    assert.is(j.error.code, code);
+  }
+  const expired = await kiosk.call('POST', '/api/pickup/confirm', { token: 'no-such-token' });
+  assert.is(expired.body.error.code, 'expired_session');
+});
+
+test('pickup by booking QR and by ID card; cancelled booking is refused', async () => {
+  const byQr = await channel.book({ name: 'Li Si', phone: '13900001111' }, [{ type: 'child', quantity: 1 }]);
+  const scanned = await kiosk.call('POST', '/api/pickup/find', { by: 'code', code: byQr.pickupCode });
+  assert.is(scanned.status, 200, JSON.stringify(scanned.body));
+  assert.is(scanned.body.bookings[0].orderNo, byQr.orderNo);
+  // A ticket code of the booking finds it too.
+  const byTicket = await kiosk.call('POST', '/api/pickup/find', { by: 'code', code: byQr.tickets[0]!.code });
+  assert.is(byTicket.body.bookings[0].orderNo, byQr.orderNo);
+
+  const ID = '11010519491231002X';
+  const byId = await channel.book({ name: '王五', phone: '13900002222', idNumber: ID });
+  const swiped = await kiosk.call('POST', '/api/idcard', { idNumber: ID.toLowerCase() });
+  assert.is(swiped.status, 200, JSON.stringify(swiped.body));
+  assert.ok(swiped.body.bookings.some((x: any) => x.orderNo === byId.orderNo));
+
+  // Cancellations close when the visit day starts: this one is for tomorrow.
+  const gone = await channel.book({ name: '赵六', phone: '13900003333' }, undefined, addDays(today(), 1));
+  const early = await kiosk.call('POST', '/api/pickup/find', { by: 'order', order: gone.orderNo, phone: '13900003333' });
+  assert.is(early.status, 409);
+  assert.is(early.body.error.code, 'not_today');
+  const cancelled = await channel.cancel(gone.orderNo);
+  assert.is(cancelled.status, 200, JSON.stringify(cancelled.body));
+  const r = await kiosk.call('POST', '/api/pickup/find', { by: 'order', order: gone.orderNo, phone: '13900003333' });
+  assert.is(r.status, 409);
+  assert.is(r.body.error.code, 'booking_cancelled');
+});
+
+test('printer out of paper: nothing marked picked up; after a refill every ticket prints once', async () => {
+  const b = await channel.book({ name: '孙七', phone: '13900004444' }, [{ type: 'adult', quantity: 3 }]);
+  const found = await kiosk.call('POST', '/api/pickup/find', { by: 'order', order: b.orderNo, phone: '13900004444' });
+  const token = found.body.bookings[0].token;
+  kiosk.printer.device.setPaper('out');
+  const jobs0 = kiosk.printer.jobs.length;
+  const failed = await kiosk.call('POST', '/api/pickup/confirm', { token });
+  assert.is(failed.status, 503);
+  assert.is(failed.body.error.code, 'paper_out');
+  assert.is(kiosk.printer.jobs.length, jobs0, 'nothing sent to an empty printer');
+  assert.is(kiosk.agent.store.outboxSize(), 0);
+  assert.is((await api(cloud.url, `/api/v1/pickups/lookup?order=${b.orderNo}&phone=13900004444`)).body[0].state, 'issued', 'not picked up at HQ');
+
+  // Paper for one ticket and a bit: the second runs out mid-job.
+  kiosk.printer.device.setRoll(1.5 * kiosk.printer.jobs[jobs0 - 1]!.page.height);
+  const partial = await kiosk.call('POST', '/api/pickup/confirm', { token });
+  assert.is(partial.body.error.code, 'paper_out', JSON.stringify(partial.body));
+  assert.is(partial.body.error.details.printed, 1);
+  await waitFor('pickup at HQ after the first ticket', async () => (await api(cloud.url, `/api/v1/pickups/lookup?order=${b.orderNo}&phone=13900004444`)).body[0].state === 'picked_up');
+
+  // Refilled: the rest prints, once each; a new search offers to resume, not "already picked up".
+  kiosk.printer.device.setRoll(undefined);
+  kiosk.printer.device.setPaper('ok');
+  const resumed = await kiosk.call('POST', '/api/pickup/find', { by: 'order', order: b.orderNo, phone: '13900004444' });
+  assert.is(resumed.status, 200, JSON.stringify(resumed.body));
+  assert.is(resumed.body.bookings[0].resume, true);
+  assert.is(resumed.body.bookings[0].printed, 1);
+  const done = await kiosk.call('POST', '/api/pickup/confirm', { token: resumed.body.bookings[0].token });
+  assert.is(done.status, 200, JSON.stringify(done.body));
+  const printedOk = kiosk.printer.jobs.slice(jobs0).filter((j) => j.printed);
+  assert.is(printedOk.length, 3, 'three tickets on paper, none twice');
+  const codes = printedOk.map((j) => j.page.items.find((i) => i.kind === 'qr')!.data);
+  assert.is(new Set(codes).size, 3);
+  assert.equal(new Set(codes), new Set(b.tickets.map((t) => t.code)));
+});
+
+test.run();
