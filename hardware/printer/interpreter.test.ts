@@ -79,6 +79,19 @@ test('split at every byte, or merged with the next job, the stream gives the sam
   assert.equal(merged.status, [4]);
 });
 
+test('a large raster arriving in small reads, with a status request right after, comes out whole', () => {
+  const bits = new Uint8Array(72 * 1500).map((_, i) => (i * 37) & 0xff);
+  const bytes = Buffer.concat([new EscPosBuilder().init().raster(576, 1500, bits).bytes(), statusRequest(2), new EscPosBuilder().line('end').cut().bytes()]);
+  const whole = run([bytes]);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += 61) chunks.push(bytes.subarray(at, at + 61));
+  const split = run(chunks);
+  assert.equal(split.jobs.map((j) => j.page), whole.jobs.map((j) => j.page));
+  assert.equal(split.status, [2]);
+  const raster = split.jobs[0]!.page.items[0] as { bits: Uint8Array; height: number };
+  assert.equal([raster.height, Buffer.from(raster.bits).equals(Buffer.from(bits))], [1500, true]);
+});
+
 test('DLE EOT is answered wherever it comes, also in the middle of a job', () => {
   const bytes = new EscPosBuilder().init().line('A').bytes();
   const { status, jobs } = run([statusRequest(1), bytes, statusRequest(2), statusRequest(4), new EscPosBuilder().line('B').cut().bytes()]);

@@ -54,6 +54,10 @@ const hex = (b: Uint8Array) => Buffer.from(b.subarray(0, 16)).toString('hex');
 export class EscPosInterpreter {
   readonly #o: InterpreterOptions;
   #pending: Buffer = Buffer.alloc(0);
+  /** Chunks held back while a long command (a raster, QR data) waits for its `#want` bytes. */
+  #held: Buffer[] = [];
+  #heldLength = 0;
+  #want = 0;
   /** Stream offset of #pending[0]. */
   #offset = 0;
   #nextJob = 1;
@@ -93,13 +97,25 @@ export class EscPosInterpreter {
 
   /** Drops bytes of a command still waiting for its data, as a printer does on power-up; settings are reset, the job goes on. */
   reset(): void {
-    this.#offset += this.#pending.length;
+    this.#offset += this.#pending.length + this.#heldLength;
     this.#pending = Buffer.alloc(0);
+    this.#held = [];
+    this.#heldLength = 0;
+    this.#want = 0;
     this.#reset();
   }
 
   push(chunk: Uint8Array): void {
-    this.#pending = this.#pending.length ? Buffer.concat([this.#pending, chunk]) : Buffer.from(chunk);
+    // Joining every small read onto a large pending command would copy it again each time.
+    if (this.#want > 0 && this.#pending.length + this.#heldLength + chunk.length < this.#want) {
+      this.#held.push(Buffer.from(chunk));
+      this.#heldLength += chunk.length;
+      return;
+    }
+    this.#pending = Buffer.concat([this.#pending, ...this.#held, chunk]);
+    this.#held = [];
+    this.#heldLength = 0;
+    this.#want = 0;
     let at = 0;
     while (at < this.#pending.length) {
       const used = this.#step(this.#pending, at);
@@ -160,6 +176,12 @@ export class EscPosInterpreter {
       return 1;
     }
     return this.#text(b, at);
+  }
+
+  /** The command at the start of what is pending needs `len` bytes: wait for them. */
+  #wait(len: number): 0 {
+    this.#want = len;
+    return 0;
   }
 
   #count(n: number): number {
@@ -402,7 +424,7 @@ export class EscPosInterpreter {
     } else if (m >= 65 && m <= 73) {
       if (b.length - at < 4) return 0;
       len = 4 + b[at + 3]!;
-      if (b.length - at < len) return 0;
+      if (b.length - at < len) return this.#wait(len);
       data = b.subarray(at + 4, at + len);
     } else {
       this.#count(3);
@@ -440,7 +462,7 @@ export class EscPosInterpreter {
     }
     const len = 5 + (b[at + 3]! | (b[at + 4]! << 8));
     if (len < 7) { this.#count(5); this.#problem('bad_argument', 'GS ( k too short', b.subarray(at, at + 5), at); return 5; }
-    if (b.length - at < len) return 0;
+    if (b.length - at < len) return this.#wait(len);
     this.#count(len);
     const cn = b[at + 5]!, fn = b[at + 6]!;
     const p = b.subarray(at + 7, at + len);
@@ -485,7 +507,7 @@ export class EscPosInterpreter {
       return 8;
     }
     const len = 8 + x * y;
-    if (b.length - at < len) return 0;
+    if (b.length - at < len) return this.#wait(len);
     this.#count(len);
     const src = b.subarray(at + 8, at + len);
     const dw = m % 48 === 1 || m % 48 === 3 ? 2 : 1, dh = m % 48 >= 2 ? 2 : 1;
