@@ -13,6 +13,7 @@
  *   explain <ticket> [lane]    what a gate at that lane would decide now, and why
  *   over-use                   tickets used beyond what they grant (offline gates)
  *   login                      print a bearer token (for SCENIC_TOKEN)
+ *   audit-verify               check the financial audit chain (exit 4 if it is broken)
  *   device-token <site> <device> [gate|kiosk|hub]   a device's credential for its config
  * HQ and gate addresses come from data/demo.json (written by `npm start`), or CLOUD_URL and
  * GATE_<N>_URL (e.g. GATE_1_URL) in the environment. HQ calls carry a bearer token:
@@ -62,7 +63,7 @@ async function bearer(): Promise<string> {
 
 async function call(url: string, init?: { method?: string; body?: unknown }, auth = url.startsWith(cloudUrl)): Promise<any> {
   let res: Response;
-  const authorization = auth ? { authorization: `Bearer ${await bearer()}` } : {};
+  const authorization: Record<string, string> = auth ? { authorization: `Bearer ${await bearer()}` } : {};
   try {
     res = await fetch(url, {
       method: init?.method ?? (init?.body === undefined ? 'GET' : 'POST'),
@@ -179,6 +180,16 @@ async function main(): Promise<void> {
       for (const o of r.items) process.stdout.write(`${o.ticketId}  ${o.venue}  ${t('允许', 'allowed')} ${o.allowed}  ${t('实际', 'used')} ${o.used}  ${t('多出', 'extra')} ${o.used - o.allowed}  ${o.devices.join(', ')}\n`);
       return;
     }
+    case 'audit-verify': {
+      const r = await call(`${cloudUrl}/api/v1/audit/verify`);
+      if (r.ok) process.stdout.write(`✔ ${t('审计链完整', 'audit chain intact')}: ${r.records} ${t('条记录', 'records')}, head ${r.head.slice(0, 16)}…\n`);
+      else {
+        process.stdout.write(`✘ ${t('审计链已被篡改', 'audit chain broken')}: ${r.problems.length} ${t('处问题', 'problem(s)')}\n`);
+        for (const p of r.problems.slice(0, 50)) process.stdout.write(`  ${p.seq !== undefined ? `#${p.seq} ` : ''}${p.problem}\n`);
+        process.exitCode = 4;
+      }
+      return;
+    }
     case 'login': {
       process.stdout.write(`${await bearer()}\n`);
       return;
@@ -193,7 +204,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      process.stdout.write('usage: npm run cli -- <login | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | over-use | device-token <site> <device> [role]> [--en]\n');
+      process.stdout.write('usage: npm run cli -- <login | audit-verify | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | over-use | device-token <site> <device> [role]> [--en]\n');
       if (cmd && cmd !== 'help') process.exitCode = 2;
   }
 }
