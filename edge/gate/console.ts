@@ -2,6 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { GateAgent } from './agent.ts';
+import { consolePage } from './console-page.ts';
 
 const scanBody = z.object({
   code: z.string().max(20_000),
@@ -15,7 +16,7 @@ const scanBody = z.object({
  * The gate's local console on loopback: present a credential as if scanned, and read the
  * lane's status. Used by the CLI, the simulated site and tests; never exposed off the box.
  */
-export function consoleApp(agent: GateAgent) {
+export function consoleApp(agent: GateAgent, ports: ConsolePorts = {}) {
   const app = new Hono();
   app.post('/scan', async (c) => {
     const parsed = scanBody.safeParse(await c.req.json().catch(() => undefined));
@@ -27,28 +28,44 @@ export function consoleApp(agent: GateAgent) {
     device: agent.config.device, site: agent.config.site, lane: agent.config.lane, mode: agent.mode,
     link: agent.linkState, status: agent.status(), stats: agent.counters, lastDecision: agent.lastDecision ?? null,
   }));
-  app.get('/', (c) => c.html(PAGE(agent.config.device)));
+  // What the lane's devices show, where the driver can tell (the simulators can).
+  app.get('/devices', (c) => c.json(deviceView(ports)));
+  app.get('/', (c) => c.html(consolePage(agent.config.device, c.req.query('lang') === 'en' ? 'en' : agent.config.locale)));
   return app;
 }
 
-export async function startConsole(agent: GateAgent, host: string, port: number): Promise<{ server: ServerType; port: number }> {
-  const app = consoleApp(agent);
+/** The lane's devices as the console shows them; a driver that cannot report its state is left out. */
+export interface ConsolePorts {
+  indicator?: unknown;
+  display?: unknown;
+  voice?: unknown;
+  turnstile?: unknown;
+}
+
+function deviceView(ports: ConsolePorts) {
+  const has = <K extends string>(o: unknown, k: K): o is Record<K, unknown> => typeof o === 'object' && o !== null && k in o;
+  const last = has(ports.turnstile, 'history') && Array.isArray(ports.turnstile.history) ? ports.turnstile.history.at(-1) as { op?: string; direction?: string; persons?: number; passed?: number } | undefined : undefined;
+  return {
+    indicator: has(ports.indicator, 'state') ? ports.indicator.state : undefined,
+    display: has(ports.display, 'lines') && has(ports.display, 'tone') ? { lines: ports.display.lines, tone: ports.display.tone } : undefined,
+    voice: has(ports.voice, 'history') && Array.isArray(ports.voice.history) ? lastSaid(ports.voice.history) : undefined,
+    turnstile: has(ports.turnstile, 'state') ? { ...(ports.turnstile.state as object), last } : undefined,
+  };
+}
+
+export async function startConsole(agent: GateAgent, host: string, port: number, ports: ConsolePorts = {}): Promise<{ server: ServerType; port: number }> {
+  const app = consoleApp(agent, ports);
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
   });
   return { server, port: (server.address() as { port: number }).port };
 }
 
-const PAGE = (device: string) => `<!doctype html><html lang="zh-CN"><meta charset="utf-8">
-<title>闸机 ${device}</title><meta name="viewport" content="width=device-width,initial-scale=1">
-<style>body{font:18px system-ui,sans-serif;margin:2rem;max-width:40rem}input{width:100%;font-size:1rem;padding:.5rem}
-#v{margin-top:1rem;padding:1.5rem;border-radius:.5rem;font-size:1.5rem}.ok{background:#c8f7c5}.no{background:#f9c6c6}</style>
-<h1>闸机 ${device}</h1><form id="f"><input id="c" placeholder="扫码 / 输入票码 (scan or type a code)" autofocus></form>
-<div id="v">等待扫码…</div><pre id="s"></pre>
-<script>
-const v=document.getElementById('v'),s=document.getElementById('s');
-document.getElementById('f').onsubmit=async(e)=>{e.preventDefault();const c=document.getElementById('c');
-const r=await (await fetch('scan',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({code:c.value})})).json();
-v.className=r.admit?'ok':'no';v.textContent=(r.admit?'✔ ':'✘ ')+r.message+' ['+r.reason+']';c.value='';status()};
-async function status(){s.textContent=JSON.stringify(await (await fetch('status')).json(),null,2)}status();setInterval(status,2000);
-</script></html>`;
+/** The last prompt a voice said (its text, else its id), and whether it is still speaking. */
+function lastSaid(history: unknown[]): { prompt: string; speaking: boolean } | undefined {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const r = history[i] as { op?: string; id?: string; text?: string };
+    if (r.op === 'say') return { prompt: r.text ?? r.id ?? '', speaking: !history.slice(i + 1).some((x) => (x as { op?: string }).op === 'end') };
+  }
+  return undefined;
+}

@@ -24,10 +24,8 @@ export async function runGate(config: GateConfig, log: Logger, reboot?: () => vo
   const turnstile = await createTurnstile(config.turnstile);
   const scanner = await createScanner(config.scanner, { log: log.child('scanner') });
   const face = config.face ? await createFaceVerifier(config.face, log.child('face')) : undefined;
-  const agent = new GateAgent(config, {
-    turnstile, scanner, log, reboot, face,
-    indicator: await createIndicator(config.indicator), display: await createDisplay(config.display), voice: await createVoice(config.voice),
-  });
+  const ports = { turnstile, indicator: await createIndicator(config.indicator), display: await createDisplay(config.display), voice: await createVoice(config.voice) };
+  const agent = new GateAgent(config, { ...ports, scanner, log, reboot, face });
   await agent.start();
   const readers = new ReaderWiring({
     scanner,
@@ -38,7 +36,7 @@ export async function runGate(config: GateConfig, log: Logger, reboot?: () => vo
   let server: ServerType | undefined;
   let consolePort: number | undefined;
   if (config.console) {
-    ({ server, port: consolePort } = await startConsole(agent, config.console.host, config.console.port));
+    ({ server, port: consolePort } = await startConsole(agent, config.console.host, config.console.port, ports));
     log.info({ url: `http://${config.console.host}:${consolePort}/` }, 'gate console');
   }
   return {
