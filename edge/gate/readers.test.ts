@@ -18,7 +18,7 @@ import { testLog, waitFor } from '../../test/support/cloud.ts';
 import { withGateToken } from '../../test/support/devices.ts';
 import { startTestGate, type TestGate } from '../../test/support/gate.ts';
 import type { GateAgent } from './agent.ts';
-import { parseGateConfig } from './config.ts';
+import { loadGateConfig, parseGateConfig } from './config.ts';
 import { ReaderWiring } from './readers.ts';
 import { runGate } from './run.ts';
 
@@ -147,6 +147,11 @@ test('gate config takes optional card and ID card readers', () => {
   assert.is(full.card?.baudRate, 115200);
   assert.is(full.idcard?.pollMs, 300);
   assert.throws(() => parseGateConfig({ ...base, card: { driver: 'pn532' } }), /card\.path/);
+  // The provisioning example for a lane with serial readers stays valid.
+  const example = loadGateConfig(new URL('../../provisioning/gate/gate.readers.example.json', import.meta.url).pathname);
+  assert.is(example.scanner.driver, 'serial');
+  assert.is(example.card?.driver, 'pn532');
+  assert.is(example.idcard?.driver, 'sam');
 });
 
 test.run();
