@@ -6,6 +6,7 @@ import type { TemplateLayoutInput, TicketPrintData } from './model.ts';
 export * from './model.ts';
 export { fieldValue, layoutTicket, SAMPLE_TICKET } from './layout.ts';
 export { pageToEscPos } from './escpos.ts';
+export { pickTemplate, type HeldTemplate } from './pick.ts';
 
 /** The ticket as ESC/POS bytes, one job ending with a cut. */
 export async function ticketToEscPos(template: TemplateLayoutInput, data: TicketPrintData, opts: LayoutOptions): Promise<Buffer> {

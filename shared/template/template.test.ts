@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import sharp from 'sharp';
 import { PrinterDevice } from '../../hardware/printer/device-sim.ts';
 import { zbarDecode } from '../../test/support/zbar.ts';
-import { fieldValue, layoutTicket, pageToEscPos, SAMPLE_TICKET, templateLayout, TemplateError, ticketPreviewPng, ticketToEscPos, type TemplateLayoutInput, type TicketPrintData } from './index.ts';
+import { fieldValue, layoutTicket, pageToEscPos, pickTemplate, SAMPLE_TICKET, templateLayout, TemplateError, ticketPreviewPng, ticketToEscPos, type TemplateLayoutInput, type TicketPrintData } from './index.ts';
 
 const TZ = 'Asia/Shanghai';
 
@@ -117,6 +117,22 @@ test('a page not from the layout (overlapping items) still encodes; later overla
   device.receive(bytes);
   assert.equal(device.jobs[0]!.page.items.map((i) => (i as { text: string }).text), ['a']);
   assert.is(device.jobs[0]!.page.height, 100);
+});
+
+test('the template a ticket prints with: the newest version for its type, else the default; unreadable layouts passed over', () => {
+  const l = (paper: number) => ({ paper, elements: [{ kind: 'qr' }] });
+  const held = [
+    { code: 'default', version: 1, typeId: null, layout: l(80) },
+    { code: 'adult', version: 1, typeId: 7, layout: l(80) },
+    { code: 'adult', version: 2, typeId: 7, layout: l(58) },
+    { code: 'child', version: 1, typeId: 8, layout: { paper: 80, elements: [{ kind: 'hologram' }] } },
+  ];
+  assert.equal([pickTemplate(held, 7)?.code, pickTemplate(held, 7)?.version, pickTemplate(held, 7)?.layout.paper], ['adult', 2, 58]);
+  assert.is(pickTemplate(held, 8)?.code, 'default', 'a layout from a newer HQ is not used');
+  assert.is(pickTemplate(held, 9)?.code, 'default');
+  // A template moved to another type no longer prints this one.
+  assert.is(pickTemplate([...held, { code: 'adult', version: 3, typeId: 9, layout: l(80) }], 7)?.code, 'default');
+  assert.is(pickTemplate(held.slice(1), 9), undefined);
 });
 
 test.run();
