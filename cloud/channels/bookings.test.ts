@@ -186,6 +186,20 @@ test('an unpaid booking past its hold expires and gives its quota back', async (
   hq.clock.now -= 31 * 60_000;
 });
 
+test('bookings share the ticket type\'s daily capacity with the windows', async () => {
+  assert.is((await req('POST', '/api/v1/ticket-types', { code: 'cave', name: '溶洞', priceFen: 5000, validityDays: 1, entries: 1, persons: 1, dailyCapacity: 3 })).status, 201);
+  await req('PUT', '/api/v1/channels/admin/ctrip/prices', { prices: [{ type: 'cave', priceFen: 4000 }] });
+  const cave = (quantity: number, ref: string) => ch('POST', '/bookings', booking({ visitDay: '2026-11-30', items: [{ type: 'cave', quantity }], externalRef: ref }));
+  const first = await cave(2, 'CT-cave-1');
+  assert.is(first.status, 201);
+  const full = await cave(2, 'CT-cave-2');
+  assert.is(full.status, 409);
+  assert.is(full.body.error.code, 'sold_out');
+  assert.is((await ch('GET', '/products?day=2026-11-30', undefined, null)).body.remaining, 18, 'the refused booking held no quota');
+  assert.is((await ch('POST', `/bookings/${first.body.orderNo}/cancel`, {})).status, 200);
+  assert.is((await cave(3, 'CT-cave-3')).status, 201, 'the cancelled places are free again');
+});
+
 test('daily reconciliation per channel, in the site time zone', async () => {
   const r = await ch('GET', '/reconciliation?day=2026-11-25', undefined, null);
   assert.is(r.status, 200, JSON.stringify(r.body));
@@ -193,7 +207,7 @@ test('daily reconciliation per channel, in the site time zone', async () => {
   assert.is(r.body.booked.count, orders.filter((o) => o.createdAt).length);
   assert.is(r.body.paid.count, orders.filter((o) => o.paidAt).length);
   assert.is(r.body.paid.amountFen, 25000 * r.body.paid.count);
-  assert.is(r.body.cancelled.count, 1);
+  assert.is(r.body.cancelled.count, 2, 'one paid, one not');
   assert.is(r.body.cancelled.refundFen, 25000);
   assert.is(r.body.netFen, r.body.paid.amountFen - 25000);
   assert.is(r.body.pickedUp.count, 2);

@@ -12,6 +12,7 @@ import { bookingItems, bookings, channelDayUsage, channels, entries, tickets, ti
 import { AppError, notFound } from '../http/errors.ts';
 import { appendChanges } from '../sync/changes.ts';
 import { issueSale, revokeInTx, type Tx } from '../tickets/issue.ts';
+import { releaseCapacity, takeCapacity } from '../office/pricing.ts';
 import { listPrices, type Channel } from './admin.ts';
 import { idempotent, requestHash, type Outcome } from './idempotency.ts';
 import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
@@ -44,13 +45,19 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
     if (idNumber !== undefined && !isValidIdNumber(idNumber)) return err(422, 'invalid_id_number', '身份证号无效 / not a valid ID card number');
 
     const prices = new Map((await listPrices(tx, ch)).map((p) => [p.type, p]));
-    const unknown = req.items.filter((i) => !prices.has(i.type)).map((i) => i.type);
+    const types = new Map((await tx.select().from(ticketTypes).where(inArray(ticketTypes.id, [...prices.values()].map((p) => p.typeId).concat(0)))).map((t) => [t.code, t]));
+    const unknown = req.items.filter((i) => !prices.has(i.type) || types.get(i.type)?.active === false).map((i) => i.type);
     if (unknown.length) return err(422, 'type_not_offered', `本渠道不售 / not sold through this channel: ${unknown.join(', ')}`);
     const quantity = req.items.reduce((n, i) => n + i.quantity, 0);
 
     await releaseExpiredHolds(tx, ch.id, req.visitDay, now);
     if (!(await reserveQuota(tx, ch, req.visitDay, quantity))) {
       throw new AppError('quota_exceeded', `${req.visitDay} 渠道余票不足 / the channel's quota for ${req.visitDay} is used up`, 409, { day: req.visitDay });
+    }
+    // The type's own daily capacity is shared with the windows: a booking holds its places too.
+    for (const i of req.items) {
+      const type = types.get(i.type)!;
+      await takeCapacity(tx, type, req.visitDay, i.quantity * type.persons);
     }
     const total = req.items.reduce((sum, i) => sum + timesFen(fen(prices.get(i.type)!.priceFen), i.quantity), 0);
     const id = uuidv7();
@@ -87,12 +94,21 @@ async function releaseQuota(tx: Tx, channelId: number, day: string, n: number): 
     .where(and(eq(channelDayUsage.channelId, channelId), eq(channelDayUsage.day, day)));
 }
 
-/** Unpaid bookings whose hold ran out give their tickets back to the quota. */
+/** Unpaid bookings whose hold ran out give their tickets back to the quota and the types' capacity. */
 async function releaseExpiredHolds(tx: Tx, channelId: number, day: string, now: number): Promise<void> {
   const gone = await tx.update(bookings).set({ state: 'expired' })
     .where(and(eq(bookings.channelId, channelId), eq(bookings.visitDay, day), eq(bookings.state, 'booked'), lt(bookings.holdUntil, new Date(now))))
-    .returning({ quantity: bookings.quantity });
+    .returning({ id: bookings.id, quantity: bookings.quantity });
   await releaseQuota(tx, channelId, day, gone.reduce((n, b) => n + b.quantity, 0));
+  await releaseCapacities(tx, gone.map((b) => b.id), day);
+}
+
+/** Gives back the places a booking held of its types' daily capacity. */
+async function releaseCapacities(tx: Tx, bookingIds: string[], day: string): Promise<void> {
+  if (bookingIds.length === 0) return;
+  const items = await tx.select({ typeId: bookingItems.typeId, quantity: bookingItems.quantity, persons: ticketTypes.persons }).from(bookingItems)
+    .innerJoin(ticketTypes, eq(ticketTypes.id, bookingItems.typeId)).where(inArray(bookingItems.bookingId, bookingIds));
+  for (const i of items) await releaseCapacity(tx, i.typeId, day, i.quantity * i.persons);
 }
 
 async function lockBooking(tx: Tx, ch: Channel, orderNo: string): Promise<Booking> {
@@ -113,6 +129,7 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     if (b.holdUntil.getTime() < now) {
       await tx.update(bookings).set({ state: 'expired' }).where(eq(bookings.id, b.id));
       await releaseQuota(tx, ch.id, b.visitDay, b.quantity);
+      await releaseCapacities(tx, [b.id], b.visitDay);
       return err(409, 'booking_expired', '订单已超时未付款 / the booking was not paid in time and has expired');
     }
     if (req.amountFen !== b.totalFen) return err(422, 'amount_mismatch', `金额不符：应付 ${b.totalFen} 分 / amount must be ${b.totalFen} fen`);
@@ -155,6 +172,7 @@ export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: str
     }
     await tx.update(bookings).set({ state: 'cancelled', cancelledAt: new Date(now), cancelReason: reason ?? null }).where(eq(bookings.id, b.id));
     await releaseQuota(tx, ch.id, b.visitDay, b.quantity);
+    await releaseCapacities(tx, [b.id], b.visitDay);
     if (b.state === 'issued') {
       await revokeInTx(tx, b.site, ids, 'cancelled');
       await publishBooking(ctx, tx, b.id);
