@@ -11,6 +11,14 @@ export type FaceAnalysis =
   | { kind: 'no_face'; timings: Timings }
   | { kind: 'several_faces'; count: number; timings: Timings };
 
+/** What the gate's verifier needs of a pipeline (the real one, or a stand-in in unit tests). */
+export interface FaceAnalyser {
+  readonly model: string;
+  readonly embedder: { readonly dims: number };
+  analyse(input: Buffer): Promise<FaceAnalysis>;
+  close(): Promise<void>;
+}
+
 export interface Timings { decodeMs: number; detectMs: number; landmarksMs: number; chipMs: number; embedMs: number }
 
 export interface PipelineOptions {
@@ -28,7 +36,7 @@ export interface PipelineOptions {
  * serves enrolment (HQ, the window) and the gate, so a descriptor is made the same way
  * wherever it is made: a different crop or resize moves it far enough to break matching.
  */
-export class FacePipeline {
+export class FacePipeline implements FaceAnalyser {
   private readonly minFaceWidth: number;
   private readonly secondFaceRatio: number;
 

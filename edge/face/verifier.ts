@@ -4,11 +4,11 @@ import type { FaceIdentity, FaceResult, FaceSource, FaceVerifier } from '../gate
 import { distance } from './embedder.ts';
 import { FaceGallery } from './gallery.ts';
 import { FaceImageError } from './image.ts';
-import type { FacePipeline } from './pipeline.ts';
+import type { FaceAnalyser } from './pipeline.ts';
 
 export interface GateFaceOptions {
   camera: Camera;
-  pipeline: FacePipeline;
+  pipeline: FaceAnalyser;
   threshold: number;
   thresholdOneToMany: number;
   marginOneToMany: number;
@@ -49,6 +49,7 @@ export class GateFaceVerifier implements FaceVerifier {
       }
     };
     this.timer = setInterval(() => this.purge(), this.opts.purgeIntervalMs ?? 3_600_000);
+    this.timer.unref();
   }
 
   async stop(): Promise<void> {
