@@ -190,10 +190,12 @@ export class HubStore {
 }
 
 function ticketValidUntil(body: unknown): number | null {
-  const b = body as { kind?: unknown; ticket?: { validUntil?: unknown }; booking?: { validUntil?: unknown } };
+  const b = body as { kind?: unknown; ticket?: { validUntil?: unknown }; booking?: { validUntil?: unknown }; validUntil?: unknown };
   if (b.kind === 'ticket' && typeof b.ticket?.validUntil === 'number') return b.ticket.validUntil;
   // Bookings for kiosks end with their visit day, like tickets.
   if (b.kind === 'booking' && typeof b.booking?.validUntil === 'number') return b.booking.validUntil;
+  // A face is kept no longer than its ticket.
+  if (b.kind === 'face' && typeof b.validUntil === 'number') return b.validUntil;
   return null;
 }
 
