@@ -17,6 +17,7 @@ import { templateRoutes } from './templates/routes.ts';
 import { deviceStreamRoutes, syncRoutes } from './sync/routes.ts';
 import { deviceCredentialRoutes } from './devices/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
+import { kioskRoutes } from './kiosk/routes.ts';
 import { SimulatedMobileProvider } from './office/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
 
@@ -48,6 +49,7 @@ export function createApp(ctx: CloudContext) {
     // Everything under /sync is for devices, signed in with their own credentials.
     .use('/sync/*', ctx.deviceAuth.http())
     .route('/sync/pickups', devicePickupRoutes(ctx))
+    .route('/sync/kiosk', kioskRoutes(ctx, { payments: new SimulatedMobileProvider({ now: () => ctx.now() }) }))
     .route('/sync', syncRoutes(ctx));
   const app = new Hono().route('/api/v1', api);
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` } }, 404));

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { addDays } from '../shared/time/zone.ts';
 import { bookingChannel, startTestKiosk, today, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
+import { testDeviceHeader } from './support/devices.ts';
 
 const cloud = await startTestCloud();
 const channel = await bookingChannel(cloud.url);
@@ -125,6 +126,66 @@ test('printer out of paper: nothing marked picked up; after a refill every ticke
   const codes = printedOk.map((j) => j.page.items.find((i) => i.kind === 'qr')!.data);
   assert.is(new Set(codes).size, 3);
   assert.equal(new Set(codes), new Set(b.tickets.map((t) => t.code)));
+});
+
+/** Sales HQ made for this kiosk (their idempotency keys carry the attempt id). */
+async function kioskSales(attemptId: string): Promise<number> {
+  const r = (await cloud.ctx!.db.execute(`select count(*)::int as n from sales where idempotency_key like 'kiosk:demo:kiosk-1:${attemptId}:%'`)) as unknown as { rows?: { n: number }[] } & { n: number }[];
+  return (r.rows ?? r)[0]!.n;
+}
+
+test('self-service sale: declined payment charges nothing; a paid attempt retried is one sale, printed once', async () => {
+  const types = await kiosk.call('GET', '/api/sale/types');
+  assert.is(types.status, 200, JSON.stringify(types.body));
+  assert.ok(types.body.types.some((t: any) => t.code === 'adult' && t.priceFen === 12000));
+
+  const declined = await kiosk.call('POST', '/api/sale', { items: [{ type: 'adult', quantity: 1 }] });
+  assert.is(declined.body.amountFen, 12000);
+  const no = await kiosk.call('POST', `/api/sale/${declined.body.attemptId}/pay`, { authCode: '134567890123456784' });
+  assert.is(no.status, 402);
+  assert.is(no.body.error.code, 'payment_failed');
+  assert.is(await kioskSales(declined.body.attemptId), 0);
+  // The declined attempt stays declined: a retry does not charge again with another code.
+  const noAgain = await kiosk.call('POST', `/api/sale/${declined.body.attemptId}/pay`, { authCode: '134567890123456780' });
+  assert.is(noAgain.body.error.code, 'payment_failed');
+  assert.is(await kioskSales(declined.body.attemptId), 0);
+
+  const sale = await kiosk.call('POST', '/api/sale', { items: [{ type: 'adult', quantity: 1 }, { type: 'child', quantity: 2 }] });
+  assert.is(sale.body.amountFen, 24000);
+  kiosk.printer.device.setPaper('out');
+  const jobs0 = kiosk.printer.jobs.length;
+  const paid = await kiosk.call('POST', `/api/sale/${sale.body.attemptId}/pay`, { authCode: '134567890123456780' });
+  assert.is(paid.status, 503, 'paid, but the printer is out of paper');
+  assert.is(paid.body.error.code, 'paper_out');
+  assert.is(await kioskSales(sale.body.attemptId), 2, 'one HQ sale per type');
+  kiosk.printer.device.setPaper('ok');
+  const printed = await kiosk.call('POST', `/api/sale/${sale.body.attemptId}/pay`, { authCode: '134567890123456780' });
+  assert.is(printed.status, 200, JSON.stringify(printed.body));
+  assert.equal({ printed: printed.body.printed, total: printed.body.total, state: printed.body.state }, { printed: 3, total: 3, state: 'done' });
+  const again = await kiosk.call('POST', `/api/sale/${sale.body.attemptId}/pay`, { authCode: '134567890123456780' });
+  assert.is(again.body.printed, 3);
+  assert.is(kiosk.printer.jobs.slice(jobs0).filter((j) => j.printed).length, 3, 'three tickets, each printed once');
+  assert.is(await kioskSales(sale.body.attemptId), 2, 'still one charge, one set of sales');
+
+  const bad = await kiosk.call('POST', '/api/sale', { items: [{ type: 'nope', quantity: 1 }] });
+  assert.is(bad.status, 400);
+  const badCode = await kiosk.call('POST', '/api/sale', { items: [{ type: 'adult', quantity: 1 }] });
+  const r = await kiosk.call('POST', `/api/sale/${badCode.body.attemptId}/pay`, { authCode: 'abc' });
+  assert.is(r.status, 400);
+});
+
+test('HQ charge with a stale price is refused before paying', async () => {
+  const res = await fetch(`${cloud.url}/api/v1/sync/kiosk/sales`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...testDeviceHeader('demo', 'kiosk-1', 'kiosk') },
+    body: JSON.stringify({ attemptId: 'stale-price-1', items: [{ type: 'adult', quantity: 1 }], amountFen: 100, authCode: '134567890123456780' }),
+  });
+  assert.is(res.status, 409);
+  assert.is(((await res.json()) as any).error.code, 'price_changed');
+  const gate = await fetch(`${cloud.url}/api/v1/sync/kiosk/types`, { headers: testDeviceHeader('demo', 'gate-1', 'gate') });
+  assert.is(gate.status, 403, 'gates are no kiosks');
+  const other = await fetch(`${cloud.url}/api/v1/sync/kiosk/bookings?code=BKX`, { headers: testDeviceHeader('other', 'kiosk-9', 'kiosk') });
+  assert.is(other.status, 200);
+  assert.equal(((await other.json()) as any).bookings, []);
 });
 
 test.run();

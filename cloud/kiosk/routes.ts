@@ -1,0 +1,79 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { DeviceIdentity } from '../../shared/auth/device.ts';
+import { lookupBookings, lookupQuery } from '../channels/pickup.ts';
+import { listTicketTypes } from '../catalog/service.ts';
+import type { CloudContext } from '../context.ts';
+import { AppError, jsonBody } from '../http/errors.ts';
+import type { MobileProvider } from '../office/mobile.ts';
+import { getSale, sell } from '../sales/service.ts';
+
+/** The kiosk a request comes from (device auth under /sync has checked its credential). */
+function kioskOf(c: Context): DeviceIdentity {
+  const id = c.get('device' as never) as DeviceIdentity | undefined;
+  if (!id || (id.role !== 'kiosk' && id.role !== 'hq')) throw new AppError('device_forbidden', 'only kiosks may call this', 403);
+  return id;
+}
+
+/** Types a visitor can buy alone at a kiosk: visitor tickets with a price. */
+async function kioskTypes(ctx: CloudContext) {
+  return (await listTicketTypes(ctx.db))
+    .filter((t) => t.priceFen > 0 && (t.rules?.kind ?? 'visitor') === 'visitor')
+    .map((t) => ({ typeId: t.id, code: t.code, name: t.name, priceFen: t.priceFen, persons: t.persons, entries: t.entries, validityDays: t.validityDays }));
+}
+
+export const kioskSaleRequest = z.object({
+  /** Made and stored by the kiosk before paying: the payment's and the sale's idempotency key. */
+  attemptId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  items: z.array(z.object({ type: z.string().min(1).max(32), quantity: z.number().int().min(1).max(20) })).min(1).max(10)
+    .refine((items) => new Set(items.map((i) => i.type)).size === items.length, { message: 'each ticket type at most once' }),
+  /** What the screen showed the visitor: charged only if it is still the price. */
+  amountFen: z.number().int().min(1),
+  /** The visitor's payment code (付款码), scanned at the kiosk. */
+  authCode: z.string().regex(/^\d{10,32}$/),
+}).strict();
+
+/**
+ * Endpoints for self-service kiosks, under /api/v1/sync/kiosk (device credentials):
+ * finding bookings online, the types a kiosk sells, and a self-service sale paid through the
+ * payment provider. Bookings and pickups reuse the booking domain (cloud/channels).
+ */
+export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider }) {
+  return new Hono()
+    .get('/bookings', async (c) => {
+      const kiosk = kioskOf(c);
+      const found = await lookupBookings(ctx, lookupQuery.parse(c.req.query()));
+      return c.json({ bookings: found.filter((b) => kiosk.role === 'hq' || b.site === kiosk.site) });
+    })
+    .get('/types', async (c) => {
+      kioskOf(c);
+      return c.json({ types: await kioskTypes(ctx) });
+    })
+    .post('/sales', async (c) => {
+      const kiosk = kioskOf(c);
+      const req = kioskSaleRequest.parse(await jsonBody(c));
+      const types = new Map((await kioskTypes(ctx)).map((t) => [t.code, t]));
+      const unknown = req.items.filter((i) => !types.has(i.type)).map((i) => i.type);
+      if (unknown.length) throw new AppError('type_not_sold', `not sold at kiosks: ${unknown.join(', ')}`, 422);
+      const total = req.items.reduce((s, i) => s + types.get(i.type)!.priceFen * i.quantity, 0);
+      if (total !== req.amountFen) throw new AppError('price_changed', `票价已变更 / the total is now ${total} fen`, 409, { amountFen: total });
+      const key = (type: string) => `kiosk:${kiosk.site}:${kiosk.device}:${req.attemptId}:${type}`;
+      // The provider's charge is idempotent on the intent id: a retried attempt is the same charge.
+      const intentId = `kiosk-${kiosk.site}-${kiosk.device}-${req.attemptId}`;
+      const charge = await opts.payments.charge({ intentId, amountFen: total, authCode: req.authCode });
+      let status = charge.status;
+      if (status === 'pending') status = await opts.payments.query(charge.providerRef);
+      if (status === 'failed') throw new AppError('payment_failed', '支付失败，未扣款 / payment failed; nothing was charged', 402, { providerRef: charge.providerRef });
+      if (status === 'pending') return c.json({ state: 'pending', providerRef: charge.providerRef }, 202);
+      const sold = [];
+      for (const item of req.items) {
+        const sale = await sell(ctx, { type: item.type, quantity: item.quantity, site: kiosk.site }, key(item.type));
+        sold.push(await getSale(ctx, sale.id));
+      }
+      ctx.log.info({ kiosk: kiosk.device, attemptId: req.attemptId, amountFen: total, providerRef: charge.providerRef }, 'kiosk sale paid');
+      return c.json({
+        state: 'paid', providerRef: charge.providerRef, amountFen: total,
+        tickets: sold.flatMap((s) => s.tickets.map((t) => ({ ...t, typeId: types.get(s.type)!.typeId, typeName: types.get(s.type)!.name }))),
+      });
+    });
+}
