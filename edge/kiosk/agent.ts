@@ -93,9 +93,10 @@ export class KioskAgent {
   }
 
   async stop(): Promise<void> {
-    await this.downlink?.stop();
-    await this.uplink?.stop();
+    // Calls in flight are aborted first: a pull stalled on a dead line must not hold the stop.
+    const stopping = [this.downlink?.stop(), this.uplink?.stop()];
     this.hq?.close();
+    await Promise.all(stopping);
     if (this.server) {
       const s = this.server;
       this.server = undefined;
