@@ -38,7 +38,13 @@ export async function openPtyPair(): Promise<PtyPair> {
   const dir = mkdtempSync(join(tmpdir(), 'pty-'));
   const a = join(dir, 'a');
   const b = join(dir, 'b');
-  let child: ChildProcess | undefined = await startSocat(a, b);
+  let child: ChildProcess | undefined;
+  try {
+    child = await startSocat(a, b);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   const kill = async (): Promise<void> => {
     const c = child;
