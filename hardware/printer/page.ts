@@ -145,7 +145,8 @@ export async function renderPng(page: Page, opts: { margin?: number } = {}): Pro
  * where darker than `threshold` after flattening transparency onto white.
  */
 export async function imageToRaster(input: Buffer, width: number, threshold = 128): Promise<{ width: number; height: number; bits: Uint8Array }> {
-  const { data, info } = await sharp(input).flatten({ background: '#ffffff' }).resize({ width, fit: 'inside' }).grayscale().raw().toBuffer({ resolveWithObject: true });
+  // A small file can claim a huge picture: refuse more than a 4096 x 4096 one before decoding it.
+  const { data, info } = await sharp(input, { limitInputPixels: 4096 * 4096 }).flatten({ background: '#ffffff' }).resize({ width, fit: 'inside' }).grayscale().raw().toBuffer({ resolveWithObject: true });
   const w = info.width, h = info.height, stride = Math.ceil(w / 8);
   const bits = new Uint8Array(stride * h);
   for (let y = 0; y < h; y++) {

@@ -35,7 +35,8 @@ export async function layoutTicket(input: TemplateLayoutInput, data: TicketPrint
     switch (el.kind) {
       case 'text':
       case 'field': {
-        const text = el.kind === 'text' ? el.text : el.label + fieldValue(el.field, data, t.locale, opts.timeZone);
+        // Control characters would be printer commands; data from elsewhere may hold some.
+        const text = (el.kind === 'text' ? el.text : el.label + fieldValue(el.field, data, t.locale, opts.timeZone)).replace(/[\p{Cc}\p{Cs}]/gu, ' ');
         const columns = Math.floor((width - (el.x ?? 0)) / (FONT_W * el.width));
         for (const line of wrapLine(text, Math.max(2, columns))) {
           if (line !== '') items.push({ kind: 'text', x: placeX(textDots(line, el.width)), y, text: line, scaleW: el.width, scaleH: el.height, bold: el.bold });

@@ -97,6 +97,25 @@ test('what cannot print is refused with a typed error', async () => {
   assert.is(await code({ elements: [{ kind: 'qr' }] }, { ...data, code: '码' }), 'bad_code');
 });
 
+test('control characters in ticket data print as spaces, never as commands', async () => {
+  const template: TemplateLayoutInput = { elements: [{ kind: 'field', field: 'typeName' }, { kind: 'qr' }] };
+  const odd = { ...data, typeName: 'Adult\x1b@\n\x1dV\x00ticket' };
+  const page = await layoutTicket(template, odd, { timeZone: TZ });
+  assert.is((page.items[0] as { text: string }).text, 'Adult @  V ticket');
+  const device = new PrinterDevice();
+  device.receive(await ticketToEscPos(template, odd, { timeZone: TZ }));
+  assert.equal(device.problems, []);
+  assert.equal(device.jobs[0]!.page, page);
+  assert.ok((await ticketPreviewPng(template, odd, { timeZone: TZ })).length > 0);
+});
+
+test('an image claiming a huge picture is refused before it is decoded', async () => {
+  const big = await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#ffffff' } }).png({ palette: true, colours: 2, compressionLevel: 9 }).toBuffer();
+  assert.ok(big.length < 70_000, `${big.length}`);
+  const r = await layoutTicket({ elements: [{ kind: 'image', data: big.toString('base64') }] }, data, { timeZone: TZ }).catch((e: TemplateError) => e.code);
+  assert.is(r, 'bad_image');
+});
+
 test('template schema: defaults and bad input named', () => {
   assert.equal(templateLayout.parse({ elements: [{ kind: 'qr' }] }), { paper: 80, elements: [{ kind: 'qr', moduleSize: 6, ecc: 'M', align: 'left' }], bottomFeed: 48, locale: 'zh-CN' });
   const paths = (input: unknown) => templateLayout.safeParse(input).error?.issues.map((i) => i.path.join('.'));
