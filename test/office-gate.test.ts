@@ -24,14 +24,14 @@ test('window sales reach the gate; a reissued card and a refunded ticket are ref
     // Lost card: reported and reissued on a new card; the old one is refused from the next pull.
     const re = must(await api(u, `/api/v1/tickets/${carded.id}/reissue`, { token: s!.token, body: { reason: 'lost', card: '04FFEE0102' } }), 201);
     await waitFor('old card refused at the gate', () => !gate.agent.evaluate(card).verdict.admit, 10_000);
-    assert.is(gate.agent.evaluate(card).verdict.reason, 'revoked');
+    assert.is((gate.agent.evaluate(card).verdict as { reason?: string }).reason, 'revoked');
     await waitFor('new card at the gate', () => gate.agent.evaluate({ kind: 'card', value: '04FFEE0102' }).verdict.admit);
     assert.is(gate.agent.evaluate({ kind: 'card', value: '04FFEE0102' }).ticketId, re.ticket.id);
 
     // Refund of one child ticket: revoked at the gate; the other still admits.
     must(await api(u, `/api/v1/orders/${o.id}/refunds`, { body: { tickets: [c1.id], method: 'cash', reason: '游客退票' } }), 201);
     await waitFor('refunded ticket refused', () => !gate.agent.evaluate(c1.code).verdict.admit);
-    assert.is(gate.agent.evaluate(c1.code).verdict.reason, 'revoked');
+    assert.is((gate.agent.evaluate(c1.code).verdict as { reason?: string }).reason, 'revoked');
     assert.ok(gate.agent.evaluate(c2.code).verdict.admit);
   } finally {
     await gate.cleanup();

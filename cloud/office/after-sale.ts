@@ -101,6 +101,7 @@ async function ticketForUpdate(tx: Tx, id: string) {
  */
 export async function reissueTicket(ctx: CloudContext, user: AuthUser, ticketId: string, input: unknown) {
   const r = reissueRequest.parse(input);
+  if (!hasRole(user, 'seller', 'administrator')) throw new AppError('forbidden', 'only a window seller or the administrator reissues', 403);
   if ([r.card, r.idcard, r.barcode].filter(Boolean).length > 1) throw new AppError('invalid_request', 'one of card, idcard, barcode');
   let site = '';
   const out = await ctx.db.transaction(async (tx) => {
@@ -141,6 +142,7 @@ export const extendRequest = z.object({ days: z.number().int().min(1).max(366), 
  */
 export async function extendTicket(ctx: CloudContext, user: AuthUser, ticketId: string, input: unknown) {
   const r = extendRequest.parse(input);
+  if (!hasRole(user, 'seller', 'administrator')) throw new AppError('forbidden', 'only a window seller or the administrator extends a ticket', 403);
   let site = '';
   const out = await ctx.db.transaction(async (tx) => {
     const t = await ticketForUpdate(tx, ticketId);

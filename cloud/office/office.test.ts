@@ -18,7 +18,7 @@ test.before(async () => {
   cloud = await startTestCloud();
   u = cloud.url;
   const seeded = await seedOffice(u, { capacity: 30 });
-  [s1, s2] = seeded.sellers as [typeof s1, typeof s1];
+  [s1, s2] = [seeded.sellers[0]!, seeded.sellers[1]!];
   fin = seeded.finance;
 });
 test.after(async () => cloud.cleanup());

@@ -216,7 +216,9 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
   try {
     await ctx.db.transaction(async (tx) => {
       const shiftId = await resolveSeller(tx, user);
-      const account = req.account ? await accountRow(tx, req.account) : undefined;
+      // The account row is locked first: its ledger is checked and moved in this transaction,
+      // and taking the lock late (after the order's foreign key shares it) deadlocks two orders.
+      const account = req.account ? await accountRow(tx, req.account, true) : undefined;
       if (account && !account.active) throw new AppError('account_inactive', `account ${account.name} is closed`, 409);
       const lines = await priceLines(tx, ctx, user, req, day, account?.category);
       const total = lines.reduce((s, l) => s + l.totalFen, 0);
@@ -301,7 +303,7 @@ async function settlePending(ctx: CloudContext, orderId: string, ps: PaymentSpec
     if (intents.some((i) => i.status !== 'paid')) return;
     const req = orderRequest.parse(order.request);
     const o = { orderId, site: order.site, day: order.visitDay, user, shiftId: order.shiftId, accountId: order.accountId, at };
-    const account = order.accountId ? await accountRow(tx, order.accountId) : undefined;
+    const account = order.accountId ? await accountRow(tx, order.accountId, true) : undefined;
     const lines = await priceLinesAgain(tx, ctx, req, order.visitDay, account?.category);
     await recordPayments(tx, ctx, o, ps);
     for (const it of intents) {
@@ -344,7 +346,7 @@ export async function issueReservation(ctx: CloudContext, user: AuthUser, orderI
     if (locked!.status !== 'reserved') throw new AppError('order_not_reserved', `order is ${locked!.status}, not reserved`, 409);
     const shiftId = await resolveSeller(tx, user);
     const req = orderRequest.parse(locked!.request);
-    const account = locked!.accountId ? await accountRow(tx, locked!.accountId) : undefined;
+    const account = locked!.accountId ? await accountRow(tx, locked!.accountId, true) : undefined;
     const lines = await priceLines(tx, ctx, user, req, locked!.visitDay, account?.category);
     checkPaymentsCover(locked!.totalFen, ps);
     const at = ctx.now();
