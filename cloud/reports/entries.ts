@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import { col, num, query, siteIs, type ReportDef, type ReportParams, type Row } from './model.ts';
-import { fromLocalHour, localHourSql } from './range.ts';
+import { fromLocalHour, localHourBins } from './range.ts';
 
 /*
  * Passages from `entries` at their HQ-corrected time. A 'return' gives back persons of an
@@ -45,10 +45,18 @@ export const entriesByHour: ReportDef = {
   source: 'entries (HQ-corrected time), bucketed by hour in the site\'s time zone',
   columns: [col('day', 'day', '日期', 'Day'), col('hour', 'int', '小时', 'Hour', false), ...flowCols],
   async run(db, p) {
-    const hour = localHourSql(sql`e.corrected_time`, p.range);
-    const rows = await query(db, sql`select ${hour} as h, ${flows} from entries e where ${inRange(p)} group by 1 order by 1`);
-    // A DST fall-back hour occurs twice and lands in one bucket; hours skipped in spring stay absent.
-    return rows.map((r) => ({ ...fromLocalHour(num(r.h)), ...flowRow(r) }));
+    const hours = localHourBins(sql`e.corrected_time`, p.range);
+    const rows = await query(db, sql`select ${hours.bin} as h, ${flows} from entries e where ${inRange(p)} group by 1`);
+    // Bins of one local hour add up; a DST fall-back hour occurs twice and lands in one row.
+    const byHour = new Map<number, Row>();
+    for (const r of rows) {
+      const h = hours.hourOf(r.h);
+      const f = flowRow(r);
+      const o = byHour.get(h);
+      if (o) for (const k of Object.keys(f)) o[k] = num(o[k]) + num(f[k]);
+      else byHour.set(h, f);
+    }
+    return [...byHour].sort((a, b) => a[0] - b[0]).map(([h, f]) => ({ ...fromLocalHour(h), ...f }));
   },
 };
 

@@ -69,21 +69,25 @@ export function offsetSegments(startMs: number, endMs: number, timeZone: string)
 }
 
 /**
- * The local hour of a timestamptz column as a whole number of hours since 1970-01-01 00:00
- * local time. Arithmetic on the epoch with the zone's offsets (worked out once per range, so
- * DST changes are honoured) is cheaper per row than `at time zone`, which looks the zone up
- * for every row.
+ * Buckets a timestamptz column into UTC bins that never straddle a local hour: date_bin on a
+ * fixed origin is the cheapest per-row bucketing PGlite has (about half the cost of epoch
+ * arithmetic, a third of `at time zone`). A bin is an hour when every offset the zone has in
+ * the range is whole hours, else 30 or 15 minutes (India, Nepal). `hourOf` turns a bin's
+ * start into its local hour number (hours since 1970-01-01 00:00 local), with the offset in
+ * force at that instant, so DST changes are honoured.
  */
-export function localHourSql(column: SQL, range: Pick<ReportRange, 'start' | 'end' | 'timeZone'>): SQL {
+export function localHourBins(column: SQL, range: Pick<ReportRange, 'start' | 'end' | 'timeZone'>): { bin: SQL; hourOf(binStart: unknown): number } {
   const segments = offsetSegments(range.start.getTime(), range.end.getTime(), range.timeZone);
-  let offset: SQL;
-  if (segments.length === 1) {
-    offset = sql.raw(String(segments[0]!.offsetMs / 1000));
-  } else {
-    const whens = segments.slice(1).map((s, i) => sql` when ${column} < ${new Date(s.from)} then ${sql.raw(String(segments[i]!.offsetMs / 1000))}`);
-    offset = sql`(case${sql.join(whens, sql``)} else ${sql.raw(String(segments[segments.length - 1]!.offsetMs / 1000))} end)`;
-  }
-  return sql`floor((date_part('epoch', ${column}) + ${offset}) / 3600)::int`;
+  const width = segments.every((x) => x.offsetMs % 3_600_000 === 0) ? 3600 : segments.every((x) => x.offsetMs % 1_800_000 === 0) ? 1800 : 900;
+  return {
+    bin: sql`date_bin(${sql.raw(`'${width} seconds'`)}, ${column}, timestamptz '1970-01-01 00:00:00+00')`,
+    hourOf(binStart) {
+      const t = binStart instanceof Date ? binStart.getTime() : Date.parse(String(binStart));
+      let offset = segments[0]!.offsetMs;
+      for (const x of segments) if (x.from <= t) offset = x.offsetMs;
+      return Math.floor((t + offset) / 3_600_000);
+    },
+  };
 }
 
 /** "YYYY-MM-DD" and hour of day of a local hour number from localHourSql. */

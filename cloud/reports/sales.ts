@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/open.ts';
 import { col, num, query, siteIs, type ReportDef, type ReportParams, type Row } from './model.ts';
-import { daysOf, fromLocalHour, localHourSql } from './range.ts';
+import { daysOf, fromLocalHour, localHourBins } from './range.ts';
 
 /*
  * What a sale is here: every ticket line sold, whatever sold it, is one `sales` row (a plain
@@ -30,19 +30,19 @@ const figures = (r: Record<string, unknown>): Row => ({ lines: num(r.lines), qua
 
 /** Window refunds (negative payments) and channel bookings cancelled after payment, by local day. */
 async function refundsByDay(db: Db, p: ReportParams): Promise<Map<string, number>> {
-  const payDay = localHourSql(sql`p.created_at`, p.range);
-  const bookDay = localHourSql(sql`b.cancelled_at`, p.range);
+  const payBin = localHourBins(sql`p.created_at`, p.range);
+  const bookBin = localHourBins(sql`b.cancelled_at`, p.range);
   const rows = await query(db, sql`
     select h, sum(amount) as amount from (
-      select ${payDay} as h, -p.amount_fen as amount from payments p join orders o on o.id = p.order_id
+      select ${payBin.bin} as h, -p.amount_fen as amount from payments p join orders o on o.id = p.order_id
         where p.amount_fen < 0 and ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)}
       union all
-      select ${bookDay} as h, b.total_fen as amount from bookings b
+      select ${bookBin.bin} as h, b.total_fen as amount from bookings b
         where b.paid_at is not null and b.state = 'cancelled' and ${inRange(sql`b.cancelled_at`, p)}${siteIs(sql`b.site`, p.site)}
     ) x group by h`);
   const out = new Map<string, number>();
   for (const r of rows) {
-    const day = fromLocalHour(num(r.h)).day;
+    const day = fromLocalHour(payBin.hourOf(r.h)).day;
     out.set(day, (out.get(day) ?? 0) + num(r.amount));
   }
   return out;
@@ -53,11 +53,11 @@ export const salesByDay: ReportDef = {
   source: 'sales (time of sale); refunds: negative payments and bookings cancelled after payment (time of refund)',
   columns: [col('day', 'day', '日期', 'Day'), ...figureCols, col('refundsFen', 'fen', '退款', 'Refunds'), col('netFen', 'fen', '净额', 'Net')],
   async run(db, p) {
-    const hour = localHourSql(sql`s.created_at`, p.range);
-    const rows = await query(db, sql`select ${hour} as h, ${lineFigures} from ${saleLines(p)} group by 1`);
+    const hours = localHourBins(sql`s.created_at`, p.range);
+    const rows = await query(db, sql`select ${hours.bin} as h, ${lineFigures} from ${saleLines(p)} group by 1`);
     const byDay = new Map<string, Row>();
     for (const r of rows) {
-      const day = fromLocalHour(num(r.h)).day;
+      const day = fromLocalHour(hours.hourOf(r.h)).day;
       const f = figures(r);
       const d = byDay.get(day);
       if (d) for (const k of Object.keys(f)) d[k] = num(d[k]) + num(f[k]);
@@ -223,12 +223,12 @@ export const groups: ReportDef = {
   source: 'sales lines sold to groups (one ticket for the group, or a group-category type) by local day, at the time of sale',
   columns: [col('day', 'day', '日期', 'Day'), col('groups', 'int', '团队数', 'Groups'), col('visitors', 'int', '人数', 'Visitors'), col('grossFen', 'fen', '销售额', 'Gross'), col('avgSize', 'number', '平均团队人数', 'Average group size')],
   async run(db, p) {
-    const hour = localHourSql(sql`s.created_at`, p.range);
-    const rows = await query(db, sql`select ${hour} as h, count(*) as groups, coalesce(sum(${visitors}), 0) as visitors, coalesce(sum(s.total_fen), 0) as gross
+    const hours = localHourBins(sql`s.created_at`, p.range);
+    const rows = await query(db, sql`select ${hours.bin} as h, count(*) as groups, coalesce(sum(${visitors}), 0) as visitors, coalesce(sum(s.total_fen), 0) as gross
       from ${saleLines(p)} and ${isGroup} group by 1`);
     const byDay = new Map<string, { groups: number; visitors: number; grossFen: number }>();
     for (const r of rows) {
-      const day = fromLocalHour(num(r.h)).day;
+      const day = fromLocalHour(hours.hourOf(r.h)).day;
       const d = byDay.get(day) ?? { groups: 0, visitors: 0, grossFen: 0 };
       d.groups += num(r.groups);
       d.visitors += num(r.visitors);

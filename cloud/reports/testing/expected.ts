@@ -31,7 +31,7 @@ export function expectedReports(m: MonthData, opts: { inParkAt: number }): Recor
   const days: string[] = [];
   for (let t = m.start; t < m.end; t += 86_400_000) {
     const d = businessDay(t + 12 * 3_600_000, tz);
-    if (!days.includes(d)) days.push(d);
+    if (!days.includes(d) && startOfBusinessDay(d, tz) < m.end) days.push(d);
   }
   const byDay = new Map<string, Acc>(days.map((d) => [d, { lines: 0, quantity: 0, visitors: 0, grossFen: 0, refundsFen: 0 }]));
   for (const s of sales) add(byDay, businessDay(s.at, tz), lineFig(s));
