@@ -24,6 +24,7 @@ const ffmpegSchema = z.strictObject({
   maxAgeMs: ms.default(500),
   captureTimeoutMs: ms.default(5000),
   restartDelayMs: ms.default(1000),
+  maxRestartDelayMs: ms.default(30_000),
 });
 
 /** Camera part of a program's config; a lane without a camera leaves it out. */

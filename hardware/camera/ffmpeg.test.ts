@@ -1,19 +1,20 @@
-import { execFileSync } from 'node:child_process';
 import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DeviceError } from '../errors.ts';
+import { FakeTimers } from '../testing/fake-timers.ts';
 import { createCamera } from './create.ts';
 import { FfmpegCamera } from './ffmpeg.ts';
 
 // ffmpeg's synthetic source stands in for /dev/video0; the process, pipe and splitter code is the same.
 const TESTSRC = ['-f', 'lavfi', '-re', '-i', 'testsrc=size=640x480:rate=10'];
 
-function ffmpegPids(): string[] {
+function alive(pid: number): boolean {
   try {
-    return execFileSync('pgrep', ['-f', 'testsrc=size=640x480:rate=10'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    process.kill(pid, 0);
+    return true;
   } catch {
-    return [];
+    return false;
   }
 }
 
@@ -36,11 +37,13 @@ test('default command line reads V4L2 and writes MJPEG to stdout', () => {
 });
 
 test('captures frames that decode as 640x480 JPEGs, fresh each time', async () => {
-  const camera = await createCamera({ driver: 'ffmpeg', input: TESTSRC, fps: 10, maxAgeMs: 50 });
+  const camera = await createCamera({ driver: 'ffmpeg', input: TESTSRC, fps: 10, maxAgeMs: 50, captureTimeoutMs: 30_000 });
   const errors: Error[] = [];
   camera.on('error', (e) => errors.push(e));
   await rejectsWith(camera.capture(), 'not_started');
   await camera.start();
+  const pid = (camera as FfmpegCamera).pid!;
+  assert.ok(pid > 0 && alive(pid));
   try {
     const first = await camera.capture();
     assert.is(first.format, 'jpeg');
@@ -65,31 +68,42 @@ test('captures frames that decode as 640x480 JPEGs, fresh each time', async () =
     await camera.stop();
   }
   assert.equal(errors, []);
-  assert.equal(ffmpegPids(), [], 'ffmpeg is gone after stop()');
+  assert.not.ok(alive(pid), 'ffmpeg is gone after stop()');
 });
 
 test('a failing ffmpeg is reported, retried, and capture() fails with capture_failed', async () => {
   const camera = new FfmpegCamera({ input: ['-f', 'lavfi', '-i', 'no_such_filter=1'], captureTimeoutMs: 600, restartDelayMs: 100 });
-  const errors: Error[] = [];
-  camera.on('error', (e) => errors.push(e));
+  const errors: DeviceError[] = [];
+  const twoErrors = new Promise<void>((resolve) =>
+    camera.on('error', (e) => {
+      errors.push(e as DeviceError);
+      if (errors.length === 2) resolve();
+    }),
+  );
   await camera.start();
-  const error = await rejectsWith(camera.capture(), 'capture_failed');
-  assert.match(String(error.context.stderr), /no_such_filter|No such filter/);
-  await camera.stop();
-  assert.ok(errors.length >= 2, `restarted after failing (${errors.length} errors)`);
-  assert.instance(errors[0], DeviceError);
-  assert.is((errors[0] as DeviceError).code, 'capture_failed');
+  try {
+    await rejectsWith(camera.capture(), 'capture_failed');
+    await twoErrors;
+    assert.is(errors[0]!.code, 'capture_failed');
+    assert.match(String(errors[0]!.context.stderr), /no_such_filter|No such filter/);
+  } finally {
+    await camera.stop();
+  }
 });
 
 test('a missing ffmpeg binary is an error event, not a crash', async () => {
-  const camera = new FfmpegCamera({ ffmpegPath: '/nonexistent/ffmpeg', captureTimeoutMs: 200, restartDelayMs: 1000 });
+  const camera = new FfmpegCamera({ ffmpegPath: '/nonexistent/ffmpeg', captureTimeoutMs: 200, restartDelayMs: 60_000 });
   const errors: Error[] = [];
   camera.on('error', (e) => errors.push(e));
   await camera.start();
-  await rejectsWith(camera.capture(), 'capture_failed');
-  await camera.stop();
+  try {
+    await rejectsWith(camera.capture(), 'capture_failed');
+    for (let i = 0; i < 500 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    await camera.stop();
+  }
   assert.is(errors.length, 1);
-  assert.match(errors[0].message, /ENOENT/);
+  assert.match(errors[0]!.message, /ENOENT/);
 });
 
 test('stop() rejects a waiting capture and can start again', async () => {
@@ -99,13 +113,70 @@ test('stop() rejects a waiting capture and can start again', async () => {
   const waiting = rejectsWith(camera.capture(), 'not_started');
   await camera.stop();
   await waiting;
-  const fast = new FfmpegCamera({ input: TESTSRC, fps: 10 });
+  const fast = new FfmpegCamera({ input: TESTSRC, fps: 10, captureTimeoutMs: 30_000 });
   await fast.start();
   await fast.stop();
   await fast.start();
-  const frame = await fast.capture();
-  assert.is((await sharp(frame.data).metadata()).width, 640);
-  await fast.stop();
+  try {
+    const frame = await fast.capture();
+    assert.is((await sharp(frame.data).metadata()).width, 640);
+  } finally {
+    await fast.stop();
+  }
+});
+
+test('ffmpeg killed from outside: reported, restarted, frames again', async () => {
+  const marker = 'testsrc=size=320x240:rate=7';
+  const camera = new FfmpegCamera({ input: ['-f', 'lavfi', '-re', '-i', marker], fps: 7, restartDelayMs: 100, maxAgeMs: 100, captureTimeoutMs: 30_000 });
+  const errors: Error[] = [];
+  camera.on('error', (e) => errors.push(e));
+  await camera.start();
+  try {
+    assert.is((await sharp((await camera.capture()).data).metadata()).width, 320);
+    const pid = camera.pid!;
+    const reported = new Promise((resolve) => camera.once('error', resolve));
+    process.kill(pid, 'SIGKILL');
+    await reported;
+    await new Promise((r) => setTimeout(r, 150));
+    const again = await camera.capture();
+    assert.is((await sharp(again.data).metadata()).width, 320);
+    assert.is(errors.length, 1);
+    assert.match(errors[0]!.message, /SIGKILL/);
+    assert.ok(camera.pid !== undefined && camera.pid !== pid, 'a new ffmpeg');
+  } finally {
+    await camera.stop();
+  }
+});
+
+test('restarts back off: 1 s, 2 s, 4 s ... after exits without a frame', async () => {
+  const timers = new FakeTimers(0);
+  const camera = new FfmpegCamera({ ffmpegPath: '/bin/false', timers, restartDelayMs: 1000, maxRestartDelayMs: 3000 });
+  const errors: Error[] = [];
+  let notify: () => void = () => {};
+  camera.on('error', (e) => {
+    errors.push(e);
+    notify();
+  });
+  const nextError = (count: number) =>
+    new Promise<void>((resolve) => {
+      notify = () => errors.length >= count && resolve();
+      notify();
+    });
+  await camera.start();
+  try {
+    await nextError(1);
+    for (const [delay, count] of [[1000, 2], [2000, 3], [3000, 4], [3000, 5]] as const) {
+      timers.advance(delay - 1);
+      assert.is(camera.pid, undefined, `no restart before ${delay} ms`);
+      assert.is(errors.length, count - 1);
+      timers.advance(1);
+      assert.ok(camera.pid, `restarted after ${delay} ms`);
+      await nextError(count);
+    }
+  } finally {
+    await camera.stop();
+  }
+  assert.is(timers.pendingCount, 0);
 });
 
 test('config: bad keys are refused by name', async () => {

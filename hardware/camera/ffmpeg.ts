@@ -25,8 +25,13 @@ export interface FfmpegCameraOptions {
   maxAgeMs?: number;
   /** capture() fails with `capture_failed` when no frame comes in this long (default 5000). */
   captureTimeoutMs?: number;
-  /** Wait before restarting ffmpeg after it exits on its own (default 1000). */
+  /**
+   * Wait before restarting ffmpeg after it exits on its own (default 1000), doubled after each
+   * exit without a frame up to `maxRestartDelayMs` (default 30000): an unplugged camera is
+   * retried, not hammered.
+   */
   restartDelayMs?: number;
+  maxRestartDelayMs?: number;
   timers?: Timers;
 }
 
@@ -50,6 +55,9 @@ export class FfmpegCamera extends TypedEventEmitter<CameraEvents> implements Cam
   readonly #maxAgeMs: number;
   readonly #captureTimeoutMs: number;
   readonly #restartDelayMs: number;
+  readonly #maxRestartDelayMs: number;
+  /** Exits since the last frame. */
+  #failures = 0;
   readonly #timers: Timers;
   #started = false;
   #child: ChildProcessByStdio<null, Readable, Readable> | undefined;
@@ -79,7 +87,13 @@ export class FfmpegCamera extends TypedEventEmitter<CameraEvents> implements Cam
     this.#maxAgeMs = options.maxAgeMs ?? 500;
     this.#captureTimeoutMs = options.captureTimeoutMs ?? 5000;
     this.#restartDelayMs = options.restartDelayMs ?? 1000;
+    this.#maxRestartDelayMs = Math.max(this.#restartDelayMs, options.maxRestartDelayMs ?? 30_000);
     this.#timers = options.timers ?? realTimers;
+  }
+
+  /** Process id of the running ffmpeg, for diagnostics. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
   }
 
   /** The ffmpeg command line, for logs and tests. */
@@ -90,6 +104,7 @@ export class FfmpegCamera extends TypedEventEmitter<CameraEvents> implements Cam
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.#failures = 0;
     this.#spawn();
   }
 
@@ -162,6 +177,7 @@ export class FfmpegCamera extends TypedEventEmitter<CameraEvents> implements Cam
 
   #onFrame(frame: Frame): void {
     this.#latest = frame;
+    this.#failures = 0;
     for (const waiter of this.#waiters) {
       this.#timers.clearTimeout(waiter.timer);
       waiter.resolve(frame);
@@ -175,10 +191,12 @@ export class FfmpegCamera extends TypedEventEmitter<CameraEvents> implements Cam
     // Waiters keep waiting through a restart: their own timeout bounds them.
     this.#latest = undefined;
     if (this.listenerCount('error') > 0) this.emit('error', error);
+    const delay = Math.min(this.#maxRestartDelayMs, this.#restartDelayMs * 2 ** this.#failures);
+    this.#failures++;
     this.#restartTimer = this.#timers.setTimeout(() => {
       this.#restartTimer = undefined;
       if (this.#started) this.#spawn();
-    }, this.#restartDelayMs);
+    }, delay);
   }
 
   #failWaiters(error: Error): void {

@@ -81,7 +81,7 @@ function endOfImage(buf: Buffer, start: number): number | 'more' | 'bad' {
     // Any number of FF fill bytes may precede a marker.
     while (i < buf.length && buf[i] === 0xff) i++;
     if (i >= buf.length) return 'more';
-    const marker = buf[i++];
+    const marker = buf[i++]!;
     if (marker === 0xd9) return i;
     if (marker === 0xd8 || marker === 0x00) return 'bad';
     // Standalone markers without a length: TEM, RST0-7.
@@ -95,7 +95,7 @@ function endOfImage(buf: Buffer, start: number): number | 'more' | 'bad' {
     for (;;) {
       if (i + 1 >= buf.length) return 'more';
       if (buf[i] === 0xff) {
-        const next = buf[i + 1];
+        const next = buf[i + 1]!;
         if (next === 0x00 || (next >= 0xd0 && next <= 0xd7) || next === 0xff) {
           i += next === 0xff ? 1 : 2;
           continue;

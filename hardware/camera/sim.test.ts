@@ -37,9 +37,9 @@ test('cycles through the images of the folder in name order, stamped with the cl
   await camera.start();
   const frames = [await camera.capture(), await camera.capture(), await camera.capture()];
   assert.equal(frames.map((f) => f.format), ['jpeg', 'png', 'jpeg']);
-  assert.is(frames[0].at, 5000);
-  const stats = await sharp(frames[1].data).stats();
-  assert.is(Math.round(stats.channels[0].mean), 50);
+  assert.is(frames[0]!.at, 5000);
+  const stats = await sharp(frames[1]!.data).stats();
+  assert.is(Math.round(stats.channels[0]!.mean), 50);
   await camera.stop();
 });
 

@@ -78,7 +78,7 @@ export class SimCamera extends TypedEventEmitter<CameraEvents> implements Camera
       throw new DeviceError('capture_failed', `cannot list ${this.#dir}`, { dir: this.#dir }, { cause });
     }
     if (names.length === 0) throw new DeviceError('capture_failed', `no images in ${this.#dir}`, { dir: this.#dir });
-    const name = names[this.#next % names.length];
+    const name = names[this.#next % names.length]!;
     this.#next = (this.#next + 1) % names.length;
     return name;
   }

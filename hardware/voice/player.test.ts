@@ -21,7 +21,7 @@ function script(name: string, body: string): string {
   chmodSync(path, 0o755);
   return path;
 }
-const player = script('player.sh', `printf '%s|%s\\n' "$(basename "$0")" "$*" >> '${log}'\nexec sleep 0.3`);
+const player = script('player.sh', `printf '%s|%s\\n' "$(basename "$0")" "$*" >> '${log}'\nexec sleep 1.5`);
 const broken = script('broken.sh', `printf '%s|%s\\n' "$(basename "$0")" "$*" >> '${log}'\necho 'aplay: main:831: audio open error: No such file or directory' >&2\nexit 1`);
 const tts = script('tts.sh', `printf '%s|%s\\n' "$(basename "$0")" "$*" >> '${log}'`);
 
@@ -42,7 +42,7 @@ function setup(options: Partial<PlayerVoiceOptions> = {}) {
   const ended = (n: number) =>
     new Promise<void>((resolve, reject) => {
       const t0 = Date.now();
-      const poll = () => (ends.length + errors.length >= n ? resolve() : Date.now() - t0 > 5000 ? reject(new Error('timeout')) : setTimeout(poll, 10));
+      const poll = () => (ends.length + errors.length >= n ? resolve() : Date.now() - t0 > 30_000 ? reject(new Error('timeout')) : setTimeout(poll, 10));
       poll();
     });
   return { voice, ends, errors, ended };
@@ -51,10 +51,10 @@ function setup(options: Partial<PlayerVoiceOptions> = {}) {
 test('plays the clip of the prompt through the player command; say() resolves when it starts', async () => {
   const { voice, ends, errors, ended } = setup();
   await voice.start();
-  const t0 = Date.now();
   await voice.say({ id: 'welcome', locale: 'zh-CN', text: '欢迎光临' });
-  assert.ok(Date.now() - t0 < 250, 'say() does not wait for the end');
+  // say() does not wait for the end: the player is still running.
   assert.ok(voice.speaking);
+  assert.equal(ends, []);
   await ended(1);
   assert.equal(ends, [{ id: 'welcome', interrupted: false }]);
   assert.equal(errors, []);
@@ -72,9 +72,8 @@ test('a new prompt cuts off the one playing; of a burst only the newest plays', 
   const { voice, ends, errors, ended } = setup();
   await voice.start();
   await voice.say({ id: 'welcome', locale: 'en' });
-  const t0 = Date.now();
   await voice.say({ id: 'used', locale: 'en' });
-  assert.ok(Date.now() - t0 < 250, 'the first player was stopped, not waited for');
+  // The first player was stopped, not waited for.
   assert.equal(ends, [{ id: 'welcome', interrupted: true }]);
   await ended(2);
   assert.equal(ends[1], { id: 'used', interrupted: false });
@@ -156,9 +155,7 @@ test('stop() cuts off the prompt; say() needs start() and a sane prompt', async 
     }
   }
   await voice.say({ id: 'welcome', locale: 'en' });
-  const t0 = Date.now();
   await voice.stop();
-  assert.ok(Date.now() - t0 < 250);
   assert.equal(ends, [{ id: 'welcome', interrupted: true }]);
   assert.not.ok(voice.speaking);
 });

@@ -175,4 +175,29 @@ test('factory: gpio driver with an injected binding; simulator frames go through
   }
 });
 
+test('random pulse noise never throws; every card read passed both parity checks', async () => {
+  const { cards, errors, play, reader } = await setup();
+  let x = 99;
+  const rand = (n: number) => ((x = (x * 1103515245 + 12345) >>> 0) % n);
+  const lines = ['d0', 'd1', 'both'] as const;
+  for (let burst = 0; burst < 300; burst++) {
+    const n = rand(40);
+    let at = 0;
+    const pulses: Pulse[] = [];
+    for (let k = 0; k < n; k++) {
+      at += rand(30) / 10;
+      pulses.push({ line: lines[rand(10) === 0 ? 2 : rand(2)]!, at });
+    }
+    play(pulses, 40);
+  }
+  for (const error of errors) assert.ok(['bad_length', 'bad_parity', 'bad_frame'].includes(error.code), error.code);
+  for (const card of cards) {
+    const bits = encodeWiegand(card.kind, card.uid);
+    assert.is(bits.length, card.kind === 'wiegand26' ? 26 : 34);
+  }
+  // Random frames of 26 or 34 bits pass both parities about one time in four.
+  assert.ok(errors.length + cards.length + reader.noise > 0);
+  await reader.stop();
+});
+
 test.run();
