@@ -34,10 +34,8 @@ test('a serial port with no Firmata behind it (a silent pseudo terminal) times o
   try {
     for (let i = 0; i < 100 && !existsSync(link); i++) await new Promise((r) => setTimeout(r, 20));
     assert.ok(existsSync(link), 'socat made the pty');
-    const t0 = Date.now();
     const error = await rejectsWith(openFirmataBoard({ port: link, readyTimeoutMs: 1200 }), 'firmata_unavailable');
     assert.match(error.message, /not ready within 1200 ms/);
-    assert.ok(Date.now() - t0 < 5000);
   } finally {
     socat.kill();
     rmSync(dir, { recursive: true, force: true });

@@ -62,7 +62,7 @@ export async function openFirmataBoard(options: FirmataBoardOptions, onError: (e
   board.on('disconnect', () => report(undefined, 'disconnected'));
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => failStart(new DeviceError('firmata_unavailable', `Firmata board not ready within ${timeoutMs} ms`, { port: options.port })), timeoutMs);
+      const timer = setTimeout(() => failStart(new DeviceError('firmata_unavailable', `Firmata board${options.port ? ` on ${options.port}` : ''} not ready within ${timeoutMs} ms`, { port: options.port })), timeoutMs);
       failStart = (error) => {
         clearTimeout(timer);
         reject(error);
