@@ -211,6 +211,10 @@ test('daily reconciliation per channel, in the site time zone', async () => {
   assert.is(r.body.cancelled.refundFen, 25000);
   assert.is(r.body.netFen, r.body.paid.amountFen - 25000);
   assert.is(r.body.pickedUp.count, 2);
+  const list = await req('GET', '/api/v1/channels/admin/ctrip/bookings?day=2026-11-27&state=cancelled');
+  assert.is(list.status, 200, JSON.stringify(list.body));
+  assert.equal(list.body.map((b: any) => b.externalRef), ['CT-cancel']);
+  assert.is((await req('GET', '/api/v1/channels/admin/ctrip/bookings?day=2026-11-27&state=lost')).status, 400);
   const admin = await req('GET', '/api/v1/channels/admin/ctrip/reconciliation?day=2026-11-25');
   assert.equal(admin.body, r.body);
   const other = await ch('GET', '/reconciliation?day=2026-11-24', undefined, null);

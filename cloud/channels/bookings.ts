@@ -244,3 +244,12 @@ export async function quotaLeft(ctx: CloudContext, ch: Channel, day: string): Pr
   const [u] = await ctx.db.select().from(channelDayUsage).where(and(eq(channelDayUsage.channelId, ch.id), eq(channelDayUsage.day, day)));
   return Math.max(ch.dailyQuota - (u?.used ?? 0), 0);
 }
+
+/** A channel's bookings for one visit day, optionally in one state (for the office). */
+export async function listBookings(ctx: CloudContext, ch: Channel, q: { day: string; state?: string }) {
+  if (!isDay(q.day)) throw new AppError('invalid_day', `not a valid day: ${q.day}`);
+  const rows = await ctx.db.select({ id: bookings.id }).from(bookings)
+    .where(and(eq(bookings.channelId, ch.id), eq(bookings.visitDay, q.day), q.state ? eq(bookings.state, q.state) : undefined))
+    .orderBy(asc(bookings.createdAt)).limit(1000);
+  return Promise.all(rows.map((r) => bookingView(ctx.db, ch, r.id)));
+}

@@ -6,12 +6,15 @@ import { businessDay } from '../../shared/time/zone.ts';
 import {
   channelByCode, channelByKey, channelView, channelPatch, createChannel, listChannels, listPrices, newChannel, pricesRequest, rotateKey, setPrices, updateChannel,
 } from './admin.ts';
-import { cancelBooking, createBooking, getBooking, isDay, payBooking, quotaLeft } from './bookings.ts';
+import { cancelBooking, createBooking, getBooking, isDay, listBookings, payBooking, quotaLeft } from './bookings.ts';
+import { z } from 'zod';
 import { requireKey, type Outcome } from './idempotency.ts';
 import { openApiDocument } from './openapi.ts';
 import { devicePickups, flaggedPickups, lookupBookings, lookupQuery, pickupRequest, recordDevicePickups, windowPickup } from './pickup.ts';
 import { reconcile } from './reconcile.ts';
 import { bookingRequest, cancelRequest, payRequest, productsQuery, reconciliationQuery } from './schemas.ts';
+
+const adminBookingsQuery = z.object({ day: z.string().max(10), state: z.enum(['booked', 'issued', 'picked_up', 'cancelled', 'expired']).optional() }).strict();
 
 const send = (c: Context, o: Outcome) => c.json(o.body as object, o.status);
 const channelOf = (ctx: CloudContext, c: Context) => channelByKey(ctx, c.req.header('X-Channel-Key'));
@@ -77,6 +80,10 @@ export function channelAdminRoutes(ctx: CloudContext) {
     .patch('/:code', async (c) => c.json(await updateChannel(ctx, c.req.param('code'), channelPatch.parse(await jsonBody(c)))))
     .post('/:code/key', async (c) => c.json(await rotateKey(ctx, c.req.param('code'))))
     .put('/:code/prices', async (c) => c.json(await setPrices(ctx, c.req.param('code'), pricesRequest.parse(await jsonBody(c)))))
+    .get('/:code/bookings', async (c) => {
+      const ch = await channelByCode(ctx, c.req.param('code'));
+      return c.json(await listBookings(ctx, ch, adminBookingsQuery.parse(c.req.query())));
+    })
     .get('/:code/reconciliation', async (c) => {
       const ch = await channelByCode(ctx, c.req.param('code'));
       return c.json(await reconcile(ctx, ch, reconciliationQuery.parse(c.req.query()).day));
