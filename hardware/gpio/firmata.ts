@@ -162,9 +162,12 @@ class FirmataLine implements GpioLike {
       board.digitalRead(pin, this.#onReport);
     } else {
       this.known = true;
-      board.pinMode(pin, board.io.MODES.OUTPUT!);
+      // Level first, then mode: StandardFirmata (2.5 on) latches a level written to a pin in input
+      // mode (as its pull-up), so the pin comes up as an output already at that level instead of
+      // at 0 for a moment, which on an active-low relay board would pulse the relay.
       this.#value = direction === 'high' ? 1 : 0;
       board.digitalWrite(pin, this.#value);
+      board.pinMode(pin, board.io.MODES.OUTPUT!);
     }
   }
 
