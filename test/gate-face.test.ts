@@ -8,6 +8,7 @@ import { FacePipeline } from '../edge/face/pipeline.ts';
 import { portraits, readDemoPhoto, variants } from '../edge/face/testing/samples.ts';
 import { GateFaceVerifier } from '../edge/face/verifier.ts';
 import { GateAgent } from '../edge/gate/agent.ts';
+import { consoleApp } from '../edge/gate/console.ts';
 import { parseGateConfig } from '../edge/gate/config.ts';
 import { SimCamera } from '../hardware/camera/sim.ts';
 import { SimScanner } from '../hardware/scanner/sim.ts';
@@ -106,6 +107,9 @@ test('ID card + face (1:1), and face-only entry (1:N) offline', async () => {
     assert.is(member.credential, 'face');
     assert.is(member.persons, 1);
     camera.select('c.jpg');
+    const viaConsole = await consoleApp(gate).request('/face', { method: 'POST' });
+    assert.is(viaConsole.status, 200);
+    assert.is((await viaConsole.json() as { reason: string }).reason, 'face_mismatch', 'the lane console triggers a face entry too');
     const stranger = await gate.presentFace();
     assert.is(stranger.admit, false);
     assert.is(stranger.reason, 'face_mismatch');

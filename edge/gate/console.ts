@@ -24,6 +24,12 @@ export function consoleApp(agent: GateAgent, ports: ConsolePorts = {}) {
     const { code, kind, persons, direction } = parsed.data;
     return c.json(await agent.present(kind ? { kind, value: code } : code, { persons, direction }));
   });
+  // Entry by face alone (1:N): the camera looks now. A call button or presence sensor at the lane triggers it.
+  app.post('/face', async (c) => {
+    const parsed = z.object({ direction: z.enum(['in', 'out']).optional() }).safeParse(await c.req.json().catch(() => ({})));
+    if (!parsed.success) return c.json({ error: { code: 'invalid_request', message: 'body must be {} or {"direction": "in"|"out"}' } }, 400);
+    return c.json(await agent.presentFace(parsed.data));
+  });
   app.get('/status', (c) => c.json({
     device: agent.config.device, site: agent.config.site, lane: agent.config.lane, mode: agent.mode,
     link: agent.linkState, status: agent.status(), stats: agent.counters, lastDecision: agent.lastDecision ?? null,
