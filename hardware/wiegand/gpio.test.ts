@@ -6,7 +6,7 @@ import { FakeTimers } from '../testing/fake-timers.ts';
 import { encodeWiegand, type Bit } from './codec.ts';
 import { createWiegandReader } from './create.ts';
 import { GpioWiegandReader } from './gpio.ts';
-import type { WiegandEvents } from './port.ts';
+import type { AnyCardEvent, WiegandEvents } from './port.ts';
 import { SimWiegandReader } from './sim.ts';
 import { playPulses, pulseTrain, type Pulse } from './pulse-train.ts';
 
@@ -43,6 +43,9 @@ test('a 26-bit and a 34-bit card from pulse trains', async () => {
     { kind: 'wiegand26', uid: '123039', facility: 18, number: 12345 },
     { kind: 'wiegand34', uid: '04A1B2C3' },
   ]);
+  // The same handler takes cards from the serial readers: a 34-bit frame carries the 4-byte UID.
+  const seen: AnyCardEvent[] = [...cards, { uid: '04A1B2C3', kind: 'mifare-classic-1k' }];
+  assert.is(seen[1]!.uid, seen[2]!.uid);
   assert.equal(errors, []);
   await reader.stop();
   assert.is(timers.pendingCount, 0);

@@ -1,3 +1,4 @@
+import type { CardEvents } from '../card/port.ts';
 import type { DevicePort, TypedEmitter } from '../port.ts';
 import type { WiegandKind } from './codec.ts';
 
@@ -19,3 +20,9 @@ export interface WiegandEvents {
 
 /** A card reader on a Wiegand interface: read-only, it only reports cards as they are presented. */
 export interface WiegandReader extends DevicePort, TypedEmitter<WiegandEvents> {}
+
+/**
+ * A card seen by any reader of a lane, serial (PN532) or Wiegand: both emit `card` with an
+ * uppercase hex `uid`, so one handler can take either and bind or look up the same UID.
+ */
+export type AnyCardEvent = CardEvents['card'] | WiegandEvents['card'];
