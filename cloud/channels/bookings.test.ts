@@ -158,6 +158,7 @@ test('cancel revokes the tickets and gives the quota back; cutoff and used ticke
 
   // Too late: the visit day has begun (cutoff 0 minutes before it).
   const late = (await ch('POST', '/bookings', booking({ visitDay: '2026-11-25', externalRef: 'CT-late' }))).body;
+  assert.is((await ch('POST', `/bookings/${late.orderNo}/pay`, { amountFen: 25000, paymentRef: 'P-late' })).status, 200);
   const lateCancel = await ch('POST', `/bookings/${late.orderNo}/cancel`, {});
   assert.is(lateCancel.status, 409);
   assert.is(lateCancel.body.error.code, 'cancel_too_late');

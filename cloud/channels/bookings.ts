@@ -152,7 +152,7 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
 }
 
 /**
- * Cancels a booking: allowed until the channel's cutoff before the visit day starts, never
+ * Cancels a booking: a paid one until the channel's cutoff before the visit day starts, never
  * after pickup or after any of its tickets was used. Its tickets are revoked (gates refuse
  * them from their next pull) and its tickets go back to the channel's quota.
  */
@@ -163,8 +163,9 @@ export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: str
     if (b.state === 'cancelled') return { status: 200, body: await bookingView(tx, ch, b.id) };
     if (b.state === 'picked_up') return err(409, 'already_picked_up', '已取票，不能取消 / tickets were picked up; the booking cannot be cancelled');
     if (b.state === 'expired') return err(409, 'booking_expired', '订单已超时 / the booking has expired');
+    // An unpaid booking only holds places: it may always be let go.
     const cutoff = startOfBusinessDay(b.visitDay, ctx.config.timeZone) - ch.cancelCutoffMinutes * 60_000;
-    if (now >= cutoff) return err(409, 'cancel_too_late', `已过取消截止时间 / cancellations closed at ${new Date(cutoff).toISOString()}`);
+    if (b.state === 'issued' && now >= cutoff) return err(409, 'cancel_too_late', `已过取消截止时间 / cancellations closed at ${new Date(cutoff).toISOString()}`);
     const ids = await bookingTicketIds(tx, b.id);
     if (ids.length) {
       const [used] = await tx.select({ n: sql<number>`count(*)::int` }).from(entries).where(inArray(entries.ticketId, ids));
