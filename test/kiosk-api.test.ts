@@ -128,6 +128,22 @@ test('printer out of paper: nothing marked picked up; after a refill every ticke
   assert.equal(new Set(codes), new Set(b.tickets.map((t) => t.code)));
 });
 
+test('tickets print through the template HQ sent for their type', async () => {
+  const layout = { elements: [{ kind: 'text', text: '儿童票专用模板 CHILD', align: 'center' }, { kind: 'qr', moduleSize: 5 }, { kind: 'field', field: 'orderNo', label: '订单 ' }] };
+  const made = await api(cloud.url, '/api/v1/templates', { body: { code: 'child-ticket', name: '儿童票', type: 'child', layout } });
+  assert.is(made.status, 201, JSON.stringify(made.body));
+  const child = kiosk.agent.store.types().find((t) => t.code === 'child')!;
+  await waitFor('template at the kiosk', () => kiosk.agent.store.template(`type:${child.typeId}`), 10_000);
+  const b = await channel.book({ name: '周八', phone: '13900005555' }, [{ type: 'child', quantity: 1 }, { type: 'adult', quantity: 1 }]);
+  const found = await kiosk.call('POST', '/api/pickup/find', { by: 'order', order: b.orderNo, phone: '13900005555' });
+  const jobs0 = kiosk.printer.jobs.length;
+  assert.is((await kiosk.call('POST', '/api/pickup/confirm', { token: found.body.bookings[0].token })).status, 200);
+  const texts = kiosk.printer.jobs.slice(jobs0).map((j) => j.page.items.filter((i) => i.kind === 'text').map((i) => (i as { text: string }).text).join('|'));
+  assert.is(texts.length, 2);
+  assert.is(texts.filter((t) => t.includes('儿童票专用模板 CHILD')).length, 1, 'the child ticket through its template');
+  assert.is(texts.filter((t) => t.includes('测试景区')).length, 1, 'the adult ticket through the built-in layout');
+});
+
 /** Sales HQ made for this kiosk (their idempotency keys carry the attempt id). */
 async function kioskSales(attemptId: string): Promise<number> {
   const r = (await cloud.ctx!.db.execute(`select count(*)::int as n from sales where idempotency_key like 'kiosk:demo:kiosk-1:${attemptId}:%'`)) as unknown as { rows?: { n: number }[] } & { n: number }[];

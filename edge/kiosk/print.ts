@@ -24,7 +24,7 @@ export interface PrintTicket {
 export const DEFAULT_TEMPLATE: TemplateLayoutInput = {
   paper: 80,
   elements: [
-    { kind: 'field', field: 'siteName', align: 'center', bold: true, width: 2, height: 2 },
+    { kind: 'field', field: 'siteName', align: 'center', bold: true },
     { kind: 'field', field: 'typeName', align: 'center', width: 2, height: 2 },
     { kind: 'qr', align: 'center', moduleSize: 5, ecc: 'M' },
     { kind: 'field', field: 'validDates', label: '有效期 Valid: ' },

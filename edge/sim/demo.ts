@@ -10,6 +10,9 @@ import { Cloud } from '../../cloud/server.ts';
 import { listLanes, putLane } from '../../cloud/gates/service.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 import { formatYuan, fen } from '../../shared/money/money.ts';
+import { SimPrinter } from '../../hardware/printer/sim.ts';
+import { KioskAgent } from '../kiosk/agent.ts';
+import { parseKioskConfig } from '../kiosk/config.ts';
 import { startSimSite } from './site.ts';
 
 const t0 = Date.now();
@@ -43,6 +46,16 @@ const site = await startSimSite({
   firstConsolePort: Number(process.env.GATE_CONSOLE_PORT ?? 8791), log,
   tokenFor: (device) => cloud.ctx!.deviceAuth.issue('gate', cloud.config.site, device).token,
 });
+// One self-service kiosk with a simulated printer; each ticket it prints is also saved as a PNG.
+const kioskPrinter = new SimPrinter();
+const kioskDir = join(root, 'kiosk-1');
+mkdirSync(join(kioskDir, 'prints'), { recursive: true });
+kioskPrinter.onJob((job) => void kioskPrinter.renderPng(job).then((png) => writeFileSync(join(kioskDir, 'prints', `${Date.now()}.png`), png)).catch(() => undefined));
+const kiosk = new KioskAgent(parseKioskConfig({
+  device: 'kiosk-1', site: cloud.config.site, siteName: '演示景区', dataDir: kioskDir, cloudUrl: cloud.url,
+  token: ctx.deviceAuth.issue('kiosk', cloud.config.site, 'kiosk-1').token, http: { port: Number(process.env.KIOSK_PORT ?? 8795) },
+}, 'simulated kiosk-1'), { log: log.child('kiosk-1'), printer: kioskPrinter });
+await kiosk.start();
 mkdirSync(root, { recursive: true });
 writeFileSync(join(root, 'demo.json'), JSON.stringify({
   cloud: cloud.url, mqtt: cloud.mqttUrl, login: { username: 'admin', password: adminPassword }, gates: Object.fromEntries(site.gates.map((g) => [g.id, g.console])),
@@ -55,6 +68,7 @@ process.stdout.write(`
   HQ HTTP API    ${cloud.url}/api/v1   (log in as admin / ${adminPassword}: npm run cli -- login)
   MQTT broker    ${cloud.mqttUrl}
   Gate consoles  ${site.gates.map((g) => `${g.id}: ${g.console}/`).join('   ')}
+  Kiosk          kiosk-1: ${kiosk.url}/   (自助取票/购票 touch screen; printed tickets: ${join(kioskDir, 'prints')})
   Data           ${root}
 
   票种 Ticket types:
@@ -76,6 +90,7 @@ let stopping = false;
 const shutdown = async () => {
   if (stopping) return;
   stopping = true;
+  await kiosk.stop();
   await site.stop();
   await cloud.stop();
   process.exit(0);
