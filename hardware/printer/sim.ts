@@ -20,13 +20,24 @@ export interface SimPrinterOptions {
  */
 export class SimPrinter extends EscPosPrinter {
   readonly device: PrinterDevice;
+  readonly #printerEnd: MemoryLine;
 
   constructor(options: SimPrinterOptions = {}) {
     const [host, printer] = MemoryLine.pair();
     super({ line: host, statusTimeoutMs: options.statusTimeoutMs, timers: options.timers, log: options.log });
     this.device = new PrinterDevice({ paperWidth: options.paperWidth });
     this.device.serve(printer);
-    void printer.start();
+    this.#printerEnd = printer;
+  }
+
+  override async start(): Promise<void> {
+    await this.#printerEnd.start();
+    await super.start();
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.#printerEnd.stop();
   }
 
   get jobs(): PrintJob[] {
