@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
 import { changesChecksum } from '../../shared/sync/checksum.ts';
 import { SingleFlight } from '../../shared/sync/single-flight.ts';
-import type { HqClient } from './hq.ts';
+import { HqRefused, type HqClient } from './hq.ts';
 import type { KioskStore } from './store.ts';
 
 /**
@@ -54,8 +54,14 @@ export class KioskDownlink {
   private async pullAll(): Promise<void> {
     const { store, hq, site, log } = this.opts;
     try {
-      const types = await hq.call<{ types: { typeId: number; code: string; name: string; priceFen: number; persons: number; entries: number; validityDays: number }[] }>('GET', '/api/v1/sync/kiosk/types');
-      store.setTypes(types.body.types);
+      try {
+        const types = await hq.call<{ types: { typeId: number; code: string; name: string; priceFen: number; persons: number; entries: number; validityDays: number }[] }>('GET', '/api/v1/sync/kiosk/types');
+        store.setTypes(types.body.types);
+      } catch (err) {
+        // Names and prices are a nicety for printing; the bookings below are what pickup needs.
+        if (!(err instanceof HqRefused)) throw err;
+        log.warn({ code: err.code }, 'HQ refused the list of ticket types');
+      }
       for (;;) {
         const since = store.checkpoint();
         const logId = store.meta('change_log') ?? '';

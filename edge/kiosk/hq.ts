@@ -62,6 +62,8 @@ export class HqClient {
     try {
       parsed = text === '' ? {} : JSON.parse(text);
     } catch {
+      // A 4xx is an answer even without our JSON shape (a proxy's or an older HQ's 404).
+      if (res.status >= 400 && res.status < 500) throw new HqRefused(res.status, 'http_error', `HQ answered ${res.status}`);
       throw new HqUnreachable(`HQ answered ${res.status} with a body that is not JSON`);
     }
     if (res.status >= 500) {
