@@ -138,6 +138,36 @@ async function dayInTheLife(cloud: TestCloud) {
   assert.match(JSON.stringify(bad.problems), /missing/);
 }
 
+/** Races: 50 sellers' orders at once for 30 places, 10 credit orders at once against one limit. */
+async function races(cloud: TestCloud) {
+  const u = cloud.url;
+  const { sellers } = await seedOffice(u, { capacity: 30 });
+  for (const s of sellers) must(await api(u, '/api/v1/shifts', { token: s.token, body: { floatFen: 0 } }), 201);
+  const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+    api(u, '/api/v1/orders', { token: sellers[i % 2]!.token, body: { lines: [{ type: 'adult', quantity: 1 }], payments: [{ method: 'cash', amountFen: 12000, tenderedFen: 12000 }] } })));
+  const codes = results.map((r) => (r.status === 201 ? 'ok' : r.body.error?.code));
+  assert.is(codes.filter((c) => c === 'ok').length, 30, JSON.stringify(codes));
+  assert.is(codes.filter((c) => c === 'sold_out').length, 20);
+  const day = results.find((r) => r.status === 201)!.body.visitDay;
+  assert.is(must(await api(u, `/api/v1/capacity/adult/${day}`), 200).sold, 30);
+  const acct = must(await api(u, '/api/v1/customer-accounts', { body: { name: '签单单位', creditLimitFen: 30000 } }), 201);
+  const credit = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+    api(u, '/api/v1/orders', { token: sellers[i % 2]!.token, body: { account: acct.id, lines: [{ type: 'child', quantity: 1 }], payments: [{ method: 'signed_bill', amountFen: 6000, signer: '王经理' }] } })));
+  assert.is(credit.filter((r) => r.status === 201).length, 5, JSON.stringify(credit.map((r) => r.body.error?.code ?? r.status)));
+  assert.ok(credit.every((r) => r.status === 201 || r.body.error.code === 'credit_limit'));
+  assert.is(must(await api(u, `/api/v1/customer-accounts/${acct.id}`), 200).balances.credit, 30000);
+  assert.ok(must(await api(u, '/api/v1/audit/verify'), 200).ok);
+}
+
+test('PGlite: races for the last places and the last credit', async () => {
+  const cloud = await startTestCloud();
+  try {
+    await races(cloud);
+  } finally {
+    await cloud.cleanup();
+  }
+});
+
 test('PGlite: a day at two windows adds up to the fen', async () => {
   const cloud = await startTestCloud();
   try {
@@ -148,15 +178,17 @@ test('PGlite: a day at two windows adds up to the fen', async () => {
 });
 
 const pgAvailable = Boolean(process.env.TEST_DATABASE_URL);
-(pgAvailable || process.env.CI ? test : test.skip)('Postgres server: the same day', async () => {
-  const pg = await freshPostgres();
-  assert.ok(pg, 'TEST_DATABASE_URL must name a Postgres server in CI (.ci/run starts one)');
-  const cloud = await startTestCloud({ databaseUrl: pg.url });
-  try {
-    await dayInTheLife(cloud);
-  } finally {
-    await cloud.cleanup();
-    await pg.drop();
+(pgAvailable || process.env.CI ? test : test.skip)('Postgres server: the same races and the same day', async () => {
+  for (const run of [races, dayInTheLife]) {
+    const pg = await freshPostgres();
+    assert.ok(pg, 'TEST_DATABASE_URL must name a Postgres server in CI (.ci/run starts one)');
+    const cloud = await startTestCloud({ databaseUrl: pg.url });
+    try {
+      await run(cloud);
+    } finally {
+      await cloud.cleanup();
+      await pg.drop();
+    }
   }
 });
 
