@@ -119,4 +119,47 @@ test('printer out of paper on the screen: an error, then one print after the ref
   assert.equal(codes, new Set(b.tickets.map((t) => t.code)));
 });
 
+test('the scanner reads a booking QR on the home screen; a self-service sale on the screen, declined then paid', async () => {
+  const b = await channel.book({ name: '王五', phone: '13900002222' }, [{ type: 'child', quantity: 1 }]);
+  await page.goto(kiosk.agent.url + '/');
+  await active('home');
+  await page.waitForSelector('body[data-ready="1"]');
+  kiosk.scanner.present(b.pickupCode);
+  await active('found');
+  assert.ok(await page.isVisible(`.booking[data-order="${b.orderNo}"]`));
+
+  await page.click('#found .back');
+  await active('home');
+  await page.click('#go-sale');
+  await active('sale');
+  await page.click('.type-row[data-type="adult"] .plus');
+  await page.click('.type-row[data-type="child"] .plus');
+  await page.click('.type-row[data-type="child"] .plus');
+  assert.is(await page.textContent('#sale-total'), '¥240.00');
+  await page.click('#sale-next');
+  await active('pay');
+  const jobs0 = kiosk.printer.jobs.length;
+  await page.fill('#authcode', '134567890123456784');
+  await page.click('#pay-submit');
+  await active('error');
+  assert.is(await page.getAttribute('#error', 'data-code'), 'payment_failed');
+  assert.is(await page.textContent('#error-text'), '支付失败，未扣款');
+  assert.is(kiosk.printer.jobs.length, jobs0);
+
+  await page.click('#error .home');
+  await page.click('#go-sale');
+  await active('sale');
+  await page.click('.type-row[data-type="adult"] .plus');
+  await page.click('#sale-next');
+  await active('pay');
+  await page.fill('#authcode', '134567890123456780');
+  await page.click('#pay-submit');
+  await active('done');
+  const printed = kiosk.printer.jobs.slice(jobs0).filter((j) => j.printed);
+  assert.is(printed.length, 1);
+  const [code] = await zbarDecode(await kiosk.printer.renderPng(printed[0]!));
+  const verdict = await gate.agent.present(code!);
+  assert.is(verdict.admit, true, verdict.message);
+});
+
 test.run();
