@@ -24,7 +24,7 @@ export const entriesByGate: ReportDef = {
   name: 'entries-by-gate', zh: '闸机通行', en: 'Entries by gate', ranged: true,
   source: 'entries (HQ-corrected time)',
   columns: [col('site', 'text', '景区', 'Site'), col('device', 'text', '闸机', 'Gate'), ...flowCols],
-  async run(db, p) {
+  async run({ db }, p) {
     const rows = await query(db, sql`select e.site, e.device, ${flows} from entries e where ${inRange(p)} group by 1, 2 order by 1, 2`);
     return rows.map((r) => ({ site: String(r.site), device: String(r.device), ...flowRow(r) }));
   },
@@ -34,7 +34,7 @@ export const entriesByLane: ReportDef = {
   name: 'entries-by-lane', zh: '通道通行', en: 'Entries by lane', ranged: true,
   source: 'entries (HQ-corrected time)',
   columns: [col('site', 'text', '景区', 'Site'), col('venue', 'text', '场馆', 'Venue'), col('lane', 'text', '通道', 'Lane'), col('device', 'text', '闸机', 'Gate'), ...flowCols],
-  async run(db, p) {
+  async run({ db }, p) {
     const rows = await query(db, sql`select e.site, e.venue, e.lane, e.device, ${flows} from entries e where ${inRange(p)} group by 1, 2, 3, 4 order by 1, 2, 3, 4`);
     return rows.map((r) => ({ site: String(r.site), venue: String(r.venue), lane: String(r.lane), device: String(r.device), ...flowRow(r) }));
   },
@@ -44,7 +44,7 @@ export const entriesByHour: ReportDef = {
   name: 'entries-by-hour', zh: '分时入园', en: 'Entries by hour', ranged: true,
   source: 'entries (HQ-corrected time), bucketed by hour in the site\'s time zone',
   columns: [col('day', 'day', '日期', 'Day'), col('hour', 'int', '小时', 'Hour', false), ...flowCols],
-  async run(db, p) {
+  async run({ db }, p) {
     const hours = localHourBins(sql`e.corrected_time`, p.range);
     const rows = await query(db, sql`select ${hours.bin} as h, ${flows} from entries e where ${inRange(p)} group by 1`);
     // Bins of one local hour add up; a DST fall-back hour occurs twice and lands in one row.
@@ -67,7 +67,7 @@ export const inPark: ReportDef = {
     col('venue', 'text', '场馆', 'Venue'), col('personsIn', 'int', '入园人数', 'Persons in'), col('personsOut', 'int', '出园人数', 'Persons out'),
     col('inPark', 'int', '在园人数', 'In the park'), col('lastPassage', 'instant', '最近通行', 'Last passage'),
   ],
-  async run(db, p) {
+  async run({ db }, p) {
     const dayStart = new Date(startOfBusinessDay(businessDay(p.at, p.range.timeZone), p.range.timeZone));
     const rows = await query(db, sql`select e.venue, ${flows}, max(e.corrected_time) as last from entries e
       where e.corrected_time >= ${dayStart} and e.corrected_time <= ${new Date(p.at)}${siteIs(sql`e.site`, p.site)} group by 1 order by 1`);
@@ -88,7 +88,7 @@ export const overUse: ReportDef = {
     col('foundAt', 'instant', '发现时间', 'Found at'), col('ticketId', 'text', '票号', 'Ticket'), col('type', 'text', '票种', 'Ticket type'), col('venue', 'text', '场馆', 'Venue'),
     col('allowed', 'int', '允许次数', 'Allowed', false), col('used', 'int', '使用次数', 'Used', false), col('excess', 'int', '超出', 'Excess'), col('devices', 'text', '闸机', 'Gates'),
   ],
-  async run(db, p) {
+  async run({ db }, p) {
     const rows = await query(db, sql`select u.first_found_at, u.ticket_id, tt.code, u.venue, u.allowed, u.used, u.devices
       from over_use u left join tickets t on t.id = u.ticket_id left join ticket_types tt on tt.id = t.type_id
       where u.first_found_at >= ${p.range.start} and u.first_found_at < ${p.range.end}${siteIs(sql`u.site`, p.site)}

@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import type { CloudContext } from '../context.ts';
 import type { Db } from '../db/open.ts';
 import type { ReportRange } from './range.ts';
 
@@ -25,6 +26,9 @@ export interface ReportParams {
   at: number;
 }
 
+/** What a report reads with (the database; modules whose functions a report reuses take the whole context). */
+export type ReportContext = CloudContext;
+
 export interface ReportDef {
   name: string;
   zh: string;
@@ -34,7 +38,7 @@ export interface ReportDef {
   columns: Column[];
   /** false: a point-in-time report; from/to are ignored and `at` is used. */
   ranged: boolean;
-  run(db: Db, p: ReportParams): Promise<Row[]>;
+  run(ctx: ReportContext, p: ReportParams): Promise<Row[]>;
 }
 
 export const col = (key: string, type: ColumnType, zh: string, en: string, total?: false): Column => (total === false ? { key, type, zh, en, total } : { key, type, zh, en });

@@ -29,7 +29,7 @@ export async function runReport(ctx: CloudContext, name: string, q: { from?: str
   const range = reportRange(q.from ?? to, to, tz);
   const at = q.at ? Date.parse(q.at) : now;
   const lang = q.lang ?? 'zh';
-  const rows = await def.run(ctx.db, { range, site: q.site, at });
+  const rows = await def.run(ctx, { range, site: q.site, at });
   return {
     report: def.name, title: def[lang], source: def.source,
     from: def.ranged ? range.from : null, to: def.ranged ? range.to : null, at: def.ranged ? null : new Date(at).toISOString(),

@@ -52,7 +52,7 @@ export const salesByDay: ReportDef = {
   name: 'sales-by-day', zh: '每日销售', en: 'Sales by day', ranged: true,
   source: 'sales (time of sale); refunds: negative payments and bookings cancelled after payment (time of refund)',
   columns: [col('day', 'day', '日期', 'Day'), ...figureCols, col('refundsFen', 'fen', '退款', 'Refunds'), col('netFen', 'fen', '净额', 'Net')],
-  async run(db, p) {
+  async run({ db }, p) {
     const hours = localHourBins(sql`s.created_at`, p.range);
     const rows = await query(db, sql`select ${hours.bin} as h, ${lineFigures} from ${saleLines(p)} group by 1`);
     const byDay = new Map<string, Row>();
@@ -76,7 +76,7 @@ export const salesByType: ReportDef = {
   name: 'sales-by-type', zh: '票种销售', en: 'Sales by ticket type', ranged: true,
   source: 'sales (time of sale)',
   columns: [col('type', 'text', '票种代码', 'Type code'), col('typeName', 'text', '票种', 'Ticket type'), col('category', 'text', '类别', 'Category'), ...figureCols, col('avgPriceFen', 'fen', '平均单价', 'Average price', false)],
-  async run(db, p) {
+  async run({ db }, p) {
     const rows = await query(db, sql`select tt.code, tt.name, tt.category, ${lineFigures} from ${saleLines(p)} group by tt.code, tt.name, tt.category order by gross desc, tt.code`);
     return rows.map((r) => {
       const f = figures(r);
@@ -91,7 +91,7 @@ export const salesByChannel: ReportDef = {
   name: 'sales-by-channel', zh: '渠道销售', en: 'Sales by channel', ranged: true,
   source: 'sales (time of sale); channel from the booking (online / OTA), else window order, else direct',
   columns: [col('channel', 'text', '渠道代码', 'Channel code'), col('channelName', 'text', '渠道', 'Channel'), col('kind', 'text', '类型', 'Kind'), ...figureCols],
-  async run(db, p) {
+  async run({ db }, p) {
     const rows = await query(db, sql`
       select coalesce(ch.code, case when s.order_id is not null then 'window' else 'direct' end) as channel,
         max(ch.name) as name, max(ch.kind) as kind, ${lineFigures}
@@ -116,7 +116,7 @@ export const salesBySeller: ReportDef = {
     col('seller', 'text', '账号', 'Username'), col('sellerName', 'text', '售票员', 'Seller'), col('orders', 'int', '订单数', 'Orders'), ...figureCols,
     col('collectedFen', 'fen', '收款', 'Collected'), col('refundedFen', 'fen', '退款', 'Refunded'), col('netFen', 'fen', '实收', 'Net taken'),
   ],
-  async run(db, p) {
+  async run({ db }, p) {
     const sold = await query(db, sql`
       select o.seller_id as uid, count(distinct s.order_id) as orders, ${lineFigures}
       from sales s join ticket_types tt on tt.id = s.type_id join orders o on o.id = s.order_id
@@ -156,7 +156,7 @@ export const salesByPayment: ReportDef = {
     col('method', 'text', '支付方式代码', 'Method'), col('methodName', 'text', '支付方式', 'Method name'), col('payments', 'int', '收款笔数', 'Payments'),
     col('chargedFen', 'fen', '收款', 'Charged'), col('refunds', 'int', '退款笔数', 'Refunds'), col('refundedFen', 'fen', '退款', 'Refunded'), col('netFen', 'fen', '净额', 'Net'),
   ],
-  async run(db, p) {
+  async run({ db }, p) {
     const rows = await query(db, sql`
       select p.method, count(*) filter (where p.amount_fen > 0) as payments, coalesce(sum(p.amount_fen) filter (where p.amount_fen > 0), 0) as charged,
         count(*) filter (where p.amount_fen < 0) as refunds, coalesce(-sum(p.amount_fen) filter (where p.amount_fen < 0), 0) as refunded
@@ -202,7 +202,7 @@ export const salesByCustomer: ReportDef = {
     col('customer', 'text', '客户', 'Customer'), col('category', 'text', '客户类别', 'Category'), col('orders', 'int', '订单数', 'Orders'), ...figureCols,
     col('refundedFen', 'fen', '退款', 'Refunded'), col('creditFen', 'fen', '挂账/签单', 'On account'),
   ],
-  async run(db, p) {
+  async run({ db }, p) {
     const { sold, money, accounts } = await byAccount(db, p);
     const ids = new Set([...sold.map((r) => String(r.aid)), ...money.keys()]);
     const soldBy = new Map(sold.map((r) => [String(r.aid), r]));
@@ -222,7 +222,7 @@ export const groups: ReportDef = {
   name: 'groups', zh: '团队销售', en: 'Group sales', ranged: true,
   source: 'sales lines sold to groups (one ticket for the group, or a group-category type) by local day, at the time of sale',
   columns: [col('day', 'day', '日期', 'Day'), col('groups', 'int', '团队数', 'Groups'), col('visitors', 'int', '人数', 'Visitors'), col('grossFen', 'fen', '销售额', 'Gross'), col('avgSize', 'number', '平均团队人数', 'Average group size')],
-  async run(db, p) {
+  async run({ db }, p) {
     const hours = localHourBins(sql`s.created_at`, p.range);
     const rows = await query(db, sql`select ${hours.bin} as h, count(*) as groups, coalesce(sum(${visitors}), 0) as visitors, coalesce(sum(s.total_fen), 0) as gross
       from ${saleLines(p)} and ${isGroup} group by 1`);
@@ -253,7 +253,7 @@ export const agencies: ReportDef = {
     col('quantity', 'int', '数量', 'Quantity'), col('visitors', 'int', '人数', 'Visitors'), col('grossFen', 'fen', '销售额', 'Gross'),
     col('refundedFen', 'fen', '退款', 'Refunded'), col('creditFen', 'fen', '挂账/签单', 'On account'),
   ],
-  async run(db, p) {
+  async run({ db }, p) {
     const { sold, money, accounts } = await byAccount(db, p, sql` and o.account_id in (${agencyAccounts})`);
     const soldBy = new Map(sold.map((r) => [String(r.aid), r]));
     const out: Row[] = [];
@@ -290,7 +290,7 @@ export const guides: ReportDef = {
     col('guide', 'text', '导游/司机', 'Guide or driver'), col('kind', 'text', '类型', 'Kind'), col('agency', 'text', '所属旅行社', 'Agency'),
     col('groups', 'int', '带团次数', 'Groups'), col('visitors', 'int', '人数', 'Visitors'), col('rebateFen', 'fen', '返利', 'Rebate'),
   ],
-  async run(db, p) {
+  async run({ db }, p) {
     const rows = await query(db, sql`
       select g.id, g.name, g.kind, c.name as agency, count(*) as groups, coalesce(sum(l.persons), 0) as visitors, coalesce(sum(l.rebate_fen), 0) as rebate
       from guide_ledger l join guides g on g.id = l.guide_id left join customers c on c.id = g.customer_id

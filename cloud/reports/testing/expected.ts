@@ -1,4 +1,5 @@
 import { businessDay, startOfBusinessDay, wallClock } from '../../../shared/time/zone.ts';
+import { Regions } from '../../origin/regions.ts';
 import type { Row } from '../model.ts';
 import type { MonthData } from './seed.ts';
 
@@ -133,18 +134,27 @@ export function expectedReports(m: MonthData, opts: { inParkAt: number }): Recor
     return { guide: g.name, kind: 'guide', agency: g.customerId === null ? '' : m.customers[g.customerId]!.name, groups: a.groups!, visitors: a.visitors!, rebateFen: a.rebateFen! };
   });
 
-  const byRegion = new Map<string, Acc>();
-  for (const b of m.bookings) if (b.idRegion && inMonth(b.paidAt)) add(byRegion, b.idRegion.slice(0, 2), { bookings: b.quantity, idCards: 0 });
-  for (const c of m.idCards) if (inMonth(c.at)) add(byRegion, c.value.slice(0, 2), { bookings: 0, idCards: c.persons });
-  const known = [...byRegion.values()].reduce((s, a) => s + a.bookings! + a.idCards!, 0);
-  const NAMES: Record<string, [string, string]> = {
-    11: ['北京市', 'Beijing'], 31: ['上海市', 'Shanghai'], 32: ['江苏省', 'Jiangsu'], 33: ['浙江省', 'Zhejiang'], 44: ['广东省', 'Guangdong'],
-    51: ['四川省', 'Sichuan'], 61: ['陕西省', 'Shaanxi'], 42: ['湖北省', 'Hubei'], 37: ['山东省', 'Shandong'], 82: ['澳门特别行政区', 'Macao'],
+  // Origin as cloud/origin counts it: recorded parties by time, paid bookings with an ID
+  // number by visit day (names from the GB/T 2260 tables; the counting is done here).
+  const regions = Regions.load();
+  const firstDay = days[0]!;
+  const lastDay = days[days.length - 1]!;
+  const byCity = new Map<string, Acc>();
+  let unknown = 0;
+  const party = (code: string, persons: number) => {
+    const r = regions.byCode(code);
+    if (!r) { unknown += persons; return; }
+    add(byCity, `${r.provinceCode}|${r.province}|${r.cityCode ?? ''}|${r.city ?? '未知城市'}`, { visitors: persons });
   };
-  out.origin = [...byRegion].map(([region, a]) => {
-    const visitors = a.bookings! + a.idCards!;
-    return { region, province: NAMES[region]?.[0] ?? '未知', provinceEn: NAMES[region]?.[1] ?? 'Unknown', bookings: a.bookings!, idCards: a.idCards!, visitors, sharePct: Math.round((visitors / known) * 1000) / 10 };
+  for (const o of m.origins) if (inMonth(o.at)) party(o.region, o.persons);
+  for (const b of m.bookings) if (b.idRegion && b.cancelledAt === null && b.visitDay >= firstDay && b.visitDay <= lastDay) party(b.idRegion, b.quantity);
+  const everyone = [...byCity.values()].reduce((n, a) => n + v(a, 'visitors'), 0) + unknown;
+  const share = (n: number) => Math.round((n / everyone) * 1000) / 10;
+  out.origin = [...byCity].map(([k, a]) => {
+    const [provinceCode, province, cityCode, city] = k.split('|');
+    return { provinceCode: provinceCode!, province: province!, cityCode: cityCode!, city: city!, visitors: v(a, 'visitors'), sharePct: share(v(a, 'visitors')) };
   });
+  if (unknown) out.origin.push({ provinceCode: '', province: '未知', cityCode: '', city: '', visitors: unknown, sharePct: share(unknown) });
 
   const signed = (e: MonthData['entries'][number]) => (e.kind === 'return' ? -e.persons : e.persons);
   const flow = (e: MonthData['entries'][number]) => ({

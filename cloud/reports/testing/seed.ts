@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/open.ts';
-import { addDays, startOfBusinessDay } from '../../../shared/time/zone.ts';
+import { addDays, businessDay, startOfBusinessDay } from '../../../shared/time/zone.ts';
+import { Regions } from '../../origin/regions.ts';
 
 /*
  * A month of business for report tests and the benchmark: window orders (several lines,
@@ -29,8 +30,10 @@ export interface SaleSeed {
 export interface OrderSeed { id: string; sellerId: string; accountId: string | null; at: number; totalFen: number }
 export interface PaymentSeed { id: string; orderId: string; userId: string; method: string; amountFen: number; at: number }
 export interface BookingSeed {
-  id: string; channelId: number; quantity: number; totalFen: number; paidAt: number; cancelledAt: number | null; idRegion: string | null;
+  id: string; channelId: number; quantity: number; totalFen: number; paidAt: number; cancelledAt: number | null; idRegion: string | null; visitDay: string;
 }
+/** A party whose origin a window recorded (cloud/origin): from an ID number's region, or what was said. */
+export interface OriginSeed { persons: number; region: string; source: 'id' | 'seller'; at: number }
 export interface EntrySeed { device: string; lane: string; venue: string; direction: 'in' | 'out'; kind: string; persons: number; at: number }
 export interface IdCardSeed { ticketId: string; value: string; persons: number; at: number }
 export interface OverUseSeed { ticketId: string; venue: string; allowed: number; used: number; devices: string[]; at: number }
@@ -55,6 +58,7 @@ export interface MonthData {
   idCards: IdCardSeed[];
   overUse: OverUseSeed[];
   guideVisits: GuideVisitSeed[];
+  origins: OriginSeed[];
 }
 
 /** mulberry32: small, fast, good enough for fixtures. */
@@ -175,6 +179,7 @@ export function makeMonth(opts: SeedOptions): MonthData {
         const b: BookingSeed = {
           id: randomUUID(), channelId: int(0, channels.length - 1), quantity, totalFen: sale.totalFen, paidAt: sale.at,
           cancelledAt: rnd() < 0.03 ? sale.at + int(60, 2 * 86_400) * 1000 : null, idRegion: rnd() < 0.7 ? pick(REGIONS) : null,
+          visitDay: businessDay(sale.at + int(0, 3) * 86_400_000, o.timeZone),
         };
         bookings.push(b);
         sale.bookingId = b.id;
@@ -208,7 +213,9 @@ export function makeMonth(opts: SeedOptions): MonthData {
     const persons = int(5, 40);
     return { guideId: int(0, guides.length - 1), persons, rebateFen: persons * 500, at: when() };
   });
-  return { options: o, start, end, types, sellers, customers, accounts, channels, guides, sales, orders, payments, bookings, entries, idCards, overUse, guideVisits };
+  const origins: OriginSeed[] = Array.from({ length: Math.max(20, Math.floor(o.sales / 20)) }, () => (
+    { persons: int(1, 6), region: pick(REGIONS.slice(0, -1)), source: rnd() < 0.8 ? 'id' as const : 'seller' as const, at: when() }));
+  return { options: o, start, end, types, origins, sellers, customers, accounts, channels, guides, sales, orders, payments, bookings, entries, idCards, overUse, guideVisits };
 }
 
 type Value = string | number | boolean | null | Date | object;
@@ -262,7 +269,7 @@ export async function loadMonth(db: Db, m: MonthData): Promise<void> {
     m.payments.map((p) => [p.id, p.orderId, p.userId, p.method, p.amountFen, d(p.at)]));
   const saleOfBooking = new Map(m.sales.filter((s) => s.bookingId).map((s) => [s.bookingId!, s]));
   await load(db, 'bookings', ['id', 'order_no', 'channel_id', 'site', 'visit_day', 'state', 'contact_name', 'phone_hash', 'phone_last4', 'id_region', 'pickup_code', 'quantity', 'total_fen', 'hold_until', 'created_at', 'paid_at', 'cancelled_at'],
-    m.bookings.map((b, i) => [b.id, `B${i}`, m.channels[b.channelId]!.id, site, m.options.month, b.cancelledAt === null ? 'issued' : 'cancelled', '游客', `h${i}`, '0000', b.idRegion, `P${i}`, b.quantity, b.totalFen, d(b.paidAt), d(b.paidAt), d(b.paidAt), b.cancelledAt === null ? null : d(b.cancelledAt)]));
+    m.bookings.map((b, i) => [b.id, `B${i}`, m.channels[b.channelId]!.id, site, b.visitDay, b.cancelledAt === null ? 'issued' : 'cancelled', '游客', `h${i}`, '0000', b.idRegion, `P${i}`, b.quantity, b.totalFen, d(b.paidAt), d(b.paidAt), d(b.paidAt), b.cancelledAt === null ? null : d(b.cancelledAt)]));
   await load(db, 'booking_items', ['booking_id', 'type_id', 'quantity', 'unit_price_fen', 'sale_id'],
     m.bookings.map((b) => { const s = saleOfBooking.get(b.id)!; return [b.id, m.types[s.typeId]!.id, s.quantity, s.unitPriceFen, s.id]; }));
   const window = m.sales.filter((s) => s.orderId);
@@ -273,6 +280,9 @@ export async function loadMonth(db: Db, m: MonthData): Promise<void> {
     m.overUse.map((u) => [u.ticketId, u.venue, site, u.allowed, u.used, u.devices, d(u.at), d(u.at)]));
   await load(db, 'guide_ledger', ['id', 'guide_id', 'entry', 'ref', 'persons', 'rebate_fen', 'at'],
     m.guideVisits.map((v, i) => [randomUUID(), m.guides[v.guideId]!.id, 'visit', `G${i}`, v.persons, v.rebateFen, d(v.at)]));
+  const regions = Regions.load();
+  await load(db, 'visitor_origins', ['id', 'site', 'at', 'persons', 'source', 'province_code', 'province', 'city_code', 'city', 'ref'],
+    m.origins.map((v, i) => { const r = regions.byCode(v.region)!; return [randomUUID(), site, d(v.at), v.persons, v.source, r.provinceCode, r.province, r.cityCode, r.city, `O${i}`]; }));
   await load(db, 'entries', ['nonce', 'site', 'device', 'lane', 'venue', 'direction', 'kind', 'persons', 'device_time', 'corrected_time', 'received_at'],
     m.entries.map((e) => [randomUUID(), site, e.device, e.lane, e.venue, e.direction, e.kind, e.persons, d(e.at), d(e.at), d(e.at)]));
   await db.execute(sql`analyze`);
