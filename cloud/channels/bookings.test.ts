@@ -137,6 +137,15 @@ test('offline kiosk pickups: recorded once, a double pickup is flagged not lost'
   assert.is(view.pickedUpAt, new Date(at).toISOString());
   const unknown = await raw('POST', '/api/v1/sync/pickups', { device: 'kiosk-1', pickups: [{ pickupId: 'kiosk-1:000002', orderNo: 'NOPE' }] });
   assert.is(unknown.body.results[0].result, 'unknown_booking');
+  // A pickup id reused for another booking is refused on its own; the rest of the batch goes in.
+  const other = (await ch('POST', '/bookings', booking({ externalRef: 'CT-kiosk-2' }))).body;
+  await ch('POST', `/bookings/${other.orderNo}/pay`, { amountFen: 25000, paymentRef: 'P3b' });
+  const mixed = await raw('POST', '/api/v1/sync/pickups', { device: 'kiosk-1', pickups: [
+    { pickupId: 'kiosk-1:000001', orderNo: other.orderNo }, { pickupId: 'kiosk-1:000003', orderNo: other.orderNo },
+  ] });
+  assert.is(mixed.status, 200, JSON.stringify(mixed.body));
+  assert.equal(mixed.body.results.map((r: any) => r.result), ['rejected', 'picked_up']);
+  assert.is(mixed.body.results[0].error.code, 'pickup_id_reused');
 });
 
 test('cancel revokes the tickets and gives the quota back; cutoff and used tickets refuse', async () => {
@@ -211,7 +220,7 @@ test('daily reconciliation per channel, in the site time zone', async () => {
   assert.is(r.body.cancelled.count, 2, 'one paid, one not');
   assert.is(r.body.cancelled.refundFen, 25000);
   assert.is(r.body.netFen, r.body.paid.amountFen - 25000);
-  assert.is(r.body.pickedUp.count, 2);
+  assert.is(r.body.pickedUp.count, 3);
   const list = await req('GET', '/api/v1/channels/admin/ctrip/bookings?day=2026-11-27&state=cancelled');
   assert.is(list.status, 200, JSON.stringify(list.body));
   assert.equal(list.body.map((b: any) => b.externalRef), ['CT-cancel']);

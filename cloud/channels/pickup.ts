@@ -130,8 +130,17 @@ export async function recordDevicePickups(ctx: CloudContext, body: z.infer<typeo
     throw new AppError('wrong_device', `signed in as ${device.device}, not ${body.device}`, 403);
   }
   const site = device && device.role !== 'hq' ? device.site : undefined;
-  const results = [];
-  for (const p of body.pickups) results.push(await recordPickup(ctx, { ...p, site: site ?? p.site, device: body.device }, { offline: true, strict: false }));
+  const results: ({ pickupId: string; orderNo: string; result: PickupResult } | { pickupId: string; orderNo: string; result: 'rejected'; error: { code: string; message: string } })[] = [];
+  for (const p of body.pickups) {
+    // One bad item (a pickup id reused for another booking) must not hold back the rest:
+    // the device would resend the batch forever.
+    try {
+      results.push(await recordPickup(ctx, { ...p, site: site ?? p.site, device: body.device }, { offline: true, strict: false }));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      results.push({ pickupId: p.pickupId, orderNo: p.orderNo, result: 'rejected', error: { code: err.code, message: err.message } });
+    }
+  }
   return { results };
 }
 
