@@ -19,6 +19,12 @@ assert.is((await req('POST', '/api/v1/ticket-types', { code: 'adult', name: '成
 
 const holder = { name: '赵六', sex: 'F', phone: '13700001234', idNumber: '11010519491231002X' };
 const log = () => readChanges(hq.ctx.db, { site: 'demo', since: 0, limit: 10_000, now: hq.clock.now, logId: hq.ctx.changeLog });
+/** Administrator headers with an Idempotency-Key. */
+let adminToken: string | undefined;
+const adminWith = async (key: string) => {
+  adminToken ??= await hq.userToken('admin2', ['administrator']);
+  return { authorization: `Bearer ${adminToken}`, 'Idempotency-Key': key };
+};
 const setPrice = (code: string, priceFen: number) => hq.ctx.db.update(ticketTypes).set({ priceFen }).where(eq(ticketTypes.code, code));
 
 test('issue: holder details, a year from today, an ordinary ticket with the card UID bound', async () => {
@@ -123,6 +129,18 @@ test('staff cards and resident passes bound to the ID card', async () => {
   const ok = await req('POST', '/api/v1/members/cards', { memberId: (await req('GET', '/api/v1/members?phone=13700001234')).body[0].id, type: 'annual', kind: 'resident', bindIdCard: true });
   assert.is(ok.status, 201, JSON.stringify(ok.body));
   assert.ok((await log()).changes.some((c) => c.kind === 'credential' && c.credential === 'idcard' && c.value === '11010519491231002X' && c.ticketId === ok.body.ticket.id));
+});
+
+test('issue honours Idempotency-Key: a retry gets the same card, another body is refused', async () => {
+  const body = { member: { name: '孙八', phone: '13600000009' }, type: 'annual', kind: 'annual' };
+  const first = await req('POST', '/api/v1/members/cards', body, await adminWith('issue-1'));
+  const again = await req('POST', '/api/v1/members/cards', body, await adminWith('issue-1'));
+  assert.is(first.status, 201, JSON.stringify(first.body));
+  assert.is(again.body.cardNo, first.body.cardNo);
+  assert.is((await req('GET', '/api/v1/members?phone=13600000009')).body[0].cards.length, 1);
+  const other = await req('POST', '/api/v1/members/cards', { ...body, kind: 'resident' }, await adminWith('issue-1'));
+  assert.is(other.status, 409);
+  assert.is(other.body.error.code, 'idempotency_conflict');
 });
 
 test('bad input: 4xx, clear errors, nothing written', async () => {
