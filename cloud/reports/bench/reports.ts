@@ -17,7 +17,7 @@ import { DeviceAuth } from '../../devices/auth.ts';
 import { loadIssuerKey } from '../../keys/issuer.ts';
 import { changeLogId } from '../../sync/changes.ts';
 import { freshCloudDataDir } from '../../../test/support/pglite.ts';
-import { createLogger, silentLogger } from '../../../shared/log/logger.ts';
+import { silentLogger } from '../../../shared/log/logger.ts';
 import { startOfBusinessDay } from '../../../shared/time/zone.ts';
 import { REPORTS } from '../registry.ts';
 import { expectedReports, sorted } from '../testing/expected.ts';
@@ -27,7 +27,8 @@ const SALES = Number(process.env.BENCH_SALES ?? 100_000);
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 300_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const TZ = 'Asia/Shanghai';
-const log = createLogger('bench:reports');
+// Progress and the table go to stderr; stdout carries only the final JSON line.
+const say = (line: string) => process.stderr.write(`${line}\n`);
 const s = (ms: number) => Math.round(ms) / 1000;
 
 const dataDir = await freshCloudDataDir();
@@ -48,7 +49,7 @@ try {
   const month = makeMonth({ month: '2026-10-01', sales: SALES, entries: ENTRIES, timeZone: TZ });
   await loadMonth(opened.db, month);
   const seedMs = performance.now() - t0;
-  log.info({ seconds: s(seedMs), sales: SALES, entries: ENTRIES }, 'seeded');
+  say(`seeded ${SALES} sales, ${ENTRIES} entries (${month.orders.length} orders, ${month.payments.length} payments, ${month.bookings.length} bookings) in ${s(seedMs)} s`);
 
   const best = async (fn: () => Promise<unknown>) => {
     let min = Infinity;
@@ -79,8 +80,9 @@ try {
     }));
     // The figures are checked too: a fast wrong answer is no answer.
     if (JSON.stringify(sorted(body!.rows as never)) !== JSON.stringify(sorted(expected[def.name]!))) wrong.push(def.name);
-    log.info({ report: def.name, seconds: reports[def.name] }, 'report');
+    say(`${def.name.padEnd(20)}${String(reports[def.name]).padStart(8)} s${wrong.includes(def.name) ? '  FIGURES WRONG' : ''}`);
   }
+  say(`${'floor: scan of sales'.padEnd(20)}${String(s(floors.sales)).padStart(8)} s\n${'floor: entries'.padEnd(20)}${String(s(floors.entries)).padStart(8)} s\n${'floor: payments'.padEnd(20)}${String(s(floors.payments)).padStart(8)} s`);
   const [slowest, slowestS] = Object.entries(reports).sort((a, b) => b[1] - a[1])[0]!;
   const exportMs = {
     csv: await best(async () => (await app.request(`/api/v1/reports/${slowest}.csv?from=2026-10-01&to=2026-10-31`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer()),
