@@ -75,6 +75,11 @@ test('a booking made online is picked up at a kiosk while HQ is down; the pickup
     const one = await book('13811112222', '11010519491231002X', 'w1');
     const two = await book('13833334444', undefined, 'w2');
 
+    // A gate's pull leaves the bookings out; a kiosk's has them.
+    const gatePull = await fetch(`${base}/api/v1/sync/changes?site=demo&since=0&limit=5000`, { headers: testDeviceHeader('demo', 'gate-1', 'gate') });
+    const gateBatch = changeBatch.parse(await gatePull.json());
+    assert.ok(gateBatch.changes.some((c) => c.kind === 'ticket'));
+    assert.not.ok(gateBatch.changes.some((c) => c.kind === 'booking'));
     const k1 = new KioskCache('kiosk-1');
     const k2 = new KioskCache('kiosk-2');
     await k1.pull(base);

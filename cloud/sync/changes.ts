@@ -36,7 +36,7 @@ const EXPIRED_GRACE_S = 86_400;
  * still moves past them). A checkpoint from another log, or beyond this log's end (HQ was
  * restored from an older backup), gets `reset`: the device drops its cache and starts over.
  */
-export async function readChanges(db: Db, opts: { site: string; since: number; limit: number; log?: string; now: number; logId: string; venues?: readonly string[] }): Promise<ChangeBatch> {
+export async function readChanges(db: Db, opts: { site: string; since: number; limit: number; log?: string; now: number; logId: string; venues?: readonly string[]; skipKinds?: readonly string[] }): Promise<ChangeBatch> {
   const { site, since, limit, now } = opts;
   const log = opts.logId;
   const base = { log, since, serverTime: now };
@@ -57,6 +57,7 @@ export async function readChanges(db: Db, opts: { site: string; since: number; l
     .filter((c) => (c.kind !== 'ticket' || c.ticket.validUntil > horizon) && (c.kind !== 'booking' || c.booking.validUntil > horizon)
       && (c.kind !== 'face' || c.validUntil > horizon));
   if (opts.venues) out = await scopeAtHq(db, out, opts.venues);
+  if (opts.skipKinds?.length) out = out.filter((c) => !opts.skipKinds!.includes(c.kind));
   return { ...base, next, more, changes: out, checksum: changesChecksum(out) };
 }
 

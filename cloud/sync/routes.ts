@@ -23,7 +23,10 @@ export function syncRoutes(ctx: CloudContext) {
     .use('/changes', compress())
     .get('/changes', async (c) => {
       const q = changesQuery.parse(c.req.query());
-      return c.json(await readChanges(ctx.db, { ...q, venues: parseVenues(q.venues), now: ctx.now(), logId: ctx.changeLog }));
+      // Gates have no use for bookings (kiosks and hubs do): they stay off the gates' slow line.
+      const device = c.get('device' as never) as { role?: string } | undefined;
+      const skipKinds = device?.role === 'gate' ? ['booking'] : undefined;
+      return c.json(await readChanges(ctx.db, { ...q, venues: parseVenues(q.venues), now: ctx.now(), logId: ctx.changeLog, skipKinds }));
     })
     // What a gate of the site should hold: compare with its cacheDigest() to prove convergence.
     .get('/digest', async (c) => {
