@@ -1,3 +1,4 @@
+import { wiegandConfigSchema } from '../../hardware/wiegand/create.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -55,6 +56,8 @@ export const gateConfigSchema = z.object({
   card: cardConfigSchema.optional(),
   /** Resident ID card reader on this lane, if any: the ID number is presented. */
   idcard: idCardConfigSchema.optional(),
+  /** A card reader on two GPIO lines (Wiegand 26/34), beside or instead of `card`. */
+  wiegand: wiegandConfigSchema.optional(),
   /** Camera and thresholds of the face check (edge/face/config.ts); without it faces are not checked here. */
   face: faceConfigSchema.optional(),
   /** Local control page/API for the simulated scanner; off when port is absent. */

@@ -1,3 +1,4 @@
+import { SimWiegandReader } from '../../hardware/wiegand/sim.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +87,27 @@ test('a card UID and an ID card read over serial admit the tickets bound to them
     await sam.stop();
     await cardPty.close();
     await idPty.close();
+    await gate.cleanup();
+  }
+});
+
+test('a Wiegand reader\'s card reaches the agent like a serial reader\'s', async () => {
+  const gate = await startTestGate({ device: 'g-wiegand' });
+  const wiegand = new SimWiegandReader({ kind: 'wiegand26' });
+  const wiring = new ReaderWiring({ wiegand }, (c) => gate.agent.present(c), testLog);
+  try {
+    const t = crypto.randomUUID();
+    load(gate, [ticket(t, 1), { kind: 'credential', credential: 'card', value: '0A1B2C', ticketId: t }] as ChangeBody[]);
+    await wiring.start();
+    wiegand.present('0A1B2C');
+    await waitFor('Wiegand card admitted', () => gate.agent.lastDecision?.ticketId === t, 5000);
+    assert.is(gate.agent.lastDecision!.admit, true, gate.agent.lastDecision!.message);
+    assert.is(gate.agent.lastDecision!.credential, 'card');
+    wiegand.present('0A1B2C');
+    await waitFor('second presentation refused', () => gate.agent.counters.refused === 1, 5000);
+    assert.is(gate.agent.lastDecision!.reason, 'used');
+  } finally {
+    await wiring.stop();
     await gate.cleanup();
   }
 });

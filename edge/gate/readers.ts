@@ -1,4 +1,5 @@
-import type { CardEvents, CardReader } from '../../hardware/card/port.ts';
+import type { CardReader } from '../../hardware/card/port.ts';
+import type { AnyCardEvent, WiegandReader } from '../../hardware/wiegand/port.ts';
 import type { IdCardEvents, IdCardReader } from '../../hardware/idcard/port.ts';
 import type { Scanner } from '../../hardware/scanner/port.ts';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -6,6 +7,8 @@ import type { Credential } from '../../shared/rules/credential.ts';
 
 export interface GateReaders {
   card?: CardReader;
+  /** A card reader wired as Wiegand 26/34: its UID reaches the agent like a serial reader's. */
+  wiegand?: WiegandReader;
   idcard?: IdCardReader;
   /** Only its errors are taken here (the agent takes its codes). */
   scanner?: Scanner;
@@ -17,7 +20,7 @@ export interface GateReaders {
  * faults (noise, a reader unplugged) are logged; the agent's decision path never sees them.
  */
 export class ReaderWiring {
-  readonly #onCard = ({ uid }: CardEvents['card']) => this.#present({ kind: 'card', value: uid });
+  readonly #onCard = ({ uid }: AnyCardEvent) => this.#present({ kind: 'card', value: uid });
   readonly #onIdCard = ({ idNumber }: IdCardEvents['idcard']) => this.#present({ kind: 'idcard', value: idNumber });
   readonly #onError = (err: Error) => this.log.warn({ err: err.message, code: (err as { code?: string }).code }, 'reader error');
   #started = false;
@@ -29,22 +32,26 @@ export class ReaderWiring {
   ) {}
 
   async start(): Promise<void> {
-    const { card, idcard, scanner } = this.readers;
+    const { card, wiegand, idcard, scanner } = this.readers;
     scanner?.on('error', this.#onError);
     card?.on('card', this.#onCard).on('error', this.#onError);
+    wiegand?.on('card', this.#onCard).on('error', this.#onError);
     idcard?.on('idcard', this.#onIdCard).on('error', this.#onError);
     this.#started = true;
     await card?.start();
+    await wiegand?.start();
     await idcard?.start();
   }
 
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
-    const { card, idcard, scanner } = this.readers;
+    const { card, wiegand, idcard, scanner } = this.readers;
     await card?.stop();
+    await wiegand?.stop();
     await idcard?.stop();
     card?.off('card', this.#onCard).off('error', this.#onError);
+    wiegand?.off('card', this.#onCard).off('error', this.#onError);
     idcard?.off('idcard', this.#onIdCard).off('error', this.#onError);
     scanner?.off('error', this.#onError);
   }

@@ -1,3 +1,4 @@
+import { createWiegandReader } from '../../hardware/wiegand/create.ts';
 import type { ServerType } from '@hono/node-server';
 import { createCardReader } from '../../hardware/card/create.ts';
 import { createDisplay } from '../../hardware/display/create.ts';
@@ -31,6 +32,7 @@ export async function runGate(config: GateConfig, log: Logger, reboot?: () => vo
     scanner,
     card: config.card ? await createCardReader(config.card, { log: log.child('card') }) : undefined,
     idcard: config.idcard ? await createIdCardReader(config.idcard, { log: log.child('idcard') }) : undefined,
+    wiegand: config.wiegand ? await createWiegandReader(config.wiegand) : undefined,
   }, (credential) => agent.present(credential), log.child('readers'));
   await readers.start();
   let server: ServerType | undefined;
