@@ -84,6 +84,13 @@ export class GateAgent {
 
   private readonly onCode = ({ text }: { text: string }) => void this.present(text);
   private readonly onPassage = (e: PassageEvent) => this.passed(e);
+  /** The turnstile controller's alarm (forced passage, tamper, jammed leaf): reported at once, in the lane status. */
+  private readonly onAlarm = ({ active }: { active: boolean }) => {
+    this.deps.log.warn({ active }, 'turnstile alarm');
+    if (active) this.lastError = 'turnstile alarm';
+    else if (this.lastError === 'turnstile alarm') this.lastError = null;
+    this.scheduleStatus();
+  };
   private readonly onEmergencyInput = ({ active }: { active: boolean }) => {
     this.localEmergency = active;
     this.deps.log.warn({ active }, 'local emergency input');
@@ -129,6 +136,7 @@ export class GateAgent {
     scanner.on('code', this.onCode);
     turnstile.on('passage', this.onPassage);
     turnstile.on('emergency', this.onEmergencyInput);
+    turnstile.on('alarm', this.onAlarm);
     turnstile.on('error', (err) => {
       this.lastError = err.message;
       this.scheduleStatus();
@@ -147,6 +155,7 @@ export class GateAgent {
     scanner.off('code', this.onCode);
     turnstile.off('passage', this.onPassage);
     turnstile.off('emergency', this.onEmergencyInput);
+    turnstile.off('alarm', this.onAlarm);
     await this.link.stop();
     await this.downlink.stop();
     await this.passage.catch(() => undefined);

@@ -34,6 +34,11 @@ test('console: present a code, a card UID and an ID number; the page shows light
     assert.is(again.body.reason, 'used');
     assert.is(((await (await app.request('/devices')).json()) as any).indicator.light, 'red');
     assert.is((await post({ nope: 1 })).status, 400);
+    // The controller's alarm shows in the lane status (and so at HQ) while it lasts.
+    g.turnstile.simulateAlarmInput(true);
+    assert.is(((await (await app.request('/status')).json()) as any).status.error, 'turnstile alarm');
+    g.turnstile.simulateAlarmInput(false);
+    assert.is(((await (await app.request('/status')).json()) as any).status.error, null);
     const page = await (await app.request('/')).text();
     assert.match(page, /出示凭证/);
     assert.match(await (await app.request('/?lang=en')).text(), /Present a credential/);
