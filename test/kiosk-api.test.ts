@@ -4,6 +4,9 @@ import { addDays } from '../shared/time/zone.ts';
 import { bookingChannel, startTestKiosk, today, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { testDeviceHeader } from './support/devices.ts';
+import { PHOTO_BYTES } from '../hardware/idcard/basic-info.ts';
+import { SamSim } from '../hardware/idcard/sam-sim.ts';
+import { openPtyPair } from '../hardware/testing/pty.ts';
 
 const cloud = await startTestCloud();
 const channel = await bookingChannel(cloud.url);
@@ -144,6 +147,32 @@ test('tickets print through the template HQ sent for their type', async () => {
   assert.is(texts.filter((t) => t.includes('测试景区')).length, 1, 'the adult ticket through the built-in layout');
 });
 
+test('an ID card on the reader (SAM over a pty) finds the holder\'s bookings; its number stays off the screen', async () => {
+  const ID = '110105194912310038';
+  const b = await channel.book({ name: '钱九', phone: '13900006666', idNumber: ID }, [{ type: 'adult', quantity: 1 }]);
+  const pty = await openPtyPair();
+  const sim = new SamSim({ path: pty.b, baudRate: 115200 });
+  await sim.start();
+  const k2 = await startTestKiosk({ cloudUrl: cloud.url, device: 'kiosk-2', idcard: { driver: 'sam', path: pty.a, pollMs: 30, responseTimeoutMs: 1500, reconnectMs: 20 } });
+  try {
+    const none = await k2.call('POST', '/api/idcard/read', {});
+    assert.is(none.body.error.code, 'not_found', 'no card read yet');
+    sim.place({ name: '钱九', sexCode: '1', nationCode: '01', birthDate: '1949-12-31', address: '北京市', idNumber: ID, authority: '北京市公安局', validFrom: '2010-01-01', validUntil: null, photoWlt: Buffer.alloc(PHOTO_BYTES) });
+    const state = await waitFor('card read', async () => {
+      const st = await k2.call('GET', '/api/state');
+      return st.body.card?.seq >= 1 ? st.body : undefined;
+    });
+    assert.not.ok(JSON.stringify(state).includes(ID));
+    const found = await k2.call('POST', '/api/idcard/read', {});
+    assert.is(found.status, 200, JSON.stringify(found.body));
+    assert.equal(found.body.bookings.map((x: any) => x.orderNo), [b.orderNo]);
+  } finally {
+    await k2.stop();
+    await sim.stop();
+    await pty.close();
+  }
+});
+
 /** Sales HQ made for this kiosk (their idempotency keys carry the attempt id). */
 async function kioskSales(attemptId: string): Promise<number> {
   const r = (await cloud.ctx!.db.execute(`select count(*)::int as n from sales where idempotency_key like 'kiosk:demo:kiosk-1:${attemptId}:%'`)) as unknown as { rows?: { n: number }[] } & { n: number }[];
@@ -188,6 +217,16 @@ test('self-service sale: declined payment charges nothing; a paid attempt retrie
   const badCode = await kiosk.call('POST', '/api/sale', { items: [{ type: 'adult', quantity: 1 }] });
   const r = await kiosk.call('POST', `/api/sale/${badCode.body.attemptId}/pay`, { authCode: 'abc' });
   assert.is(r.status, 400);
+});
+
+test('sold out is said before charging', async () => {
+  assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: { code: 'boat', name: '游船票', priceFen: 5000, validityDays: 1, entries: 1, persons: 1, dailyCapacity: 1 } })).status, 201);
+  const sale = await kiosk.call('POST', '/api/sale', { items: [{ type: 'boat', quantity: 2 }] });
+  assert.is(sale.status, 200, JSON.stringify(sale.body));
+  const r = await kiosk.call('POST', `/api/sale/${sale.body.attemptId}/pay`, { authCode: '134567890123456780' });
+  assert.is(r.status, 409);
+  assert.is(r.body.error.code, 'sold_out');
+  assert.is(await kioskSales(sale.body.attemptId), 0);
 });
 
 test('HQ charge with a stale price is refused before paying', async () => {

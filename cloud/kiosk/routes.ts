@@ -6,7 +6,9 @@ import { listTicketTypes } from '../catalog/service.ts';
 import type { CloudContext } from '../context.ts';
 import { AppError, jsonBody } from '../http/errors.ts';
 import type { MobileProvider } from '../office/mobile.ts';
+import { getCapacity } from '../office/setup.ts';
 import { getSale, sell } from '../sales/service.ts';
+import { businessDay } from '../../shared/time/zone.ts';
 
 /** The kiosk a request comes from (device auth under /sync has checked its credential). */
 function kioskOf(c: Context): DeviceIdentity {
@@ -57,6 +59,14 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
       if (unknown.length) throw new AppError('type_not_sold', `not sold at kiosks: ${unknown.join(', ')}`, 422);
       const total = req.items.reduce((s, i) => s + types.get(i.type)!.priceFen * i.quantity, 0);
       if (total !== req.amountFen) throw new AppError('price_changed', `票价已变更 / the total is now ${total} fen`, 409, { amountFen: total });
+      // Sold out is said before charging; a sale that sells out between here and issuing is paid_not_issued below.
+      const today = businessDay(ctx.now(), ctx.config.timeZone);
+      for (const i of req.items) {
+        const cap = await getCapacity(ctx, i.type, today);
+        if (cap.left !== null && cap.left < i.quantity * types.get(i.type)!.persons) {
+          throw new AppError('sold_out', `今日余票不足 / not enough ${i.type} tickets left today: ${cap.left}`, 409, { type: i.type, left: cap.left });
+        }
+      }
       const key = (type: string) => `kiosk:${kiosk.site}:${kiosk.device}:${req.attemptId}:${type}`;
       // The provider's charge is idempotent on the intent id: a retried attempt is the same charge.
       const intentId = `kiosk-${kiosk.site}-${kiosk.device}-${req.attemptId}`;
@@ -66,9 +76,16 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
       if (status === 'failed') throw new AppError('payment_failed', '支付失败，未扣款 / payment failed; nothing was charged', 402, { providerRef: charge.providerRef });
       if (status === 'pending') return c.json({ state: 'pending', providerRef: charge.providerRef }, 202);
       const sold = [];
-      for (const item of req.items) {
-        const sale = await sell(ctx, { type: item.type, quantity: item.quantity, site: kiosk.site }, key(item.type));
-        sold.push(await getSale(ctx, sale.id));
+      try {
+        for (const item of req.items) {
+          const sale = await sell(ctx, { type: item.type, quantity: item.quantity, site: kiosk.site }, key(item.type));
+          sold.push(await getSale(ctx, sale.id));
+        }
+      } catch (err) {
+        // Charged, but the tickets could not be made (sold out meanwhile): say so, never "nothing charged".
+        const code = err instanceof AppError ? err.code : 'internal';
+        ctx.log.error({ kiosk: kiosk.device, attemptId: req.attemptId, providerRef: charge.providerRef, code, err: (err as Error).message }, 'kiosk sale paid but not issued');
+        throw new AppError('paid_not_issued', `已扣款但出票失败，请联系工作人员 / paid, but the tickets could not be issued (${code}); staff will refund`, 409, { providerRef: charge.providerRef, cause: code });
       }
       ctx.log.info({ kiosk: kiosk.device, attemptId: req.attemptId, amountFen: total, providerRef: charge.providerRef }, 'kiosk sale paid');
       return c.json({

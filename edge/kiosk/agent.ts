@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { ServerType } from '@hono/node-server';
+import { createIdCardReader } from '../../hardware/idcard/create.ts';
+import type { IdCardReader } from '../../hardware/idcard/port.ts';
 import { createPrinter } from '../../hardware/printer/create.ts';
 import type { PrinterPort } from '../../hardware/printer/port.ts';
 import { createScanner } from '../../hardware/scanner/create.ts';
@@ -20,6 +22,7 @@ export interface KioskDeps {
   /** Injected printer (tests, the demo's simulator); else the configured driver. */
   printer?: PrinterPort;
   scanner?: Scanner;
+  idcard?: IdCardReader;
   now?: () => number;
   fetch?: typeof fetch;
   random?: () => number;
@@ -38,7 +41,10 @@ export class KioskAgent {
   hq!: HqClient;
   private scanner: Scanner | undefined;
   private server: ServerType | undefined;
+  private idcard: IdCardReader | undefined;
   private lastScan: { seq: number; text: string } | null = null;
+  /** The last ID card read; its number stays here, the screen only learns that one was read. */
+  private lastCard: { seq: number; idNumber: string } | null = null;
   port = 0;
 
   constructor(readonly config: KioskConfig, private readonly deps: KioskDeps) {}
@@ -69,7 +75,13 @@ export class KioskAgent {
         this.scanner.on('error', (err) => log.warn({ err: err.message }, 'scanner'));
         await this.scanner.start();
       }
-      const app = kioskApp(this.kiosk, () => this.status(), log.child('http'));
+      if (deps.idcard || config.idcard) {
+        this.idcard = deps.idcard ?? await createIdCardReader(config.idcard!, { log: log.child('idcard') });
+        this.idcard.on('idcard', (card) => (this.lastCard = { seq: (this.lastCard?.seq ?? 0) + 1, idNumber: card.idNumber }));
+        this.idcard.on('error', (err) => log.warn({ err: err.message }, 'ID card reader'));
+        await this.idcard.start();
+      }
+      const app = kioskApp(this.kiosk, () => this.status(), log.child('http'), () => this.lastCard?.idNumber);
       const { server, port } = await listen(app, config.http.host, config.http.port);
       this.server = server;
       this.port = port;
@@ -88,7 +100,7 @@ export class KioskAgent {
       device: this.config.device, site: this.config.site, locale: this.config.locale,
       online: this.hq.lastContactAt !== undefined && this.hq.lastError === undefined,
       checkpoint: this.store.checkpoint(), bookings: this.store.bookingCount(), outbox: this.store.outboxSize(),
-      printer, scan: this.lastScan,
+      printer, scan: this.lastScan, card: this.lastCard ? { seq: this.lastCard.seq } : null,
     };
   }
 
@@ -104,6 +116,7 @@ export class KioskAgent {
       await new Promise<void>((resolve) => s.close(() => resolve()));
     }
     await this.scanner?.stop().catch(() => undefined);
+    await this.idcard?.stop().catch(() => undefined);
     await this.printer?.stop().catch(() => undefined);
     this.store?.db.$client.close();
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { idCardConfigSchema } from '../../hardware/idcard/create.ts';
 import { printerConfigSchema } from '../../hardware/printer/create.ts';
 import { scannerConfigSchema } from '../../hardware/scanner/create.ts';
 import { DEFAULT_TZ } from '../../shared/time/zone.ts';
@@ -30,6 +31,8 @@ export const kioskConfigSchema = z.strictObject({
   printer: printerConfigSchema,
   /** A code scanner for booking QR codes; absent: the screen's text field only. */
   scanner: scannerConfigSchema.optional(),
+  /** An ID card reader (SAM): a card placed on it looks up the holder's bookings. */
+  idcard: idCardConfigSchema.optional(),
   /** The touch screen page and its JSON API. */
   http: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8795) }).prefault({}),
 });

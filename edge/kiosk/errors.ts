@@ -19,6 +19,7 @@ export const KIOSK_ERRORS = {
   payment_pending: [202, '等待支付确认', 'waiting for the payment to be confirmed'],
   price_changed: [409, '票价已变更，请重新选择', 'prices changed; choose again'],
   sold_out: [409, '今日余票不足', 'not enough tickets left today'],
+  paid_not_issued: [409, '已扣款但出票失败，请联系工作人员退款', 'paid, but the tickets could not be issued; staff will refund'],
   busy: [409, '正在处理，请稍候', 'still working on it; please wait'],
 } as const;
 export type KioskErrorCode = keyof typeof KIOSK_ERRORS;

@@ -282,7 +282,10 @@ export class Kiosk {
     return this.exclusive(`sale:${attemptId}`, async () => {
       let sale = this.o.store.sale(attemptId);
       if (!sale) throw new KioskError('expired_session');
-      if (sale.state === 'failed') throw new KioskError(sale.error === 'price_changed' ? 'price_changed' : 'payment_failed', { attemptId });
+      if (sale.state === 'failed') {
+        const known = ['price_changed', 'sold_out', 'paid_not_issued'] as const;
+        throw new KioskError(known.find((k) => k === sale!.error) ?? 'payment_failed', { attemptId });
+      }
       if (sale.state === 'new') {
         if (!/^\d{10,32}$/.test(authCode)) throw new KioskError('invalid_request');
         sale = await this.charge(sale, authCode);
@@ -304,8 +307,9 @@ export class Kiosk {
       return this.o.store.updateSale(sale.attemptId, { state: 'paid', tickets: JSON.stringify(tickets), error: null });
     } catch (err) {
       if (err instanceof HqRefused) {
-        const code = err.code === 'payment_failed' ? 'payment_failed' : err.code === 'price_changed' ? 'price_changed' : err.code === 'sold_out' ? 'sold_out' : 'payment_failed';
-        // Refused before anything was charged, or the charge was declined: this attempt is over.
+        const code = (['payment_failed', 'price_changed', 'sold_out', 'paid_not_issued'] as const).find((k) => k === err.code) ?? 'payment_failed';
+        // Refused before anything was charged, the charge declined, or (paid_not_issued) charged
+        // without tickets, for staff to refund: either way this attempt is over.
         this.o.store.updateSale(sale.attemptId, { state: 'failed', error: code });
         throw new KioskError(code, { attemptId: sale.attemptId }, err.message);
       }

@@ -29,13 +29,15 @@ export interface KioskStatus {
   outbox: number;
   printer: unknown;
   scan: { seq: number; text: string } | null;
+  /** An ID card was read (its number is not shown): the screen asks /api/idcard/read. */
+  card: { seq: number } | null;
 }
 
 /**
  * The kiosk's touch-screen page and the JSON API it calls, on loopback. Errors are
  * `{"error": {"code", "message"}}` with the code the page turns into its own words.
  */
-export function kioskApp(kiosk: Kiosk, status: () => KioskStatus, log: Logger) {
+export function kioskApp(kiosk: Kiosk, status: () => KioskStatus, log: Logger, lastIdCard: () => string | undefined = () => undefined) {
   const files = { html: asset('index.html'), js: asset('kiosk.js'), css: asset('kiosk.css') };
   const body = async (c: { req: { json(): Promise<unknown> } }) => c.req.json().catch(() => {
     throw new KioskError('invalid_request', {}, 'body is not JSON');
@@ -49,6 +51,12 @@ export function kioskApp(kiosk: Kiosk, status: () => KioskStatus, log: Logger) {
     .post('/api/pickup/confirm', async (c) => c.json(await kiosk.confirm(confirmBody.parse(await body(c)).token)))
     // The ID card reader's swipe (or the page's simulated one): find by the card's number.
     .post('/api/idcard', async (c) => c.json(await kiosk.find({ by: 'id', idNumber: swipeBody.parse(await body(c)).idNumber })))
+    // The ID card reader's last card: find its holder's bookings.
+    .post('/api/idcard/read', async (c) => {
+      const idNumber = lastIdCard();
+      if (!idNumber) throw new KioskError('not_found');
+      return c.json(await kiosk.find({ by: 'id', idNumber }));
+    })
     .get('/api/sale/types', async (c) => c.json({ types: await kiosk.saleTypes() }))
     .post('/api/sale', async (c) => c.json(await kiosk.startSale(saleBody.parse(await body(c)).items)))
     .post('/api/sale/:attemptId/pay', async (c) => c.json(await kiosk.paySale(c.req.param('attemptId'), payBody.parse(await body(c)).authCode)));

@@ -30,7 +30,7 @@ const ERRORS = {
     expired_session: '操作已超时，请重新查询', already_picked_up: '该订单已取票', booking_cancelled: '订单已取消', not_paid: '订单未付款',
     not_today: '不是今天的订单，请在游玩当日取票', paper_out: '打印机缺纸，请联系工作人员', printer_unavailable: '打印机故障，请联系工作人员',
     sale_unavailable: '暂时无法购票（网络中断），取票不受影响', payment_failed: '支付失败，未扣款', payment_pending: '等待支付确认…',
-    price_changed: '票价已变更，请重新选择', sold_out: '今日余票不足', busy: '正在处理，请稍候', network: '取票机故障，请联系工作人员', internal: '取票机故障，请联系工作人员',
+    price_changed: '票价已变更，请重新选择', sold_out: '今日余票不足', paid_not_issued: '已扣款但出票失败，请联系工作人员退款', busy: '正在处理，请稍候', network: '取票机故障，请联系工作人员', internal: '取票机故障，请联系工作人员',
   },
   en: {
     invalid_request: 'Please check your input', invalid_phone: 'Not a valid mobile number', invalid_id_number: 'Not a valid ID card number',
@@ -39,13 +39,14 @@ const ERRORS = {
     not_today: 'This booking is for another day: pick it up on your visit day', paper_out: 'The printer is out of paper: please ask staff',
     printer_unavailable: 'The printer is not working: please ask staff', sale_unavailable: 'Ticket sales are unavailable (no connection). Pickup still works.',
     payment_failed: 'Payment failed: nothing was charged', payment_pending: 'Waiting for the payment to be confirmed…', price_changed: 'Prices changed: please choose again',
-    sold_out: 'Not enough tickets left today', busy: 'Still working on it, please wait', network: 'The kiosk is not working: please ask staff', internal: 'The kiosk is not working: please ask staff',
+    sold_out: 'Not enough tickets left today', paid_not_issued: 'You were charged but the tickets could not be issued: please ask staff for a refund', busy: 'Still working on it, please wait', network: 'The kiosk is not working: please ask staff', internal: 'The kiosk is not working: please ask staff',
   },
 };
 let lang = 'zh-CN';
 let retry = null;
 let sale = { types: [], qty: {}, attemptId: null, amountFen: 0 };
 let lastScan = 0;
+let lastCard = 0;
 const $ = (id) => document.getElementById(id);
 const t = (k) => T[lang][k];
 const yuan = (fen) => (fen / 100).toFixed(2);
@@ -239,6 +240,15 @@ async function poll() {
       if (!first) {
         if ($('pay').classList.contains('active')) pay(s.scan.text);
         else if ($('home').classList.contains('active') || $('pickup').classList.contains('active')) find({ by: 'code', code: s.scan.text });
+      }
+    }
+    // A card on the ID card reader: look up its holder's bookings.
+    if (s.card && s.card.seq > lastCard) {
+      const first = lastCard === 0 && !document.body.dataset.ready;
+      lastCard = s.card.seq;
+      if (!first && ($('home').classList.contains('active') || $('pickup').classList.contains('active'))) {
+        busy('searching');
+        try { renderFound(await api('POST', '/api/idcard/read', {})); } catch (err) { fail(err); }
       }
     }
   } catch { /* shown as offline on the next poll */ }
