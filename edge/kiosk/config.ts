@@ -29,7 +29,7 @@ export const kioskConfigSchema = z.strictObject({
   locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
   timeZone: z.string().default(DEFAULT_TZ),
   printer: printerConfigSchema,
-  /** A code scanner for booking QR codes; absent: the screen's text field only. */
+  /** A code scanner for booking QR and payment codes; absent: the simulator (the screen's text fields remain). */
   scanner: scannerConfigSchema.optional(),
   /** An ID card reader (SAM): a card placed on it looks up the holder's bookings. */
   idcard: idCardConfigSchema.optional(),
