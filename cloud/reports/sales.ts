@@ -85,20 +85,21 @@ export const salesByType: ReportDef = {
   },
 };
 
-const CHANNEL_NAMES: Record<string, [string, string]> = { window: ['售票窗口', 'Ticket window'], direct: ['直接销售', 'Direct'] };
+const CHANNEL_NAMES: Record<string, [string, string]> = { window: ['售票窗口', 'Ticket window'], members: ['会员卡', 'Member cards'], direct: ['直接销售', 'Direct'] };
 
 export const salesByChannel: ReportDef = {
   name: 'sales-by-channel', zh: '渠道销售', en: 'Sales by channel', ranged: true,
-  source: 'sales (time of sale); channel from the booking (online / OTA), else window order, else direct',
+  source: 'sales (time of sale); channel from the booking (online / OTA), else window order, else member card (issue, renewal, reissue), else direct',
   columns: [col('channel', 'text', '渠道代码', 'Channel code'), col('channelName', 'text', '渠道', 'Channel'), col('kind', 'text', '类型', 'Kind'), ...figureCols],
   async run({ db }, p) {
     const rows = await query(db, sql`
-      select coalesce(ch.code, case when s.order_id is not null then 'window' else 'direct' end) as channel,
+      select coalesce(ch.code, case when s.order_id is not null then 'window' when mce.id is not null then 'members' else 'direct' end) as channel,
         max(ch.name) as name, max(ch.kind) as kind, ${lineFigures}
       from sales s join ticket_types tt on tt.id = s.type_id
         left join booking_items bi on bi.sale_id = s.id
         left join bookings b on b.id = bi.booking_id
         left join channels ch on ch.id = b.channel_id
+        left join member_card_events mce on mce.sale_id = s.id
       where ${inRange(sql`s.created_at`, p)}${siteIs(sql`s.site`, p.site)}
       group by 1 order by gross desc, 1`);
     return rows.map((r) => {

@@ -49,12 +49,12 @@ export function expectedReports(m: MonthData, opts: { inParkAt: number }): Recor
 
   const byChannel = new Map<string, Acc>();
   for (const s of sales) {
-    const key = s.bookingId ? m.channels[bookingById.get(s.bookingId)!.channelId]!.code : s.orderId ? 'window' : 'direct';
+    const key = s.bookingId ? m.channels[bookingById.get(s.bookingId)!.channelId]!.code : s.orderId ? 'window' : s.memberCard ? 'members' : 'direct';
     add(byChannel, key, lineFig(s));
   }
   out['sales-by-channel'] = [...byChannel].map(([code, a]) => {
     const ch = m.channels.find((c) => c.code === code);
-    return { channel: code, channelName: ch?.name ?? (code === 'window' ? '售票窗口' : '直接销售'), kind: ch?.kind ?? code, ...a };
+    return { channel: code, channelName: ch?.name ?? ({ window: '售票窗口', members: '会员卡', direct: '直接销售' } as Record<string, string>)[code]!, kind: ch?.kind ?? code, ...a };
   });
 
   const bySeller = new Map<string, Acc>();

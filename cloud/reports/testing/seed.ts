@@ -26,6 +26,8 @@ export interface TypeSeed { id: number; code: string; name: string; priceFen: nu
 export interface SaleSeed {
   id: string; typeId: number; quantity: number; unitPriceFen: number; totalFen: number; at: number; site: string;
   orderId: string | null; groupMode: string | null; persons: number; bookingId: string | null;
+  /** A member card issued, renewed or reissued (cloud/members sells through a plain sale). */
+  memberCard: boolean;
 }
 export interface OrderSeed { id: string; sellerId: string; accountId: string | null; at: number; totalFen: number }
 export interface PaymentSeed { id: string; orderId: string; userId: string; method: string; amountFen: number; at: number }
@@ -158,6 +160,7 @@ export function makeMonth(opts: SeedOptions): MonthData {
     const sale: SaleSeed = {
       id: randomUUID(), typeId: i, quantity, unitPriceFen: unit, totalFen: unit * quantity, at: 0, site: o.site,
       orderId: null, groupMode: kind === 'window' ? (oneTicket ? 'one' : 'each') : null, persons: quantity * type.persons, bookingId: null,
+      memberCard: kind === 'plain' && rnd() < 0.2,
     };
     sale.typeId = types.indexOf(type);
     if (kind === 'window') {
@@ -276,6 +279,18 @@ export async function loadMonth(db: Db, m: MonthData): Promise<void> {
   await load(db, 'tickets', ['id', 'sale_id', 'site', 'type_id', 'key_id', 'code', 'valid_from', 'valid_until', 'persons', 'entries', 'price_fen', 'issued_at'],
     m.idCards.map((c, i) => { const s = window[i % window.length]!; return [c.ticketId, s.id, site, m.types[s.typeId]!.id, 'k1', `C${i}`, d(m.start), d(m.end), c.persons, 1, s.unitPriceFen, d(c.at)]; }));
   await load(db, 'credentials', ['kind', 'value', 'ticket_id', 'site', 'bound_at'], m.idCards.map((c) => ['idcard', c.value, c.ticketId, site, d(c.at)]));
+  const cards = m.sales.filter((x) => x.memberCard);
+  if (cards.length) {
+    const memberId = randomUUID();
+    await load(db, 'members', ['id', 'name', 'phone'], [[memberId, '会员', '13900000000']]);
+    const rows = cards.map((x, i) => ({ sale: x, ticket: randomUUID(), card: randomUUID(), no: `M${i}` }));
+    await load(db, 'tickets', ['id', 'sale_id', 'site', 'type_id', 'key_id', 'code', 'valid_from', 'valid_until', 'persons', 'entries', 'price_fen', 'issued_at'],
+      rows.map((r) => [r.ticket, r.sale.id, site, m.types[r.sale.typeId]!.id, 'k1', r.no, d(m.start), d(m.end), 1, 0, r.sale.unitPriceFen, d(r.sale.at)]));
+    await load(db, 'member_cards', ['id', 'card_no', 'member_id', 'type_id', 'kind', 'state', 'valid_from', 'expires_on', 'ticket_id'],
+      rows.map((r) => [r.card, r.no, memberId, m.types[r.sale.typeId]!.id, 'annual', 'active', m.options.month, '2027-12-31', r.ticket]));
+    await load(db, 'member_card_events', ['id', 'card_id', 'event', 'price_fen', 'expires_after', 'ticket_id', 'sale_id', 'at'],
+      rows.map((r) => [randomUUID(), r.card, 'issue', r.sale.totalFen, '2027-12-31', r.ticket, r.sale.id, d(r.sale.at)]));
+  }
   await load(db, 'over_use', ['ticket_id', 'venue', 'site', 'allowed', 'used', 'devices', 'first_found_at', 'updated_at'],
     m.overUse.map((u) => [u.ticketId, u.venue, site, u.allowed, u.used, u.devices, d(u.at), d(u.at)]));
   await load(db, 'guide_ledger', ['id', 'guide_id', 'entry', 'ref', 'persons', 'rebate_fen', 'at'],
