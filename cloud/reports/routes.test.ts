@@ -12,6 +12,8 @@ import { DeviceAuth } from '../devices/auth.ts';
 import { loadIssuerKey } from '../keys/issuer.ts';
 import { changeLogId } from '../sync/changes.ts';
 import { freshCloudDataDir } from '../../test/support/pglite.ts';
+import { freshPostgres } from '../../test/support/cloud.ts';
+import { REPORTS } from './registry.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { startOfBusinessDay } from '../../shared/time/zone.ts';
 import { yuanText } from './format.ts';
@@ -185,6 +187,32 @@ test('administrators, finance and supervisors may read reports; others may not',
     assert.is((await call(`/api/v1/reports/entries-by-hour.xlsx?${NOV}`, token)).status, status, username);
   }
   assert.is((await call('/api/v1/reports/sales-by-day', null)).status, 401);
+});
+
+test('the same figures on a Postgres server (TEST_DATABASE_URL; skipped without it)', async () => {
+  const pg = await freshPostgres();
+  if (!pg) {
+    console.warn('skipped: TEST_DATABASE_URL not set');
+    return;
+  }
+  const server = await openDb({ databaseUrl: pg.url, pgliteDir: `${dataDir}/unused` });
+  try {
+    const pgApp = createApp({ ...ctx, db: server.db });
+    await ensureAdmin(server.db, 'admin-password');
+    const login = await pgApp.request('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'admin-password' }) });
+    const token = ((await login.json()) as { token: string }).token;
+    const small = makeMonth({ month: '2026-11-01', sales: 1500, entries: 3000, timeZone: TZ, seed: 11 });
+    await loadMonth(server.db, small);
+    const want = expectedReports(small, { inParkAt });
+    for (const def of REPORTS) {
+      const res = await pgApp.request(`/api/v1/reports/${def.name}?${NOV}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.is(res.status, 200, def.name);
+      assert.equal(sorted(((await res.json()) as { rows: [] }).rows), sorted(want[def.name]!), def.name);
+    }
+  } finally {
+    await server.close();
+    await pg.drop();
+  }
 });
 
 test.after(async () => {
