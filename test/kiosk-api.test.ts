@@ -49,6 +49,18 @@ test('pickup by order number and phone: found at HQ, printed, recorded at HQ onc
   assert.is(kiosk.printer.jobs.length - before, 2);
 });
 
+test('a double tap: two confirms at once print the booking once', async () => {
+  const b = await channel.book({ name: '吴十', phone: '13900007777' }, [{ type: 'adult', quantity: 2 }]);
+  const found = await kiosk.call('POST', '/api/pickup/find', { by: 'order', order: b.orderNo, phone: '13900007777' });
+  const token = found.body.bookings[0].token;
+  const jobs0 = kiosk.printer.jobs.length;
+  const [x, y] = await Promise.all([kiosk.call('POST', '/api/pickup/confirm', { token }), kiosk.call('POST', '/api/pickup/confirm', { token })]);
+  assert.equal([x.status, y.status].sort(), [200, 409], JSON.stringify([x.body, y.body]));
+  assert.is([x, y].find((r) => r.status === 409)!.body.error.code, 'busy');
+  assert.is(kiosk.printer.jobs.length - jobs0, 2);
+  assert.is(kiosk.agent.store.pickupsOf(b.orderNo).length, 1);
+});
+
 test('bad input and unknown bookings are clear 4xx errors', async () => {
   const cases: [unknown, number, string][] = [
     [{ by: 'order', order: 'B123456', phone: '12345' }, 400, 'invalid_phone'],
