@@ -6,7 +6,7 @@ import type { CloudContext } from '../context.ts';
 import type { Db } from '../db/open.ts';
 import { accountEntries, customerAccounts, vouchers, voucherRedemptions } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import { appendAudit, type Tx } from './audit.ts';
+import { appendAudit, type Tx, auditedTx } from './audit.ts';
 
 export const MAX_FEN = 10_000_000_000; // 100 million yuan: far beyond any ticket office figure
 export const money = z.number().int().min(0).max(MAX_FEN);
@@ -91,7 +91,7 @@ export async function getAccount(ctx: CloudContext, id: string) {
 
 export async function patchAccount(ctx: CloudContext, user: AuthUser, id: string, input: unknown) {
   const p = accountPatch.parse(input);
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     const before = await accountRow(tx, id, true);
     await tx.update(customerAccounts).set(p).where(eq(customerAccounts.id, id));
     await appendAudit(tx, { at: ctx.now(), actor: user.username, action: 'account_change', subject: id, body: { before: { creditLimitFen: before.creditLimitFen, active: before.active }, after: p } });
@@ -101,7 +101,7 @@ export async function patchAccount(ctx: CloudContext, user: AuthUser, id: string
 
 export async function addLedgerEntry(ctx: CloudContext, user: AuthUser, id: string, input: unknown) {
   const e = ledgerEntry.parse(input);
-  const row = await ctx.db.transaction((tx) => postLedger(tx, { accountId: id, ledger: e.ledger, amount: e.amount, note: e.note, user, at: ctx.now() }));
+  const row = await auditedTx(ctx.db, (tx) => postLedger(tx, { accountId: id, ledger: e.ledger, amount: e.amount, note: e.note, user, at: ctx.now() }));
   return { entry: accountEntryRecord(row), ...(await getAccount(ctx, id)) };
 }
 

@@ -10,7 +10,7 @@ import { issueTickets } from '../sales/service.ts';
 import { appendChanges } from '../sync/changes.ts';
 import { bindCredentialTx } from '../tickets/service.ts';
 import { money, postLedger, uuid } from './accounts.ts';
-import { appendAudit, refundRecord, type Tx } from './audit.ts';
+import { appendAudit, refundRecord, type Tx, auditedTx } from './audit.ts';
 import { getOrder, insertPayment, orderRow } from './orders.ts';
 import { releaseCapacity } from './pricing.ts';
 
@@ -41,7 +41,7 @@ export async function refundOrder(ctx: CloudContext, user: AuthUser, orderId: st
   const order = await orderRow(ctx, orderId);
   const refundId = uuidv7();
   const at = ctx.now();
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     const [locked] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
     if (locked!.status !== 'issued') throw new AppError('order_not_issued', `order is ${locked!.status}`, 409);
     const ps = await tx.select().from(payments).where(eq(payments.orderId, orderId));
@@ -70,11 +70,13 @@ export async function refundOrder(ctx: CloudContext, user: AuthUser, orderId: st
       }
       await insertPayment(tx, { id: uuidv7(), orderId, shiftId, userId: user.id, method: r.method, amountFen: -amount, refundId, reference: null, createdAt: new Date(at) }, user);
     }
+    // Places back before the change log's lock: an order takes a place and then that lock,
+    // so taking them the other way round here could deadlock with it.
     for (const t of ticketRows) {
       await tx.update(tickets).set({ revokedReason: 'refunded' }).where(eq(tickets.id, t.id));
-      await appendChanges(tx, t.site, [{ kind: 'revoke', ticketId: t.id, reason: 'refunded' }]);
       await releaseCapacity(tx, t.typeId, locked!.visitDay, t.persons);
     }
+    for (const t of ticketRows) await appendChanges(tx, t.site, [{ kind: 'revoke', ticketId: t.id, reason: 'refunded' }]);
   });
   if (r.tickets) ctx.notify(order.site);
   return { refundId, order: await getOrder(ctx, orderId) };
@@ -104,7 +106,7 @@ export async function reissueTicket(ctx: CloudContext, user: AuthUser, ticketId:
   if (!hasRole(user, 'seller', 'administrator')) throw new AppError('forbidden', 'only a window seller or the administrator reissues', 403);
   if ([r.card, r.idcard, r.barcode].filter(Boolean).length > 1) throw new AppError('invalid_request', 'one of card, idcard, barcode');
   let site = '';
-  const out = await ctx.db.transaction(async (tx) => {
+  const out = await auditedTx(ctx.db, async (tx) => {
     const old = await ticketForUpdate(tx, ticketId);
     site = old.site;
     if (old.revokedReason) throw new AppError('ticket_revoked', `ticket is already ${old.revokedReason}`, 409);
@@ -144,7 +146,7 @@ export async function extendTicket(ctx: CloudContext, user: AuthUser, ticketId: 
   const r = extendRequest.parse(input);
   if (!hasRole(user, 'seller', 'administrator')) throw new AppError('forbidden', 'only a window seller or the administrator extends a ticket', 403);
   let site = '';
-  const out = await ctx.db.transaction(async (tx) => {
+  const out = await auditedTx(ctx.db, async (tx) => {
     const t = await ticketForUpdate(tx, ticketId);
     site = t.site;
     if (t.revokedReason) throw new AppError('ticket_revoked', `ticket is ${t.revokedReason}`, 409);

@@ -19,18 +19,64 @@ const GENESIS = '0'.repeat(64);
 const recordHash = (prev: string, r: { seq: number; at: Date; actor: string; action: string; subject: string; body: unknown }) =>
   sha256(prev + canonical({ seq: r.seq, at: r.at.toISOString(), actor: r.actor, action: r.action, subject: r.subject, body: r.body }));
 
+type AuditInput = { at: number; actor: string; action: string; subject: string; body: unknown };
+const pending = new WeakMap<object, AuditInput[]>();
+
 /**
- * Appends one record to the chain inside the caller's transaction. The advisory lock holds
- * other appenders until commit, so every record links to the one committed before it.
+ * Adds a record to the chain as part of the caller's transaction. Records are written when
+ * the transaction ends (auditedTx), after every row lock it takes: the chain's lock is then
+ * always the last one taken, so two financial transactions can never wait on each other
+ * through it. A record added inside a savepoint that is rolled back is dropped with it.
  */
-export async function appendAudit(tx: Tx, r: { at: number; actor: string; action: string; subject: string; body: unknown }): Promise<number> {
+export async function appendAudit(tx: Tx, r: AuditInput): Promise<void> {
+  const list = pending.get(tx);
+  if (list) list.push(r);
+  else await writeAudit(tx, [r]); // a transaction not opened by auditedTx: written at once
+}
+
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serialization failure
+
+/**
+ * A transaction whose audit records are chained at its end. Postgres may still pick it as a
+ * deadlock victim (row locks taken in different orders by other modules); it is then run
+ * again from the start, a few times, since it wrote nothing.
+ */
+export async function auditedTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        pending.set(tx, []);
+        const out = await fn(tx);
+        const list = pending.get(tx)!;
+        if (list.length) await writeAudit(tx, list);
+        return out;
+      });
+    } catch (err) {
+      const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+      if (attempt >= 4 || !code || !RETRYABLE.has(code)) throw err;
+    }
+  }
+}
+
+/** Savepoints inside an audited transaction get their own list, dropped when rolled back. */
+export function auditSavepoint(tx: Tx, records: AuditInput[] = []): void {
+  pending.set(tx, records);
+}
+
+async function writeAudit(tx: Tx, list: AuditInput[]): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(7302)`);
   const [last] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
-  const seq = (last?.seq ?? 0) + 1;
-  const body = JSON.parse(canonical(r.body)) as unknown;
-  const rec = { seq, at: new Date(r.at), actor: r.actor, action: r.action, subject: r.subject, body };
-  await tx.insert(auditLog).values({ ...rec, prevHash: last?.hash ?? GENESIS, hash: recordHash(last?.hash ?? GENESIS, rec) });
-  return seq;
+  let seq = last?.seq ?? 0;
+  let prev = last?.hash ?? GENESIS;
+  const rows = list.map((r) => {
+    seq += 1;
+    const rec = { seq, at: new Date(r.at), actor: r.actor, action: r.action, subject: r.subject, body: JSON.parse(canonical(r.body)) as unknown };
+    const hash = recordHash(prev, rec);
+    const row = { ...rec, prevHash: prev, hash };
+    prev = hash;
+    return row;
+  });
+  await tx.insert(auditLog).values(rows);
 }
 
 /** What the audit log holds of a payment row: every column. */

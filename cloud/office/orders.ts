@@ -13,7 +13,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import { issueTickets } from '../sales/service.ts';
 import { bindCredentialTx } from '../tickets/service.ts';
 import { accountRow, money, postLedger, redeemVoucher, uuid, type Ledger } from './accounts.ts';
-import { appendAudit, paymentRecord, type Tx } from './audit.ts';
+import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from './audit.ts';
 import type { MobileProvider } from './mobile.ts';
 import { discounted, priceOn, takeCapacity, releaseCapacity } from './pricing.ts';
 
@@ -214,7 +214,7 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
   const orderId = uuidv7();
   const mobiles = req.payments.filter((p) => p.method === 'mobile');
   try {
-    await ctx.db.transaction(async (tx) => {
+    await auditedTx(ctx.db, async (tx) => {
       const shiftId = await resolveSeller(tx, user);
       // The account row is locked first: its ledger is checked and moved in this transaction,
       // and taking the lock late (after the order's foreign key shares it) deadlocks two orders.
@@ -237,6 +237,7 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
         // Everything but the mobile charge is checked now, in a savepoint rolled back, and
         // recorded for real when the provider confirms.
         await tx.transaction(async (sp) => {
+          auditSavepoint(sp);
           await recordPayments(sp, ctx, o, req.payments);
           sp.rollback();
         }).catch((e) => {
@@ -288,7 +289,7 @@ export async function queryIntent(ctx: CloudContext, user: AuthUser, intentId: s
 
 /** A pending order whose mobile payments are all paid is completed; one with a failed one is cancelled. */
 async function settlePending(ctx: CloudContext, orderId: string, ps: PaymentSpec[]) {
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
     if (!order || order.status !== 'pending') return;
     const intents = await tx.select().from(paymentIntents).where(eq(paymentIntents.orderId, orderId));
@@ -341,7 +342,7 @@ export async function issueReservation(ctx: CloudContext, user: AuthUser, orderI
   const { payments: ps } = issueRequest.parse(input);
   if (ps.some((p) => p.method === 'mobile')) throw new AppError('invalid_request', 'pay a reservation at the window by other means than a mobile code, or sell it as a new order');
   const order = await orderRow(ctx, orderId);
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     const [locked] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
     if (locked!.status !== 'reserved') throw new AppError('order_not_reserved', `order is ${locked!.status}, not reserved`, 409);
     const shiftId = await resolveSeller(tx, user);
@@ -362,7 +363,7 @@ export async function issueReservation(ctx: CloudContext, user: AuthUser, orderI
 
 export async function cancelReservation(ctx: CloudContext, user: AuthUser, orderId: string) {
   await orderRow(ctx, orderId);
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     const [locked] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
     if (locked!.status !== 'reserved') throw new AppError('order_not_reserved', `order is ${locked!.status}, not reserved`, 409);
     await cancelHeld(tx, locked!, user, ctx.now(), 'reservation cancelled');

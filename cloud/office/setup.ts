@@ -5,7 +5,7 @@ import { ticketTypeByCode } from '../catalog/service.ts';
 import type { CloudContext } from '../context.ts';
 import { dayCapacity, discounts, holidays, priceRules, sellerDiscounts, sellerTypes, ticketTypes, users } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import { appendAudit } from './audit.ts';
+import { appendAudit, auditedTx } from './audit.ts';
 import { uuid } from './accounts.ts';
 
 const day = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a day YYYY-MM-DD');
@@ -73,7 +73,7 @@ export async function putCapacity(ctx: CloudContext, user: AuthUser, code: strin
   const dd = day.parse(d);
   const { capacity } = capacityBody.parse(input);
   const type = await ticketTypeByCode(ctx.db, code);
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     await tx.insert(dayCapacity).values({ typeId: type.id, day: dd, capacity, sold: 0 })
       .onConflictDoUpdate({ target: [dayCapacity.typeId, dayCapacity.day], set: { capacity } });
     await appendAudit(tx, { at: ctx.now(), actor: user.username, action: 'capacity', subject: `${code}/${dd}`, body: { capacity } });
@@ -98,7 +98,7 @@ export async function putGrants(ctx: CloudContext, admin: AuthUser, userId: stri
   const missingD = g.discounts.filter((c) => !ds.some((d) => d.code === c));
   if (missingT.length) throw notFound('ticket type', missingT.join(','));
   if (missingD.length) throw notFound('discount', missingD.join(','));
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     await tx.delete(sellerTypes).where(eq(sellerTypes.userId, userId));
     await tx.delete(sellerDiscounts).where(eq(sellerDiscounts.userId, userId));
     if (types.length) await tx.insert(sellerTypes).values(types.map((t) => ({ userId, typeId: t.id })));

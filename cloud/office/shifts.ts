@@ -8,7 +8,7 @@ import type { CloudContext } from '../context.ts';
 import { orders, payments, refunds, sales, shifts, stockMoves, ticketEvents, ticketTypes, users } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { money, uuid } from './accounts.ts';
-import { appendAudit, canonical, sha256, type Tx } from './audit.ts';
+import { appendAudit, canonical, sha256, type Tx, auditedTx } from './audit.ts';
 
 const METHODS = ['cash', 'card', 'mobile', 'voucher', 'points', 'deposit', 'on_account', 'signed_bill'] as const;
 export const openRequest = z.object({ floatFen: money }).strict();
@@ -22,7 +22,7 @@ export async function openShift(ctx: CloudContext, user: AuthUser, input: unknow
   if (!hasRole(user, 'seller', 'administrator')) throw new AppError('forbidden', 'only a window seller opens a shift', 403);
   const id = uuidv7();
   const at = ctx.now();
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     // One open shift per seller: serialise this seller's opens.
     await tx.execute(sql`select pg_advisory_xact_lock(7303, hashtext(${user.id}))`);
     const [open] = await tx.select().from(shifts).where(and(eq(shifts.sellerId, user.id), isNull(shifts.closedAt)));
@@ -93,7 +93,7 @@ export async function closeShift(ctx: CloudContext, user: AuthUser, id: string, 
   const s = await shiftRow(ctx, id);
   if (s.sellerId !== user.id && !hasRole(user, 'finance', 'administrator')) throw new AppError('forbidden', 'not your shift', 403);
   const at = ctx.now();
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     const [locked] = await tx.select().from(shifts).where(eq(shifts.id, id)).for('update');
     if (locked!.closedAt) throw new AppError('shift_closed', 'shift is already closed', 409);
     // Orders of this shift still waiting on a mobile payment would change its figures.

@@ -7,7 +7,7 @@ import type { CloudContext } from '../context.ts';
 import { stockBatches, stockItems, stockMoves, users } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { uuid } from './accounts.ts';
-import { appendAudit, type Tx } from './audit.ts';
+import { appendAudit, type Tx, auditedTx } from './audit.ts';
 
 /**
  * Life of a pre-printed item: made -> in_store (received) -> issued (to a seller) -> sold
@@ -43,7 +43,7 @@ export async function createBatch(ctx: CloudContext, user: AuthUser, input: unkn
   const id = uuidv7();
   const at = ctx.now();
   const serials = Array.from({ length: b.count }, (_, i) => serialOf(b.prefix, b.firstNumber + i));
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     const [clash] = await tx.select({ serial: stockItems.serial }).from(stockItems).where(inArray(stockItems.serial, [serials[0]!, serials[serials.length - 1]!]));
     const [overlap] = clash ? [clash] : await tx.select({ serial: stockItems.serial }).from(stockItems)
       .where(and(sql`${stockItems.serial} >= ${serials[0]}`, sql`${stockItems.serial} <= ${serials[serials.length - 1]}`)).limit(1);
@@ -72,7 +72,7 @@ export async function moveStock(ctx: CloudContext, user: AuthUser, kind: keyof t
   if (kind === 'void' && !r.reason) throw new AppError('invalid_request', 'void needs a reason');
   const serials = [...new Set(r.serials)];
   const at = ctx.now();
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     const items = await tx.select().from(stockItems).where(inArray(stockItems.serial, serials)).orderBy(asc(stockItems.serial)).for('update');
     if (items.length !== serials.length) {
       const missing = serials.filter((s) => !items.some((i) => i.serial === s));
