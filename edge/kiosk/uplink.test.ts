@@ -10,13 +10,19 @@ import { PickupUplink } from './uplink.ts';
 
 /** A stand-in for HQ's POST /api/v1/sync/pickups that records each pickup id once. */
 function fakeHq() {
-  const state = { mode: 'ok' as 'ok' | 'down', refuse: new Set<string>(), recorded: new Map<string, number>(), posts: 0 };
+  const state = { mode: 'ok' as 'ok' | 'down', refuse: new Set<string>(), rejectItem: new Set<string>(), recorded: new Map<string, number>(), posts: 0 };
   const app = new Hono().post('/api/v1/sync/pickups', async (c) => {
     state.posts++;
     if (state.mode === 'down') return c.json({ error: { code: 'internal', message: 'down' } }, 503);
     const body = (await c.req.json()) as { device: string; pickups: { pickupId: string; orderNo: string }[] };
     const bad = body.pickups.find((p) => state.refuse.has(p.orderNo));
     if (bad) return c.json({ error: { code: 'wrong_site', message: `booking ${bad.orderNo} is for another site` } }, 409);
+    if (body.pickups.some((p) => state.rejectItem.has(p.orderNo))) {
+      // HQ's per-item answer: one refused, the rest recorded.
+      return c.json({ results: body.pickups.map((p) => state.rejectItem.has(p.orderNo)
+        ? { pickupId: p.pickupId, orderNo: p.orderNo, result: 'rejected', error: { code: 'pickup_id_reused', message: 'reused' } }
+        : (state.recorded.set(p.pickupId, (state.recorded.get(p.pickupId) ?? 0) + 1), { pickupId: p.pickupId, orderNo: p.orderNo, result: 'picked_up' })) });
+    }
     for (const p of body.pickups) state.recorded.set(p.pickupId, (state.recorded.get(p.pickupId) ?? 0) + 1);
     return c.json({ results: body.pickups.map((p) => ({ pickupId: p.pickupId, orderNo: p.orderNo, result: 'picked_up' })) });
   });
@@ -69,6 +75,14 @@ test('queued while HQ is down, sent with backoff once it is up; a refused pickup
     assert.is(store.pickup('pickup-B2')!.hqResult, 'rejected:wrong_site');
     assert.is(store.pickup('pickup-B3')!.hqResult, 'picked_up');
     assert.is(hq.state.recorded.get('pickup-B1'), 1);
+
+    // One pickup of a batch refused by HQ on its own: kept with HQ's reason, the other recorded.
+    hq.state.rejectItem.add('B5');
+    queue(store, 'B5', 5);
+    queue(store, 'B6', 6);
+    await uplink.kick();
+    assert.is(store.pickup('pickup-B5')!.hqResult, 'rejected:pickup_id_reused');
+    assert.is(store.pickup('pickup-B6')!.hqResult, 'picked_up');
 
     // A pickup queued later is sent at once (kick), without waiting for a timer.
     queue(store, 'B4', 4);

@@ -2,7 +2,7 @@ import type { Logger } from '../../shared/log/logger.ts';
 import { HqRefused, type HqClient } from './hq.ts';
 import type { KioskStore, PickupReport } from './store.ts';
 
-interface Result { pickupId: string; result: string }
+interface Result { pickupId: string; result: string; error?: { code: string; message: string } }
 
 /**
  * Sends the pickups made here to HQ (POST /api/v1/sync/pickups) from the durable outbox. HQ
@@ -124,6 +124,11 @@ export class PickupUplink {
     const res = await this.opts.hq.call<{ results: Result[] }>('POST', '/api/v1/sync/pickups', body, 15_000);
     const results = res.body.results ?? [];
     if (results.length !== reports.length) throw new Error(`HQ answered ${results.length} results for ${reports.length} pickups`);
-    return results;
+    // HQ may refuse one pickup of a batch on its own (e.g. a pickup id reused): kept as rejected, with why.
+    return results.map((r) => {
+      if (r.result !== 'rejected') return r;
+      this.opts.log.error({ pickupId: r.pickupId, code: r.error?.code, err: r.error?.message }, 'HQ refused a pickup; kept as rejected');
+      return { pickupId: r.pickupId, result: `rejected:${r.error?.code ?? 'unknown'}` };
+    });
   }
 }
