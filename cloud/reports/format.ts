@@ -65,17 +65,17 @@ export function toCsv(def: ReportDef, result: ReportResult, lang: Lang): Buffer 
   const cells = exportCells(def, lang, result.timeZone);
   const lines = [cells.map((c) => csvField(c.label, 'text')).join(',')];
   for (const r of result.rows) lines.push(cells.map((c) => csvField(c.value(r), c.type)).join(','));
-  if (result.rows.length && Object.keys(result.totals).length) lines.push(totalsLine(cells, def, result, lang).map((v, i) => csvField(v, cells[i]!.type)).join(','));
+  if (result.rows.length && Object.keys(result.totals).length) lines.push(totalsLine(cells, result, lang).map((v, i) => csvField(v, cells[i]!.type)).join(','));
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8')]);
 }
 
-function totalsLine(cells: Cell[], def: ReportDef, result: ReportResult, lang: Lang): (string | number | null)[] {
+/** The totals row: summed columns only (an average or an hour is left empty), "合计" first. */
+function totalsLine(cells: Cell[], result: ReportResult, lang: Lang): (string | number | null)[] {
   const line = cells.map((c) => {
     const v = c.value(result.totals);
     return v === undefined || v === null || (c.type !== 'int' && c.type !== 'yuan') ? null : v;
   });
   line[0] = TOTAL[lang];
-  void def;
   return line;
 }
 
@@ -93,7 +93,7 @@ export async function toXlsx(def: ReportDef, result: ReportResult, lang: Lang): 
   const value = (c: Cell, v: string | number | null) => (v === null || v === undefined ? null : c.type === 'yuan' ? Number(v) / 100 : c.type === 'text' ? String(v) : Number(v));
   for (const r of result.rows) ws.addRow(cells.map((c) => value(c, c.value(r))));
   if (result.rows.length && Object.keys(result.totals).length) {
-    const row = ws.addRow(totalsLine(cells, def, result, lang).map((v, i) => (i === 0 ? v : value(cells[i]!, v))));
+    const row = ws.addRow(totalsLine(cells, result, lang).map((v, i) => (i === 0 ? v : value(cells[i]!, v))));
     row.font = { bold: true };
   }
   return Buffer.from(await wb.xlsx.writeBuffer());
