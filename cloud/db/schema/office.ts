@@ -139,7 +139,7 @@ export const payments = pgTable('payments', {
   reference: text('reference'),
   refundId: uuid('refund_id'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
-}, (t) => [index('payments_order_idx').on(t.orderId), index('payments_shift_idx').on(t.shiftId)]);
+}, (t) => [index('payments_order_idx').on(t.orderId), index('payments_shift_idx').on(t.shiftId), index('payments_created_idx').on(t.createdAt)]);
 
 /** Mobile payments under way at a provider; a confirmed one becomes a `payments` row. */
 export const paymentIntents = pgTable('payment_intents', {

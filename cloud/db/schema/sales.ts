@@ -20,7 +20,7 @@ export const sales = pgTable('sales', {
   /** group: one ticket for all `persons`; otherwise one ticket each. */
   groupMode: text('group_mode'),
   persons: integer('persons'),
-}, (t) => [index('sales_order_idx').on(t.orderId)]);
+}, (t) => [index('sales_order_idx').on(t.orderId), index('sales_created_idx').on(t.createdAt)]);
 
 export const tickets = pgTable('tickets', {
   id: uuid('id').primaryKey(),
