@@ -1,3 +1,4 @@
+import { KioskPresence } from './presence.ts';
 import { join } from 'node:path';
 import type { ServerType } from '@hono/node-server';
 import { createIdCardReader } from '../../hardware/idcard/create.ts';
@@ -36,6 +37,7 @@ export class KioskAgent {
   store!: KioskStore;
   kiosk!: Kiosk;
   downlink!: KioskDownlink;
+  presence: KioskPresence | undefined;
   uplink!: PickupUplink;
   printer!: PrinterPort;
   hq!: HqClient;
@@ -87,6 +89,15 @@ export class KioskAgent {
       this.port = port;
       this.downlink.start();
       this.uplink.start();
+      if (config.mqttUrl) {
+        this.presence = new KioskPresence({
+          url: config.mqttUrl, site: config.site, device: config.device, heartbeatMs: config.heartbeatMs, log: log.child('presence'), now,
+          credential: config.token ? { username: deviceUsername({ role: 'kiosk', site: config.site, device: config.device }), token: config.token } : undefined,
+          status: () => ({ checkpoint: this.store.checkpoint(), outbox: this.store.outboxSize(), error: this.hq.lastError ?? null }),
+          onNotify: () => void this.downlink.pull(),
+        });
+        this.presence.start();
+      }
       log.info({ url: this.url, device: config.device, site: config.site }, 'kiosk started');
     } catch (err) {
       await this.stop();
@@ -106,7 +117,7 @@ export class KioskAgent {
 
   async stop(): Promise<void> {
     // Calls in flight are aborted first: a pull stalled on a dead line must not hold the stop.
-    const stopping = [this.downlink?.stop(), this.uplink?.stop()];
+    const stopping = [this.downlink?.stop(), this.uplink?.stop(), this.presence?.stop()];
     this.hq?.close();
     await Promise.all(stopping);
     if (this.server) {

@@ -18,6 +18,13 @@ export const kioskConfigSchema = z.strictObject({
   cloudUrl: z.string().url(),
   /** This kiosk's credential from HQ (`npm run cli -- device-token <site> <device> kiosk`); its username is kiosk:{site}:{device}. */
   token: z.string().min(1).optional(),
+  /**
+   * The site's broker (HQ's or a site hub's): presence and status for HQ's device view, and
+   * the doorbell for new bookings. Absent: the kiosk pulls on its timer only.
+   */
+  mqttUrl: z.string().url().optional(),
+  /** Status is re-sent this often (beside the MQTT last will). */
+  heartbeatMs: z.number().int().min(1000).default(30_000),
   /** Pull the change log (today's bookings, templates) this often. */
   pullIntervalMs: z.number().int().min(100).default(30_000),
   /** A visitor waits at most this long for HQ before the kiosk answers from its cache. */

@@ -52,7 +52,7 @@ const kioskDir = join(root, 'kiosk-1');
 mkdirSync(join(kioskDir, 'prints'), { recursive: true });
 kioskPrinter.onJob((job) => void kioskPrinter.renderPng(job).then((png) => writeFileSync(join(kioskDir, 'prints', `${Date.now()}.png`), png)).catch(() => undefined));
 const kiosk = new KioskAgent(parseKioskConfig({
-  device: 'kiosk-1', site: cloud.config.site, siteName: '演示景区', dataDir: kioskDir, cloudUrl: cloud.url,
+  device: 'kiosk-1', site: cloud.config.site, siteName: '演示景区', dataDir: kioskDir, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl,
   token: ctx.deviceAuth.issue('kiosk', cloud.config.site, 'kiosk-1').token, http: { port: Number(process.env.KIOSK_PORT ?? 8795) },
 }, 'simulated kiosk-1'), { log: log.child('kiosk-1'), printer: kioskPrinter });
 await kiosk.start();
