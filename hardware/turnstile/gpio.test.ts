@@ -1,77 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DeviceError } from '../errors.ts';
-import type { GpioCallback, GpioDirection, GpioEdge, GpioLevel, GpioLike } from '../gpio/binding.ts';
+import type { GpioDirection, GpioEdge, GpioLevel } from '../gpio/binding.ts';
+import { FakeGpio as FakeBoard, type FakeGpioLine } from '../gpio/fake-gpio.ts';
 import { FakeTimers } from '../testing/fake-timers.ts';
 import { GpioTurnstile, type GpioTurnstileOptions } from './gpio.ts';
 import type { PassageEvent } from './port.ts';
-
-/** One exported line of the fake board; mirrors onoff's Gpio as far as the driver uses it. */
-class FakeLine implements GpioLike {
-  value: GpioLevel;
-  unexported = false;
-  readonly watchers = new Set<GpioCallback>();
-
-  constructor(
-    readonly board: FakeBoard,
-    readonly pin: number,
-    readonly direction: GpioDirection,
-    readonly edge: GpioEdge | undefined,
-  ) {
-    this.value = direction === 'high' ? 1 : direction === 'low' ? 0 : board.idleInput;
-  }
-
-  readSync(): GpioLevel {
-    return this.value;
-  }
-
-  writeSync(value: GpioLevel): void {
-    if (this.unexported) throw new Error(`pin ${this.pin} written after unexport`);
-    this.value = value;
-    this.board.writes.push([this.pin, value]);
-  }
-
-  watch(callback: GpioCallback): void {
-    this.watchers.add(callback);
-  }
-
-  unwatch(callback?: GpioCallback): void {
-    if (callback) this.watchers.delete(callback);
-    else this.watchers.clear();
-  }
-
-  unexport(): void {
-    this.unwatch();
-    this.unexported = true;
-  }
-}
-
-/** The injected GPIO binding: records what the driver exports and writes, and lets a test move inputs. */
-class FakeBoard {
-  readonly lines = new Map<number, FakeLine>();
-  readonly writes: [pin: number, value: GpioLevel][] = [];
-
-  constructor(readonly idleInput: GpioLevel = 0) {}
-
-  readonly factory = (pin: number, direction: GpioDirection, edge?: GpioEdge): GpioLike => {
-    const line = new FakeLine(this, pin, direction, edge);
-    this.lines.set(pin, line);
-    return line;
-  };
-
-  line(pin: number): FakeLine {
-    const line = this.lines.get(pin);
-    if (!line) throw new Error(`pin ${pin} not exported`);
-    return line;
-  }
-
-  /** The outside world drives an input: level changes, then the edge interrupt fires. */
-  set(pin: number, value: GpioLevel): void {
-    const line = this.line(pin);
-    line.value = value;
-    for (const watcher of [...line.watchers]) watcher(null, value);
-  }
-}
 
 const PINS = { openIn: 17, openOut: 27, passage: 22, emergency: 23 };
 
@@ -236,7 +170,7 @@ test('a gate booting during an alarm reports it from start()', async () => {
   // Inputs read 0 when exported, so raise the alarm line as soon as it exists.
   const gpio = (pin: number, direction: GpioDirection, edge?: GpioEdge) => {
     const line = board.factory(pin, direction, edge);
-    if (pin === PINS.emergency) (line as FakeLine).value = 1;
+    if (pin === PINS.emergency) (line as FakeGpioLine).value = 1;
     return line;
   };
   const turnstile = new GpioTurnstile({ pins: PINS, gpio, timers: new FakeTimers() });
