@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eq } from 'drizzle-orm';
-import { portraits } from '../../edge/face/testing/samples.ts';
-import { FacePipeline } from '../../edge/face/pipeline.ts';
-import { decodeEmbedding } from '../../edge/face/seal.ts';
+import { portraits } from '../../shared/face/testing/samples.ts';
+import { FacePipeline } from '../../shared/face/pipeline.ts';
+import { decodeEmbedding } from '../../shared/face/seal.ts';
 import { ADULT, api, startTestCloud } from '../../test/support/cloud.ts';
 import { faces, tickets } from '../db/schema/index.ts';
 import { changeLogId, readChanges } from '../sync/changes.ts';

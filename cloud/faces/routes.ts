@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { FacePipeline } from '../../edge/face/pipeline.ts';
+import type { FacePipeline } from '../../shared/face/pipeline.ts';
 import type { CloudContext } from '../context.ts';
 import { AppError, jsonBody } from '../http/errors.ts';
 import { enrolFace, FACE_SOURCES, getFace, purgeExpiredFaces, removeFace, type FaceSource } from './service.ts';
@@ -43,7 +43,7 @@ async function photo(c: Context): Promise<{ image: Buffer; source: FaceSource }>
 export function faceRoutes(ctx: CloudContext, opts: { pipeline?: () => Promise<FacePipeline> } = {}) {
   let pipeline: Promise<FacePipeline> | undefined;
   const open = () => {
-    pipeline ??= (opts.pipeline ?? (async () => (await import('../../edge/face/pipeline.ts')).FacePipeline.open()))();
+    pipeline ??= (opts.pipeline ?? (async () => (await import('../../shared/face/pipeline.ts')).FacePipeline.open()))();
     pipeline.catch(() => { pipeline = undefined; });
     return pipeline;
   };

@@ -1,8 +1,8 @@
 import { eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
-import { FaceImageError } from '../../edge/face/image.ts';
-import type { FacePipeline } from '../../edge/face/pipeline.ts';
-import { encodeEmbedding } from '../../edge/face/seal.ts';
+import { FaceImageError } from '../../shared/face/image.ts';
+import type { FacePipeline } from '../../shared/face/pipeline.ts';
+import { encodeEmbedding } from '../../shared/face/seal.ts';
 import type { CloudContext } from '../context.ts';
 import { faces, tickets } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
@@ -33,7 +33,7 @@ export async function enrolFace(ctx: CloudContext, pipeline: FacePipeline, ticke
   try {
     analysis = await pipeline.analyse(image);
   } catch (err) {
-    if (err instanceof FaceImageError) throw new AppError('bad_image', err.message, 400);
+    if (err instanceof FaceImageError) throw new AppError(err.code, err.message, err.code === 'unsupported_format' ? 415 : 400);
     throw err;
   }
   if (analysis.kind === 'no_face') throw new AppError('no_face', 'no face found in the photo', 422);

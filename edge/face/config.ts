@@ -1,16 +1,8 @@
 import { z } from 'zod';
 import { cameraConfigSchema } from '../../hardware/camera/create.ts';
+import { FACE_MARGIN_1N, FACE_THRESHOLD, FACE_THRESHOLD_1N } from '../../shared/face/thresholds.ts';
 
-/**
- * Thresholds are euclidean distances between dlib descriptors, calibrated on face-api's demo
- * photos and variants (edge/face/calibration.test.ts): same-person pairs stayed under 0.18,
- * different-person pairs above 0.39. face-api's usual 0.6 lets about 6 % of different-person
- * pairs through on the same photos, so it is not used.
- */
-export const FACE_THRESHOLD = 0.38;
-/** 1:N compares against every enrolled face: stricter, and the runner-up must be clearly further. */
-export const FACE_THRESHOLD_1N = 0.34;
-export const FACE_MARGIN_1N = 0.06;
+export { FACE_MARGIN_1N, FACE_THRESHOLD, FACE_THRESHOLD_1N };
 
 export const faceConfigSchema = z.strictObject({
   camera: cameraConfigSchema,

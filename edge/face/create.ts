@@ -1,7 +1,7 @@
 import { createCamera } from '../../hardware/camera/create.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { FaceConfig } from './config.ts';
-import { FacePipeline } from './pipeline.ts';
+import { FacePipeline } from '../../shared/face/pipeline.ts';
 import { GateFaceVerifier } from './verifier.ts';
 
 /** The gate's face verifier from its config: camera driver, models (built on first use), thresholds. */

@@ -5,8 +5,8 @@ import type { Camera, Frame } from '../../hardware/camera/port.ts';
 import { TypedEventEmitter } from '../../hardware/port.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import type { FaceSource } from '../gate/face.ts';
-import { FaceImageError } from './image.ts';
-import type { FaceAnalyser, FaceAnalysis } from './pipeline.ts';
+import { FaceImageError } from '../../shared/face/image.ts';
+import type { FaceAnalyser, FaceAnalysis } from '../../shared/face/pipeline.ts';
 import { GateFaceVerifier } from './verifier.ts';
 
 /**

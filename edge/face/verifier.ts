@@ -1,10 +1,10 @@
 import type { Camera } from '../../hardware/camera/port.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { FaceIdentity, FaceResult, FaceSource, FaceVerifier } from '../gate/face.ts';
-import { distance } from './embedder.ts';
+import { distance } from '../../shared/face/embedder.ts';
 import { FaceGallery } from './gallery.ts';
-import { FaceImageError } from './image.ts';
-import type { FaceAnalyser } from './pipeline.ts';
+import { FaceImageError } from '../../shared/face/image.ts';
+import type { FaceAnalyser } from '../../shared/face/pipeline.ts';
 
 export interface GateFaceOptions {
   camera: Camera;

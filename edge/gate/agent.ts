@@ -17,7 +17,7 @@ import type { GateConfig } from './config.ts';
 import { Downlink } from './downlink.ts';
 import { openGateDb } from './db/open.ts';
 import { join } from 'node:path';
-import { loadOrCreateKey } from '../face/seal.ts';
+import { loadOrCreateKey } from '../../shared/face/seal.ts';
 import { FACE_REFUSAL, type FaceVerifier } from './face.ts';
 import { Feedback, type FeedbackPorts } from './feedback.ts';
 import { Link } from './link.ts';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FACE_THRESHOLD, FACE_THRESHOLD_1N } from './config.ts';
+import { FACE_THRESHOLD, FACE_THRESHOLD_1N } from './thresholds.ts';
 import { distance } from './embedder.ts';
 import { FacePipeline } from './pipeline.ts';
 import { portraits, variants } from './testing/samples.ts';
