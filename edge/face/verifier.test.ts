@@ -29,7 +29,7 @@ class TableAnalyser implements FaceAnalyser {
   }
   async close(): Promise<void> {}
 }
-const face = (e: Float32Array): FaceAnalysis => ({ kind: 'face', embedding: e, model: T.model, box: { x: 0, y: 0, width: 100, height: 100, score: 0.9 }, landmarks: [], timings });
+const face = (e: Float32Array): FaceAnalysis => ({ kind: 'face', embedding: e, model: T.model, box: { x: 0, y: 0, width: 100, height: 100, score: 0.9 }, landmarks: [], quality: { width: 100, sharpness: 0.1, yaw: 0, pitch: 0.5, eyes: 0.3 }, timings });
 
 class StubCamera extends TypedEventEmitter<{ error: Error }> implements Camera {
   shows = 'a';
