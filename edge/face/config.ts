@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cameraConfigSchema } from '../../hardware/camera/create.ts';
+import { LIVENESS_THRESHOLD } from '../../shared/face/liveness.ts';
 import { FACE_MARGIN_1N, FACE_THRESHOLD, FACE_THRESHOLD_1N } from '../../shared/face/thresholds.ts';
 
 export { FACE_MARGIN_1N, FACE_THRESHOLD, FACE_THRESHOLD_1N };
@@ -16,6 +17,14 @@ export const faceConfigSchema = z.strictObject({
   modelDir: z.string().min(1).optional(),
   /** Pixels: a face narrower than this is not judged. */
   minFaceWidth: z.number().int().min(16).max(2000).default(40),
+  /** Frames taken to find one good enough to judge; between them the visitor hears "请正对镜头". */
+  maxFrames: z.number().int().min(1).max(20).default(4),
+  /** Liveness for ticket types with `livenessRequired` (shared/face/liveness.ts; measured by eval:face). */
+  liveness: z.strictObject({
+    frames: z.number().int().min(2).max(50).default(12),
+    threshold: z.number().min(0.005).max(1).default(LIVENESS_THRESHOLD),
+    intervalMs: z.number().int().min(20).max(2000).default(200),
+  }).prefault({}),
   /** onnxruntime threads per model (see edge/face/onnx.ts for why one). */
   threads: z.number().int().min(1).max(16).default(1),
 });

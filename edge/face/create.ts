@@ -10,5 +10,6 @@ export async function createFaceVerifier(config: FaceConfig, log: Logger, now?: 
   const pipeline = await FacePipeline.open({ modelDir: config.modelDir, threads: config.threads, minFaceWidth: config.minFaceWidth });
   return new GateFaceVerifier({
     camera, pipeline, threshold: config.threshold, thresholdOneToMany: config.thresholdOneToMany, marginOneToMany: config.marginOneToMany, log, now,
+    maxFrames: config.maxFrames, liveness: config.liveness,
   });
 }
