@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cameraConfigSchema } from '../../hardware/camera/create.ts';
 import { LIVENESS_THRESHOLD } from '../../shared/face/liveness.ts';
+import { DEFAULT_QUALITY } from '../../shared/face/quality.ts';
 import { FACE_MARGIN_1N, FACE_THRESHOLD, FACE_THRESHOLD_1N } from '../../shared/face/thresholds.ts';
 
 export { FACE_MARGIN_1N, FACE_THRESHOLD, FACE_THRESHOLD_1N };
@@ -16,7 +17,7 @@ export const faceConfigSchema = z.strictObject({
   /** Where the ONNX models are built (git-ignored); default data/models of the checkout. */
   modelDir: z.string().min(1).optional(),
   /** Pixels: a face narrower than this is not judged. */
-  minFaceWidth: z.number().int().min(16).max(2000).default(40),
+  minFaceWidth: z.number().int().min(16).max(2000).default(DEFAULT_QUALITY.minFaceWidth),
   /** Frames taken to find one good enough to judge; between them the visitor hears "请正对镜头". */
   maxFrames: z.number().int().min(1).max(20).default(4),
   /** Liveness for ticket types with `livenessRequired` (shared/face/liveness.ts; measured by eval:face). */
