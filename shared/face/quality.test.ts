@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { Point } from './align.ts';
 import { decodeImage, FaceImageError } from './image.ts';
 import { FacePipeline } from './pipeline.ts';
@@ -70,7 +70,7 @@ test('eyes: open and closed lids by the eye aspect ratio; pose from the landmark
 
 test('sharpness does not depend on contrast, and falls with blur', async () => {
   const img = await decodeImage(front!.jpeg);
-  const chip = async (s: sharp.Sharp) => {
+  const chip = async (s: Sharp) => {
     const { data, info } = await s.resize(150, 150).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height };
   };
