@@ -10,7 +10,12 @@
  */
 import type { Point } from '../align.ts';
 import { LIVENESS_THRESHOLD, motionScore } from '../liveness.ts';
+import { ensureHumanModel } from '../build/human.ts';
+import { FaceResEmbedder } from '../embedder.ts';
+import { decodeImage } from '../image.ts';
 import { FacePipeline } from '../pipeline.ts';
+import { moments } from './metrics.ts';
+import { TextureNet } from './texture.ts';
 import { FACE_MARGIN_1N, FACE_THRESHOLD, FACE_THRESHOLD_1N } from '../thresholds.ts';
 import { loadEvalSet, packageFile, videoFrames } from './load.ts';
 import { replayFrames } from './replay.ts';
@@ -98,6 +103,56 @@ for (const t of [0.02, 0.03, 0.035, 0.04, LIVENESS_THRESHOLD, 0.05, 0.06].filter
 const spoofAccepted = spoofScores.filter((x) => x >= LIVENESS_THRESHOLD).length;
 const liveRefused = liveScores.filter((x) => x < LIVENESS_THRESHOLD).length;
 
+// Other descriptors, on the same faces (the same detection and landmarks; each its own chip).
+const candidates: Record<string, unknown>[] = [];
+const separation = (ls: Labelled[]) => {
+  const pp = pairs(ls);
+  const ms = moments(pp.same.map((x) => x.d)), md = moments(pp.diff.map((x) => x.d));
+  const fit = chooseThreshold(pp.diff.map((x) => x.d), TARGET_FAR_1TO1);
+  const at = oneToOne(pp, [fit.threshold])[0]!;
+  return {
+    d_prime: +((md.mean - ms.mean) / Math.sqrt((ms.sd ** 2 + md.sd ** 2) / 2)).toFixed(2),
+    same_max: +Math.max(...pp.same.map((x) => x.d)).toFixed(3), diff_min: +Math.min(...pp.diff.map((x) => x.d)).toFixed(3),
+    photo_pairs: pp.same.filter((x) => kinds.get(x.a) === 'photo' && kinds.get(x.b) === 'photo').map((x) => +x.d.toFixed(3)),
+    fit_1to1: fit.threshold, frr_at_fit: +at.frr.rate.toFixed(4), far_at_fit: at.far.rate,
+  };
+};
+candidates.push({ model: pipeline.model, ...separation(faces) });
+if (process.env.EVAL_CANDIDATES !== '0') {
+  const fr = ensureHumanModel('faceres');
+  const faceres = new FacePipeline(pipeline.detector, pipeline.landmarker, await FaceResEmbedder.open(fr.file, fr.source), { quality: false });
+  const other: Labelled[] = [];
+  for (const img of images.filter((i) => i.kind !== 'spoof')) {
+    if (!faces.some((f) => f.id === img.id)) continue;
+    const a = await faceres.analyse(img.jpeg);
+    if (a.kind === 'face') other.push({ id: img.id, person: img.label, embedding: a.embedding });
+  }
+  await faceres.embedder.close();
+  candidates.push({ model: faceres.model, ...separation(other) });
+}
+log('');
+log('descriptors on the same faces (d\' = separation of same- and different-person distances; fit = the 1:1 threshold for 1 in 10,000):');
+for (const c of candidates) log(`  ${JSON.stringify(c)}`);
+
+// The single-frame anti-spoofing nets: real faces of the set against its art and masks.
+const texture: Record<string, unknown>[] = [];
+if (process.env.EVAL_CANDIDATES !== '0') {
+  for (const name of ['antispoof', 'liveness'] as const) {
+    const net = await TextureNet.open(name);
+    const real: number[] = [], fake: number[] = [];
+    for (const img of images) {
+      const rgb = await decodeImage(img.jpeg);
+      const box = pipeline.faces(await pipeline.detector.detect(rgb))[0] ?? pipeline.faces(await pipeline.detector.detect(rgb, { zoomOut: 2 }))[0];
+      if (!box) continue;
+      (img.kind === 'spoof' ? fake : real).push(await net.score(rgb, box));
+    }
+    await net.close();
+    const t = { net: name, real_refused_at_half: `${real.filter((x) => x < 0.5).length}/${real.length}`, fake_accepted_at_half: `${fake.filter((x) => x >= 0.5).length}/${fake.length}`, real_mean: +moments(real).mean.toFixed(3), fake_mean: +moments(fake).mean.toFixed(3) };
+    texture.push(t);
+    log(`  ${JSON.stringify(t)}`);
+  }
+}
+
 log(`in use (shared/face/thresholds.ts, held under what these mostly European faces allow): 1:1 ${FACE_THRESHOLD}, 1:N ${FACE_THRESHOLD_1N}`);
 const at1 = oneToOne(p, [FACE_THRESHOLD])[0]!;
 const atN = oneToMany(faces, [FACE_THRESHOLD_1N], FACE_MARGIN_1N)[0]!;
@@ -109,4 +164,5 @@ process.stdout.write(`${JSON.stringify({
   pairs_same: p.same.length, pairs_same_photos: photoPairs.length, pairs_diff: p.diff.length, no_face: lost.length,
   spoof_accept_rate: spoofAccepted / spoofScores.length, spoofs: spoofScores.length, liveness_threshold: LIVENESS_THRESHOLD,
   live_refuse_rate: liveRefused / liveScores.length, live_runs: liveScores.length, art_taken_as_face: artAsFace.length,
+  descriptors: candidates, texture_nets: texture,
 })}\n`);
