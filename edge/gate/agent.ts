@@ -17,7 +17,7 @@ import type { GateConfig } from './config.ts';
 import { Downlink } from './downlink.ts';
 import { openGateDb } from './db/open.ts';
 import { join } from 'node:path';
-import { loadOrCreateKey } from '../face/seal.ts';
+import { loadOrCreateKey } from '../../shared/face/seal.ts';
 import { FACE_REFUSAL, type FaceVerifier } from './face.ts';
 import { Feedback, type FeedbackPorts } from './feedback.ts';
 import { Link } from './link.ts';
@@ -132,7 +132,7 @@ export class GateAgent {
     await turnstile.start();
     await scanner.start();
     await this.feedback.start();
-    await this.deps.face?.start?.(this.store);
+    await this.deps.face?.start?.(this.store, { prompt: (p) => this.feedback.prompt(p) });
     scanner.on('code', this.onCode);
     turnstile.on('passage', this.onPassage);
     turnstile.on('emergency', this.onEmergencyInput);
@@ -250,7 +250,11 @@ export class GateAgent {
       else if (found.result !== 'match') d = this.refuse(FACE_REFUSAL[found.result], {}, t0, undefined, 'face');
       else {
         const facts = this.store.ticket(found.ticketId);
-        const verdict: Verdict = facts ? this.decide(facts, direction, opts.persons ?? 1) : { admit: false, reason: 'unknown', detail: {} };
+        let verdict: Verdict = facts ? this.decide(facts, direction, opts.persons ?? 1) : { admit: false, reason: 'unknown', detail: {} };
+        if (verdict.admit && facts && this.store.typeRules(facts.typeId)?.livenessRequired) {
+          const live = await this.deps.face?.live?.().catch(() => false);
+          if (live !== true) verdict = { admit: false, reason: 'face_not_live', detail: {} };
+        }
         d = verdict.admit ? this.admit(verdict, found.ticketId, direction, t0, 'face') : this.refuse(verdict.reason, verdict.detail, t0, found.ticketId, 'face');
       }
     } catch (err) {
@@ -307,7 +311,9 @@ export class GateAgent {
   }
 
   private async checkFace(verdict: Verdict, ticketId: string, credential: CredentialKind): Promise<Verdict> {
-    const result = this.deps.face ? await this.deps.face.verify({ ticketId, credential }).catch(() => 'unavailable' as const) : 'unavailable';
+    const typeId = this.store.ticket(ticketId)?.typeId;
+    const liveness = typeId !== undefined && this.store.typeRules(typeId)?.livenessRequired === true;
+    const result = this.deps.face ? await this.deps.face.verify({ ticketId, credential, liveness }).catch(() => 'unavailable' as const) : 'unavailable';
     return result === 'match' ? verdict : { admit: false, reason: FACE_REFUSAL[result], detail: {} };
   }
 

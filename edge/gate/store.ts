@@ -8,7 +8,7 @@ import { desiredMode, type ChangeBatch, type DesiredMode, type EntryRecord } fro
 import { ticketDigest, type DigestRow } from '../../shared/sync/digest.ts';
 import { entryNonce } from '../../shared/sync/nonce.ts';
 import type { GateDb } from './db/open.ts';
-import { decodeEmbedding, seal, unseal } from '../face/seal.ts';
+import { decodeEmbedding, seal, unseal } from '../../shared/face/seal.ts';
 
 export interface PendingBatch {
   firstSeq: number;

@@ -67,5 +67,8 @@ if (process.argv[1] && resolve(process.argv[1]) === new URL(import.meta.url).pat
   const dir = process.argv.find((a, i) => i > 1 && !a.startsWith('--')) ?? DEFAULT_MODEL_DIR;
   const t0 = Date.now();
   const out = force ? buildFaceModels(dir) : ensureFaceModels(dir);
-  process.stdout.write(`${JSON.stringify({ dir: out.dir, ms: Date.now() - t0, models: out.manifest })}\n`);
+  // --all: also the nets of @vladmandic/human that eval:face compares (not used at the gate).
+  const human = process.argv.includes('--all') ? await import('./human.ts') : undefined;
+  const extra = human ? Object.fromEntries(Object.keys(human.HUMAN_MODELS).map((k) => [k, human.ensureHumanModel(k as keyof typeof human.HUMAN_MODELS, dir)])) : {};
+  process.stdout.write(`${JSON.stringify({ dir: out.dir, ms: Date.now() - t0, models: { ...out.manifest, ...extra } })}\n`);
 }

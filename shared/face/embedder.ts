@@ -1,7 +1,7 @@
 import type { ChipSpec } from './align.ts';
 import { DLIB_CHIP } from './align.ts';
 import { RECOGNITION_INPUT } from './build/nets.ts';
-import { toNchw, type RgbImage } from './image.ts';
+import { toNchw, toNhwc, type RgbImage } from './image.ts';
 import { openSession, runOne, type Session } from './onnx.ts';
 
 /**
@@ -44,4 +44,28 @@ export function distance(a: Float32Array, b: Float32Array): number {
     s += d * d;
   }
   return Math.sqrt(s);
+}
+
+/**
+ * HSE FaceRes (from @vladmandic/human, converted by build/human.ts): a 224 x 224 chip aligned
+ * like dlib's but with more margin, RGB 0..255 NHWC, a 1024-d descriptor scaled to unit length.
+ */
+export class FaceResEmbedder implements Embedder {
+  readonly dims = 1024;
+  private constructor(readonly id: string, readonly chip: ChipSpec, private readonly session: Session) {}
+
+  static async open(path: string, sourceSha: string, opts: { threads?: number; padding?: number } = {}): Promise<FaceResEmbedder> {
+    return new FaceResEmbedder(`hse-faceres-1024@${sourceSha.slice(0, 12)}`, { size: 224, padding: opts.padding ?? 0.4 }, await openSession(path, opts.threads));
+  }
+
+  async embed(chip: RgbImage): Promise<Float32Array> {
+    const v = Float32Array.from(await runOne(this.session, toNhwc(chip), [1, chip.height, chip.width, 3]));
+    let n = 0;
+    for (const x of v) n += x * x;
+    n = Math.sqrt(n) || 1;
+    for (let i = 0; i < v.length; i++) v[i]! /= n;
+    return v;
+  }
+
+  close(): Promise<void> { return this.session.release(); }
 }
