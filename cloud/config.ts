@@ -12,8 +12,11 @@ export const cloudConfigSchema = z.object({
   /** Port of the in-process MQTT broker (ignored when mqttUrl is set). */
   mqttPort: port.default(1883),
   mqttHost: z.string().default('127.0.0.1'),
-  /** postgres://... to use a Postgres server instead of PGlite. */
-  databaseUrl: z.string().url().optional(),
+  /**
+   * postgres://... to use a Postgres server instead of PGlite; several hosts with
+   * target_session_attrs=read-write (libpq's form) follow a primary and its standby.
+   */
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\/[^/?]*[^/?@,:][^/?]*/, 'a postgres:// URL (several hosts: host1:port,host2:port)').optional(),
   /** mqtt://... to use an external broker instead of the in-process one. */
   mqttUrl: z.string().url().optional(),
   /** The site sold for when a sale does not name one. */

@@ -34,7 +34,7 @@ export class Cloud {
   async start(): Promise<void> {
     const { config, log } = this;
     try {
-      this.opened = await openDb({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDir(config) });
+      this.opened = await openDb({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDir(config), log: log.child('db') });
       const key = await loadIssuerKey(this.opened.db, keysDir(config));
       const admin = await ensureAdmin(this.opened.db, config.adminPassword);
       if (admin.password) log.warn({ username: 'admin', password: admin.password }, 'first boot: made the admin user with this password (shown once; set ADMIN_PASSWORD to choose it)');
