@@ -166,3 +166,11 @@ export function failoverPool(url: string, opts: { max: number; log: Logger; conn
   pool.on('error', (err) => tracker.forget(err.message));
   return pool;
 }
+
+/** HQ's pool for a server URL: a failover pool when the URL names several hosts or read-write, else a plain one. */
+export function serverPool(url: string, opts: { max: number; log: Logger }): pg.Pool {
+  const pool = needsHostChoice(parsePgHosts(url)) ? failoverPool(url, opts) : new pg.Pool({ connectionString: url, max: opts.max });
+  // An idle connection whose server went away must not crash the process.
+  pool.on('error', (err) => opts.log.warn({ err: err.message }, 'postgres connection lost'));
+  return pool;
+}

@@ -29,6 +29,7 @@ const fmt = (n: number) => n.toLocaleString('en');
 const report = await moveToServer({
   pgliteDir, databaseUrl: url,
   onProgress: (p) => {
+    if (p.tableTotal === 0) return;
     const now = performance.now();
     if (p.rows !== p.total && now - last < (tty ? 200 : 2000)) return;
     last = now;

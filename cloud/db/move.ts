@@ -37,7 +37,7 @@ export async function moveToServer(opts: { pgliteDir: string; databaseUrl: strin
   let client: pg.PoolClient | undefined;
   try {
     source = await openDb({ pgliteDir: opts.pgliteDir, log });
-    target = await openDb({ databaseUrl: opts.databaseUrl, log });
+    target = await openDb({ databaseUrl: opts.databaseUrl, pgliteDir: '', log });
     const lite = (source.db as unknown as { $client: PGlite }).$client;
     const q: Query = async <T>(text: string) => (await lite.query<T>(text)).rows;
     await lite.exec(`set time zone 'UTC'`);

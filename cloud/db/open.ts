@@ -22,17 +22,11 @@ export const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url)
  */
 export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; log?: Logger }): Promise<OpenDb> {
   if (opts.databaseUrl) {
-    const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
     const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    const { failoverPool, needsHostChoice, parsePgHosts } = await import('./hosts.ts');
-    const log = opts.log ?? silentLogger;
+    const { serverPool } = await import('./hosts.ts');
     // Several hosts (a primary and its standby): connections follow whichever is read-write.
-    const pool = needsHostChoice(parsePgHosts(opts.databaseUrl))
-      ? failoverPool(opts.databaseUrl, { max: 10, log })
-      : new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
-    // An idle connection whose server went away must not crash the process.
-    pool.on('error', (err) => log.warn({ err: err.message }, 'postgres connection lost'));
+    const pool = serverPool(opts.databaseUrl, { max: 10, log: opts.log ?? silentLogger });
     const db = drizzle(pool, { schema, casing: 'snake_case' });
     // HQ nodes starting together against one server: one migrates, the others wait for it.
     const lock = await pool.connect();
