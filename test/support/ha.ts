@@ -190,3 +190,60 @@ export async function startFormation(opts: { basePort: number; dir?: string; arc
     },
   };
 }
+
+export const BACKUP = join(root, 'provisioning/ha/backup.sh');
+
+export interface Server { url: string; pgdata: string; port: number; kill(): void; start(pgdata?: string): Promise<void>; stop(): void }
+
+/**
+ * One plain Postgres server on 127.0.0.1:port with WAL archiving into `<dir>/archive`, as
+ * pgaf.sh sets it on a formation's nodes. start(pgdata) starts it again from another data
+ * directory (a restored one) on the same port.
+ */
+export async function startServer(opts: { port: number; dir?: string }): Promise<Server & { dir: string; archive: string; backup(): string; restore(base: string, kind: string, value?: string): string; mark(name: string): void; logTail(): string }> {
+  const dir = opts.dir ?? join(tmpdir(), `tk-pitr-${opts.port}`);
+  freshDir(dir);
+  const bin = pgBin()!;
+  const archive = join(dir, 'archive');
+  run('mkdir', ['-p', archive, join(dir, 'backups')], {});
+  let pgdata = join(dir, 'data');
+  run(join(bin, 'initdb'), ['-D', pgdata, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale'], {});
+  run('sh', ['-c', `cat >> ${pgdata}/postgresql.conf <<CONF
+listen_addresses = '127.0.0.1'
+port = ${opts.port}
+unix_socket_directories = '${dir}'
+archive_mode = on
+archive_command = 'test ! -f ${archive}/%f && cp %p ${archive}/%f.tmp && mv ${archive}/%f.tmp ${archive}/%f'
+CONF`], {});
+  const url = `postgres://postgres@127.0.0.1:${opts.port}/postgres`;
+  let group = 0;
+  const start = async (from?: string) => {
+    if (from) pgdata = from;
+    group = daemon(join(bin, 'postgres'), ['-D', pgdata], {}, join(dir, 'server.log'));
+    await until('postgres accepting writes', async () => (await query<{ r: boolean }>(url, 'select pg_is_in_recovery() as r'))[0]?.r === false, 60_000);
+  };
+  await start();
+  const env = { PG_BIN: bin };
+  return {
+    url, port: opts.port, dir, archive, start,
+    get pgdata() { return pgdata; },
+    backup: () => run('bash', [BACKUP, 'base', url, join(dir, 'backups')], env).trim().split('\n').pop()!,
+    restore: (base, kind, value) => run('bash', [BACKUP, 'restore', base, archive, join(dir, `restored-${Date.now()}`), kind, ...(value ? [value] : [])], env).trim().split('\n').pop()!,
+    mark: (name) => { run('bash', [BACKUP, 'mark', url, name], env); },
+    logTail: () => (existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8').split('\n').slice(-20).join('\n') : ''),
+    kill() {
+      try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
+      groups.delete(group);
+      killIn(pgdata);
+      // A lost machine takes its socket lock with it; here the directory stays behind.
+      rmSync(join(dir, `.s.PGSQL.${opts.port}.lock`), { force: true });
+    },
+    stop() {
+      try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
+      groups.delete(group);
+      killIn(dir);
+      rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
+    },
+  };
+}
