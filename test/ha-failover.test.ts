@@ -63,14 +63,15 @@ if (missing) {
       // Devices drain their outboxes: everything they hold is acked.
       await waitFor('outboxes drained', () => gates.every((g) => g.agent.store.outboxSize() === 0), 60_000);
       const db = cloud.ctx!.db;
-      const orders = (await db.execute(sql`select id, idempotency_key as key from orders where idempotency_key like 'load-%'`)).rows as { id: string; key: string }[];
+      const rows = async <T>(q: ReturnType<typeof sql>) => (await db.execute(q) as unknown as { rows: T[] }).rows;
+      const orders = await rows<{ id: string; key: string }>(sql`select id, idempotency_key as key from orders where idempotency_key like 'load-%'`);
       const byKey = new Map(orders.map((o) => [o.key, o.id]));
       assert.is(orders.length, sales.answered.length, 'one order per key answered, none besides');
       for (const a of sales.answered) assert.is(byKey.get(a.key), a.orderId, `order ${a.key} answered 201 is in the new primary`);
-      const paid = (await db.execute(sql`select count(*)::int as n from payments p join orders o on o.id = p.order_id where o.idempotency_key like 'load-%'`)).rows[0] as { n: number };
-      assert.is(paid.n, sales.answered.length, 'one payment per order');
+      const [paid] = await rows<{ n: number }>(sql`select count(*)::int as n from payments p join orders o on o.id = p.order_id where o.idempotency_key like 'load-%'`);
+      assert.is(paid!.n, sales.answered.length, 'one payment per order');
       for (const g of gates) {
-        const held = (await db.execute(sql`select nonce from entries where device = ${g.agent.config.device} order by nonce`)).rows.map((r) => (r as { nonce: string }).nonce);
+        const held = (await rows<{ nonce: string }>(sql`select nonce from entries where device = ${g.agent.config.device} order by nonce`)).map((r) => r.nonce);
         assert.equal(held, gateNonces(g), `${g.agent.config.device}: every passage once`);
       }
       const audit = await verifyAudit(db);
