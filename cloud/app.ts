@@ -25,7 +25,7 @@ export function createApp(ctx: CloudContext) {
   // Every call is authorised on the server against one policy table (auth/policy.ts).
   const api = new Hono()
     .use('*', authorise(ctx, '/api/v1'))
-    .get('/health', (c) => c.json({ ok: true, site: ctx.config.site, keyId: ctx.key.keyId, time: ctx.now() }))
+    .get('/health', (c) => c.json({ ok: true, site: ctx.config.site, keyId: ctx.key.keyId, time: ctx.now(), ...(ctx.cluster && { node: ctx.cluster.node, leader: ctx.cluster.leader() }) }))
     .route('/auth', authRoutes(ctx))
     .route('/users', userRoutes(ctx))
     .route('/ticket-types', catalogRoutes(ctx))

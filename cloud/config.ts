@@ -12,8 +12,11 @@ export const cloudConfigSchema = z.object({
   /** Port of the in-process MQTT broker (ignored when mqttUrl is set). */
   mqttPort: port.default(1883),
   mqttHost: z.string().default('127.0.0.1'),
-  /** postgres://... to use a Postgres server instead of PGlite. */
-  databaseUrl: z.string().url().optional(),
+  /**
+   * postgres://... to use a Postgres server instead of PGlite; several hosts with
+   * target_session_attrs=read-write (libpq's form) follow a primary and its standby.
+   */
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\/[^/?]*[^/?@,:][^/?]*/, 'a postgres:// URL (several hosts: host1:port,host2:port)').optional(),
   /** mqtt://... to use an external broker instead of the in-process one. */
   mqttUrl: z.string().url().optional(),
   /** The site sold for when a sale does not name one. */
@@ -26,6 +29,11 @@ export const cloudConfigSchema = z.object({
    * must share it. Absent: made on first boot in the data directory.
    */
   deviceSecret: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits').optional(),
+  /**
+   * This HQ node's name when several share one database and one external broker (MQTT_URL):
+   * its broker client id, and device uploads shared among the nodes instead of sent to each.
+   */
+  node: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
   /** 'off' lets any device connect and pull without credentials: for development only. */
   deviceAuth: z.enum(['required', 'off']).default('required'),
 });
@@ -38,7 +46,7 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     DATA_DIR: 'dataDir', HTTP_PORT: 'httpPort', HTTP_HOST: 'httpHost', MQTT_PORT: 'mqttPort',
     DATABASE_URL: 'databaseUrl', MQTT_URL: 'mqttUrl', SITE: 'site', SITE_TZ: 'timeZone',
     ADMIN_PASSWORD: 'adminPassword',
-    DEVICE_SECRET: 'deviceSecret', DEVICE_AUTH: 'deviceAuth',
+    DEVICE_SECRET: 'deviceSecret', DEVICE_AUTH: 'deviceAuth', HQ_NODE: 'node',
   };
   for (const [name, key] of Object.entries(map)) if (env[name]) fromEnv[key] = env[name];
   const parsed = cloudConfigSchema.safeParse({ ...input, ...fromEnv });

@@ -22,4 +22,6 @@ export interface CloudContext {
   publishDesired: (site: string, device: string, desired: DesiredMode) => void;
   /** Publishes any message to devices (commands). */
   publish: (topic: string, payload: object, qos: 0 | 1) => void;
+  /** Several HQ nodes: this node's name, and whether it holds the once-only work now. */
+  cluster?: { node: string; leader: () => boolean };
 }

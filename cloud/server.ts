@@ -14,12 +14,15 @@ import { changeLogId } from './sync/changes.ts';
 import { listDesired, recordDevice } from './gates/service.ts';
 import { recordResponse, resendPending } from './gates/commands.ts';
 import type { Mode } from '../shared/rules/model.ts';
+import type pg from 'pg';
+import { Lease } from './cluster/lease.ts';
 
 /** HQ: database, broker, upload ingest and HTTP API, started and stopped as one. */
 export class Cloud {
   private opened: OpenDb | undefined;
   private broker: Broker | undefined;
   private uplink: UplinkService | undefined;
+  private lease: Lease | undefined;
   private http: ServerType | undefined;
   private bells = new Map<string, NodeJS.Timeout>();
   ctx: CloudContext | undefined;
@@ -34,7 +37,7 @@ export class Cloud {
   async start(): Promise<void> {
     const { config, log } = this;
     try {
-      this.opened = await openDb({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDir(config) });
+      this.opened = await openDb({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDir(config), log: log.child('db') });
       const key = await loadIssuerKey(this.opened.db, keysDir(config));
       const admin = await ensureAdmin(this.opened.db, config.adminPassword);
       if (admin.password) log.warn({ username: 'admin', password: admin.password }, 'first boot: made the admin user with this password (shown once; set ADMIN_PASSWORD to choose it)');
@@ -46,6 +49,7 @@ export class Cloud {
       }
       const uplink = new UplinkService({
         url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'), credential: deviceAuth.hq,
+        ...(config.node && { clientId: `hq-${config.node}`, sharedGroup: config.mqttUrl ? 'hq' : undefined }),
         onDevice: async (site, device, what, payload) => {
           if (what === 'cmd/res') return recordResponse(ctx, site, device, payload);
           await recordDevice(ctx, site, device, what, payload);
@@ -71,8 +75,18 @@ export class Cloud {
       this.ctx = ctx;
       this.uplink = uplink;
       await uplink.start();
-      // The broker's retained messages may not have survived a restart: publish them again.
-      for (const d of await listDesired(ctx)) ctx.publishDesired(d.site, d.device, { mode: d.mode as Mode, version: d.version, at: d.setAt.getTime() });
+      // The broker's retained messages may not have survived a restart: publish them again,
+      // from one node at a time (the lease's holder; an older version never wins at a device).
+      this.lease = new Lease({
+        pool: this.opened.kind === 'postgres' ? (this.opened.db as unknown as { $client: pg.Pool }).$client : undefined,
+        key: 7303, name: 'hq', log: log.child('lease'),
+        onAcquire: async () => {
+          for (const d of await listDesired(ctx)) ctx.publishDesired(d.site, d.device, { mode: d.mode as Mode, version: d.version, at: d.setAt.getTime() });
+        },
+      });
+      const lease = this.lease;
+      if (config.node) ctx.cluster = { node: config.node, leader: () => lease.held };
+      await lease.start();
       const app = createApp(ctx);
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
@@ -97,6 +111,8 @@ export class Cloud {
         (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
     }
+    await this.lease?.stop();
+    this.lease = undefined;
     await this.uplink?.stop();
     this.uplink = undefined;
     await this.broker?.stop();

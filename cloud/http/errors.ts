@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 
 /** A domain error: a stable code for programs, a message for people, an HTTP status. */
 export class AppError extends Error {
@@ -34,6 +35,11 @@ export function errorHandler(log: Logger) {
     }
     if (err instanceof HTTPException) {
       return c.json({ error: { code: 'http_error', message: err.message } }, err.status);
+    }
+    if (isDatabaseUnavailable(err)) {
+      log.warn({ err: err.message }, 'database unavailable');
+      c.header('Retry-After', '1');
+      return c.json({ error: { code: 'database_unavailable', message: '数据库暂不可用，请稍后重试 / database unavailable, please retry' } }, 503);
     }
     log.error({ err }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);

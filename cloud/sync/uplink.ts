@@ -20,6 +20,12 @@ export class UplinkService {
 
   constructor(private readonly opts: {
     url: string; db: Db; log: Logger; clientId?: string;
+    /**
+     * Several HQ nodes on one broker: subscribe as this shared-subscription group, so each
+     * device message goes to one node of the group (MQTT 5's $share, which mosquitto also
+     * gives 3.1.1 clients), and take a clean session, so a dead node's queue holds nothing.
+     */
+    sharedGroup?: string;
     /** HQ's own credential at its broker. */
     credential?: { username: string; token: string };
     /** A device's status or reported mode arrived. */
@@ -28,7 +34,7 @@ export class UplinkService {
 
   async start(): Promise<void> {
     const client = mqtt.connect(this.opts.url, {
-      clientId: this.opts.clientId ?? 'hq', clean: false, protocolVersion: 4, reconnectPeriod: 1000,
+      clientId: this.opts.clientId ?? 'hq', clean: this.opts.sharedGroup !== undefined, protocolVersion: 4, reconnectPeriod: 1000,
       username: this.opts.credential?.username, password: this.opts.credential?.token,
     });
     client.handleMessage = (packet, done) => {
@@ -37,7 +43,8 @@ export class UplinkService {
         .finally(() => done());
     };
     client.on('error', (err) => this.opts.log.warn({ err: err.message }, 'mqtt error'));
-    client.on('connect', () => client.subscribe([topics.allUp, topics.allStatus, topics.allReported, topics.allCmdRes], { qos: 1 }));
+    const share = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
+    client.on('connect', () => client.subscribe([topics.allUp, topics.allStatus, topics.allReported, topics.allCmdRes].map(share), { qos: 1 }));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);

@@ -35,6 +35,8 @@ export interface FixedCloudOptions {
   mqttPort?: number;
   /** An external broker: HQ then runs none of its own. */
   mqttUrl?: string;
+  /** A Postgres server instead of the data dir's PGlite. */
+  databaseUrl?: string;
   log?: Logger;
 }
 
@@ -50,7 +52,7 @@ export async function startCloudOn(opts: FixedCloudOptions = {}): Promise<Cloud>
     // Cloud.start() cannot report a busy HTTP port (the listen error is unhandled), so look first.
     if (httpPort) await waitPortFree(httpPort);
     if (mqttPort && !opts.mqttUrl) await waitPortFree(mqttPort);
-    const config = loadCloudConfig({ dataDir, httpPort, mqttPort, deviceSecret: TEST_DEVICE_SECRET, adminPassword: TEST_ADMIN_PASSWORD, ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl } : {}) }, {});
+    const config = loadCloudConfig({ dataDir, httpPort, mqttPort, deviceSecret: TEST_DEVICE_SECRET, adminPassword: TEST_ADMIN_PASSWORD, ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl } : {}), ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}) }, {});
     const cloud = new Cloud(config, opts.log ?? testLog.child('cloud'));
     try {
       await cloud.start();
