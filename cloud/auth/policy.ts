@@ -1,3 +1,4 @@
+import { ruleFor } from '../../shared/auth/access.ts';
 import type { Role } from './roles.ts';
 
 /**
@@ -98,12 +99,14 @@ export const POLICY: readonly PolicyEntry[] = [
 
 /** The entry that governs a request, or undefined (refused). */
 export function accessFor(path: string, method: string, policy: readonly PolicyEntry[] = POLICY): Access | undefined {
-  const m = (method === 'HEAD' ? 'GET' : method) as Method;
-  let best: PolicyEntry | undefined;
-  for (const e of policy) {
-    if (path !== e.prefix && !path.startsWith(`${e.prefix}/`)) continue;
-    if (e.methods !== '*' && !e.methods.includes(m)) continue;
-    if (!best || e.prefix.length > best.prefix.length) best = e;
-  }
-  return best?.access;
+  return ruleFor(policy, path, method)?.access;
+}
+
+/** The table as one user may see it: each entry with whether the user passes it (GET /auth/access). */
+export function accessTable(roles: readonly Role[], policy: readonly PolicyEntry[] = POLICY) {
+  return policy.map((e) => ({
+    prefix: e.prefix,
+    methods: e.methods,
+    allowed: e.access === 'public' || (Array.isArray(e.access) && e.access.some((r) => roles.includes(r))),
+  }));
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { CloudContext } from '../context.ts';
 import { bearer, userOf } from '../auth/middleware.ts';
+import { accessTable } from '../auth/policy.ts';
 import { createUser, listUsers, login, loginRequest, logout, newUser, updateUser, userPatch } from '../auth/service.ts';
 import { jsonBody } from '../http/errors.ts';
 
@@ -11,7 +12,9 @@ export function authRoutes(ctx: CloudContext) {
       await logout(ctx.db, bearer(c)!, ctx.now());
       return c.json({ ok: true });
     })
-    .get('/me', (c) => c.json(userOf(c)));
+    .get('/me', (c) => c.json(userOf(c)))
+    // What this user may call: the policy table with a verdict per entry, for the app's menus.
+    .get('/access', (c) => c.json({ rules: accessTable(userOf(c).roles) }));
 }
 
 export function userRoutes(ctx: CloudContext) {
