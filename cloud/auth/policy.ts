@@ -29,6 +29,7 @@ const WRITE: Method[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/health', methods: ['GET'], access: 'public' },
+  { prefix: '/openapi.json', methods: ['GET'], access: 'public' },
   { prefix: '/auth/login', methods: ['POST'], access: 'public' },
   { prefix: '/auth', methods: '*', access: ALL },
   { prefix: '/users', methods: '*', access: ADMIN },

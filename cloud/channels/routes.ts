@@ -9,7 +9,6 @@ import {
 import { cancelBooking, createBooking, getBooking, isDay, listBookings, payBooking, quotaLeft } from './bookings.ts';
 import { z } from 'zod';
 import { requireKey, type Outcome } from './idempotency.ts';
-import { openApiDocument } from './openapi.ts';
 import { devicePickups, flaggedPickups, lookupBookings, lookupQuery, pickupRequest, recordDevicePickups, windowPickup } from './pickup.ts';
 import { reconcile } from './reconcile.ts';
 import { bookingRequest, cancelRequest, payRequest, productsQuery, reconciliationQuery } from './schemas.ts';
@@ -25,7 +24,6 @@ const channelOf = (ctx: CloudContext, c: Context) => channelByKey(ctx, c.req.hea
  */
 export function channelApiRoutes(ctx: CloudContext) {
   return new Hono()
-    .get('/openapi.json', (c) => c.json(openApiDocument()))
     .get('/products', async (c) => {
       const ch = await channelOf(ctx, c);
       const q = productsQuery.parse(c.req.query());

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
+import { errorBody, requestLocale, validationBody } from './localise.ts';
 
 /** A domain error: a stable code for programs, a message for people, an HTTP status. */
 export class AppError extends Error {
@@ -22,21 +23,12 @@ export const notFound = (what: string, id: string | number) =>
 
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
-    if (err instanceof AppError) {
-      const details = Object.keys(err.context).length ? { details: err.context } : {};
-      return c.json({ error: { code: err.code, message: err.message, ...details } }, err.status);
-    }
-    if (err instanceof ZodError) {
-      const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      const first = issues[0];
-      const message = first ? `invalid ${first.path || 'body'}: ${first.message}` : 'invalid request';
-      return c.json({ error: { code: 'invalid_request', message, issues } }, 400);
-    }
-    if (err instanceof HTTPException) {
-      return c.json({ error: { code: 'http_error', message: err.message } }, err.status);
-    }
+    const locale = requestLocale(c);
+    if (err instanceof AppError) return c.json(errorBody(err.code, err.message, err.context, locale), err.status);
+    if (err instanceof ZodError) return c.json(validationBody(err, locale), 400);
+    if (err instanceof HTTPException) return c.json(errorBody('http_error', err.message, {}, locale), err.status);
     log.error({ err }, 'unhandled error');
-    return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+    return c.json(errorBody('internal', '', {}, locale), 500);
   };
 }
 
