@@ -8,16 +8,16 @@ import { ApiError } from '../api/client.ts';
  * names no field of the form goes to `form`.
  */
 export function useFieldErrors<F extends string>(fields: readonly F[]) {
-  const errors = reactive<Partial<Record<F | 'form', string>>>({});
-  const clear = () => { for (const k of Object.keys(errors)) delete errors[k as F]; };
+  const errors: Partial<Record<F | 'form', string>> = reactive({});
+  const clear = () => { for (const k of Object.keys(errors) as (F | 'form')[]) delete errors[k]; };
   function show(err: unknown, map: (field: string) => F | undefined = (f) => fields.find((x) => f === x || f.startsWith(`${x}.`))) {
     clear();
     if (!(err instanceof ApiError)) {
       errors.form = (err as Error).message;
       return;
     }
-    const target = err.field ? map(err.field) : undefined;
-    if (target) errors[target] = err.message;
+    const target: F | undefined = err.field ? map(err.field) : undefined;
+    if (target !== undefined) errors[target] = err.message;
     else errors.form = err.message;
   }
   return { errors, clear, show };
