@@ -84,6 +84,12 @@ const en: Shape<typeof zhCN> = {
     prefix: 'Prefix', range: 'Serials', count: 'Count', total: 'Total', serial: 'Serial', serialHint: 'Serial (or part of it)', holder: 'Held by', updated: 'Updated',
     states: { made: 'Made', in_store: 'In store', issued: 'Issued', returned: 'Returned', sold: 'Sold', voided: 'Voided' },
   },
+  printer: {
+    title: 'Printer', mode: 'Print with', bridge: 'Receipt printer on this PC (print bridge)', browser: 'Browser printing', url: 'Bridge address', check: 'Check printer',
+    ok: 'Printer ready ({driver})', notOk: 'Printer not ready',
+    bridgeHint: 'HQ lays the ticket out from its template; the print bridge on this PC sends it to the receipt printer (ESC/POS) and sees paper out.',
+    browserHint: 'Without a bridge: the ticket as a picture through the browser\'s print dialog (A4 or a thermal printer the system knows).',
+  },
   reports: { csv: 'Export CSV', xlsx: 'Export Excel', total: 'Total' },
 };
 export default en;

@@ -80,5 +80,11 @@ export default {
     prefix: '前缀', range: '号段', count: '张数', total: '合计', serial: '票号', serialHint: '票号（可输入部分）', holder: '领用人', updated: '更新时间',
     states: { made: '已制作', in_store: '在库', issued: '已领用', returned: '已退回', sold: '已售出', voided: '已作废' },
   },
+  printer: {
+    title: '打印机', mode: '打印方式', bridge: '本机小票打印机（打印桥）', browser: '浏览器打印', url: '打印桥地址', check: '检查打印机',
+    ok: '打印机就绪 ({driver})', notOk: '打印机未就绪',
+    bridgeHint: '票面由总部按模板排版，经本机打印桥送到小票打印机（ESC/POS），可检测缺纸。',
+    browserHint: '没有打印桥时使用：票面以图片经浏览器打印对话框打印（A4 或系统已安装的热敏打印机）。',
+  },
   reports: { csv: '导出 CSV', xlsx: '导出 Excel', total: '合计' },
 };
