@@ -8,7 +8,7 @@ import { totals } from './model.ts';
 import { reportRange } from './range.ts';
 import { REPORTS, reportByName } from './registry.ts';
 
-const reportQuery = z.object({
+export const reportQuery = z.object({
   from: z.string().max(20).optional(),
   to: z.string().max(20).optional(),
   site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
