@@ -65,7 +65,7 @@ const en: Shape<typeof zhCN> = {
     shiftsTitle: 'Shifts of all sellers', all: 'All', open: 'Open', closed: 'Closed', report: 'Report',
     paymentsTitle: 'Payments and refunds', anyMethod: 'Any method', anySeller: 'Any seller', anyChannel: 'Any channel',
     channelWindow: 'Window', channelOnline: 'Online/OTA', channelKiosk: 'Kiosk', charged: 'In', refunded: 'Out',
-    payments: 'Payments', refunds: 'Refunds', reference: 'Reference',
+    payments: 'Payments', refunds: 'Refunds', reference: 'Reference', channel: 'Sales', visitors: '{n} visitors',
     auditHint: 'Walks the audit chain: every payment, refund and sealed shift report must match its record.',
     auditOk: 'The audit chain is whole and matches', auditBad: '{n} problems found', auditFacts: '{n} records · checked {at}',
     verifyAgain: 'Check again', chainHead: 'Head', seq: 'Seq', subject: 'Subject', problem: 'Problem',

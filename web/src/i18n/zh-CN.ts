@@ -61,7 +61,7 @@ export default {
     shiftsTitle: '各售票员班次', all: '全部', open: '未交班', closed: '已交班', report: '报表',
     paymentsTitle: '收款与退款', anyMethod: '全部方式', anySeller: '全部售票员', anyChannel: '全部渠道',
     channelWindow: '窗口', channelOnline: '线上/OTA', channelKiosk: '自助机', charged: '收', refunded: '退',
-    payments: '收款', refunds: '退款', reference: '凭证',
+    payments: '收款', refunds: '退款', reference: '凭证', channel: '渠道销售', visitors: '{n} 人',
     auditHint: '逐条核对审计链：每笔收款、退款和封存的交班报表都必须与链上记录一致。',
     auditOk: '审计链完整，记录一致', auditBad: '发现 {n} 处问题', auditFacts: '共 {n} 条记录 · 校验于 {at}',
     verifyAgain: '重新校验', chainHead: '链头', seq: '序号', subject: '对象', problem: '问题',
