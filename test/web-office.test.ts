@@ -68,6 +68,7 @@ test('a seller opens a shift and sells a family of four with change in under 10 
   await page.click('#shift-open');
   await page.waitForSelector('button.type[data-type="adult"]');
   assert.match(await text('button.type[data-type="adult"]'), '¥120.00');
+  assert.is(await page.$('button.type[data-type="vip"]'), null, 'only the types granted to this seller');
 
   const jobs0 = printer.jobs.length;
   const t0 = Date.now();
