@@ -77,7 +77,7 @@ test('a seller opens a shift and sells a family of four with change in under 10 
   await page.keyboard.press('F1');
   await page.keyboard.type('2');
   await page.keyboard.press('F2');
-  await page.waitForFunction(() => document.querySelector('[data-total]')?.textContent?.includes('360.00'));
+  await page.waitForSelector('[data-total]:has-text("360.00")');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#pay-tendered-0 input:focus');
   await page.keyboard.type('400');
@@ -101,7 +101,7 @@ test('a split payment (cash and card) with a discount; a wrong amount is said in
   await page.keyboard.press('Escape');
   await page.click('button.type[data-type="adult"]');
   await page.click('button.type[data-type="child"]');
-  await page.waitForFunction(() => document.querySelector('[data-total]')?.textContent?.includes('160.00'));
+  await page.waitForSelector('[data-total]:has-text("160.00")');
   await page.click('#sell-pay');
   await page.click('[data-add-pay="card"]');
   await page.fill('#pay-amount-0 input', '100');
@@ -142,7 +142,7 @@ test('part of a sale is refunded, with its reason; the refunded ticket is refuse
   await page.click('[data-act="refund"]');
   await page.fill('#act-reason', '游客临时不去');
   await page.click('#act-confirm');
-  await page.waitForFunction(() => document.querySelector('[data-order-detail]')?.textContent?.includes('已退'));
+  await page.waitForSelector('[data-order-detail]:has-text("已退")');
   assert.match(await text('[data-order-detail]'), '¥50.00');
 });
 

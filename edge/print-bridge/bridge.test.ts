@@ -48,7 +48,7 @@ test('another origin is refused; the preflight answers Chromium private network 
   await withBridge(async (bridge, sim) => {
     const bad = await post(bridge.url, { text: 'x' }, 'http://evil.example');
     assert.is(bad.status, 403);
-    assert.is((await bad.json()).error.code, 'origin_not_allowed');
+    assert.is(((await bad.json()) as any).error.code, 'origin_not_allowed');
     const pre = await fetch(`${bridge.url}/print`, { method: 'OPTIONS', headers: { origin: PAGE, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' } });
     assert.is(pre.status, 204);
     assert.is(pre.headers.get('access-control-allow-private-network'), 'true');
@@ -62,11 +62,11 @@ test('paper out: nothing printed, the driver\'s code and a Chinese message come 
     sim.device.setPaper('out');
     const res = await post(bridge.url, { jobs: [new EscPosBuilder().init().line('x').cut().bytes().toString('base64')] }, PAGE);
     assert.is(res.status, 503);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     assert.is(body.printed, 0);
     assert.is(body.error.code, 'paper_out');
     assert.match(body.error.message, '缺纸');
-    const st = await (await fetch(`${bridge.url}/status`)).json();
+    const st = (await (await fetch(`${bridge.url}/status`)).json()) as any;
     assert.is(st.ok, false);
     assert.is(sim.jobs.filter((j) => j.printed).length, 0);
   });
