@@ -25,6 +25,8 @@ import { authRoutes, userRoutes } from './users/routes.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
 import { SimulatedMobileProvider } from './office/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
+import { quoteRoutes } from './quote/routes.ts';
+import { searchRoutes } from './search/routes.ts';
 
 const healthView = z.object({ ok: z.boolean(), site: z.string(), keyId: z.string(), time: z.number().int().describe('Server clock, ms since the epoch') });
 
@@ -55,6 +57,8 @@ export function createApp(ctx: CloudContext) {
     .route('/members', memberRoutes(ctx))
     // Mobile payments go to the simulated provider until a real one is configured.
     .route('/', officeRoutes(ctx, new SimulatedMobileProvider({ now: () => ctx.now() })))
+    .route('/', searchRoutes(ctx))
+    .route('/quote', quoteRoutes(ctx))
     .route('/customers', customerRoutes(ctx))
     .route('/origin', originRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))

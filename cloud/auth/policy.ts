@@ -32,6 +32,9 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/openapi.json', methods: ['GET'], access: 'public' },
   { prefix: '/auth/login', methods: ['POST'], access: 'public' },
   { prefix: '/auth', methods: '*', access: ALL },
+  // Finance and supervisors pick sellers from the list when they search orders and shifts.
+  // (Of two entries for one prefix, the first listed wins.)
+  { prefix: '/users', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/users', methods: '*', access: ADMIN },
 
   // Device-facing: device auth (change log pulls, digests, upload streams).
@@ -58,7 +61,11 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/sales', methods: ['GET'], access: OFFICE },
   { prefix: '/orders', methods: ['GET'], access: OFFICE },
   { prefix: '/orders', methods: WRITE, access: ['administrator', 'finance', 'seller'] },
+  { prefix: '/payments', methods: ['GET'], access: OFFICE },
   { prefix: '/payments', methods: '*', access: ['administrator', 'finance', 'seller'] },
+  // Lists of money: a seller sees only their own rows (cloud/search), finance all.
+  { prefix: '/refunds', methods: ['GET'], access: OFFICE },
+  { prefix: '/quote', methods: ['POST'], access: OFFICE },
   { prefix: '/tickets', methods: ['GET'], access: OFFICE },
   { prefix: '/tickets', methods: WRITE, access: ['administrator', 'seller', 'supervisor'] },
   { prefix: '/customer-accounts', methods: ['GET'], access: ['administrator', 'finance', 'marketing', 'seller'] },

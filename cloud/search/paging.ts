@@ -99,3 +99,11 @@ export function onDays(column: PgColumn, from: string | undefined, to: string | 
 
 /** Someone on a list: who sold, paid out, counted. */
 export const personView = z.object({ id: z.string(), username: z.string(), displayName: z.string() }).meta({ id: 'Person' });
+
+/** Whose rows a user sees on the money lists: a seller without an office role only their own. */
+export function ownRowsOnly(user: { id: string; roles: readonly string[] }): string | undefined {
+  return user.roles.some((r) => r === 'administrator' || r === 'finance' || r === 'supervisor') ? undefined : user.id;
+}
+
+export const siteParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+export const searchText = z.string().trim().min(1).max(64);
