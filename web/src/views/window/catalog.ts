@@ -20,7 +20,7 @@ export async function loadSaleCatalog(visitDay?: string): Promise<Catalog> {
   const sellable = types.items.filter((x) => x.active && (grants.all || grants.types.includes(x.code)));
   // The price of each type on the visit day (price calendar applied), from HQ's quote.
   const priced = sellable.length
-    ? await call(api.POST('/quote', { body: { lines: sellable.map((x) => ({ type: x.code, quantity: 1 })), ...(visitDay ? { visitDay } : {}) } }))
+    ? await call(api.POST('/quote', { body: { lines: sellable.map((x) => ({ type: x.code, quantity: 1, group: 'each' as const })), ...(visitDay ? { visitDay } : {}) } }))
     : undefined;
   return {
     types: sellable.map((x, i) => ({ code: x.code, name: x.name, priceFen: priced?.lines[i]?.unitFen ?? x.priceFen })),
