@@ -137,7 +137,7 @@ test('part of a sale is refunded, with its reason; the refunded ticket is refuse
   await page.click('[data-menu="/window/orders"]');
   await page.click('[data-orders] .el-table__row:has-text("160.00")');
   await page.waitForSelector('[data-order-detail]');
-  await page.click('[data-tickets] .el-table__row:has-text("child") .el-checkbox');
+  await page.click('[data-tickets] .el-table__row:has-text("儿童票") .el-checkbox');
   await page.click('[data-act="refund"]');
   await page.fill('#act-reason', '游客临时不去');
   await page.click('#act-confirm');

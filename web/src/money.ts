@@ -1,7 +1,10 @@
 import { fen, formatYuan, parseYuan } from '../../shared/money/money.ts';
 
-/** ¥120.00 from fen (money is integer fen everywhere; this is only how it reads). */
-export const yuan = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `¥${formatYuan(fen(n))}`);
+/** ¥120.00 (and -¥50.00) from fen: money is integer fen everywhere; this is only how it reads. */
+export function yuan(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  return n < 0 ? `-¥${formatYuan(fen(-n))}` : `¥${formatYuan(fen(n))}`;
+}
 
 /** Fen from what a seller typed ("120", "120.5", "¥1,200.00"); undefined when it is not an amount. */
 export function toFen(text: string | number | undefined | null): number | undefined {

@@ -21,11 +21,11 @@ const en: Shape<typeof zhCN> = {
     discount: 'Discount', noDiscount: 'None', customer: 'Customer', walkIn: 'Walk-in', visitDay: 'Visit day', today: 'Today',
     keyQty: 'quantity', keyType: 'ticket type', keyPlusMinus: 'more/less', keyDelete: 'drop last line', keyPay: 'pay', keyReserve: 'reserve (group)', keyClear: 'clear',
     cart: 'This sale', qtyPending: 'Quantity {n}: press a type key', empty: 'Press F1–F8 or click a type', type: 'Type', qty: 'Qty', unit: 'Price', lineTotal: 'Total',
-    bind: 'Bind', groupOne: 'One ticket for the whole group', total: 'To pay', amount: 'Amount', tendered: 'Cash tendered', tenderedShort: 'Got',
+    bind: 'Bind', groupOne: 'One ticket for the whole group', total: 'To pay', amount: 'Amount', tendered: 'Cash handed over', payMethod: 'Method', payRef: 'Cash handed over / reference',
     cardRef: 'Card slip no.', authCode: 'Payment code', voucherCode: 'Voucher code', signer: 'Signed by', paid: 'Paid', change: 'Change',
     pay: 'Take payment', confirm: 'Confirm', reserve: 'Reserve', clear: 'Clear', giveChange: 'Change', sold: 'Sold', reserved: 'Reserved',
     order: 'Order', printed: '{n} printed', printing: 'Printing…', reprint: 'Reprint', printAgain: 'Print again',
-    reprintReasonDefault: 'Reprint after sale', mobileDeclined: 'Mobile payment declined; the order was cancelled',
+    reprintReason: 'Why reprint (audited), e.g. paper jam', mobileDeclined: 'Mobile payment declined; the order was cancelled',
     bindTitle: 'Bind ID card / IC card / pre-printed ticket', idcard: 'ID card', iccard: 'IC card', barcode: 'Pre-printed',
     bindHint: 'Swipe or scan (the reader types and presses Enter)', bindCount: '{have} of {need} bound', left: '{n} left',
   },
@@ -37,7 +37,7 @@ const en: Shape<typeof zhCN> = {
   },
   after: {
     title: 'Refunds and changes', search: 'Order or ticket id', anyDay: 'Any day', mine: 'Mine only', time: 'Time', order: 'Order', status: 'Status',
-    total: 'Amount', refunded: 'Refunded', net: 'Net', ticket: 'Ticket', persons: 'Persons', price: 'Price', validUntil: 'Valid until', valid: 'Valid',
+    total: 'Amount', what: 'Tickets', refunded: 'Refunded', net: 'Net', ticket: 'Ticket', persons: 'Persons', price: 'Price', validUntil: 'Valid until', valid: 'Valid',
     refund: 'Refund', reissue: 'Reissue (lost)', extend: 'Extend', reprint: 'Reprint', issue: 'Take payment and issue', cancelReservation: 'Cancel reservation',
     selectHint: 'Tick tickets first for reissue, extension or reprint; a refund may be money only',
     tickets: 'Tickets', nSelected: '{n} selected', moneyOnly: 'Money only (tickets stay valid)', method: 'Refund by', amount: 'Amount',
@@ -81,7 +81,7 @@ const en: Shape<typeof zhCN> = {
     ledgers: { deposit: 'Deposit', credit: 'On account', points: 'Points' }, topUp: 'Top up', correct: 'Correct down', repay: 'Repayment', charge: 'Charge',
   },
   stock: {
-    prefix: 'Prefix', range: 'Serials', count: 'Count', total: 'Total', serial: 'Serial', serialHint: 'Serial (or part of it)', holder: 'Held by', updated: 'Updated',
+    prefix: 'Prefix', range: 'Serials', count: 'Count', total: 'Total', serial: 'Serial', serialHint: 'From this serial on, e.g. TK00000100', holder: 'Held by', soldAs: 'Sold as ticket', updated: 'Updated',
     states: { made: 'Made', in_store: 'In store', issued: 'Issued', returned: 'Returned', sold: 'Sold', voided: 'Voided' },
   },
   printer: {

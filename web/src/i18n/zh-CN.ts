@@ -17,11 +17,11 @@ export default {
     discount: '折扣', noDiscount: '无折扣', customer: '客户', walkIn: '散客', visitDay: '游玩日期', today: '今天',
     keyQty: '数量', keyType: '选票种', keyPlusMinus: '增减', keyDelete: '删除末行', keyPay: '收款', keyReserve: '团队预留', keyClear: '清除',
     cart: '本单', qtyPending: '数量 {n}，按票种键加入', empty: '按 F1–F8 或点击票种', type: '票种', qty: '数量', unit: '单价', lineTotal: '小计',
-    bind: '绑定', groupOne: '团队一票（全团一张票）', total: '应收', amount: '金额', tendered: '实收现金', tenderedShort: '收',
+    bind: '绑定', groupOne: '团队一票（全团一张票）', total: '应收', amount: '金额', tendered: '收到现金', payMethod: '支付方式', payRef: '收到现金 / 凭证号',
     cardRef: '银行卡凭证号', authCode: '付款码', voucherCode: '券号', signer: '签单人', paid: '已付', change: '找零',
     pay: '收款', confirm: '确认收款', reserve: '团队预留', clear: '清空', giveChange: '找零', sold: '已售出', reserved: '已预留',
     order: '订单', printed: '已打印 {n} 张', printing: '正在打印…', reprint: '重打', printAgain: '再打印',
-    reprintReasonDefault: '售票后重打', mobileDeclined: '移动支付被拒，订单已取消',
+    reprintReason: '重打原因（记入审计），例如 卡纸', mobileDeclined: '移动支付被拒，订单已取消',
     bindTitle: '绑定身份证 / IC卡 / 票卡', idcard: '身份证', iccard: 'IC卡', barcode: '预制票卡',
     bindHint: '刷卡或扫码（读卡器会自动输入并回车）', bindCount: '已绑定 {have} / 需要 {need}', left: '余 {n}',
   },
@@ -33,7 +33,7 @@ export default {
   },
   after: {
     title: '退改签', search: '订单号 / 票号', anyDay: '任意日期', mine: '只看我的', time: '时间', order: '订单', status: '状态',
-    total: '金额', refunded: '已退', net: '实收', ticket: '票号', persons: '人数', price: '票价', validUntil: '有效至', valid: '有效',
+    total: '金额', what: '内容', refunded: '已退', net: '实收', ticket: '票号', persons: '人数', price: '票价', validUntil: '有效至', valid: '有效',
     refund: '退款', reissue: '挂失补票', extend: '延期', reprint: '重打', issue: '出票收款', cancelReservation: '取消预留',
     selectHint: '先勾选票再办理补票、延期、重打；退款可不勾选（只退金额）',
     tickets: '票', nSelected: '已选 {n} 张', moneyOnly: '只退金额（不退票）', method: '退款方式', amount: '金额',
@@ -77,7 +77,7 @@ export default {
     ledgers: { deposit: '预存款', credit: '挂账', points: '积分' }, topUp: '充值', correct: '冲减', repay: '还款', charge: '挂账',
   },
   stock: {
-    prefix: '前缀', range: '号段', count: '张数', total: '合计', serial: '票号', serialHint: '票号（可输入部分）', holder: '领用人', updated: '更新时间',
+    prefix: '前缀', range: '号段', count: '张数', total: '合计', serial: '票号', serialHint: '从此票号起查询，例如 TK00000100', holder: '领用人', soldAs: '售出的票', updated: '更新时间',
     states: { made: '已制作', in_store: '在库', issued: '已领用', returned: '已退回', sold: '已售出', voided: '已作废' },
   },
   printer: {
