@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { lookupQuery, pickupRequest } from '../channels/pickup.ts';
-import { bookingView } from '../channels/schemas.ts';
 import type { EndpointSpec } from '../http/endpoint.ts';
-import { reportQuery } from '../reports/routes.ts';
 
 /**
  * The answers of the routes declared in declared.ts that the back office app reads, as the
@@ -75,10 +72,6 @@ export const stockBatchView = z.object({
   byStatus: z.record(z.string(), z.number().int()), total: z.number().int(),
 }).meta({ id: 'StockBatch' });
 
-export const ticketTypeView = z.object({
-  id: z.number().int(), code: z.string(), name: z.string(), priceFen: fen, validityDays: z.number().int(), entries: z.number().int(), persons: z.number().int(),
-  medium: z.string(), saleMethods: z.array(z.string()), category: z.string(), dailyCapacity: z.number().int().nullable(), active: z.boolean(),
-}).meta({ id: 'TicketType' });
 export const discountView = z.object({
   id: z.number().int(), code: z.string(), name: z.string(), kind: z.enum(['percent', 'fixed']), value: z.number().int(),
   customerCategory: z.string().nullable(), active: z.boolean(),
@@ -94,22 +87,6 @@ export const memberCardView = z.object({
 export const membersView = z.array(memberView.extend({
   cards: z.array(z.object({ cardNo: z.string(), kind: z.string(), type: z.string(), state: z.string(), expiresOn: day, expired: z.boolean(), cardUid: z.string().nullable(), ticketId: id })),
 }));
-
-export const reportListView = z.object({
-  timeZone: z.string(),
-  reports: z.array(z.object({ name: z.string(), title: z.string(), titleEn: z.string(), ranged: z.boolean(), source: z.string() })),
-}).meta({ id: 'ReportList' });
-const cell = z.union([z.string(), z.number(), z.null()]);
-export const reportResultView = z.object({
-  report: z.string(), title: z.string(), source: z.string(), from: day.nullable(), to: day.nullable(), at: instant.nullable(),
-  timeZone: z.string(), site: z.string().nullable(), generatedAt: instant,
-  columns: z.array(z.object({ key: z.string(), label: z.string(), type: z.enum(['text', 'day', 'int', 'number', 'fen', 'instant']) })),
-  rows: z.array(z.record(z.string(), cell)),
-  totals: z.record(z.string(), cell),
-}).meta({ id: 'Report' });
-
-const booking = bookingView.meta({ id: 'Booking' });
-export const pickupView = z.object({ pickupId: z.string(), orderNo: z.string(), result: z.string(), booking });
 
 /** "METHOD /path" -> the answers to add to its declaration. */
 export const RESPONSES: Record<string, EndpointSpec['responses']> = {
@@ -139,21 +116,9 @@ export const RESPONSES: Record<string, EndpointSpec['responses']> = {
   'POST /members/cards/:cardNo/reissue': { 201: memberCardView },
 };
 
-/** Routes the app reads that carry no declaration yet (a route's own endpoint() wins over these). */
-export const APP_READS: Record<string, EndpointSpec> = {
-  'GET /ticket-types': { summary: '票种 / ticket types', responses: { 200: z.object({ items: z.array(ticketTypeView) }) } },
-  'GET /reports': { summary: '报表目录 / the reports there are', responses: { 200: reportListView } },
-  'GET /reports/:name': {
-    summary: '报表 / one report over whole business days (name.csv / name.xlsx, or format=, for a download)', query: reportQuery,
-    responses: { 200: reportResultView } as EndpointSpec['responses'],
-  },
-  'GET /pickups/lookup': { summary: '查找取票订单 / bookings to hand out: order and phone, phone, ID number or QR', query: lookupQuery, responses: { 200: z.array(booking) } },
-  'POST /pickups': { summary: '窗口取票 / a window hands a booking out (idempotent on pickupId)', body: pickupRequest, responses: { 200: pickupView } },
-};
-
-/** Adds the answers above to declarations that have none of their own for that status, and the routes above. */
+/** Adds the answers above to declarations that have none of their own for that status. */
 export function withResponses(declared: Record<string, EndpointSpec>): Record<string, EndpointSpec> {
-  const out = { ...APP_READS, ...declared };
+  const out = { ...declared };
   for (const [key, responses] of Object.entries(RESPONSES)) {
     const d = out[key];
     if (!d) continue;
