@@ -189,6 +189,21 @@ test('a seller who opens a finance screen by its address is told 无权操作', 
   await page.goto(`${cloud.url}/#/finance/audit`);
   await page.waitForSelector('[data-denied]');
   assert.match(await text('[data-denied]'), '无权操作');
+  // English on the toggle.
+  await page.click('header button:has-text("English")');
+  await page.waitForSelector('aside:has-text("Ticket window")');
+  await page.click('header button:has-text("中文")');
+});
+
+test('a session ended on the server sends the seller back to the login page, which says why', async () => {
+  const token = await page.evaluate(() => JSON.parse((globalThis as any).sessionStorage.getItem('tk.session') ?? '{}').token as string);
+  must(await api(cloud.url, '/api/v1/auth/logout', { body: {}, token }), 200);
+  await page.click('[data-menu="/window/pickup"]');
+  await page.fill('#pickup-order', 'B0000');
+  await page.fill('#pickup-phone', '13900001111');
+  await page.click('#pickup-find');
+  await page.waitForSelector('#login-username');
+  assert.match(await text('.login'), '登录已过期');
 });
 
 test.run();
