@@ -18,7 +18,9 @@ export function requestLocale(c: Context): Locale {
 export function errorBody(code: string, serverMessage: string, context: Record<string, unknown>, locale: Locale) {
   const message = errorMessage(code, locale, context) ?? serverMessage;
   const details = Object.keys(context).length ? { details: context } : {};
-  return { error: { code, message, ...details, ...(serverMessage && serverMessage !== message ? { detail: serverMessage } : {}) } };
+  // An error about one field names it as validation errors do, for the form to show it there.
+  const field = typeof context.field === 'string' ? { field: context.field } : {};
+  return { error: { code, message, ...field, ...details, ...(serverMessage && serverMessage !== message ? { detail: serverMessage } : {}) } };
 }
 
 /**

@@ -164,6 +164,7 @@ export const ERROR_MESSAGES = {
   ticket_revoked: { zh: () => '票已作废', en: () => 'The ticket is void' },
   ticket_expired: { zh: () => '票已过期', en: () => 'The ticket has expired' },
   ticket_used_up: { zh: () => '票已用完', en: () => 'The ticket has no entries left' },
+  reprint_reason_required: { zh: () => '重打须填写原因', en: () => 'A reprint needs a reason' },
   credential_in_use: { zh: () => '该卡或证件已绑定其他票', en: () => 'This card or ID is bound to another ticket' },
 
   // Shifts

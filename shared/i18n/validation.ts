@@ -49,6 +49,14 @@ const CUSTOM_ZH: Record<string, string> = {
   'name tickets or an amount': '请选择要退的票或填写金额',
   'venue names separated by commas': '园区名，以逗号分隔',
   'from is after to': '开始日期晚于结束日期',
+  'to before from': '结束日期早于开始日期',
+  '1-8 capital letters or digits': '须为 1 至 8 位大写字母或数字',
+  'serials beyond 8 digits': '票号超出 8 位',
+  '4-32 letters, digits or -': '须为 4 至 32 位字母、数字或 -',
+  'a card UID is 8 to 20 hex digits': '须为 8 至 20 位十六进制数字',
+  'must not be 0': '不能为 0',
+  'must be positive': '须大于 0',
+  'one or more of': '取值不正确',
 };
 
 const isFen = (path: readonly PropertyKey[]) => /Fen$/.test(String(path[path.length - 1] ?? ''));
