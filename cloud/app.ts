@@ -15,6 +15,7 @@ import { endpoint } from './http/endpoint.ts';
 import type { CloudEnv } from './http/env.ts';
 import { errorHandler } from './http/errors.ts';
 import { errorBody, requestLocale } from './http/localise.ts';
+import { appFilesHandler } from '../shared/http/app-files.ts';
 import { API_BASE, apiDocument, channelDocument } from './openapi/api.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { salesRoutes } from './sales/routes.ts';
@@ -30,7 +31,7 @@ import { searchRoutes } from './search/routes.ts';
 
 const healthView = z.object({ ok: z.boolean(), site: z.string(), keyId: z.string(), time: z.number().int().describe('Server clock, ms since the epoch') });
 
-export function createApp(ctx: CloudContext) {
+export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
   // Made on first request from the routes themselves, then kept: the routes do not change.
   const made: { app?: Hono<CloudEnv>; document?: object; channels?: object } = {};
   // Every call is authorised on the server against one policy table (auth/policy.ts).
@@ -70,6 +71,8 @@ export function createApp(ctx: CloudContext) {
     .route('/sync/kiosk', kioskRoutes(ctx, { payments: new SimulatedMobileProvider({ now: () => ctx.now() }) }))
     .route('/sync', syncRoutes(ctx));
   const app = new Hono<CloudEnv>().route(API_BASE, api);
+  // The back office app at /, beside the API it talks to (opts.webDir: its build directory).
+  if (opts.webDir) app.get('*', appFilesHandler(opts.webDir));
   app.notFound((c) => c.json(errorBody('not_found', `no such endpoint: ${c.req.method} ${c.req.path}`, { what: 'endpoint', id: `${c.req.method} ${c.req.path}` }, requestLocale(c)), 404));
   app.onError(errorHandler(ctx.log));
   made.app = app;

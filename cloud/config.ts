@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_TZ } from '../shared/time/zone.ts';
 
@@ -28,6 +29,8 @@ export const cloudConfigSchema = z.object({
   deviceSecret: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits').optional(),
   /** 'off' lets any device connect and pull without credentials: for development only. */
   deviceAuth: z.enum(['required', 'off']).default('required'),
+  /** The built back office app served at / (npm run build:web writes it); 'off': HQ serves the API only. */
+  webDir: z.string().min(1).default(fileURLToPath(new URL('../web/dist', import.meta.url))),
 });
 export type CloudConfig = z.infer<typeof cloudConfigSchema>;
 
@@ -38,7 +41,7 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     DATA_DIR: 'dataDir', HTTP_PORT: 'httpPort', HTTP_HOST: 'httpHost', MQTT_PORT: 'mqttPort',
     DATABASE_URL: 'databaseUrl', MQTT_URL: 'mqttUrl', SITE: 'site', SITE_TZ: 'timeZone',
     ADMIN_PASSWORD: 'adminPassword',
-    DEVICE_SECRET: 'deviceSecret', DEVICE_AUTH: 'deviceAuth',
+    DEVICE_SECRET: 'deviceSecret', DEVICE_AUTH: 'deviceAuth', WEB_DIR: 'webDir',
   };
   for (const [name, key] of Object.entries(map)) if (env[name]) fromEnv[key] = env[name];
   const parsed = cloudConfigSchema.safeParse({ ...input, ...fromEnv });
@@ -47,7 +50,8 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     throw new Error(`cloud config: ${i.path.join('.') || '(root)'}: ${i.message}`);
   }
   if (!isValidZone(parsed.data.timeZone)) throw new Error(`cloud config: timeZone: unknown time zone ${parsed.data.timeZone}`);
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+  const webDir = parsed.data.webDir === 'off' ? 'off' : resolve(parsed.data.webDir);
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), webDir };
 }
 
 export function isValidZone(tz: string): boolean {

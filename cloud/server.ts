@@ -73,7 +73,7 @@ export class Cloud {
       await uplink.start();
       // The broker's retained messages may not have survived a restart: publish them again.
       for (const d of await listDesired(ctx)) ctx.publishDesired(d.site, d.device, { mode: d.mode as Mode, version: d.version, at: d.setAt.getTime() });
-      const app = createApp(ctx);
+      const app = createApp(ctx, { webDir: config.webDir === 'off' ? undefined : config.webDir });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
         s.once('error', reject); // a busy port rejects start(), it does not crash the process

@@ -1,5 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../app.ts';
 import { accessFor } from '../auth/policy.ts';
 import { openHq } from '../../test/support/hq.ts';
 import { DECLARED } from './declared.ts';
@@ -102,6 +106,17 @@ test('validation uses the declared schemas: what the document says is required i
   assert.equal([r.body.error.code, r.body.error.field, r.body.error.message], ['invalid_request', 'priceFen', '价格不能小于 ¥0.00']);
   const gates = await hq.req('PUT', '/api/v1/sites/demo/mode', { mode: 'party' });
   assert.equal([gates.status, gates.body.error.field], [400, 'mode']);
+});
+
+test('HQ serves the back office at / beside the API, which keeps its own answers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'web-dist-'));
+  writeFileSync(join(dir, 'index.html'), '<title>景区票务</title>');
+  const app = createApp(hq.ctx, { webDir: dir });
+  assert.match(await (await app.request('/window/sell')).text(), /景区票务/);
+  assert.is((await app.request('/api/v1/openapi.json')).status, 200);
+  const unknown = await app.request('/api/v2/orders');
+  assert.equal([unknown.status, (await unknown.json()).error.code], [404, 'not_found']);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test.after(() => hq.close());
