@@ -47,7 +47,7 @@ const en: Shape<typeof zhCN> = {
   members: {
     title: 'Member cards', find: 'Find / renew / reissue', issue: 'Issue a card', findHint: 'Type and press Enter', holder: 'Holder', cardNo: 'Card no.', cardUid: 'Card UID',
     kind: 'Kind', expiresOn: 'Expires', expired: 'Expired', active: 'Active', renew: 'Renew', reissue: 'Reissue', print: 'Print slip',
-    printReason: 'Member card slip', typeHint: 'Member ticket type code, e.g. annual', uidHint: 'Swipe the card', bindIdCard: 'Also admit by ID card', fee: 'Fee',
+    printReason: 'Member card slip', typeHint: 'Choose the card type', uidHint: 'Swipe the card', bindIdCard: 'Also admit by ID card', fee: 'Fee',
     by: { cardNo: 'Card no.', cardUid: 'Card UID', phone: 'Phone', idNumber: 'ID number', name: 'Name' },
     kinds: { annual: 'Annual', season: 'Season', month: 'Month', count: 'Count', resident: 'Resident', staff: 'Staff' },
     events: { issue: 'Issued', renew: 'Renewed', reissue: 'Reissued' },

@@ -43,7 +43,7 @@ export default {
   members: {
     title: '会员卡', find: '查询 / 续费 / 补卡', issue: '办卡', findHint: '输入后回车', holder: '持卡人', cardNo: '卡号', cardUid: '卡片 UID',
     kind: '卡类', expiresOn: '到期日', expired: '已过期', active: '有效', renew: '续费', reissue: '补卡', print: '打印凭证',
-    printReason: '会员卡凭证', typeHint: '会员票种代码，例如 annual', uidHint: '刷卡自动填入', bindIdCard: '同时可凭身份证入园', fee: '补卡费',
+    printReason: '会员卡凭证', typeHint: '选择会员票种', uidHint: '刷卡自动填入', bindIdCard: '同时可凭身份证入园', fee: '补卡费',
     by: { cardNo: '卡号', cardUid: '卡片 UID', phone: '手机号', idNumber: '身份证号', name: '姓名' },
     kinds: { annual: '年卡', season: '季卡', month: '月卡', count: '次卡', resident: '本地居民卡', staff: '员工卡' },
     events: { issue: '办卡', renew: '续费', reissue: '补卡' },
