@@ -115,7 +115,7 @@ test('HQ serves the back office at / beside the API, which keeps its own answers
   assert.match(await (await app.request('/window/sell')).text(), /景区票务/);
   assert.is((await app.request('/api/v1/openapi.json')).status, 200);
   const unknown = await app.request('/api/v2/orders');
-  assert.equal([unknown.status, (await unknown.json()).error.code], [404, 'not_found']);
+  assert.equal([unknown.status, ((await unknown.json()) as { error: { code: string } }).error.code], [404, 'not_found']);
   rmSync(dir, { recursive: true, force: true });
 });
 
