@@ -93,5 +93,8 @@ export const DECLARED: Record<string, EndpointSpec> = {
   // Kiosks (cloud/kiosk): device credentials.
   'GET /sync/kiosk/bookings': { summary: 'Find bookings for a kiosk of their site', query: lookupQuery },
   'GET /sync/kiosk/types': { summary: 'Types a kiosk sells' },
-  'POST /sync/kiosk/sales': { summary: 'A self-service sale paid by the visitor\'s payment code', body: kioskSaleRequest },
+  'POST /sync/kiosk/sales': {
+    summary: 'A self-service sale paid by the visitor\'s payment code', body: kioskSaleRequest,
+    responses: { 200: { description: 'Paid: the tickets' }, 202: { description: 'The payment is still pending at the provider' } },
+  },
 };

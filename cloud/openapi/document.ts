@@ -141,7 +141,8 @@ function operation(schemas: Schemas, method: string, path: string, spec: Endpoin
   const bodyOptional = spec.body ? spec.body.safeParse(undefined).success : true;
   const responses: Json = {};
   const declared = Object.entries(spec.responses ?? {});
-  if (declared.length === 0) responses[method === 'POST' ? 201 : 200] = response(schemas, 200, undefined);
+  // A route that answers 201 (or anything but 200) declares it.
+  if (declared.length === 0) responses[200] = response(schemas, 200, undefined);
   for (const [status, r] of declared) responses[status] = response(schemas, Number(status), r);
   responses.default = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   return {
