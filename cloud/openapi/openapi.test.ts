@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createApp } from '../app.ts';
 import { accessFor } from '../auth/policy.ts';
 import { openHq } from '../../test/support/hq.ts';
+import { checkAnswer } from '../../test/support/api-schema.ts';
 import { DECLARED } from './declared.ts';
 import { openApiPath, routesOf } from './document.ts';
 
@@ -106,6 +107,24 @@ test('validation uses the declared schemas: what the document says is required i
   assert.equal([r.body.error.code, r.body.error.field, r.body.error.message], ['invalid_request', 'priceFen', '价格不能小于 ¥0.00']);
   const gates = await hq.req('PUT', '/api/v1/sites/demo/mode', { mode: 'party' });
   assert.equal([gates.status, gates.body.error.field], [400, 'mode']);
+  // ... and what it says is answered is answered.
+  const answers: [string, string, unknown, number][] = [
+    ['PUT', '/api/v1/sites/demo/mode', { mode: 'closed' }, 200],
+    ['PUT', '/api/v1/sites/demo/devices/gate-1/mode', { mode: 'normal' }, 200],
+    ['PUT', '/api/v1/sites/demo/lanes/lane-1', { label: '1号通道', antiPassbackSeconds: 30 }, 200],
+    ['GET', '/api/v1/sites/demo/lanes', undefined, 200],
+    ['POST', '/api/v1/ticket-types', { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 }, 201],
+    ['PATCH', '/api/v1/ticket-types/adult', { priceFen: 13000 }, 200],
+    ['GET', '/api/v1/ticket-types', undefined, 200],
+    ['GET', '/api/v1/health', undefined, 200],
+    ['GET', '/api/v1/auth/me', undefined, 200],
+    ['GET', '/api/v1/auth/access', undefined, 200],
+  ];
+  for (const [method, path, body, status] of answers) {
+    const r = await hq.req(method, path, body);
+    assert.is(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
+    checkAnswer(hq.app, method, path, status, r.body);
+  }
 });
 
 test('HQ serves the back office at / beside the API, which keeps its own answers', async () => {

@@ -133,7 +133,10 @@ test('tickets: by order, state, type, ticket id or a bound credential', async ()
   const one = orders.o2.lines[0].tickets[0].id as string;
   const byId = (await list(seller2, `/api/v1/tickets?q=${one}`)).body.items;
   assert.equal(byId.map((t: any) => [t.id, t.orderId, t.type, t.typeName, t.state]), [[one, orders.o2.id, 'child', '儿童票', 'valid']]);
-  await must(hq.req('POST', `/api/v1/tickets/${one}/credentials`, { kind: 'card', value: '04A1B2C3D4' }), 201);
+  const bound = await must(hq.req('POST', `/api/v1/tickets/${one}/credentials`, { kind: 'card', value: '04A1B2C3D4' }), 201);
+  checkAnswer(hq.app, 'POST', `/api/v1/tickets/${one}/credentials`, 201, bound);
+  const ticket = await list(seller1, `/api/v1/tickets/${one}`);
+  assert.equal([ticket.body.type, ticket.body.credentials, ticket.body.used], ['child', [{ kind: 'card', value: '04A1B2C3D4' }], { entries: 0, persons: 0 }]);
   const byCard = (await list(finance, '/api/v1/tickets?q=04A1B2C3D4')).body.items;
   assert.equal(byCard.map((t: any) => [t.id, t.credentials]), [[one, [{ kind: 'card', value: '04A1B2C3D4' }]]]);
 });
