@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { AuthUser } from '../auth/roles.ts';
@@ -59,7 +59,11 @@ export async function searchOrders(ctx: CloudContext, user: AuthUser, q: z.outpu
   where.push(...onDays(orders.createdAt, q.from, q.to, ctx.config.timeZone));
   if (q.visitFrom) where.push(sql`${orders.visitDay} >= ${q.visitFrom}`);
   if (q.visitTo) where.push(sql`${orders.visitDay} <= ${q.visitTo}`);
-  if (q.q) where.push(sql`(${orders.id}::text like ${`${q.q.toLowerCase().replace(/[\\%_]/g, '')}%`} or ${orders.note} ilike ${likeText(q.q)})`);
+  if (q.q) {
+    const whole = uuidParam.safeParse(q.q.toLowerCase());
+    const id = whole.success ? eq(orders.id, whole.data) : sql`${orders.id}::text like ${`${q.q.toLowerCase().replace(/[\\%_]/g, '')}%`}`;
+    where.push(or(id, ilike(orders.note, likeText(q.q))));
+  }
   const row = {
     order: orders,
     seller: { id: seller.id, username: seller.username, displayName: seller.displayName },

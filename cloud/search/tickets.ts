@@ -57,10 +57,12 @@ export async function searchTickets(ctx: CloudContext, q: z.output<typeof ticket
   }
   where.push(...onDays(tickets.issuedAt, q.from, q.to, ctx.config.timeZone));
   if (q.q) {
+    // A whole ticket id is found by its key; the start of one (as read out) by a scan.
+    const whole = uuidParam.safeParse(q.q.toLowerCase());
     const text = q.q.replace(/[\\%_]/g, '');
     where.push(or(
-      sql`${tickets.id}::text like ${`${text.toLowerCase()}%`}`,
-      sql`exists (select 1 from ${credentials} c where c.ticket_id = ${tickets}.id and c.value = ${q.q})`,
+      whole.success ? eq(tickets.id, whole.data) : sql`${tickets.id}::text like ${`${text.toLowerCase()}%`}`,
+      sql`${tickets}.id in (select c.ticket_id from ${credentials} c where c.value = ${q.q})`,
     ));
   }
   const row = {
