@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_TZ } from '../shared/time/zone.ts';
 
@@ -36,6 +37,8 @@ export const cloudConfigSchema = z.object({
   node: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
   /** 'off' lets any device connect and pull without credentials: for development only. */
   deviceAuth: z.enum(['required', 'off']).default('required'),
+  /** The built back office app served at / (npm run build:web writes it); 'off': HQ serves the API only. */
+  webDir: z.string().min(1).default(fileURLToPath(new URL('../web/dist', import.meta.url))),
 });
 export type CloudConfig = z.infer<typeof cloudConfigSchema>;
 
@@ -46,7 +49,7 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     DATA_DIR: 'dataDir', HTTP_PORT: 'httpPort', HTTP_HOST: 'httpHost', MQTT_PORT: 'mqttPort',
     DATABASE_URL: 'databaseUrl', MQTT_URL: 'mqttUrl', SITE: 'site', SITE_TZ: 'timeZone',
     ADMIN_PASSWORD: 'adminPassword',
-    DEVICE_SECRET: 'deviceSecret', DEVICE_AUTH: 'deviceAuth', HQ_NODE: 'node',
+    DEVICE_SECRET: 'deviceSecret', DEVICE_AUTH: 'deviceAuth', HQ_NODE: 'node', WEB_DIR: 'webDir',
   };
   for (const [name, key] of Object.entries(map)) if (env[name]) fromEnv[key] = env[name];
   const parsed = cloudConfigSchema.safeParse({ ...input, ...fromEnv });
@@ -55,7 +58,8 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     throw new Error(`cloud config: ${i.path.join('.') || '(root)'}: ${i.message}`);
   }
   if (!isValidZone(parsed.data.timeZone)) throw new Error(`cloud config: timeZone: unknown time zone ${parsed.data.timeZone}`);
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+  const webDir = parsed.data.webDir === 'off' ? 'off' : resolve(parsed.data.webDir);
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), webDir };
 }
 
 export function isValidZone(tz: string): boolean {

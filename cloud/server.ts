@@ -87,7 +87,7 @@ export class Cloud {
       const lease = this.lease;
       if (config.node) ctx.cluster = { node: config.node, leader: () => lease.held };
       await lease.start();
-      const app = createApp(ctx);
+      const app = createApp(ctx, { webDir: config.webDir === 'off' ? undefined : config.webDir });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
         s.once('error', reject); // a busy port rejects start(), it does not crash the process

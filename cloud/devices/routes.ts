@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - or _, up to 64');
 const request = z.strictObject({ site: name, device: name, role: z.enum(['gate', 'kiosk', 'hub']) });
@@ -10,8 +12,8 @@ const request = z.strictObject({ site: name, device: name, role: z.enum(['gate',
  * as `token`, and for a site hub the site key it checks its LAN devices with.
  */
 export function deviceCredentialRoutes(ctx: CloudContext) {
-  return new Hono().post('/', async (c) => {
-    const { site, device, role } = request.parse(await c.req.json());
+  return new Hono<CloudEnv>().post('/', endpoint({ summary: '设备凭证 / issue a device\'s credential (a hub also gets its site key)', body: request, responses: { 201: { description: 'The credential' } } }), async (c) => {
+    const { site, device, role } = c.req.valid('json');
     const credential = ctx.deviceAuth.issue(role, site, device);
     ctx.log.info({ site, device, role }, 'device credential issued');
     return c.json({ site, device, role, ...credential, ...(role === 'hub' ? { siteKey: ctx.deviceAuth.siteKeyHex(site) } : {}) }, 201);

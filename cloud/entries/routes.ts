@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { entries, overUse } from '../db/schema/index.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
 
 const listQuery = z.object({
@@ -21,10 +23,10 @@ function decodeCursor(cursor: string): { t: Date; nonce: string } {
 }
 
 export function entriesRoutes(ctx: CloudContext) {
-  return new Hono()
+  return new Hono<CloudEnv>()
     // Newest first, paged with a cursor over (corrected time, nonce).
-    .get('/', async (c) => {
-      const q = listQuery.parse(c.req.query());
+    .get('/', endpoint({ summary: '入园记录 / entries received from gates, newest first', query: listQuery }), async (c) => {
+      const q = c.req.valid('query');
       const conds = [];
       if (q.ticket) conds.push(eq(entries.ticketId, q.ticket));
       if (q.cursor) {
@@ -43,5 +45,6 @@ export function entriesRoutes(ctx: CloudContext) {
 
 /** Tickets used beyond what they grant, found when entries from offline gates met at HQ. */
 export function overUseRoutes(ctx: CloudContext) {
-  return new Hono().get('/', async (c) => c.json({ items: await ctx.db.select().from(overUse).orderBy(desc(overUse.updatedAt)) }));
+  return new Hono<CloudEnv>().get('/', endpoint({ summary: '超次使用 / tickets used beyond what they grant' }),
+    async (c) => c.json({ items: await ctx.db.select().from(overUse).orderBy(desc(overUse.updatedAt)) }));
 }

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { FACE_IMAGE_TYPES } from '../../shared/face/image.ts';
 import type { FacePipeline } from '../../shared/face/pipeline.ts';
 import type { CloudContext } from '../context.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
 import { AppError, jsonBody } from '../http/errors.ts';
 import { enrolFace, FACE_SOURCES, getFace, purgeExpiredFaces, removeFace, type FaceSource } from './service.ts';
 
@@ -48,16 +50,23 @@ export function faceRoutes(ctx: CloudContext, opts: { pipeline?: () => Promise<F
     pipeline.catch(() => { pipeline = undefined; });
     return pipeline;
   };
-  return new Hono()
-    .post('/:id/face', async (c) => {
+  const id = z.object({ id: z.string() });
+  return new Hono<CloudEnv>()
+    .post('/:id/face', endpoint({
+      summary: '人脸登记 / enrol the face of a ticket\'s holder (HQ keeps the embedding, never the photo)', params: id,
+      otherBodies: { 'image/jpeg': null, 'image/png': null, 'application/json': jsonRequest },
+      query: z.object({ source: z.enum(FACE_SOURCES).optional() }), responses: { 201: { description: 'The face record (model and dates)' } },
+    }), async (c) => {
       const { image, source } = await photo(c);
       const p = await open().catch((err: Error) => {
         ctx.log.error({ err: err.message }, 'face models unavailable');
         throw new AppError('face_unavailable', 'face models are not available on this server', 503);
       });
       await purgeExpiredFaces(ctx);
-      return c.json(await enrolFace(ctx, p, c.req.param('id'), image, source), 201);
+      return c.json(await enrolFace(ctx, p, c.req.valid('param').id, image, source), 201);
     })
-    .get('/:id/face', async (c) => c.json(await getFace(ctx, c.req.param('id'))))
-    .delete('/:id/face', async (c) => c.json(await removeFace(ctx, c.req.param('id'))));
+    .get('/:id/face', endpoint({ summary: '人脸信息 / model and dates of a ticket\'s face, never the embedding', params: id }),
+      async (c) => c.json(await getFace(ctx, c.req.valid('param').id)))
+    .delete('/:id/face', endpoint({ summary: '解绑人脸 / unbind the face of a ticket', params: id }),
+      async (c) => c.json(await removeFace(ctx, c.req.valid('param').id)));
 }

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { errorBody, requestLocale, validationBody } from './localise.ts';
 
 /** A domain error: a stable code for programs, a message for people, an HTTP status. */
 export class AppError extends Error {
@@ -23,26 +24,17 @@ export const notFound = (what: string, id: string | number) =>
 
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
-    if (err instanceof AppError) {
-      const details = Object.keys(err.context).length ? { details: err.context } : {};
-      return c.json({ error: { code: err.code, message: err.message, ...details } }, err.status);
-    }
-    if (err instanceof ZodError) {
-      const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      const first = issues[0];
-      const message = first ? `invalid ${first.path || 'body'}: ${first.message}` : 'invalid request';
-      return c.json({ error: { code: 'invalid_request', message, issues } }, 400);
-    }
-    if (err instanceof HTTPException) {
-      return c.json({ error: { code: 'http_error', message: err.message } }, err.status);
-    }
+    const locale = requestLocale(c);
+    if (err instanceof AppError) return c.json(errorBody(err.code, err.message, err.context, locale), err.status);
+    if (err instanceof ZodError) return c.json(validationBody(err, locale), 400);
+    if (err instanceof HTTPException) return c.json(errorBody('http_error', err.message, {}, locale), err.status);
     if (isDatabaseUnavailable(err)) {
       log.warn({ err: err.message }, 'database unavailable');
       c.header('Retry-After', '1');
-      return c.json({ error: { code: 'database_unavailable', message: '数据库暂不可用，请稍后重试 / database unavailable, please retry' } }, 503);
+      return c.json(errorBody('database_unavailable', '', {}, locale), 503);
     }
     log.error({ err }, 'unhandled error');
-    return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+    return c.json(errorBody('internal', '', {}, locale), 500);
   };
 }
 

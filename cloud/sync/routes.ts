@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { compress } from 'hono/compress';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { ticketDigest } from '../../shared/sync/digest.ts';
 import { deviceStreams, tickets, ticketTypes } from '../db/schema/index.ts';
@@ -17,20 +19,22 @@ const changesQuery = z.object({
   venues: z.string().regex(VENUES_PARAM, 'venue names separated by commas').optional(),
 });
 
+const digestQuery = z.object({ site: changesQuery.shape.site, after: z.coerce.number().int().min(0), venues: changesQuery.shape.venues });
+
 export function syncRoutes(ctx: CloudContext) {
-  return new Hono()
+  return new Hono<CloudEnv>()
     // Batches of JSON compress ~5-10x; the WAN down-link is 2 Mbit/s on a good day.
     .use('/changes', compress())
-    .get('/changes', async (c) => {
-      const q = changesQuery.parse(c.req.query());
+    .get('/changes', endpoint({ summary: 'The change log a site\'s devices pull (gzip/br), resumable from a checkpoint', query: changesQuery }), async (c) => {
+      const q = c.req.valid('query');
       // Gates have no use for bookings (kiosks and hubs do): they stay off the gates' slow line.
-      const device = c.get('device' as never) as { role?: string } | undefined;
+      const device = c.get('device');
       const skipKinds = device?.role === 'gate' ? ['booking'] : undefined;
       return c.json(await readChanges(ctx.db, { ...q, venues: parseVenues(q.venues), now: ctx.now(), logId: ctx.changeLog, skipKinds }));
     })
     // What a gate of the site should hold: compare with its cacheDigest() to prove convergence.
-    .get('/digest', async (c) => {
-      const q = z.object({ site: changesQuery.shape.site, after: z.coerce.number().int().min(0), venues: changesQuery.shape.venues }).parse(c.req.query());
+    .get('/digest', endpoint({ summary: 'Digest of the tickets a site\'s gates should hold', query: digestQuery }), async (c) => {
+      const q = c.req.valid('query');
       const venues = parseVenues(q.venues);
       const rows = await ctx.db.select({
         id: tickets.id, typeId: tickets.typeId, validFrom: sql<number>`extract(epoch from ${tickets.validFrom})::bigint`.mapWith(Number),
@@ -44,5 +48,6 @@ export function syncRoutes(ctx: CloudContext) {
 
 /** Each device's upload stream as HQ has it (operators, not devices). */
 export function deviceStreamRoutes(ctx: CloudContext) {
-  return new Hono().get('/', async (c) => c.json({ items: await ctx.db.select().from(deviceStreams) }));
+  return new Hono<CloudEnv>().get('/', endpoint({ summary: '上传流 / each device\'s upload stream: acked sequence, last seen' }),
+    async (c) => c.json({ items: await ctx.db.select().from(deviceStreams) }));
 }
