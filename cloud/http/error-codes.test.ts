@@ -33,6 +33,8 @@ const DYNAMIC: Record<string, () => string[]> = {
   '`template_${err.code}`': templateCodes,
   // cloud/channels/bookings.ts: paying a booking that is no longer `booked`.
   '`booking_${b.state}`': () => ['booking_issued', 'booking_picked_up', 'booking_cancelled', 'booking_expired'],
+  // cloud/faces/service.ts: a FaceImageError's code (shared/face/image.ts).
+  'err.code': () => ['bad_image', 'unsupported_format'],
 };
 
 function collect(): { codes: Map<string, string[]>; unknown: string[] } {

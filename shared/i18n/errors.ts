@@ -204,6 +204,8 @@ export const ERROR_MESSAGES = {
   bad_image: { zh: () => '图片无法识别', en: () => 'The image does not decode' },
   no_face: { zh: () => '照片中未检测到人脸', en: () => 'No face found in the photo' },
   several_faces: { zh: (p) => `照片中有${has(p.count) ? ` ${s(p.count)} ` : '多'}张人脸，每张照片只能一人`, en: (p) => `${has(p.count) ? s(p.count) : 'Several'} faces in the photo: one person per photo` },
+  poor_quality: { zh: () => '照片质量不够（人脸过小、模糊、侧脸或闭眼），请正对镜头重新拍摄', en: () => 'The photo is not good enough (face too small, blurred, turned away or eyes closed): take another facing the camera' },
+  unsupported_format: { zh: () => '不支持的图片格式，请上传 JPEG、PNG 或 WebP', en: () => 'Unsupported image format: send JPEG, PNG or WebP' },
   face_unavailable: { zh: () => '人脸服务暂不可用', en: () => 'Face models are not available on this server' },
 
   // Templates
