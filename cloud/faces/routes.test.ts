@@ -49,12 +49,15 @@ test('enrol, replace, remove, expire; the change log carries each step', async (
     // Refused: other media, other image formats, a face turned away, nonsense, an expired ticket (and expired faces are purged).
     const text = await api(cloud.url, `/api/v1/tickets/${t2!.id}/face`, { body: 'hello', headers: { 'content-type': 'text/plain' } });
     assert.is(text.status, 415);
-    assert.match(text.body.error.message, /image\/jpeg, image\/png, image\/webp/);
+    assert.is(text.body.error.code, 'unsupported_media_type');
+    assert.match(text.body.error.message, /JPEG、PNG/, 'the visitor-facing message names the formats');
+    assert.match(text.body.error.detail, /image\/jpeg, image\/png, image\/webp/);
     const tiff = await sharp(a.jpeg).tiff().toBuffer();
     const asTiff = await api(cloud.url, `/api/v1/tickets/${t2!.id}/face`, { body: { image: tiff.toString('base64') } });
     assert.is(asTiff.status, 415);
     assert.is(asTiff.body.error.code, 'unsupported_format');
-    assert.match(asTiff.body.error.message, /JPEG, PNG, WEBP/);
+    assert.match(asTiff.body.error.message, /JPEG、PNG 或 WebP/);
+    assert.match(asTiff.body.error.detail, /JPEG, PNG, WEBP/);
     const sideways = await api(cloud.url, `/api/v1/tickets/${t2!.id}/face`, { body: { image: turned.jpeg.toString('base64') } });
     assert.is(sideways.status, 422, JSON.stringify(sideways.body));
     assert.is(sideways.body.error.code, 'poor_quality');

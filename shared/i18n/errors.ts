@@ -83,7 +83,7 @@ export const ERROR_MESSAGES = {
     en: (p) => `Already exists${has(p.username ?? p.type ?? p.channel ?? p.customer ?? p.template ?? p.code) ? `: ${s(p.username ?? p.type ?? p.channel ?? p.customer ?? p.template ?? p.code)}` : ''}`,
   },
   too_large: { zh: () => '上传的内容过大', en: () => 'The upload is too large' },
-  unsupported_media_type: { zh: () => '不支持的内容类型，请上传 JPEG、PNG 图片或 JSON', en: () => 'Unsupported content type: send JPEG, PNG or JSON' },
+  unsupported_media_type: { zh: () => '不支持的内容类型，请上传 JPEG、PNG、WebP 图片或 JSON', en: () => 'Unsupported content type: send a JPEG, PNG or WebP image, or JSON' },
   http_error: { zh: () => '请求无法处理', en: () => 'The request could not be handled' },
   internal: { zh: () => '服务器内部错误，请稍后再试', en: () => 'Internal error, please try again later' },
   database_unavailable: { zh: () => '数据库暂不可用，请稍后重试', en: () => 'The database is unavailable, please retry' },
