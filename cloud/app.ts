@@ -11,6 +11,7 @@ import { originRoutes } from './origin/routes.ts';
 import { gateRoutes } from './gates/routes.ts';
 import { ticketRoutes } from './tickets/routes.ts';
 import { errorHandler } from './http/errors.ts';
+import { httpBodyLimits } from './http/limits.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { salesRoutes } from './sales/routes.ts';
 import { templateRoutes } from './templates/routes.ts';
@@ -51,7 +52,7 @@ export function createApp(ctx: CloudContext) {
     .route('/sync/pickups', devicePickupRoutes(ctx))
     .route('/sync/kiosk', kioskRoutes(ctx, { payments: new SimulatedMobileProvider({ now: () => ctx.now() }) }))
     .route('/sync', syncRoutes(ctx));
-  const app = new Hono().route('/api/v1', api);
+  const app = new Hono().use('/api/v1/*', httpBodyLimits(ctx.config)).route('/api/v1', api);
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` } }, 404));
   app.onError(errorHandler(ctx.log));
   return app;

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
+import { recordIssued } from './issued.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - or _, up to 64');
 const request = z.strictObject({ site: name, device: name, role: z.enum(['gate', 'kiosk', 'hub']) });
@@ -13,6 +14,9 @@ export function deviceCredentialRoutes(ctx: CloudContext) {
   return new Hono().post('/', async (c) => {
     const { site, device, role } = request.parse(await c.req.json());
     const credential = ctx.deviceAuth.issue(role, site, device);
+    await recordIssued(ctx.db, role, site, device);
+    // An external broker learns the account now (cloud/mqtt/dynsec.ts), the built-in one needs nothing.
+    await ctx.brokerAccounts?.register({ role, site, device, ...credential });
     ctx.log.info({ site, device, role }, 'device credential issued');
     return c.json({ site, device, role, ...credential, ...(role === 'hub' ? { siteKey: ctx.deviceAuth.siteKeyHex(site) } : {}) }, 201);
   });
