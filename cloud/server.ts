@@ -71,6 +71,8 @@ export class Cloud {
           accounts: async () => (await listIssued(db)).map((d) => ({ ...d, ...deviceAuth.issue(d.role, d.site, d.device) })),
         });
         await this.dynsec.start();
+      } else if (external) {
+        log.warn({ mqttUrl: config.mqttUrl }, 'MQTT_ACCOUNTS=manual: the broker at MQTT_URL must check device credentials and topics itself');
       }
       const uplink = new UplinkService({
         url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'), credential: brokerLogin, tls: brokerTls,

@@ -76,7 +76,12 @@ export class MqttListener {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    server.on('tlsClientError', (err: Error, socket: Socket) => log.debug(() => ({ err: err.message, remote: socket.remoteAddress }), 'TLS handshake failed'));
+    // With a listener of its own, Node leaves a failed handshake's socket open: close it here.
+    server.on('tlsClientError', (err: Error, socket: Socket) => {
+      log.debug(() => ({ err: err.message, remote: socket.remoteAddress }), 'TLS handshake failed');
+      this.refused.set('tls_handshake', (this.refused.get('tls_handshake') ?? 0) + 1);
+      socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.opts.port, this.opts.host, () => {

@@ -72,3 +72,15 @@ export function assertPlainUrlAllowed(what: string, url: string, insecure: boole
 }
 
 export const isSecureUrl = (url: string) => SECURE.has(new URL(url).protocol);
+
+/** A device's URLs (config key -> URL): each must be TLS, loopback, or allowed by `insecure`. */
+export function checkDeviceUrls(source: string, urls: Record<string, string | undefined>, insecure: boolean): void {
+  for (const [key, url] of Object.entries(urls)) {
+    if (url === undefined) continue;
+    try {
+      assertPlainUrlAllowed(key, url, insecure, 'use https:// and mqtts:// (with "ca" for a site CA), or "insecure": true');
+    } catch (err) {
+      throw new Error(`${source}: ${(err as Error).message}`);
+    }
+  }
+}
