@@ -53,6 +53,8 @@ const ALREADY = /already exists|already has|ACL with this topic already exists/i
 
 export class DynsecAccounts {
   private client: MqttClient | undefined;
+  /** One command message at a time: each waits for its answers before the next goes. */
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly waiting = new Map<string, { resolve: (r: Response) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
 
   constructor(private readonly opts: {
@@ -77,13 +79,14 @@ export class DynsecAccounts {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    client.on('connect', () => {
-      // A broker that restarted (or an HQ that issued credentials while it was away) is put right.
-      void this.setUp().catch((err: Error) => this.opts.log.error({ err: err.message }, 'could not set up device accounts at the broker'));
-    });
     try {
       await first;
       await this.setUp();
+      // From now on: a broker that restarted (or an HQ that issued credentials while it was
+      // away) is put right on every reconnect.
+      client.on('connect', () => {
+        void this.setUp().catch((err: Error) => this.opts.log.error({ err: err.message }, 'could not set up device accounts at the broker'));
+      });
     } catch (err) {
       await this.stop();
       throw new Error(`MQTT_URL broker: could not manage device accounts through mosquitto's dynamic security plugin (${(err as Error).message}). ` +
@@ -111,10 +114,8 @@ export class DynsecAccounts {
     ]);
     // An account that existed already may hold an old password or lack a role.
     if (created.at(-1)?.error) {
-      await this.send([
-        { command: 'setClientPassword', username: a.username, password: a.token },
-        ...roles.map((r) => ({ command: 'addClientRole', username: a.username, rolename: r.rolename })),
-      ]);
+      await this.send([{ command: 'setClientPassword', username: a.username, password: a.token }]);
+      await this.ensureRoles(a.username, roles.map((r) => r.rolename));
     }
     this.opts.log.info({ username: a.username }, 'device account at the broker');
   }
@@ -133,8 +134,8 @@ export class DynsecAccounts {
         ],
       },
       ...roleCommands(HQ_ROLE),
-      { command: 'addClientRole', username: this.opts.username, rolename: HQ_ROLE.rolename },
     ]);
+    await this.ensureOwnRole();
     const [list] = await this.send([{ command: 'listClients', verbose: false, count: -1, offset: 0 }]);
     const have = new Set<string>((list?.data?.clients ?? []).map((c: string | { username: string }) => (typeof c === 'string' ? c : c.username)));
     const missing = (await this.opts.accounts()).filter((a) => !have.has(a.username));
@@ -142,21 +143,60 @@ export class DynsecAccounts {
     if (missing.length) this.opts.log.info({ added: missing.length }, 'device accounts restored at the broker');
   }
 
+  /**
+   * HQ's own login gets its topic rights. mosquitto disconnects a client whose roles change
+   * (so the new rights apply) before it answers, so the command is sent without waiting for
+   * an answer and the session's next connect is the sign that it was done.
+   */
+  private async ensureOwnRole(): Promise<void> {
+    const [got] = await this.send([{ command: 'getClient', username: this.opts.username }]);
+    const roles: { rolename: string }[] = got?.data?.client?.roles ?? [];
+    if (roles.some((r) => r.rolename === HQ_ROLE.rolename)) return;
+    const client = this.client!;
+    const back = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the broker did not let HQ back in after giving it its role')), this.timeout * 3);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    back.catch(() => undefined);
+    await client.publishAsync(CONTROL, JSON.stringify({ commands: [{ command: 'addClientRole', username: this.opts.username, rolename: HQ_ROLE.rolename }] }), { qos: 1 }).catch(() => undefined);
+    await back;
+    this.opts.log.info({ username: this.opts.username, role: HQ_ROLE.rolename }, 'HQ\'s own topic rights granted at the broker');
+  }
+
+  /** Adds the roles a client lacks (mosquitto 2.0 answers "Internal error" to adding one it has). */
+  private async ensureRoles(username: string, rolenames: string[]): Promise<void> {
+    const [got] = await this.send([{ command: 'getClient', username }]);
+    if (got?.error) throw new Error(`getClient ${username}: ${got.error}`);
+    const has = new Set<string>((got?.data?.client?.roles ?? []).map((r: { rolename: string }) => r.rolename));
+    const missing = rolenames.filter((r) => !has.has(r));
+    if (missing.length) await this.send(missing.map((rolename) => ({ command: 'addClientRole', username, rolename })));
+  }
+
   /** Sends commands in one message; resolves with their responses (errors that say "exists" cleared). */
-  private async send(commands: Command[]): Promise<Response[]> {
+  private send(commands: Command[]): Promise<Response[]> {
+    const run = this.queue.then(() => this.sendNow(commands));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendNow(commands: Command[]): Promise<Response[]> {
     const client = this.client;
     if (!client?.connected) throw new Error('not connected to the broker');
     await client.subscribeAsync(`${CONTROL}/response`, { qos: 1 });
     const tagged = commands.map((c) => ({ ...c, correlationData: randomUUID() }));
-    const answers = tagged.map((c) => new Promise<Response>((resolve, reject) => {
+    const answers = Promise.all(tagged.map((c) => new Promise<Response>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(c.correlationData);
         reject(new Error(`no answer to ${c.command} within ${this.timeout} ms`));
       }, this.timeout);
       this.waiting.set(c.correlationData, { resolve, reject, timer });
-    }));
+    })));
+    answers.catch(() => undefined); // awaited below; a failed publish must not leave it unhandled
     await client.publishAsync(CONTROL, JSON.stringify({ commands: tagged }), { qos: 1 });
-    const responses = await Promise.all(answers);
+    const responses = await answers;
     for (const r of responses) {
       if (!r.error) continue;
       if (ALREADY.test(r.error)) continue;

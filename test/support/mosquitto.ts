@@ -14,8 +14,11 @@ export interface TestMosquitto {
   port: number;
   url: string;
   dir: string;
-  /** Stops it and starts it again on the same port, with nothing retained (persistence off). */
-  restart(): Promise<void>;
+  /**
+   * Stops it and starts it again on the same port, with nothing retained (persistence off);
+   * `meanwhile` runs while it is down (to lose an account from its dynamic-security.json).
+   */
+  restart(meanwhile?: () => void): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +64,11 @@ export async function startMosquitto(opts: { cert: string; key: string; hqUser: 
   const launch = async () => {
     output = '';
     proc = spawn(bin, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A test process that dies must not leave its broker behind.
+    const child = proc;
+    const reap = () => child.kill('SIGKILL');
+    process.once('exit', reap);
+    child.once('exit', () => process.off('exit', reap));
     proc.stdout!.on('data', (d) => (output += d));
     proc.stderr!.on('data', (d) => (output += d));
     await accepting(port, 10_000, proc, () => output);
@@ -74,8 +82,9 @@ export async function startMosquitto(opts: { cert: string; key: string; hqUser: 
   await launch();
   return {
     port, dir, url: `mqtts://127.0.0.1:${port}`,
-    async restart() {
+    async restart(meanwhile) {
       await halt();
+      meanwhile?.();
       await launch();
     },
     async stop() {
