@@ -15,7 +15,8 @@ import { parseHubConfig } from '../edge/hub/config.ts';
 import { SiteHub } from '../edge/hub/hub.ts';
 import { fetchTrusting } from '../shared/net/fetch.ts';
 import { runAclMatrix } from './support/acl-matrix.ts';
-import { startTestCloud, testLog, waitFor } from './support/cloud.ts';
+import { startTestCloud, TEST_ADMIN_PASSWORD, testLog, waitFor } from './support/cloud.ts';
+import { startTestKiosk } from '../edge/kiosk/testing/kiosk.ts';
 import { testDeviceHeader, testDeviceMqtt, testSiteKey } from './support/devices.ts';
 import { startTestGate } from './support/gate.ts';
 import { makeTestPki } from './support/tls.ts';
@@ -24,10 +25,13 @@ const pki = makeTestPki('site');
 const stranger = makeTestPki('stranger'); // a CA the devices were never given
 const ca = readFileSync(pki.ca);
 
-const tlsCloud = () => startTestCloud({ tlsCert: pki.server('hq').cert, tlsKey: pki.server('hq').key });
+// One HQ over TLS for the suite: each test uses devices of its own.
+let cloud: Awaited<ReturnType<typeof startTestCloud>>;
+test.before(async () => {
+  cloud = await startTestCloud({ tlsCert: pki.server('hq').cert, tlsKey: pki.server('hq').key });
+});
 
 test('HQ over HTTPS and MQTTS: a real handshake; a client that trusts the site CA gets in, others do not', async () => {
-  const cloud = await tlsCloud();
   const trusting = fetchTrusting(ca);
   try {
     assert.match(cloud.url, /^https:\/\/127\.0\.0\.1:/);
@@ -57,12 +61,10 @@ test('HQ over HTTPS and MQTTS: a real handshake; a client that trusts the site C
     await ok.endAsync(true);
   } finally {
     await trusting.close();
-    await cloud.cleanup();
   }
 });
 
 test('a gate given the site CA syncs over TLS; a gate given another CA refuses the same server', async () => {
-  const cloud = await tlsCloud();
   const good = await startTestGate({ device: 'gate-1', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, ca: pki.ca });
   const wary = await startTestGate({ device: 'gate-2', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, ca: stranger.ca });
   try {
@@ -73,21 +75,17 @@ test('a gate given the site CA syncs over TLS; a gate given another CA refuses t
   } finally {
     await good.cleanup();
     await wary.cleanup();
-    await cloud.cleanup();
   }
 });
 
 test('the ACL matrix over TLS at HQ\'s built-in broker', async () => {
-  const cloud = await tlsCloud();
   try {
     await runAclMatrix({ url: cloud.mqttUrl, ca, dropsRefusedPublish: true });
   } finally {
-    await cloud.cleanup();
   }
 });
 
 test('site hub: TLS on the LAN and to HQ; the ACL matrix on its LAN broker; a gate syncs through it', async () => {
-  const cloud = await tlsCloud();
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-hub-tls-'));
   const hub = new SiteHub(parseHubConfig({
     hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
@@ -110,13 +108,11 @@ test('site hub: TLS on the LAN and to HQ; the ACL matrix on its LAN broker; a ga
   } finally {
     await trusting.close();
     await hub.stop();
-    await cloud.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
 test('a hub whose upstream CA does not match HQ\'s certificate stays off the WAN', async () => {
-  const cloud = await tlsCloud();
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-hub-tls-'));
   const hub = new SiteHub(parseHubConfig({
     hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
@@ -129,8 +125,30 @@ test('a hub whose upstream CA does not match HQ\'s certificate stays off the WAN
     assert.not.ok(hub.state().upstream, 'no MQTT session with an untrusted HQ');
   } finally {
     await hub.stop();
-    await cloud.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a kiosk given the site CA pulls and shows online over TLS; one given another CA reaches nothing', async () => {
+  const k = await startTestKiosk({ device: 'kiosk-t', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, ca: pki.ca, heartbeatMs: 1000 });
+  const wary = await startTestKiosk({ device: 'kiosk-w', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, ca: stranger.ca, heartbeatMs: 1000 });
+  const trusting = fetchTrusting(ca);
+  try {
+    const login = await trusting(`${cloud.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }) });
+    const { token } = (await login.json()) as { token: string };
+    const view = async (device: string) => {
+      const res = await trusting(`${cloud.url}/api/v1/devices`, { headers: { authorization: `Bearer ${token}` } });
+      return ((await res.json()) as { items: any[] }).items.find((d) => d.device === device);
+    };
+    await waitFor('kiosk pulled over HTTPS', () => k.agent.store.checkpoint() > 0);
+    await waitFor('kiosk online over MQTTS', async () => (await view('kiosk-t'))?.online === true);
+    await waitFor('the wary kiosk failed to reach HQ', () => wary.agent.hq.lastError);
+    assert.is(wary.agent.store.checkpoint(), 0);
+    assert.is(await view('kiosk-w'), undefined, 'never on the broker');
+  } finally {
+    await trusting.close();
+    await k.stop(true);
+    await wary.stop(true);
   }
 });
 
@@ -151,7 +169,8 @@ test('HQ with a certificate it cannot read does not start, and says which', asyn
     .then(async (c) => { await c.cleanup(); assert.unreachable('started'); }, (err: Error) => assert.match(err.message, /TLS_CERT\/TLS_KEY certificate: cannot read .*missing\.crt/));
 });
 
-test.after(() => {
+test.after(async () => {
+  await cloud?.cleanup();
   pki.cleanup();
   stranger.cleanup();
 });
