@@ -15,8 +15,10 @@ export function deviceCredentialRoutes(ctx: CloudContext) {
     const { site, device, role } = request.parse(await c.req.json());
     const credential = ctx.deviceAuth.issue(role, site, device);
     await recordIssued(ctx.db, role, site, device);
-    // An external broker learns the account now (cloud/mqtt/dynsec.ts), the built-in one needs nothing.
-    await ctx.brokerAccounts?.register({ role, site, device, ...credential });
+    // An external broker learns the account now (cloud/mqtt/dynsec.ts), the built-in one needs
+    // nothing. A broker out of reach gets it on HQ's next connect: the credential is recorded.
+    await ctx.brokerAccounts?.register({ role, site, device, ...credential })
+      .catch((err: Error) => ctx.log.warn({ site, device, err: err.message }, 'broker account not made yet; it will be on the next connect'));
     ctx.log.info({ site, device, role }, 'device credential issued');
     return c.json({ site, device, role, ...credential, ...(role === 'hub' ? { siteKey: ctx.deviceAuth.siteKeyHex(site) } : {}) }, 201);
   });

@@ -37,8 +37,8 @@ type Response = { command: string; error?: string; data?: any; correlationData?:
 
 const allow = (acltype: string, topic: string): Acl => ({ acltype, topic, allow: true });
 
-/** The roles an account needs, with their ACLs (exported for the test that holds them to canPublish). */
-export function accountRoles(a: Pick<Account, 'role' | 'site' | 'device'>): { rolename: string; acls: Acl[] }[] {
+/** The roles an account needs, with their ACLs (test/mosquitto.test.ts holds them to the built-in broker's ACL matrix). */
+function accountRoles(a: Pick<Account, 'role' | 'site' | 'device'>): { rolename: string; acls: Acl[] }[] {
   const site = { rolename: `tk-site-${a.site}`, acls: [allow('subscribePattern', `${TOPIC}/${a.site}/#`), allow('publishClientReceive', `${TOPIC}/${a.site}/#`)] };
   const own = a.role === 'hub'
     ? { rolename: `tk-hub-${a.site}`, acls: OWN_TOPICS.map((t) => allow('publishClientSend', `${TOPIC}/${a.site}/+/${t}`)) }
