@@ -78,6 +78,7 @@ test('four 100 MB login bodies at once are refused at their headers; HQ\'s memor
     assert.ok(a.sent < 20 * MB, `stopped after ${(a.sent / MB).toFixed(1)} MB`);
   }
   const growth = process.memoryUsage().rss / MB - before;
+  process.stdout.write(`\n  4 x 100 MB logins: ${(answers.reduce((a, b) => a + b.sent, 0) / MB).toFixed(1)} MB sent before the 413s, RSS ${before.toFixed(0)} -> ${(before + growth).toFixed(0)} MB\n`);
   assert.ok(growth < 64, `RSS grew ${growth.toFixed(1)} MB`);
 });
 

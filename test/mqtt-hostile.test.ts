@@ -115,6 +115,7 @@ test(`${SOCKETS} sockets that never send CONNECT are all closed after the CONNEC
   assert.ok(Math.min(...open) >= LIMITS.mqttConnectTimeoutMs - 50, 'not before the timeout');
   await waitFor('broker holds none of them', () => cloud.brokerStats!.connections === baseline, 3000);
   const growth = rssMb() - before;
+  process.stdout.write(`\n  ${SOCKETS} silent sockets: closed after ${Math.min(...open)}-${Math.max(...open)} ms, RSS ${before.toFixed(0)} -> ${rssMb().toFixed(0)} MB\n`);
   assert.ok(growth < 48, `RSS grew ${growth.toFixed(1)} MB`);
   await stillServes();
 });
@@ -168,6 +169,7 @@ test('signed in: 20 gates each announcing a 100 MB PUBLISH are dropped at the he
   assert.ok(sent.every((b) => b < 8 * MB), 'each was cut off before its 8 MB were read');
   assert.is(refusedCount('packet_too_large'), n + 20);
   const growth = rssMb() - before;
+  process.stdout.write(`\n  20 x 100 MB announced: ${(sent.reduce((a, b) => a + b, 0) / MB).toFixed(1)} MB sent before the sockets closed, RSS ${before.toFixed(0)} -> ${rssMb().toFixed(0)} MB\n`);
   assert.ok(growth < 48, `RSS grew ${growth.toFixed(1)} MB for 20 x 100 MB announced`);
   await stillServes();
 });
