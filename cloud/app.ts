@@ -17,6 +17,7 @@ import { errorHandler } from './http/errors.ts';
 import { errorBody, requestLocale } from './http/localise.ts';
 import { appFilesHandler } from '../shared/http/app-files.ts';
 import { API_BASE, apiDocument, channelDocument } from './openapi/api.ts';
+import { httpBodyLimits } from './http/limits.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { salesRoutes } from './sales/routes.ts';
 import { templateRoutes } from './templates/routes.ts';
@@ -70,7 +71,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/sync/pickups', devicePickupRoutes(ctx))
     .route('/sync/kiosk', kioskRoutes(ctx, { payments: new SimulatedMobileProvider({ now: () => ctx.now() }) }))
     .route('/sync', syncRoutes(ctx));
-  const app = new Hono<CloudEnv>().route(API_BASE, api);
+  const app = new Hono<CloudEnv>().use(`${API_BASE}/*`, httpBodyLimits(ctx.config)).route(API_BASE, api);
   // The back office app at /, beside the API it talks to (opts.webDir: its build directory).
   if (opts.webDir) app.get('*', appFilesHandler(opts.webDir));
   app.notFound((c) => c.json(errorBody('not_found', `no such endpoint: ${c.req.method} ${c.req.path}`, { what: 'endpoint', id: `${c.req.method} ${c.req.path}` }, requestLocale(c)), 404));

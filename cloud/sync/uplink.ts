@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
 import { ZodError } from 'zod';
 import { topics, type UpAck, type UpBatch } from '../../shared/sync/messages.ts';
@@ -28,6 +28,10 @@ export class UplinkService {
     sharedGroup?: string;
     /** HQ's own credential at its broker. */
     credential?: { username: string; token: string };
+    /** TLS options for mqtts:// (the CA a broker's certificate is checked against). */
+    tls?: Pick<IClientOptions, 'ca' | 'rejectUnauthorized'>;
+    /** Every (re)connect: a broker that restarted has lost its retained messages. */
+    onConnect?: () => void;
     /** A device's status or reported mode arrived. */
     onDevice?: (site: string, device: string, what: 'status' | 'reported' | 'cmd/res', payload: unknown) => Promise<void>;
   }) {}
@@ -35,8 +39,9 @@ export class UplinkService {
   async start(): Promise<void> {
     const client = mqtt.connect(this.opts.url, {
       clientId: this.opts.clientId ?? 'hq', clean: this.opts.sharedGroup !== undefined, protocolVersion: 4, reconnectPeriod: 1000,
-      username: this.opts.credential?.username, password: this.opts.credential?.token,
+      username: this.opts.credential?.username, password: this.opts.credential?.token, ...this.opts.tls,
     });
+    this.client = client;
     client.handleMessage = (packet, done) => {
       this.handle(packet.topic, packet.payload as Buffer)
         .catch((err) => this.opts.log.error({ err, topic: packet.topic }, 'ingest failed'))
@@ -44,12 +49,14 @@ export class UplinkService {
     };
     client.on('error', (err) => this.opts.log.warn({ err: err.message }, 'mqtt error'));
     const share = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
-    client.on('connect', () => client.subscribe([topics.allUp, topics.allStatus, topics.allReported, topics.allCmdRes].map(share), { qos: 1 }));
+    client.on('connect', () => {
+      client.subscribe([topics.allUp, topics.allStatus, topics.allReported, topics.allCmdRes].map(share), { qos: 1 });
+      this.opts.onConnect?.();
+    });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    this.client = client;
   }
 
   async stop(): Promise<void> {

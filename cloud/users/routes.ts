@@ -9,6 +9,17 @@ import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { getGrants } from '../office/setup.ts';
 import { searchUsers, userView, usersPage, usersQuery } from '../search/users.ts';
+import { AppError } from '../http/errors.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { LoginThrottle } from '../auth/throttle.ts';
+import type { CloudConfig } from '../config.ts';
+
+const throttleOf = (ctx: CloudContext) => new LoginThrottle(ctx.db, throttleLimits(ctx.config));
+
+export const throttleLimits = (c: CloudConfig) => ({
+  accountMaxFailures: c.loginMaxFailures, addressMaxFailures: c.loginAddressMaxFailures,
+  windowMs: c.loginWindowMinutes * 60_000, lockoutMs: c.loginLockoutMinutes * 60_000,
+});
 
 export const authUserView = z.object({
   id: z.string(),
@@ -19,6 +30,9 @@ export const authUserView = z.object({
 }).meta({ id: 'AuthUser' });
 const loginView = z.object({ token: z.string(), expiresAt: z.string(), user: authUserView }).meta({ id: 'Login' });
 const userId = z.object({ id: z.string() });
+const lockoutParams = z.object({ kind: z.enum(['account', 'address']), subject: z.string().min(1).max(200) });
+const lockoutsView = z.object({ items: z.array(z.object({ kind: z.enum(['account', 'address']), subject: z.string(), failures: z.number().int(), lockedUntil: z.string().nullable() }).passthrough()) }).meta({ id: 'Lockouts' });
+const liftedView = z.object({ lifted: z.boolean(), kind: z.string(), subject: z.string() });
 const accessView = z.object({
   rules: z.array(z.object({ prefix: z.string(), methods: z.union([z.array(z.string()), z.literal('*')]), allowed: z.boolean() })),
 }).meta({ id: 'Access' });
@@ -36,9 +50,25 @@ async function myGrants(ctx: CloudContext, user: AuthUser) {
 }
 
 export function authRoutes(ctx: CloudContext) {
+  const throttle = throttleOf(ctx);
   return new Hono<CloudEnv>()
     .post('/login', endpoint({ summary: '登录 / log in: a bearer token for 12 hours', body: loginRequest, responses: { 200: loginView } }),
-      async (c) => c.json(await login(ctx.db, c.req.valid('json'), ctx.now())))
+      async (c) => {
+        const input = c.req.valid('json');
+        const address = clientAddress(c);
+        await throttle.check(input.username, address, ctx.now());
+        try {
+          const session = await login(ctx.db, input, ctx.now());
+          await throttle.succeeded(input.username);
+          return c.json(session);
+        } catch (err) {
+          if (err instanceof AppError && err.code === 'invalid_credentials') {
+            await throttle.failed(input.username, address, ctx.now());
+            ctx.log.warn({ username: input.username.slice(0, 64), address }, 'wrong password');
+          }
+          throw err;
+        }
+      })
     .post('/logout', endpoint({ summary: '退出登录 / end this token\'s session', responses: { 200: z.object({ ok: z.boolean() }) }, signedIn: true }),
       async (c) => {
         await logout(ctx.db, bearer(c)!, ctx.now());
@@ -54,10 +84,23 @@ export function authRoutes(ctx: CloudContext) {
       async (c) => c.json(await myGrants(ctx, c.get('user'))));
 }
 
+const lockKind = z.enum(['account', 'address']);
+
 export function userRoutes(ctx: CloudContext) {
+  const throttle = throttleOf(ctx);
   return new Hono<CloudEnv>()
     .get('/', endpoint({ summary: '用户列表 / users, searched and paged', query: usersQuery, responses: { 200: usersPage } }),
       async (c) => c.json(await searchUsers(ctx, c.req.valid('query'))))
+    // Login lockouts: which accounts and addresses are locked now; an administrator lifts one.
+    .get('/lockouts', endpoint({ summary: '登录锁定 / accounts and addresses locked out now', responses: { 200: lockoutsView } }),
+      async (c) => c.json({ items: await throttle.locked(ctx.now()) }))
+    .delete('/lockouts/:kind/:subject', endpoint({ summary: '解除登录锁定 / lift a login lockout', params: lockoutParams, responses: { 200: liftedView } }),
+      async (c) => {
+        const { kind, subject } = c.req.valid('param');
+        if (!(await throttle.lift(kind, subject))) throw new AppError('not_found', `no login failures recorded for ${kind} ${subject}`, 404, { what: 'lockout', id: `${kind} ${subject}` });
+        ctx.log.info({ kind, subject }, 'login lockout lifted');
+        return c.json({ lifted: true, kind, subject });
+      })
     .post('/', endpoint({ summary: '新建用户 / a new user', body: newUser, responses: { 201: userView } }),
       async (c) => c.json(await createUser(ctx.db, c.req.valid('json')), 201))
     .patch('/:id', endpoint({ summary: '修改用户 / change a user; active: false ends their sessions', params: userId, body: userPatch, responses: { 200: userView } }),

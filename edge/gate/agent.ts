@@ -1,4 +1,6 @@
 import { deviceUsername, type DeviceCredential } from '../../shared/auth/device.ts';
+import { fetchTrusting } from '../../shared/net/fetch.ts';
+import { readCa } from '../../shared/net/tls.ts';
 import { performance } from 'node:perf_hooks';
 import { SimDisplay } from '../../hardware/display/sim.ts';
 import { SimIndicator } from '../../hardware/indicator/sim.ts';
@@ -69,6 +71,7 @@ export class GateAgent {
   readonly store: GateStore;
   private readonly downlink: Downlink;
   private readonly link: Link;
+  private readonly wanFetch: ReturnType<typeof fetchTrusting>;
   private readonly feedback: Feedback;
   private readonly now: () => number;
   private passage: Promise<unknown> = Promise.resolve();
@@ -106,14 +109,17 @@ export class GateAgent {
     this.feedback = new Feedback({
       indicator: deps.indicator ?? new SimIndicator(), display: deps.display ?? new SimDisplay(), voice: deps.voice ?? new SimVoice(),
     }, config.locale, log.child('feedback'));
+    // A site CA (config `ca`) for https:// and mqtts://: HQ or the hub is checked against it.
+    const ca = config.ca ? readCa(config.ca, 'ca') : undefined;
+    this.wanFetch = fetchTrusting(ca);
     this.downlink = new Downlink({
-      store: this.store, cloudUrl: config.cloudUrl, site: config.site, device: config.device, intervalMs: config.pullIntervalMs,
+      store: this.store, cloudUrl: config.cloudUrl, site: config.site, device: config.device, intervalMs: config.pullIntervalMs, fetch: this.wanFetch,
       credential: this.credential(config), venues: config.venues, log: log.child('downlink'), now: this.now, onDesired: (d) => this.desired(d),
     });
     this.link = new Link({
       store: this.store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,
       credential: this.credential(config), resendHorizonMs: config.resendHorizonHours * 3_600_000,
-      ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now,
+      ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now, ca,
       handlers: {
         onConnect: () => {
           void this.downlink.pull();
@@ -158,6 +164,7 @@ export class GateAgent {
     turnstile.off('alarm', this.onAlarm);
     await this.link.stop();
     await this.downlink.stop();
+    await this.wanFetch.close();
     await this.passage.catch(() => undefined);
     await this.deps.face?.stop?.();
     await this.feedback.stop();

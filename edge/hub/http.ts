@@ -2,6 +2,7 @@ import { parseVenues, VENUES_PARAM } from '../../shared/sync/venues.ts';
 import { parseBasicAuth, type DeviceIdentity } from '../../shared/auth/device.ts';
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
+import { bodyLimits } from '../../shared/net/body-limit.ts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z, ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -39,9 +40,12 @@ export function hubApp(opts: {
   state: () => Record<string, unknown>;
   /** Checks a gate's credential (Basic auth); absent: the LAN is trusted (development only). */
   verify?: (username: string | undefined, token: string | undefined) => DeviceIdentity | undefined;
+  /** Largest request body, bytes (default 64 KiB: gates only send queries). */
+  bodyLimit?: number;
 }) {
   const { store, site, puller } = opts;
   const api = new Hono()
+    .use('*', bodyLimits({ maxSize: opts.bodyLimit ?? 64 * 1024 }))
     .get('/health', (c) => c.json({ ok: true, site, hub: opts.hub, time: opts.serverTime(), ...opts.state() }))
     .use('/sync/changes', async (c, next) => {
       if (!opts.verify) return next();

@@ -1,6 +1,9 @@
 import { deviceToken, deviceUsername, verifyDevice } from '../../shared/auth/device.ts';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import { createServer as createHttpsServer } from 'node:https';
+import { fetchTrusting } from '../../shared/net/fetch.ts';
+import { readCa, readServerTls } from '../../shared/net/tls.ts';
 import { createLogger, type Logger } from '../../shared/log/logger.ts';
 import { topics } from '../../shared/sync/messages.ts';
 import type { HubConfig } from './config.ts';
@@ -28,6 +31,7 @@ export class SiteHub {
   private upstream: Upstream | undefined;
   private puller: Puller | undefined;
   private http: ServerType | undefined;
+  private wanFetch: ReturnType<typeof fetchTrusting> | undefined;
   private readonly now: () => number;
   mqttPort = 0;
   httpPort = 0;
@@ -36,8 +40,10 @@ export class SiteHub {
     this.now = deps.now ?? Date.now;
   }
 
-  get mqttUrl(): string { return `mqtt://${loopbackFor(this.config.mqttHost)}:${this.mqttPort}`; }
-  get url(): string { return `http://${loopbackFor(this.config.httpHost)}:${this.httpPort}`; }
+  get mqttUrl(): string { return `${this.config.tls ? 'mqtts' : 'mqtt'}://${loopbackFor(this.config.mqttHost)}:${this.mqttPort}`; }
+  get url(): string { return `${this.config.tls ? 'https' : 'http'}://${loopbackFor(this.config.httpHost)}:${this.httpPort}`; }
+  /** The LAN broker's socket counts. */
+  get brokerStats() { return this.lan?.stats; }
 
   /** Starts without the WAN: HQ is reached whenever it can be. */
   async start(): Promise<void> {
@@ -51,8 +57,12 @@ export class SiteHub {
       const key = config.siteKey ? Buffer.from(config.siteKey, 'hex') : undefined;
       const verify = key ? (username: string | undefined, token: string | Buffer | undefined) => verifyDevice((s) => (s === config.site ? key : undefined), username, token) : undefined;
       const credential = key ? { username: deviceUsername({ role: 'hub', site: config.site, device: config.hub }), token: deviceToken(key, 'hub', config.hub) } : undefined;
+      // The LAN side's certificate, and the CA HQ's certificate is checked against, read once.
+      const tls = config.tls ? readServerTls(config.tls, 'tls') : undefined;
+      const ca = config.upstream.ca ? readCa(config.upstream.ca, 'upstream.ca') : undefined;
+      this.wanFetch = fetchTrusting(ca);
       const lan = new LanBroker({
-        host: config.mqttHost, port: config.mqttPort, log: log.child('lan'), verify,
+        host: config.mqttHost, port: config.mqttPort, log: log.child('lan'), verify, tls, limits: config.mqttLimits,
         accept: (topic, payload) => {
           const route = routes.up(topic);
           if (!route) return;
@@ -62,7 +72,7 @@ export class SiteHub {
       this.lan = lan;
       const puller = new Puller({
         store, cloudUrl: config.upstream.cloudUrl, site: config.site, intervalMs: config.pullIntervalMs, pageSize: config.pageSize,
-        log: log.child('puller'), now, fetch: this.deps.fetch, credential,
+        log: log.child('puller'), now, fetch: this.deps.fetch ?? this.wanFetch, credential,
         onAdvanced: () => void lan.publish(topics.notify(config.site), Buffer.from(JSON.stringify({ at: hqNow() })), false).catch(() => undefined),
       });
       this.puller = puller;
@@ -70,15 +80,18 @@ export class SiteHub {
       this.mqttPort = lan.port;
       const app = hubApp({
         store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(), verify,
+        bodyLimit: config.httpBodyLimit,
       });
       this.http = await new Promise<ServerType>((resolve, reject) => {
-        const s = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
+        const s = tls
+          ? serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort, createServer: createHttpsServer, serverOptions: { ...tls, minVersion: 'TLSv1.2' } }, () => resolve(s))
+          : serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
         s.once('error', reject);
       });
       this.httpPort = (this.http.address() as { port: number }).port;
       this.upstream = new Upstream({
         url: config.upstream.mqttUrl, site: config.site, hub: config.hub, window: config.forwardWindow,
-        statusIntervalMs: config.statusIntervalMs, store, routes, log: log.child('upstream'), now: hqNow, credential,
+        statusIntervalMs: config.statusIntervalMs, store, routes, log: log.child('upstream'), now: hqNow, credential, ca,
         relay: (topic, payload, retain) => lan.publish(topic, payload, retain),
         onNotify: () => void puller.pull(),
         // The doorbell may have rung while the WAN was down.
@@ -108,6 +121,8 @@ export class SiteHub {
     // Before the database closes: gates' last wills are still queued for HQ.
     await lan?.stop();
     store?.close();
+    await this.wanFetch?.close();
+    this.wanFetch = undefined;
   }
 
   /** What an operator (or a test) wants to know. */
