@@ -231,7 +231,7 @@ function slice(data: Buffer, size: number): Buffer[] {
  * the handle without closing it: the process can never exit (it spins in its exit cleanup).
  * Such a socket is already closing its side, so it is simply destroyed.
  */
-function reset(socket: net.Socket): void {
+export function reset(socket: net.Socket): void {
   if (socket.destroyed) return;
   const shutting = socket.writableEnded && !socket.writableFinished;
   if (socket.connecting || shutting) socket.destroy();
