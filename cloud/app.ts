@@ -11,6 +11,7 @@ import { originRoutes } from './origin/routes.ts';
 import { gateRoutes } from './gates/routes.ts';
 import { ticketRoutes } from './tickets/routes.ts';
 import { errorHandler } from './http/errors.ts';
+import { refuseControlChars } from './http/control-chars.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { salesRoutes } from './sales/routes.ts';
 import { templateRoutes } from './templates/routes.ts';
@@ -24,6 +25,7 @@ import { officeRoutes } from './office/routes.ts';
 export function createApp(ctx: CloudContext) {
   // Every call is authorised on the server against one policy table (auth/policy.ts).
   const api = new Hono()
+    .use('*', refuseControlChars())
     .use('*', authorise(ctx, '/api/v1'))
     .get('/health', (c) => c.json({ ok: true, site: ctx.config.site, keyId: ctx.key.keyId, time: ctx.now() }))
     .route('/auth', authRoutes(ctx))
