@@ -7,8 +7,9 @@ import { dayCapacity, discounts, holidays, priceRules, sellerDiscounts, sellerTy
 import { AppError, notFound } from '../http/errors.ts';
 import { appendAudit, auditedTx } from './audit.ts';
 import { uuid } from './accounts.ts';
+import { calendarDay } from '../../shared/time/day.ts';
 
-const day = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a day YYYY-MM-DD');
+const day = calendarDay;
 export const typeCode = z.string().regex(/^[a-z0-9_-]{1,32}$/);
 const discountCode = z.string().regex(/^[a-z0-9_-]{1,32}$/);
 

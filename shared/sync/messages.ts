@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CACHE_CREDENTIALS } from '../rules/credential.ts';
+import { calendarDay } from '../time/day.ts';
 import { laneRules, MODES, typeRules } from '../rules/model.ts';
 
 /**
@@ -48,7 +49,7 @@ export const bookingRow = z.object({
   orderNo: z.string().min(1).max(40),
   /** What the booking's QR carries. */
   pickupCode: z.string().min(1).max(64),
-  visitDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  visitDay: calendarDay,
   /** End of the visit day (unix s): after it the booking is left out of pulls. */
   validUntil: z.number().int().nonnegative(),
   state: z.enum(['issued', 'picked_up', 'cancelled']),
