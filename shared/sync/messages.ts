@@ -27,7 +27,8 @@ export const topics = {
   siteUp: (site: string) => `tk/v1/${site}/+/up`,
 } as const;
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+/** UUID-shaped: entry nonces are derived from SHA-256 (nonce.ts), so not RFC 4122 version and variant. */
+export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const ticketRow = z.object({
