@@ -20,7 +20,7 @@ test('GET /entries pages through every entry with the cursor it hands out, newes
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const r = await api(cloud.url, `/api/v1/entries?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: { status: number; body: any } = await api(cloud.url, `/api/v1/entries?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
       assert.is(r.status, 200, JSON.stringify(r.body));
       seen.push(...r.body.items);
       cursor = r.body.next;
