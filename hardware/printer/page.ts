@@ -87,12 +87,15 @@ export async function renderPng(page: Page, opts: { margin?: number } = {}): Pro
   const texts: string[] = [];
   const text = (x: number, y: number, s: string, scaleW: number, scaleH: number, bold: boolean) => {
     // Each character sits in its own cell, as a printer's font puts it, whatever the SVG font's advance.
+    // The font size makes the height (scaleH); the horizontal stretch is only what width adds
+    // beyond it (scaleW / scaleH), so double height alone stays one cell wide.
+    const stretch = scaleW / scaleH;
+    const size = FONT_H * scaleH;
     let cx = x;
     for (const ch of s) {
       const cw = textDots(ch, scaleW);
       if (ch !== ' ' && cw > 0) {
-        const size = FONT_H * scaleH;
-        texts.push(`<text x="${(cx + cw / 2) / scaleW}" y="${y + size * 0.82}" transform="scale(${scaleW} 1)" font-size="${size * 0.92}" text-anchor="middle"${bold ? ' font-weight="bold"' : ''}>${escapeXml(ch)}</text>`);
+        texts.push(`<text x="${(cx + cw / 2) / stretch}" y="${y + size * 0.82}" transform="scale(${stretch} 1)" font-size="${size * 0.92}" text-anchor="middle"${bold ? ' font-weight="bold"' : ''}>${escapeXml(ch)}</text>`);
       }
       cx += cw;
     }
