@@ -42,6 +42,15 @@ const intIn = (v: number, lo: number, hi: number, name: string) => {
   return v;
 };
 
+/**
+ * Characters that GB18030 encodes in four bytes, which the GBK fonts of receipt printers do
+ * not have (they print garbage), mapped to the full-width GBK character people expect: the
+ * yuan sign ¥ (U+00A5) prints as ￥ (U+FFE5, A3 A4). Layouts map before measuring, since the
+ * full-width sign takes two cells.
+ */
+const GBK_LOOKALIKES: Record<string, string> = { '\u00a5': '\uffe5' };
+export const gbkPrintable = (text: string) => text.replace(/[\u00a5]/g, (c) => GBK_LOOKALIKES[c] ?? c);
+
 /** Builds one ESC/POS byte stream; every method appends and returns the builder. */
 export class EscPosBuilder {
   readonly #chunks: Buffer[] = [];
@@ -82,7 +91,7 @@ export class EscPosBuilder {
   /** Text without a line end; control characters are refused, they would be commands. */
   text(text: string): this {
     if (/[\x00-\x1f\x7f]/.test(text)) throw bad('text must not hold control characters', { text });
-    this.#chunks.push(iconv.encode(text, 'gb18030'));
+    this.#chunks.push(iconv.encode(gbkPrintable(text), 'gb18030'));
     return this;
   }
 

@@ -1,4 +1,5 @@
 import { wrapLine } from '../../hardware/display/fit.ts';
+import { gbkPrintable } from '../../hardware/printer/escpos.ts';
 import { barcodeSize, FONT_H, FONT_W, imageToRaster, itemHeight, PAPER_DOTS, qrDots, textDots, type Page, type PageItem } from '../../hardware/printer/page.ts';
 import { fen, formatYuan } from '../money/money.ts';
 import { businessDay, formatLocal } from '../time/zone.ts';
@@ -36,7 +37,8 @@ export async function layoutTicket(input: TemplateLayoutInput, data: TicketPrint
       case 'text':
       case 'field': {
         // Control characters would be printer commands; data from elsewhere may hold some.
-        const text = (el.kind === 'text' ? el.text : el.label + fieldValue(el.field, data, t.locale, opts.timeZone)).replace(/[\p{Cc}\p{Cs}]/gu, ' ');
+        const raw = el.kind === 'text' ? el.text : el.label + fieldValue(el.field, data, t.locale, opts.timeZone);
+        const text = gbkPrintable(raw.replace(/[\p{Cc}\p{Cs}]/gu, ' '));
         const columns = Math.floor((width - (el.x ?? 0)) / (FONT_W * el.width));
         for (const line of wrapLine(text, Math.max(2, columns))) {
           if (line !== '') items.push({ kind: 'text', x: placeX(textDots(line, el.width)), y, text: line, scaleW: el.width, scaleH: el.height, bold: el.bold });

@@ -49,7 +49,8 @@ test('layout: elements flow down by y, aligned, wrapped to the paper', async () 
   assert.equal([image!.kind, image!.x, image!.y, (image as { width: number }).width], ['raster', 224, 0, 128]);
   assert.equal([site!.y, site!.x, (site as { text: string }).text], [80, (576 - 4 * 48) / 2, '示例景区']);
   assert.equal([type!.y, type!.x], [128, 0]);
-  assert.equal([price!.y, price!.x, (price as { text: string }).text], [152, 576 - 13 * 12, '票价：¥120.00']);
+  // ¥ prints as the full-width ￥ (GBK A3 A4), two cells wide.
+  assert.equal([price!.y, price!.x, (price as { text: string }).text], [152, 576 - 14 * 12, '票价：￥120.00']);
   assert.equal([dates!.y, persons!.y, persons!.x], [176, 200, 40]);
   assert.equal([qr!.kind, qr!.y], ['qr', 320]);
   assert.equal([bar!.kind, (bar as { data: string }).data], ['barcode', 'TK0000000001']);
