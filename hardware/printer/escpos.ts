@@ -34,6 +34,8 @@ const ECC_BYTE: Record<QrEcc, number> = { L: 48, M: 49, Q: 50, H: 51 };
 const HRI_BYTE: Record<HriPosition, number> = { none: 0, above: 1, below: 2, both: 3 };
 /** Bytes a QR symbol may hold (version 40, level L, 8-bit mode). */
 export const QR_MAX_DATA = 2953;
+/** Tallest raster image GS v 0 takes, in dots. */
+export const RASTER_MAX_DOTS = 2303;
 
 const u16 = (n: number) => [n & 0xff, (n >> 8) & 0xff];
 const bad = (message: string, context: Record<string, unknown>) => new PrinterError('invalid_argument', message, context);
@@ -137,7 +139,7 @@ export class EscPosBuilder {
   /** A raster image, 1 bit per dot, rows of ceil(width / 8) bytes. */
   raster(width: number, height: number, bits: Uint8Array): this {
     const stride = Math.ceil(intIn(width, 1, 65535, 'width') / 8);
-    intIn(height, 1, 2303, 'height');
+    intIn(height, 1, RASTER_MAX_DOTS, 'height');
     if (bits.length !== stride * height) throw bad('raster size does not match its bits', { width, height, length: bits.length });
     this.#push(GS, 0x76, 0x30, 0, ...u16(stride), ...u16(height));
     this.#chunks.push(Buffer.from(bits));

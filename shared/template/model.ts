@@ -101,7 +101,7 @@ export interface TicketPrintData {
   barcode?: string;
 }
 
-export type TemplateErrorCode = 'too_wide' | 'bad_image' | 'bad_code' | 'no_value';
+export type TemplateErrorCode = 'too_wide' | 'too_long' | 'too_much_text' | 'bad_image' | 'bad_code' | 'no_value';
 
 /** A template that cannot be printed for this ticket, and why. */
 export class TemplateError extends Error {
