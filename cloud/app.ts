@@ -18,6 +18,7 @@ import { errorBody, requestLocale } from './http/localise.ts';
 import { appFilesHandler } from '../shared/http/app-files.ts';
 import { API_BASE, apiDocument, channelDocument } from './openapi/api.ts';
 import { httpBodyLimits } from './http/limits.ts';
+import { refuseControlChars } from './http/control-chars.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { salesRoutes } from './sales/routes.ts';
 import { templateRoutes } from './templates/routes.ts';
@@ -37,6 +38,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
   const made: { app?: Hono<CloudEnv>; document?: object; channels?: object } = {};
   // Every call is authorised on the server against one policy table (auth/policy.ts).
   const api = new Hono<CloudEnv>()
+    .use('*', refuseControlChars())
     .use('*', authorise(ctx, API_BASE))
     .get('/health', endpoint({ summary: '服务状态 / site, signing key id and server time', responses: { 200: healthView } }),
       (c) => c.json({ ok: true, site: ctx.config.site, keyId: ctx.key.keyId, time: ctx.now(), ...(ctx.cluster && { node: ctx.cluster.node, leader: ctx.cluster.leader() }) }))

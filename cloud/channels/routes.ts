@@ -8,7 +8,8 @@ import { businessDay } from '../../shared/time/zone.ts';
 import {
   channelByCode, channelByKey, channelView, channelPatch, createChannel, listChannels, listPrices, newChannel, pricesRequest, rotateKey, setPrices, updateChannel,
 } from './admin.ts';
-import { cancelBooking, createBooking, getBooking, isDay, listBookings, payBooking, quotaLeft } from './bookings.ts';
+import { cancelBooking, createBooking, getBooking, listBookings, payBooking, quotaLeft } from './bookings.ts';
+import { isCalendarDay } from '../../shared/time/day.ts';
 import { z } from 'zod';
 import { requireKey, type Outcome } from './idempotency.ts';
 import { devicePickups, flaggedPickups, lookupBookings, lookupQuery, pickupRequest, recordDevicePickups, windowPickup } from './pickup.ts';
@@ -30,7 +31,7 @@ export function channelApiRoutes(ctx: CloudContext) {
       const ch = await channelOf(ctx, c);
       const q = productsQuery.parse(c.req.query());
       const day = q.day ?? businessDay(ctx.now(), ctx.config.timeZone);
-      if (!isDay(day)) throw new AppError('invalid_day', `not a valid day: ${day}`);
+      if (!isCalendarDay(day)) throw new AppError('invalid_day', `not a valid day: ${day}`);
       const products = (await listPrices(ctx.db, ch)).map(({ typeId: _id, ...p }) => p);
       return c.json({ day, quota: ch.dailyQuota, remaining: await quotaLeft(ctx, ch, day), products });
     })

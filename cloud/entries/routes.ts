@@ -6,9 +6,10 @@ import { entries, overUse } from '../db/schema/index.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
+import { uuid } from '../../shared/sync/messages.ts';
 
 const listQuery = z.object({
-  ticket: z.string().uuid().optional(),
+  ticket: uuid.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });
@@ -16,7 +17,7 @@ const listQuery = z.object({
 function decodeCursor(cursor: string): { t: Date; nonce: string } {
   const [t, nonce] = Buffer.from(cursor, 'base64url').toString().split('|');
   const time = new Date(Number(t));
-  if (!nonce || Number.isNaN(time.getTime()) || !z.string().uuid().safeParse(nonce).success) {
+  if (!nonce || !t || Number.isNaN(time.getTime()) || !uuid.safeParse(nonce).success) {
     throw new AppError('invalid_cursor', 'cursor is not one this API gave out');
   }
   return { t: time, nonce };

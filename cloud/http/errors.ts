@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { errorBody, requestLocale, validationBody } from './localise.ts';
+import { findControlChar, visible } from '../../shared/text/control.ts';
 
 /** A domain error: a stable code for programs, a message for people, an HTTP status. */
 export class AppError extends Error {
@@ -38,11 +39,25 @@ export function errorHandler(log: Logger) {
   };
 }
 
-/** Reads a JSON body, turning a parse failure into a clear 400 rather than a 500. */
+/** A control character in a request (see shared/text/control.ts), with where it was. */
+export function controlCharError(where: 'body' | 'query' | 'path', field: string, char: string): AppError {
+  const name = visible(field) || where;
+  return new AppError('control_character', `${name} 含有控制字符 ${char} / ${name} holds a control character (${char})`, 400, { where, field: visible(field), char });
+}
+
+/**
+ * Reads a JSON body, turning a parse failure into a clear 400 rather than a 500. Every write
+ * endpoint reads its body here, so this is where control characters are refused, whatever
+ * the field: one check instead of one per schema.
+ */
 export async function jsonBody(c: Context): Promise<unknown> {
+  let body: unknown;
   try {
-    return await c.req.json();
+    body = await c.req.json();
   } catch {
     throw new AppError('invalid_json', 'request body is not valid JSON');
   }
+  const bad = findControlChar(body);
+  if (bad) throw controlCharError('body', bad.path, bad.char);
+  return body;
 }

@@ -1,7 +1,7 @@
 import { parseVenues, VENUES_PARAM } from '../../shared/sync/venues.ts';
 import { parseBasicAuth, type DeviceIdentity } from '../../shared/auth/device.ts';
+import { compressPages } from '../../shared/sync/compress.ts';
 import { Hono } from 'hono';
-import { compress } from 'hono/compress';
 import { bodyLimits } from '../../shared/net/body-limit.ts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z, ZodError } from 'zod';
@@ -53,7 +53,7 @@ export function hubApp(opts: {
       if (!basic || !opts.verify(basic.username, basic.token)) throw new HubHttpError('device_unauthorized', 'device credentials missing or wrong', 401);
       return next();
     })
-    .use('/sync/changes', compress())
+    .use('/sync/changes', compressPages())
     .get('/sync/changes', async (c) => {
       const q = changesQuery.parse(c.req.query());
       if (q.site !== site) throw new HubHttpError('unknown_site', `this hub serves site ${site}, not ${q.site}`, 404);
