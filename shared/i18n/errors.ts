@@ -214,6 +214,10 @@ export const ERROR_MESSAGES = {
   // Templates
   version_conflict: { zh: (p) => `模板已被他人修改${has(p.version) ? `（当前第 ${s(p.version)} 版）` : ''}，请刷新后再改`, en: (p) => `The template was changed meanwhile${has(p.version) ? ` (now version ${s(p.version)})` : ''}: reload and edit again` },
   template_too_wide: { zh: () => '票面元素超出纸宽', en: () => 'An element is wider than the paper' },
+  template_too_long: { zh: (p) => `票面太长${has(p.limit) ? `：超过 ${s(p.limit)} 点（${Number(p.limit) / 8} 毫米）` : ''}`, en: (p) => `The ticket is too long${has(p.limit) ? `: over ${s(p.limit)} dots (${Number(p.limit) / 8} mm)` : ''}` },
+  template_too_much_text: { zh: (p) => `票面文字太多${has(p.limit) ? `：字数乘以放大倍数超过 ${s(p.limit)}` : ''}，请减少文字或缩小字号`, en: (p) => `Too much text on the ticket${has(p.limit) ? `: over ${s(p.limit)} characters, each counted width x height times` : ''}` },
+  control_character: { zh: (p) => `${has(p.field) ? `“${s(p.field)}”` : '输入内容'}含有不可见的控制字符${paren(p.char)}，请删除后重试`, en: (p) => `${has(p.field) ? `"${s(p.field)}"` : 'The input'} holds an invisible control character${paren(p.char)}: remove it and try again` },
+  capacity_below_sold: { zh: (p) => `${has(p.day) ? `${s(p.day)} ` : ''}已售 ${s(p.sold)} 张，容量不能少于已售数`, en: (p) => `${s(p.sold)} already sold${has(p.day) ? ` for ${s(p.day)}` : ''}: the capacity cannot be less` },
   template_bad_image: { zh: () => '模板中的图片无法识别', en: () => 'An image of the template does not decode' },
   template_bad_code: { zh: () => '票码不能打印', en: () => 'The ticket code is not printable' },
   template_no_value: { zh: () => '票没有条码所需的内容', en: () => 'The ticket has no value for the barcode' },
