@@ -31,7 +31,7 @@ test('impossible days are 400 in paths, bodies and queries; 29 February of a lea
   for (const [method, path, body] of refused) {
     const r = await api(u, path, { method, body });
     assert.is(r.status, 400, `${method} ${path}: ${JSON.stringify(r.body)}`);
-    assert.match(JSON.stringify(r.body.error), /calendar day|not a day/, path);
+    assert.match(JSON.stringify(r.body.error), /calendar day|not a day|日期/, `${path}: ${JSON.stringify(r.body.error)}`);
   }
   const order = await api(u, '/api/v1/orders', { body: { visitDay: '2030-02-29', lines: [{ type: 'adult', quantity: 1 }], payments: [cash(12000)] }, token: seller.token });
   assert.is(order.status, 400, JSON.stringify(order.body));

@@ -38,7 +38,8 @@ async function watchSchemas(): Promise<{ used: Schema[]; names: Map<Schema, stri
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) { if (!['bench', 'testing', 'cli'].includes(e.name)) walk(p); }
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !['main.ts', 'drizzle.config.ts'].includes(e.name)) files.push(p);
+      // Programs (main.ts, move-main.ts) run when imported: only modules are walked.
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !/(^|-)main\.ts$/.test(e.name) && e.name !== 'drizzle.config.ts') files.push(p);
     }
   };
   walk(join(root, 'cloud'));

@@ -20,7 +20,7 @@ test('a control character anywhere in a JSON body is a 400 naming the field', as
   const { error } = (await res.json()) as { error: { code: string; message: string; details: Record<string, string> } };
   assert.is(error.code, 'control_character');
   assert.equal(error.details, { where: 'body', field: 'lines.1.note', char: 'U+0000' });
-  assert.match(error.message, /lines\.1\.note 含有控制字符 U\+0000 \/ lines\.1\.note holds a control character/);
+  assert.match(error.message, /“lines\.1\.note”含有不可见的控制字符 \(U\+0000\)/);
 });
 
 test('escape, DEL, C1 and lone surrogates are refused; keys too; line breaks and tabs in text pass', async () => {
