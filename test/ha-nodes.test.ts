@@ -84,7 +84,8 @@ if (missing) {
         // Nodes share the issuer key and device secret: the second gets the first's keys.
         if (nodes.length) cpSync(join(dir, 'node_a', 'keys'), join(dataDir, 'keys'), { recursive: true });
         const proc = daemon(process.execPath, ['--import', 'tsx', 'cloud/main.ts'], {
-          DATABASE_URL: server.url, MQTT_URL: mqttUrl, HQ_NODE: name, HTTP_PORT: String(port), DATA_DIR: dataDir,
+          // An anonymous broker on loopback: the device accounts at mosquitto are test/mosquitto.test.ts's.
+          DATABASE_URL: server.url, MQTT_URL: mqttUrl, MQTT_ACCOUNTS: 'manual', HQ_NODE: name, HTTP_PORT: String(port), DATA_DIR: dataDir,
           ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, DEVICE_SECRET: TEST_DEVICE_SECRET, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
         }, join(dir, `${name}.log`));
         const url = `http://127.0.0.1:${port}`;
