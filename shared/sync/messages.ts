@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CACHE_CREDENTIALS } from '../rules/credential.ts';
-import { laneRules, MODES, typeRules } from '../rules/model.ts';
+import { ENTRY_KINDS, laneRules, MODES, typeRules } from '../rules/model.ts';
 
 /**
  * Messages between HQ and devices. Down: a change log read with `since=<checkpoint>`.
@@ -118,8 +118,8 @@ export const entryRecord = z.object({
   lane: id,
   venue: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('main'),
   direction: z.enum(['in', 'out']),
-  /** normal and reentry admit, exit lets out, return gives back passages nobody used, emergency logs free passage. */
-  kind: z.enum(['normal', 'reentry', 'exit', 'return', 'emergency']),
+  /** See shared/rules/model.ts EntryKind. */
+  kind: z.enum(ENTRY_KINDS),
   /** UTC ms on the device's own clock. */
   deviceTime: z.number().int(),
   /** deviceTime corrected by the device's known offset to HQ. */
