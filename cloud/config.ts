@@ -28,6 +28,10 @@ export const cloudConfigSchema = z.object({
   deviceSecret: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits').optional(),
   /** 'off' lets any device connect and pull without credentials: for development only. */
   deviceAuth: z.enum(['required', 'off']).default('required'),
+  /** An entry whose corrected time is this far ahead of HQ's clock is refused (shared/auth/entries.ts). */
+  entryClockToleranceSeconds: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** An entry older than this is refused: more than a gate's outage, or a replay. */
+  entryMaxAgeHours: z.coerce.number().int().min(1).max(24 * 365).default(192),
 });
 export type CloudConfig = z.infer<typeof cloudConfigSchema>;
 
@@ -39,6 +43,7 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     DATABASE_URL: 'databaseUrl', MQTT_URL: 'mqttUrl', SITE: 'site', SITE_TZ: 'timeZone',
     ADMIN_PASSWORD: 'adminPassword',
     DEVICE_SECRET: 'deviceSecret', DEVICE_AUTH: 'deviceAuth',
+    ENTRY_CLOCK_TOLERANCE_SECONDS: 'entryClockToleranceSeconds', ENTRY_MAX_AGE_HOURS: 'entryMaxAgeHours',
   };
   for (const [name, key] of Object.entries(map)) if (env[name]) fromEnv[key] = env[name];
   const parsed = cloudConfigSchema.safeParse({ ...input, ...fromEnv });

@@ -11,7 +11,9 @@ import { Broker } from './mqtt/broker.ts';
 import { DeviceAuth, loadDeviceSecret } from './devices/auth.ts';
 import { UplinkService } from './sync/uplink.ts';
 import { changeLogId } from './sync/changes.ts';
-import { listDesired, recordDevice } from './gates/service.ts';
+import { listDesired } from './gates/service.ts';
+import { deviceRecord, recordDevice, recordRefusals } from './devices/service.ts';
+import { ensureDefaultSite } from './sites/service.ts';
 import { recordResponse, resendPending } from './gates/commands.ts';
 import type { Mode } from '../shared/rules/model.ts';
 
@@ -38,7 +40,17 @@ export class Cloud {
       const key = await loadIssuerKey(this.opened.db, keysDir(config));
       const admin = await ensureAdmin(this.opened.db, config.adminPassword);
       if (admin.password) log.warn({ username: 'admin', password: admin.password }, 'first boot: made the admin user with this password (shown once; set ADMIN_PASSWORD to choose it)');
-      const deviceAuth = new DeviceAuth(loadDeviceSecret(keysDir(config), config.deviceSecret), config.deviceAuth === 'required');
+      await ensureDefaultSite(this.opened.db, config.site);
+      const db = this.opened.db;
+      // Devices are checked against HQ's records: provisioned, active, in their role.
+      const deviceAuth = new DeviceAuth(loadDeviceSecret(keysDir(config), config.deviceSecret), config.deviceAuth === 'required', {
+        record: (site, device) => deviceRecord(db, site, device),
+        refused: (id, reason, detail) => {
+          log.warn({ site: id.site, device: id.device, reason, ...detail }, 'connection refused');
+          recordRefusals(db, id.site, id.device, 'connection', 1, { reason, at: this.now(), ...detail })
+            .catch((err: Error) => log.error({ err: err.message }, 'could not count a refused connection'));
+        },
+      });
       if (!config.mqttUrl) {
         this.broker = new Broker({ host: config.mqttHost, port: config.mqttPort, log: log.child('mqtt'), auth: deviceAuth });
         await this.broker.start();
@@ -46,6 +58,7 @@ export class Cloud {
       }
       const uplink = new UplinkService({
         url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'), credential: deviceAuth.hq,
+        entryLimits: { aheadMs: config.entryClockToleranceSeconds * 1000, staleMs: config.entryMaxAgeHours * 3_600_000 },
         onDevice: async (site, device, what, payload) => {
           if (what === 'cmd/res') return recordResponse(ctx, site, device, payload);
           await recordDevice(ctx, site, device, what, payload);
