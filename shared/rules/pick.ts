@@ -1,5 +1,4 @@
-import { startOfBusinessDay } from '../time/zone.ts';
-import { businessDay } from '../time/zone.ts';
+import { businessDay, startOfBusinessDay } from '../time/zone.ts';
 import { decideEntry, type EntryQuestion, type Verdict } from './decide.ts';
 
 /**
@@ -41,6 +40,7 @@ export interface Pick {
 /** The decision for a credential that stands for `questions` (at least one). */
 export function pickTicket(questions: readonly EntryQuestion[]): Pick {
   if (questions.length === 0) throw new RangeError('pickTicket needs at least one ticket');
+  if (questions.length === 1) return { chosen: questions[0]!, verdict: decideEntry(questions[0]!), among: 1 };
   const ordered = orderCandidates(questions);
   let first: { chosen: EntryQuestion; verdict: Verdict } | undefined;
   for (const q of ordered) {

@@ -116,3 +116,12 @@ export function admitMessage(persons: number, remaining: number | null, locale: 
   if (kind === 'emergency') return '紧急疏散，闸门已全部打开';
   return `${kind === 'reentry' ? '欢迎回来' : '欢迎光临'}，请通行 ${persons} 人${remaining === null ? '' : `，剩余 ${remaining} 人次`}`;
 }
+
+/**
+ * Says which ticket was used when a credential stands for several (an ID card holding tickets
+ * for several days, or a day ticket and an annual card): by the day it is valid from.
+ */
+export function choiceNote(among: number, validFrom: number, tz: string, locale: Locale = 'zh-CN'): string {
+  const day = formatLocal(validFrom, tz).slice(0, 10);
+  return locale === 'en' ? ` (${among} tickets on this card: used the one valid from ${day})` : `（名下 ${among} 张票，已用 ${day} 起有效的一张）`;
+}

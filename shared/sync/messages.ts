@@ -185,6 +185,8 @@ export const laneStatus = z.object({
   counters: z.object({ admitted: z.number().int(), refused: z.number().int(), passed: z.number().int(), returned: z.number().int() }).optional(),
   outbox: z.number().int().optional(),
   checkpoint: z.number().int().optional(),
+  /** Sibling gates' entries this gate would not count (shared/auth/entries.ts), since it started. */
+  siblingRefused: z.number().int().optional(),
 });
 export type LaneStatus = z.infer<typeof laneStatus>;
 
