@@ -106,7 +106,7 @@ export async function moveCredentials(tx: Tx, site: string, from: string, to: st
 
 /** The live bindings of a ticket (an ID card shows as its hash: HQ keeps no ID number). */
 export async function ticketCredentials(db: Db, ticketId: string) {
-  return db.select({ kind: credentials.kind, value: credentials.value, boundAt: credentials.boundAt }).from(credentials)
+  return db.select({ kind: credentials.kind, value: credentials.value }).from(credentials)
     .where(and(eq(credentials.ticketId, ticketId), isNull(credentials.releasedAt)));
 }
 
