@@ -117,3 +117,17 @@ export async function boundTickets(db: Db, kind: CacheCredential, raw: string): 
     .where(and(eq(credentials.kind, kind), eq(credentials.value, value), isNull(credentials.releasedAt)));
   return rows.map((r) => r.ticketId);
 }
+
+/**
+ * Real-name tickets (a type whose medium is the ID card) bought online or at a kiosk are
+ * bound to the buyer's ID card, given in HQ's stored form (a booking keeps only the lookup
+ * hash); tickets of other types are left as they are. The same ID may already hold tickets
+ * for other days: it admits on each ticket's day.
+ */
+export async function bindRealName(tx: Tx, site: string, storedId: string | null | undefined, ticketIds: string[], now = Date.now()): Promise<number> {
+  if (!storedId || ticketIds.length === 0) return 0;
+  const realName = await tx.select({ id: tickets.id }).from(tickets).innerJoin(ticketTypes, eq(ticketTypes.id, tickets.typeId))
+    .where(and(inArray(tickets.id, ticketIds), eq(ticketTypes.medium, 'id_card')));
+  for (const t of realName) await bindCredentialTx(tx, site, t.id, 'idcard', storedId, { stored: true, now });
+  return realName.length;
+}
