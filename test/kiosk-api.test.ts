@@ -7,8 +7,10 @@ import { testDeviceHeader } from './support/devices.ts';
 import { PHOTO_BYTES } from '../hardware/idcard/basic-info.ts';
 import { SamSim } from '../hardware/idcard/sam-sim.ts';
 import { openPtyPair } from '../hardware/testing/pty.ts';
+import { provision } from './support/provision.ts';
 
 const cloud = await startTestCloud();
+await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }, { device: 'kiosk-2', role: 'kiosk' }]);
 const channel = await bookingChannel(cloud.url);
 let kiosk: TestKiosk;
 
