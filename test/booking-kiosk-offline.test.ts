@@ -58,7 +58,7 @@ class KioskCache {
 
 test('a booking made online is picked up at a kiosk while HQ is down; the pickup reaches HQ later', async () => {
   const cloud = await startTestCloud();
-  await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }, { device: 'kiosk-2', role: 'kiosk' }]);
+  await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }, { device: 'kiosk-2', role: 'kiosk' }, { device: 'gate-1', lanes: ['lane-1'] }]);
   let again: Cloud | undefined;
   try {
     const base = cloud.url;

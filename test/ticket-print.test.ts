@@ -17,7 +17,7 @@ import { provision } from './support/provision.ts';
  */
 test('the QR printed from a template decodes to a code the gate admits, from the preview and from the printer', async () => {
   const cloud = await startTestCloud();
-  await provision(cloud.url, 'demo', [{ device: 'gate-p', lanes: ['main-1'] }]);
+  await provision(cloud.url, 'demo', [{ device: 'gate-p', lanes: ['main-1'] }, { device: 'kiosk-1', role: 'kiosk' }]);
   const gate = await startTestGate({ device: 'gate-p', lane: 'main-1', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl });
   const printer = (await createPrinter({ driver: 'sim', paper: 80 })) as SimPrinter;
   await printer.start();
