@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { parseHubConfig } from '../edge/hub/config.ts';
 import { SiteHub } from '../edge/hub/hub.ts';
 import { api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
-import { testDeviceHeader, testSiteKey, withGateToken } from './support/devices.ts';
+import { testDeviceHeader, testSiteKey, withGateToken, testHqHeader } from './support/devices.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
 import { GateAgent } from '../edge/gate/agent.ts';
 import { parseGateConfig } from '../edge/gate/config.ts';
@@ -33,7 +33,7 @@ async function sell(base: string, type: string, quantity: number): Promise<{ id:
 const held = (g: TestGate, ids: string[]) => ids.filter((id) => g.agent.store.ticket(id) !== undefined).length;
 
 async function hqDigest(base: string, venues?: string): Promise<{ tickets: number; digest: string }> {
-  return (await api(base, `/api/v1/sync/digest?site=demo&after=0${venues ? `&venues=${venues}` : ''}`, { headers: testDeviceHeader('demo') })).body;
+  return (await api(base, `/api/v1/sync/digest?site=demo&after=0${venues ? `&venues=${venues}` : ''}`, { headers: testHqHeader() })).body;
 }
 
 test('gates hold the tickets of their venues only, and their caches equal HQ\'s scoped view', async () => {
@@ -115,7 +115,7 @@ test('HQ: a bad venues parameter is a 400', async () => {
   const cloud = await startTestCloud();
   try {
     for (const v of ['', 'a b', 'main,,water', 'x'.repeat(40)]) {
-      const r = await api(cloud.url, `/api/v1/sync/changes?site=demo&venues=${encodeURIComponent(v)}`, { headers: testDeviceHeader('demo') });
+      const r = await api(cloud.url, `/api/v1/sync/changes?site=demo&venues=${encodeURIComponent(v)}`, { headers: testHqHeader() });
       assert.is(r.status, 400, v);
       assert.is(r.body.error.code, 'invalid_request');
     }
