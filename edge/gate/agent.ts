@@ -158,6 +158,10 @@ export class GateAgent {
       },
     });
     this.siblings = new Siblings({ store, self: config.device, now: this.now, log: log.child('siblings') });
+    store.onScopeChanged = () => {
+      log.warn({ device: config.device }, 'HQ changed this gate\'s lanes: fetching the cache anew');
+      void this.downlink.pull();
+    };
   }
 
   async start(): Promise<void> {

@@ -67,6 +67,8 @@ export class GateStore {
   private laneList: LaneRules[] | undefined;
   /** Names this upload stream; a new one only when HQ has forgotten part of the old (startOver). */
   epoch: string;
+  /** Told when HQ changed this gate's own lanes and the cache was dropped to be fetched anew for them. */
+  onScopeChanged: (() => void) | undefined;
   /** Told after each committed batch that carried faces (the face verifier's gallery listens). */
   onFaces: ((changes: FaceChange[], reset?: boolean) => void) | undefined;
   private key: Buffer | undefined;
@@ -327,6 +329,20 @@ export class GateStore {
     for (const l of newLanes) this.laneMap.set(l.lane, l);
     if (newLanes.length) this.laneList = undefined;
     if (faces.length) this.onFaces?.(faces);
+    // HQ scopes a gate's pulls by its lanes' venues: when they change, what is cached was
+    // chosen for the old lanes, so it is fetched anew (nothing scanned is touched).
+    const mine = newDevices.filter(([id]) => id === device).pop()?.[1];
+    if (mine) {
+      const lanes = [...mine.lanes].sort().join(',');
+      const before = this.meta('own_lanes');
+      this.setMeta('own_lanes', lanes);
+      if (before !== undefined && before !== lanes) {
+        this.resetCache(this.meta('change_log') ?? '');
+        this.setMeta('own_lanes', lanes);
+        this.onScopeChanged?.();
+        return undefined;
+      }
+    }
     return mode;
   }
 
