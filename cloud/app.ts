@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { authorise } from './auth/middleware.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { channelApiRoutes, devicePickupRoutes, pickupRoutes } from './channels/routes.ts';
@@ -10,7 +11,14 @@ import { customerRoutes } from './customers/routes.ts';
 import { originRoutes } from './origin/routes.ts';
 import { gateRoutes } from './gates/routes.ts';
 import { ticketRoutes } from './tickets/routes.ts';
+import { endpoint } from './http/endpoint.ts';
+import type { CloudEnv } from './http/env.ts';
 import { errorHandler } from './http/errors.ts';
+import { errorBody, requestLocale } from './http/localise.ts';
+import { appFilesHandler } from '../shared/http/app-files.ts';
+import { API_BASE, apiDocument, channelDocument } from './openapi/api.ts';
+import { httpBodyLimits } from './http/limits.ts';
+import { refuseControlChars } from './http/control-chars.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { salesRoutes } from './sales/routes.ts';
 import { templateRoutes } from './templates/routes.ts';
@@ -21,12 +29,24 @@ import { authRoutes, userRoutes } from './users/routes.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
 import { SimulatedMobileProvider } from './office/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
+import { quoteRoutes } from './quote/routes.ts';
+import { searchRoutes } from './search/routes.ts';
 
-export function createApp(ctx: CloudContext) {
+const healthView = z.object({ ok: z.boolean(), site: z.string(), keyId: z.string(), time: z.number().int().describe('Server clock, ms since the epoch'), node: z.string().optional(), leader: z.boolean().optional() });
+
+export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
+  // Made on first request from the routes themselves, then kept: the routes do not change.
+  const made: { app?: Hono<CloudEnv>; document?: object; channels?: object } = {};
   // Every call is authorised on the server against one policy table (auth/policy.ts).
-  const api = new Hono()
-    .use('*', authorise(ctx, '/api/v1'))
-    .get('/health', (c) => c.json({ ok: true, site: ctx.config.site, keyId: ctx.key.keyId, time: ctx.now() }))
+  const api = new Hono<CloudEnv>()
+    .use('*', refuseControlChars())
+    .use('*', authorise(ctx, API_BASE))
+    .get('/health', endpoint({ summary: '服务状态 / site, signing key id and server time', responses: { 200: healthView } }),
+      (c) => c.json({ ok: true, site: ctx.config.site, keyId: ctx.key.keyId, time: ctx.now(), ...(ctx.cluster && { node: ctx.cluster.node, leader: ctx.cluster.leader() }) }))
+    .get('/openapi.json', endpoint({ summary: 'OpenAPI 3.1 document of this API', responses: { 200: { description: 'The document' } } }),
+      (c) => c.json(made.document ??= apiDocument(made.app!)))
+    .get('/channels/openapi.json', endpoint({ summary: 'OpenAPI 3.1 document of the booking API (channels)', responses: { 200: { description: 'The document' } } }),
+      (c) => c.json(made.channels ??= channelDocument(made.app!)))
     .route('/auth', authRoutes(ctx))
     .route('/users', userRoutes(ctx))
     .route('/ticket-types', catalogRoutes(ctx))
@@ -44,6 +64,8 @@ export function createApp(ctx: CloudContext) {
     .route('/members', memberRoutes(ctx))
     // Mobile payments go to the simulated provider until a real one is configured.
     .route('/', officeRoutes(ctx, new SimulatedMobileProvider({ now: () => ctx.now() })))
+    .route('/', searchRoutes(ctx))
+    .route('/quote', quoteRoutes(ctx))
     .route('/customers', customerRoutes(ctx))
     .route('/origin', originRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))
@@ -54,8 +76,11 @@ export function createApp(ctx: CloudContext) {
     .route('/sync/pickups', devicePickupRoutes(ctx))
     .route('/sync/kiosk', kioskRoutes(ctx, { payments: new SimulatedMobileProvider({ now: () => ctx.now() }) }))
     .route('/sync', syncRoutes(ctx));
-  const app = new Hono().route('/api/v1', api);
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` } }, 404));
+  const app = new Hono<CloudEnv>().use(`${API_BASE}/*`, httpBodyLimits(ctx.config)).route(API_BASE, api);
+  // The back office app at /, beside the API it talks to (opts.webDir: its build directory).
+  if (opts.webDir) app.get('*', appFilesHandler(opts.webDir));
+  app.notFound((c) => c.json(errorBody('not_found', `no such endpoint: ${c.req.method} ${c.req.path}`, { what: 'endpoint', id: `${c.req.method} ${c.req.path}` }, requestLocale(c)), 404));
   app.onError(errorHandler(ctx.log));
+  made.app = app;
   return app;
 }

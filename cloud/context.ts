@@ -4,6 +4,7 @@ import type { DesiredMode } from '../shared/sync/messages.ts';
 import type { CloudConfig } from './config.ts';
 import type { Db } from './db/open.ts';
 import type { DeviceAuth } from './devices/auth.ts';
+import type { Account } from './mqtt/dynsec.ts';
 
 /** What every service and route of the cloud gets handed: no module-level state. */
 export interface CloudContext {
@@ -22,4 +23,8 @@ export interface CloudContext {
   publishDesired: (site: string, device: string, desired: DesiredMode) => void;
   /** Publishes any message to devices (commands). */
   publish: (topic: string, payload: object, qos: 0 | 1) => void;
+  /** Several HQ nodes: this node's name, and whether it holds the once-only work now. */
+  cluster?: { node: string; leader: () => boolean };
+  /** An external broker's device accounts (MQTT_URL with MQTT_ACCOUNTS=dynsec); absent otherwise. */
+  brokerAccounts?: { register(account: Account): Promise<void> };
 }

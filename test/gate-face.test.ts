@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FacePipeline } from '../edge/face/pipeline.ts';
-import { portraits, readDemoPhoto, variants } from '../edge/face/testing/samples.ts';
+import { FacePipeline } from '../shared/face/pipeline.ts';
+import { portraits, readDemoPhoto, variants } from '../shared/face/testing/samples.ts';
 import { GateFaceVerifier } from '../edge/face/verifier.ts';
 import { GateAgent } from '../edge/gate/agent.ts';
 import { consoleApp } from '../edge/gate/console.ts';

@@ -9,7 +9,7 @@ import { preparePgliteTemplate } from './support/pglite.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
-const SKIP_DIRS = new Set(['node_modules', '.git', 'data', '.tmp']);
+const SKIP_DIRS = new Set(['node_modules', '.git', 'data', '.tmp', 'dist']);
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
 
 function findSuites(dir: string): string[] {
@@ -86,6 +86,20 @@ if (filters.length === 0 || filters.includes('typecheck')) {
   const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
   if (tsc.code === 0) { passed++; process.stdout.write(`ok (${(tsc.ms / 1000).toFixed(1)} s)\n`); }
   else { failed++; process.stdout.write(`FAILED\n${tsc.output}\n`); }
+  // The back office app against HQ's API as declared now: its client types are generated from
+  // the OpenAPI document, so a changed endpoint fails here.
+  process.stdout.write('typecheck web (OpenAPI types, vue-tsc) ... ');
+  const gen = await run(process.execPath, ['--import', 'tsx', join(root, 'web/scripts/api-types.ts')]);
+  const vue = gen.code === 0 ? await run(process.execPath, [join(root, 'node_modules/vue-tsc/bin/vue-tsc.js'), '--noEmit', '-p', join(root, 'web')]) : gen;
+  if (vue.code === 0) { passed++; process.stdout.write(`ok (${((gen.ms + vue.ms) / 1000).toFixed(1)} s)\n`); }
+  else { failed++; process.stdout.write(`FAILED\n${vue.output}\n`); }
+}
+
+// Browser suites (test/web-*) load the built app: build it once, before they start.
+if (suites.some((s) => /(^|\/)web-[^/]*\.test\.ts$/.test(s))) {
+  process.stdout.write('build web (if stale) ... ');
+  const b = await run(process.execPath, ['--import', 'tsx', join(root, 'web/scripts/build.ts'), '--if-stale']);
+  process.stdout.write(b.code === 0 ? `ok (${(b.ms / 1000).toFixed(1)} s)\n` : `FAILED\n${b.output}\n`);
 }
 
 const env = suites.length ? { PGLITE_TEMPLATE: await preparePgliteTemplate() } : {};

@@ -25,6 +25,7 @@ import { topics, type EntryRecord, type UpBatch } from '../shared/sync/messages.
 import { entryNonce } from '../shared/sync/nonce.ts';
 import { packBatch } from '../shared/sync/pack.ts';
 import { LinkSim } from './tools/link-sim.ts';
+import { DEFAULT_MQTT_LIMITS } from '../shared/net/mqtt-listener.ts';
 import { api, waitFor } from './support/cloud.ts';
 import { FakeHq, type FakeTicket } from './support/fake-hq.ts';
 import { startBrokerOn, startCloudOn } from './support/fixed-cloud.ts';
@@ -35,6 +36,12 @@ const SITE = 'demo';
 const UNLIMITED = { code: 'pass', name: '通票', priceFen: 0, validityDays: 1, entries: 0, persons: 1 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The brokers' own packet limit (256 KiB, shared/net/mqtt-listener.ts) would refuse the 2 MB
+ * messages below before any receiver saw them; it is raised here so that what is tested is
+ * the receivers' own checks, behind a broker that let them through.
+ */
+const LARGE_PACKETS = { mqttMaxPacketBytes: 8 << 20 };
 const zipBomb = () => deflateRawSync(Buffer.alloc(4 << 20)); // ~4 KB that inflates to 4 MB
 const twoMegabytes = () => Buffer.alloc(2 << 20, 0x41);
 const garbage = Buffer.from([0x00, 0xff, 0x13, 0x37, 0xde, 0xad, 0xbe, 0xef, 0x6e, 0x6f, 0x74, 0x20, 0x61, 0x20, 0x62, 0x61, 0x74, 0x63, 0x68]);
@@ -100,7 +107,7 @@ async function ackListener(url: string, device: string) {
 
 test('HQ: garbage, wrong device, zip bomb, 2 MB, replays and out-of-order batches leave the ledger exactly right', async () => {
   const log = new RecordingLogger();
-  const cloud = await startCloudOn({ log });
+  const cloud = await startCloudOn({ log, config: LARGE_PACKETS });
   await provisionGates(cloud.url, SITE, [['gate-h', 'lane-h'], ['gate-ok', 'lane-1']]);
   const dir = mkdtempSync(join(tmpdir(), 'tk-hostile-'));
   const raw = await rawClient(cloud.mqttUrl, 'hostile-hq');
@@ -189,7 +196,7 @@ test('HQ: garbage, wrong device, zip bomb, 2 MB, replays and out-of-order batche
 
 test('HQ: a batch whose sequence range does not match its entries is refused, and does not move the stream watermark', async () => {
   const log = new RecordingLogger();
-  const cloud = await startCloudOn({ log });
+  const cloud = await startCloudOn({ log, config: LARGE_PACKETS });
   await provisionGates(cloud.url, SITE, [['gate-w', 'lane-h']]);
   const raw = await rawClient(cloud.mqttUrl, 'hostile-range');
   const listener = await ackListener(cloud.mqttUrl, 'gate-w');
@@ -238,7 +245,7 @@ test('gate: garbage, oversized and wrong-shape messages on its topics change not
   const t = fakeLog(hq);
   await hq.start();
   // A broker with no HQ behind it: nothing acks, so the gate's outbox stays as it is.
-  const broker = await startBrokerOn(0);
+  const broker = await startBrokerOn(0, undefined, { ...DEFAULT_MQTT_LIMITS, maxPacketBytes: LARGE_PACKETS.mqttMaxPacketBytes });
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const dir = mkdtempSync(join(tmpdir(), 'tk-hostile-'));
   const gate = await startGate(dir, { device: 'gate-g', cloudUrl: hq.url, mqttUrl: url }, log.child('gate-g'));
@@ -395,7 +402,7 @@ test('gate: bad change-log batches are never applied; a reset drops the cache bu
 // under that gate's name.
 test('HQ: a batch forged under another gate\'s name is refused by the broker and displaces nothing', async () => {
   const log = new RecordingLogger();
-  const cloud = await startCloudOn({ log });
+  const cloud = await startCloudOn({ log, config: LARGE_PACKETS });
   const dir = mkdtempSync(join(tmpdir(), 'tk-hostile-'));
   await provisionGates(cloud.url, SITE, [['gate-n', 'lane-1'], ['gate-x', 'lane-x']]);
   const raw = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'gate:demo:gate-x', reconnectPeriod: 0, ...testDeviceMqtt(SITE, 'gate-x') });
@@ -435,7 +442,7 @@ test('HQ: a batch forged under another gate\'s name is refused by the broker and
 
 test('gate: a forged ack (upTo far beyond what was sent) loses no entry', async () => {
   const log = new RecordingLogger();
-  const cloud = await startCloudOn({ log: log.child('hq') });
+  const cloud = await startCloudOn({ log: log.child('hq'), config: LARGE_PACKETS });
   await provisionGates(cloud.url, SITE, [['gate-f', 'lane-1']]);
   // The gate's up-link is slow: its batches are still on the line when the forged ack arrives.
   const mqttLink = new LinkSim({ target: { host: '127.0.0.1', port: cloud.mqttPort } });

@@ -1,11 +1,10 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { CloudContext } from '../context.ts';
+import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
 import { accessFor } from './policy.ts';
 import type { AuthUser, Role } from './roles.ts';
 import { authenticate } from './service.ts';
-
-export type AuthEnv = { Variables: { user?: AuthUser } };
 
 export function bearer(c: Context): string | undefined {
   const h = c.req.header('authorization');
@@ -17,14 +16,14 @@ export function bearer(c: Context): string | undefined {
  * Authorises every request under /api/v1 against the policy table (auth/policy.ts), mounted
  * once in the app. `base` is the mount point, stripped before the table is consulted.
  */
-export function authorise(ctx: CloudContext, base: string): MiddlewareHandler {
+export function authorise(ctx: CloudContext, base: string): MiddlewareHandler<CloudEnv> {
   return async (c, next) => {
     const path = c.req.path.slice(base.length) || '/';
     const access = accessFor(path, c.req.method);
     if (access === 'public' || access === 'device') return next();
     const token = bearer(c);
     const user = token ? await authenticate(ctx.db, token, ctx.now()) : undefined;
-    if (user) c.set('user' as never, user as never);
+    if (user) c.set('user', user);
     if (access === 'channel') return next();
     if (!user) {
       throw new AppError(token ? 'invalid_token' : 'unauthenticated', token ? '登录已失效，请重新登录 / session expired or invalid, log in again' : '请先登录 / log in first (Authorization: Bearer <token>)', 401);
@@ -37,13 +36,16 @@ export function authorise(ctx: CloudContext, base: string): MiddlewareHandler {
   };
 }
 
-/** The logged-in user of a request (set by authorise). */
+/**
+ * The logged-in user of a request (set by authorise), for the routes not yet declared with
+ * `endpoint({ signedIn: true })` (cloud/http/endpoint.ts), which types `c.get('user')`.
+ */
 export function userOf(c: Context): AuthUser {
-  const u = c.get('user' as never) as AuthUser | undefined;
+  const u: AuthUser | undefined = c.get('user');
   if (!u) throw new AppError('unauthenticated', '请先登录 / log in first', 401);
   return u;
 }
 
 export function maybeUser(c: Context): AuthUser | undefined {
-  return c.get('user' as never) as AuthUser | undefined;
+  return c.get('user');
 }

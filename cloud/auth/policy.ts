@@ -1,3 +1,4 @@
+import { ruleFor } from '../../shared/auth/access.ts';
 import type { Role } from './roles.ts';
 
 /**
@@ -28,8 +29,12 @@ const WRITE: Method[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/health', methods: ['GET'], access: 'public' },
+  { prefix: '/openapi.json', methods: ['GET'], access: 'public' },
   { prefix: '/auth/login', methods: ['POST'], access: 'public' },
   { prefix: '/auth', methods: '*', access: ALL },
+  // Finance and supervisors pick sellers from the list when they search orders and shifts.
+  // (Of two entries for one prefix, the first listed wins.)
+  { prefix: '/users', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/users', methods: '*', access: ADMIN },
 
   // Device-facing: device auth (change log pulls, digests, upload streams).
@@ -56,7 +61,11 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/sales', methods: ['GET'], access: OFFICE },
   { prefix: '/orders', methods: ['GET'], access: OFFICE },
   { prefix: '/orders', methods: WRITE, access: ['administrator', 'finance', 'seller'] },
+  { prefix: '/payments', methods: ['GET'], access: OFFICE },
   { prefix: '/payments', methods: '*', access: ['administrator', 'finance', 'seller'] },
+  // Lists of money: a seller sees only their own rows (cloud/search), finance all.
+  { prefix: '/refunds', methods: ['GET'], access: OFFICE },
+  { prefix: '/quote', methods: ['POST'], access: OFFICE },
   { prefix: '/tickets', methods: ['GET'], access: OFFICE },
   { prefix: '/tickets', methods: WRITE, access: ['administrator', 'seller', 'supervisor'] },
   { prefix: '/customer-accounts', methods: ['GET'], access: ['administrator', 'finance', 'marketing', 'seller'] },
@@ -98,12 +107,14 @@ export const POLICY: readonly PolicyEntry[] = [
 
 /** The entry that governs a request, or undefined (refused). */
 export function accessFor(path: string, method: string, policy: readonly PolicyEntry[] = POLICY): Access | undefined {
-  const m = (method === 'HEAD' ? 'GET' : method) as Method;
-  let best: PolicyEntry | undefined;
-  for (const e of policy) {
-    if (path !== e.prefix && !path.startsWith(`${e.prefix}/`)) continue;
-    if (e.methods !== '*' && !e.methods.includes(m)) continue;
-    if (!best || e.prefix.length > best.prefix.length) best = e;
-  }
-  return best?.access;
+  return ruleFor(policy, path, method)?.access;
+}
+
+/** The table as one user may see it: each entry with whether the user passes it (GET /auth/access). */
+export function accessTable(roles: readonly Role[], policy: readonly PolicyEntry[] = POLICY) {
+  return policy.map((e) => ({
+    prefix: e.prefix,
+    methods: e.methods,
+    allowed: e.access === 'public' || (Array.isArray(e.access) && e.access.some((r) => roles.includes(r))),
+  }));
 }

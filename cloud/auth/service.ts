@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { Db } from '../db/open.ts';
@@ -62,10 +62,6 @@ export async function updateUser(db: Db, id: string, input: z.input<typeof userP
     if (p.password || p.active === false) await tx.update(sessions).set({ endedAt: new Date() }).where(and(eq(sessions.userId, id), isNull(sessions.endedAt)));
     return publicUser(row);
   });
-}
-
-export async function listUsers(db: Db) {
-  return (await db.select().from(users).orderBy(asc(users.username))).map(publicUser);
 }
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');

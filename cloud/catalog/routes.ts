@@ -1,11 +1,35 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
+import { typeRules } from '../../shared/rules/model.ts';
 import type { CloudContext } from '../context.ts';
-import { jsonBody } from '../http/errors.ts';
-import { createTicketType, listTicketTypes, newTicketType, updateTicketType } from './service.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
+import { CATEGORIES, createTicketType, listTicketTypes, MEDIA, newTicketType, SALE_METHODS, ticketTypePatch, updateTicketType } from './service.ts';
+
+export const ticketTypeView = z.object({
+  id: z.number().int(),
+  code: z.string(),
+  name: z.string(),
+  priceFen: z.number().int().describe('Base price; the price calendar may set another for a visit day (POST /quote)'),
+  validityDays: z.number().int(),
+  entries: z.number().int().describe('Entries per person; 0 = unlimited'),
+  persons: z.number().int(),
+  rules: typeRules,
+  medium: z.enum(MEDIA),
+  saleMethods: z.array(z.enum(SALE_METHODS)),
+  category: z.enum(CATEGORIES),
+  dailyCapacity: z.number().int().nullable(),
+  active: z.boolean(),
+  createdAt: z.string(),
+}).meta({ id: 'TicketType' });
+const code = z.object({ code: z.string() });
 
 export function catalogRoutes(ctx: CloudContext) {
-  return new Hono()
-    .get('/', async (c) => c.json({ items: await listTicketTypes(ctx.db) }))
-    .post('/', async (c) => c.json(await createTicketType(ctx.db, newTicketType.parse(await jsonBody(c))), 201))
-    .patch('/:code', async (c) => c.json(await updateTicketType(ctx.db, c.req.param('code'), await jsonBody(c))));
+  return new Hono<CloudEnv>()
+    .get('/', endpoint({ summary: '票种 / ticket types', responses: { 200: z.object({ items: z.array(ticketTypeView) }) } }),
+      async (c) => c.json({ items: await listTicketTypes(ctx.db) }))
+    .post('/', endpoint({ summary: '新建票种 / a ticket type', body: newTicketType, responses: { 201: ticketTypeView } }),
+      async (c) => c.json(await createTicketType(ctx.db, c.req.valid('json')), 201))
+    .patch('/:code', endpoint({ summary: '修改票种 / name, price, sale methods, capacity, active', params: code, body: ticketTypePatch, responses: { 200: ticketTypeView } }),
+      async (c) => c.json(await updateTicketType(ctx.db, c.req.valid('param').code, c.req.valid('json'))));
 }

@@ -1,6 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { typeRules } from '../../shared/rules/model.ts';
+import { text } from '../../shared/text/control.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { Db } from '../db/open.ts';
 import { ticketTypes } from '../db/schema/index.ts';
@@ -12,7 +13,7 @@ export const CATEGORIES = ['visitor', 'group', 'member', 'staff', 'guide', 'temp
 
 export const newTicketType = z.object({
   code: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'lower-case letters, digits, - or _, up to 32'),
-  name: z.string().min(1).max(64),
+  name: text({ min: 1, max: 64 }),
   priceFen: z.number().int().min(0).max(100_000_000),
   validityDays: z.number().int().min(1).max(3660),
   entries: z.number().int().min(0).max(10_000),
@@ -29,7 +30,7 @@ export type NewTicketType = z.infer<typeof newTicketType>;
 
 /** What may change on a type without touching the codes already issued. */
 export const ticketTypePatch = z.object({
-  name: z.string().min(1).max(64).optional(),
+  name: text({ min: 1, max: 64 }).optional(),
   priceFen: z.number().int().min(0).max(100_000_000).optional(),
   saleMethods: z.array(z.enum(SALE_METHODS)).min(1).max(SALE_METHODS.length).optional(),
   dailyCapacity: z.number().int().min(0).max(10_000_000).nullable().optional(),

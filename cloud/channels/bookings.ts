@@ -17,15 +17,12 @@ import { listPrices, type Channel } from './admin.ts';
 import { idempotent, requestHash, type Outcome } from './idempotency.ts';
 import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
 import { bindRealName } from '../tickets/credentials.ts';
+import { isCalendarDay } from '../../shared/time/day.ts';
 
 type Booking = typeof bookings.$inferSelect;
 type Db = CloudContext['db'];
 
 const err = (status: 409 | 422, code: string, message: string): Outcome => ({ status, body: { error: { code, message } } });
-
-export function isDay(day: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(day) && addDays(day, 0) === day;
-}
 
 function randomText(bytes: number): string {
   return base32nopad.encode(randomBytes(bytes));
@@ -37,7 +34,7 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
     const now = ctx.now();
     const tz = ctx.config.timeZone;
     const today = businessDay(now, tz);
-    if (!isDay(req.visitDay)) return err(422, 'invalid_day', `不是有效日期 / not a valid day: ${req.visitDay}`);
+    if (!isCalendarDay(req.visitDay)) return err(422, 'invalid_day', `不是有效日期 / not a valid day: ${req.visitDay}`);
     if (req.visitDay < today) return err(422, 'day_past', `游玩日期已过 / the visit day ${req.visitDay} has passed`);
     if (req.visitDay > addDays(today, ch.maxDaysAhead)) return err(422, 'day_too_far', `最多提前 ${ch.maxDaysAhead} 天预订 / bookings open ${ch.maxDaysAhead} days ahead`);
     const phone = normaliseLookup('phone', req.contact.phone);
@@ -250,7 +247,7 @@ export async function quotaLeft(ctx: CloudContext, ch: Channel, day: string): Pr
 
 /** A channel's bookings for one visit day, optionally in one state (for the office). */
 export async function listBookings(ctx: CloudContext, ch: Channel, q: { day: string; state?: string }) {
-  if (!isDay(q.day)) throw new AppError('invalid_day', `not a valid day: ${q.day}`);
+  if (!isCalendarDay(q.day)) throw new AppError('invalid_day', `not a valid day: ${q.day}`);
   const rows = await ctx.db.select({ id: bookings.id }).from(bookings)
     .where(and(eq(bookings.channelId, ch.id), eq(bookings.visitDay, q.day), q.state ? eq(bookings.state, q.state) : undefined))
     .orderBy(asc(bookings.createdAt)).limit(1000);

@@ -5,7 +5,7 @@ import type { CloudContext } from '../context.ts';
 import { bookings } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Channel } from './admin.ts';
-import { isDay } from './bookings.ts';
+import { isCalendarDay } from '../../shared/time/day.ts';
 
 /**
  * A channel's day for reconciliation with its own statement: what was booked, paid,
@@ -13,7 +13,7 @@ import { isDay } from './bookings.ts';
  * site's zone, in fen, with each order that moved that day.
  */
 export async function reconcile(ctx: CloudContext, ch: Channel, day: string) {
-  if (!isDay(day)) throw new AppError('invalid_day', `not a valid day: ${day}`);
+  if (!isCalendarDay(day)) throw new AppError('invalid_day', `not a valid day: ${day}`);
   const tz = ctx.config.timeZone;
   const from = new Date(startOfBusinessDay(day, tz));
   const to = new Date(startOfBusinessDay(addDays(day, 1), tz));

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** Request and answer shapes of the booking API; the OpenAPI document is made from these. */
 
+// Whether it is a calendar day is checked by the services (isCalendarDay), which answer the
+// channel API's own code, invalid_day.
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD');
 
 export const bookingRequest = z.object({

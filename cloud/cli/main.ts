@@ -19,6 +19,8 @@
  *   lane <lane> [venue]        adds (or keeps) a lane of the site, into a venue (default main)
  *   provision <device> <gate|kiosk|hub> [lane,...]   a device of the site, and the lanes it serves
  *   explain-card <barcode|card|idcard> <value> [lane]   what a gate would decide for whatever the credential stands for
+ *   lockouts                   accounts and addresses locked out after wrong passwords
+ *   unlock <username>          lift an account's lockout (unlock address <ip> for an address)
  * HQ and gate addresses come from data/demo.json (written by `npm start`), or CLOUD_URL and
  * GATE_<N>_URL (e.g. GATE_1_URL) in the environment. HQ calls carry a bearer token:
  * SCENIC_TOKEN, or one got by logging in as SCENIC_USER / SCENIC_PASSWORD, or as the demo's
@@ -244,8 +246,24 @@ async function main(): Promise<void> {
         : `${t('设备配置', 'device config')}: "token": "${r.token}"   (${t('用户名', 'username')} ${r.username})\n`);
       return;
     }
+    case 'lockouts': {
+      const r = await call(`${cloudUrl}/api/v1/users/lockouts`);
+      if (!r.items.length) process.stdout.write(`${t('没有锁定', 'nothing locked')}\n`);
+      for (const l of r.items) {
+        process.stdout.write(`${l.kind === 'account' ? t('账户', 'account') : t('地址', 'address')} ${l.subject}  ${l.failures} ${t('次失败，锁定至', 'failures, locked until')} ${local(l.lockedUntil)}\n`);
+      }
+      return;
+    }
+    case 'unlock': {
+      const [, first, second] = args;
+      const [kind, subject] = first === 'address' || first === 'account' ? [first, second] : ['account', first];
+      if (!subject) fail('usage: cli unlock <username> | unlock address <ip>');
+      await call(`${cloudUrl}/api/v1/users/lockouts/${kind}/${encodeURIComponent(subject)}`, { method: 'DELETE' });
+      process.stdout.write(`✔ ${t('已解除锁定', 'lockout lifted')}: ${kind} ${subject}\n`);
+      return;
+    }
     default:
-      process.stdout.write('usage: npm run cli -- <login | audit-verify | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | explain-card <kind> <value> [lane] | over-use | sites | site-add <site> <name> | lane <lane> [venue] | provision <device> <role> [lanes] | device-token <site> <device> [role]> [--en]\n');
+      process.stdout.write('usage: npm run cli -- <login | audit-verify | lockouts | unlock <username> | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | explain-card <kind> <value> [lane] | over-use | sites | site-add <site> <name> | lane <lane> [venue] | provision <device> <role> [lanes] | device-token <site> <device> [role]> [--en]\n');
       if (cmd && cmd !== 'help') process.exitCode = 2;
   }
 }

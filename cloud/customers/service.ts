@@ -5,7 +5,7 @@ import { normaliseLookup, PHONE } from '../../shared/booking/lookup.ts';
 import { isValidIdNumber } from '../../shared/rules/credential.ts';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import type { AuthUser } from '../auth/roles.ts';
-import { isDay } from '../channels/bookings.ts';
+import { calendarDay } from '../../shared/time/day.ts';
 import type { CloudContext } from '../context.ts';
 import {
   accountEntries, bookings, contracts, customerAccounts, customers, discounts, guideLedger, guides, orders, sales,
@@ -13,7 +13,7 @@ import {
 import { AppError, notFound } from '../http/errors.ts';
 import { appendAudit } from '../office/audit.ts';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD').refine(isDay, 'not a calendar day');
+const day = calendarDay;
 const code = z.string().regex(/^[a-z0-9_-]{1,32}$/, 'lower-case letters, digits, - or _, up to 32');
 const fenAmount = z.number().int().min(0).max(10_000_000_000);
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.ts';
+import { silentLogger, type Logger } from '../../shared/log/logger.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export { schema };
@@ -19,14 +20,23 @@ export const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url)
  * committed migrations applied before anything else touches the database. Drivers load
  * lazily so a Postgres deployment never loads the WASM build and vice versa.
  */
-export async function openDb(opts: { databaseUrl?: string; pgliteDir: string }): Promise<OpenDb> {
+export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; log?: Logger }): Promise<OpenDb> {
   if (opts.databaseUrl) {
-    const { default: pg } = await import('pg');
     const { drizzle } = await import('drizzle-orm/node-postgres');
     const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    const { serverPool } = await import('./hosts.ts');
+    // Several hosts (a primary and its standby): connections follow whichever is read-write.
+    const pool = serverPool(opts.databaseUrl, { max: 10, log: opts.log ?? silentLogger });
     const db = drizzle(pool, { schema, casing: 'snake_case' });
-    await migrate(db, { migrationsFolder: MIGRATIONS });
+    // HQ nodes starting together against one server: one migrates, the others wait for it.
+    const lock = await pool.connect();
+    try {
+      await lock.query('select pg_advisory_lock(7300)');
+      await migrate(db, { migrationsFolder: MIGRATIONS });
+    } finally {
+      await lock.query('select pg_advisory_unlock(7300)').catch(() => undefined);
+      lock.release();
+    }
     return { db: db as unknown as Db, kind: 'postgres', close: () => pool.end() };
   }
   mkdirSync(opts.pgliteDir, { recursive: true });

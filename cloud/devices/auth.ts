@@ -7,6 +7,7 @@ import {
   type DeviceCredential, type DeviceIdentity, type DeviceRole,
 } from '../../shared/auth/device.ts';
 import { AppError } from '../http/errors.ts';
+import type { CloudEnv } from '../http/env.ts';
 
 const FILE = 'device-secret';
 
@@ -128,7 +129,7 @@ export class DeviceAuth {
    * username and token, a device HQ has provisioned, and a `site` query that must be the
    * device's own.
    */
-  http(): MiddlewareHandler {
+  http(): MiddlewareHandler<CloudEnv> {
     return async (c, next) => {
       if (!this.required) return next();
       const basic = parseBasicAuth(c.req.header('authorization'));
@@ -140,7 +141,7 @@ export class DeviceAuth {
       if (id.role !== 'hq' && site !== undefined && site !== id.site) {
         throw new AppError('wrong_site', `device ${id.device} belongs to site ${id.site}, not ${site}`, 403);
       }
-      c.set('device' as never, id as never);
+      c.set('device', id);
       return next();
     };
   }

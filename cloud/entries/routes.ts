@@ -3,10 +3,13 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { entries, overUse } from '../db/schema/index.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
+import { uuid } from '../../shared/sync/messages.ts';
 
 const listQuery = z.object({
-  ticket: z.string().uuid().optional(),
+  ticket: uuid.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });
@@ -14,17 +17,17 @@ const listQuery = z.object({
 function decodeCursor(cursor: string): { t: Date; nonce: string } {
   const [t, nonce] = Buffer.from(cursor, 'base64url').toString().split('|');
   const time = new Date(Number(t));
-  if (!nonce || Number.isNaN(time.getTime()) || !z.string().uuid().safeParse(nonce).success) {
+  if (!nonce || !t || Number.isNaN(time.getTime()) || !uuid.safeParse(nonce).success) {
     throw new AppError('invalid_cursor', 'cursor is not one this API gave out');
   }
   return { t: time, nonce };
 }
 
 export function entriesRoutes(ctx: CloudContext) {
-  return new Hono()
+  return new Hono<CloudEnv>()
     // Newest first, paged with a cursor over (corrected time, nonce).
-    .get('/', async (c) => {
-      const q = listQuery.parse(c.req.query());
+    .get('/', endpoint({ summary: '入园记录 / entries received from gates, newest first', query: listQuery }), async (c) => {
+      const q = c.req.valid('query');
       const conds = [];
       if (q.ticket) conds.push(eq(entries.ticketId, q.ticket));
       if (q.cursor) {
@@ -43,5 +46,6 @@ export function entriesRoutes(ctx: CloudContext) {
 
 /** Tickets used beyond what they grant, found when entries from offline gates met at HQ. */
 export function overUseRoutes(ctx: CloudContext) {
-  return new Hono().get('/', async (c) => c.json({ items: await ctx.db.select().from(overUse).orderBy(desc(overUse.updatedAt)) }));
+  return new Hono<CloudEnv>().get('/', endpoint({ summary: '超次使用 / tickets used beyond what they grant' }),
+    async (c) => c.json({ items: await ctx.db.select().from(overUse).orderBy(desc(overUse.updatedAt)) }));
 }

@@ -1,9 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eq } from 'drizzle-orm';
-import { portraits } from '../../edge/face/testing/samples.ts';
-import { FacePipeline } from '../../edge/face/pipeline.ts';
-import { decodeEmbedding } from '../../edge/face/seal.ts';
+import sharp from 'sharp';
+import { portraits } from '../../shared/face/testing/samples.ts';
+import { FacePipeline } from '../../shared/face/pipeline.ts';
+import { decodeEmbedding } from '../../shared/face/seal.ts';
 import { ADULT, api, startTestCloud } from '../../test/support/cloud.ts';
 import { faces, tickets } from '../db/schema/index.ts';
 import { changeLogId, readChanges } from '../sync/changes.ts';
@@ -14,8 +15,9 @@ test('enrol, replace, remove, expire; the change log carries each step', async (
   const cloud = await startTestCloud();
   const pipeline = await FacePipeline.open();
   try {
-    const [a, b] = await portraits(pipeline, ['sample5.jpg']);
-    assert.ok(a && b);
+    // sample5 #1 is turned away (refused below); #0 and #3 face the camera.
+    const [a, turned, , b] = await portraits(pipeline, ['sample5.jpg']);
+    assert.ok(a && b && turned);
     assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: ADULT })).status, 201);
     const sold = (await api(cloud.url, '/api/v1/sales', { body: { type: 'adult', quantity: 2 } })).body.tickets;
     const [t1, t2] = sold as { id: string }[];
@@ -44,9 +46,24 @@ test('enrol, replace, remove, expire; the change log carries each step', async (
     assert.is(down.length, 3);
     assert.is(down[2]!.kind === 'face' && down[2]!.embedding, null, 'gates are told to forget it');
 
-    // Refused: other media, nonsense, an expired ticket (and expired faces are purged).
+    // Refused: other media, other image formats, a face turned away, nonsense, an expired ticket (and expired faces are purged).
     const text = await api(cloud.url, `/api/v1/tickets/${t2!.id}/face`, { body: 'hello', headers: { 'content-type': 'text/plain' } });
     assert.is(text.status, 415);
+    assert.is(text.body.error.code, 'unsupported_media_type');
+    assert.match(text.body.error.message, /JPEG、PNG/, 'the visitor-facing message names the formats');
+    assert.match(text.body.error.detail, /image\/jpeg, image\/png, image\/webp/);
+    const tiff = await sharp(a.jpeg).tiff().toBuffer();
+    const asTiff = await api(cloud.url, `/api/v1/tickets/${t2!.id}/face`, { body: { image: tiff.toString('base64') } });
+    assert.is(asTiff.status, 415);
+    assert.is(asTiff.body.error.code, 'unsupported_format');
+    assert.match(asTiff.body.error.message, /JPEG、PNG 或 WebP/);
+    assert.match(asTiff.body.error.detail, /JPEG, PNG, WEBP/);
+    const sideways = await api(cloud.url, `/api/v1/tickets/${t2!.id}/face`, { body: { image: turned.jpeg.toString('base64') } });
+    assert.is(sideways.status, 422, JSON.stringify(sideways.body));
+    assert.is(sideways.body.error.code, 'poor_quality');
+    assert.equal(sideways.body.error.details.issues, ['turned_away']);
+    const webp = await api(cloud.url, `/api/v1/tickets/${t2!.id}/face`, { body: { image: `data:image/webp;base64,${(await sharp(a.jpeg).webp().toBuffer()).toString('base64')}` } });
+    assert.is(webp.status, 201, 'WebP is taken');
     const bad = await api(cloud.url, `/api/v1/tickets/${t2!.id}/face`, { body: { image: 'x' } });
     assert.is(bad.status, 400);
     assert.is(bad.body.error.code, 'invalid_request');

@@ -1,14 +1,16 @@
 import { eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
-import { FaceImageError } from '../../edge/face/image.ts';
-import type { FacePipeline } from '../../edge/face/pipeline.ts';
-import { encodeEmbedding } from '../../edge/face/seal.ts';
+import { FaceImageError } from '../../shared/face/image.ts';
+import type { FacePipeline } from '../../shared/face/pipeline.ts';
+import { DEFAULT_QUALITY } from '../../shared/face/quality.ts';
+import { encodeEmbedding } from '../../shared/face/seal.ts';
 import type { CloudContext } from '../context.ts';
 import { faces, tickets } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { appendChanges } from '../sync/changes.ts';
 
 const uuid = z.string().uuid();
+const MIN_ENROL_WIDTH = DEFAULT_QUALITY.minFaceWidth;
 export const FACE_SOURCES = ['upload', 'window-camera', 'idcard'] as const;
 export type FaceSource = (typeof FACE_SOURCES)[number];
 
@@ -33,10 +35,13 @@ export async function enrolFace(ctx: CloudContext, pipeline: FacePipeline, ticke
   try {
     analysis = await pipeline.analyse(image);
   } catch (err) {
-    if (err instanceof FaceImageError) throw new AppError('bad_image', err.message, 400);
+    if (err instanceof FaceImageError) throw new AppError(err.code, err.message, err.code === 'unsupported_format' ? 415 : 400);
     throw err;
   }
   if (analysis.kind === 'no_face') throw new AppError('no_face', 'no face found in the photo', 422);
+  if (analysis.kind === 'poor_quality') {
+    throw new AppError('poor_quality', `the face is not usable (${analysis.issues.join(', ')}): a sharp photo, facing the camera, eyes open, face at least ${MIN_ENROL_WIDTH} px wide`, 422, { issues: analysis.issues });
+  }
   if (analysis.kind === 'several_faces') throw new AppError('several_faces', `${analysis.count} faces in the photo: one person per photo`, 422, { count: analysis.count });
   const embedding = encodeEmbedding(analysis.embedding);
   const validUntil = Math.floor(t.validUntil.getTime() / 1000);

@@ -14,6 +14,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import { bindCredentialTx, moveCredentials } from '../tickets/credentials.ts';
 import { issueSale, revokeInTx, type Tx } from '../tickets/issue.ts';
 import { CARD_KINDS, renewedExpiry, termFrom, type CardKind } from './term.ts';
+import { calendarDay } from '../../shared/time/day.ts';
 
 const cardNo = z.string().regex(/^[A-Za-z0-9-]{4,32}$/, '4-32 letters, digits or -');
 const cardUid = z.string().regex(/^[0-9A-Fa-f]{8,20}$/, 'a card UID is 8 to 20 hex digits');
@@ -41,7 +42,7 @@ export const issueRequest = z.object({
 
 export const renewRequest = z.object({
   /** The expiry the seller saw: a renewal sent twice does not add two years. */
-  expiresOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  expiresOn: calendarDay,
 }).strict();
 
 export const reissueRequest = z.object({

@@ -1,42 +1,54 @@
-import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../../shared/log/logger.ts';
+import { aedesLimitOptions, DEFAULT_MQTT_LIMITS, MqttListener, type MqttListenerLimits } from '../../shared/net/mqtt-listener.ts';
 import type { DeviceAuth } from '../devices/auth.ts';
 
 /**
  * The in-process MQTT broker (aedes, MQTT 3.1.1). Its queues live in memory: devices keep
  * the durable copy of everything in their own outbox, so a broker restart loses nothing.
+ * Transport (TLS, packet sizes, CONNECT timeout) is the listener's; who may do what, the
+ * device auth hooks'.
  */
 export class Broker {
   private aedes: Aedes | undefined;
-  private server: Server | undefined;
+  private listener: MqttListener | undefined;
   port = 0;
 
-  constructor(private readonly opts: { host: string; port: number; log: Logger; auth?: DeviceAuth }) {}
+  constructor(private readonly opts: {
+    host: string; port: number; log: Logger; auth?: DeviceAuth;
+    limits?: MqttListenerLimits;
+    /** Certificate and key (PEM): MQTT over TLS. */
+    tls?: { cert: Buffer; key: Buffer };
+  }) {}
+
+  get stats() {
+    return { connections: this.listener?.connections ?? 0, refused: Object.fromEntries(this.listener?.refused ?? []) };
+  }
 
   async start(): Promise<void> {
+    const limits = this.opts.limits ?? DEFAULT_MQTT_LIMITS;
     // Devices connect as "role:site:device" with their token; each may touch its own topics only.
-    const aedes = await Aedes.createBroker((this.opts.auth?.brokerHooks() ?? {}) as object);
+    const aedes = await Aedes.createBroker({ ...aedesLimitOptions(limits), ...((this.opts.auth?.brokerHooks() ?? {}) as object) });
     aedes.on('clientError', (client, err) => this.opts.log.debug(() => ({ client: client.id, err: err.message }), 'client error'));
-    const server = createServer(aedes.handle);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => resolve());
-    });
+    const listener = new MqttListener({ aedes, host: this.opts.host, port: this.opts.port, limits, log: this.opts.log, tls: this.opts.tls });
     this.aedes = aedes;
-    this.server = server;
-    this.port = (server.address() as { port: number }).port;
-    this.opts.log.info({ port: this.port }, 'mqtt broker listening');
+    try {
+      await listener.start();
+    } catch (err) {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      this.aedes = undefined;
+      throw err;
+    }
+    this.listener = listener;
+    this.port = listener.port;
+    this.opts.log.info({ port: this.port, tls: listener.secure }, 'mqtt broker listening');
   }
 
   async stop(): Promise<void> {
-    const { aedes, server } = this;
-    this.aedes = this.server = undefined;
-    if (server) {
-      server.close();
-      // close() waits for clients; aedes.close() ends their connections.
-    }
+    const { aedes, listener } = this;
+    this.aedes = this.listener = undefined;
+    // aedes.close() ends its clients' sessions; the listener then closes what is left.
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    await listener?.stop();
   }
 }

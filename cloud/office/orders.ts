@@ -17,8 +17,9 @@ import { accountRow, money, postLedger, redeemVoucher, uuid, type Ledger } from 
 import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from './audit.ts';
 import type { MobileProvider } from './mobile.ts';
 import { discounted, priceOn, takeCapacity, releaseCapacity } from './pricing.ts';
+import { calendarDay } from '../../shared/time/day.ts';
 
-const dayText = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a day YYYY-MM-DD');
+const dayText = calendarDay;
 const code = z.string().regex(/^[a-z0-9_-]{1,32}$/);
 const positive = money.refine((n) => n > 0, 'must be more than 0');
 

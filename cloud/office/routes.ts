@@ -5,6 +5,7 @@ import { AppError, jsonBody } from '../http/errors.ts';
 import { addLedgerEntry, createAccount, createVoucher, getAccount, getVoucher, patchAccount } from './accounts.ts';
 import { refundOrder, reissueTicket, extendTicket } from './after-sale.ts';
 import { verifyAudit } from './audit.ts';
+import { printTicket } from './prints.ts';
 import type { MobileProvider } from './mobile.ts';
 import { cancelReservation, createOrder, getOrder, issueReservation, queryIntent } from './orders.ts';
 import {
@@ -32,7 +33,8 @@ export function officeRoutes(ctx: CloudContext, mobile: MobileProvider) {
     .post('/intents/:id/query', async (c) => c.json(await queryIntent(ctx, userOf(c), c.req.param('id'), mobile)));
   const ticketOps = new Hono()
     .post('/:id/reissue', async (c) => c.json(await reissueTicket(ctx, userOf(c), c.req.param('id'), await jsonBody(c)), 201))
-    .post('/:id/extend', async (c) => c.json(await extendTicket(ctx, userOf(c), c.req.param('id'), await jsonBody(c))));
+    .post('/:id/extend', async (c) => c.json(await extendTicket(ctx, userOf(c), c.req.param('id'), await jsonBody(c))))
+    .post('/:id/prints', async (c) => c.json(await printTicket(ctx, userOf(c), c.req.param('id'), await jsonBody(c)), 201));
   const accounts = new Hono()
     .post('/', async (c) => c.json(await createAccount(ctx, await jsonBody(c)), 201))
     .get('/:id', async (c) => c.json(await getAccount(ctx, c.req.param('id'))))

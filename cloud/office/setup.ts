@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AuthUser } from '../auth/roles.ts';
 import { ticketTypeByCode } from '../catalog/service.ts';
@@ -7,8 +7,9 @@ import { dayCapacity, discounts, holidays, priceRules, sellerDiscounts, sellerTy
 import { AppError, notFound } from '../http/errors.ts';
 import { appendAudit, auditedTx } from './audit.ts';
 import { uuid } from './accounts.ts';
+import { calendarDay } from '../../shared/time/day.ts';
 
-const day = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a day YYYY-MM-DD');
+const day = calendarDay;
 export const typeCode = z.string().regex(/^[a-z0-9_-]{1,32}$/);
 const discountCode = z.string().regex(/^[a-z0-9_-]{1,32}$/);
 
@@ -74,8 +75,15 @@ export async function putCapacity(ctx: CloudContext, user: AuthUser, code: strin
   const { capacity } = capacityBody.parse(input);
   const type = await ticketTypeByCode(ctx.db, code);
   await auditedTx(ctx.db, async (tx) => {
-    await tx.insert(dayCapacity).values({ typeId: type.id, day: dd, capacity, sold: 0 })
-      .onConflictDoUpdate({ target: [dayCapacity.typeId, dayCapacity.day], set: { capacity } });
+    // Never below what is sold: checked in the upsert itself, so a sale racing it cannot slip past.
+    const [set] = await tx.insert(dayCapacity).values({ typeId: type.id, day: dd, capacity, sold: 0 })
+      .onConflictDoUpdate({ target: [dayCapacity.typeId, dayCapacity.day], set: { capacity }, setWhere: sql`${capacity}::int is null or ${dayCapacity.sold} <= ${capacity}::int` })
+      .returning({ sold: dayCapacity.sold });
+    if (!set) {
+      const [row] = await tx.select({ sold: dayCapacity.sold }).from(dayCapacity).where(and(eq(dayCapacity.typeId, type.id), eq(dayCapacity.day, dd)));
+      const sold = row?.sold ?? 0;
+      throw new AppError('capacity_below_sold', `${code} ${dd} 已售 ${sold}，容量不能少于已售 / ${sold} already sold for ${dd}: capacity cannot be less`, 409, { type: code, day: dd, sold, capacity });
+    }
     await appendAudit(tx, { at: ctx.now(), actor: user.username, action: 'capacity', subject: `${code}/${dd}`, body: { capacity } });
   });
   return getCapacity(ctx, code, dd);

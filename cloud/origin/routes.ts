@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { CloudContext } from '../context.ts';
-import { jsonBody } from '../http/errors.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
 import { Regions } from './regions.ts';
 import { originEntry, originStats, recordOrigin, statsQuery } from './service.ts';
 
@@ -8,7 +9,9 @@ import { originEntry, originStats, recordOrigin, statsQuery } from './service.ts
 export function originRoutes(ctx: CloudContext) {
   let regions: Regions | undefined;
   const table = () => (regions ??= Regions.load());
-  return new Hono()
-    .post('/', async (c) => c.json(await recordOrigin(ctx, table(), originEntry.parse(await jsonBody(c))), 201))
-    .get('/stats', async (c) => c.json(await originStats(ctx, table(), statsQuery.parse(c.req.query()))));
+  return new Hono<CloudEnv>()
+    .post('/', endpoint({ summary: '客源登记 / record where a party comes from', body: originEntry, responses: { 201: { description: 'Recorded' } } }),
+      async (c) => c.json(await recordOrigin(ctx, table(), c.req.valid('json')), 201))
+    .get('/stats', endpoint({ summary: '客源统计 / visitors by province and city', query: statsQuery }),
+      async (c) => c.json(await originStats(ctx, table(), c.req.valid('query'))));
 }

@@ -4,13 +4,13 @@ import { z } from 'zod';
 import { normaliseLookup } from '../../shared/booking/lookup.ts';
 import { isValidIdNumber } from '../../shared/rules/credential.ts';
 import { addDays, startOfBusinessDay } from '../../shared/time/zone.ts';
-import { isDay } from '../channels/bookings.ts';
+import { calendarDay } from '../../shared/time/day.ts';
 import type { CloudContext } from '../context.ts';
 import { bookings, visitorOrigins } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Region, Regions } from './regions.ts';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(isDay, 'not a calendar day');
+const day = calendarDay;
 const site = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const originEntry = z.object({

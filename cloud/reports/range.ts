@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { isCalendarDay } from '../../shared/time/day.ts';
 import { addDays, startOfBusinessDay, zoneOffsetMs } from '../../shared/time/zone.ts';
 import { AppError } from '../http/errors.ts';
 
@@ -16,13 +17,9 @@ export interface ReportRange {
   days: number;
 }
 
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
 /** Parses "YYYY-MM-DD", refusing days that do not exist (2026-02-30). */
 export function parseDay(text: string, what: string): string {
-  const m = DAY.exec(text);
-  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-  if (!m || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== text) {
+  if (!isCalendarDay(text)) {
     throw new AppError('invalid_date', `${what} is not a day (YYYY-MM-DD): ${text}`, 400, { [what]: text });
   }
   return text;

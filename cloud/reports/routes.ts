@@ -3,13 +3,16 @@ import { z } from 'zod';
 import { businessDay } from '../../shared/time/zone.ts';
 import type { CloudContext } from '../context.ts';
 import { requireSite } from '../sites/service.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
 import { contentDisposition, toCsv, toXlsx, type Lang, type ReportResult } from './format.ts';
 import { totals } from './model.ts';
 import { reportRange } from './range.ts';
 import { REPORTS, reportByName } from './registry.ts';
+import { reportListView, reportResultView } from './views.ts';
 
-const reportQuery = z.object({
+export const reportQuery = z.object({
   from: z.string().max(20).optional(),
   to: z.string().max(20).optional(),
   site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
@@ -47,14 +50,18 @@ export async function runReport(ctx: CloudContext, name: string, q: { from?: str
  * site's zone; in-park takes `at` (an ISO instant, default now) instead.
  */
 export function reportRoutes(ctx: CloudContext) {
-  return new Hono()
-    .get('/', (c) => c.json({
+  return new Hono<CloudEnv>()
+    .get('/', endpoint({ summary: '报表 / the reports there are', responses: { 200: reportListView } }), (c) => c.json({
       timeZone: ctx.config.timeZone,
       reports: REPORTS.map((r) => ({ name: r.name, title: r.zh, titleEn: r.en, ranged: r.ranged, source: r.source })),
     }))
-    .get('/:name', async (c) => {
-      const q = reportQuery.parse(c.req.query());
-      const m = /^(.+?)(?:\.(json|csv|xlsx))?$/.exec(c.req.param('name'))!;
+    .get('/:name', endpoint({
+      summary: '报表 / one report over whole business days (name.csv, name.xlsx or format= for a file)',
+      params: z.object({ name: z.string() }), query: reportQuery,
+      responses: { 200: { description: 'The report as JSON; text/csv or an XLSX workbook with format=csv|xlsx (or name.csv, name.xlsx)', schema: reportResultView } },
+    }), async (c) => {
+      const q = c.req.valid('query');
+      const m = /^(.+?)(?:\.(json|csv|xlsx))?$/.exec(c.req.valid('param').name)!;
       const name = m[1]!;
       if (m[2] && q.format && m[2] !== q.format) throw new AppError('invalid_format', `the path asks for ${m[2]}, format= for ${q.format}`);
       const format = q.format ?? (m[2] as 'json' | 'csv' | 'xlsx' | undefined) ?? 'json';

@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
 import { ZodError } from 'zod';
 import { topics, type UpAck, type UpBatch } from '../../shared/sync/messages.ts';
@@ -23,29 +23,43 @@ export class UplinkService {
     url: string; db: Db; log: Logger; clientId?: string;
     /** How far an entry's time may be from HQ's clock (shared/auth/entries.ts). */
     entryLimits?: EntryLimits;
+    /**
+     * Several HQ nodes on one broker: subscribe as this shared-subscription group, so each
+     * device message goes to one node of the group (MQTT 5's $share, which mosquitto also
+     * gives 3.1.1 clients), and take a clean session, so a dead node's queue holds nothing.
+     */
+    sharedGroup?: string;
     /** HQ's own credential at its broker. */
     credential?: { username: string; token: string };
+    /** TLS options for mqtts:// (the CA a broker's certificate is checked against). */
+    tls?: Pick<IClientOptions, 'ca' | 'rejectUnauthorized'>;
+    /** Every (re)connect: a broker that restarted has lost its retained messages. */
+    onConnect?: () => void;
     /** A device's status or reported mode arrived. */
     onDevice?: (site: string, device: string, what: 'status' | 'reported' | 'cmd/res', payload: unknown) => Promise<void>;
   }) {}
 
   async start(): Promise<void> {
     const client = mqtt.connect(this.opts.url, {
-      clientId: this.opts.clientId ?? 'hq', clean: false, protocolVersion: 4, reconnectPeriod: 1000,
-      username: this.opts.credential?.username, password: this.opts.credential?.token,
+      clientId: this.opts.clientId ?? 'hq', clean: this.opts.sharedGroup !== undefined, protocolVersion: 4, reconnectPeriod: 1000,
+      username: this.opts.credential?.username, password: this.opts.credential?.token, ...this.opts.tls,
     });
+    this.client = client;
     client.handleMessage = (packet, done) => {
       this.handle(packet.topic, packet.payload as Buffer)
         .catch((err) => this.opts.log.error({ err, topic: packet.topic }, 'ingest failed'))
         .finally(() => done());
     };
     client.on('error', (err) => this.opts.log.warn({ err: err.message }, 'mqtt error'));
-    client.on('connect', () => client.subscribe([topics.allUp, topics.allStatus, topics.allReported, topics.allCmdRes], { qos: 1 }));
+    const share = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
+    client.on('connect', () => {
+      client.subscribe([topics.allUp, topics.allStatus, topics.allReported, topics.allCmdRes].map(share), { qos: 1 });
+      this.opts.onConnect?.();
+    });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    this.client = client;
   }
 
   async stop(): Promise<void> {

@@ -91,6 +91,13 @@ test('bad input: 400 with the key named, 404, 409, 422 for what cannot print; no
   const noBarcode = await api(base, '/api/v1/templates/preview.png', { body: { layout: { elements: [{ kind: 'barcode', source: 'barcode' }] }, ticket: (await api(base, '/api/v1/sales', { body: { type: 'adult', quantity: 1 } })).body.tickets[0].id } });
   assert.equal([noBarcode.status, noBarcode.body.error.code], [422, 'template_no_value']);
   assert.is((await api(base, '/api/v1/templates', { token: null })).status, 401);
+  // A layout that would cost too much to draw is refused at once, on save and on preview.
+  const heavy = { elements: Array.from({ length: 60 }, () => ({ kind: 'text', text: '景'.repeat(200), width: 4, height: 4 })) };
+  const t0 = Date.now();
+  const previewed = await api(base, '/api/v1/templates/preview.png', { body: { layout: heavy } });
+  const saved = await api(base, '/api/v1/templates', { body: { code: 'heavy', name: 'heavy', layout: heavy } });
+  assert.equal([previewed.status, previewed.body.error.code, saved.status, saved.body.error.code], [422, 'template_too_much_text', 422, 'template_too_much_text']);
+  assert.ok(Date.now() - t0 < 3000, `${Date.now() - t0} ms`);
 });
 
 test.after(async () => {

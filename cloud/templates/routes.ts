@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
-import { jsonBody } from '../http/errors.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
 import { createTemplate, editTemplate, getTemplate, listTemplates, listVersions, newTemplate, previewPng, previewRequest, templateEdit } from './service.ts';
 
 const previewQuery = z.object({
@@ -9,6 +10,9 @@ const previewQuery = z.object({
   version: z.coerce.number().int().positive().optional(),
 });
 const versionQuery = z.object({ version: z.coerce.number().int().positive().optional() });
+
+const code = z.object({ code: z.string() });
+const pngAnswer = { 200: { description: 'PNG image', contentType: 'image/png' } };
 
 const png = (body: Buffer) => new Response(new Uint8Array(body), { headers: { 'content-type': 'image/png', 'cache-control': 'no-store' } });
 
@@ -23,19 +27,23 @@ const png = (body: Buffer) => new Response(new Uint8Array(body), { headers: { 'c
  *   POST /preview.png          {layout, ticket?}: an unsaved layout, for the designer's live view
  */
 export function templateRoutes(ctx: CloudContext) {
-  return new Hono()
-    .get('/', async (c) => c.json({ items: await listTemplates(ctx) }))
-    .post('/', async (c) => c.json(await createTemplate(ctx, newTemplate.parse(await jsonBody(c))), 201))
-    .post('/preview.png', async (c) => {
-      const req = previewRequest.parse(await jsonBody(c));
+  return new Hono<CloudEnv>()
+    .get('/', endpoint({ summary: '票面模板 / newest version of each template' }), async (c) => c.json({ items: await listTemplates(ctx) }))
+    .post('/', endpoint({ summary: '新建模板 / a template, version 1', body: newTemplate, responses: { 201: { description: 'The template' } } }),
+      async (c) => c.json(await createTemplate(ctx, c.req.valid('json')), 201))
+    .post('/preview.png', endpoint({ summary: '预览 / an unsaved layout as printed', body: previewRequest, responses: pngAnswer }), async (c) => {
+      const req = c.req.valid('json');
       return png(await previewPng(ctx, req.layout, req.ticket));
     })
-    .get('/:code', async (c) => c.json(await getTemplate(ctx, c.req.param('code'), versionQuery.parse(c.req.query()).version)))
-    .put('/:code', async (c) => c.json(await editTemplate(ctx, c.req.param('code'), templateEdit.parse(await jsonBody(c)))))
-    .get('/:code/versions', async (c) => c.json({ items: await listVersions(ctx, c.req.param('code')) }))
-    .get('/:code/preview.png', async (c) => {
-      const q = previewQuery.parse(c.req.query());
-      const t = await getTemplate(ctx, c.req.param('code'), q.version);
+    .get('/:code', endpoint({ summary: '模板 / one template (newest, or a given version)', params: code, query: versionQuery }),
+      async (c) => c.json(await getTemplate(ctx, c.req.valid('param').code, c.req.valid('query').version)))
+    .put('/:code', endpoint({ summary: '修改模板 / the next version (409 if baseVersion is not the newest)', params: code, body: templateEdit }),
+      async (c) => c.json(await editTemplate(ctx, c.req.valid('param').code, c.req.valid('json'))))
+    .get('/:code/versions', endpoint({ summary: '版本历史 / a template\'s versions', params: code }),
+      async (c) => c.json({ items: await listVersions(ctx, c.req.valid('param').code) }))
+    .get('/:code/preview.png', endpoint({ summary: '预览 / as printed, for a sold ticket or a sample', params: code, query: previewQuery, responses: pngAnswer }), async (c) => {
+      const q = c.req.valid('query');
+      const t = await getTemplate(ctx, c.req.valid('param').code, q.version);
       return png(await previewPng(ctx, t.layout, q.ticket));
     });
 }

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { SAMPLE_TICKET, templateLayout, TemplateError, ticketPreviewPng, type TemplateLayout, type TicketPrintData } from '../../shared/template/index.ts';
+import { text } from '../../shared/text/control.ts';
 import type { CloudContext } from '../context.ts';
 import { credentials, sales, tickets, ticketTypes } from '../db/schema/index.ts';
 import { ticketTemplates } from '../db/schema/templates.ts';
@@ -11,14 +12,14 @@ const templateCode = z.string().regex(/^[a-z0-9_-]{1,32}$/, 'lower-case letters,
 
 export const newTemplate = z.strictObject({
   code: templateCode,
-  name: z.string().min(1).max(64),
+  name: text({ min: 1, max: 64 }),
   /** Code of the ticket type it prints; null or absent: the default for types without their own. */
   type: z.string().min(1).max(32).nullable().default(null),
   layout: templateLayout,
 });
 
 export const templateEdit = z.strictObject({
-  name: z.string().min(1).max(64).optional(),
+  name: text({ min: 1, max: 64 }).optional(),
   type: z.string().min(1).max(32).nullable().optional(),
   layout: templateLayout,
   /** The version the edit was made on: when another edit came first, 409 instead of overwriting it. */

@@ -1,16 +1,10 @@
 import { z } from 'zod';
 import { cameraConfigSchema } from '../../hardware/camera/create.ts';
+import { LIVENESS_THRESHOLD } from '../../shared/face/liveness.ts';
+import { DEFAULT_QUALITY } from '../../shared/face/quality.ts';
+import { FACE_MARGIN_1N, FACE_THRESHOLD, FACE_THRESHOLD_1N } from '../../shared/face/thresholds.ts';
 
-/**
- * Thresholds are euclidean distances between dlib descriptors, calibrated on face-api's demo
- * photos and variants (edge/face/calibration.test.ts): same-person pairs stayed under 0.18,
- * different-person pairs above 0.39. face-api's usual 0.6 lets about 6 % of different-person
- * pairs through on the same photos, so it is not used.
- */
-export const FACE_THRESHOLD = 0.38;
-/** 1:N compares against every enrolled face: stricter, and the runner-up must be clearly further. */
-export const FACE_THRESHOLD_1N = 0.34;
-export const FACE_MARGIN_1N = 0.06;
+export { FACE_MARGIN_1N, FACE_THRESHOLD, FACE_THRESHOLD_1N };
 
 export const faceConfigSchema = z.strictObject({
   camera: cameraConfigSchema,
@@ -23,7 +17,15 @@ export const faceConfigSchema = z.strictObject({
   /** Where the ONNX models are built (git-ignored); default data/models of the checkout. */
   modelDir: z.string().min(1).optional(),
   /** Pixels: a face narrower than this is not judged. */
-  minFaceWidth: z.number().int().min(16).max(2000).default(40),
+  minFaceWidth: z.number().int().min(16).max(2000).default(DEFAULT_QUALITY.minFaceWidth),
+  /** Frames taken to find one good enough to judge; between them the visitor hears "请正对镜头". */
+  maxFrames: z.number().int().min(1).max(20).default(4),
+  /** Liveness for ticket types with `livenessRequired` (shared/face/liveness.ts; measured by eval:face). */
+  liveness: z.strictObject({
+    frames: z.number().int().min(2).max(50).default(12),
+    threshold: z.number().min(0.005).max(1).default(LIVENESS_THRESHOLD),
+    intervalMs: z.number().int().min(20).max(2000).default(200),
+  }).prefault({}),
   /** onnxruntime threads per model (see edge/face/onnx.ts for why one). */
   threads: z.number().int().min(1).max(16).default(1),
 });

@@ -9,7 +9,7 @@ import { loadGateConfig, parseGateConfig } from '../gate/config.ts';
 import { GateStore } from '../gate/store.ts';
 import { FACE_THRESHOLD } from './config.ts';
 import { createFaceVerifier } from './create.ts';
-import { readDemoPhoto } from './testing/samples.ts';
+import { readDemoPhoto } from '../../shared/face/testing/samples.ts';
 
 test('the provisioning example with a camera parses; bad face keys are named', () => {
   const c = loadGateConfig(new URL('../../provisioning/gate/gate.face.example.json', import.meta.url).pathname);

@@ -1,7 +1,7 @@
 import { createCamera } from '../../hardware/camera/create.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { FaceConfig } from './config.ts';
-import { FacePipeline } from './pipeline.ts';
+import { FacePipeline } from '../../shared/face/pipeline.ts';
 import { GateFaceVerifier } from './verifier.ts';
 
 /** The gate's face verifier from its config: camera driver, models (built on first use), thresholds. */
@@ -10,5 +10,6 @@ export async function createFaceVerifier(config: FaceConfig, log: Logger, now?: 
   const pipeline = await FacePipeline.open({ modelDir: config.modelDir, threads: config.threads, minFaceWidth: config.minFaceWidth });
   return new GateFaceVerifier({
     camera, pipeline, threshold: config.threshold, thresholdOneToMany: config.thresholdOneToMany, marginOneToMany: config.marginOneToMany, log, now,
+    maxFrames: config.maxFrames, liveness: config.liveness,
   });
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FaceGallery } from './gallery.ts';
-import { decodeEmbedding, encodeEmbedding, FaceSealError, loadOrCreateKey, seal, unseal } from './seal.ts';
+import { decodeEmbedding, encodeEmbedding, FaceSealError, loadOrCreateKey, seal, unseal } from '../../shared/face/seal.ts';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
-import { openSession, type Session } from './onnx.ts';
+import { openSession, ort, type Session } from '../../shared/face/onnx.ts';
 
 const { onnx } = onnxProto;
 
@@ -106,9 +106,10 @@ export class FaceGallery {
     let from = 0;
     if (index) {
       index.running++;
-      let out: ort.InferenceSession.ReturnType;
+      let out: Ort.InferenceSession.ReturnType;
+      const o = await ort();
       try {
-        out = await index.session.run({ q: new ort.Tensor('float32', q, [1, this.dims]) });
+        out = await index.session.run({ q: new o.Tensor('float32', q, [1, this.dims]) });
       } finally {
         done(index);
       }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Change, ChangeBody } from '../../shared/sync/messages.ts';
 import { openGateDb } from '../gate/db/open.ts';
 import { GateStore, type FaceChange } from '../gate/store.ts';
-import { encodeEmbedding, loadOrCreateKey } from './seal.ts';
+import { encodeEmbedding, loadOrCreateKey } from '../../shared/face/seal.ts';
 
 /** Faces in the gate's store: sealed on arrival, removed by HQ or by expiry, dropped on reset. */
 const now = Math.floor(Date.now() / 1000);

@@ -5,8 +5,8 @@ import type { Camera, Frame } from '../../hardware/camera/port.ts';
 import { TypedEventEmitter } from '../../hardware/port.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import type { FaceSource } from '../gate/face.ts';
-import { FaceImageError } from './image.ts';
-import type { FaceAnalyser, FaceAnalysis } from './pipeline.ts';
+import { FaceImageError } from '../../shared/face/image.ts';
+import type { FaceAnalyser, FaceAnalysis } from '../../shared/face/pipeline.ts';
 import { GateFaceVerifier } from './verifier.ts';
 
 /**
@@ -29,16 +29,18 @@ class TableAnalyser implements FaceAnalyser {
   }
   async close(): Promise<void> {}
 }
-const face = (e: Float32Array): FaceAnalysis => ({ kind: 'face', embedding: e, model: T.model, box: { x: 0, y: 0, width: 100, height: 100, score: 0.9 }, landmarks: [], timings });
+const face = (e: Float32Array): FaceAnalysis => ({ kind: 'face', embedding: e, model: T.model, box: { x: 0, y: 0, width: 100, height: 100, score: 0.9 }, landmarks: [], quality: { width: 100, sharpness: 0.1, yaw: 0, pitch: 0.5, eyes: 0.3 }, timings });
 
 class StubCamera extends TypedEventEmitter<{ error: Error }> implements Camera {
   shows = 'a';
+  /** Frames to show first, one per capture, before `shows`. */
+  queue: string[] = [];
   broken = false;
   async start() {}
   async stop() {}
   async capture(): Promise<Frame> {
     if (this.broken) throw new DeviceError('capture_failed', 'no frame');
-    return { data: Buffer.from(this.shows), format: 'jpeg', at: Date.now() };
+    return { data: Buffer.from(this.queue.shift() ?? this.shows), format: 'jpeg', at: Date.now() };
   }
 }
 
@@ -59,21 +61,32 @@ class MemorySource implements FaceSource {
   }
 }
 
+const poor = (): FaceAnalysis => ({ kind: 'poor_quality', issues: ['turned_away'], box: { x: 0, y: 0, width: 100, height: 100, score: 0.9 }, landmarks: [], quality: { width: 100, sharpness: 0.1, yaw: 0.4, pitch: 0.5, eyes: 0.3 }, timings });
+/** 68 landmarks on a grid; `bend` moves the middle ones against the rest (a face turning), which no homography does. */
+const grid68 = (shift: number, bend = 0) => Array.from({ length: 68 }, (_, i) => ({ x: 100 + (i % 9) * 20 + shift + (i >= 27 && i <= 35 ? bend : 0), y: 100 + Math.floor(i / 9) * 20 }));
+const faceAt = (e: Float32Array, landmarks: { x: number; y: number }[]): FaceAnalysis => ({ ...face(e), landmarks } as FaceAnalysis);
+
 async function setup() {
   let now = 1_700_000_000_000;
   const nowS = () => Math.floor(now / 1000);
   const table = new Map<string, FaceAnalysis | 'junk'>([
     ['a', face(vec(0, 0, 0, 0))], ['a2', face(vec(0.1, 0, 0, 0))], ['b', face(vec(1, 0, 0, 0))],
     ['between', face(vec(0.5, 0.02, 0, 0))], ['nobody', { kind: 'no_face', timings }], ['crowd', { kind: 'several_faces', count: 3, timings }], ['junk', 'junk'],
+    ['sideways', poor()], ['still0', faceAt(vec(0, 0, 0, 0), grid68(0))], ['still1', faceAt(vec(0, 0, 0, 0), grid68(6))],
+    ['turn1', faceAt(vec(0, 0, 0, 0), grid68(3, 12))],
   ]);
   const camera = new StubCamera();
   const source = new MemorySource();
   source.rows.set('A', { model: 'm1', embedding: vec(0, 0, 0, 0), validUntil: nowS() + 3600 });
   source.rows.set('B', { model: 'm1', embedding: vec(1, 0, 0, 0), validUntil: nowS() + 60 });
   source.rows.set('OLD', { model: 'm0', embedding: vec(0, 0, 0, 0), validUntil: nowS() + 3600 });
-  const v = new GateFaceVerifier({ camera, pipeline: new TableAnalyser(table), threshold: 0.38, thresholdOneToMany: 0.34, marginOneToMany: 0.06, log: silentLogger, now: () => now });
-  await v.start(source);
-  return { v, camera, source, advance: (ms: number) => { now += ms; }, nowS };
+  const v = new GateFaceVerifier({
+    camera, pipeline: new TableAnalyser(table), threshold: 0.38, thresholdOneToMany: 0.34, marginOneToMany: 0.06, log: silentLogger, now: () => now,
+    sleep: async () => {}, liveness: { frames: 4, threshold: 0.04, intervalMs: 0 },
+  });
+  const prompts: string[] = [];
+  await v.start(source, { prompt: (p) => prompts.push(p.message) });
+  return { v, camera, source, prompts, advance: (ms: number) => { now += ms; }, nowS };
 }
 
 test('1:1: match, mismatch, no face, several, unreadable frame, broken camera', async () => {
@@ -117,6 +130,49 @@ test('1:N: the nearest face, only when clearly nearest; other models never; expi
     assert.not.ok(source.rows.has('B'), 'and was deleted from the store');
     source.onFaces!([], true);
     assert.is((await who('a2')).result, 'match', 'a cache reset reloads what the store holds');
+  } finally {
+    await v.stop();
+  }
+});
+
+test('a frame not usable is not a refusal: 请正对镜头 and another frame, up to maxFrames', async () => {
+  const { v, camera, prompts } = await setup();
+  try {
+    camera.queue = ['sideways', 'crowd', 'nobody'];
+    camera.shows = 'a2';
+    assert.is(await v.verify({ ticketId: 'A', credential: 'idcard' }), 'match', 'the fourth frame is good');
+    assert.equal(prompts, ['请正对镜头', '请正对镜头', '请正对镜头']);
+    prompts.length = 0;
+    camera.shows = 'sideways';
+    assert.is(await v.verify({ ticketId: 'A', credential: 'idcard' }), 'no_face', 'never a usable face in four frames');
+    assert.is(prompts.length, 3);
+  } finally {
+    await v.stop();
+  }
+});
+
+test('liveness: a face that moves like a plane is not live; one that turns is', async () => {
+  const { v, camera, prompts } = await setup();
+  try {
+    camera.queue = ['still0'];
+    camera.shows = 'still1';
+    assert.is(await v.verify({ ticketId: 'A', credential: 'idcard', liveness: true }), 'not_live');
+    assert.ok(prompts.includes('请缓慢转头'));
+    camera.queue = ['still0', 'still1'];
+    camera.shows = 'turn1';
+    assert.is(await v.verify({ ticketId: 'A', credential: 'idcard', liveness: true }), 'match');
+    camera.queue = ['still0'];
+    camera.shows = 'nobody';
+    assert.is(await v.verify({ ticketId: 'A', credential: 'idcard', liveness: true }), 'not_live', 'the face went away');
+    // 1:N, then the liveness check the ticket type asks for.
+    camera.queue = ['still0'];
+    camera.shows = 'turn1';
+    assert.is((await v.identify()).result, 'match');
+    assert.is(await v.live(), true);
+    camera.queue = ['still0'];
+    camera.shows = 'still1';
+    assert.is((await v.identify()).result, 'match');
+    assert.is(await v.live(), false);
   } finally {
     await v.stop();
   }

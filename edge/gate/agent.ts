@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { fetchTrusting } from '../../shared/net/fetch.ts';
+import { readCa } from '../../shared/net/tls.ts';
 import { performance } from 'node:perf_hooks';
 import { SimDisplay } from '../../hardware/display/sim.ts';
 import { SimIndicator } from '../../hardware/indicator/sim.ts';
@@ -13,7 +15,7 @@ import type { Verdict } from '../../shared/rules/decide.ts';
 import { laneRules, type EntryKind, type LaneRules, type Mode } from '../../shared/rules/model.ts';
 import { admitKind, admitMessage, choiceNote, refusalMessage, type Refusal, type RefusalDetail } from '../../shared/rules/reasons.ts';
 import { topics, type LaneStatus } from '../../shared/sync/messages.ts';
-import { loadOrCreateKey } from '../face/seal.ts';
+import { loadOrCreateKey } from '../../shared/face/seal.ts';
 import { CommandRunner } from './commands.ts';
 import type { GateConfig } from './config.ts';
 import { openGateDb } from './db/open.ts';
@@ -82,6 +84,7 @@ export class GateAgent {
   readonly store: GateStore;
   private readonly downlink: Downlink;
   private readonly link: Link;
+  private readonly wanFetch: ReturnType<typeof fetchTrusting>;
   private readonly feedback: Feedback;
   private readonly decider: Decider;
   private readonly passages: Passages;
@@ -120,14 +123,17 @@ export class GateAgent {
       indicator: deps.indicator ?? new SimIndicator(), display: deps.display ?? new SimDisplay(), voice: deps.voice ?? new SimVoice(),
     }, config.locale, log.child('feedback'));
     this.decider = new Decider(store, config.timeZone);
+    // A site CA (config `ca`) for https:// and mqtts://: HQ or the hub is checked against it.
+    const ca = config.ca ? readCa(config.ca, 'ca') : undefined;
+    this.wanFetch = fetchTrusting(ca);
     this.downlink = new Downlink({
-      store, cloudUrl: config.cloudUrl, site: config.site, device: config.device, intervalMs: config.pullIntervalMs,
+      store, cloudUrl: config.cloudUrl, site: config.site, device: config.device, intervalMs: config.pullIntervalMs, fetch: this.wanFetch,
       credential: this.credential(config), venues: config.venues, log: log.child('downlink'), now: this.now, onDesired: (d) => this.modes.offer(d),
     });
     this.link = new Link({
       store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,
       credential: this.credential(config), resendHorizonMs: config.resendHorizonHours * 3_600_000,
-      ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now,
+      ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now, ca,
       handlers: {
         onConnect: () => {
           void this.downlink.pull();
@@ -169,7 +175,7 @@ export class GateAgent {
     await turnstile.start();
     await scanner.start();
     await this.feedback.start();
-    await this.deps.face?.start?.(this.store);
+    await this.deps.face?.start?.(this.store, { prompt: (p) => this.feedback.prompt(p) });
     scanner.on('code', this.onCode);
     turnstile.on('passage', this.onPassage);
     turnstile.on('emergency', this.onEmergencyInput);
@@ -195,6 +201,7 @@ export class GateAgent {
     turnstile.off('error', this.onTurnstileError);
     await this.link.stop();
     await this.downlink.stop();
+    await this.wanFetch.close();
     await this.passages.settled();
     await this.deps.face?.stop?.();
     await this.feedback.stop();
@@ -304,7 +311,12 @@ export class GateAgent {
       else if (found.result !== 'match') d = this.refused(FACE_REFUSAL[found.result], {}, t0, undefined, 'face');
       else {
         const facts = this.store.ticket(found.ticketId);
-        const e: Evaluated = facts ? { ...this.decide([facts], { direction, persons: opts.persons ?? 1 }), credential: 'face' } : { verdict: { admit: false, reason: 'unknown', detail: {} }, ticketId: found.ticketId, credential: 'face' };
+        let e: Evaluated = facts ? { ...this.decide([facts], { direction, persons: opts.persons ?? 1 }), credential: 'face' } : { verdict: { admit: false, reason: 'unknown', detail: {} }, ticketId: found.ticketId, credential: 'face' };
+        // A ticket type that asks for liveness: the face must move like a live one (not a photo held up).
+        if (e.verdict.admit && facts && this.store.typeRules(facts.typeId)?.livenessRequired) {
+          const live = await this.deps.face?.live?.().catch(() => false);
+          if (live !== true) e = { ...e, verdict: { admit: false, reason: 'face_not_live', detail: {} } };
+        }
         d = this.conclude(e, direction, t0);
       }
     } catch (err) {
@@ -349,7 +361,9 @@ export class GateAgent {
   }
 
   private async checkFace(verdict: Verdict, ticketId: string, credential: CredentialKind): Promise<Verdict> {
-    const result = this.deps.face ? await this.deps.face.verify({ ticketId, credential }).catch(() => 'unavailable' as const) : 'unavailable';
+    const typeId = this.store.ticket(ticketId)?.typeId;
+    const liveness = typeId !== undefined && this.store.typeRules(typeId)?.livenessRequired === true;
+    const result = this.deps.face ? await this.deps.face.verify({ ticketId, credential, liveness }).catch(() => 'unavailable' as const) : 'unavailable';
     return result === 'match' ? verdict : { admit: false, reason: FACE_REFUSAL[result], detail: {} };
   }
 

@@ -16,6 +16,14 @@ test('defaults: simulated hardware, zh-CN, Shanghai', () => {
   assert.is(c.lane, 'lane-1');
 });
 
+test('credentials never travel in plain text beyond this machine unless the config says insecure', () => {
+  assert.throws(() => parseGateConfig({ ...base, cloudUrl: 'http://10.0.0.5:8780' }), /gate config: cloudUrl: refusing to send credentials in plain text to http:\/\/10\.0\.0\.5:8780.*"insecure": true/);
+  assert.throws(() => parseGateConfig({ ...base, mqttUrl: 'mqtt://hub.local:1883' }), /gate config: mqttUrl: refusing/);
+  const tls = parseGateConfig({ ...base, cloudUrl: 'https://10.0.0.5:8780', mqttUrl: 'mqtts://10.0.0.5:8883', ca: '/etc/tls/ca.crt' });
+  assert.is(tls.ca, '/etc/tls/ca.crt');
+  assert.is(parseGateConfig({ ...base, cloudUrl: 'http://10.0.0.5:8780', mqttUrl: 'mqtt://10.0.0.5:1883', insecure: true }).insecure, true);
+});
+
 test('the GPIO turnstile is chosen by config', () => {
   const c = parseGateConfig({ ...base, turnstile: { driver: 'gpio', pins: { openIn: 17, passage: 27 } } });
   assert.is(c.turnstile.driver, 'gpio');

@@ -10,6 +10,7 @@ import { scannerConfigSchema } from '../../hardware/scanner/create.ts';
 import { voiceConfigSchema } from '../../hardware/voice/create.ts';
 import { turnstileConfigSchema } from '../../hardware/turnstile/create.ts';
 import { DEFAULT_TZ } from '../../shared/time/zone.ts';
+import { checkDeviceUrls } from '../../shared/net/tls.ts';
 import { faceConfigSchema } from '../face/config.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - or _, up to 64');
@@ -26,6 +27,10 @@ export const gateConfigSchema = z.object({
   dataDir: z.string().min(1),
   cloudUrl: z.string().url(),
   mqttUrl: z.string().url(),
+  /** CA (PEM) the server's certificate is checked against for https:// and mqtts:// (a site CA); absent: the system's list. */
+  ca: z.string().min(1).optional(),
+  /** Plain http:// or mqtt:// to an address that is not loopback: the token would travel readable. */
+  insecure: z.boolean().default(false),
   /**
    * The venues this gate's lanes serve: it then holds only tickets that grant one of them.
    * Absent: every ticket of the site. Changing it makes the gate fetch its cache anew.
@@ -71,6 +76,8 @@ export function parseGateConfig(input: unknown, source = 'gate config'): GateCon
     const i = parsed.error.issues[0]!;
     throw new Error(`${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
   }
+  const c = parsed.data;
+  checkDeviceUrls(source, { cloudUrl: c.cloudUrl, mqttUrl: c.mqttUrl }, c.insecure);
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
 }
 

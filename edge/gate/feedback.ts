@@ -50,6 +50,15 @@ export class Feedback {
     ]);
   }
 
+  /** A request to the visitor while a check goes on (the face check's "请正对镜头"): no light, no verdict. */
+  prompt(p: { id: string; message: string; messageEn: string }): void {
+    const { display, voice } = this.ports;
+    this.run([
+      display.show([p.message, p.messageEn], { forMs: HOLD_MS, tone: 'info' }),
+      voice.say({ id: p.id, locale: this.locale, text: this.locale === 'en' ? p.messageEn : p.message }),
+    ]);
+  }
+
   /** The lane at rest: off in normal mode, a red X when closed, green and an alarm in an emergency. */
   mode(mode: Mode): void {
     const { indicator, display, voice } = this.ports;

@@ -42,6 +42,8 @@ export class Link {
     /** Up-link cap in kbit/s; 0 = none. */
     uplinkKbps: number;
     credential?: DeviceCredential;
+    /** CA (PEM) the broker's certificate is checked against (mqtts://); absent: the system's list. */
+    ca?: Buffer;
     /** After HQ forgets acknowledged uploads, own passages this recent are sent again. */
     resendHorizonMs: number;
     log: Logger; now: () => number; handlers: LinkHandlers;
@@ -61,7 +63,7 @@ export class Link {
     const client = mqtt.connect(this.opts.url, {
       clientId: clientIdFor({ role: 'gate', site, device }), clean: true, protocolVersion: 4,
       username: this.opts.credential?.username, password: this.opts.credential?.token,
-      reconnectPeriod: 500, connectTimeout: 5000, keepalive: 15, queueQoSZero: false,
+      reconnectPeriod: 500, connectTimeout: 5000, keepalive: 15, queueQoSZero: false, ...(this.opts.ca ? { ca: this.opts.ca } : {}),
       will: { topic: topics.status(site, device), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
     });
     client.on('connect', () => {

@@ -9,7 +9,7 @@ import { ticketDigest, type DigestRow } from '../../shared/sync/digest.ts';
 import { entryNonce } from '../../shared/sync/nonce.ts';
 import type { SenderRecord } from '../../shared/auth/entries.ts';
 import type { GateDb } from './db/open.ts';
-import { decodeEmbedding, seal, unseal } from '../face/seal.ts';
+import { decodeEmbedding, seal, unseal } from '../../shared/face/seal.ts';
 
 export interface PendingBatch {
   firstSeq: number;

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { mqttLimitsSchema } from '../../shared/net/mqtt-listener.ts';
+import { assertPlainListenAllowed, assertPlainUrlAllowed } from '../../shared/net/tls.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - or _, up to 64');
 const port = z.number().int().min(0).max(65535);
@@ -32,7 +34,17 @@ export const hubConfigSchema = z.strictObject({
   upstream: z.strictObject({
     mqttUrl: z.string().url(),
     cloudUrl: z.string().url(),
+    /** CA (PEM) that HQ's certificate is checked against (a site CA); absent: the system's list. */
+    ca: z.string().min(1).optional(),
   }),
+  /** Certificate and key (PEM) of the LAN side: HTTPS and MQTT over TLS (gates then use https:// and mqtts://). */
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  /** Plain text on the LAN, or to HQ, on addresses that are not loopback (a closed network's own choice). */
+  insecure: z.boolean().default(false),
+  /** The LAN broker's limits (shared/net/mqtt-listener.ts). */
+  mqttLimits: mqttLimitsSchema.strict().prefault({}),
+  /** Largest request body on the LAN's HTTP side, bytes. */
+  httpBodyLimit: z.number().int().min(256).max(64 * 1024 * 1024).default(64 * 1024),
   /** Pull HQ's change log at least this often, even without a doorbell. */
   pullIntervalMs: z.number().int().min(100).default(60_000),
   /** Changes asked for per page from HQ. */
@@ -49,6 +61,19 @@ export function parseHubConfig(input: unknown, source = 'hub config'): HubConfig
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     throw new Error(`${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  const c = parsed.data;
+  try {
+    const fixLan = 'give the hub "tls": {"cert","key"} (provisioning/tls/tls.sh), or "insecure": true';
+    if (!c.tls) {
+      assertPlainListenAllowed('mqttHost', c.mqttHost, c.insecure, fixLan);
+      assertPlainListenAllowed('httpHost', c.httpHost, c.insecure, fixLan);
+    }
+    const fixWan = 'use mqtts:// and https:// (with "upstream.ca" for a site CA), or "insecure": true';
+    assertPlainUrlAllowed('upstream.mqttUrl', c.upstream.mqttUrl, c.insecure, fixWan);
+    assertPlainUrlAllowed('upstream.cloudUrl', c.upstream.cloudUrl, c.insecure, fixWan);
+  } catch (err) {
+    throw new Error(`${source}: ${(err as Error).message}`);
   }
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), upstream: { ...parsed.data.upstream, cloudUrl: parsed.data.upstream.cloudUrl.replace(/\/+$/, '') } };
 }

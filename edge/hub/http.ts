@@ -1,7 +1,8 @@
 import { parseVenues, VENUES_PARAM } from '../../shared/sync/venues.ts';
 import { parseBasicAuth, type DeviceIdentity } from '../../shared/auth/device.ts';
+import { compressPages } from '../../shared/sync/compress.ts';
 import { Hono } from 'hono';
-import { compress } from 'hono/compress';
+import { bodyLimits } from '../../shared/net/body-limit.ts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z, ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -41,9 +42,12 @@ export function hubApp(opts: {
   verify?: (username: string | undefined, token: string | undefined) => DeviceIdentity | undefined;
   /** Why a verified device may not pull (not provisioned at HQ, switched off), or undefined. */
   refusal?: (id: DeviceIdentity) => { code: string; message: string } | undefined;
+  /** Largest request body, bytes (default 64 KiB: gates only send queries). */
+  bodyLimit?: number;
 }) {
   const { store, site, puller } = opts;
   const api = new Hono()
+    .use('*', bodyLimits({ maxSize: opts.bodyLimit ?? 64 * 1024 }))
     .get('/health', (c) => c.json({ ok: true, site, hub: opts.hub, time: opts.serverTime(), ...opts.state() }))
     .use('/sync/changes', async (c, next) => {
       if (!opts.verify) return next();
@@ -55,7 +59,7 @@ export function hubApp(opts: {
       c.set('device' as never, id as never);
       return next();
     })
-    .use('/sync/changes', compress())
+    .use('/sync/changes', compressPages())
     .get('/sync/changes', async (c) => {
       const q = changesQuery.parse(c.req.query());
       if (q.site !== site) throw new HubHttpError('unknown_site', `this hub serves site ${site}, not ${q.site}`, 404);

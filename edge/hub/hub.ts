@@ -2,6 +2,9 @@ import { deviceToken, deviceUsername, verifyDevice, type DeviceIdentity } from '
 import { LanChecks } from './lan-checks.ts';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import { createServer as createHttpsServer } from 'node:https';
+import { fetchTrusting } from '../../shared/net/fetch.ts';
+import { readCa, readServerTls } from '../../shared/net/tls.ts';
 import { createLogger, type Logger } from '../../shared/log/logger.ts';
 import { topics } from '../../shared/sync/messages.ts';
 import type { HubConfig } from './config.ts';
@@ -30,6 +33,7 @@ export class SiteHub {
   private puller: Puller | undefined;
   private checks: LanChecks | undefined;
   private http: ServerType | undefined;
+  private wanFetch: ReturnType<typeof fetchTrusting> | undefined;
   private readonly now: () => number;
   mqttPort = 0;
   httpPort = 0;
@@ -38,8 +42,10 @@ export class SiteHub {
     this.now = deps.now ?? Date.now;
   }
 
-  get mqttUrl(): string { return `mqtt://${loopbackFor(this.config.mqttHost)}:${this.mqttPort}`; }
-  get url(): string { return `http://${loopbackFor(this.config.httpHost)}:${this.httpPort}`; }
+  get mqttUrl(): string { return `${this.config.tls ? 'mqtts' : 'mqtt'}://${loopbackFor(this.config.mqttHost)}:${this.mqttPort}`; }
+  get url(): string { return `${this.config.tls ? 'https' : 'http'}://${loopbackFor(this.config.httpHost)}:${this.httpPort}`; }
+  /** The LAN broker's socket counts. */
+  get brokerStats() { return this.lan?.stats; }
 
   /** Starts without the WAN: HQ is reached whenever it can be. */
   async start(): Promise<void> {
@@ -56,8 +62,12 @@ export class SiteHub {
       const checks = new LanChecks({ store, now: hqNow, log: log.child('lan') });
       this.checks = checks;
       const refusal = (id: DeviceIdentity) => checks.refusal(id);
+      // The LAN side's certificate, and the CA HQ's certificate is checked against, read once.
+      const tls = config.tls ? readServerTls(config.tls, 'tls') : undefined;
+      const ca = config.upstream.ca ? readCa(config.upstream.ca, 'upstream.ca') : undefined;
+      this.wanFetch = fetchTrusting(ca);
       const lan = new LanBroker({
-        host: config.mqttHost, port: config.mqttPort, log: log.child('lan'), verify, refusal: key ? refusal : undefined,
+        host: config.mqttHost, port: config.mqttPort, log: log.child('lan'), verify, refusal: key ? refusal : undefined, tls, limits: config.mqttLimits,
         accept: (topic, payload) => {
           const route = routes.up(topic);
           if (!route) return;
@@ -68,7 +78,7 @@ export class SiteHub {
       this.lan = lan;
       const puller = new Puller({
         store, cloudUrl: config.upstream.cloudUrl, site: config.site, intervalMs: config.pullIntervalMs, pageSize: config.pageSize,
-        log: log.child('puller'), now, fetch: this.deps.fetch, credential,
+        log: log.child('puller'), now, fetch: this.deps.fetch ?? this.wanFetch, credential,
         onAdvanced: () => void lan.publish(topics.notify(config.site), Buffer.from(JSON.stringify({ at: hqNow() })), false).catch(() => undefined),
       });
       this.puller = puller;
@@ -77,15 +87,18 @@ export class SiteHub {
       const app = hubApp({
         store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(), verify,
         refusal: key ? refusal : undefined,
+        bodyLimit: config.httpBodyLimit,
       });
       this.http = await new Promise<ServerType>((resolve, reject) => {
-        const s = serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
+        const s = tls
+          ? serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort, createServer: createHttpsServer, serverOptions: { ...tls, minVersion: 'TLSv1.2' } }, () => resolve(s))
+          : serve({ fetch: app.fetch, hostname: config.httpHost, port: config.httpPort }, () => resolve(s));
         s.once('error', reject);
       });
       this.httpPort = (this.http.address() as { port: number }).port;
       this.upstream = new Upstream({
         url: config.upstream.mqttUrl, site: config.site, hub: config.hub, window: config.forwardWindow,
-        statusIntervalMs: config.statusIntervalMs, store, routes, log: log.child('upstream'), now: hqNow, credential,
+        statusIntervalMs: config.statusIntervalMs, store, routes, log: log.child('upstream'), now: hqNow, credential, ca,
         relay: (topic, payload, retain) => lan.publish(topic, payload, retain),
         onNotify: () => void puller.pull(),
         // The doorbell may have rung while the WAN was down.
@@ -115,6 +128,8 @@ export class SiteHub {
     // Before the database closes: gates' last wills are still queued for HQ.
     await lan?.stop();
     store?.close();
+    await this.wanFetch?.close();
+    this.wanFetch = undefined;
   }
 
   /** What an operator (or a test) wants to know. */

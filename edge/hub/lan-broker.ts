@@ -1,8 +1,8 @@
 import { canPublish, canSubscribe, clientIdAllowed, deviceUsername, type DeviceIdentity } from '../../shared/auth/device.ts';
-import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import type { PublishPacket } from 'aedes';
 import type { Logger } from '../../shared/log/logger.ts';
+import { aedesLimitOptions, DEFAULT_MQTT_LIMITS, MqttListener, type MqttListenerLimits } from '../../shared/net/mqtt-listener.ts';
 
 /**
  * The site's MQTT broker for the LAN (aedes, in process). Every publish from a client,
@@ -12,12 +12,14 @@ import type { Logger } from '../../shared/log/logger.ts';
  */
 export class LanBroker {
   private aedes: Aedes | undefined;
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private listener: MqttListener | undefined;
   port = 0;
 
   constructor(private readonly opts: {
     host: string; port: number; log: Logger;
+    limits?: MqttListenerLimits;
+    /** Certificate and key (PEM): MQTT over TLS on the LAN. */
+    tls?: { cert: Buffer; key: Buffer };
     /** Synchronous; a throw refuses the publish (aedes then drops that client, which re-sends). */
     accept: (topic: string, payload: Buffer, clientId: string) => void;
     /** Checks the site's devices; absent: anyone on the LAN may connect (development only). */
@@ -30,7 +32,9 @@ export class LanBroker {
     const { log } = this.opts;
     const verify = this.opts.verify;
     const identities = new WeakMap<object, DeviceIdentity>();
+    const limits = this.opts.limits ?? DEFAULT_MQTT_LIMITS;
     const aedes = await Aedes.createBroker({
+      ...aedesLimitOptions(limits),
       authenticate: (client, username, password, callback) => {
         if (!verify) return callback(null, true);
         const id = verify(username, password);
@@ -74,31 +78,22 @@ export class LanBroker {
     aedes.on('client', (client) => log.debug(() => ({ client: client.id }), 'client connected'));
     // Retained state from before a restart, in place before the first gate can subscribe.
     for (const r of retained) await this.publish(r.topic, r.payload, true);
-    const server = createServer((socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      aedes.handle(socket);
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.port = (server.address() as { port: number }).port;
-    log.info({ host: this.opts.host, port: this.port }, 'LAN broker listening');
+    const listener = new MqttListener({ aedes, host: this.opts.host, port: this.opts.port, limits, log, tls: this.opts.tls });
+    this.listener = listener;
+    await listener.start();
+    this.port = listener.port;
+    log.info({ host: this.opts.host, port: this.port, tls: listener.secure }, 'LAN broker listening');
+  }
+
+  get stats() {
+    return { connections: this.listener?.connections ?? 0, refused: Object.fromEntries(this.listener?.refused ?? []) };
   }
 
   async stop(): Promise<void> {
-    const { aedes, server } = this;
-    this.aedes = this.server = undefined;
-    const closed = server?.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const { aedes, listener } = this;
+    this.aedes = this.listener = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    await closed;
+    await listener?.stop();
   }
 
   /** Publishes on the LAN at QoS 1 (to subscribers that asked for it). */

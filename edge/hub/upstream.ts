@@ -32,6 +32,8 @@ export class Upstream {
     onConnect: () => void;
     /** The hub's own status fields (queue length, checkpoint...). */
     credential?: DeviceCredential;
+    /** CA (PEM) HQ's broker certificate is checked against; absent: the system's list. */
+    ca?: Buffer;
     status: () => Record<string, unknown>;
   }) {}
 
@@ -42,7 +44,7 @@ export class Upstream {
       // A persistent session: HQ's broker queues acks and commands while the WAN is down.
       clientId: clientIdFor({ role: 'hub', site, device: hub }), clean: false, protocolVersion: 4, resubscribe: false,
       username: this.opts.credential?.username, password: this.opts.credential?.token,
-      reconnectPeriod: 1000, connectTimeout: 10_000, keepalive: 30,
+      reconnectPeriod: 1000, connectTimeout: 10_000, keepalive: 30, ...(this.opts.ca ? { ca: this.opts.ca } : {}),
       will: { topic: topics.status(site, hub), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
     });
     client.handleMessage = (packet, done) => {

@@ -1,4 +1,6 @@
 import { KioskPresence } from './presence.ts';
+import { fetchTrusting } from '../../shared/net/fetch.ts';
+import { readCa } from '../../shared/net/tls.ts';
 import { join } from 'node:path';
 import type { ServerType } from '@hono/node-server';
 import { createIdCardReader } from '../../hardware/idcard/create.ts';
@@ -45,6 +47,7 @@ export class KioskAgent {
   private server: ServerType | undefined;
   private idcard: IdCardReader | undefined;
   private lastScan: { seq: number; text: string } | null = null;
+  private wanFetch: ReturnType<typeof fetchTrusting> | undefined;
   /** The last ID card read; its number stays here, the screen only learns that one was read. */
   private lastCard: { seq: number; idNumber: string } | null = null;
   port = 0;
@@ -61,9 +64,12 @@ export class KioskAgent {
     const log = deps.log;
     this.store = new KioskStore(openKioskDb(join(config.dataDir, 'kiosk.sqlite')), now);
     try {
+      // A site CA (config `ca`) for https:// and mqtts://: HQ or the hub is checked against it.
+      const ca = config.ca ? readCa(config.ca, 'ca') : undefined;
+      this.wanFetch = fetchTrusting(ca);
       this.hq = new HqClient({
         cloudUrl: config.cloudUrl, username: deviceUsername({ role: 'kiosk', site: config.site, device: config.device }),
-        token: config.token, timeoutMs: config.hqTimeoutMs, fetch: deps.fetch,
+        token: config.token, timeoutMs: config.hqTimeoutMs, fetch: deps.fetch ?? this.wanFetch,
       });
       this.printer = deps.printer ?? await createPrinter(config.printer, { log: log.child('printer') });
       await this.printer.start();
@@ -91,7 +97,7 @@ export class KioskAgent {
       this.uplink.start();
       if (config.mqttUrl) {
         this.presence = new KioskPresence({
-          url: config.mqttUrl, site: config.site, device: config.device, heartbeatMs: config.heartbeatMs, log: log.child('presence'), now,
+          url: config.mqttUrl, site: config.site, device: config.device, heartbeatMs: config.heartbeatMs, log: log.child('presence'), now, ca,
           credential: config.token ? { username: deviceUsername({ role: 'kiosk', site: config.site, device: config.device }), token: config.token } : undefined,
           status: () => ({ checkpoint: this.store.checkpoint(), outbox: this.store.outboxSize(), error: this.hq.lastError ?? null }),
           onNotify: () => void this.downlink.pull(),
@@ -130,5 +136,7 @@ export class KioskAgent {
     await this.idcard?.stop().catch(() => undefined);
     await this.printer?.stop().catch(() => undefined);
     this.store?.db.$client.close();
+    await this.wanFetch?.close();
+    this.wanFetch = undefined;
   }
 }

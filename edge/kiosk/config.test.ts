@@ -20,6 +20,13 @@ test('a bad or unknown key is named in the error', () => {
   assert.throws(() => parseKioskConfig({ ...base, pritner: { driver: 'sim' } }), /pritner/);
 });
 
+test('plain text to another machine only with "insecure"', () => {
+  assert.throws(() => parseKioskConfig({ ...base, cloudUrl: 'http://hq.example.com:8780' }), /kiosk config: cloudUrl: refusing to send credentials in plain text/);
+  assert.throws(() => parseKioskConfig({ ...base, mqttUrl: 'mqtt://192.168.1.2:1883' }), /kiosk config: mqttUrl: refusing/);
+  assert.ok(parseKioskConfig({ ...base, cloudUrl: 'https://hq.example.com', mqttUrl: 'mqtts://192.168.1.2:8883' }));
+  assert.ok(parseKioskConfig({ ...base, cloudUrl: 'http://hq.example.com:8780', insecure: true }));
+});
+
 test('the example config in provisioning/ is valid', () => {
   const c = loadKioskConfig(new URL('../../provisioning/kiosk/kiosk.example.json', import.meta.url).pathname);
   assert.is(c.printer.driver, 'serial');

@@ -5,6 +5,7 @@ import { idCardConfigSchema } from '../../hardware/idcard/create.ts';
 import { printerConfigSchema } from '../../hardware/printer/create.ts';
 import { scannerConfigSchema } from '../../hardware/scanner/create.ts';
 import { DEFAULT_TZ } from '../../shared/time/zone.ts';
+import { checkDeviceUrls } from '../../shared/net/tls.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - or _, up to 64');
 
@@ -23,6 +24,10 @@ export const kioskConfigSchema = z.strictObject({
    * the doorbell for new bookings. Absent: the kiosk pulls on its timer only.
    */
   mqttUrl: z.string().url().optional(),
+  /** CA (PEM) the server's certificate is checked against for https:// and mqtts:// (a site CA); absent: the system's list. */
+  ca: z.string().min(1).optional(),
+  /** Plain http:// or mqtt:// to an address that is not loopback: the token would travel readable. */
+  insecure: z.boolean().default(false),
   /** Status is re-sent this often (beside the MQTT last will). */
   heartbeatMs: z.number().int().min(1000).default(30_000),
   /** Pull the change log (today's bookings, templates) this often. */
@@ -52,6 +57,8 @@ export function parseKioskConfig(input: unknown, source = 'kiosk config'): Kiosk
     const i = parsed.error.issues[0]!;
     throw new Error(`${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
   }
+  const c = parsed.data;
+  checkDeviceUrls(source, { cloudUrl: c.cloudUrl, mqttUrl: c.mqttUrl }, c.insecure);
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
 }
 

@@ -1,5 +1,5 @@
 import { readTicketCode } from '../../shared/code/ticket-code.ts';
-import { templateLayout, ticketToEscPos, type TemplateLayoutInput, type TicketPrintData } from '../../shared/template/index.ts';
+import { DEFAULT_TEMPLATE, templateLayout, ticketToEscPos, type TemplateLayoutInput, type TicketPrintData } from '../../shared/template/index.ts';
 import type { KioskStore } from './store.ts';
 
 /** A ticket to print, as far as the caller knows it; the rest is read from its signed code. */
@@ -15,26 +15,6 @@ export interface PrintTicket {
   persons: number;
   entries?: number;
 }
-
-/**
- * The layout used until HQ sends a template for the ticket type or the site: big type name,
- * the QR the gate reads, validity, persons, order. Prices are left out: a booked ticket's
- * price is the channel's, which the kiosk does not know.
- */
-export const DEFAULT_TEMPLATE: TemplateLayoutInput = {
-  paper: 80,
-  elements: [
-    { kind: 'field', field: 'siteName', align: 'center', bold: true },
-    { kind: 'field', field: 'typeName', align: 'center', width: 2, height: 2 },
-    { kind: 'qr', align: 'center', moduleSize: 5, ecc: 'M' },
-    { kind: 'field', field: 'validDates', label: '有效期 Valid: ' },
-    { kind: 'field', field: 'persons', label: '人数 Persons: ' },
-    { kind: 'field', field: 'orderNo', label: '订单 Order: ' },
-    { kind: 'field', field: 'issuedAt', label: '出票 Printed: ' },
-    { kind: 'text', text: '请在闸机扫码入园 Scan at the gate', align: 'center' },
-  ],
-  bottomFeed: 64,
-};
 
 /**
  * The layout for a ticket type: HQ's template for the type, else the site's, else the

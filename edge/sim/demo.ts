@@ -9,10 +9,15 @@ import { createTicketType, listTicketTypes } from '../../cloud/catalog/service.t
 import { Cloud } from '../../cloud/server.ts';
 import { listLanes, putLane } from '../../cloud/sites/service.ts';
 import { provisionDevice } from '../../cloud/devices/service.ts';
+import { createUser } from '../../cloud/auth/service.ts';
+import { AppError } from '../../cloud/http/errors.ts';
+import { putGrants } from '../../cloud/office/setup.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 import { formatYuan, fen } from '../../shared/money/money.ts';
 import { SimPrinter } from '../../hardware/printer/sim.ts';
 import { KioskAgent } from '../kiosk/agent.ts';
+import { PrintBridge } from '../print-bridge/bridge.ts';
+import { parseBridgeConfig } from '../print-bridge/config.ts';
 import { parseKioskConfig } from '../kiosk/config.ts';
 import { startSimSite } from './site.ts';
 
@@ -45,6 +50,21 @@ for (const l of DEMO_LANES) if (!lanesHad.has(l.lane)) await putLane(ctx, ctx.co
 for (const [device, lane] of [['gate-1', 'lane-1'], ['gate-2', 'lane-2']] as const) await provisionDevice(ctx, ctx.config.site, device, { role: 'gate', lanes: [lane] });
 await provisionDevice(ctx, ctx.config.site, 'kiosk-1', { role: 'kiosk' });
 
+// People of the back office: a window seller (granted the visitor types) and a finance clerk.
+const DEMO_USERS = [
+  { username: 'seller', displayName: '演示售票员', roles: ['seller' as const], permissions: ['refund' as const], password: 'demo-seller' },
+  { username: 'finance', displayName: '演示财务', roles: ['finance' as const], permissions: [], password: 'demo-finance' },
+];
+for (const u of DEMO_USERS) {
+  const made = await createUser(ctx.db, u).catch((err) => {
+    if (err instanceof AppError && err.code === 'duplicate') return undefined;
+    throw err;
+  });
+  if (made && u.username === 'seller') {
+    await putGrants(ctx, { id: made.id, username: 'demo', displayName: 'demo', roles: ['administrator'], permissions: [] }, made.id, { types: ['adult', 'child', 'group10', 'pass3'], discounts: [] });
+  }
+}
+
 const site = await startSimSite({
   site: cloud.config.site, gates: 2, dataDir: root, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl,
   firstConsolePort: Number(process.env.GATE_CONSOLE_PORT ?? 8791), log,
@@ -60,6 +80,15 @@ const kiosk = new KioskAgent(parseKioskConfig({
   token: ctx.deviceAuth.issue('kiosk', cloud.config.site, 'kiosk-1').token, http: { port: Number(process.env.KIOSK_PORT ?? 8795) },
 }, 'simulated kiosk-1'), { log: log.child('kiosk-1'), printer: kioskPrinter });
 await kiosk.start();
+// The ticket window's print bridge, with a simulated printer whose tickets are saved as PNGs.
+const windowPrinter = new SimPrinter();
+const windowDir = join(root, 'window-1');
+mkdirSync(join(windowDir, 'prints'), { recursive: true });
+windowPrinter.onJob((job) => void windowPrinter.renderPng(job).then((png) => writeFileSync(join(windowDir, 'prints', `${Date.now()}.png`), png)).catch(() => undefined));
+const bridge = new PrintBridge(parseBridgeConfig({
+  printer: { driver: 'sim' }, http: { port: Number(process.env.PRINT_BRIDGE_PORT ?? 8797) }, allowOrigins: [cloud.url],
+}, 'demo print bridge'), { printer: windowPrinter, log: log.child('print-bridge') });
+await bridge.start();
 mkdirSync(root, { recursive: true });
 writeFileSync(join(root, 'demo.json'), JSON.stringify({
   cloud: cloud.url, mqtt: cloud.mqttUrl, login: { username: 'admin', password: adminPassword }, gates: Object.fromEntries(site.gates.map((g) => [g.id, g.console])),
@@ -69,6 +98,8 @@ const types = (await listTicketTypes(ctx.db)).map((t) => `    ${t.code.padEnd(8)
 process.stdout.write(`
 景区票务演示已启动 / Scenic ticketing demo is up (${((Date.now() - t0) / 1000).toFixed(1)} s)
 
+  Back office    ${cloud.url}/   (售票 seller / demo-seller, 财务 finance / demo-finance, admin / ${adminPassword})
+  Print bridge   ${bridge.url}   (the window's printer; printed tickets: ${join(windowDir, 'prints')})
   HQ HTTP API    ${cloud.url}/api/v1   (log in as admin / ${adminPassword}: npm run cli -- login)
   MQTT broker    ${cloud.mqttUrl}
   Gate consoles  ${site.gates.map((g) => `${g.id}: ${g.console}/`).join('   ')}
@@ -95,6 +126,7 @@ const shutdown = async () => {
   if (stopping) return;
   stopping = true;
   await kiosk.stop();
+  await bridge.stop();
   await site.stop();
   await cloud.stop();
   process.exit(0);

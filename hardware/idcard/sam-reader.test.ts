@@ -34,9 +34,9 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function rig(): Promise<Rig> {
+async function rig(responseTimeoutMs = 1500): Promise<Rig> {
   const pty = await openPtyPair();
-  const reader = (await createIdCardReader({ driver: 'sam', path: pty.a, pollMs: 30, responseTimeoutMs: 1500, reconnectMs: 20 })) as SamReader;
+  const reader = (await createIdCardReader({ driver: 'sam', path: pty.a, pollMs: 30, responseTimeoutMs, reconnectMs: 20 })) as SamReader;
   const sim = new SamSim({ path: pty.b, baudRate: 115200 });
   const reads: IdCardEvents['idcard'][] = [];
   const errors: DeviceError[] = [];
@@ -114,6 +114,31 @@ test('split answers read; noise and corrupt or missing answers are errors, then 
     assert.ok(codes.includes('bad_frame'), codes.join());
     assert.ok(codes.includes('bad_checksum'), codes.join());
     assert.ok(codes.includes('timeout'), codes.join());
+  } finally {
+    await r.close();
+  }
+});
+
+test('a corrupt, cut short or missing answer to select or read: read again while the card stays on', async () => {
+  const r = await rig(400);
+  try {
+    // Each fault hits the answer to the command named; the card is never lifted.
+    const plan: [string, 'corrupt' | 'truncated' | 'silent'][] = [['20 02', 'silent'], ['30 01', 'corrupt'], ['30 01', 'truncated'], ['30 01', 'silent']];
+    r.sim.on('command', ({ cmd }) => {
+      if (plan[0]?.[0] === cmd) r.sim.faults.push(plan.shift()![1]);
+    });
+    r.sim.place(card);
+    await until(() => r.reads.length === 1, 8000);
+    assert.is(plan.length, 0, 'every fault was served');
+    assert.is(r.reads[0]!.idNumber, card.idNumber);
+    const codes = r.errors.map((e) => e.code);
+    assert.ok(codes.includes('bad_checksum') && codes.includes('timeout'), codes.join());
+    // Selected once, read at the fourth try, and not read again while it lies there.
+    assert.is(r.sim.received.filter((c) => c === '20 02').length, 1, r.sim.received.join());
+    assert.is(r.sim.received.filter((c) => c === '30 01').length, 4, r.sim.received.join());
+    const n = r.sim.received.length;
+    await until(() => r.sim.received.length > n + 5);
+    assert.is(r.reads.length, 1);
   } finally {
     await r.close();
   }

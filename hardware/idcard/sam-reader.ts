@@ -29,7 +29,9 @@ export interface SamReaderOptions {
  *
  * One read per presentation: after a read the card stays selected and answers "not found"
  * (80) until it leaves the field; a reader that keeps finding a card already read is not
- * read again until a "not found" in between.
+ * read again until a "not found" in between. A card selected but not read (the answer to
+ * select or to the read came corrupt, cut short or not at all) is read again at the next
+ * poll without find, which it would answer "not found": the visitor need not lift it.
  */
 export class SamReader extends TypedEventEmitter<IdCardEvents> implements IdCardReader {
   readonly #o: SamReaderOptions;
@@ -40,6 +42,8 @@ export class SamReader extends TypedEventEmitter<IdCardEvents> implements IdCard
   #poll: TimerHandle | undefined;
   #running: Promise<void> | undefined;
   #read = false;
+  /** A select was sent and no read has succeeded since: the card may be selected, waiting. */
+  #selected = false;
   #lastError: string | undefined;
 
   constructor(options: SamReaderOptions) {
@@ -65,6 +69,7 @@ export class SamReader extends TypedEventEmitter<IdCardEvents> implements IdCard
     line.on('close', () => {
       host.close();
       this.#read = false;
+      this.#selected = false;
     });
     this.#line = line;
     this.#host = host;
@@ -99,6 +104,7 @@ export class SamReader extends TypedEventEmitter<IdCardEvents> implements IdCard
 
   async #pollOnce(): Promise<void> {
     if (!this.#line?.isOpen) return;
+    if (this.#selected) return this.#readSelected();
     const find = await this.#cmd(SAM_CMD.find);
     this.#lastError = undefined;
     if (find.sw[2] === SW.notFound) {
@@ -107,11 +113,24 @@ export class SamReader extends TypedEventEmitter<IdCardEvents> implements IdCard
     }
     expect(find, SW.found, 'find card');
     if (this.#read) return;
+    this.#selected = true; // from here on the card may be selected, whatever answer comes back
     const select = await this.#cmd(SAM_CMD.select);
-    if (select.sw[2] === SW.selectFailed) return; // moved away between find and select: try again next poll
+    if (select.sw[2] === SW.selectFailed) {
+      this.#selected = false; // moved away between find and select: try again next poll
+      return;
+    }
     expect(select, SW.ok, 'select card');
-    this.#read = true; // whatever comes next, this presentation has had its read
-    const info = decodeBasicInfo(expect(await this.#cmd(SAM_CMD.readBasic), SW.ok, 'read basic info').data);
+    await this.#readSelected();
+  }
+
+  /** Reads the selected card; an error leaves it selected, to be read again at the next poll. */
+  async #readSelected(): Promise<void> {
+    const answer = await this.#cmd(SAM_CMD.readBasic);
+    this.#lastError = undefined;
+    this.#selected = false;
+    if (answer.sw[2] === SW.readFailed) return; // gone, or never selected: back to finding it
+    this.#read = true; // an answer came: this presentation has had its read, good or bad
+    const info = decodeBasicInfo(expect(answer, SW.ok, 'read basic info').data);
     if (!isValidIdNumber(info.idNumber)) {
       throw new DeviceError('invalid_id_number', 'ID number fails the GB 11643 check', { idNumber: mask(info.idNumber) });
     }

@@ -16,7 +16,9 @@ export type SamFault =
   /** Stray bytes before the next answer. */
   | 'noise'
   /** The next answer comes in eight pieces (at least 4 bytes each), written 1 ms apart. */
-  | 'split';
+  | 'split'
+  /** Only the first half of the next answer is sent. */
+  | 'truncated';
 
 export interface SamSimOptions {
   /** The device end of the line. */
@@ -123,6 +125,7 @@ export class SamSim extends TypedEventEmitter<SamSimEvents> {
     try {
       if (fault === 'noise') await this.#line.write(Buffer.from([0x55, 0xaa, 0x00, 0x96]));
       if (fault === 'corrupt') frame[frame.length - 1] = frame[frame.length - 1]! ^ 0x5a;
+      if (fault === 'truncated') return await this.#line.write(frame.subarray(0, frame.length >> 1));
       if (fault === 'split') {
         const size = Math.max(4, Math.ceil(frame.length / 8));
         for (let i = 0; i < frame.length; i += size) {

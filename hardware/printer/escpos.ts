@@ -34,6 +34,8 @@ const ECC_BYTE: Record<QrEcc, number> = { L: 48, M: 49, Q: 50, H: 51 };
 const HRI_BYTE: Record<HriPosition, number> = { none: 0, above: 1, below: 2, both: 3 };
 /** Bytes a QR symbol may hold (version 40, level L, 8-bit mode). */
 export const QR_MAX_DATA = 2953;
+/** Tallest raster image GS v 0 takes, in dots. */
+export const RASTER_MAX_DOTS = 2303;
 
 const u16 = (n: number) => [n & 0xff, (n >> 8) & 0xff];
 const bad = (message: string, context: Record<string, unknown>) => new PrinterError('invalid_argument', message, context);
@@ -41,6 +43,15 @@ const intIn = (v: number, lo: number, hi: number, name: string) => {
   if (!Number.isInteger(v) || v < lo || v > hi) throw bad(`${name} must be an integer in ${lo}..${hi}`, { [name]: v });
   return v;
 };
+
+/**
+ * Characters that GB18030 encodes in four bytes, which the GBK fonts of receipt printers do
+ * not have (they print garbage), mapped to the full-width GBK character people expect: the
+ * yuan sign ¥ (U+00A5) prints as ￥ (U+FFE5, A3 A4). Layouts map before measuring, since the
+ * full-width sign takes two cells.
+ */
+const GBK_LOOKALIKES: Record<string, string> = { '\u00a5': '\uffe5' };
+export const gbkPrintable = (text: string) => text.replace(/[\u00a5]/g, (c) => GBK_LOOKALIKES[c] ?? c);
 
 /** Builds one ESC/POS byte stream; every method appends and returns the builder. */
 export class EscPosBuilder {
@@ -82,7 +93,7 @@ export class EscPosBuilder {
   /** Text without a line end; control characters are refused, they would be commands. */
   text(text: string): this {
     if (/[\x00-\x1f\x7f]/.test(text)) throw bad('text must not hold control characters', { text });
-    this.#chunks.push(iconv.encode(text, 'gb18030'));
+    this.#chunks.push(iconv.encode(gbkPrintable(text), 'gb18030'));
     return this;
   }
 
@@ -128,7 +139,7 @@ export class EscPosBuilder {
   /** A raster image, 1 bit per dot, rows of ceil(width / 8) bytes. */
   raster(width: number, height: number, bits: Uint8Array): this {
     const stride = Math.ceil(intIn(width, 1, 65535, 'width') / 8);
-    intIn(height, 1, 2303, 'height');
+    intIn(height, 1, RASTER_MAX_DOTS, 'height');
     if (bits.length !== stride * height) throw bad('raster size does not match its bits', { width, height, length: bits.length });
     this.#push(GS, 0x76, 0x30, 0, ...u16(stride), ...u16(height));
     this.#chunks.push(Buffer.from(bits));

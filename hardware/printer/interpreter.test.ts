@@ -39,7 +39,8 @@ test('a ticket job is laid out as a printer prints it', () => {
   const items = job!.page.items;
   assert.equal(items[0], { kind: 'text', x: (576 - 6 * 24) / 2, y: 0, text: '成人票', scaleW: 2, scaleH: 2, bold: true });
   // 48 dots tall line, line spacing 24: the taller line wins.
-  assert.equal(items[1], { kind: 'text', x: 24, y: 48, text: '票价 ¥120.00 Adult', scaleW: 1, scaleH: 1, bold: false });
+  // ¥ (four bytes in GB18030, not in a GBK font) went out as ￥ (A3 A4).
+  assert.equal(items[1], { kind: 'text', x: 24, y: 48, text: '票价 ￥120.00 Adult', scaleW: 1, scaleH: 1, bold: false });
   const qrSize = qrDots(CODE, 6, 'M');
   assert.equal(items[2], { kind: 'qr', x: Math.floor((576 - qrSize) / 2), y: 48 + 24 + 16, data: CODE, moduleSize: 6, ecc: 'M' });
   const bar = items[3]!;
@@ -161,6 +162,11 @@ test('text wraps at the paper edge; GS L and ESC a place it', () => {
   assert.equal(jobs[0]!.page.items.map((i) => [(i as { text: string }).text, i.y]), [['一二三四五六七八九十一二三四五六', 0], ['七', 30]]);
   const right = run([new EscPosBuilder().init().align('right').line('abc').cut().bytes()], 384).jobs[0]!.page.items[0]!;
   assert.is(right.x, 384 - 36);
+});
+
+test('the yuan sign goes out as the full-width GBK ￥ (A3 A4), never as four GB18030 bytes', () => {
+  assert.equal([...new EscPosBuilder().text('¥5').bytes()], [0xa3, 0xa4, 0x35]);
+  assert.equal([...new EscPosBuilder().text('￥5').bytes()], [0xa3, 0xa4, 0x35]);
 });
 
 test.run();

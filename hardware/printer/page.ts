@@ -87,12 +87,15 @@ export async function renderPng(page: Page, opts: { margin?: number } = {}): Pro
   const texts: string[] = [];
   const text = (x: number, y: number, s: string, scaleW: number, scaleH: number, bold: boolean) => {
     // Each character sits in its own cell, as a printer's font puts it, whatever the SVG font's advance.
+    // The font size makes the height (scaleH); the horizontal stretch is only what width adds
+    // beyond it (scaleW / scaleH), so double height alone stays one cell wide.
+    const stretch = scaleW / scaleH;
+    const size = FONT_H * scaleH;
     let cx = x;
     for (const ch of s) {
       const cw = textDots(ch, scaleW);
       if (ch !== ' ' && cw > 0) {
-        const size = FONT_H * scaleH;
-        texts.push(`<text x="${(cx + cw / 2) / scaleW}" y="${y + size * 0.82}" transform="scale(${scaleW} 1)" font-size="${size * 0.92}" text-anchor="middle"${bold ? ' font-weight="bold"' : ''}>${escapeXml(ch)}</text>`);
+        texts.push(`<text x="${(cx + cw / 2) / stretch}" y="${y + size * 0.82}" transform="scale(${stretch} 1)" font-size="${size * 0.92}" text-anchor="middle"${bold ? ' font-weight="bold"' : ''}>${escapeXml(ch)}</text>`);
       }
       cx += cw;
     }
@@ -141,12 +144,14 @@ export async function renderPng(page: Page, opts: { margin?: number } = {}): Pro
 }
 
 /**
- * Turns an image (PNG, JPEG, ...) into a printer raster of `width` dots (aspect kept), black
- * where darker than `threshold` after flattening transparency onto white.
+ * Turns an image (PNG, JPEG, ...) into a printer raster of `width` dots (aspect kept, at most
+ * `maxHeight` dots tall), black where darker than `threshold` after flattening transparency
+ * onto white.
  */
-export async function imageToRaster(input: Buffer, width: number, threshold = 128): Promise<{ width: number; height: number; bits: Uint8Array }> {
+export async function imageToRaster(input: Buffer, width: number, threshold = 128, maxHeight = 4096): Promise<{ width: number; height: number; bits: Uint8Array }> {
   // A small file can claim a huge picture: refuse more than a 4096 x 4096 one before decoding it.
-  const { data, info } = await sharp(input, { limitInputPixels: 4096 * 4096 }).flatten({ background: '#ffffff' }).resize({ width, fit: 'inside' }).grayscale().raw().toBuffer({ resolveWithObject: true });
+  // The height bound matters too: a 1 x 4096 picture scaled to 576 dots wide would be 2.4 M dots tall.
+  const { data, info } = await sharp(input, { limitInputPixels: 4096 * 4096 }).flatten({ background: '#ffffff' }).resize({ width, height: maxHeight, fit: 'inside' }).grayscale().raw().toBuffer({ resolveWithObject: true });
   const w = info.width, h = info.height, stride = Math.ceil(w / 8);
   const bits = new Uint8Array(stride * h);
   for (let y = 0; y < h; y++) {

@@ -23,6 +23,9 @@ export function promptTexts(): PromptTexts {
     reentry: { 'zh-CN': '欢迎回来，请通行', en: 'Welcome back, please pass' },
     exit: { 'zh-CN': '请通行，欢迎再来', en: 'Goodbye, please pass' },
     emergency: { 'zh-CN': admitMessage(1, null, 'zh-CN', 'emergency'), en: admitMessage(1, null, 'en', 'emergency') },
+    // Said by the face check while it looks for a frame it can judge, and for a liveness check.
+    face_adjust: { 'zh-CN': '请正对镜头', en: 'Please face the camera' },
+    face_turn: { 'zh-CN': '请缓慢转头', en: 'Please turn your head slowly' },
   };
   for (const reason of REFUSALS) {
     texts[reason] = WITHOUT_DETAIL[reason] ?? { 'zh-CN': refusalMessage(reason, {}, 'zh-CN'), en: refusalMessage(reason, {}, 'en') };

@@ -27,6 +27,8 @@ export const typeRules = z.object({
   venues: z.array(z.object({ venue, entries: z.number().int().min(0).max(10_000) })).min(1).max(32).optional(),
   /** A face check must follow (real-name / ID card tickets). */
   faceRequired: z.boolean().default(false),
+  /** The face must be seen live (several frames, moving like a face, not a photo held up): for entry by face alone. */
+  livenessRequired: z.boolean().optional(),
 });
 export type TypeRules = z.infer<typeof typeRules>;
 

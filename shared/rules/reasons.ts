@@ -14,7 +14,7 @@ export const REFUSALS = [
   // the lane
   'closed', 'wrong_direction', 'lane_closed', 'wrong_lane', 'wrong_venue', 'anti_passback',
   // the face check
-  'face_mismatch', 'no_face', 'several_faces', 'face_unavailable',
+  'face_mismatch', 'no_face', 'several_faces', 'face_unavailable', 'face_not_live',
 ] as const;
 export type Refusal = (typeof REFUSALS)[number];
 
@@ -65,6 +65,7 @@ const zh: Messages = {
   no_face: () => '未检测到人脸，请正对摄像头',
   several_faces: () => '检测到多张人脸，请一人一验',
   face_unavailable: () => '人脸核验暂不可用，请到人工通道',
+  face_not_live: () => '未通过活体检测，请本人缓慢转头或到人工通道',
 };
 
 const en: Messages = {
@@ -92,6 +93,7 @@ const en: Messages = {
   no_face: () => 'No face found, please face the camera',
   several_faces: () => 'Several faces found, one person at a time',
   face_unavailable: () => 'Face check unavailable, please use the staffed lane',
+  face_not_live: () => 'Liveness check failed: turn your head slowly, or use the staffed lane',
 };
 
 export function refusalMessage(reason: Refusal, detail: RefusalDetail = {}, locale: Locale = 'zh-CN'): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CACHE_CREDENTIALS } from '../rules/credential.ts';
+import { calendarDay } from '../time/day.ts';
 import { ENTRY_KINDS, laneRules, MODES, typeRules } from '../rules/model.ts';
 
 /**
@@ -26,7 +27,8 @@ export const topics = {
   siteUp: (site: string) => `tk/v1/${site}/+/up`,
 } as const;
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+/** UUID-shaped: entry nonces are derived from SHA-256 (nonce.ts), so not RFC 4122 version and variant. */
+export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const ticketRow = z.object({
@@ -48,7 +50,7 @@ export const bookingRow = z.object({
   orderNo: z.string().min(1).max(40),
   /** What the booking's QR carries. */
   pickupCode: z.string().min(1).max(64),
-  visitDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  visitDay: calendarDay,
   /** End of the visit day (unix s): after it the booking is left out of pulls. */
   validUntil: z.number().int().nonnegative(),
   state: z.enum(['issued', 'picked_up', 'cancelled']),

@@ -7,6 +7,7 @@ export * from './model.ts';
 export { fieldValue, layoutTicket, SAMPLE_TICKET } from './layout.ts';
 export { pageToEscPos } from './escpos.ts';
 export { pickTemplate, type HeldTemplate } from './pick.ts';
+export { DEFAULT_TEMPLATE } from './default.ts';
 
 /** The ticket as ESC/POS bytes, one job ending with a cut. */
 export async function ticketToEscPos(template: TemplateLayoutInput, data: TicketPrintData, opts: LayoutOptions): Promise<Buffer> {

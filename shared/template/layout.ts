@@ -1,4 +1,5 @@
 import { wrapLine } from '../../hardware/display/fit.ts';
+import { gbkPrintable, RASTER_MAX_DOTS } from '../../hardware/printer/escpos.ts';
 import { barcodeSize, FONT_H, FONT_W, imageToRaster, itemHeight, PAPER_DOTS, qrDots, textDots, type Page, type PageItem } from '../../hardware/printer/page.ts';
 import { fen, formatYuan } from '../money/money.ts';
 import { businessDay, formatLocal } from '../time/zone.ts';
@@ -8,6 +9,16 @@ export interface LayoutOptions {
   /** Site time zone for dates. */
   timeZone: string;
 }
+
+/**
+ * What one ticket may cost to lay out and draw. Drawing time follows the page's length and the
+ * glyphs on it: 60 texts of 200 Chinese characters at 4 x 4 made a page 24 m long that took
+ * over 38 s to preview (and as long again to save, which previews the sample ticket); at these
+ * limits a page takes under a second (measured: 4,000 glyph cells on 3,400 dots, 0.8 s).
+ *   pageDots   length of paper, in dots (4,000 = 500 mm)
+ *   textCells  characters printed, each counted width x height times (wide ones count once)
+ */
+export const LAYOUT_LIMITS = { pageDots: 4000, textCells: 4000 } as const;
 
 /**
  * Lays a template out for one ticket: the page both the ESC/POS encoder (escpos.ts) and the PNG
@@ -20,6 +31,12 @@ export async function layoutTicket(input: TemplateLayoutInput, data: TicketPrint
   const width = PAPER_DOTS[t.paper];
   const items: PageItem[] = [];
   let cursor = 0;
+  let cells = 0;
+  const room = (bottom: number) => {
+    if (bottom > LAYOUT_LIMITS.pageDots) {
+      throw new TemplateError('too_long', `票面太长：超过 ${LAYOUT_LIMITS.pageDots} 点 (${LAYOUT_LIMITS.pageDots / 8} 毫米) / the ticket would be longer than ${LAYOUT_LIMITS.pageDots} dots (${LAYOUT_LIMITS.pageDots / 8} mm)`, { limit: LAYOUT_LIMITS.pageDots, at: bottom });
+    }
+  };
   // Stable order by y; elements without y keep their place after the one before.
   let lastY = 0;
   const ordered = t.elements.map((el, i) => ({ el, i, y: (lastY = el.y ?? lastY) })).sort((a, b) => a.y - b.y || a.i - b.i);
@@ -36,9 +53,15 @@ export async function layoutTicket(input: TemplateLayoutInput, data: TicketPrint
       case 'text':
       case 'field': {
         // Control characters would be printer commands; data from elsewhere may hold some.
-        const text = (el.kind === 'text' ? el.text : el.label + fieldValue(el.field, data, t.locale, opts.timeZone)).replace(/[\p{Cc}\p{Cs}]/gu, ' ');
+        const raw = el.kind === 'text' ? el.text : el.label + fieldValue(el.field, data, t.locale, opts.timeZone);
+        const text = gbkPrintable(raw.replace(/[\p{Cc}\p{Cs}]/gu, ' '));
         const columns = Math.floor((width - (el.x ?? 0)) / (FONT_W * el.width));
+        cells += [...text].length * el.width * el.height;
+        if (cells > LAYOUT_LIMITS.textCells) {
+          throw new TemplateError('too_much_text', `文字太多：字数乘以放大倍数超过 ${LAYOUT_LIMITS.textCells} / more than ${LAYOUT_LIMITS.textCells} characters, each counted width x height times`, { limit: LAYOUT_LIMITS.textCells });
+        }
         for (const line of wrapLine(text, Math.max(2, columns))) {
+          room(y + FONT_H * el.height);
           if (line !== '') items.push({ kind: 'text', x: placeX(textDots(line, el.width)), y, text: line, scaleW: el.width, scaleH: el.height, bold: el.bold });
           y += FONT_H * el.height;
         }
@@ -62,7 +85,7 @@ export async function layoutTicket(input: TemplateLayoutInput, data: TicketPrint
       case 'image': {
         let raster: Awaited<ReturnType<typeof imageToRaster>>;
         try {
-          raster = await imageToRaster(Buffer.from(el.data, 'base64'), Math.min(el.width, width - (el.x ?? 0)), el.threshold);
+          raster = await imageToRaster(Buffer.from(el.data, 'base64'), Math.min(el.width, width - (el.x ?? 0)), el.threshold, RASTER_MAX_DOTS);
         } catch (err) {
           throw new TemplateError('bad_image', `the image does not decode: ${(err as Error).message}`, {});
         }
@@ -73,7 +96,9 @@ export async function layoutTicket(input: TemplateLayoutInput, data: TicketPrint
       }
     }
     cursor = y + itemHeight(items.at(-1)!);
+    room(cursor);
   }
+  room(cursor + t.bottomFeed);
   return { width, height: cursor + t.bottomFeed, items };
 }
 

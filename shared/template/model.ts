@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../text/control.ts';
 
 /**
  * A ticket print template: what a supervisor lays out for a ticket type, stored and versioned
@@ -33,15 +34,14 @@ const textStyle = {
   height: z.number().int().min(1).max(4).default(1),
   bold: z.boolean().default(false),
 };
-const noControl = (s: string) => !/[\x00-\x1f\x7f]/.test(s);
 
 export const templateElement = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('text'), text: z.string().min(1).max(200).refine(noControl, 'no control characters'), ...textStyle, ...place }),
+  z.strictObject({ kind: z.literal('text'), text: text({ min: 1, max: 200 }), ...textStyle, ...place }),
   z.strictObject({
     kind: z.literal('field'),
     field: z.enum(TEMPLATE_FIELDS),
     /** Printed before the value, e.g. "有效期：". */
-    label: z.string().max(40).refine(noControl, 'no control characters').default(''),
+    label: text({ max: 40 }).default(''),
     ...textStyle, ...place,
   }),
   /** The ticket's signed code, as a model 2 QR code. */
@@ -101,7 +101,7 @@ export interface TicketPrintData {
   barcode?: string;
 }
 
-export type TemplateErrorCode = 'too_wide' | 'bad_image' | 'bad_code' | 'no_value';
+export type TemplateErrorCode = 'too_wide' | 'too_long' | 'too_much_text' | 'bad_image' | 'bad_code' | 'no_value';
 
 /** A template that cannot be printed for this ticket, and why. */
 export class TemplateError extends Error {

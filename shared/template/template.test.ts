@@ -49,7 +49,8 @@ test('layout: elements flow down by y, aligned, wrapped to the paper', async () 
   assert.equal([image!.kind, image!.x, image!.y, (image as { width: number }).width], ['raster', 224, 0, 128]);
   assert.equal([site!.y, site!.x, (site as { text: string }).text], [80, (576 - 4 * 48) / 2, '示例景区']);
   assert.equal([type!.y, type!.x], [128, 0]);
-  assert.equal([price!.y, price!.x, (price as { text: string }).text], [152, 576 - 13 * 12, '票价：¥120.00']);
+  // ¥ prints as the full-width ￥ (GBK A3 A4), two cells wide.
+  assert.equal([price!.y, price!.x, (price as { text: string }).text], [152, 576 - 14 * 12, '票价：￥120.00']);
   assert.equal([dates!.y, persons!.y, persons!.x], [176, 200, 40]);
   assert.equal([qr!.kind, qr!.y], ['qr', 320]);
   assert.equal([bar!.kind, (bar as { data: string }).data], ['barcode', 'TK0000000001']);
@@ -114,6 +115,31 @@ test('an image claiming a huge picture is refused before it is decoded', async (
   assert.ok(big.length < 70_000, `${big.length}`);
   const r = await layoutTicket({ elements: [{ kind: 'image', data: big.toString('base64') }] }, data, { timeZone: TZ }).catch((e: TemplateError) => e.code);
   assert.is(r, 'bad_image');
+});
+
+test('layout cost is capped: paper length and characters times their size, with a clear error', async () => {
+  const code = async (t: TemplateLayoutInput) => layoutTicket(t, data, { timeZone: TZ }).then(() => 'ok', (e: TemplateError) => (e instanceof TemplateError ? e.code : String(e)));
+  const texts = (n: number, chars: number, size: number) => ({ elements: Array.from({ length: n }, () => ({ kind: 'text' as const, text: '景'.repeat(chars), width: size, height: size })) });
+  // What once took 38 s to preview: 60 texts of 200 characters at 4 x 4.
+  const t0 = performance.now();
+  assert.is(await code(texts(60, 200, 4)), 'too_much_text');
+  assert.is(await code(texts(60, 10, 4)), 'too_long', 'within the text budget, too much paper');
+  assert.is(await code({ elements: [{ kind: 'qr', y: 3990 }] }), 'too_long');
+  assert.ok(performance.now() - t0 < 1000, `refused in ${performance.now() - t0} ms`);
+  const message = await layoutTicket(texts(60, 200, 4), data, { timeZone: TZ }).then(() => '', (e: Error) => e.message);
+  assert.match(message, /4000/);
+  // At the limits a preview stays well under the time it once took.
+  const most = texts(20, 150, 1); // 3,000 characters on 3,408 dots
+  assert.is(await code(most), 'ok');
+  const t1 = performance.now();
+  await ticketPreviewPng(most, data, { timeZone: TZ });
+  const ms = performance.now() - t1;
+  process.stdout.write(`  preview at the limits: ${Math.round(ms)} ms\n`);
+  assert.ok(ms < 10_000, `${ms} ms`);
+  // An image scaled to the paper's width never grows past what a raster command can print.
+  const tall = await sharp({ create: { width: 1, height: 4000, channels: 3, background: '#000000' } }).png().toBuffer();
+  const page = await layoutTicket({ elements: [{ kind: 'image', data: tall.toString('base64'), width: 576 }] }, data, { timeZone: TZ });
+  assert.ok((page.items[0] as { height: number }).height <= 2303);
 });
 
 test('template schema: defaults and bad input named', () => {

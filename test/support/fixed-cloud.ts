@@ -2,6 +2,7 @@ import { TEST_DEVICE_SECRET } from './devices.ts';
 import net from 'node:net';
 import { loadCloudConfig } from '../../cloud/config.ts';
 import { Broker } from '../../cloud/mqtt/broker.ts';
+import type { MqttListenerLimits } from '../../shared/net/mqtt-listener.ts';
 import { Cloud } from '../../cloud/server.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { TEST_ADMIN_PASSWORD, testLog } from './cloud.ts';
@@ -33,9 +34,13 @@ export interface FixedCloudOptions {
   /** 0 = any free port (the first start); the real port for a restart. */
   httpPort?: number;
   mqttPort?: number;
-  /** An external broker: HQ then runs none of its own. */
+  /** An external broker (an unauthenticated aedes of the test's: MQTT_ACCOUNTS=manual): HQ then runs none of its own. */
   mqttUrl?: string;
+  /** A Postgres server instead of the data dir's PGlite. */
+  databaseUrl?: string;
   log?: Logger;
+  /** More config keys (limits...). */
+  config?: Record<string, unknown>;
 }
 
 /**
@@ -50,7 +55,10 @@ export async function startCloudOn(opts: FixedCloudOptions = {}): Promise<Cloud>
     // Cloud.start() cannot report a busy HTTP port (the listen error is unhandled), so look first.
     if (httpPort) await waitPortFree(httpPort);
     if (mqttPort && !opts.mqttUrl) await waitPortFree(mqttPort);
-    const config = loadCloudConfig({ dataDir, httpPort, mqttPort, deviceSecret: TEST_DEVICE_SECRET, adminPassword: TEST_ADMIN_PASSWORD, ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl } : {}) }, {});
+    const config = loadCloudConfig({
+      dataDir, httpPort, mqttPort, deviceSecret: TEST_DEVICE_SECRET, adminPassword: TEST_ADMIN_PASSWORD,
+      ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl, mqttAccounts: 'manual' } : {}), ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), ...opts.config,
+    }, {});
     const cloud = new Cloud(config, opts.log ?? testLog.child('cloud'));
     try {
       await cloud.start();
@@ -71,10 +79,10 @@ export async function restartCloud(cloud: Cloud, log?: Logger): Promise<Cloud> {
 }
 
 /** A standalone broker (for HQ with MQTT_URL, or a gate with no HQ behind its broker), retried while the port is busy. */
-export async function startBrokerOn(port: number, log: Logger = testLog.child('broker')): Promise<Broker> {
+export async function startBrokerOn(port: number, log: Logger = testLog.child('broker'), limits?: MqttListenerLimits): Promise<Broker> {
   for (let attempt = 1; ; attempt++) {
     if (port) await waitPortFree(port);
-    const broker = new Broker({ host: '127.0.0.1', port, log });
+    const broker = new Broker({ host: '127.0.0.1', port, log, limits });
     try {
       await broker.start();
       return broker;

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LinkSim, seededRandom } from './link-sim.ts';
+import { LinkSim, reset, seededRandom } from './link-sim.ts';
 import type { LinkOptions } from './link-sim.ts';
 
 // Timing windows are wide on purpose: CI here is a noisy 2-core box.
@@ -311,6 +311,25 @@ test('stop() resolves with live connections and frees the port', async () => {
   await again.start();
   await again.stop();
   await hq.close();
+});
+
+test('reset() right after a FIN was queued still closes the socket (no handle left open)', async () => {
+  const hq = await startHq();
+  try {
+    const client = await connect(hq.port);
+    const errors: string[] = [];
+    client.socket.on('error', (e: NodeJS.ErrnoException) => errors.push(`${e.syscall} ${e.code}`));
+    client.socket.end();
+    // end() issues the shutdown on the next tick and libuv completes it on the next poll: in
+    // between, a reset is refused and Node used to leave the handle open for ever.
+    await new Promise((r) => process.nextTick(r));
+    assert.ok(client.socket.writableEnded && !client.socket.writableFinished, 'the FIN is queued');
+    reset(client.socket);
+    await within(client.closed, 2000, 'socket closed');
+    assert.equal(errors, []);
+  } finally {
+    await hq.close();
+  }
 });
 
 test('bad options are rejected with the key named', () => {

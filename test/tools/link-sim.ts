@@ -225,10 +225,16 @@ function slice(data: Buffer, size: number): Buffer[] {
   return pieces;
 }
 
-/** Reset rather than FIN: a dropped line must look like a failure, never a clean close. */
-function reset(socket: net.Socket): void {
+/**
+ * Reset rather than FIN: a dropped line must look like a failure, never a clean close.
+ * libuv refuses to reset a socket whose FIN (shutdown) is still queued, and Node then drops
+ * the handle without closing it: the process can never exit (it spins in its exit cleanup).
+ * Such a socket is already closing its side, so it is simply destroyed.
+ */
+export function reset(socket: net.Socket): void {
   if (socket.destroyed) return;
-  if (socket.connecting) socket.destroy();
+  const shutting = socket.writableEnded && !socket.writableFinished;
+  if (socket.connecting || shutting) socket.destroy();
   else socket.resetAndDestroy();
 }
 

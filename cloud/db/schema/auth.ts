@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, timestamp, uuid, boolean } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** People who use HQ: administrator, finance, marketing, window seller, gate supervisor. */
 export const users = pgTable('users', {
@@ -23,3 +23,19 @@ export const sessions = pgTable('sessions', {
   endedAt: timestamp('ended_at', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('sessions_user_idx').on(t.userId)]);
+
+/**
+ * Wrong passwords, counted per account (the name typed) and per client address within a
+ * window; `lockedUntil` set once a count reaches its limit (cloud/auth/throttle.ts). An
+ * administrator lifts a lock by deleting the row.
+ */
+export const loginFailures = pgTable('login_failures', {
+  /** `account:<name>` or `address:<ip>`. */
+  key: text('key').primaryKey(),
+  kind: text('kind').notNull(),
+  subject: text('subject').notNull(),
+  failures: integer('failures').notNull(),
+  windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  lastAt: timestamp('last_at', { withTimezone: true }).notNull(),
+});

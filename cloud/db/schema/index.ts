@@ -11,3 +11,4 @@ export * from './templates.ts';
 export * from './customers.ts';
 export * from './office.ts';
 export * from './origin.ts';
+export * from './devices.ts';

@@ -37,7 +37,11 @@ export const tickets = pgTable('tickets', {
   priceFen: integer('price_fen').notNull(),
   revokedReason: text('revoked_reason'),
   issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [index('tickets_sale_idx').on(t.saleId)]);
+}, (t) => [
+  index('tickets_sale_idx').on(t.saleId),
+  // The tickets list pages by issue time (cloud/search/tickets.ts).
+  index('tickets_issued_idx').on(t.issuedAt),
+]);
 
 /**
  * Cache-resolved credentials bound to a ticket: barcode stock, card UID, ID card number (kept

@@ -9,15 +9,15 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { extractChip } from '../align.ts';
-import { RECOGNITION_INPUT } from '../build/nets.ts';
+import { extractChip } from '../../../shared/face/align.ts';
+import { RECOGNITION_INPUT } from '../../../shared/face/build/nets.ts';
 import { FaceGallery } from '../gallery.ts';
-import { decodeImage, toNchw, type RgbImage } from '../image.ts';
-import { openSession, runOne } from '../onnx.ts';
-import { FacePipeline } from '../pipeline.ts';
-import { faceApiReference } from '../testing/reference.ts';
-import { portraits } from '../testing/samples.ts';
-import { ensureFaceModels } from '../build/build.ts';
+import { decodeImage, toNchw, type RgbImage } from '../../../shared/face/image.ts';
+import { openSession, runOne } from '../../../shared/face/onnx.ts';
+import { FacePipeline } from '../../../shared/face/pipeline.ts';
+import { faceApiReference } from '../../../shared/face/testing/reference.ts';
+import { portraits } from '../../../shared/face/testing/samples.ts';
+import { ensureFaceModels } from '../../../shared/face/build/build.ts';
 
 const GALLERY = Number(process.env.BENCH_GALLERY ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);

@@ -1,0 +1,1 @@
+CREATE INDEX "tickets_issued_idx" ON "tickets" USING btree ("issued_at");

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import * as assert from 'uvu/assert';
+import { testDeviceMqtt } from './devices.ts';
+
+/**
+ * The MQTT side of device auth as a matrix any broker must pass: HQ's built-in broker, a site
+ * hub's LAN broker, or mosquitto kept by HQ (cloud/mqtt/dynsec.ts). Who may connect, what each
+ * may subscribe to, and what each may publish, judged by what a watcher of the site actually
+ * receives. aedes also drops a client that publishes where it may not; mosquitto (MQTT 3.1.1)
+ * acknowledges and discards, so "refused" means "never delivered", plus "dropped" where asked.
+ */
+export async function runAclMatrix(opts: {
+  url: string;
+  /** The CA the broker's certificate is checked against (mqtts://). */
+  ca?: Buffer;
+  /** aedes: a refused publish also ends the connection. */
+  dropsRefusedPublish: boolean;
+  /** Credential of a site device (site demo); defaults to the test cloud's. */
+  credential?: (role: 'gate' | 'kiosk' | 'hub', device: string) => { username: string; password: string };
+}): Promise<void> {
+  const cred = opts.credential ?? ((role, device) => testDeviceMqtt('demo', device, role));
+  const connect = (clientId: string, login: { username?: string; password?: string }): Promise<MqttClient> =>
+    mqtt.connectAsync(opts.url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 4000, clientId, ...(opts.ca ? { ca: opts.ca } : {}), ...login });
+  const refused = async (clientId: string, login: { username?: string; password?: string }) => {
+    try {
+      const c = await connect(clientId, login);
+      await c.endAsync(true);
+      return 'connected';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  const NOT_IN = /Bad username or password|Not authorized|connack|refused/i;
+
+  // Who may connect.
+  const good = cred('gate', 'gate-1');
+  assert.match(await refused('dev-demo-gate-1', {}), NOT_IN, 'no credential');
+  assert.match(await refused('dev-demo-gate-1', { ...good, password: good.password.replace(/^./, (ch) => (ch === 'A' ? 'B' : 'A')) }), NOT_IN, 'a wrong token');
+  assert.match(await refused('dev-demo-gate-1', { ...good, username: 'gate:north:gate-1' }), NOT_IN, 'the token of another site\'s name');
+  assert.match(await refused('hq-guess', { username: 'hq:*:x', password: 'guess' }), NOT_IN, 'a guessed HQ login');
+
+  // A watcher of the site sees what is delivered.
+  const seen: string[] = [];
+  const watcher = await connect('dev-demo-watcher', cred('gate', 'watcher'));
+  assert.ok(await granted(watcher, 'tk/v1/demo/#'), 'a device may watch its own site');
+  watcher.on('message', (topic, payload) => seen.push(`${topic} ${payload}`));
+  const delivered = async (topic: string, payload: string) => {
+    for (let i = 0; i < 20; i++) {
+      if (seen.includes(`${topic} ${payload}`)) return true;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return false;
+  };
+
+  let gate = await connect('dev-demo-gate-1', good);
+  assert.ok(await granted(gate, 'tk/v1/demo/+/up'), 'siblings\' uploads on its site');
+  assert.ok(await granted(gate, 'tk/v1/demo/notify'));
+  assert.not.ok(await granted(gate, 'tk/v1/north/+/up'), 'another site');
+  assert.not.ok(await granted(gate, 'tk/v1/+/gate-1/status'), 'a wildcard over sites');
+  assert.not.ok(await granted(gate, '#'));
+
+  /** Publishes at QoS 1; whether the watcher got it, and whether the broker dropped the publisher. */
+  const publish = async (client: MqttClient, topic: string) => {
+    const payload = JSON.stringify({ probe: randomUUID() });
+    let dropped = false;
+    client.once('close', () => (dropped = true));
+    client.publish(topic, payload, { qos: 1 });
+    const got = await delivered(topic, payload);
+    if (!got) await new Promise((r) => setTimeout(r, 150));
+    return { got, dropped };
+  };
+  const allowed = async (client: MqttClient, topic: string, what: string) => {
+    const r = await publish(client, topic);
+    assert.ok(r.got && !r.dropped, `${what}: delivered, still connected`);
+  };
+  const forbidden = async (login: { username: string; password: string }, clientId: string, client: MqttClient, topic: string, what: string) => {
+    const r = await publish(client, topic);
+    assert.not.ok(r.got, `${what}: never delivered`);
+    if (opts.dropsRefusedPublish) assert.ok(r.dropped, `${what}: dropped`);
+    if (r.dropped || !client.connected) {
+      await client.endAsync(true);
+      return connect(clientId, login);
+    }
+    return client;
+  };
+
+  await allowed(gate, 'tk/v1/demo/gate-1/status', 'its own status');
+  await allowed(gate, 'tk/v1/demo/gate-1/up', 'its own upload');
+  gate = await forbidden(good, 'dev-demo-gate-1', gate, 'tk/v1/demo/gate-1/desired', 'HQ\'s topic');
+  gate = await forbidden(good, 'dev-demo-gate-1', gate, 'tk/v1/demo/gate-2/up', 'another gate\'s name');
+  gate = await forbidden(good, 'dev-demo-gate-1', gate, 'tk/v1/demo/notify', 'the doorbell');
+  await gate.endAsync(true);
+
+  // A kiosk: its own presence only.
+  const kioskLogin = cred('kiosk', 'kiosk-1');
+  let kiosk = await connect('dev-demo-kiosk-1', kioskLogin);
+  await allowed(kiosk, 'tk/v1/demo/kiosk-1/status', 'a kiosk\'s own status');
+  kiosk = await forbidden(kioskLogin, 'dev-demo-kiosk-1', kiosk, 'tk/v1/demo/gate-1/status', 'a kiosk speaking for a gate');
+  await kiosk.endAsync(true);
+
+  // A hub relays any device of its site, and nothing of HQ's.
+  const hubLogin = cred('hub', 'hub-1');
+  let hub = await connect('hub-demo-hub-1', hubLogin);
+  await allowed(hub, 'tk/v1/demo/gate-2/up', 'a hub relaying a gate\'s upload');
+  await allowed(hub, 'tk/v1/demo/gate-2/status', 'a hub relaying a gate\'s status');
+  hub = await forbidden(hubLogin, 'hub-demo-hub-1', hub, 'tk/v1/demo/gate-2/desired', 'a hub posing as HQ');
+  await hub.endAsync(true);
+  await watcher.endAsync(true);
+}
+
+/** Subscribes and reports whether the broker granted it (SUBACK 128 = refused). */
+export async function granted(client: MqttClient, filter: string): Promise<boolean> {
+  try {
+    const [g] = await client.subscribeAsync(filter, { qos: 1 });
+    return g!.qos !== 128;
+  } catch (err) {
+    if (/Unspecified error|128|Not authorized/i.test((err as Error).message)) return false;
+    throw err;
+  }
+}
