@@ -109,7 +109,8 @@ test('HQ sync endpoints: 401 without a device credential, 403 for another site, 
     const stranger = await get('changes?site=demo', testDeviceHeader('demo', 'gate-9'));
     assert.is(stranger.status, 404);
     assert.is(stranger.body.error.code, 'unknown_device');
-    assert.match(stranger.body.message ?? stranger.body.error.message, /设备未登记 .* not provisioned/);
+    assert.match(stranger.body.error.message, /设备不存在：demo\/gate-9/);
+    assert.match(stranger.body.error.detail, /设备未登记 .* not provisioned/);
     const ok = await get('changes?site=demo', testDeviceHeader('demo', 'gate-1'));
     assert.is(ok.status, 200);
     assert.ok(Array.isArray(ok.body.changes));

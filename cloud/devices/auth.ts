@@ -136,7 +136,7 @@ export class DeviceAuth {
       const id = basic && this.verify(basic.username, basic.token);
       if (!id) throw new AppError('device_unauthorized', 'device credentials missing or wrong', 401);
       const no = await this.refusal(id);
-      if (no) throw new AppError(no.code, no.message, no.code === 'unknown_device' ? 404 : 403);
+      if (no) throw new AppError(no.code, no.message, no.code === 'unknown_device' ? 404 : 403, { what: 'device', id: id.device, site: id.site });
       const site = c.req.query('site');
       if (id.role !== 'hq' && site !== undefined && site !== id.site) {
         throw new AppError('wrong_site', `device ${id.device} belongs to site ${id.site}, not ${site}`, 403);

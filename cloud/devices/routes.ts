@@ -6,7 +6,7 @@ import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
 import { siteName } from '../sites/service.ts';
-import { recordIssued } from './issued.ts';
+import { brokerAccountsFollow, recordIssued } from './issued.ts';
 import { devicePut, getDevice, listDevices, PROVISIONED_ROLES, provisionDevice, requireDevice } from './service.ts';
 
 /** POST /device-credentials */
@@ -49,7 +49,7 @@ export function deviceCredentialRoutes(ctx: CloudContext) {
     await recordIssued(ctx.db, role, site, device);
     // An external broker learns the account now (cloud/mqtt/dynsec.ts), the built-in one needs
     // nothing. A broker out of reach gets it on HQ's next connect: the credential is recorded.
-    await ctx.brokerAccounts?.register({ role, site, device, ...credential })
+    await ctx.brokerAccounts?.register({ role, site, device, ...credential, active: record.active })
       .catch((err: Error) => ctx.log.warn({ site, device, err: err.message }, 'broker account not made yet; it will be on the next connect'));
     ctx.log.info({ site, device, role }, 'device credential issued');
     return c.json({ site, device, role, ...credential, ...(role === 'hub' ? { siteKey: ctx.deviceAuth.siteKeyHex(site) } : {}) }, 201);
@@ -66,5 +66,10 @@ export function deviceRoutes(ctx: CloudContext) {
     .get('/sites/:site/devices/:device', endpoint({ summary: '设备 / one device of a site, with its alarms', params: device, responses: { 200: deviceView } }),
       async (c) => c.json(await getDevice(ctx, c.req.valid('param').site, c.req.valid('param').device)))
     .put('/sites/:site/devices/:device', endpoint({ summary: '登记设备 / provision a device for a site: its role and the lanes a gate serves', params: device, body: devicePut, responses: { 200: deviceRecordView } }),
-      async (c) => c.json(await provisionDevice(ctx, c.req.valid('param').site, c.req.valid('param').device, c.req.valid('json'))));
+      async (c) => {
+        const { site, device } = c.req.valid('param');
+        const row = await provisionDevice(ctx, site, device, c.req.valid('json'));
+        await brokerAccountsFollow(ctx, site, device);
+        return c.json(row);
+      });
 }

@@ -1,3 +1,6 @@
+import type { CloudContext } from '../../cloud/context.ts';
+import { provisionDevice } from '../../cloud/devices/service.ts';
+import { listLanes, putLane } from '../../cloud/sites/service.ts';
 import { api } from './cloud.ts';
 
 export interface DeviceSpec {
@@ -22,6 +25,21 @@ export async function provision(base: string, site: string, devices: DeviceSpec[
       have.add(lane);
     }
     await must(api(base, `/api/v1/sites/${site}/devices/${d.device}`, { method: 'PUT', body: { role: d.role ?? 'gate', lanes: d.lanes ?? [] } }), `device ${d.device}`);
+  }
+}
+
+/**
+ * The same through HQ's services in process, for an HQ the test's fetch cannot reach as the
+ * administrator (HTTPS with a test CA). The site must exist (HQ's own site always does).
+ */
+export async function provisionIn(ctx: CloudContext, site: string, devices: DeviceSpec[]): Promise<void> {
+  const have = new Set((await listLanes(ctx, site)).map((l) => l.lane));
+  for (const d of devices) {
+    for (const lane of d.lanes ?? []) {
+      if (!have.has(lane)) await putLane(ctx, site, lane, {});
+      have.add(lane);
+    }
+    await provisionDevice(ctx, site, d.device, { role: d.role ?? 'gate', lanes: d.lanes ?? [] });
   }
 }
 
