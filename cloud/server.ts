@@ -90,6 +90,8 @@ export class Cloud {
       }
       const uplink = new UplinkService({
         url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'), credential: brokerLogin, tls: brokerTls,
+        // A named node is its own broker client, and shares device messages with the other nodes.
+        ...(config.node && { clientId: `hq-${config.node}`, sharedGroup: config.mqttUrl ? 'hq' : undefined }),
         entryLimits: { aheadMs: config.entryClockToleranceSeconds * 1000, staleMs: config.entryMaxAgeHours * 3_600_000 },
         // Retained desired modes again on every (re)connect: the broker may have restarted without
         // them (by the lease's holder when several nodes share the broker).
