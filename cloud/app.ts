@@ -23,7 +23,8 @@ import { reportRoutes } from './reports/routes.ts';
 import { salesRoutes } from './sales/routes.ts';
 import { templateRoutes } from './templates/routes.ts';
 import { deviceStreamRoutes, syncRoutes } from './sync/routes.ts';
-import { deviceCredentialRoutes } from './devices/routes.ts';
+import { deviceCredentialRoutes, deviceRoutes } from './devices/routes.ts';
+import { siteRoutes } from './sites/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
 import { SimulatedMobileProvider } from './office/mobile.ts';
@@ -57,6 +58,8 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/over-use', overUseRoutes(ctx))
     .route('/device-streams', deviceStreamRoutes(ctx))
     .route('/device-credentials', deviceCredentialRoutes(ctx))
+    .route('/sites', siteRoutes(ctx))
+    .route('/', deviceRoutes(ctx))
     .route('/', gateRoutes(ctx))
     .route('/members', memberRoutes(ctx))
     // Mobile payments go to the simulated provider until a real one is configured.

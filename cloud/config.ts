@@ -42,6 +42,10 @@ export const cloudConfigSchema = z.object({
   node: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
   /** 'off' lets any device connect and pull without credentials: for development only. */
   deviceAuth: z.enum(['required', 'off']).default('required'),
+  /** An entry whose corrected time is this far ahead of HQ's clock is refused (shared/auth/entries.ts). */
+  entryClockToleranceSeconds: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** An entry older than this is refused: more than a gate's outage, or a replay. */
+  entryMaxAgeHours: z.coerce.number().int().min(1).max(24 * 365).default(192),
   /** The built back office app served at / (npm run build:web writes it); 'off': HQ serves the API only. */
   webDir: z.string().min(1).default(fileURLToPath(new URL('../web/dist', import.meta.url))),
   /** Certificate (chain) and key, PEM: HTTPS and MQTT over TLS on the same ports. */
@@ -93,6 +97,7 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     MQTT_CONNECT_TIMEOUT_MS: 'mqttConnectTimeoutMs', MQTT_MAX_CONNECTIONS: 'mqttMaxConnections', MQTT_MAX_KEEPALIVE_S: 'mqttMaxKeepaliveSeconds',
     LOGIN_MAX_FAILURES: 'loginMaxFailures', LOGIN_ADDRESS_MAX_FAILURES: 'loginAddressMaxFailures',
     LOGIN_WINDOW_MINUTES: 'loginWindowMinutes', LOGIN_LOCKOUT_MINUTES: 'loginLockoutMinutes',
+    ENTRY_CLOCK_TOLERANCE_SECONDS: 'entryClockToleranceSeconds', ENTRY_MAX_AGE_HOURS: 'entryMaxAgeHours',
   };
   for (const [name, key] of Object.entries(map)) if (env[name]) fromEnv[key] = env[name];
   const parsed = cloudConfigSchema.safeParse({ ...input, ...fromEnv });

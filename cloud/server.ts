@@ -15,7 +15,9 @@ import { Broker } from './mqtt/broker.ts';
 import { DeviceAuth, loadDeviceSecret } from './devices/auth.ts';
 import { UplinkService } from './sync/uplink.ts';
 import { changeLogId } from './sync/changes.ts';
-import { listDesired, recordDevice } from './gates/service.ts';
+import { listDesired } from './gates/service.ts';
+import { deviceRecord, recordDevice, recordRefusals } from './devices/service.ts';
+import { ensureDefaultSite } from './sites/service.ts';
 import { recordResponse, resendPending } from './gates/commands.ts';
 import type { Mode } from '../shared/rules/model.ts';
 import type pg from 'pg';
@@ -49,7 +51,17 @@ export class Cloud {
       const key = await loadIssuerKey(this.opened.db, keysDir(config));
       const admin = await ensureAdmin(this.opened.db, config.adminPassword);
       if (admin.password) log.warn({ username: 'admin', password: admin.password }, 'first boot: made the admin user with this password (shown once; set ADMIN_PASSWORD to choose it)');
-      const deviceAuth = new DeviceAuth(loadDeviceSecret(keysDir(config), config.deviceSecret), config.deviceAuth === 'required');
+      await ensureDefaultSite(this.opened.db, config.site);
+      const db = this.opened.db;
+      // Devices are checked against HQ's records: provisioned, active, in their role.
+      const deviceAuth = new DeviceAuth(loadDeviceSecret(keysDir(config), config.deviceSecret), config.deviceAuth === 'required', {
+        record: (site, device) => deviceRecord(db, site, device),
+        refused: (id, reason, detail) => {
+          log.warn({ site: id.site, device: id.device, reason, ...detail }, 'connection refused');
+          recordRefusals(db, id.site, id.device, 'connection', 1, { reason, at: this.now(), ...detail })
+            .catch((err: Error) => log.error({ err: err.message }, 'could not count a refused connection'));
+        },
+      });
       const tls = config.tlsCert && config.tlsKey ? readServerTls({ cert: config.tlsCert, key: config.tlsKey }, 'TLS_CERT/TLS_KEY') : undefined;
       if (!config.mqttUrl) {
         this.broker = new Broker({ host: config.mqttHost, port: config.mqttPort, log: log.child('mqtt'), auth: deviceAuth, limits: mqttLimits(config), tls });
@@ -66,7 +78,6 @@ export class Cloud {
       const brokerTls = external
         ? (config.mqttCa ? { ca: readCa(config.mqttCa, 'MQTT_CA') } : {})
         : (tls ? { rejectUnauthorized: false } : {});
-      const db = this.opened.db;
       if (external && config.mqttAccounts === 'dynsec' && config.deviceAuth === 'required') {
         if (!brokerLogin) throw new Error('cloud config: MQTT_USERNAME and MQTT_PASSWORD: HQ needs its own login at the broker named by MQTT_URL (or MQTT_ACCOUNTS=manual)');
         this.dynsec = new DynsecAccounts({
@@ -79,6 +90,9 @@ export class Cloud {
       }
       const uplink = new UplinkService({
         url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'), credential: brokerLogin, tls: brokerTls,
+        // A named node is its own broker client, and shares device messages with the other nodes.
+        ...(config.node && { clientId: `hq-${config.node}`, sharedGroup: config.mqttUrl ? 'hq' : undefined }),
+        entryLimits: { aheadMs: config.entryClockToleranceSeconds * 1000, staleMs: config.entryMaxAgeHours * 3_600_000 },
         // Retained desired modes again on every (re)connect: the broker may have restarted without
         // them (by the lease's holder when several nodes share the broker).
         onConnect: () => void (this.lease?.held === false ? Promise.resolve() : this.republishDesired()).catch((err: Error) => log.error({ err: err.message }, 'could not publish desired modes')),

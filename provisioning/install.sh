@@ -9,6 +9,7 @@
 #     --cloud-url URL     HQ (or the site hub) HTTP API, e.g. https://hq.example.com:8780
 #     --mqtt-url URL      the site's broker, e.g. mqtts://hq.example.com:8883
 #     --token TOKEN       the device credential: npm run cli -- device-token <site> <device> [kiosk]
+#                         (of a device provisioned at HQ: npm run cli -- provision <device> gate <lane>)
 #     --lane NAME         gate only: the lane it serves (default lane-1)
 #     --app-dir DIR       the checkout to run (default: this script's repository)
 #     --destdir DIR       write everything under DIR instead of / (packaging, tests): no user is

@@ -7,6 +7,7 @@ import { changeBatch, type BookingRow } from '../shared/sync/messages.ts';
 import { Cloud } from '../cloud/server.ts';
 import { api, startTestCloud, testLog } from './support/cloud.ts';
 import { testDeviceHeader } from './support/devices.ts';
+import { provision } from './support/provision.ts';
 
 /**
  * The HQ side of a kiosk pickup while HQ is out of reach: a booking made online reaches the
@@ -57,6 +58,7 @@ class KioskCache {
 
 test('a booking made online is picked up at a kiosk while HQ is down; the pickup reaches HQ later', async () => {
   const cloud = await startTestCloud();
+  await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }, { device: 'kiosk-2', role: 'kiosk' }, { device: 'gate-1', lanes: ['lane-1'] }]);
   let again: Cloud | undefined;
   try {
     const base = cloud.url;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readChanges } from '../cloud/sync/changes.ts';
 import { ingestBatch } from '../cloud/entries/ingest.ts';
 import { ADULT, api, freshPostgres, startTestCloud } from './support/cloud.ts';
+import { provisionGates } from './support/provision.ts';
 
 type TestCloud = Awaited<ReturnType<typeof startTestCloud>>;
 
@@ -32,6 +33,7 @@ async function exercise(cloud: TestCloud): Promise<void> {
   const conflict = await api(cloud.url, '/api/v1/sales', { body: { type: 'adult', quantity: 2 }, headers: { 'Idempotency-Key': key } });
   assert.is(conflict.status, 409);
 
+  await provisionGates(cloud.url, 'demo', [['gate-1', 'lane-1']]);
   // Ingest: a batch delivered twice, concurrently, counts once; a gap holds the ack back.
   const t = sales[0]!.body.tickets[0];
   const entry = (n: number) => ({

@@ -14,9 +14,11 @@ import { deviceAuthHeader, issueCredential } from '../shared/auth/device.ts';
 import { api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
 import { TEST_DEVICE_SECRET, testDeviceHeader, testDeviceMqtt, testSiteKey } from './support/devices.ts';
 import { startTestGate } from './support/gate.ts';
+import { provision, provisionGates } from './support/provision.ts';
 
+/** A device connects under its own client id (its username) unless a test says otherwise. */
 const connect = (url: string, opts: Record<string, unknown>): Promise<MqttClient> =>
-  mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000, ...opts });
+  mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000, ...(typeof opts.username === 'string' ? { clientId: opts.username } : {}), ...opts });
 
 async function refused(url: string, opts: Record<string, unknown>): Promise<string> {
   try {
@@ -51,12 +53,16 @@ async function droppedFor(client: MqttClient, topic: string): Promise<boolean> {
 test('HQ broker: no credential, a wrong token, another site\'s token: not connected', async () => {
   const cloud = await startTestCloud();
   try {
+    await provisionGates(cloud.url, 'demo', [['gate-1', 'lane-1']]);
     const good = testDeviceMqtt('demo', 'gate-1');
     assert.match(await refused(cloud.mqttUrl, {}), /Bad username or password|Not authorized/);
     assert.match(await refused(cloud.mqttUrl, { ...good, password: good.password.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }), /Bad username or password|Not authorized/);
     assert.match(await refused(cloud.mqttUrl, { ...good, username: 'gate:north:gate-1' }), /Bad username or password|Not authorized/);
     assert.match(await refused(cloud.mqttUrl, { username: 'hq:*:x', password: 'guess' }), /Bad username or password|Not authorized/);
     assert.is(await refused(cloud.mqttUrl, good), 'connected');
+    assert.match(await refused(cloud.mqttUrl, testDeviceMqtt('demo', 'gate-9')), /Not authorized/, 'a valid token of a device HQ has not provisioned');
+    await api(cloud.url, '/api/v1/sites/demo/devices/gate-1', { method: 'PUT', body: { role: 'gate', lanes: ['lane-1'], active: false } });
+    assert.match(await refused(cloud.mqttUrl, good), /Not authorized/, 'a device switched off');
   } finally {
     await cloud.cleanup();
   }
@@ -65,25 +71,29 @@ test('HQ broker: no credential, a wrong token, another site\'s token: not connec
 test('HQ broker: a gate subscribes on its own site only and publishes under its own name only', async () => {
   const cloud = await startTestCloud();
   try {
-    const gate = await connect(cloud.mqttUrl, { clientId: 'g1', ...testDeviceMqtt('demo', 'gate-1') });
+    await provisionGates(cloud.url, 'demo', [['gate-1', 'lane-1']]);
+    const gate = await connect(cloud.mqttUrl, testDeviceMqtt('demo', 'gate-1'));
     assert.ok(await granted(gate, 'tk/v1/demo/+/up'), 'siblings\' uploads on its site');
     assert.ok(await granted(gate, 'tk/v1/demo/notify'));
     assert.not.ok(await granted(gate, 'tk/v1/north/+/up'), 'another site');
     assert.not.ok(await granted(gate, '#'));
+    assert.not.ok(await granted(gate, 'tk/v1/demo/gate-2/cmd/req'), 'another gate\'s commands');
+    assert.ok(await granted(gate, 'tk/v1/demo/gate-1/cmd/req'), 'its own commands');
     assert.not.ok(await droppedFor(gate, 'tk/v1/demo/gate-1/status'), 'its own status');
     assert.ok(await droppedFor(gate, 'tk/v1/demo/gate-1/desired'), 'HQ\'s topic: dropped');
-    const again = await connect(cloud.mqttUrl, { clientId: 'g1b', ...testDeviceMqtt('demo', 'gate-1') });
-    assert.ok(await droppedFor(again, 'tk/v1/demo/gate-2/up'), 'another gate\'s name: dropped');
     await gate.endAsync(true);
+    const again = await connect(cloud.mqttUrl, testDeviceMqtt('demo', 'gate-1'));
+    assert.ok(await droppedFor(again, 'tk/v1/demo/gate-2/up'), 'another gate\'s name: dropped');
     await again.endAsync(true);
   } finally {
     await cloud.cleanup();
   }
 });
 
-test('HQ sync endpoints: 401 without a device credential, 403 for another site, 200 for its own', async () => {
+test('HQ sync endpoints: 401 without a device credential, 403 for another site, 404 for a device HQ does not know, 200 for its own', async () => {
   const cloud = await startTestCloud();
   try {
+    await provision(cloud.url, 'demo', [{ device: 'gate-1', lanes: ['lane-1'] }, { device: 'kiosk-1', role: 'kiosk' }]);
     const get = async (path: string, headers: Record<string, string> = {}) => {
       const res = await fetch(`${cloud.url}/api/v1/sync/${path}`, { headers });
       return { status: res.status, body: (await res.json()) as any };
@@ -96,6 +106,11 @@ test('HQ sync endpoints: 401 without a device credential, 403 for another site, 
     const other = await get('changes?site=north', testDeviceHeader('demo', 'gate-1'));
     assert.is(other.status, 403);
     assert.is(other.body.error.code, 'wrong_site');
+    const stranger = await get('changes?site=demo', testDeviceHeader('demo', 'gate-9'));
+    assert.is(stranger.status, 404);
+    assert.is(stranger.body.error.code, 'unknown_device');
+    assert.match(stranger.body.error.message, /设备不存在：demo\/gate-9/);
+    assert.match(stranger.body.error.detail, /设备未登记 .* not provisioned/);
     const ok = await get('changes?site=demo', testDeviceHeader('demo', 'gate-1'));
     assert.is(ok.status, 200);
     assert.ok(Array.isArray(ok.body.changes));
@@ -106,9 +121,13 @@ test('HQ sync endpoints: 401 without a device credential, 403 for another site, 
   }
 });
 
-test('HQ issues credentials to administrators; an issued token signs in', async () => {
+test('HQ issues credentials to administrators, for devices it has provisioned; an issued token signs in', async () => {
   const cloud = await startTestCloud();
   try {
+    assert.is((await api(cloud.url, '/api/v1/device-credentials', { body: { site: 'demo', device: 'kiosk-9', role: 'kiosk' } })).status, 404, 'not provisioned yet');
+    await provision(cloud.url, 'demo', [{ device: 'kiosk-9', role: 'kiosk' }, { device: 'hub-1', role: 'hub' }]);
+    assert.is((await api(cloud.url, '/api/v1/device-credentials', { body: { site: 'demo', device: 'kiosk-9', role: 'gate' } })).status, 409, 'provisioned as a kiosk');
+    assert.is((await api(cloud.url, '/api/v1/device-credentials', { body: { site: 'nowhere', device: 'kiosk-9', role: 'kiosk' } })).body.error.code, 'unknown_site');
     const r = await api(cloud.url, '/api/v1/device-credentials', { body: { site: 'demo', device: 'kiosk-9', role: 'kiosk' } });
     assert.is(r.status, 201);
     assert.is(r.body.username, 'kiosk:demo:kiosk-9');
@@ -125,6 +144,7 @@ test('HQ issues credentials to administrators; an issued token signs in', async 
 
 test('a gate without its token stays out; with it, it syncs', async () => {
   const cloud = await startTestCloud();
+  await provisionGates(cloud.url, 'demo', [['gate-1', 'lane-1'], ['gate-x', 'lane-x']]);
   const outsider = await startTestGate({ device: 'gate-x', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, token: 'NOTATOKEN' });
   const member = await startTestGate({ device: 'gate-1', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl });
   try {
@@ -141,6 +161,7 @@ test('a gate without its token stays out; with it, it syncs', async () => {
 
 test('site hub: signs in at HQ with its site key; lets in only its own site\'s devices', async () => {
   const cloud = await startTestCloud();
+  await provision(cloud.url, 'demo', [{ device: 'hub-1', role: 'hub' }, { device: 'gate-1', lanes: ['lane-1'] }, { device: 'test-probe', lanes: ['lane-p'] }]);
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-hub-auth-'));
   const hub = new SiteHub(parseHubConfig({
     hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
@@ -154,7 +175,9 @@ test('site hub: signs in at HQ with its site key; lets in only its own site\'s d
     assert.is((await fetch(`${hub.url}/api/v1/sync/changes?site=demo`, { headers: { authorization: deviceAuthHeader(north.username, north.token) } })).status, 401, 'another site\'s gate');
     assert.match(await refused(hub.mqttUrl, {}), /Bad username or password|Not authorized/);
     assert.match(await refused(hub.mqttUrl, { username: north.username, password: north.token }), /Bad username or password|Not authorized/);
-    const gate = await connect(hub.mqttUrl, { clientId: 'lan-g1', ...testDeviceMqtt('demo', 'gate-1') });
+    assert.match(await refused(hub.mqttUrl, testDeviceMqtt('demo', 'gate-9')), /Not authorized/, 'a gate HQ has not provisioned, once the hub holds HQ\'s records');
+    assert.match(await refused(hub.mqttUrl, { ...testDeviceMqtt('demo', 'gate-9'), clientId: 'gate:demo:gate-1' }), /Identifier rejected/, 'another gate\'s client id on the LAN');
+    const gate = await connect(hub.mqttUrl, testDeviceMqtt('demo', 'gate-1'));
     assert.ok(await granted(gate, 'tk/v1/demo/+/up'));
     assert.ok(await droppedFor(gate, 'tk/v1/demo/gate-2/up'), 'another gate\'s name on the LAN: dropped');
     await gate.endAsync(true);

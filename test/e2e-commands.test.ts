@@ -6,9 +6,11 @@ import mqtt from 'mqtt';
 import { topics } from '../shared/sync/messages.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { startTestGate } from './support/gate.ts';
+import { provision } from './support/provision.ts';
 
 test('commands: accepted then done, run once, never after expiry; HQ sees presence, backlog and lag', async () => {
   const cloud = await startTestCloud();
+  await provision(cloud.url, 'demo', [{ device: 'gate-c', lanes: ['lane-1'] }]);
   const gate = await startTestGate({ device: 'gate-c', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, heartbeatMs: 1000 }, { turnstile: { autoPass: true, passDelayMs: 20 } });
   const watcher = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'test-watch', ...testHqMqtt('test-watch') });
   const answers: { id: string; status: string }[] = [];

@@ -10,6 +10,7 @@ import { SiteHub } from '../edge/hub/hub.ts';
 import { LinkSim } from './tools/link-sim.ts';
 import { api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
+import { provision } from './support/provision.ts';
 
 const GROUP5 = { code: 'group5', name: '团队票（5人）', priceFen: 50000, validityDays: 1, entries: 1, persons: 5 };
 const ADULT = { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 };
@@ -29,6 +30,7 @@ interface Site {
 /** HQ, a hub reaching it only through the simulated WAN, and two gates on the hub's LAN. */
 async function startSite(): Promise<Site> {
   const cloud = await startTestCloud();
+  await provision(cloud.url, 'demo', [{ device: 'hub-1', role: 'hub' }, { device: 'gate-1', lanes: ['lane-1'] }, { device: 'gate-2', lanes: ['lane-2'] }]);
   const wan: [LinkSim, LinkSim] = [
     new LinkSim({ target: { host: '127.0.0.1', port: cloud.mqttPort }, latencyMs: 20 }),
     new LinkSim({ target: { host: '127.0.0.1', port: cloud.httpPort }, latencyMs: 20 }),
@@ -60,7 +62,8 @@ async function startSite(): Promise<Site> {
 
 /** The retained JSON payload of a topic on a broker, or undefined if none comes within 2 s. */
 async function retainedOn(url: string, topic: string): Promise<any> {
-  const probe = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 2000, ...testDeviceMqtt('demo', 'probe') });
+  // A hub's credential: it may listen to any device's topics of the site.
+  const probe = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 2000, clientId: 'hub:demo:probe', ...testDeviceMqtt('demo', 'probe', 'hub') });
   try {
     const got = new Promise<Buffer>((resolve) => probe.on('message', (t, payload) => t === topic && resolve(payload)));
     await probe.subscribeAsync(topic, { qos: 1 });

@@ -16,9 +16,11 @@ import { encodeTicketCode } from '../shared/code/ticket-code.ts';
 import { topics } from '../shared/sync/messages.ts';
 import { LinkSim } from './tools/link-sim.ts';
 import { ADULT, api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
+import { provisionGates } from './support/provision.ts';
 
 test('sold in the cloud, admitted by an offline gate, reported exactly once', async () => {
   const cloud = await startTestCloud();
+  await provisionGates(cloud.url, 'demo', [['gate-1', 'east-1']]);
   const httpLink = new LinkSim({ target: { host: '127.0.0.1', port: cloud.httpPort } });
   const mqttLink = new LinkSim({ target: { host: '127.0.0.1', port: cloud.mqttPort } });
   await httpLink.start();
@@ -99,6 +101,7 @@ test('sold in the cloud, admitted by an offline gate, reported exactly once', as
 
 test('bad input is refused, each with its own reason, and the gate keeps running', async () => {
   const cloud = await startTestCloud();
+  await provisionGates(cloud.url, 'demo', [['gate-2', 'lane-1']]);
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-gate-'));
   const config = parseGateConfig(withGateToken({
     device: 'gate-2', site: 'demo', dataDir, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, pullIntervalMs: 300,

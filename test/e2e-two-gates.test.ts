@@ -3,11 +3,13 @@ import * as assert from 'uvu/assert';
 import { LinkSim } from './tools/link-sim.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
+import { provisionGates } from './support/provision.ts';
 
 const GROUP5 = { code: 'group5', name: '团队票（5人）', priceFen: 50000, validityDays: 1, entries: 1, persons: 5 };
 const ADULT = { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 };
 
 async function twoGates(mqttPorts: [number, number], cloudUrl: string): Promise<[TestGate, TestGate]> {
+  await provisionGates(cloudUrl, 'demo', [['gate-1', 'lane-1'], ['gate-2', 'lane-2']]);
   return Promise.all([1, 2].map((n) => startTestGate({
     device: `gate-${n}`, lane: `lane-${n}`, cloudUrl, mqttUrl: `mqtt://127.0.0.1:${mqttPorts[n - 1]}`,
   }))) as Promise<[TestGate, TestGate]>;

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { LinkSim } from './tools/link-sim.ts';
 import { GateProcess } from './support/gate-process.ts';
 import { ADULT, api, startTestCloud, waitFor } from './support/cloud.ts';
+import { provision } from './support/provision.ts';
 
 test('a gate killed with SIGKILL right after admitting keeps the entry and uploads it once', async () => {
   const cloud = await startTestCloud();
+  await provision(cloud.url, 'demo', [{ device: 'gate-9', lanes: ['lane-1'] }]);
   const mqttLink = new LinkSim({ target: { host: '127.0.0.1', port: cloud.mqttPort } });
   await mqttLink.start();
   const dir = mkdtempSync(join(tmpdir(), 'tk-crash-'));

@@ -15,6 +15,7 @@ import { SimScanner } from '../hardware/scanner/sim.ts';
 import { SimTurnstile } from '../hardware/turnstile/sim.ts';
 import { api, login, startTestCloud, TEST_ADMIN_PASSWORD, testLog, waitFor } from './support/cloud.ts';
 import { withGateToken } from './support/devices.ts';
+import { provision } from './support/provision.ts';
 
 /**
  * Face binding at HQ and the face check at a gate, end to end: photos enrolled through the
@@ -25,6 +26,7 @@ const ID_NUMBER = '11010519491231002X';
 
 test('ID card + face (1:1), and face-only entry (1:N) offline', async () => {
   const cloud = await startTestCloud();
+  await provision(cloud.url, 'demo', [{ device: 'gate-f', lanes: ['lane-1'] }]);
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-gate-face-'));
   const frames = mkdtempSync(join(tmpdir(), 'tk-frames-'));
   const pipeline = await FacePipeline.open();

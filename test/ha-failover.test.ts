@@ -14,6 +14,7 @@ import { sql } from 'drizzle-orm';
 import { verifyAudit } from '../cloud/office/audit.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
+import { provisionGates } from './support/provision.ts';
 import { missingForFormation, startFormation, type Formation } from './support/ha.ts';
 import { GateLoad, SalesLoad, gateNonces } from './support/load.ts';
 import { must, seedOffice } from './support/office.ts';
@@ -38,7 +39,8 @@ if (missing) {
       cloud = await startTestCloud({ databaseUrl: formation.uri });
       const { sellers } = await seedOffice(cloud.url);
       for (const s of sellers) must(await api(cloud.url, '/api/v1/shifts', { token: s.token, body: { floatFen: 0 } }), 201);
-      for (const device of ['gate-a', 'gate-b']) gates.push(await startTestGate({ device, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, ackTimeoutMs: 1000 }));
+      await provisionGates(cloud.url, 'demo', [['gate-a', 'lane-a'], ['gate-b', 'lane-b']]);
+      for (const [device, lane] of [['gate-a', 'lane-a'], ['gate-b', 'lane-b']]) gates.push(await startTestGate({ device, lane, cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, ackTimeoutMs: 1000 }));
       await waitFor('gates synced', () => gates.every((g) => g.agent.store.keyring.size > 0 && g.agent.linkState.connected));
 
       const sales = new SalesLoad({ url: cloud.url, sellers, clients: CLIENTS });

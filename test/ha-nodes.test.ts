@@ -21,6 +21,7 @@ import { TEST_DEVICE_SECRET } from './support/devices.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
 import { GateLoad, SalesLoad, gateNonces } from './support/load.ts';
 import { must, seedOffice } from './support/office.ts';
+import { provisionGates } from './support/provision.ts';
 
 const CLIENTS = Number(process.env.HA_CLIENTS ?? 20);
 const BEFORE_MS = Number(process.env.HA_BEFORE_S ?? 4) * 1000;
@@ -84,7 +85,7 @@ if (missing) {
         // Nodes share the issuer key and device secret: the second gets the first's keys.
         if (nodes.length) cpSync(join(dir, 'node_a', 'keys'), join(dataDir, 'keys'), { recursive: true });
         const proc = daemon(process.execPath, ['--import', 'tsx', 'cloud/main.ts'], {
-          // An anonymous broker on loopback: the device accounts at mosquitto are test/mosquitto.test.ts's.
+          // The test's broker lets anyone in (allow_anonymous): its accounts are not HQ's to keep.
           DATABASE_URL: server.url, MQTT_URL: mqttUrl, MQTT_ACCOUNTS: 'manual', HQ_NODE: name, HTTP_PORT: String(port), DATA_DIR: dataDir,
           ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, DEVICE_SECRET: TEST_DEVICE_SECRET, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
         }, join(dir, `${name}.log`));
@@ -101,7 +102,8 @@ if (missing) {
 
       const { sellers } = await seedOffice(proxy);
       for (const s of sellers) must(await api(proxy, '/api/v1/shifts', { token: s.token, body: { floatFen: 0 } }), 201);
-      for (const device of ['gate-a', 'gate-b']) gates.push(await startTestGate({ device, cloudUrl: proxy, mqttUrl, ackTimeoutMs: 1000 }));
+      await provisionGates(proxy, 'demo', [['gate-a', 'lane-a'], ['gate-b', 'lane-b']]);
+      for (const [device, lane] of [['gate-a', 'lane-a'], ['gate-b', 'lane-b']]) gates.push(await startTestGate({ device, lane, cloudUrl: proxy, mqttUrl, ackTimeoutMs: 1000 }));
       await waitFor('gates synced', () => gates.every((g) => g.agent.store.keyring.size > 0 && g.agent.linkState.connected), 20_000);
 
       const leaders = async () => Promise.all(nodes.map(async (n) => (await health(n.url))?.leader === true));

@@ -15,6 +15,7 @@ import type { Cloud } from '../cloud/server.ts';
 import { api, waitFor } from './support/cloud.ts';
 import { startCloudOn } from './support/fixed-cloud.ts';
 import { startTestGate } from './support/gate.ts';
+import { provisionGates } from './support/provision.ts';
 import { missingForServer, startServer } from './support/ha.ts';
 import { freshCloudDataDir } from './support/pglite.ts';
 
@@ -37,6 +38,7 @@ if (missing) {
     const dataDir = await freshCloudDataDir();
     let cloud = await startCloudOn({ dataDir, databaseUrl: server.url });
     const { httpPort, mqttPort } = cloud;
+    await provisionGates(cloud.url, 'demo', [['gate-p', 'lane-1']]);
     const gate = await startTestGate({ device: 'gate-p', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, ackTimeoutMs: 400 });
     try {
       assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: PASS })).status, 201);

@@ -7,8 +7,10 @@ import { testDeviceHeader } from './support/devices.ts';
 import { PHOTO_BYTES } from '../hardware/idcard/basic-info.ts';
 import { SamSim } from '../hardware/idcard/sam-sim.ts';
 import { openPtyPair } from '../hardware/testing/pty.ts';
+import { provision } from './support/provision.ts';
 
 const cloud = await startTestCloud();
+await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }, { device: 'kiosk-2', role: 'kiosk' }, { device: 'gate-1', lanes: ['lane-1'] }]);
 const channel = await bookingChannel(cloud.url);
 let kiosk: TestKiosk;
 
@@ -250,6 +252,8 @@ test('HQ charge with a stale price is refused before paying', async () => {
   assert.is(((await res.json()) as any).error.code, 'price_changed');
   const gate = await fetch(`${cloud.url}/api/v1/sync/kiosk/types`, { headers: testDeviceHeader('demo', 'gate-1', 'gate') });
   assert.is(gate.status, 403, 'gates are no kiosks');
+  assert.is((await fetch(`${cloud.url}/api/v1/sync/kiosk/types`, { headers: testDeviceHeader('demo', 'kiosk-9', 'kiosk') })).status, 404, 'a kiosk HQ does not know');
+  await provision(cloud.url, 'other', [{ device: 'kiosk-9', role: 'kiosk' }]);
   const other = await fetch(`${cloud.url}/api/v1/sync/kiosk/bookings?code=BKX`, { headers: testDeviceHeader('other', 'kiosk-9', 'kiosk') });
   assert.is(other.status, 200);
   assert.equal(((await other.json()) as any).bookings, []);

@@ -8,11 +8,13 @@ import { bookingChannel } from '../edge/kiosk/testing/kiosk.ts';
 import { LinkSim } from './tools/link-sim.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { testToken } from './support/devices.ts';
+import { provision } from './support/provision.ts';
 
 // The kiosk program in its own process, killed with SIGKILL right after offline pickups:
 // they are in its SQLite outbox and reach HQ after the restart.
 const root = new URL('..', import.meta.url).pathname;
 const cloud = await startTestCloud();
+await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }]);
 const channel = await bookingChannel(cloud.url);
 const link = new LinkSim({ target: { host: '127.0.0.1', port: cloud.httpPort } });
 await link.start();

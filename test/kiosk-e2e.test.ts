@@ -8,9 +8,11 @@ import { bookingChannel, startTestKiosk, type TestKiosk } from '../edge/kiosk/te
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
 import { zbarDecode } from './support/zbar.ts';
+import { provision } from './support/provision.ts';
 
 // A visitor at the kiosk's touch screen, in headless Chromium (Debian's, never a download).
 const cloud = await startTestCloud();
+await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }, { device: 'gate-1', lanes: ['lane-1'] }]);
 const channel = await bookingChannel(cloud.url);
 const profile = mkdtempSync(join(tmpdir(), 'tk-chromium-'));
 let kiosk: TestKiosk;

@@ -3,10 +3,12 @@ import * as assert from 'uvu/assert';
 import { bookingChannel, startTestKiosk, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
 import { LinkSim } from './tools/link-sim.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
+import { provision } from './support/provision.ts';
 
 // A booking made online is picked up at a kiosk while HQ is unreachable (today's bookings are
 // in its cache), survives a restart of the kiosk in its outbox, and reaches HQ later.
 const cloud = await startTestCloud();
+await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }]);
 const channel = await bookingChannel(cloud.url);
 const link = new LinkSim({ target: { host: '127.0.0.1', port: cloud.httpPort }, latencyMs: 20 });
 await link.start();

@@ -7,9 +7,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bookingChannel, startTestKiosk } from '../edge/kiosk/testing/kiosk.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
+import { provision } from './support/provision.ts';
 
 test('kiosk presence and doorbell', async () => {
   const cloud = await startTestCloud();
+  await provision(cloud.url, 'demo', [{ device: 'kiosk-p', role: 'kiosk' }]);
   const channel = await bookingChannel(cloud.url);
   const k = await startTestKiosk({ device: 'kiosk-p', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, pullIntervalMs: 3_600_000, heartbeatMs: 1000 });
   let stopped = false;

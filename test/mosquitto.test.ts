@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runAclMatrix } from './support/acl-matrix.ts';
+import { ACL_MATRIX_DEVICES, runAclMatrix } from './support/acl-matrix.ts';
 import { ADULT, api, startTestCloud, waitFor } from './support/cloud.ts';
 import { testDeviceMqtt } from './support/devices.ts';
 import { startTestGate } from './support/gate.ts';
 import { mosquittoBinary, startMosquitto } from './support/mosquitto.ts';
+import { provision } from './support/provision.ts';
 import { makeTestPki } from './support/tls.ts';
 
 const HQ = { user: 'hq', password: 'hq-broker-password' };
@@ -28,18 +29,29 @@ maybe('mosquitto over TLS: the ACL matrix, a gate that syncs and uploads, retain
   const broker = await startMosquitto({ ...pki.server('broker'), hqUser: HQ.user, hqPassword: HQ.password });
   let cloud: Awaited<ReturnType<typeof startTestCloud>> | undefined;
   let gate: Awaited<ReturnType<typeof startTestGate>> | undefined;
-  const connect = (device: string, role: 'gate' | 'kiosk' = 'gate') =>
-    mqtt.connectAsync(broker.url, { ...testDeviceMqtt('demo', device, role), clientId: `dev-demo-${device}`, ca, reconnectPeriod: 0, connectTimeout: 3000 });
+  const connect = (device: string, role: 'gate' | 'kiosk' | 'hub' = 'gate') =>
+    mqtt.connectAsync(broker.url, { ...testDeviceMqtt('demo', device, role), clientId: `${role}:demo:${device}`, ca, reconnectPeriod: 0, connectTimeout: 3000 });
   const canConnect = (device: string) => connect(device).then(async (c) => { await c.endAsync(true); return true; }, () => false);
   try {
     cloud = await startTestCloud({ mqttUrl: broker.url, mqttUsername: HQ.user, mqttPassword: HQ.password, mqttCa: pki.ca });
     const url = cloud.url;
-    // Only credentials HQ handed out exist at the broker.
+    // Only credentials HQ handed out, for devices it provisioned, exist at the broker.
     assert.not.ok(await canConnect('gate-1'), 'a derived token that was never issued');
-    for (const [device, role] of [['gate-1', 'gate'], ['gate-2', 'gate'], ['watcher', 'gate'], ['kiosk-1', 'kiosk'], ['hub-1', 'hub']] as const) {
+    await provision(url, 'demo', [...ACL_MATRIX_DEVICES, { device: 'gate-3', role: 'gate', lanes: ['lane-3'] }]);
+    for (const { device, role } of [...ACL_MATRIX_DEVICES, { device: 'gate-3', role: 'gate' as const }]) {
       assert.is((await api(url, '/api/v1/device-credentials', { body: { site: 'demo', device, role } })).status, 201);
     }
     await runAclMatrix({ url: broker.url, ca, dropsRefusedPublish: false });
+
+    // A device HQ switches off is disabled at the broker, its session ended; switched on, it is back.
+    const gate3 = await connect('gate-3');
+    const ended = new Promise<void>((r) => gate3.once('close', () => r()));
+    assert.is((await api(url, '/api/v1/sites/demo/devices/gate-3', { method: 'PUT', body: { role: 'gate', lanes: ['lane-3'], active: false } })).status, 200);
+    await ended;
+    await gate3.endAsync(true);
+    assert.not.ok(await canConnect('gate-3'), 'a switched-off gate cannot sign in');
+    assert.is((await api(url, '/api/v1/sites/demo/devices/gate-3', { method: 'PUT', body: { role: 'gate', lanes: ['lane-3'] } })).status, 200);
+    assert.ok(await canConnect('gate-3'), 'switched on again');
 
     // A gate through mosquitto: pulls from HQ, uploads an entry that HQ acknowledges.
     gate = await startTestGate({ device: 'gate-1', cloudUrl: url, mqttUrl: broker.url, ca: pki.ca });
@@ -60,7 +72,7 @@ maybe('mosquitto over TLS: the ACL matrix, a gate that syncs and uploads, retain
       writeFileSync(dynsec, JSON.stringify(d));
     });
     const retained = async () => {
-      const c = await connect('watcher').catch(() => undefined);
+      const c = await connect('watcher', 'hub').catch(() => undefined);
       if (!c) return undefined;
       const got = new Promise<string | undefined>((resolve) => {
         c.once('message', (_t, p) => resolve(p.toString()));

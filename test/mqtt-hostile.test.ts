@@ -15,6 +15,7 @@ import * as assert from 'uvu/assert';
 import { MqttListener, mqttLimitsSchema } from '../shared/net/mqtt-listener.ts';
 import { startTestCloud, testLog, waitFor } from './support/cloud.ts';
 import { testDeviceMqtt } from './support/devices.ts';
+import { provision } from './support/provision.ts';
 import { makeTestPki } from './support/tls.ts';
 
 const LIMITS = { mqttConnectTimeoutMs: 600, mqttMaxPacketBytes: 64 * 1024, mqttMaxRetainedBytes: 4096, mqttMaxConnectBytes: 4096 };
@@ -26,6 +27,11 @@ const rssMb = () => process.memoryUsage().rss / MB;
 let cloud: Awaited<ReturnType<typeof startTestCloud>>;
 test.before(async () => {
   cloud = await startTestCloud(LIMITS);
+  // The devices that sign in (each under its own client id, role:site:device).
+  await provision(cloud.url, 'demo', [
+    ...['gate-ok', 'gate-p', 'gate-r', ...Array.from({ length: 20 }, (_, i) => `big-${i}`)].map((device) => ({ device, lanes: [`lane-${device}`] })),
+    { device: 'watcher', role: 'hub' },
+  ]);
 });
 test.after(async () => {
   await cloud?.cleanup();
@@ -95,14 +101,16 @@ const dropped = (c: mqtt.MqttClient) => new Promise<void>((resolve, reject) => {
 
 const refusedCount = (reason: string) => cloud.brokerStats?.refused[reason] ?? 0;
 
-/** The broker still serves: a gate signs in, subscribes and gets its own message back. */
+/** The broker still serves: a gate signs in and publishes its status, which a watcher of the site (a hub) receives. */
 async function stillServes(): Promise<void> {
-  const c = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'gate-ok'), clientId: 'dev-demo-gate-ok', reconnectPeriod: 0, connectTimeout: 3000 });
-  const got = new Promise<string>((resolve) => c.once('message', (_t, p) => resolve(p.toString())));
-  await c.subscribeAsync('tk/v1/demo/gate-ok/status', { qos: 1 });
+  const watcher = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'watcher', 'hub'), clientId: 'hub:demo:watcher', reconnectPeriod: 0, connectTimeout: 3000 });
+  const c = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'gate-ok'), clientId: 'gate:demo:gate-ok', reconnectPeriod: 0, connectTimeout: 3000 });
+  const got = new Promise<string>((resolve) => watcher.once('message', (_t, p) => resolve(p.toString())));
+  await watcher.subscribeAsync('tk/v1/demo/gate-ok/status', { qos: 1 });
   await c.publishAsync('tk/v1/demo/gate-ok/status', '{"state":"online"}', { qos: 1 });
   assert.is(await got, '{"state":"online"}');
   await c.endAsync(true);
+  await watcher.endAsync(true);
 }
 
 test(`${SOCKETS} sockets that never send CONNECT are all closed after the CONNECT timeout; memory bounded`, async () => {
@@ -123,7 +131,7 @@ test(`${SOCKETS} sockets that never send CONNECT are all closed after the CONNEC
 test('a CONNECT trickled a byte at a time is cut off at the same timeout', async () => {
   const s = raw();
   await s.opened;
-  const packet = connectPacket('dev-demo-gate-1', testDeviceMqtt('demo', 'gate-1'));
+  const packet = connectPacket('gate:demo:gate-1', testDeviceMqtt('demo', 'gate-1'));
   let i = 0;
   const timer = setInterval(() => (i < packet.length - 1 && !s.socket.destroyed ? s.socket.write(packet.subarray(i, ++i)) : undefined), 100);
   const ms = await s.closed;
@@ -157,7 +165,7 @@ test('signed in: 20 gates each announcing a 100 MB PUBLISH are dropped at the he
     const s = raw();
     await s.opened;
     const acked = new Promise<Buffer>((resolve) => s.socket.once('data', resolve));
-    s.socket.write(connectPacket(`dev-demo-big-${i}`, testDeviceMqtt('demo', `big-${i}`)));
+    s.socket.write(connectPacket(`gate:demo:big-${i}`, testDeviceMqtt('demo', `big-${i}`)));
     const connack = await acked;
     assert.equal([...connack], [0x20, 0x02, 0x00, 0x00], 'signed in');
     s.socket.write(Buffer.concat([Buffer.from([0x32]), varint(100 * MB), str(`tk/v1/demo/big-${i}/up`), Buffer.from([0, 1])]));
@@ -175,7 +183,7 @@ test('signed in: 20 gates each announcing a 100 MB PUBLISH are dropped at the he
 });
 
 test('a PUBLISH just over the packet limit drops the gate; one under it passes', async () => {
-  const login = { ...testDeviceMqtt('demo', 'gate-p'), clientId: 'dev-demo-gate-p', reconnectPeriod: 0 };
+  const login = { ...testDeviceMqtt('demo', 'gate-p'), clientId: 'gate:demo:gate-p', reconnectPeriod: 0 };
   const c = await mqtt.connectAsync(cloud.mqttUrl, login);
   await c.publishAsync('tk/v1/demo/gate-p/up', Buffer.alloc(60 * 1024), { qos: 1 });
   const closed = dropped(c);
@@ -184,14 +192,14 @@ test('a PUBLISH just over the packet limit drops the gate; one under it passes',
 });
 
 test('a retained message over its limit is refused and never kept; one under it is kept', async () => {
-  const gate = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'gate-r'), clientId: 'dev-demo-gate-r', reconnectPeriod: 0 });
+  const gate = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'gate-r'), clientId: 'gate:demo:gate-r', reconnectPeriod: 0 });
   await gate.publishAsync('tk/v1/demo/gate-r/status', '{"state":"online"}', { qos: 1, retain: true });
   const closed = dropped(gate);
   gate.publish('tk/v1/demo/gate-r/status', Buffer.alloc(8 * 1024, 0x20), { qos: 1, retain: true });
   await closed.finally(() => gate.endAsync(true));
   assert.ok(refusedCount('retained_too_large') >= 1);
   // A newcomer gets the small one, retained; the large one was never taken in.
-  const watcher = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'watcher'), clientId: 'dev-demo-watcher', reconnectPeriod: 0 });
+  const watcher = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'watcher', 'hub'), clientId: 'hub:demo:watcher', reconnectPeriod: 0 });
   const got = new Promise<Buffer>((resolve) => watcher.once('message', (_t, p) => resolve(p)));
   await watcher.subscribeAsync('tk/v1/demo/gate-r/status', { qos: 1 });
   assert.is((await got).toString(), '{"state":"online"}');
@@ -200,7 +208,7 @@ test('a retained message over its limit is refused and never kept; one under it 
 
 test('a keep-alive of 0 (a silent client never found out) or over the cap is refused', async () => {
   for (const keepalive of [0, 3600]) {
-    const err = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'gate-k'), clientId: 'dev-demo-gate-k', keepalive, reconnectPeriod: 0, connectTimeout: 2000 })
+    const err = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'gate-k'), clientId: 'gate:demo:gate-k', keepalive, reconnectPeriod: 0, connectTimeout: 2000 })
       .then(async (c) => { await c.endAsync(true); return 'connected'; }, (e: Error) => e.message);
     assert.is.not(err, 'connected', `keepalive ${keepalive}`);
   }

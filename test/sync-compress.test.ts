@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { pickEncoding } from '../shared/sync/compress.ts';
 import { ADULT, api, startTestCloud } from './support/cloud.ts';
 import { testDeviceHeader } from './support/devices.ts';
+import { provision } from './support/provision.ts';
 
 // Change-log pages go out brotli-, gzip- or deflate-compressed, as the device asks.
 const TICKETS = Number(process.env.SYNC_COMPRESS_TICKETS ?? 1000);
@@ -27,7 +28,8 @@ test('a page of 1,000 tickets: brotli smallest, gzip next, both decode to the pa
     await api(cloud.url, '/api/v1/ticket-types', { body: ADULT });
     for (let left = TICKETS; left > 0; left -= 500) await api(cloud.url, '/api/v1/sales', { body: { type: 'adult', quantity: Math.min(500, left) } });
     const url = `${cloud.url}/api/v1/sync/changes?site=demo&limit=5000`;
-    const device = testDeviceHeader('demo', 'gate-1', 'kiosk');
+    await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }]);
+    const device = testDeviceHeader('demo', 'kiosk-1', 'kiosk');
     const plain = await get(url, device);
     const br = await get(url, { ...device, 'accept-encoding': 'br' });
     const gz = await get(url, { ...device, 'accept-encoding': 'gzip' });

@@ -6,7 +6,7 @@
  * CONVERGE_MS (default 20000) is how long the busy, dropping phase lasts; CONVERGE_SEED
  * replays the line behaviour and the choices of what to sell, revoke and scan.
  */
-import { testDeviceHeader, withGateToken } from './support/devices.ts';
+import { testDeviceHeader, withGateToken, testHqHeader } from './support/devices.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { SimTurnstile } from '../hardware/turnstile/sim.ts';
 import { LinkSim, seededRandom } from './tools/link-sim.ts';
 import { api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
+import { provisionGates } from './support/provision.ts';
 
 const BUSY_MS = Number(process.env.CONVERGE_MS ?? 20_000);
 const SEED = Number(process.env.CONVERGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -45,6 +46,7 @@ test(`a cloud and ${GATES} gates on dropping lines converge: caches equal HQ, HQ
   });
   try {
     for (const t of TYPES) assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: t })).status, 201);
+    await provisionGates(cloud.url, 'demo', Array.from({ length: GATES }, (_, i) => [`gate-${i + 1}`, `lane-${i + 1}`] as [string, string]));
     for (let i = 1; i <= GATES; i++) {
       const http = line(cloud.httpPort, 2 * i);
       const mqtt = line(cloud.mqttPort, 2 * i + 1);
@@ -109,7 +111,7 @@ test(`a cloud and ${GATES} gates on dropping lines converge: caches equal HQ, HQ
     assert.ok(decisions.admitted > 0);
 
     const after = Math.floor(Date.now() / 1000);
-    const hqDigest = async () => (await api(cloud.url, `/api/v1/sync/digest?site=demo&after=${after}`, { headers: testDeviceHeader('demo') })).body as { tickets: number; digest: string };
+    const hqDigest = async () => (await api(cloud.url, `/api/v1/sync/digest?site=demo&after=${after}`, { headers: testHqHeader() })).body as { tickets: number; digest: string };
     const t0 = Date.now();
     await waitFor('every gate cache equals HQ', async () => {
       const want = await hqDigest();
@@ -168,6 +170,7 @@ test('gates provisioned from one cloned image: HQ still holds every gate\'s entr
     return agent;
   };
   try {
+    await provisionGates(cloud.url, 'demo', [['gate-1', 'lane-gate-1'], ['gate-2', 'lane-gate-2']]);
     await api(cloud.url, '/api/v1/ticket-types', { body: TYPES[0] });
     const sold = (await api(cloud.url, '/api/v1/sales', { body: { type: 'adult', quantity: 2 } })).body.tickets as { id: string; code: string }[];
     // The installer sets up one gate (its first boot makes its database), then copies its

@@ -6,7 +6,7 @@
  * 500) bound when, after the gate said READY, the kill comes. Each restart costs 1.2-2.5 s of
  * process start-up with tsx (more on a loaded machine), so the default run takes ~100 s.
  */
-import { testDeviceHeader } from './support/devices.ts';
+import { testDeviceHeader, testHqHeader } from './support/devices.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { entries } from '../cloud/db/schema/index.ts';
 import { LinkSim, seededRandom } from './tools/link-sim.ts';
 import { GateProcess } from './support/gate-process.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
+import { provisionGates } from './support/provision.ts';
 
 const CRASHES = Number(process.env.CRASH_N ?? 50);
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -37,6 +38,7 @@ test(`a gate killed with SIGKILL ${CRASHES} times while admitting and uploading:
   const killRandom = seededRandom(SEED);
   const random = seededRandom(SEED + 3);
   const cloud = await startTestCloud();
+  await provisionGates(cloud.url, 'demo', [[DEVICE, 'lane-k']]);
   // A slow line, so batches are still on their way (or waiting for their ack) when the kill
   // comes; narrow enough that entries travel in batches of several, not one batch per scan.
   const httpLink = new LinkSim({ target: { host: '127.0.0.1', port: cloud.httpPort }, latencyMs: 10, random: seededRandom(SEED + 1) });
@@ -60,7 +62,7 @@ test(`a gate killed with SIGKILL ${CRASHES} times while admitting and uploading:
       assert.is(sale.status, 201);
       tickets.push(...sale.body.tickets.map((t: any) => ({ id: t.id, code: t.code, persons: t.persons })));
     }
-    const head = (await api(cloud.url, '/api/v1/sync/changes?site=demo&since=0&limit=5000', { headers: testDeviceHeader('demo') })).body.next as number;
+    const head = (await api(cloud.url, '/api/v1/sync/changes?site=demo&since=0&limit=5000', { headers: testHqHeader() })).body.next as number;
     await gate.start();
     await waitFor('gate synced', async () => (await gate.status()).link.checkpoint >= head, 15_000);
 

@@ -30,6 +30,7 @@ import { api, waitFor } from './support/cloud.ts';
 import { FakeHq, type FakeTicket } from './support/fake-hq.ts';
 import { startBrokerOn, startCloudOn } from './support/fixed-cloud.ts';
 import { RecordingLogger } from './support/recording-log.ts';
+import { provisionGates } from './support/provision.ts';
 
 const SITE = 'demo';
 const UNLIMITED = { code: 'pass', name: '通票', priceFen: 0, validityDays: 1, entries: 0, persons: 1 };
@@ -107,6 +108,7 @@ async function ackListener(url: string, device: string) {
 test('HQ: garbage, wrong device, zip bomb, 2 MB, replays and out-of-order batches leave the ledger exactly right', async () => {
   const log = new RecordingLogger();
   const cloud = await startCloudOn({ log, config: LARGE_PACKETS });
+  await provisionGates(cloud.url, SITE, [['gate-h', 'lane-h'], ['gate-ok', 'lane-1']]);
   const dir = mkdtempSync(join(tmpdir(), 'tk-hostile-'));
   const raw = await rawClient(cloud.mqttUrl, 'hostile-hq');
   const listener = await ackListener(cloud.mqttUrl, 'gate-h');
@@ -195,6 +197,7 @@ test('HQ: garbage, wrong device, zip bomb, 2 MB, replays and out-of-order batche
 test('HQ: a batch whose sequence range does not match its entries is refused, and does not move the stream watermark', async () => {
   const log = new RecordingLogger();
   const cloud = await startCloudOn({ log, config: LARGE_PACKETS });
+  await provisionGates(cloud.url, SITE, [['gate-w', 'lane-h']]);
   const raw = await rawClient(cloud.mqttUrl, 'hostile-range');
   const listener = await ackListener(cloud.mqttUrl, 'gate-w');
   try {
@@ -401,7 +404,8 @@ test('HQ: a batch forged under another gate\'s name is refused by the broker and
   const log = new RecordingLogger();
   const cloud = await startCloudOn({ log, config: LARGE_PACKETS });
   const dir = mkdtempSync(join(tmpdir(), 'tk-hostile-'));
-  const raw = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'hostile-nonce', reconnectPeriod: 0, ...testDeviceMqtt(SITE, 'gate-x') });
+  await provisionGates(cloud.url, SITE, [['gate-n', 'lane-1'], ['gate-x', 'lane-x']]);
+  const raw = await mqtt.connectAsync(cloud.mqttUrl, { clientId: 'gate:demo:gate-x', reconnectPeriod: 0, ...testDeviceMqtt(SITE, 'gate-x') });
   let dropped = false;
   raw.on('close', () => (dropped = true));
   let gate: GateAgent | undefined;
@@ -439,6 +443,7 @@ test('HQ: a batch forged under another gate\'s name is refused by the broker and
 test('gate: a forged ack (upTo far beyond what was sent) loses no entry', async () => {
   const log = new RecordingLogger();
   const cloud = await startCloudOn({ log: log.child('hq'), config: LARGE_PACKETS });
+  await provisionGates(cloud.url, SITE, [['gate-f', 'lane-1']]);
   // The gate's up-link is slow: its batches are still on the line when the forged ack arrives.
   const mqttLink = new LinkSim({ target: { host: '127.0.0.1', port: cloud.mqttPort } });
   await mqttLink.start();

@@ -15,6 +15,7 @@ import { LinkSim } from './tools/link-sim.ts';
 import { api, waitFor } from './support/cloud.ts';
 import { restartCloud, startBrokerOn, startCloudOn } from './support/fixed-cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
+import { provisionGates } from './support/provision.ts';
 
 const QUEUED = Number(process.env.RESTART_QUEUE ?? 3000);
 const UNLIMITED = { code: 'pass', name: '通票', priceFen: 0, validityDays: 1, entries: 0, persons: 1 };
@@ -46,6 +47,7 @@ async function uploadThroughRestarts(rig: Rig, device: string): Promise<void> {
   await httpLink.start();
   await mqttLink.start();
   let gate: TestGate | undefined;
+  await provisionGates(first.url, 'demo', [[device, `${device}-lane`]]);
   try {
     gate = await startTestGate({
       device, lane: `${device}-lane`, cloudUrl: `http://127.0.0.1:${httpLink.port}`, mqttUrl: `mqtt://127.0.0.1:${mqttLink.port}`,

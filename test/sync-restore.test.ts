@@ -15,6 +15,7 @@ import type { Cloud } from '../cloud/server.ts';
 import { api, waitFor } from './support/cloud.ts';
 import { startCloudOn } from './support/fixed-cloud.ts';
 import { startTestGate } from './support/gate.ts';
+import { provisionGates } from './support/provision.ts';
 
 const PASS = { code: 'pass', name: '年卡', priceFen: 100000, validityDays: 30, entries: 0, persons: 1 };
 
@@ -27,6 +28,7 @@ test('after HQ is restored from an older backup, the gate sends what HQ lost, an
   const { dataDir } = cloud.config;
   const { httpPort, mqttPort } = cloud;
   const backup = mkdtempSync(join(tmpdir(), 'tk-backup-'));
+  await provisionGates(cloud.url, 'demo', [['gate-r', 'lane-1']]);
   const gate = await startTestGate({ device: 'gate-r', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl, ackTimeoutMs: 400 });
   try {
     assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: PASS })).status, 201);

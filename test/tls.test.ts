@@ -14,11 +14,12 @@ import { loadCloudConfig } from '../cloud/config.ts';
 import { parseHubConfig } from '../edge/hub/config.ts';
 import { SiteHub } from '../edge/hub/hub.ts';
 import { fetchTrusting } from '../shared/net/fetch.ts';
-import { runAclMatrix } from './support/acl-matrix.ts';
+import { ACL_MATRIX_DEVICES, runAclMatrix } from './support/acl-matrix.ts';
 import { startTestCloud, TEST_ADMIN_PASSWORD, testLog, waitFor } from './support/cloud.ts';
 import { startTestKiosk } from '../edge/kiosk/testing/kiosk.ts';
 import { testDeviceHeader, testDeviceMqtt, testSiteKey } from './support/devices.ts';
 import { startTestGate } from './support/gate.ts';
+import { provisionIn } from './support/provision.ts';
 import { makeTestPki } from './support/tls.ts';
 
 const pki = makeTestPki('site');
@@ -29,6 +30,8 @@ const ca = readFileSync(pki.ca);
 let cloud: Awaited<ReturnType<typeof startTestCloud>>;
 test.before(async () => {
   cloud = await startTestCloud({ tlsCert: pki.server('hq').cert, tlsKey: pki.server('hq').key });
+  // The devices the tests sign in as (the wary kiosk is never provisioned: it reaches nothing).
+  await provisionIn(cloud.ctx!, 'demo', [...ACL_MATRIX_DEVICES, { device: 'kiosk-t', role: 'kiosk' }]);
 });
 
 test('HQ over HTTPS and MQTTS: a real handshake; a client that trusts the site CA gets in, others do not', async () => {
@@ -57,7 +60,7 @@ test('HQ over HTTPS and MQTTS: a real handshake; a client that trusts the site C
     const mqttErr = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'gate-1'), ca: readFileSync(stranger.ca), reconnectPeriod: 0, connectTimeout: 3000 })
       .then(async (c) => { await c.endAsync(true); return 'connected'; }, (err: Error) => err.message);
     assert.match(mqttErr, /certificate|self[- ]signed|unable to (verify|get)/i);
-    const ok = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'gate-1'), ca, reconnectPeriod: 0, connectTimeout: 3000 });
+    const ok = await mqtt.connectAsync(cloud.mqttUrl, { ...testDeviceMqtt('demo', 'gate-1'), clientId: 'gate:demo:gate-1', ca, reconnectPeriod: 0, connectTimeout: 3000 });
     await ok.endAsync(true);
   } finally {
     await trusting.close();
@@ -97,7 +100,7 @@ test('site hub: TLS on the LAN and to HQ; the ACL matrix on its LAN broker; a ga
     assert.match(hub.url, /^https:/);
     assert.match(hub.mqttUrl, /^mqtts:/);
     await waitFor('hub upstream over TLS', () => hub.state().upstream);
-    await waitFor('hub holds HQ\'s change log', async () => (await trusting(`${hub.url}/api/v1/sync/changes?site=demo`, { headers: testDeviceHeader('demo') })).status === 200);
+    await waitFor('hub holds HQ\'s change log', async () => (await trusting(`${hub.url}/api/v1/sync/changes?site=demo`, { headers: testDeviceHeader('demo', 'gate-1') })).status === 200);
     await runAclMatrix({ url: hub.mqttUrl, ca, dropsRefusedPublish: true });
     const g = await startTestGate({ device: 'gate-1', cloudUrl: hub.url, mqttUrl: hub.mqttUrl, ca: pki.ca });
     try {

@@ -10,6 +10,7 @@ import { startBrowser } from './support/browser.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
 import { must, seedOffice } from './support/office.ts';
+import { provisionGates } from './support/provision.ts';
 import { zbarDecode } from './support/zbar.ts';
 
 /**
@@ -31,6 +32,7 @@ const browser = await startBrowser({ init: `localStorage.setItem('tk.printer', J
 const page = browser.page;
 
 test.before(async () => {
+  await provisionGates(cloud.url, 'demo', [['gate-w', 'main-1']]);
   gate = await startTestGate({ device: 'gate-w', lane: 'main-1', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl });
 });
 test.after(async () => {

@@ -3,6 +3,7 @@ import { base32nopad } from '@scure/base';
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
+import { requireSite } from '../sites/service.ts';
 import { channelPrices, channels, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { Tx } from '../tickets/issue.ts';
@@ -41,6 +42,7 @@ export function channelView(c: Channel) {
 }
 
 export async function createChannel(ctx: CloudContext, input: z.infer<typeof newChannel>): Promise<{ channel: ReturnType<typeof channelView>; apiKey: string }> {
+  if (input.site) await requireSite(ctx.db, input.site);
   const apiKey = makeKey();
   const [row] = await ctx.db.insert(channels).values({
     ...input, site: input.site ?? ctx.config.site, keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, 8),

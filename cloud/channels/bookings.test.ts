@@ -176,10 +176,13 @@ test('cancel revokes the tickets and gives the quota back; cutoff and used ticke
   const used = (await ch('POST', '/bookings', booking({ visitDay: '2026-11-28', externalRef: 'CT-used' }))).body;
   const usedPaid = (await ch('POST', `/bookings/${used.orderNo}/pay`, { amountFen: 25000, paymentRef: 'P5' })).body;
   const { ingestBatch } = await import('../entries/ingest.ts');
+  // Only a provisioned gate's entries for its own lane count.
+  assert.is((await req('PUT', '/api/v1/sites/demo/lanes/lane-1', {})).status, 200);
+  assert.is((await req('PUT', '/api/v1/sites/demo/devices/gate-1', { role: 'gate', lanes: ['lane-1'] })).status, 200);
   await ingestBatch(hq.ctx.db, 'demo', {
     device: 'gate-1', epoch: '018f0000-0000-7000-8000-000000000001', firstSeq: 1, lastSeq: 1,
     entries: [{ nonce: '018f0000-0000-7000-8000-0000000000aa', ticketId: usedPaid.tickets[0].id, persons: 1, lane: 'lane-1', venue: 'main', direction: 'in', kind: 'normal', deviceTime: hq.clock.now, correctedTime: hq.clock.now }],
-  });
+  }, new Date(hq.clock.now));
   const usedCancel = await ch('POST', `/bookings/${used.orderNo}/cancel`, {});
   assert.is(usedCancel.status, 409);
   assert.is(usedCancel.body.error.code, 'already_used');

@@ -16,6 +16,7 @@ import { releaseCapacity, takeCapacity } from '../office/pricing.ts';
 import { listPrices, type Channel } from './admin.ts';
 import { idempotent, requestHash, type Outcome } from './idempotency.ts';
 import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
+import { bindRealName } from '../tickets/credentials.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
 
 type Booking = typeof bookings.$inferSelect;
@@ -139,6 +140,7 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
         validFrom: startOfBusinessDay(b.visitDay, tz), validUntil: startOfBusinessDay(addDays(b.visitDay, type.validityDays), tz),
       });
       await tx.update(bookingItems).set({ saleId: sale.saleId }).where(and(eq(bookingItems.bookingId, b.id), eq(bookingItems.typeId, type.id)));
+      await bindRealName(tx, b.site, b.idHash, sale.tickets.map((t) => t.id), now);
     }
     await tx.update(bookings).set({ state: 'issued', paidAt: new Date(now), paymentRef: req.paymentRef }).where(eq(bookings.id, b.id));
     await publishBooking(ctx, tx, b.id);

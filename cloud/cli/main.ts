@@ -14,7 +14,11 @@
  *   over-use                   tickets used beyond what they grant (offline gates)
  *   login                      print a bearer token (for SCENIC_TOKEN)
  *   audit-verify               check the financial audit chain (exit 4 if it is broken)
- *   device-token <site> <device> [gate|kiosk|hub]   a device's credential for its config
+ *   device-token <site> <device> [gate|kiosk|hub]   a provisioned device's credential for its config
+ *   sites                      the sites HQ serves;  site-add <site> <name>  adds one
+ *   lane <lane> [venue]        adds (or keeps) a lane of the site, into a venue (default main)
+ *   provision <device> <gate|kiosk|hub> [lane,...]   a device of the site, and the lanes it serves
+ *   explain-card <barcode|card|idcard> <value> [lane]   what a gate would decide for whatever the credential stands for
  *   lockouts                   accounts and addresses locked out after wrong passwords
  *   unlock <username>          lift an account's lockout (unlock address <ip> for an address)
  * HQ and gate addresses come from data/demo.json (written by `npm start`), or CLOUD_URL and
@@ -146,11 +150,12 @@ async function main(): Promise<void> {
     }
     case 'devices': {
       const r = await call(`${cloudUrl}/api/v1/devices`);
-      if (r.items.length === 0) process.stdout.write(t('还没有设备连接过 HQ。\n', 'No device has reported to HQ yet.\n'));
+      if (r.items.length === 0) process.stdout.write(t('HQ 还没有登记设备（npm run cli -- provision ...）。\n', 'HQ has no device provisioned yet (npm run cli -- provision ...).\n'));
       for (const d of r.items) {
         const s = d.status ?? {};
         const c = s.counters ?? {};
-        process.stdout.write(`${d.device.padEnd(8)} ${d.online ? t('在线', 'online ') : t('离线', 'offline')}  ${t('模式', 'mode')} ${d.reported?.mode ?? '?'}${d.reported?.source === 'local-emergency' ? t('（现场紧急）', ' (local emergency)') : ''}  ${t('闸门', 'door')} ${s.door ?? '?'}  ${t('放行', 'admitted')} ${c.admitted ?? 0} ${t('拒绝', 'refused')} ${c.refused ?? 0}  ${t('待上传', 'outbox')} ${s.outbox ?? '?'}  ${t('最后在线', 'last seen')} ${local(d.lastSeenAt)}${s.error ? `  ⚠ ${s.error}` : ''}\n`);
+        process.stdout.write(`${d.device.padEnd(8)} ${d.role.padEnd(5)} ${(d.lanes ?? []).join(',').padEnd(8)} ${d.online ? t('在线', 'online ') : t('离线', 'offline')}  ${t('模式', 'mode')} ${d.reported?.mode ?? '?'}${d.reported?.source === 'local-emergency' ? t('（现场紧急）', ' (local emergency)') : ''}  ${t('闸门', 'door')} ${s.door ?? '?'}  ${t('放行', 'admitted')} ${c.admitted ?? 0} ${t('拒绝', 'refused')} ${c.refused ?? 0}  ${t('待上传', 'outbox')} ${s.outbox ?? '?'}  ${t('最后在线', 'last seen')} ${local(d.lastSeenAt)}\n`);
+        for (const a of d.alarms ?? []) process.stdout.write(`         ⚠ ${a.message}\n`);
       }
       return;
     }
@@ -174,6 +179,42 @@ async function main(): Promise<void> {
       const r = await call(`${cloudUrl}/api/v1/tickets/${encodeURIComponent(id)}/explain?lane=${encodeURIComponent(lane ?? 'lane-1')}${out ? '&direction=out' : ''}`);
       const v = r.verdict;
       process.stdout.write(v.admit ? `✔ ${t('会放行', 'would admit')} ${v.persons} (${v.kind})${v.remaining === null ? '' : `, ${t('剩余', 'left')} ${v.remaining}`}\n` : `✘ ${en ? r.messageEn : r.message}  [${v.reason}]\n`);
+      return;
+    }
+    case 'explain-card': {
+      const [kind, value, lane] = rest;
+      if (!kind || !value) fail('usage: cli explain-card <barcode|card|idcard> <value> [lane]');
+      const r = await call(`${cloudUrl}/api/v1/tickets/explain`, { body: { kind, value, lane: lane ?? 'lane-1', direction: out ? 'out' : 'in', site: process.env.SITE ?? 'demo' } });
+      const v = r.verdict;
+      const which = r.ticketId ? `  ${t('票', 'ticket')} ${r.ticketId}${r.among > 1 ? ` (${t('共', 'of')} ${r.among})` : ''}` : '';
+      process.stdout.write(`${v.admit ? `✔ ${t('会放行', 'would admit')} ${v.persons} (${v.kind})` : `✘ ${en ? r.messageEn : r.message}  [${v.reason}]`}${which}\n`);
+      return;
+    }
+    case 'sites': {
+      for (const x of (await call(`${cloudUrl}/api/v1/sites`)).items) process.stdout.write(`${x.id.padEnd(12)} ${x.name}${x.active ? '' : t('  （已停用）', '  (switched off)')}\n`);
+      return;
+    }
+    case 'site-add': {
+      const [id, name] = rest;
+      if (!id || !name) fail('usage: cli site-add <site> <name>');
+      await call(`${cloudUrl}/api/v1/sites`, { body: { id, name } });
+      process.stdout.write(`${t('已添加站点', 'site added')} ${id}\n`);
+      return;
+    }
+    case 'lane': {
+      const [lane, venue] = rest;
+      if (!lane) fail('usage: cli lane <lane> [venue]');
+      const site = process.env.SITE ?? 'demo';
+      const r = await call(`${cloudUrl}/api/v1/sites/${site}/lanes/${encodeURIComponent(lane)}`, { method: 'PUT', body: venue ? { venue } : {} });
+      process.stdout.write(`${site}/${r.lane}  ${t('园区', 'venue')} ${r.venue}  ${r.directions.join('/')}\n`);
+      return;
+    }
+    case 'provision': {
+      const [device, role, lanes] = rest;
+      if (!device || !role || !['gate', 'kiosk', 'hub'].includes(role)) fail('usage: cli provision <device> <gate|kiosk|hub> [lane,...]');
+      const site = process.env.SITE ?? 'demo';
+      const r = await call(`${cloudUrl}/api/v1/sites/${site}/devices/${encodeURIComponent(device)}`, { method: 'PUT', body: { role, lanes: lanes ? lanes.split(',') : [] } });
+      process.stdout.write(`${site}/${r.device}  ${r.role}  ${r.lanes.join(',')}  (${t('下一步', 'next')}: npm run cli -- device-token ${site} ${r.device} ${r.role})\n`);
       return;
     }
     case 'over-use': {
@@ -222,7 +263,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      process.stdout.write('usage: npm run cli -- <login | audit-verify | lockouts | unlock <username> | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | over-use | device-token <site> <device> [role]> [--en]\n');
+      process.stdout.write('usage: npm run cli -- <login | audit-verify | lockouts | unlock <username> | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | explain-card <kind> <value> [lane] | over-use | sites | site-add <site> <name> | lane <lane> [venue] | provision <device> <role> [lanes] | device-token <site> <device> [role]> [--en]\n');
       if (cmd && cmd !== 'help') process.exitCode = 2;
   }
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MiddlewareHandler } from 'hono';
 import {
-  canPublish, canSubscribe, deviceToken, deviceUsername, issueCredential, parseBasicAuth, siteKey, verifyDevice,
+  canPublish, canSubscribe, clientIdAllowed, credentialKey, deviceToken, deviceUsername, issueCredential, parseBasicAuth, siteKey, verifyDevice,
   type DeviceCredential, type DeviceIdentity, type DeviceRole,
 } from '../../shared/auth/device.ts';
 import { AppError } from '../http/errors.ts';
@@ -23,13 +23,28 @@ export function loadDeviceSecret(dir: string, configured?: string): Buffer {
   return Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
 }
 
-/** Checks devices at HQ's broker and HTTP sync endpoints; `required: false` lets anyone in (development only). */
+/** What the device checks need from HQ's records (cloud/devices/service.ts). */
+export interface DeviceDirectory {
+  /** A provisioned device, or undefined when HQ does not know it. */
+  record(site: string, device: string): Promise<{ role: string; lanes: string[]; active: boolean } | undefined>;
+  /** A connection made with `id`'s credential was refused (counted on that device). */
+  refused(id: DeviceIdentity, reason: string, detail: Record<string, unknown>): void;
+}
+
+type ConnectError = Error & { returnCode: number };
+const connectError = (message: string, returnCode: 2 | 4 | 5): ConnectError => Object.assign(new Error(message), { returnCode });
+
+/**
+ * Checks devices at HQ's broker and HTTP sync endpoints: a valid credential, of a device HQ
+ * has provisioned and not switched off, in the role it was provisioned for, connecting under
+ * its own client id. `required: false` lets anyone in (development only).
+ */
 export class DeviceAuth {
   private readonly keys = new Map<string, Buffer>();
   /** HQ's own broker client. */
   readonly hq: DeviceCredential;
 
-  constructor(private readonly secret: Buffer, readonly required: boolean) {
+  constructor(private readonly secret: Buffer, readonly required: boolean, private readonly directory?: DeviceDirectory) {
     const id: DeviceIdentity = { role: 'hq', site: '*', device: `hq-${randomBytes(4).toString('hex')}` };
     this.hq = { username: deviceUsername(id), token: deviceToken(this.keyFor('*'), 'hq', id.device) };
   }
@@ -51,6 +66,24 @@ export class DeviceAuth {
     return issueCredential(this.secret, role, site, device);
   }
 
+  /** The key card UIDs and ID numbers travel to this site's gates hashed with. */
+  credentialKey(site: string): Buffer {
+    return credentialKey(this.keyFor(site));
+  }
+
+  /**
+   * Why a verified device may not speak now, or undefined: HQ must have provisioned it, in
+   * this role, and not switched it off. HQ's own clients always may.
+   */
+  async refusal(id: DeviceIdentity): Promise<{ code: 'unknown_device' | 'device_inactive' | 'wrong_role'; message: string } | undefined> {
+    if (id.role === 'hq' || !this.directory) return undefined;
+    const record = await this.directory.record(id.site, id.device);
+    if (!record) return { code: 'unknown_device', message: `设备未登记 / device ${deviceUsername(id)} is not provisioned at HQ` };
+    if (!record.active) return { code: 'device_inactive', message: `设备已停用 / device ${deviceUsername(id)} is switched off` };
+    if (record.role !== id.role) return { code: 'wrong_role', message: `设备登记为 ${record.role} / device ${id.device} is provisioned as a ${record.role}, not a ${id.role}` };
+    return undefined;
+  }
+
   /** The key a site hub needs to check its own gates (hex). */
   siteKeyHex(site: string): string {
     return this.keyFor(site).toString('hex');
@@ -60,14 +93,23 @@ export class DeviceAuth {
   brokerHooks() {
     type Client = { id: string; __device?: DeviceIdentity };
     return {
-      authenticate: (client: Client, username: string | undefined, password: Buffer | undefined, done: (err: (Error & { returnCode?: number }) | null, ok: boolean) => void) => {
+      authenticate: (client: Client, username: string | undefined, password: Buffer | undefined, done: (err: ConnectError | null, ok: boolean) => void) => {
         const id = this.verify(username, password);
-        if (!id && this.required) {
-          const err = Object.assign(new Error('bad device credentials'), { returnCode: 4 });
-          return done(err, false);
+        if (!this.required) {
+          client.__device = id;
+          return done(null, true);
         }
-        client.__device = id;
-        done(null, true);
+        if (!id) return done(connectError('bad device credentials', 4), false);
+        // Checked before aedes looks for a session of that id: a refused client takes no one's place.
+        if (!clientIdAllowed(id, client.id)) {
+          this.directory?.refused(id, 'client_id_not_own', { clientId: String(client.id).slice(0, 100) });
+          return done(connectError(`client id ${client.id} is not ${deviceUsername(id)}`, 2), false);
+        }
+        this.refusal(id).then((no) => {
+          if (no) return done(connectError(no.message, 5), false);
+          client.__device = id;
+          done(null, true);
+        }, (err: Error) => done(connectError(`device check failed: ${err.message}`, 5), false));
       },
       authorizePublish: (client: Client | null, packet: { topic: string }, done: (err?: Error | null) => void) => {
         if (!client || !this.required) return done(null);
@@ -84,7 +126,8 @@ export class DeviceAuth {
 
   /**
    * Hono middleware for the device-facing sync endpoints: Basic auth with the device's
-   * username and token, and a `site` query that must be the device's own.
+   * username and token, a device HQ has provisioned, and a `site` query that must be the
+   * device's own.
    */
   http(): MiddlewareHandler<CloudEnv> {
     return async (c, next) => {
@@ -92,6 +135,8 @@ export class DeviceAuth {
       const basic = parseBasicAuth(c.req.header('authorization'));
       const id = basic && this.verify(basic.username, basic.token);
       if (!id) throw new AppError('device_unauthorized', 'device credentials missing or wrong', 401);
+      const no = await this.refusal(id);
+      if (no) throw new AppError(no.code, no.message, no.code === 'unknown_device' ? 404 : 403, { what: 'device', id: id.device, site: id.site });
       const site = c.req.query('site');
       if (id.role !== 'hq' && site !== undefined && site !== id.site) {
         throw new AppError('wrong_site', `device ${id.device} belongs to site ${id.site}, not ${site}`, 403);

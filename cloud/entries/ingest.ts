@@ -1,28 +1,58 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { checkEntry, ENTRY_LIMITS, type EntryLimits, type EntryRefusal } from '../../shared/auth/entries.ts';
 import { grantAt } from '../../shared/rules/decide.ts';
 import { typeRules } from '../../shared/rules/model.ts';
 import type { UpBatch } from '../../shared/sync/messages.ts';
 import type { Db } from '../db/open.ts';
-import { deviceStreams, entries, overUse, tickets, ticketTypes } from '../db/schema/index.ts';
+import { devices, deviceStreams, entries, lanes, overUse, refusedEntries, tickets, ticketTypes } from '../db/schema/index.ts';
+import { recordRefusals } from '../devices/service.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface IngestResult {
+  ackedUpTo: number;
+  inserted: number;
+  /** Entries not taken, newly or again, with why (shared/auth/entries.ts). */
+  refused: { nonce: string; reason: EntryRefusal; lane: string }[];
+}
 
 /**
  * Ingests one uploaded batch. Idempotent twice over: an entry's nonce is its primary key
  * (a re-sent entry is ignored), and the stream's watermark only moves over contiguous
  * sequence numbers, so a gap makes HQ ack less and the device re-send from there.
  * Entries that push a ticket past what it grants are accepted (they happened) and the
- * ticket is recorded as over-used, never hidden. Returns the sequence number acked.
+ * ticket is recorded as over-used, never hidden.
+ *
+ * A device speaks only for itself: an entry for a lane the device does not serve, from a
+ * device HQ has not provisioned, or at a time far from HQ's clock is refused. It is kept in
+ * refused_entries (once, by its nonce), counted on the device and acknowledged with the
+ * rest, so a device's stream never stalls on it. Returns the sequence number acked.
  */
-export async function ingestBatch(db: Db, site: string, batch: UpBatch, now = new Date()): Promise<{ ackedUpTo: number; inserted: number }> {
+export async function ingestBatch(db: Db, site: string, batch: UpBatch, now = new Date(), limits: EntryLimits = ENTRY_LIMITS): Promise<IngestResult> {
   return db.transaction(async (tx) => {
     // One writer per stream at a time, so two deliveries of one batch cannot race the watermark.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${batch.device + '/' + batch.epoch}))`);
-    const inserted = batch.entries.length === 0 ? [] : await tx.insert(entries).values(batch.entries.map((e) => ({
+    const [sender] = await tx.select().from(devices).where(and(eq(devices.site, site), eq(devices.device, batch.device), isNotNull(devices.provisionedAt)));
+    const named = [...new Set(batch.entries.map((e) => e.lane))];
+    const laneRows = named.length ? await tx.select().from(lanes).where(and(eq(lanes.site, site), inArray(lanes.lane, named))) : [];
+    const laneOf = (lane: string) => laneRows.find((l) => l.lane === lane)?.rules;
+    const checked = batch.entries.map((e) => ({ e, why: checkEntry(e, sender, laneOf, now.getTime(), limits) }));
+    const good = checked.filter((c) => !c.why).map((c) => c.e);
+    const bad = checked.filter((c) => c.why) as { e: (typeof checked)[number]['e']; why: EntryRefusal }[];
+
+    const inserted = good.length === 0 ? [] : await tx.insert(entries).values(good.map((e) => ({
       nonce: e.nonce, ticketId: e.ticketId, site, device: batch.device, lane: e.lane, venue: e.venue, direction: e.direction,
       kind: e.kind, persons: e.persons, deviceTime: new Date(e.deviceTime), correctedTime: new Date(e.correctedTime),
       receivedAt: now,
     }))).onConflictDoNothing().returning({ nonce: entries.nonce, ticketId: entries.ticketId, kind: entries.kind });
+    if (bad.length) {
+      const kept = await tx.insert(refusedEntries).values(bad.map(({ e, why }) => ({
+        nonce: e.nonce, site, device: batch.device, reason: why, ticketId: e.ticketId, lane: e.lane, venue: e.venue, direction: e.direction,
+        kind: e.kind, persons: e.persons, deviceTime: new Date(e.deviceTime), correctedTime: new Date(e.correctedTime), receivedAt: now,
+      }))).onConflictDoNothing().returning({ nonce: refusedEntries.nonce });
+      const last = bad[bad.length - 1]!;
+      await recordRefusals(tx, site, batch.device, 'entry', kept.length, { reason: last.why, lane: last.e.lane, ticketId: last.e.ticketId, at: now.getTime() });
+    }
     const [stream] = await tx.select().from(deviceStreams)
       .where(and(eq(deviceStreams.device, batch.device), eq(deviceStreams.epoch, batch.epoch)));
     const held = stream?.ackedUpTo ?? 0;
@@ -35,7 +65,7 @@ export async function ingestBatch(db: Db, site: string, batch: UpBatch, now = ne
       });
     const touched = [...new Set(inserted.filter((e) => e.ticketId && (e.kind === 'normal' || e.kind === 'return')).map((e) => e.ticketId!))];
     if (touched.length) await checkOverUse(tx, site, touched, now);
-    return { ackedUpTo, inserted: inserted.length };
+    return { ackedUpTo, inserted: inserted.length, refused: bad.map(({ e, why }) => ({ nonce: e.nonce, reason: why, lane: e.lane })) };
   });
 }
 

@@ -35,6 +35,10 @@ const DYNAMIC: Record<string, () => string[]> = {
   '`booking_${b.state}`': () => ['booking_issued', 'booking_picked_up', 'booking_cancelled', 'booking_expired'],
   // cloud/faces/service.ts: a FaceImageError's code (shared/face/image.ts).
   'err.code': () => ['bad_image', 'unsupported_format'],
+  // cloud/sites/service.ts: a site, venue or lane HQ does not know.
+  '`unknown_${what}`': () => ['unknown_site', 'unknown_venue', 'unknown_lane'],
+  // cloud/devices/auth.ts: why a device with a valid credential may not speak (DeviceAuth.refusal).
+  'no.code': () => ['unknown_device', 'device_inactive', 'wrong_role'],
 };
 
 function collect(): { codes: Map<string, string[]>; unknown: string[] } {

@@ -9,6 +9,8 @@ import type { MobileProvider } from '../office/mobile.ts';
 import { getCapacity } from '../office/setup.ts';
 import { getSale, sell } from '../sales/service.ts';
 import { businessDay } from '../../shared/time/zone.ts';
+import { bindRealName } from '../tickets/credentials.ts';
+import { isValidIdNumber, normaliseCredential, storedCredential } from '../../shared/rules/credential.ts';
 
 /** The kiosk a request comes from (device auth under /sync has checked its credential). */
 function kioskOf(c: Context): DeviceIdentity {
@@ -33,6 +35,8 @@ export const kioskSaleRequest = z.object({
   amountFen: z.number().int().min(1),
   /** The visitor's payment code (付款码), scanned at the kiosk. */
   authCode: z.string().regex(/^\d{10,32}$/),
+  /** The visitor's ID card, read at the kiosk: real-name tickets are bound to it. */
+  idNumber: z.string().max(20).refine((v) => isValidIdNumber(normaliseCredential('idcard', v)), '身份证号无效 / not a valid ID card number').optional(),
 }).strict();
 
 /**
@@ -75,7 +79,7 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
       if (status === 'pending') status = await opts.payments.query(charge.providerRef);
       if (status === 'failed') throw new AppError('payment_failed', '支付失败，未扣款 / payment failed; nothing was charged', 402, { providerRef: charge.providerRef });
       if (status === 'pending') return c.json({ state: 'pending', providerRef: charge.providerRef }, 202);
-      const sold = [];
+      const sold: Awaited<ReturnType<typeof getSale>>[] = [];
       try {
         for (const item of req.items) {
           const sale = await sell(ctx, { type: item.type, quantity: item.quantity, site: kiosk.site }, key(item.type));
@@ -87,6 +91,7 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
         ctx.log.error({ kiosk: kiosk.device, attemptId: req.attemptId, providerRef: charge.providerRef, code, err: (err as Error).message }, 'kiosk sale paid but not issued');
         throw new AppError('paid_not_issued', `已扣款但出票失败，请联系工作人员 / paid, but the tickets could not be issued (${code}); staff will refund`, 409, { providerRef: charge.providerRef, cause: code });
       }
+      await ctx.db.transaction((tx) => bindRealName(tx, kiosk.site, req.idNumber && storedCredential('idcard', req.idNumber), sold.flatMap((x) => x.tickets.map((t) => t.id)), ctx.now()));
       ctx.log.info({ kiosk: kiosk.device, attemptId: req.attemptId, amountFen: total, providerRef: charge.providerRef }, 'kiosk sale paid');
       return c.json({
         state: 'paid', providerRef: charge.providerRef, amountFen: total,

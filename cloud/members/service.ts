@@ -8,9 +8,10 @@ import { typeRules } from '../../shared/rules/model.ts';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import { ticketTypeByCode, type TicketType } from '../catalog/service.ts';
 import type { CloudContext } from '../context.ts';
-import { credentials, memberCardEvents, memberCards, members, tickets, ticketTypes } from '../db/schema/index.ts';
+import { requireSite } from '../sites/service.ts';
+import { memberCardEvents, memberCards, members, tickets, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import { appendChanges } from '../sync/changes.ts';
+import { bindCredentialTx, moveCredentials } from '../tickets/credentials.ts';
 import { issueSale, revokeInTx, type Tx } from '../tickets/issue.ts';
 import { CARD_KINDS, renewedExpiry, termFrom, type CardKind } from './term.ts';
 import { calendarDay } from '../../shared/time/day.ts';
@@ -83,15 +84,7 @@ const window = (ctx: CloudContext, fromDay: string, lastDay: string) => ({
 
 /** Binds a card UID or ID number to the card's current ticket (moving it from an older ticket of the same card). */
 async function bind(tx: Tx, site: string, kind: 'card' | 'idcard', raw: string, ticketId: string, movableFrom: string[]) {
-  const value = normaliseCredential(kind, raw);
-  const [existing] = await tx.select().from(credentials).where(and(eq(credentials.kind, kind), eq(credentials.value, value)));
-  if (existing && existing.ticketId !== ticketId && !movableFrom.includes(existing.ticketId)) {
-    const [t] = await tx.select({ revoked: tickets.revokedReason, until: tickets.validUntil }).from(tickets).where(eq(tickets.id, existing.ticketId));
-    if (t && t.revoked === null) throw new AppError('credential_in_use', `${kind} ${value} 已绑定其他票 / is bound to another ticket`, 409);
-  }
-  if (existing) await tx.update(credentials).set({ ticketId, site }).where(and(eq(credentials.kind, kind), eq(credentials.value, value)));
-  else await tx.insert(credentials).values({ kind, value, ticketId, site });
-  await appendChanges(tx, site, [{ kind: 'credential', credential: kind, value, ticketId }]);
+  await bindCredentialTx(tx, site, ticketId, kind, raw, { movableFrom });
 }
 
 /** Issues a card: a holder (new or known), a ticket valid for the card's term from today, at the type's price. */
@@ -109,6 +102,7 @@ export async function issueCard(ctx: CloudContext, input: z.infer<typeof issueRe
   const details = input.member ? checkDetails(input.member) : undefined;
   if (input.bindIdCard && !(details?.idNumber) && !input.memberId) throw new AppError('id_number_required', '绑定身份证须填身份证号 / bindIdCard needs the holder\'s ID number', 422);
   const site = input.site ?? ctx.config.site;
+  await requireSite(ctx.db, site, { active: true });
   const now = ctx.now();
   const today = businessDay(now, ctx.config.timeZone);
   const expiresOn = termFrom(today, input.kind);
@@ -183,12 +177,6 @@ export async function renewCard(ctx: CloudContext, no: string, input: z.infer<ty
   return cardView(ctx, no);
 }
 
-/** Credentials bound to the old ticket move to the new one (card UID, ID card). */
-async function moveCredentials(tx: Tx, site: string, from: string, to: string) {
-  const bound = await tx.select().from(credentials).where(eq(credentials.ticketId, from));
-  for (const b of bound) await bind(tx, site, b.kind as 'card' | 'idcard', b.value, to, [from]);
-}
-
 /**
  * Reissues a lost or damaged card: the old card is void and its ticket revoked (gates refuse
  * it, and its UID, from their next pull); a new card number carries the same holder, type
@@ -208,8 +196,7 @@ export async function reissueCard(ctx: CloudContext, no: string, input: z.infer<
     const from = card.validFrom > today ? card.validFrom : today;
     const sale = await issueSale(ctx, tx, { site, type: type!, quantity: 1, unitPriceFen: input.feeFen, now, entries: old!.entries, ...window(ctx, from, card.expiresOn) });
     const ticketId = sale.tickets[0]!.id;
-    const ids = await tx.select().from(credentials).where(and(eq(credentials.ticketId, card.ticketId), eq(credentials.kind, 'idcard')));
-    for (const b of ids) await bind(tx, site, 'idcard', b.value, ticketId, [card.ticketId]);
+    await moveCredentials(tx, site, card.ticketId, ticketId, ['idcard']);
     await revokeInTx(tx, site, [card.ticketId], input.reason === 'lost' ? 'lost' : 'reissued');
     const newId = uuidv7();
     const [made] = await tx.insert(memberCards).values({

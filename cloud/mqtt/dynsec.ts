@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { clientIdFor } from '../../shared/auth/device.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 
 /**
@@ -9,11 +10,17 @@ import type { Logger } from '../../shared/log/logger.ts';
  *
  *   default      publish, receive, subscribe: denied; unsubscribe: allowed
  *   tk-hq        HQ itself (added to HQ's own login): everything
- *   tk-site-S    receive and subscribe within tk/v1/S/# (a filter that reaches beyond, such
- *                as `#` or tk/v1/+/up, is refused)
+ *   tk-site-S    receive within tk/v1/S/#; subscribe to the site's doorbell and site-wide
+ *                mode (tk/v1/S/notify, tk/v1/S/desired)
+ *   tk-gates-S   a gate also subscribes to its siblings' uploads (tk/v1/S/+/up)
  *   tk-dev-S-D   a gate or kiosk D publishes its own tk/v1/S/D/{up,status,reported,cmd/res}
- *   tk-hub-S     a hub publishes those of any device of S (it relays them)
- *   client       username role:S:D, password its token, roles tk-site-S and tk-dev-S-D or tk-hub-S
+ *                and subscribes to its own tk/v1/S/D/{up/ack,desired,cmd/req}
+ *   tk-hub-S     a hub publishes those of any device of S (it relays them) and subscribes
+ *                within tk/v1/S/#
+ *   client       username role:S:D, bound to the client id role:S:D (another device's
+ *                credential cannot take it), password its token, roles tk-site-S and
+ *                tk-dev-S-D (and tk-gates-S for a gate) or tk-hub-S; disabled while HQ has
+ *                no active device of that role provisioned under that name
  *
  * Why the plugin and not a password file + ACL file: accounts are added over MQTT the moment
  * HQ issues a credential, by whichever HQ node issued it, with no file to copy to the broker's
@@ -23,13 +30,19 @@ import type { Logger } from '../../shared/log/logger.ts';
  * issued account the broker lacks.
  */
 
-/** What a device of each role publishes (MQTT 3.1.1 topics; shared/auth/device.ts holds the rule). */
+/** What a device of each role publishes and subscribes to (MQTT 3.1.1 topics; shared/auth/device.ts holds the rule). */
 const OWN_TOPICS = ['up', 'status', 'reported', 'cmd/res'] as const;
+const OWN_SUBSCRIPTIONS = ['up/ack', 'desired', 'cmd/req'] as const;
+const SITE_SUBSCRIPTIONS = ['notify', 'desired'] as const;
 const TOPIC = 'tk/v1';
 const CONTROL = '$CONTROL/dynamic-security/v1';
 
 export type AccountRole = 'gate' | 'kiosk' | 'hub';
-export interface Account { role: AccountRole; site: string; device: string; username: string; token: string }
+export interface Account {
+  role: AccountRole; site: string; device: string; username: string; token: string;
+  /** false: HQ has no active device of this role under this name (switched off, or provisioned as another role): the account is disabled. */
+  active?: boolean;
+}
 
 type Acl = { acltype: string; topic: string; allow: boolean; priority?: number };
 type Command = Record<string, unknown> & { command: string };
@@ -38,12 +51,24 @@ type Response = { command: string; error?: string; data?: any; correlationData?:
 const allow = (acltype: string, topic: string): Acl => ({ acltype, topic, allow: true });
 
 /** The roles an account needs, with their ACLs (test/mosquitto.test.ts holds them to the built-in broker's ACL matrix). */
-function accountRoles(a: Pick<Account, 'role' | 'site' | 'device'>): { rolename: string; acls: Acl[] }[] {
-  const site = { rolename: `tk-site-${a.site}`, acls: [allow('subscribePattern', `${TOPIC}/${a.site}/#`), allow('publishClientReceive', `${TOPIC}/${a.site}/#`)] };
-  const own = a.role === 'hub'
-    ? { rolename: `tk-hub-${a.site}`, acls: OWN_TOPICS.map((t) => allow('publishClientSend', `${TOPIC}/${a.site}/+/${t}`)) }
-    : { rolename: `tk-dev-${a.site}-${a.device}`, acls: OWN_TOPICS.map((t) => allow('publishClientSend', `${TOPIC}/${a.site}/${a.device}/${t}`)) };
-  return [site, own];
+type Role = { rolename: string; acls: Acl[]; drop?: Omit<Acl, 'allow'>[] };
+
+function accountRoles(a: Pick<Account, 'role' | 'site' | 'device'>): Role[] {
+  const at = (t: string) => `${TOPIC}/${a.site}/${t}`;
+  const site = {
+    rolename: `tk-site-${a.site}`,
+    acls: [...SITE_SUBSCRIPTIONS.map((t) => allow('subscribePattern', at(t))), allow('publishClientReceive', at('#'))],
+    // Given by earlier versions to every device of the site: hubs alone subscribe that widely now.
+    drop: [{ acltype: 'subscribePattern', topic: at('#') }],
+  };
+  if (a.role === 'hub') {
+    return [site, { rolename: `tk-hub-${a.site}`, acls: [...OWN_TOPICS.map((t) => allow('publishClientSend', at(`+/${t}`))), allow('subscribePattern', at('#'))] }];
+  }
+  const own = {
+    rolename: `tk-dev-${a.site}-${a.device}`,
+    acls: [...OWN_TOPICS.map((t) => allow('publishClientSend', at(`${a.device}/${t}`))), ...OWN_SUBSCRIPTIONS.map((t) => allow('subscribePattern', at(`${a.device}/${t}`)))],
+  };
+  return a.role === 'gate' ? [site, { rolename: `tk-gates-${a.site}`, acls: [allow('subscribePattern', at('+/up'))] }, own] : [site, own];
 }
 
 const HQ_ROLE = { rolename: 'tk-hq', acls: [allow('publishClientSend', '#'), allow('publishClientReceive', '#'), allow('subscribePattern', '#')] };
@@ -105,26 +130,32 @@ export class DynsecAccounts {
     if (client) await client.endAsync(true);
   }
 
-  /** Adds (or brings up to date) one device's account: roles, password. */
+  /**
+   * Adds (or brings up to date) one device's account: roles, password, its own client id,
+   * and enabled or disabled as HQ's record of the device says.
+   */
   async register(a: Account): Promise<void> {
     const roles = accountRoles(a);
+    const clientid = clientIdFor({ role: a.role, site: a.site, device: a.device });
     const created = await this.send([
       ...roles.flatMap(roleCommands),
-      { command: 'createClient', username: a.username, password: a.token, roles: roles.map((r) => ({ rolename: r.rolename })) },
+      { command: 'createClient', username: a.username, password: a.token, clientid, roles: roles.map((r) => ({ rolename: r.rolename })) },
     ]);
-    // An account that existed already may hold an old password or lack a role.
+    // An account that existed already may hold an old password, no client id, or lack a role.
     if (created.at(-1)?.error) {
-      await this.send([{ command: 'setClientPassword', username: a.username, password: a.token }]);
+      await this.send([{ command: 'setClientPassword', username: a.username, password: a.token }, { command: 'setClientId', username: a.username, clientid }]);
       await this.ensureRoles(a.username, roles.map((r) => r.rolename));
     }
-    this.opts.log.info({ username: a.username }, 'device account at the broker');
+    // Disabling also ends the client's session at the broker.
+    await this.send([{ command: a.active === false ? 'disableClient' : 'enableClient', username: a.username }]);
+    this.opts.log.info({ username: a.username, active: a.active !== false }, 'device account at the broker');
   }
 
   private get timeout(): number {
     return this.opts.timeoutMs ?? 5000;
   }
 
-  /** Defaults, HQ's own role, and every issued account the broker does not have. */
+  /** Defaults, HQ's own role, every issued account the broker does not have, and those HQ switched off disabled. */
   private async setUp(): Promise<void> {
     await this.send([
       {
@@ -138,9 +169,13 @@ export class DynsecAccounts {
     await this.ensureOwnRole();
     const [list] = await this.send([{ command: 'listClients', verbose: false, count: -1, offset: 0 }]);
     const have = new Set<string>((list?.data?.clients ?? []).map((c: string | { username: string }) => (typeof c === 'string' ? c : c.username)));
-    const missing = (await this.opts.accounts()).filter((a) => !have.has(a.username));
+    const accounts = await this.opts.accounts();
+    const missing = accounts.filter((a) => !have.has(a.username));
     for (const a of missing) await this.register(a);
     if (missing.length) this.opts.log.info({ added: missing.length }, 'device accounts restored at the broker');
+    // Devices HQ switched off while the broker was out of reach: their accounts are disabled now.
+    const off = accounts.filter((a) => a.active === false && have.has(a.username));
+    if (off.length) await this.send(off.map((a) => ({ command: 'disableClient', username: a.username })));
   }
 
   /**
@@ -201,6 +236,7 @@ export class DynsecAccounts {
       if (!r.error) continue;
       if (ALREADY.test(r.error)) continue;
       if (r.command === 'createClient' || r.command === 'createRole') continue; // reported to the caller
+      if (r.command === 'removeRoleACL') continue; // it was not there
       throw new Error(`${r.command}: ${r.error}`);
     }
     return responses;
@@ -223,10 +259,14 @@ export class DynsecAccounts {
   }
 }
 
-/** Creating a role that exists fails; its ACLs are then added one by one (each "exists" is fine). */
-function roleCommands(role: { rolename: string; acls: Acl[] }): Command[] {
+/**
+ * Creating a role that exists fails; its ACLs are then added one by one (each "exists" is
+ * fine), and those it must no longer have removed (one it does not have is fine).
+ */
+function roleCommands(role: Role): Command[] {
   return [
     { command: 'createRole', rolename: role.rolename },
+    ...(role.drop ?? []).map((acl) => ({ command: 'removeRoleACL', rolename: role.rolename, ...acl })),
     ...role.acls.map((acl) => ({ command: 'addRoleACL', rolename: role.rolename, ...acl })),
   ];
 }

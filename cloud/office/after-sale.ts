@@ -9,6 +9,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import { issueTickets } from '../sales/service.ts';
 import { appendChanges } from '../sync/changes.ts';
 import { bindCredentialTx } from '../tickets/service.ts';
+import { releaseCredentials } from '../tickets/credentials.ts';
 import { money, postLedger, uuid } from './accounts.ts';
 import { appendAudit, refundRecord, type Tx, auditedTx } from './audit.ts';
 import { getOrder, insertPayment, orderRow } from './orders.ts';
@@ -77,6 +78,7 @@ export async function refundOrder(ctx: CloudContext, user: AuthUser, orderId: st
       await releaseCapacity(tx, t.typeId, locked!.visitDay, t.persons);
     }
     for (const t of ticketRows) await appendChanges(tx, t.site, [{ kind: 'revoke', ticketId: t.id, reason: 'refunded' }]);
+    for (const t of ticketRows) await releaseCredentials(tx, t.site, [t.id], 'refunded', at);
   });
   if (r.tickets) ctx.notify(order.site);
   return { refundId, order: await getOrder(ctx, orderId) };
@@ -118,6 +120,7 @@ export async function reissueTicket(ctx: CloudContext, user: AuthUser, ticketId:
     if (old.entries !== 0 && left <= 0) throw new AppError('ticket_used_up', 'ticket has no entries left', 409);
     await tx.update(tickets).set({ revokedReason: 'reissued' }).where(eq(tickets.id, ticketId));
     await appendChanges(tx, old.site, [{ kind: 'revoke', ticketId, reason: 'reissued' }]);
+    await releaseCredentials(tx, old.site, [ticketId], 'reissued', ctx.now());
     const [fresh] = await issueTickets(tx, ctx, {
       saleId: old.saleId, site: old.site, type: type!, count: 1, persons: old.persons, entries: left,
       validFrom: old.validFrom.getTime(), validUntil: old.validUntil.getTime(), priceFen: old.priceFen,

@@ -208,6 +208,7 @@ test('issue on cards and ID cards; reissue revokes the old ticket and its card; 
   const re = must(await as(s1.token, `/api/v1/tickets/${oldId}/reissue`, { body: { reason: 'lost', card: '04FFEE01' } }), 201);
   assert.is.not(re.ticket.id, oldId);
   assert.is((await api(u, `/api/v1/tickets/${oldId}`)).body.revokedReason, 'reissued');
+  assert.is((await api(u, '/api/v1/sites/demo/lanes/lane-1', { method: 'PUT', body: {} })).status, 200);
   const refused = (await api(u, `/api/v1/tickets/${oldId}/explain`)).body;
   assert.is(refused.verdict.admit, false);
   assert.ok((await api(u, `/api/v1/tickets/${re.ticket.id}/explain`)).body.verdict.admit);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import { hasRole, type AuthUser } from '../auth/roles.ts';
 import type { CloudContext } from '../context.ts';
+import { requireSite } from '../sites/service.ts';
 import {
   discounts, orders, paymentIntents, payments, sales, sellerDiscounts, sellerTypes, shifts, stockItems, stockMoves,
   tickets, ticketTypes, users,
@@ -197,6 +198,7 @@ async function resolveSeller(tx: Tx, user: AuthUser): Promise<string | null> {
 export async function createOrder(ctx: CloudContext, user: AuthUser, input: unknown, mobile: MobileProvider, idempotencyKey?: string) {
   const req = orderRequest.parse(input);
   const site = req.site ?? ctx.config.site;
+  await requireSite(ctx.db, site, { active: true });
   const now = ctx.now();
   const today = businessDay(now, ctx.config.timeZone);
   const day = req.visitDay ?? today;

@@ -10,6 +10,7 @@ import { openDb } from '../db/open.ts';
 import { DeviceAuth } from '../devices/auth.ts';
 import { loadIssuerKey } from '../keys/issuer.ts';
 import { changeLogId } from '../sync/changes.ts';
+import { ensureDefaultSite } from '../sites/service.ts';
 import { freshCloudDataDir } from '../../test/support/pglite.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { startOfBusinessDay } from '../../shared/time/zone.ts';
@@ -33,6 +34,8 @@ const ctx: CloudContext = {
 };
 const app = createApp(ctx);
 await ensureAdmin(opened.db, 'admin-password');
+// Two sites: the seeded one and one with nothing sold.
+for (const site of ['demo', 'elsewhere']) await ensureDefaultSite(opened.db, site);
 const login = await app.request('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'admin-password' }) });
 const token = ((await login.json()) as { token: string }).token;
 const get = async (path: string) => {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { businessDay } from '../../shared/time/zone.ts';
 import type { CloudContext } from '../context.ts';
+import { requireSite } from '../sites/service.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
@@ -24,6 +25,7 @@ const TYPES = { csv: 'text/csv; charset=utf-8', xlsx: 'application/vnd.openxmlfo
 
 /** Runs one report: JSON figures for the back office. */
 export async function runReport(ctx: CloudContext, name: string, q: { from?: string; to?: string; site?: string; at?: string; lang?: Lang }): Promise<ReportResult> {
+  if (q.site) await requireSite(ctx.db, q.site);
   const def = reportByName.get(name);
   if (!def) throw new AppError('unknown_report', `no such report: ${name}`, 404, { report: name, reports: REPORTS.map((r) => r.name) });
   const tz = ctx.config.timeZone;

@@ -10,6 +10,7 @@ import { openDb } from '../db/open.ts';
 import { loadIssuerKey } from '../keys/issuer.ts';
 import { changeLogId } from '../sync/changes.ts';
 import { ensureAdmin } from '../auth/service.ts';
+import { ensureDefaultSite } from '../sites/service.ts';
 import { freshCloudDataDir } from '../../test/support/pglite.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { readTicketCode } from '../../shared/code/ticket-code.ts';
@@ -25,6 +26,7 @@ const ctx: CloudContext = {
 };
 const app = createApp(ctx);
 await ensureAdmin(opened.db, 'admin-password');
+await ensureDefaultSite(opened.db, config.site);
 const login = await app.request('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'admin-password' }) });
 const token = ((await login.json()) as { token: string }).token;
 const req = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -99,6 +101,8 @@ test('the change log pages and resumes from a checkpoint', async () => {
   }
   assert.equal(seen, all.changes.map((c: { seq: number }) => c.seq));
   assert.is(all.changes[0].kind, 'key', 'the issuer key comes first, so a new gate can verify codes');
+  assert.is((await req('GET', '/api/v1/sync/changes?site=elsewhere&since=0')).status, 404, 'a site HQ does not know');
+  assert.is((await req('POST', '/api/v1/sites', { id: 'elsewhere', name: '别处' })).status, 201);
   const other = (await req('GET', '/api/v1/sync/changes?site=elsewhere&since=0')).body;
   assert.equal(other.changes.map((c: { kind: string }) => c.kind), ['key', 'type'], 'another site sees keys and types, not our tickets');
 });

@@ -6,6 +6,7 @@ import { encodeTicketCode } from '../../shared/code/ticket-code.ts';
 import { fen, timesFen } from '../../shared/money/money.ts';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import type { CloudContext } from '../context.ts';
+import { requireSite } from '../sites/service.ts';
 import { ticketTypeByCode } from '../catalog/service.ts';
 import { sales, tickets, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
@@ -46,6 +47,7 @@ export interface Sale {
  */
 export async function sell(ctx: CloudContext, req: SaleRequest, idempotencyKey?: string): Promise<Sale> {
   const site = req.site ?? ctx.config.site;
+  await requireSite(ctx.db, site, { active: true });
   const requestHash = createHash('sha256').update(JSON.stringify({ ...req, site })).digest('hex');
   if (idempotencyKey) {
     const [prior] = await ctx.db.select().from(sales).where(eq(sales.idempotencyKey, idempotencyKey));

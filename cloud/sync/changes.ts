@@ -5,6 +5,7 @@ import type { Change, ChangeBatch, ChangeBody } from '../../shared/sync/messages
 import type { Db } from '../db/open.ts';
 import { changes, syncMeta, tickets, ticketTypes as ticketTypesTable } from '../db/schema/index.ts';
 import type { TypeRules } from '../../shared/rules/model.ts';
+import type { CacheCredential } from '../../shared/rules/credential.ts';
 import { scopeToVenues } from '../../shared/sync/venues.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -36,7 +37,11 @@ const EXPIRED_GRACE_S = 86_400;
  * still moves past them). A checkpoint from another log, or beyond this log's end (HQ was
  * restored from an older backup), gets `reset`: the device drops its cache and starts over.
  */
-export async function readChanges(db: Db, opts: { site: string; since: number; limit: number; log?: string; now: number; logId: string; venues?: readonly string[]; skipKinds?: readonly string[] }): Promise<ChangeBatch> {
+export async function readChanges(db: Db, opts: {
+  site: string; since: number; limit: number; log?: string; now: number; logId: string; venues?: readonly string[]; skipKinds?: readonly string[];
+  /** How credential values leave HQ (shared/rules/credential.ts keyedCredential); absent: as stored. */
+  seal?: (kind: CacheCredential, value: string) => string;
+}): Promise<ChangeBatch> {
   const { site, since, limit, now } = opts;
   const log = opts.logId;
   const base = { log, since, serverTime: now };
@@ -58,6 +63,8 @@ export async function readChanges(db: Db, opts: { site: string; since: number; l
       && (c.kind !== 'face' || c.validUntil > horizon));
   if (opts.venues) out = await scopeAtHq(db, out, opts.venues);
   if (opts.skipKinds?.length) out = out.filter((c) => !opts.skipKinds!.includes(c.kind));
+  const seal = opts.seal;
+  if (seal) out = out.map((c) => (c.kind === 'credential' || c.kind === 'unbind' ? { ...c, value: seal(c.credential, c.value) } : c));
   return { ...base, next, more, changes: out, checksum: changesChecksum(out) };
 }
 

@@ -8,6 +8,9 @@ import { ticketDigest } from '../../shared/sync/digest.ts';
 import { deviceStreams, tickets, ticketTypes } from '../db/schema/index.ts';
 import { grantsVenue, parseVenues, VENUES_PARAM } from '../../shared/sync/venues.ts';
 import { readChanges } from './changes.ts';
+import { keyedCredential } from '../../shared/rules/credential.ts';
+import { servedVenues } from '../devices/service.ts';
+import { requireSite } from '../sites/service.ts';
 import { compressPages } from '../../shared/sync/compress.ts';
 
 const changesQuery = z.object({
@@ -27,14 +30,20 @@ export function syncRoutes(ctx: CloudContext) {
     .use('/changes', compressPages())
     .get('/changes', endpoint({ summary: 'The change log a site\'s devices pull (gzip/br), resumable from a checkpoint', query: changesQuery }), async (c) => {
       const q = c.req.valid('query');
+      await requireSite(ctx.db, q.site);
       // Gates have no use for bookings (kiosks and hubs do): they stay off the gates' slow line.
       const device = c.get('device');
       const skipKinds = device?.role === 'gate' ? ['booking'] : undefined;
-      return c.json(await readChanges(ctx.db, { ...q, venues: parseVenues(q.venues), now: ctx.now(), logId: ctx.changeLog, skipKinds }));
+      // A gate holds what its lanes need: the tickets of its lanes' venues, whatever it asks for.
+      const venues = device?.role === 'gate' ? await servedVenues(ctx.db, device.site, device.device) : parseVenues(q.venues);
+      const key = ctx.deviceAuth.credentialKey(q.site);
+      const batch = await readChanges(ctx.db, { ...q, venues, now: ctx.now(), logId: ctx.changeLog, skipKinds, seal: (kind, value) => keyedCredential(key, kind, value) });
+      return c.json(device?.role === 'kiosk' ? batch : { ...batch, credentialKey: key.toString('hex') });
     })
     // What a gate of the site should hold: compare with its cacheDigest() to prove convergence.
     .get('/digest', endpoint({ summary: 'Digest of the tickets a site\'s gates should hold', query: digestQuery }), async (c) => {
       const q = c.req.valid('query');
+      await requireSite(ctx.db, q.site);
       const venues = parseVenues(q.venues);
       const rows = await ctx.db.select({
         id: tickets.id, typeId: tickets.typeId, validFrom: sql<number>`extract(epoch from ${tickets.validFrom})::bigint`.mapWith(Number),

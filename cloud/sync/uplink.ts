@@ -5,6 +5,7 @@ import { topics, type UpAck, type UpBatch } from '../../shared/sync/messages.ts'
 import { unpackBatch } from '../../shared/sync/pack.ts';
 import type { Db } from '../db/open.ts';
 import { ingestBatch } from '../entries/ingest.ts';
+import type { EntryLimits } from '../../shared/auth/entries.ts';
 
 const DEVICE_TOPIC = /^tk\/v1\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})\/(up|status|reported|cmd\/res)$/;
 /** An upload larger than this is refused before parsing. */
@@ -20,6 +21,8 @@ export class UplinkService {
 
   constructor(private readonly opts: {
     url: string; db: Db; log: Logger; clientId?: string;
+    /** How far an entry's time may be from HQ's clock (shared/auth/entries.ts). */
+    entryLimits?: EntryLimits;
     /**
      * Several HQ nodes on one broker: subscribe as this shared-subscription group, so each
      * device message goes to one node of the group (MQTT 5's $share, which mosquitto also
@@ -100,7 +103,8 @@ export class UplinkService {
       this.opts.log.warn({ device, claimed: batch.device }, 'upload refused: device does not match topic');
       return;
     }
-    const { ackedUpTo, inserted } = await ingestBatch(this.opts.db, site, batch);
+    const { ackedUpTo, inserted, refused } = await ingestBatch(this.opts.db, site, batch, new Date(), this.opts.entryLimits);
+    if (refused.length) this.opts.log.warn({ site, device, refused: refused.length, first: refused[0] }, 'entries refused: not this device\'s to report');
     this.opts.log.debug(() => ({ device, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, inserted, ackedUpTo }), 'batch ingested');
     const ack: UpAck = { epoch: batch.epoch, upTo: ackedUpTo };
     this.publish(topics.upAck(site, device), ack, 1);

@@ -7,6 +7,7 @@ import type { Db } from '../db/open.ts';
 import { sales, tickets } from '../db/schema/index.ts';
 import type { TicketType } from '../catalog/service.ts';
 import { appendChanges } from '../sync/changes.ts';
+import { releaseCredentials } from './credentials.ts';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -73,4 +74,5 @@ export async function revokeInTx(tx: Tx, site: string, ticketIds: string[], reas
   if (ticketIds.length === 0) return;
   await tx.update(tickets).set({ revokedReason: reason }).where(inArray(tickets.id, ticketIds));
   await appendChanges(tx, site, ticketIds.map((ticketId) => ({ kind: 'revoke' as const, ticketId, reason })));
+  await releaseCredentials(tx, site, ticketIds, reason);
 }

@@ -15,6 +15,7 @@ import { parseGateConfig } from './config.ts';
 import { SimScanner } from '../../hardware/scanner/sim.ts';
 import { SimTurnstile } from '../../hardware/turnstile/sim.ts';
 import { testLog } from '../../test/support/cloud.ts';
+import { asServed } from './testing/credentials.ts';
 
 const key = issuerKeyFromSeed(Buffer.alloc(32, 3));
 const now = Date.now();
@@ -26,7 +27,7 @@ const facts = (over: Partial<TicketFacts> = {}): TicketFacts => ({
 function load(gate: TestGate, changes: ChangeBody[]): void {
   const all = [{ kind: 'key', keyId: key.keyId, publicKey: rawPublicKey(key.publicKey).toString('hex') }, ...changes]
     .map((c, i) => ({ ...c, seq: gate.agent.store.checkpoint() + i + 1 })) as Change[];
-  gate.agent.store.applyBatch({ since: gate.agent.store.checkpoint(), next: all[all.length - 1]!.seq, more: false, serverTime: now, changes: all }, gate.agent.config.device);
+  gate.agent.store.applyBatch(asServed({ since: gate.agent.store.checkpoint(), next: all[all.length - 1]!.seq, more: false, serverTime: now, changes: all }), gate.agent.config.device);
 }
 const ticketChange = (f: TicketFacts) => ({ kind: 'ticket' as const, ticket: { id: f.ticketId, typeId: f.typeId, validFrom: f.validFrom, validUntil: f.validUntil, persons: f.persons, entries: f.entries } });
 

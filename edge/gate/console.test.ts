@@ -3,9 +3,11 @@ import * as assert from 'uvu/assert';
 import { api, startTestCloud, waitFor } from '../../test/support/cloud.ts';
 import { startTestGate } from '../../test/support/gate.ts';
 import { consoleApp } from './console.ts';
+import { provision } from '../../test/support/provision.ts';
 
 test('console: present a code, a card UID and an ID number; the page shows light, display, voice and turnstile', async () => {
   const cloud = await startTestCloud();
+  await provision(cloud.url, 'demo', [{ device: 'gate-c', lanes: ['lane-1'] }]);
   const g = await startTestGate({ device: 'gate-c', cloudUrl: cloud.url, mqttUrl: cloud.mqttUrl }, { turnstile: { autoPass: true, passDelayMs: 5 } });
   try {
     const app = consoleApp(g.agent, { turnstile: g.turnstile, indicator: g.indicator, display: g.display, voice: g.voice });

@@ -15,6 +15,7 @@ import { buildCorpus } from './testing/fuzz-corpus.ts';
 import { fuzzInputs, GENERATOR_NAMES, type FuzzInput } from './testing/fuzz-inputs.ts';
 import { judgeResolution } from './testing/fuzz-oracle.ts';
 import { Prng, seedFromEnv } from './testing/prng.ts';
+import { asServed } from './testing/credentials.ts';
 
 /**
  * Fuzzes a real gate (SQLite cache, simulated turnstile) with random and mutated scanner
@@ -89,7 +90,7 @@ test(`fuzz: ${N} scanner inputs, seed ${SEED}`, async () => {
     cloudUrl: `http://127.0.0.1:${await deadPort()}`, mqttUrl: `mqtt://127.0.0.1:${await deadPort()}`,
   });
   const gate = new GateAgent(config, { turnstile, scanner: new SimScanner(), log: recordingLog(errors), now: () => NOW });
-  gate.store.applyBatch(corpus.batch, config.device);
+  gate.store.applyBatch(asServed(corpus.batch), config.device);
   await gate.start();
 
   const tallies = new Map<string, Tally>(GENERATOR_NAMES.map((g) => [g, { n: 0, presented: 0, resolved: 0, noncanonical: 0, threw: 0, reasons: new Map() }]));

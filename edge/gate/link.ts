@@ -1,4 +1,4 @@
-import type { DeviceCredential } from '../../shared/auth/device.ts';
+import { clientIdFor, type DeviceCredential } from '../../shared/auth/device.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
 import { commandRequest, desiredMode, topics, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
@@ -61,7 +61,7 @@ export class Link {
   start(): void {
     const { site, device, log } = this.opts;
     const client = mqtt.connect(this.opts.url, {
-      clientId: `dev-${site}-${device}`, clean: true, protocolVersion: 4,
+      clientId: clientIdFor({ role: 'gate', site, device }), clean: true, protocolVersion: 4,
       username: this.opts.credential?.username, password: this.opts.credential?.token,
       reconnectPeriod: 500, connectTimeout: 5000, keepalive: 15, queueQoSZero: false, ...(this.opts.ca ? { ca: this.opts.ca } : {}),
       will: { topic: topics.status(site, device), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },

@@ -22,6 +22,7 @@ import type { GateAgent } from './agent.ts';
 import { loadGateConfig, parseGateConfig } from './config.ts';
 import { ReaderWiring } from './readers.ts';
 import { runGate } from './run.ts';
+import { asServed } from './testing/credentials.ts';
 
 const key = issuerKeyFromSeed(Buffer.alloc(32, 3));
 const now = Date.now();
@@ -29,7 +30,7 @@ const now = Date.now();
 function loadInto(agent: GateAgent, changes: ChangeBody[]): void {
   const all = [{ kind: 'key', keyId: key.keyId, publicKey: rawPublicKey(key.publicKey).toString('hex') }, ...changes]
     .map((c, i) => ({ ...c, seq: agent.store.checkpoint() + i + 1 })) as Change[];
-  agent.store.applyBatch({ since: agent.store.checkpoint(), next: all[all.length - 1]!.seq, more: false, serverTime: now, changes: all }, agent.config.device);
+  agent.store.applyBatch(asServed({ since: agent.store.checkpoint(), next: all[all.length - 1]!.seq, more: false, serverTime: now, changes: all }), agent.config.device);
 }
 const load = (gate: TestGate, changes: ChangeBody[]) => loadInto(gate.agent, changes);
 

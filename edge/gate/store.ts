@@ -7,6 +7,7 @@ import { laneRules, typeRules, type LaneRules, type Passage, type TypeRules } fr
 import { desiredMode, type ChangeBatch, type DesiredMode, type EntryRecord } from '../../shared/sync/messages.ts';
 import { ticketDigest, type DigestRow } from '../../shared/sync/digest.ts';
 import { entryNonce } from '../../shared/sync/nonce.ts';
+import type { SenderRecord } from '../../shared/auth/entries.ts';
 import type { GateDb } from './db/open.ts';
 import { decodeEmbedding, seal, unseal } from '../../shared/face/seal.ts';
 
@@ -17,6 +18,9 @@ export interface PendingBatch {
 }
 
 type Row<T> = Statement<unknown[], T>;
+
+/** 2: card UIDs and ID numbers are keyed hashes; one value may stand for several tickets. */
+const CACHE_FORMAT = '2';
 
 /** A face that arrived or went in a pulled batch (embedding null: removed). */
 export interface FaceChange { ticketId: string; model: string; embedding: Float32Array | null; validUntil: number }
@@ -35,6 +39,8 @@ export class GateStore {
   private readonly q: {
     ticket: Row<{ typeId: number; validFrom: number; validUntil: number; persons: number; entries: number }>;
     credential: Row<{ ticketId: string }>;
+    deleteCredential: Statement<unknown[]>;
+    upsertDevice: Statement<unknown[]>;
     revoked: Row<{ reason: string }>;
     history: Row<Passage>;
     historySince: Row<Passage>;
@@ -55,10 +61,14 @@ export class GateStore {
   private readonly keys = new Map<string, KeyObject>();
   private readonly types = new Map<number, TypeRules>();
   private readonly laneMap = new Map<string, LaneRules>();
+  private readonly deviceMap = new Map<string, SenderRecord>();
+  private credKey: Buffer | undefined;
   private desiredMode: DesiredMode | undefined;
   private laneList: LaneRules[] | undefined;
   /** Names this upload stream; a new one only when HQ has forgotten part of the old (startOver). */
   epoch: string;
+  /** Told when HQ changed this gate's own lanes and the cache was dropped to be fetched anew for them. */
+  onScopeChanged: (() => void) | undefined;
   /** Told after each committed batch that carried faces (the face verifier's gallery listens). */
   onFaces: ((changes: FaceChange[], reset?: boolean) => void) | undefined;
   private key: Buffer | undefined;
@@ -69,6 +79,8 @@ export class GateStore {
     this.q = {
       ticket: s.prepare('select type_id typeId, valid_from validFrom, valid_until validUntil, persons, entries from tickets where id = ?'),
       credential: s.prepare('select ticket_id ticketId from credentials where kind = ? and value = ?'),
+      deleteCredential: s.prepare('delete from credentials where kind = ? and value = ? and ticket_id = ?'),
+      upsertDevice: s.prepare('insert or replace into devices (device, role, lanes, active) values (?, ?, ?, ?)'),
       revoked: s.prepare('select reason from revocations where ticket_id = ?'),
       history: s.prepare(`select ${passageCols} from entries where ticket_id = ?`),
       historySince: s.prepare(`select ${passageCols} from entries where ticket_id = ? and corrected_time >= ?`),
@@ -102,6 +114,16 @@ export class GateStore {
       const rules = laneRules.parse(JSON.parse(l.rules));
       this.laneMap.set(rules.lane, rules);
     }
+    for (const d of s.prepare('select device, role, lanes, active from devices').all() as { device: string; role: string; lanes: string; active: number }[]) {
+      this.deviceMap.set(d.device, { role: d.role, lanes: JSON.parse(d.lanes) as string[], active: d.active === 1 });
+    }
+    const key = this.meta('credential_key');
+    if (key) this.credKey = Buffer.from(key, 'hex');
+    // A cache from before credentials travelled as keyed hashes holds values no lookup finds: fetch it anew.
+    if (this.meta('cache_format') !== CACHE_FORMAT) {
+      if (this.checkpoint() > 0) this.resetCache(this.meta('change_log') ?? '');
+      this.setMeta('cache_format', CACHE_FORMAT);
+    }
   }
 
   get keyring(): ReadonlyMap<string, KeyObject> { return this.keys; }
@@ -121,9 +143,16 @@ export class GateStore {
     return row && { ticketId: id, ...row };
   }
 
-  ticketByCredential(kind: string, value: string): string | undefined {
-    return this.q.credential.get(kind, value)?.ticketId;
+  /** The tickets a credential stands for (its value as the cache keeps it: see credentialKey). */
+  ticketsByCredential(kind: string, value: string): string[] {
+    return this.q.credential.all(kind, value).map((r) => r.ticketId);
   }
+
+  /** The site's key for card UIDs and ID numbers (shared/rules/credential.ts), once HQ has sent it. */
+  credentialKey(): Buffer | undefined { return this.credKey; }
+
+  /** A device of the site as HQ provisioned it (for checking a sibling's entries). */
+  device(id: string): SenderRecord | undefined { return this.deviceMap.get(id); }
 
   revokedReason(ticketId: string): string | null {
     return this.q.revoked.get(ticketId)?.reason ?? null;
@@ -238,6 +267,7 @@ export class GateStore {
     const newKeys: [string, KeyObject][] = [];
     const newTypes: [number, TypeRules][] = [];
     const newLanes: LaneRules[] = [];
+    const newDevices: [string, SenderRecord][] = [];
     let mode: DesiredMode | undefined;
     const faces: FaceChange[] = [];
     this.db.$client.transaction(() => {
@@ -246,6 +276,11 @@ export class GateStore {
           case 'ticket': this.q.upsertTicket.run(c.ticket); break;
           case 'revoke': this.q.upsertRevocation.run(c.ticketId, c.reason); break;
           case 'credential': this.q.upsertCredential.run(c.credential, c.value, c.ticketId); break;
+          case 'unbind': this.q.deleteCredential.run(c.credential, c.value, c.ticketId); break;
+          case 'device':
+            this.q.upsertDevice.run(c.device, c.role, JSON.stringify(c.lanes), c.active ? 1 : 0);
+            newDevices.push([c.device, { role: c.role, lanes: c.lanes, active: c.active }]);
+            break;
           case 'face': {
             const key = this.faceKey();
             if (!key) break;
@@ -283,14 +318,31 @@ export class GateStore {
             break;
         }
       }
+      if (batch.credentialKey && batch.credentialKey !== this.meta('credential_key')) this.q.setMeta.run('credential_key', batch.credentialKey);
       this.q.setMeta.run('checkpoint', String(batch.next));
     })();
+    if (batch.credentialKey) this.credKey = Buffer.from(batch.credentialKey, 'hex');
+    for (const [id, d] of newDevices) this.deviceMap.set(id, d);
     // Only after commit: what is in memory never gets ahead of the file.
     for (const [id, key] of newKeys) this.keys.set(id, key);
     for (const [id, rules] of newTypes) this.types.set(id, rules);
     for (const l of newLanes) this.laneMap.set(l.lane, l);
     if (newLanes.length) this.laneList = undefined;
     if (faces.length) this.onFaces?.(faces);
+    // HQ scopes a gate's pulls by its lanes' venues: when they change, what is cached was
+    // chosen for the old lanes, so it is fetched anew (nothing scanned is touched).
+    const mine = newDevices.filter(([id]) => id === device).pop()?.[1];
+    if (mine) {
+      const lanes = [...mine.lanes].sort().join(',');
+      const before = this.meta('own_lanes');
+      this.setMeta('own_lanes', lanes);
+      if (before !== undefined && before !== lanes) {
+        this.resetCache(this.meta('change_log') ?? '');
+        this.setMeta('own_lanes', lanes);
+        this.onScopeChanged?.();
+        return undefined;
+      }
+    }
     return mode;
   }
 
@@ -301,14 +353,20 @@ export class GateStore {
    */
   resetCache(log: string): void {
     this.db.$client.transaction(() => {
-      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes', 'faces']) this.db.$client.exec(`delete from ${table}`);
+      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes', 'faces', 'devices']) this.db.$client.exec(`delete from ${table}`);
       this.q.setMeta.run('checkpoint', '0');
       this.q.setMeta.run('change_log', log);
     })();
     this.types.clear();
     this.laneMap.clear();
+    this.deviceMap.clear();
     this.laneList = undefined;
     this.onFaces?.([], true);
+  }
+
+  /** Forgets the bindings of tickets that ended before `nowS` (HQ releases them only when the value is bound again). */
+  purgeExpiredCredentials(nowS: number): number {
+    return this.db.$client.prepare('delete from credentials where ticket_id in (select id from tickets where valid_until <= ?)').run(nowS).changes;
   }
 
   /**

@@ -18,11 +18,11 @@ const EXPIRED_GRACE_S = 86_400;
  * from HQ itself. Only a hub that caught up with HQ after the gate asked (`caughtUp`) can
  * tell them apart; otherwise it answers "nothing new yet" and lets the gate keep its cache.
  */
-export function readHubChanges(store: HubStore, q: { since: number; limit: number; log?: string; venues?: readonly string[] }, at: { serverTime: number; caughtUp: boolean }): HubBatch | undefined {
+export function readHubChanges(store: HubStore, q: { since: number; limit: number; log?: string; venues?: readonly string[] }, at: { serverTime: number; caughtUp: boolean; credentialKey?: string }): HubBatch | undefined {
   const { log, checkpoint } = store.changeLog();
   if (!log) return undefined;
   const { since, limit } = q;
-  const base = { log, since, serverTime: at.serverTime };
+  const base = { log, since, serverTime: at.serverTime, ...(at.credentialKey ? { credentialKey: at.credentialKey } : {}) };
   const reset = { ...base, reset: true, next: 0, more: true, changes: [], checksum: changesChecksum([]) };
   if (q.log && q.log !== log && since > 0) return reset;
   if (since > checkpoint) return at.caughtUp ? reset : { ...base, next: since, more: false, changes: [], checksum: changesChecksum([]) };

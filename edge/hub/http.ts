@@ -40,6 +40,8 @@ export function hubApp(opts: {
   state: () => Record<string, unknown>;
   /** Checks a gate's credential (Basic auth); absent: the LAN is trusted (development only). */
   verify?: (username: string | undefined, token: string | undefined) => DeviceIdentity | undefined;
+  /** Why a verified device may not pull (not provisioned at HQ, switched off), or undefined. */
+  refusal?: (id: DeviceIdentity) => { code: string; message: string } | undefined;
   /** Largest request body, bytes (default 64 KiB: gates only send queries). */
   bodyLimit?: number;
 }) {
@@ -50,7 +52,11 @@ export function hubApp(opts: {
     .use('/sync/changes', async (c, next) => {
       if (!opts.verify) return next();
       const basic = parseBasicAuth(c.req.header('authorization'));
-      if (!basic || !opts.verify(basic.username, basic.token)) throw new HubHttpError('device_unauthorized', 'device credentials missing or wrong', 401);
+      const id = basic && opts.verify(basic.username, basic.token);
+      if (!id) throw new HubHttpError('device_unauthorized', 'device credentials missing or wrong', 401);
+      const no = opts.refusal?.(id);
+      if (no) throw new HubHttpError(no.code, no.message, no.code === 'unknown_device' ? 404 : 403);
+      c.set('device' as never, id as never);
       return next();
     })
     .use('/sync/changes', compressPages())
@@ -64,7 +70,11 @@ export function hubApp(opts: {
         await Promise.race([puller.pull(), new Promise((r) => setTimeout(r, CHECK_WITH_HQ_MS).unref())]);
       }
       const caughtUp = puller.caughtUpAt !== undefined && puller.caughtUpAt > asked;
-      const batch = readHubChanges(store, { ...q, venues: parseVenues(q.venues) }, { serverTime: opts.serverTime(), caughtUp });
+      const device = c.get('device' as never) as DeviceIdentity | undefined;
+      // As at HQ: a gate holds the tickets of its own lanes' venues, and hashes cards with the site's key.
+      const venues = device?.role === 'gate' ? servedVenues(store, device.device) : parseVenues(q.venues);
+      const credentialKey = device?.role === 'kiosk' ? undefined : store.meta('credential_key');
+      const batch = readHubChanges(store, { ...q, venues }, { serverTime: opts.serverTime(), caughtUp, credentialKey });
       if (!batch) throw new HubHttpError('not_synced', 'the hub has no copy of the change log yet (no answer from HQ so far)', 503);
       return c.json(batch);
     });
@@ -80,4 +90,11 @@ export function hubApp(opts: {
     return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
   });
   return app;
+}
+
+/** The venues of the lanes a gate serves, from the hub's copy of HQ's records. */
+function servedVenues(store: HubStore, device: string): string[] {
+  const { devices, lanes } = store.siteRecords();
+  const lanesOf = devices.get(device)?.lanes ?? [];
+  return [...new Set(lanesOf.map((l) => lanes.get(l)?.venue).filter((v): v is string => v !== undefined))].sort();
 }

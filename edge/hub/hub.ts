@@ -1,4 +1,5 @@
-import { deviceToken, deviceUsername, verifyDevice } from '../../shared/auth/device.ts';
+import { deviceToken, deviceUsername, verifyDevice, type DeviceIdentity } from '../../shared/auth/device.ts';
+import { LanChecks } from './lan-checks.ts';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createServer as createHttpsServer } from 'node:https';
@@ -30,6 +31,7 @@ export class SiteHub {
   private lan: LanBroker | undefined;
   private upstream: Upstream | undefined;
   private puller: Puller | undefined;
+  private checks: LanChecks | undefined;
   private http: ServerType | undefined;
   private wanFetch: ReturnType<typeof fetchTrusting> | undefined;
   private readonly now: () => number;
@@ -57,15 +59,19 @@ export class SiteHub {
       const key = config.siteKey ? Buffer.from(config.siteKey, 'hex') : undefined;
       const verify = key ? (username: string | undefined, token: string | Buffer | undefined) => verifyDevice((s) => (s === config.site ? key : undefined), username, token) : undefined;
       const credential = key ? { username: deviceUsername({ role: 'hub', site: config.site, device: config.hub }), token: deviceToken(key, 'hub', config.hub) } : undefined;
+      const checks = new LanChecks({ store, now: hqNow, log: log.child('lan') });
+      this.checks = checks;
+      const refusal = (id: DeviceIdentity) => checks.refusal(id);
       // The LAN side's certificate, and the CA HQ's certificate is checked against, read once.
       const tls = config.tls ? readServerTls(config.tls, 'tls') : undefined;
       const ca = config.upstream.ca ? readCa(config.upstream.ca, 'upstream.ca') : undefined;
       this.wanFetch = fetchTrusting(ca);
       const lan = new LanBroker({
-        host: config.mqttHost, port: config.mqttPort, log: log.child('lan'), verify, tls, limits: config.mqttLimits,
+        host: config.mqttHost, port: config.mqttPort, log: log.child('lan'), verify, refusal: key ? refusal : undefined, tls, limits: config.mqttLimits,
         accept: (topic, payload) => {
           const route = routes.up(topic);
           if (!route) return;
+          if (key) checks.upload(topic, payload);
           if (store.enqueue(topic, payload, { ...route, at: now() }) !== undefined) setImmediate(() => this.upstream?.pump());
         },
       });
@@ -80,6 +86,7 @@ export class SiteHub {
       this.mqttPort = lan.port;
       const app = hubApp({
         store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(), verify,
+        refusal: key ? refusal : undefined,
         bodyLimit: config.httpBodyLimit,
       });
       this.http = await new Promise<ServerType>((resolve, reject) => {
@@ -96,7 +103,7 @@ export class SiteHub {
         onNotify: () => void puller.pull(),
         // The doorbell may have rung while the WAN was down.
         onConnect: () => void puller.pull(),
-        status: () => ({ outbox: store.queueStats().messages, checkpoint: store.changeLog().checkpoint }),
+        status: () => ({ outbox: store.queueStats().messages, checkpoint: store.changeLog().checkpoint, refused: checks.summary() }),
       });
       this.upstream.start();
       puller.start();
@@ -136,6 +143,8 @@ export class SiteHub {
       lastPullAt: this.puller?.lastPullAt,
       pullError: this.puller?.lastError,
       clockOffset: this.puller?.clockOffset ?? 0,
+      /** Entries from LAN devices that were not theirs to report, per device. */
+      refused: this.checks?.summary() ?? {},
     };
   }
 }

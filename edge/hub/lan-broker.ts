@@ -1,4 +1,4 @@
-import { canPublish, canSubscribe, type DeviceIdentity } from '../../shared/auth/device.ts';
+import { canPublish, canSubscribe, clientIdAllowed, deviceUsername, type DeviceIdentity } from '../../shared/auth/device.ts';
 import { Aedes } from 'aedes';
 import type { PublishPacket } from 'aedes';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -24,6 +24,8 @@ export class LanBroker {
     accept: (topic: string, payload: Buffer, clientId: string) => void;
     /** Checks the site's devices; absent: anyone on the LAN may connect (development only). */
     verify?: (username: string | undefined, token: Buffer | undefined) => DeviceIdentity | undefined;
+    /** Why a verified device may not connect (HQ has not provisioned it, or switched it off), or undefined. */
+    refusal?: (id: DeviceIdentity) => { code: string; message: string } | undefined;
   }) {}
 
   async start(retained: { topic: string; payload: Buffer }[] = []): Promise<void> {
@@ -37,6 +39,16 @@ export class LanBroker {
         if (!verify) return callback(null, true);
         const id = verify(username, password);
         if (!id) return callback(Object.assign(new Error('bad device credentials'), { returnCode: 4 }) as never, false);
+        // The client id is the identity's own: another device's credential cannot take a gate's session.
+        if (!clientIdAllowed(id, client.id)) {
+          log.warn({ client: client.id, device: deviceUsername(id) }, 'connection refused: not this device\'s client id');
+          return callback(Object.assign(new Error('client id is not this device\'s'), { returnCode: 2 }) as never, false);
+        }
+        const no = this.opts.refusal?.(id);
+        if (no) {
+          log.warn({ device: deviceUsername(id), code: no.code }, 'connection refused');
+          return callback(Object.assign(new Error(no.message), { returnCode: 5 }) as never, false);
+        }
         identities.set(client, id);
         callback(null, true);
       },

@@ -18,6 +18,8 @@ const hqBatch = z.object({
   serverTime: z.number().int(),
   changes: z.array(z.looseObject({ seq: z.number().int().positive(), kind: z.string().min(1).max(32) })),
   checksum: z.string(),
+  /** The site's credential key: the hub hands it to its gates with each page, as HQ does. */
+  credentialKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
 const EXPIRED_GRACE_S = 86_400;
@@ -107,6 +109,7 @@ export class Puller {
         const raw = await this.fetchJson(doFetch, url);
         const t1 = this.opts.now();
         const batch = hqBatch.parse(raw);
+        if (batch.credentialKey && batch.credentialKey !== store.meta('credential_key')) store.setMeta('credential_key', batch.credentialKey);
         if (batch.since !== since) throw new Error(`HQ answered since=${batch.since}, asked ${since}`);
         if (batch.checksum !== changesChecksum(raw.changes ?? [])) throw new Error('change batch failed its checksum; not stored');
         // Offset to HQ's clock, assuming the answer was made halfway through the round trip.

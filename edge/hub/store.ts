@@ -1,4 +1,5 @@
-import type { TypeRules } from '../../shared/rules/model.ts';
+import { laneRules, type LaneRules, type TypeRules } from '../../shared/rules/model.ts';
+import type { SenderRecord } from '../../shared/auth/entries.ts';
 import type { VenueLookup } from '../../shared/sync/venues.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -38,6 +39,7 @@ type Row<T> = Statement<unknown[], T>;
  * writes; synchronous=FULL means a message PUBACKed to a gate survives a power cut.
  */
 export class HubStore {
+  private records: { devices: Map<string, SenderRecord>; lanes: Map<string, LaneRules> } | undefined;
   private readonly q: {
     insert: Statement<unknown[]>;
     dropTopic: Statement<unknown[]>;
@@ -156,6 +158,7 @@ export class HubStore {
       this.setMeta('change_log', batch.log);
       this.setMeta('checkpoint', String(batch.next));
     })();
+    if (batch.changes.some((c) => c.kind === 'device' || c.kind === 'lane')) this.records = undefined;
   }
 
   /** HQ says the copy means nothing any more: drop it and start over from 0 of `log`. */
@@ -165,6 +168,28 @@ export class HubStore {
       this.setMeta('change_log', log);
       this.setMeta('checkpoint', '0');
     })();
+    this.records = undefined;
+  }
+
+  /**
+   * The site's devices and lanes as HQ provisioned them, from the copy (the newest change of
+   * each): the hub checks its LAN with them, as HQ does.
+   */
+  siteRecords(): { devices: ReadonlyMap<string, SenderRecord>; lanes: ReadonlyMap<string, LaneRules> } {
+    if (!this.records) {
+      const devices = new Map<string, SenderRecord>();
+      const lanes = new Map<string, LaneRules>();
+      for (const r of this.db.prepare("select body from changes where kind in ('device', 'lane') order by seq").all() as { body: string }[]) {
+        const c = JSON.parse(r.body) as { kind: string; device?: string; role?: string; lanes?: string[]; active?: boolean; rules?: unknown };
+        if (c.kind === 'device' && c.device) devices.set(c.device, { role: c.role ?? '', lanes: c.lanes ?? [], active: c.active === true });
+        else if (c.kind === 'lane') {
+          const rules = laneRules.safeParse(c.rules);
+          if (rules.success) lanes.set(rules.data.lane, rules.data);
+        }
+      }
+      this.records = { devices, lanes };
+    }
+    return this.records;
   }
 
   readChanges(since: number, limit: number): StoredChange[] {

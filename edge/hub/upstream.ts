@@ -1,4 +1,4 @@
-import type { DeviceCredential } from '../../shared/auth/device.ts';
+import { clientIdFor, type DeviceCredential } from '../../shared/auth/device.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
 import { topics } from '../../shared/sync/messages.ts';
@@ -42,7 +42,7 @@ export class Upstream {
     this.sentUpTo = 0;
     const client = mqtt.connect(this.opts.url, {
       // A persistent session: HQ's broker queues acks and commands while the WAN is down.
-      clientId: `hub-${site}-${hub}`, clean: false, protocolVersion: 4, resubscribe: false,
+      clientId: clientIdFor({ role: 'hub', site, device: hub }), clean: false, protocolVersion: 4, resubscribe: false,
       username: this.opts.credential?.username, password: this.opts.credential?.token,
       reconnectPeriod: 1000, connectTimeout: 10_000, keepalive: 30, ...(this.opts.ca ? { ca: this.opts.ca } : {}),
       will: { topic: topics.status(site, hub), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },

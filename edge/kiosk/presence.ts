@@ -2,6 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceCredential } from '../../shared/auth/device.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { topics, type LaneStatus } from '../../shared/sync/messages.ts';
+import { clientIdFor } from '../../shared/auth/device.ts';
 
 const OFFLINE = Buffer.from('{"state":"offline"}');
 
@@ -29,7 +30,7 @@ export class KioskPresence {
   start(): void {
     const { site, device, log } = this.opts;
     const client = mqtt.connect(this.opts.url, {
-      clientId: `dev-${site}-${device}`, clean: true, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
+      clientId: clientIdFor({ role: 'kiosk', site, device }), clean: true, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
       username: this.opts.credential?.username, password: this.opts.credential?.token, ...(this.opts.ca ? { ca: this.opts.ca } : {}),
       will: { topic: topics.status(site, device), payload: OFFLINE, qos: 1, retain: true },
     });

@@ -7,10 +7,11 @@ import { join, resolve } from 'node:path';
 import { loadCloudConfig } from '../../cloud/config.ts';
 import { createTicketType, listTicketTypes } from '../../cloud/catalog/service.ts';
 import { Cloud } from '../../cloud/server.ts';
+import { listLanes, putLane } from '../../cloud/sites/service.ts';
+import { provisionDevice } from '../../cloud/devices/service.ts';
 import { createUser } from '../../cloud/auth/service.ts';
 import { AppError } from '../../cloud/http/errors.ts';
 import { putGrants } from '../../cloud/office/setup.ts';
-import { listLanes, putLane } from '../../cloud/gates/service.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 import { formatYuan, fen } from '../../shared/money/money.ts';
 import { SimPrinter } from '../../hardware/printer/sim.ts';
@@ -45,6 +46,9 @@ const have = new Set((await listTicketTypes(ctx.db)).map((t) => t.code));
 for (const t of DEMO_TYPES) if (!have.has(t.code)) await createTicketType(ctx.db, t);
 const lanesHad = new Set((await listLanes(ctx, ctx.config.site)).map((l) => l.lane));
 for (const l of DEMO_LANES) if (!lanesHad.has(l.lane)) await putLane(ctx, ctx.config.site, l.lane, l);
+// Devices are records at HQ: each gate serves its lane, and only it may report entries there.
+for (const [device, lane] of [['gate-1', 'lane-1'], ['gate-2', 'lane-2']] as const) await provisionDevice(ctx, ctx.config.site, device, { role: 'gate', lanes: [lane] });
+await provisionDevice(ctx, ctx.config.site, 'kiosk-1', { role: 'kiosk' });
 
 // People of the back office: a window seller (granted the visitor types) and a finance clerk.
 const DEMO_USERS = [

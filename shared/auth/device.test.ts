@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  canPublish, canSubscribe, deviceAuthHeader, deviceToken, issueCredential, parseBasicAuth, parseUsername, siteKey, verifyDevice,
+  canPublish, canSubscribe, clientIdAllowed, clientIdFor, credentialKey, deviceAuthHeader, deviceToken, issueCredential, parseBasicAuth, parseUsername, siteKey, verifyDevice,
   type DeviceIdentity,
 } from './device.ts';
 
@@ -57,6 +57,30 @@ test('topics: a gate publishes its own, a hub its site\'s, HQ anything; subscrip
   assert.ok(canSubscribe(hub, 'tk/v1/s1/#'));
   for (const f of ['#', 'tk/#', 'tk/v1/#', 'tk/v1/+/notify', 'tk/v1/s2/notify', 'tk/v1/s1']) assert.not.ok(canSubscribe(gate, f), f);
   assert.ok(canSubscribe(hq, '#'));
+});
+
+test('subscriptions follow the role: a gate hears its own commands and acks, never another device\'s', () => {
+  const gate: DeviceIdentity = { role: 'gate', site: 's1', device: 'g1' };
+  const kiosk: DeviceIdentity = { role: 'kiosk', site: 's1', device: 'k1' };
+  for (const f of ['tk/v1/s1/g1/up/ack', 'tk/v1/s1/g1/desired', 'tk/v1/s1/g1/cmd/req', 'tk/v1/s1/desired']) assert.ok(canSubscribe(gate, f), f);
+  for (const f of ['tk/v1/s1/g2/cmd/req', 'tk/v1/s1/g2/up/ack', 'tk/v1/s1/+/cmd/req', 'tk/v1/s1/+/status', 'tk/v1/s1/g1/#', 'tk/v1/s1/+/#']) assert.not.ok(canSubscribe(gate, f), f);
+  assert.ok(canSubscribe(kiosk, 'tk/v1/s1/notify'));
+  assert.not.ok(canSubscribe(kiosk, 'tk/v1/s1/+/up'), 'only gates count entries');
+});
+
+test('client ids are bound to the identity: another device\'s is refused', () => {
+  const g1: DeviceIdentity = { role: 'gate', site: 's1', device: 'g1' };
+  assert.is(clientIdFor(g1), 'gate:s1:g1');
+  assert.ok(clientIdAllowed(g1, 'gate:s1:g1'));
+  for (const other of ['gate:s1:g2', 'dev-s1-g1', 'hub:s1:g1', 'gate:s2:g1', 'hq', '']) assert.not.ok(clientIdAllowed(g1, other), other);
+  assert.ok(clientIdAllowed({ role: 'hq', site: '*', device: 'x' }, 'anything'));
+});
+
+test('the credential key is the site\'s, and not its site key', () => {
+  const k = credentialKey(siteKey(secret, 'north'));
+  assert.is(k.length, 32);
+  assert.not.equal(k, siteKey(secret, 'north'));
+  assert.not.equal(k, credentialKey(siteKey(secret, 'south')));
 });
 
 test('Basic auth header round trip; garbage is no credential', () => {

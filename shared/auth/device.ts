@@ -28,6 +28,16 @@ export function siteKey(hqSecret: Buffer, site: string): Buffer {
   return createHmac('sha256', hqSecret).update(`tk-site-v1|${site}`).digest();
 }
 
+/**
+ * The key card UIDs and ID numbers are hashed with before they travel to a site's gates
+ * (shared/rules/credential.ts keyedCredential): derived from the site key, so HQ and the
+ * site's hub make the same hashes, and a gate, which holds this key but not the site key,
+ * cannot make device tokens with it.
+ */
+export function credentialKey(siteKey: Buffer): Buffer {
+  return createHmac('sha256', siteKey).update('tk-cred-v1').digest();
+}
+
 export function deviceToken(key: Buffer, role: DeviceRole, device: string): string {
   return base32nopad.encode(createHmac('sha256', key).update(`tk-dev-v1|${role}|${device}`).digest().subarray(0, 20));
 }
@@ -70,11 +80,33 @@ export function canPublish(id: DeviceIdentity, topic: string): boolean {
   return id.role === 'hub' || m[2] === id.device;
 }
 
-/** A device subscribes within its own site only; the site level of the filter must be literal. */
+/**
+ * What a device may subscribe to, from its role: the site's doorbell and site-wide mode, its
+ * own acks, mode and commands, and (gates, to count each other's entries) the site's
+ * uploads. A hub relays for the whole site. The site level of the filter must be literal.
+ */
 export function canSubscribe(id: DeviceIdentity, filter: string): boolean {
   if (id.role === 'hq') return true;
   const levels = filter.split('/');
-  return levels[0] === 'tk' && levels[1] === 'v1' && levels[2] === id.site && levels.length >= 4;
+  if (levels[0] !== 'tk' || levels[1] !== 'v1' || levels[2] !== id.site || levels.length < 4) return false;
+  if (id.role === 'hub') return true;
+  const rest = levels.slice(3).join('/');
+  if (rest === 'notify' || rest === 'desired') return true;
+  if (id.role === 'gate' && rest === '+/up') return true;
+  return levels[3] === id.device && ['up/ack', 'desired', 'cmd/req'].includes(levels.slice(4).join('/'));
+}
+
+/**
+ * The MQTT client id a device connects with: its username, so no two identities can share
+ * one. A second connection of the same device takes over the first (the MQTT rule); another
+ * device's credential can never take it. HQ's own clients name themselves.
+ */
+export function clientIdFor(id: DeviceIdentity): string {
+  return deviceUsername(id);
+}
+
+export function clientIdAllowed(id: DeviceIdentity, clientId: string): boolean {
+  return id.role === 'hq' || clientId === clientIdFor(id);
 }
 
 /** The value of an HTTP Authorization header for a device (Basic, username:token). */

@@ -199,6 +199,25 @@ export const ERROR_MESSAGES = {
   wrong_site: { zh: () => '不属于本景区', en: () => 'This belongs to another site' },
   wrong_device: { zh: () => '设备身份不符', en: () => 'Signed in as another device' },
 
+  // Sites, venues, lanes and devices (records at HQ)
+  unknown_site: { zh: (p) => `站点不存在${colon(p.id ?? p.site)}`, en: (p) => `Unknown site${has(p.id ?? p.site) ? `: ${s(p.id ?? p.site)}` : ''}` },
+  unknown_venue: { zh: (p) => `园区不存在${colon(p.id)}`, en: (p) => `Unknown venue${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  unknown_lane: { zh: (p) => `通道不存在${colon(p.id)}`, en: (p) => `Unknown lane${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  unknown_device: {
+    zh: (p) => `设备不存在${has(p.id) ? `：${has(p.site) ? `${s(p.site)}/` : ''}${s(p.id)}` : '或未登记'}`,
+    en: (p) => (has(p.id) ? `Unknown device: ${has(p.site) ? `${s(p.site)}/` : ''}${s(p.id)}` : 'The device is not provisioned at HQ'),
+  },
+  site_exists: { zh: (p) => `站点已存在${colon(p.site)}`, en: (p) => `The site exists already${has(p.site) ? `: ${s(p.site)}` : ''}` },
+  site_inactive: { zh: (p) => `站点已停用${colon(p.site)}`, en: (p) => `The site is switched off${has(p.site) ? `: ${s(p.site)}` : ''}` },
+  device_inactive: { zh: () => '设备已停用', en: () => 'The device is switched off' },
+  wrong_role: { zh: () => '设备登记的类型不符（闸机、自助机或站点服务器）', en: () => 'The device is provisioned in another role (gate, kiosk or hub)' },
+  gate_needs_lane: { zh: () => '闸机至少要有一个通道', en: () => 'A gate serves at least one lane' },
+  lanes_for_gates: { zh: () => '只有闸机有通道', en: () => 'Only gates serve lanes' },
+  lane_taken: {
+    zh: (p) => `通道${has(p.lane) ? ` ${s(p.lane)} ` : ''}已由${has(p.device) ? ` ${s(p.device)} ` : '其他设备'}服务`,
+    en: (p) => `The lane${paren(p.lane)} is served by ${has(p.device) ? s(p.device) : 'another device'}`,
+  },
+
   // Devices
   device_unauthorized: { zh: () => '设备凭证缺失或错误', en: () => 'Device credentials missing or wrong' },
   device_forbidden: { zh: () => '此设备无权调用', en: () => 'This device may not call this' },

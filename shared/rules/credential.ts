@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import { lookupHash } from '../booking/lookup.ts';
 import { CODE_TEXT_LENGTH } from '../code/ticket-code.ts';
 
 /**
@@ -44,4 +46,33 @@ export function classifyText(text: string): Credential | undefined {
 export function normaliseCredential(kind: CacheCredential, value: string): string {
   const v = value.trim();
   return kind === 'barcode' ? v : v.toUpperCase();
+}
+
+/**
+ * How HQ keeps a credential's value: barcodes and card UIDs normalised, ID numbers only as
+ * their lookup hash (shared/booking/lookup.ts), so HQ never holds them in the clear and can
+ * bind one from a booking that kept only the hash.
+ */
+export function storedCredential(kind: CacheCredential, raw: string): string {
+  const value = normaliseCredential(kind, raw);
+  return kind === 'idcard' ? lookupHash('id', value) : value;
+}
+
+/**
+ * What travels to gates and what they keep: barcodes (printed on the ticket, nothing
+ * personal) as they are; card UIDs and ID numbers as HMAC-SHA256 under the site's credential
+ * key (shared/auth/device.ts credentialKey), 128 bits in hex. A gate hashes what it reads
+ * the same way. The change log, the hub's copy and a gate's cache then hold no card or ID
+ * number, and hashes of two sites cannot be matched. The gate holds the key, so whoever
+ * holds a gate's disk can still test guessed numbers: the hash keeps numbers out of copies
+ * and logs, it does not make a stolen gate harmless.
+ */
+export function keyedCredential(key: Buffer, kind: CacheCredential, stored: string): string {
+  if (kind === 'barcode') return stored;
+  return createHmac('sha256', key).update(`tk-cred-v1|${kind}|${stored}`).digest('hex').slice(0, 32);
+}
+
+/** What a gate looks up for a credential it read: the keyed hash of its stored form. */
+export function credentialLookup(key: Buffer, kind: CacheCredential, raw: string): string {
+  return keyedCredential(key, kind, storedCredential(kind, raw));
 }

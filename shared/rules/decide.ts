@@ -78,6 +78,10 @@ function laneAdmits(lane: LaneRules, facts: TicketFacts, type: TypeRules | undef
 
 export function decideEntry(q: EntryQuestion): Verdict {
   const { facts, type, lane, direction, now, tz } = q;
+  // Nobody is checked while the gates stand open for an evacuation; the passage is still logged.
+  if (q.mode === 'emergency') {
+    return { admit: true, kind: 'emergency', venue: lane.venue, persons: Math.min(q.persons ?? 1, facts.persons), remaining: null, faceRequired: false };
+  }
   if (q.mode === 'closed') return refuse('closed');
   if (!lane.directions.includes(direction)) return refuse('wrong_direction');
   const { weekday, minute, day } = localTime(now, tz);
@@ -105,23 +109,42 @@ export function decideEntry(q: EntryQuestion): Verdict {
   }
   const faceRequired = type?.faceRequired ?? false;
   const venue = lane.venue;
-
-  if (direction === 'out') {
-    const persons = Math.min(q.persons ?? facts.persons, facts.persons);
-    return { admit: true, kind: 'exit', venue, persons, remaining: null, faceRequired: false };
-  }
-
   const dayStart = startOfBusinessDay(day, tz);
-  const today = q.history.filter((p) => p.at >= dayStart && p.at <= now);
-  const lastIn = today.filter((p) => p.direction === 'in' && p.kind !== 'return').sort((a, b) => b.at - a.at)[0];
-  if (lane.antiPassbackSeconds > 0 && lastIn && lastIn.lane !== lane.lane && now - lastIn.at < lane.antiPassbackSeconds * 1000) {
-    return refuse('anti_passback', { waitSeconds: Math.ceil((lastIn.at + lane.antiPassbackSeconds * 1000 - now) / 1000) });
+  const today = q.history.filter((p) => p.at >= dayStart && p.at <= now).sort((a, b) => a.at - b.at);
+  const here = presence(today, venue);
+
+  // An exit lets out persons who came in today. Without an entry to exit from it still opens
+  // (nobody is kept inside), is logged as such, and grants nothing: no re-entry follows.
+  if (direction === 'out') {
+    if (here.inside === 0) {
+      return { admit: true, kind: 'exit_unmatched', venue, persons: Math.min(q.persons ?? 1, facts.persons), remaining: null, faceRequired: false };
+    }
+    return { admit: true, kind: 'exit', venue, persons: Math.min(q.persons ?? here.inside, here.inside), remaining: null, faceRequired: false };
   }
 
-  // Re-entry: persons who went out today within the window and have not come back yet.
-  // Each re-entry is matched against the oldest exit still open, in time order.
+  // Anti-passback, at this lane as at any other of the venue: a ticket whose persons all came
+  // in within the last N seconds admits nobody more. A group passing in parts is not held up.
+  if (lane.antiPassbackSeconds > 0) {
+    const since = now - lane.antiPassbackSeconds * 1000;
+    let recent = 0;
+    let last = 0;
+    for (const p of today) {
+      if (p.venue !== venue || p.at <= since) continue;
+      if (p.direction === 'in' && (p.kind === 'normal' || p.kind === 'reentry')) {
+        recent += p.persons;
+        last = Math.max(last, p.at);
+      } else if (p.kind === 'return') recent -= p.persons;
+    }
+    if (recent >= facts.persons) {
+      return refuse('anti_passback', { waitSeconds: Math.ceil((last + lane.antiPassbackSeconds * 1000 - now) / 1000) });
+    }
+  }
+
+  // Re-entry: persons who went out today, after coming in, within the window, and have not
+  // come back yet. Only exits matched to real entries open one.
   if (type?.reentry) {
-    const eligible = Math.min(openExits(today, venue, now, type.reentry.windowMinutes * 60_000), facts.persons);
+    const windowMs = type.reentry.windowMinutes * 60_000;
+    const eligible = Math.min(here.openExits.reduce((sum, e) => sum + (now - e.at <= windowMs ? e.persons : 0), 0), facts.persons);
     if (eligible > 0) {
       const persons = Math.min(q.persons ?? eligible, eligible);
       return { admit: true, kind: 'reentry', venue, persons, remaining: null, faceRequired };
@@ -142,12 +165,20 @@ export function decideEntry(q: EntryQuestion): Verdict {
   return { admit: true, kind: 'normal', venue, persons, remaining, faceRequired };
 }
 
-function openExits(today: readonly Passage[], venue: string, now: number, windowMs: number): number {
+/**
+ * Who of a ticket is inside a venue, from the day's passages in time order: entries and
+ * re-entries bring persons in, passages given back take them off again, an exit lets out at
+ * most those inside (the rest of it matched nothing), and each matched exit stays open for a
+ * re-entry until a re-entry takes it, oldest first.
+ */
+export function presence(today: readonly Passage[], venue: string): { inside: number; openExits: { at: number; persons: number }[] } {
+  let inside = 0;
   const open: { at: number; persons: number }[] = [];
-  for (const p of [...today].sort((a, b) => a.at - b.at)) {
+  for (const p of today) {
     if (p.venue !== venue) continue;
-    if (p.kind === 'exit') open.push({ at: p.at, persons: p.persons });
+    if (p.kind === 'normal' && p.direction === 'in') inside += p.persons;
     else if (p.kind === 'reentry') {
+      inside += p.persons;
       let n = p.persons;
       while (n > 0 && open.length) {
         const first = open[0]!;
@@ -156,7 +187,12 @@ function openExits(today: readonly Passage[], venue: string, now: number, window
         n -= take;
         if (first.persons === 0) open.shift();
       }
+    } else if (p.kind === 'return') inside = Math.max(0, inside - p.persons);
+    else if (p.kind === 'exit') {
+      const matched = Math.min(p.persons, inside);
+      inside -= matched;
+      if (matched > 0) open.push({ at: p.at, persons: matched });
     }
   }
-  return open.reduce((sum, e) => sum + (now - e.at <= windowMs ? e.persons : 0), 0);
+  return { inside, openExits: open };
 }

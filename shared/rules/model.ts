@@ -47,13 +47,23 @@ export const laneRules = z.object({
   windows: z.array(z.object({ from: hhmm, to: hhmm, weekdays: weekdays.optional() })).optional(),
   /** Wider lane for wheelchairs and prams: the leaves stay open longer. */
   accessible: z.boolean().default(false),
-  /** The same ticket cannot enter on another lane within this many seconds. */
+  /**
+   * Anti-passback: once a ticket has admitted all its persons into the lane's venue, it admits
+   * nobody there again, at this lane or any other, for this many seconds (every ticket kind).
+   */
   antiPassbackSeconds: z.number().int().min(0).max(86_400).default(0),
 });
 export type LaneRules = z.infer<typeof laneRules>;
 export type LaneRulesInput = z.input<typeof laneRules>;
 
-export type EntryKind = 'normal' | 'reentry' | 'exit' | 'return' | 'emergency';
+/**
+ * How a passage is logged. normal and reentry admit (normal uses an entry); exit lets out
+ * persons who came in; exit_unmatched lets out someone with no entry on record that day (it
+ * grants nothing: no re-entry follows from it); return gives back passages nobody used;
+ * emergency is a free passage while the gates stand open.
+ */
+export const ENTRY_KINDS = ['normal', 'reentry', 'exit', 'return', 'emergency', 'exit_unmatched'] as const;
+export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 /** One passage in a ticket's history, as the engine sees it. */
 export interface Passage {

@@ -1,4 +1,5 @@
 import { formatLocal } from '../time/zone.ts';
+import type { EntryKind } from './model.ts';
 
 /**
  * Stable reason codes for every gate decision. Codes never change meaning once shipped:
@@ -59,7 +60,7 @@ const zh: Messages = {
   lane_closed: (d) => `本通道暂未开放${d.opensAt ? `，${d.opensAt} 开放` : ''}`,
   wrong_lane: (d) => `本通道不能使用此票${d.useLane ? `，请走 ${d.useLane}` : ''}`,
   wrong_venue: (d) => `此票不含本园区${d.useLane ? `，请走 ${d.useLane}` : ''}`,
-  anti_passback: (d) => `此票刚在其他通道入园${d.waitSeconds ? `，请 ${d.waitSeconds} 秒后再试` : ''}`,
+  anti_passback: (d) => `此票刚刚入园${d.waitSeconds ? `，请 ${d.waitSeconds} 秒后再试` : ''}`,
   face_mismatch: () => '人脸与票不符',
   no_face: () => '未检测到人脸，请正对摄像头',
   several_faces: () => '检测到多张人脸，请一人一验',
@@ -87,7 +88,7 @@ const en: Messages = {
   lane_closed: (d) => `Lane not open now${d.opensAt ? `: opens at ${d.opensAt}` : ''}`,
   wrong_lane: (d) => `Ticket not valid at this lane${d.useLane ? `: use ${d.useLane}` : ''}`,
   wrong_venue: (d) => `Ticket does not include this venue${d.useLane ? `: use ${d.useLane}` : ''}`,
-  anti_passback: (d) => `Ticket just entered at another lane${d.waitSeconds ? `: try again in ${d.waitSeconds} s` : ''}`,
+  anti_passback: (d) => `Ticket has just entered${d.waitSeconds ? `: try again in ${d.waitSeconds} s` : ''}`,
   face_mismatch: () => 'Face does not match the ticket',
   no_face: () => 'No face found, please face the camera',
   several_faces: () => 'Several faces found, one person at a time',
@@ -99,14 +100,30 @@ export function refusalMessage(reason: Refusal, detail: RefusalDetail = {}, loca
   return (locale === 'en' ? en : zh)[reason](detail);
 }
 
-export function admitMessage(persons: number, remaining: number | null, locale: Locale = 'zh-CN', kind: 'normal' | 'reentry' | 'exit' | 'emergency' = 'normal'): string {
+export type AdmitKind = Exclude<EntryKind, 'return'>;
+
+/** How an admission is worded: a passage given back reads like a normal one. */
+export const admitKind = (k: EntryKind): AdmitKind => (k === 'return' ? 'normal' : k);
+
+export function admitMessage(persons: number, remaining: number | null, locale: Locale = 'zh-CN', kind: AdmitKind = 'normal'): string {
   if (locale === 'en') {
     if (kind === 'exit') return `Goodbye: ${persons} ${persons === 1 ? 'person' : 'persons'}`;
+    if (kind === 'exit_unmatched') return `Please pass: ${persons} ${persons === 1 ? 'person' : 'persons'} (no entry on record today)`;
     if (kind === 'emergency') return 'Emergency: gates open, please pass';
     const who = `${persons} ${persons === 1 ? 'person' : 'persons'}`;
     return `${kind === 'reentry' ? 'Welcome back' : 'Welcome'}: ${who}${remaining === null ? '' : `, ${remaining} left`}`;
   }
   if (kind === 'exit') return `请通行 ${persons} 人，欢迎再来`;
+  if (kind === 'exit_unmatched') return `请通行 ${persons} 人（今日无入园记录）`;
   if (kind === 'emergency') return '紧急疏散，闸门已全部打开';
   return `${kind === 'reentry' ? '欢迎回来' : '欢迎光临'}，请通行 ${persons} 人${remaining === null ? '' : `，剩余 ${remaining} 人次`}`;
+}
+
+/**
+ * Says which ticket was used when a credential stands for several (an ID card holding tickets
+ * for several days, or a day ticket and an annual card): by the day it is valid from.
+ */
+export function choiceNote(among: number, validFrom: number, tz: string, locale: Locale = 'zh-CN'): string {
+  const day = formatLocal(validFrom, tz).slice(0, 10);
+  return locale === 'en' ? ` (${among} tickets on this card: used the one valid from ${day})` : `（名下 ${among} 张票，已用 ${day} 起有效的一张）`;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CACHE_CREDENTIALS } from '../rules/credential.ts';
 import { calendarDay } from '../time/day.ts';
-import { laneRules, MODES, typeRules } from '../rules/model.ts';
+import { ENTRY_KINDS, laneRules, MODES, typeRules } from '../rules/model.ts';
 
 /**
  * Messages between HQ and devices. Down: a change log read with `since=<checkpoint>`.
@@ -70,7 +70,18 @@ export const change = z.discriminatedUnion('kind', [
   z.object({ seq: z.number().int().positive(), kind: z.literal('lane'), rules: laneRules }),
   /** Desired mode: device '' means every device of the site. Its seq is its version. */
   z.object({ seq: z.number().int().positive(), kind: z.literal('mode'), device: z.union([z.literal(''), id]), mode: z.enum(MODES) }),
+  /** A credential bound to a ticket; card UIDs and ID numbers as keyed hashes (shared/rules/credential.ts). */
   z.object({ seq: z.number().int().positive(), kind: z.literal('credential'), credential: z.enum(CACHE_CREDENTIALS), value: z.string().min(1).max(64), ticketId: uuid }),
+  /** The binding ended (its ticket was refunded, revoked, used up or expired): gates drop it. */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('unbind'), credential: z.enum(CACHE_CREDENTIALS), value: z.string().min(1).max(64), ticketId: uuid }),
+  /**
+   * A device of the site as HQ provisioned it: gates take entries from a sibling only for its
+   * own lanes, and the hub checks its LAN with it.
+   */
+  z.object({
+    seq: z.number().int().positive(), kind: z.literal('device'), device: id, role: z.enum(['gate', 'kiosk', 'hub']),
+    lanes: z.array(id).max(64), active: z.boolean(),
+  }),
   /**
    * A face bound to a ticket: its embedding (base64 float32) and the model that made it; null
    * when the face was removed. Gates keep it encrypted and drop it after `validUntil` (unix s).
@@ -109,6 +120,8 @@ export const changeBatch = z.object({
   changes: z.array(change),
   /** changesChecksum(changes), see checksum.ts. */
   checksum: z.string().optional(),
+  /** The site's credential key (hex), for gates to hash the cards and ID numbers they read. */
+  credentialKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export type ChangeBatch = z.infer<typeof changeBatch>;
 
@@ -120,8 +133,8 @@ export const entryRecord = z.object({
   lane: id,
   venue: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('main'),
   direction: z.enum(['in', 'out']),
-  /** normal and reentry admit, exit lets out, return gives back passages nobody used, emergency logs free passage. */
-  kind: z.enum(['normal', 'reentry', 'exit', 'return', 'emergency']),
+  /** See shared/rules/model.ts EntryKind. */
+  kind: z.enum(ENTRY_KINDS),
   /** UTC ms on the device's own clock. */
   deviceTime: z.number().int(),
   /** deviceTime corrected by the device's known offset to HQ. */
@@ -174,6 +187,8 @@ export const laneStatus = z.object({
   counters: z.object({ admitted: z.number().int(), refused: z.number().int(), passed: z.number().int(), returned: z.number().int() }).optional(),
   outbox: z.number().int().optional(),
   checkpoint: z.number().int().optional(),
+  /** Sibling gates' entries this gate would not count (shared/auth/entries.ts), since it started. */
+  siblingRefused: z.number().int().optional(),
 });
 export type LaneStatus = z.infer<typeof laneStatus>;
 

@@ -19,7 +19,7 @@ test('round trip: every field of every kind of entry', () => {
   const b = batch([
     entry(0), entry(1, { kind: 'reentry' }), entry(2, { kind: 'exit', direction: 'out' }), entry(3, { kind: 'return', persons: 2 }),
     entry(4, { kind: 'emergency', ticketId: null }), entry(5, { venue: 'garden', lane: 'garden-1', deviceTime: t0 - 5000, correctedTime: t0 + 99_000 }),
-    entry(6, { persons: 10_000 }),
+    entry(6, { persons: 10_000 }), entry(7, { kind: 'exit_unmatched', direction: 'out' }),
   ]);
   assert.equal(unpackBatch(packBatch(b)), b);
   assert.equal(unpackBatch(Buffer.from(JSON.stringify(b))), b, 'the JSON form is accepted too');

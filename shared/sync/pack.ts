@@ -1,6 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { upBatch, type EntryRecord, type UpBatch } from './messages.ts';
 import { entryNonce } from './nonce.ts';
+import { ENTRY_KINDS } from '../rules/model.ts';
 
 /**
  * Compact wire form of an upload batch: the WAN up-link is 512 kbit/s shared with the ticket
@@ -24,7 +25,8 @@ import { entryNonce } from './nonce.ts';
  */
 /** 2: nonces may be derived (flag bit 5). Version 1 (every nonce sent) is still read. */
 const VERSION = 2;
-const KINDS = ['normal', 'reentry', 'exit', 'return', 'emergency'] as const;
+/** Index = the kind's 3 bits; new kinds only ever go at the end. */
+const KINDS = ENTRY_KINDS;
 /** Inflating more than this is refused: a small hostile payload must not eat the heap. */
 export const MAX_INFLATED = 1 << 20;
 

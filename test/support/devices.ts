@@ -37,3 +37,9 @@ export function testDeviceMqtt(site: string, device: string, role: Exclude<Devic
   const c = issueCredential(secret, role, site, device);
   return { username: c.username, password: c.token };
 }
+
+/** HTTP Authorization header with HQ's rights: a test reading the change log or digest as HQ sees it (no device scope). */
+export function testHqHeader(name = 'test-probe'): Record<string, string> {
+  const c = testHqMqtt(name);
+  return { authorization: deviceAuthHeader(c.username, c.password) };
+}

@@ -9,6 +9,7 @@ import { openDb } from '../../cloud/db/open.ts';
 import { DeviceAuth } from '../../cloud/devices/auth.ts';
 import { loadIssuerKey } from '../../cloud/keys/issuer.ts';
 import { changeLogId } from '../../cloud/sync/changes.ts';
+import { ensureDefaultSite } from '../../cloud/sites/service.ts';
 import { createLogger, silentLogger } from '../../shared/log/logger.ts';
 import { freshCloudDataDir } from './pglite.ts';
 
@@ -44,6 +45,7 @@ export async function openHq(opts: { now?: number; databaseUrl?: string } = {}):
   };
   const app = createApp(ctx);
   await ensureAdmin(opened.db, 'admin-password');
+  await ensureDefaultSite(opened.db, config.site);
   const call = async (method: string, path: string, body: unknown, headers: Record<string, string>) => {
     const res = await app.request(path, {
       method, headers: { 'content-type': 'application/json', ...headers },

@@ -29,3 +29,24 @@ export const overUse = pgTable('over_use', {
   firstFoundAt: timestamp('first_found_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.ticketId, t.venue] })]);
+
+/**
+ * Entries a device reported that HQ did not accept: for a lane that is not the device's own,
+ * from a device HQ does not know, at a time far from the clock. Kept (never silently
+ * dropped), counted on the device, and acknowledged so the device's upload stream goes on.
+ */
+export const refusedEntries = pgTable('refused_entries', {
+  nonce: uuid('nonce').primaryKey(),
+  site: text('site').notNull(),
+  device: text('device').notNull(),
+  reason: text('reason').notNull(),
+  ticketId: uuid('ticket_id'),
+  lane: text('lane').notNull(),
+  venue: text('venue').notNull(),
+  direction: text('direction').notNull(),
+  kind: text('kind').notNull(),
+  persons: integer('persons').notNull(),
+  deviceTime: timestamp('device_time', { withTimezone: true }).notNull(),
+  correctedTime: timestamp('corrected_time', { withTimezone: true }).notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('refused_entries_device_idx').on(t.site, t.device, t.receivedAt)]);

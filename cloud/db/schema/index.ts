@@ -1,3 +1,4 @@
+export * from './sites.ts';
 export * from './catalog.ts';
 export * from './sales.ts';
 export * from './sync.ts';

@@ -1,4 +1,5 @@
-import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { ticketTypes } from './catalog.ts';
 
 export const sales = pgTable('sales', {
@@ -42,11 +43,24 @@ export const tickets = pgTable('tickets', {
   index('tickets_issued_idx').on(t.issuedAt),
 ]);
 
-/** Cache-resolved credentials bound to a ticket: barcode stock, card UID, ID card number. */
+/**
+ * Cache-resolved credentials bound to a ticket: barcode stock, card UID, ID card number (kept
+ * as its lookup hash, shared/booking/lookup.ts, never in the clear). A binding lives as long
+ * as its ticket: it is released when the ticket is refunded or revoked, and when it is found
+ * used up or expired as the value is bound again. A card UID or barcode has one live binding
+ * at a time; an ID card may hold several (tickets for other days or venues, a member card).
+ */
 export const credentials = pgTable('credentials', {
   kind: text('kind').notNull(),
   value: text('value').notNull(),
   ticketId: uuid('ticket_id').notNull().references(() => tickets.id),
   site: text('site').notNull(),
   boundAt: timestamp('bound_at', { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [primaryKey({ columns: [t.kind, t.value] }), index('credentials_ticket_idx').on(t.ticketId)]);
+  releasedAt: timestamp('released_at', { withTimezone: true }),
+  /** refunded, lost, reissued, cancelled, used_up, expired, moved. */
+  releaseReason: text('release_reason'),
+}, (t) => [
+  primaryKey({ columns: [t.kind, t.value, t.ticketId] }),
+  index('credentials_ticket_idx').on(t.ticketId),
+  uniqueIndex('credentials_live_idx').on(t.kind, t.value).where(sql`${t.releasedAt} is null and ${t.kind} <> 'idcard'`),
+]);

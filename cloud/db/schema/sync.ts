@@ -36,14 +36,33 @@ export const desiredModes = pgTable('desired_modes', {
   setAt: timestamp('set_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.site, t.device] })]);
 
-/** What each device last said about itself: presence, lane status, reported mode. */
+/**
+ * The devices of each site: provisioned by an administrator (role, the lanes it serves),
+ * which decides what the device may publish, pull and be told; beside it, what the device
+ * last said about itself (presence, lane status, reported mode) and what was refused from it.
+ */
 export const devices = pgTable('devices', {
   site: text('site').notNull(),
   device: text('device').notNull(),
+  /** gate, kiosk or hub. */
+  role: text('role').notNull().default('gate'),
+  /** Lanes this device serves (gates): it may report entries for these only. */
+  lanes: jsonb('lanes').$type<string[]>().notNull().default([]),
+  name: text('name'),
+  /** A deactivated device is refused at the broker and the sync endpoints. */
+  active: boolean('active').notNull().default(true),
+  /** Null: a row from before devices were provisioned, not a device HQ knows. */
+  provisionedAt: timestamp('provisioned_at', { withTimezone: true }),
   online: boolean('online').notNull().default(false),
   status: jsonb('status'),
   reported: jsonb('reported'),
   lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Entries from this device HQ refused (another device's lane, a time far off...). */
+  refusedEntries: integer('refused_entries').notNull().default(0),
+  /** Connections with this device's credential HQ refused (another device's client id...). */
+  refusedConnections: integer('refused_connections').notNull().default(0),
+  /** The newest refusal: { what, reason, at, ... }. */
+  lastRefusal: jsonb('last_refusal'),
 }, (t) => [primaryKey({ columns: [t.site, t.device] })]);
 
 /** Facts about this HQ's change log, e.g. its identity: a device holding another log's checkpoint starts over. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { issuerKeyFromSeed, rawPublicKey, type IssuerKey } from '../../../shared/code/keys.ts';
 import type { TicketFacts } from '../../../shared/code/ticket-code.ts';
-import type { CacheCredential } from '../../../shared/rules/credential.ts';
+import { keyedCredential, storedCredential, type CacheCredential } from '../../../shared/rules/credential.ts';
 import { laneRules, typeRules } from '../../../shared/rules/model.ts';
 import type { Change, ChangeBatch } from '../../../shared/sync/messages.ts';
 
@@ -136,12 +136,16 @@ export function setupChanges(w: World): Unseq<Change>[] {
   ];
 }
 
+/** The site's credential key of the bench, as pulls carry it. */
+export const CREDENTIAL_KEY = Buffer.alloc(32, 5);
+
 /** Ticket `i` as the change log carries it: the ticket row, then its credential if it has one. */
 export function ticketChanges(w: World, i: number): Unseq<Change>[] {
   const { ticketId: id, ...row } = ticketFacts(w, i);
   const out: Unseq<Change>[] = [{ kind: 'ticket', ticket: { id, ...row } }];
   const kind = credentialKindOf(i);
-  if (kind) out.push({ kind: 'credential', credential: kind, value: credentialValue(w, kind, i), ticketId: id });
+  // As HQ sends them: card UIDs and ID numbers as keyed hashes (the gate hashes what it reads).
+  if (kind) out.push({ kind: 'credential', credential: kind, value: keyedCredential(CREDENTIAL_KEY, kind, storedCredential(kind, credentialValue(w, kind, i))), ticketId: id });
   return out;
 }
 
@@ -164,6 +168,6 @@ export class BatchMaker {
     if (this.pending.length === 0) return undefined;
     const changes = this.pending;
     this.pending = [];
-    return { since: changes[0]!.seq - 1, next: this.seq, more: false, serverTime: Date.now(), changes };
+    return { since: changes[0]!.seq - 1, next: this.seq, more: false, serverTime: Date.now(), changes, credentialKey: CREDENTIAL_KEY.toString('hex') };
   }
 }

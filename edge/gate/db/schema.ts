@@ -11,12 +11,25 @@ export const tickets = sqliteTable('tickets', {
   entries: integer('entries').notNull(),
 });
 
-/** Cache-resolved credentials (barcode stock, card UID, ID number) pointing to a ticket. */
+/**
+ * Cache-resolved credentials (barcode stock, card UID, ID number) pointing to tickets: card
+ * UIDs and ID numbers as keyed hashes (shared/rules/credential.ts). One value may stand for
+ * several tickets (an ID card holding tickets for several days); the gate picks among them.
+ */
 export const credentials = sqliteTable('credentials', {
   kind: text('kind').notNull(),
   value: text('value').notNull(),
   ticketId: text('ticket_id').notNull(),
-}, (t) => [primaryKey({ columns: [t.kind, t.value] })]);
+}, (t) => [primaryKey({ columns: [t.kind, t.value, t.ticketId] })]);
+
+/** The site's devices as HQ provisioned them: a sibling's entries count only for its own lanes. */
+export const devices = sqliteTable('devices', {
+  device: text('device').primaryKey(),
+  role: text('role').notNull(),
+  /** JSON array of lane ids. */
+  lanes: text('lanes').notNull(),
+  active: integer('active', { mode: 'boolean' }).notNull(),
+});
 
 /** Revoked tickets, kept apart from `tickets` because a signed code may be revoked unseen. */
 export const revocations = sqliteTable('revocations', {
