@@ -91,10 +91,19 @@ export class SaleBook {
       .map((r) => JSON.parse(r.refund) as HubRefund);
   }
 
+  /** The whole journal after `seq` (taken or not), oldest first: the site's own record. */
+  entries(afterSeq: number, limit: number): JournalEntry[] {
+    return this.rows('select seq, kind, body from journal where seq > ? order by seq limit ?', afterSeq, limit);
+  }
+
+  private rows(query: string, ...args: unknown[]): JournalEntry[] {
+    return (this.db.prepare(query).all(...args) as { seq: number; kind: string; body: string }[])
+      .map((r) => ({ seq: r.seq, kind: r.kind, [r.kind]: JSON.parse(r.body) }) as unknown as JournalEntry);
+  }
+
   /** Journal entries HQ has not taken yet, oldest first. */
   pending(limit: number): JournalEntry[] {
-    return (this.db.prepare('select seq, kind, body from journal where taken_at is null order by seq limit ?').all(limit) as { seq: number; kind: string; body: string }[])
-      .map((r) => ({ seq: r.seq, kind: r.kind, [r.kind]: JSON.parse(r.body) }) as unknown as JournalEntry);
+    return this.rows('select seq, kind, body from journal where taken_at is null order by seq limit ?', limit);
   }
 
   /** HQ holds these: they are kept (the site's own record) but not sent again. */
