@@ -196,7 +196,19 @@ test('a day at a site whose ADSL drops at noon: the hub sells, the gate admits i
     // Within the hub's shift: the close reached HQ's audit chain.
     const [closeRec] = await rows<{ n: number }>(cloud, sql`select count(*)::int n from audit_log where action = 'hub_shift_close' and subject = ${shift.id}`);
     assert.is(closeRec!.n, 1);
-    process.stderr.write(`hub sale at HQ with the line up in ${lineUpMs} ms; ${entries.length} journal entries, ${wan[1].stats.bytesUp} bytes up over HTTP\n`);
+    const perOrder = entries.filter((e) => e.kind === 'order').map((e) => JSON.stringify(e).length);
+    process.stderr.write(`hub sale at HQ with the line up in ${lineUpMs} ms; ${entries.length} journal entries, ${wan[1].stats.bytesUp} bytes up over HTTP; an order entry is ${Math.min(...perOrder)}-${Math.max(...perOrder)} bytes of JSON\n`);
+
+    // Refunded at HQ, then again at the hub (which had not heard): both recorded, the second flagged.
+    const x = must(await hubApi(h, '/orders', { token: admin, key: 'k-x', body: { lines: [{ type: 'adult', quantity: 1 }], payments: [cash(12000)] } }), 201);
+    await waitFor('x at HQ', async () => (await api(cloud.url, `/api/v1/orders/${x.id}`)).status === 200);
+    must(await api(cloud.url, `/api/v1/orders/${x.id}/refunds`, { body: { tickets: [x.lines[0].tickets[0].id], method: 'cash', reason: '总部退票' } }), 201);
+    must(await hubApi(h, `/orders/${x.id}/refunds`, { token: admin, body: { method: 'cash', reason: '站点退票' } }), 201);
+    await waitFor('the hub\'s refund at HQ', () => h.state().window!.journal.pending === 0);
+    const [flag] = await rows<{ n: number }>(cloud, sql`select count(*)::int n from audit_log where action = 'hub_refund_conflict'`);
+    assert.is(flag!.n, 1, 'the double refund is flagged for finance');
+    assert.is((await booksAtHq(cloud)).netFen, soldFen - 12000, 'both refunds are in the books: the money left twice');
+    assert.ok(must(await api(cloud.url, '/api/v1/audit/verify'), 200).ok);
     void sellers;
   } finally {
     await gate?.cleanup();
