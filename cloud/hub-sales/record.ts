@@ -2,55 +2,54 @@ import { eq, inArray, TransactionRollbackError } from 'drizzle-orm';
 import type { HubOrder, HubRefund, HubShift } from '../../shared/hub/journal.ts';
 import type { AuthUser } from '../auth/roles.ts';
 import type { CloudContext } from '../context.ts';
-import { orders, refunds, sales, tickets, ticketTypes, users } from '../db/schema/index.ts';
+import { orders, sales, tickets, ticketTypes, users } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
-import { appendAudit, auditSavepoint, refundRecord, type Tx } from '../office/audit.ts';
-import { insertPayment } from '../office/orders.ts';
-import { releaseCapacity, takeCapacity } from '../office/pricing.ts';
+import { ledger, type Actor } from '../ledger/index.ts';
+import { appendAudit, auditSavepoint, type Tx } from '../office/audit.ts';
+import { takeCapacity } from '../office/pricing.ts';
 import { appendChanges } from '../sync/changes.ts';
-import { releaseCredentials } from '../tickets/credentials.ts';
 
 /**
- * Where a sale the site hub made is written into HQ's books: the one seam between the hub's
- * journal and HQ's sale records, so it can be pointed at the ledger (cloud/ledger) once that
- * is the one writer of sales. Until then it writes the same rows a window order does
- * (cloud/office/orders.ts createOrder): that function cannot be called as it is, because it
- * signs new tickets with HQ's key, while a hub's tickets are already signed with the hub's
- * own key, printed and perhaps admitted at a gate: their ids and codes must be kept.
- * Payments and audit records go through the office's own writers (insertPayment,
- * appendAudit); places through takeCapacity.
+ * How a site hub's journal is written into HQ's books, through the ledger (cloud/ledger):
+ * the order (ledger.openOrder, channel window, source the hub), its payments with the hub's
+ * own ids (ledger.insertPayment), refunds (ledger.refund) and revocations. The seller's money
+ * is in the book of the hub's shift (`shift`, the hub's shift id).
+ *
+ * One part is written here and not by the ledger: the sale lines and their tickets. The
+ * ledger's issueLines / issueTickets sign new codes with HQ's key, while a hub's tickets are
+ * already signed with the hub's delegated key, printed, and perhaps admitted at a gate: their
+ * ids and codes must be kept. `recordLines` mirrors ledger/sell.ts issueLines (the sale row
+ * and its audit record, the tickets and their change-log rows) for presigned tickets; it goes
+ * once the ledger takes presigned tickets.
  */
-export async function recordHubOrder(tx: Tx, ctx: CloudContext, at: { site: string; hub: string }, o: HubOrder): Promise<{ overCapacity: boolean }> {
-  const seller = await hubSeller(tx, o.seller.id);
-  const shiftId = o.shiftId;
-  await tx.insert(orders).values({
-    id: o.id, site: at.site, sellerId: seller.id, shiftId, accountId: null, status: 'issued', visitDay: o.visitDay, totalFen: o.totalFen,
-    note: `hub ${at.hub}`, idempotencyKey: null, requestHash: null,
+export async function recordHubOrder(tx: Tx, _ctx: CloudContext, at: { site: string; hub: string }, o: HubOrder): Promise<{ overCapacity: boolean }> {
+  const actor = await hubActor(tx, o.seller.id, o.shiftId);
+  await ledger.openOrder(tx, actor, {
+    id: o.id, site: at.site, visitDay: o.visitDay, channel: 'window', source: at.hub, totalFen: o.totalFen, status: 'issued', note: `站点服务器 ${at.hub}`,
     request: { lines: o.lines.map((l) => ({ type: l.type, quantity: l.quantity, group: l.group, ...(l.discount ? { discount: l.discount } : {}) })), payments: [], reserve: false },
-    createdAt: new Date(o.at), issuedAt: new Date(o.at),
+    freeReason: o.totalFen === 0 ? `hub ${at.hub}` : null, at: o.at,
   });
+  ledger.checkPaid(o.totalFen, o.payments);
   for (const p of o.payments) {
-    await insertPayment(tx, {
-      id: p.id, orderId: o.id, shiftId, userId: seller.id, method: p.method, amountFen: p.amountFen,
+    await ledger.insertPayment(tx, actor, {
+      id: p.id, orderId: o.id, method: p.method, amountFen: p.amountFen,
       tenderedFen: p.method === 'cash' ? p.tenderedFen : null, changeFen: p.method === 'cash' ? p.changeFen : null,
       reference: p.method === 'card' ? p.reference : null, refundId: null, createdAt: new Date(o.at),
-    }, seller);
+    });
   }
-  // The places were already taken at the site: HQ counts them, and says so when that goes
-  // past a day's capacity (the hub sold without a lease of its own; see the README).
+  // The places were taken at the site already: HQ counts them, and flags a day gone past its
+  // capacity (the hub sells without a lease of its own yet; see the README).
   let overCapacity = false;
   const perType = new Map<number, number>();
   for (const l of o.lines) perType.set(l.typeId, (perType.get(l.typeId) ?? 0) + l.persons);
   for (const [typeId, persons] of [...perType].sort((a, b) => a[0] - b[0])) {
-    const [type] = await tx.select().from(ticketTypes).where(eq(ticketTypes.id, typeId));
-    if (!type) throw new AppError('unknown_type', `ticket type ${typeId} of a hub sale is not known at HQ`, 409);
+    const type = await typeRow(tx, typeId);
     const took = await tx.transaction(async (sp) => {
       auditSavepoint(sp);
       await takeCapacity(sp, type, o.visitDay, persons);
       return true;
     }).catch((err) => {
-      if (err instanceof AppError && err.code === 'sold_out') return false;
-      if (err instanceof TransactionRollbackError) return false;
+      if ((err instanceof AppError && err.code === 'sold_out') || err instanceof TransactionRollbackError) return false;
       throw err;
     });
     if (!took) {
@@ -58,70 +57,74 @@ export async function recordHubOrder(tx: Tx, ctx: CloudContext, at: { site: stri
       await appendAudit(tx, { at: o.at, actor: `hub:${at.hub}`, action: 'hub_over_capacity', subject: o.id, body: { type: type.code, day: o.visitDay, persons } });
     }
   }
-  for (const l of o.lines) {
-    await tx.insert(sales).values({
-      id: l.saleId, site: at.site, typeId: l.typeId, quantity: l.quantity, unitPriceFen: l.unitFen, totalFen: l.totalFen,
-      createdAt: new Date(o.at), orderId: o.id, listPriceFen: l.listFen, discountCode: l.discount, groupMode: l.group, persons: l.persons,
-    });
-    await tx.insert(tickets).values(l.tickets.map((t) => ({
-      id: t.id, saleId: l.saleId, site: at.site, typeId: t.typeId, keyId: t.keyId, code: t.code,
-      validFrom: new Date(t.validFrom), validUntil: new Date(t.validUntil), persons: t.persons, entries: t.entries,
-      priceFen: t.priceFen, issuedAt: new Date(o.at),
-    })));
-    // The site's other devices (and the hub's own copy) learn of the tickets as of any sale.
-    await appendChanges(tx, at.site, l.tickets.map((t) => ({
-      kind: 'ticket' as const,
-      ticket: { id: t.id, typeId: t.typeId, validFrom: t.validFrom / 1000, validUntil: t.validUntil / 1000, persons: t.persons, entries: t.entries },
-    })));
-  }
-  await appendAudit(tx, {
-    at: o.at, actor: seller.username, action: 'order', subject: o.id,
-    body: { status: 'issued', site: at.site, hub: at.hub, visitDay: o.visitDay, totalFen: o.totalFen, account: null, lines: o.lines.map((l) => ({ type: l.type, quantity: l.quantity, unitFen: l.unitFen, totalFen: l.totalFen, discount: l.discount })) },
-  });
+  await recordLines(tx, actor, at.site, o);
   return { overCapacity };
 }
 
+async function recordLines(tx: Tx, actor: Actor, site: string, o: HubOrder): Promise<void> {
+  for (const l of o.lines) {
+    const row = {
+      id: l.saleId, site, typeId: l.typeId, quantity: l.quantity, unitPriceFen: l.unitFen, totalFen: l.totalFen,
+      createdAt: new Date(o.at), orderId: o.id, listPriceFen: l.listFen, discountCode: l.discount, groupMode: l.group, persons: l.persons,
+    };
+    await tx.insert(sales).values(row);
+    await appendAudit(tx, { at: o.at, actor: actor.name, action: 'sale', subject: l.saleId, body: { ...row, createdAt: row.createdAt.toISOString() } });
+    await tx.insert(tickets).values(l.tickets.map((t) => ({
+      id: t.id, saleId: l.saleId, site, typeId: t.typeId, keyId: t.keyId, code: t.code,
+      validFrom: new Date(t.validFrom), validUntil: new Date(t.validUntil), persons: t.persons, entries: t.entries,
+      priceFen: t.priceFen, issuedAt: new Date(o.at),
+    })));
+    // The site's devices (and the hub's own copy) learn of the tickets as of any sale.
+    await appendChanges(tx, site, l.tickets.map((t) => ({
+      kind: 'ticket' as const,
+      ticket: { id: t.id, typeId: t.typeId, validFrom: Math.floor(t.validFrom / 1000), validUntil: Math.floor(t.validUntil / 1000), persons: t.persons, entries: t.entries },
+    })));
+  }
+}
+
 /**
- * A refund the hub made of its own sale. Decided rule: if HQ already revoked one of the
- * tickets (refunded at HQ during the outage), the money went back twice; the hub's refund is
- * still recorded (the cash left the drawer) and flagged in the audit chain for finance.
+ * A refund the hub made of its own sale, through ledger.refund. Decided rule for a ticket
+ * refunded at HQ meanwhile (during the outage, or before the hub heard of it): HQ's books
+ * never pay back more than was paid, so what HQ already gave back is not paid again; the
+ * hub's refund of it is recorded in the audit chain as `hub_refund_conflict` with its amount
+ * (the cash did leave the hub's drawer), for finance to settle.
  */
-export async function recordHubRefund(tx: Tx, ctx: CloudContext, at: { site: string; hub: string }, r: HubRefund): Promise<{ conflict: boolean }> {
-  const seller = await hubSeller(tx, r.seller.id);
+export async function recordHubRefund(tx: Tx, _ctx: CloudContext, at: { site: string; hub: string }, r: HubRefund): Promise<{ conflict: boolean }> {
+  const actor = await hubActor(tx, r.seller.id, r.shiftId);
   const [order] = await tx.select().from(orders).where(eq(orders.id, r.orderId)).for('update');
-  if (!order) throw new AppError('unknown_order', `the hub refunded order ${r.orderId}, which HQ does not hold`, 409);
-  const rows = await tx.select().from(tickets).where(inArray(tickets.id, r.tickets)).for('update');
-  const already = rows.filter((t) => t.revokedReason);
-  const [row] = await tx.insert(refunds).values({ id: r.id, orderId: r.orderId, userId: seller.id, shiftId: r.shiftId, amountFen: r.amountFen, reason: r.reason, ticketIds: r.tickets, createdAt: new Date(r.at) }).returning();
-  await appendAudit(tx, { at: r.at, actor: seller.username, action: 'refund', subject: r.id, body: refundRecord(row!) });
-  for (const p of r.payments) {
-    await insertPayment(tx, {
-      id: p.id, orderId: r.orderId, shiftId: r.shiftId, userId: seller.id, method: p.method, amountFen: p.amountFen,
-      tenderedFen: null, changeFen: null, reference: p.method === 'card' ? p.reference : null, refundId: r.id, createdAt: new Date(r.at),
-    }, seller);
-  }
+  if (!order) throw new AppError('unknown_order', `the hub refunded order ${r.orderId}, which HQ does not hold`, 409, { id: r.orderId });
+  const rows = await tx.select().from(tickets).where(inArray(tickets.id, r.tickets));
   const live = rows.filter((t) => !t.revokedReason);
-  for (const t of live) {
-    await tx.update(tickets).set({ revokedReason: 'refunded' }).where(eq(tickets.id, t.id));
-    await releaseCapacity(tx, t.typeId, order.visitDay, t.persons);
+  const liveFen = live.reduce((s, t) => s + t.priceFen, 0);
+  const method = r.payments[0]!.method;
+  if (live.length === rows.length) {
+    await ledger.refund(tx, actor, { order, ticketIds: r.tickets, amountFen: r.amountFen, method, reason: `${r.reason}（站点 ${at.hub}）`, at: r.at });
+    return { conflict: false };
   }
-  for (const t of live) await appendChanges(tx, t.site, [{ kind: 'revoke', ticketId: t.id, reason: 'refunded' }]);
-  if (live.length) await releaseCredentials(tx, at.site, live.map((t) => t.id), 'refunded', r.at);
-  if (already.length) {
-    await appendAudit(tx, { at: r.at, actor: `hub:${at.hub}`, action: 'hub_refund_conflict', subject: r.id, body: { orderId: r.orderId, tickets: already.map((t) => ({ id: t.id, revoked: t.revokedReason })) } });
-  }
-  return { conflict: already.length > 0 };
+  if (live.length) await ledger.refund(tx, actor, { order, ticketIds: live.map((t) => t.id), amountFen: liveFen, method, reason: `${r.reason}（站点 ${at.hub}）`, at: r.at });
+  await appendAudit(tx, {
+    at: r.at, actor: actor.name, action: 'hub_refund_conflict', subject: r.id,
+    body: { orderId: r.orderId, hub: at.hub, shiftId: r.shiftId, method, hubRefundFen: r.amountFen, recordedFen: liveFen, unrecordedFen: r.amountFen - liveFen, alreadyRevoked: rows.filter((t) => t.revokedReason).map((t) => ({ id: t.id, reason: t.revokedReason })) },
+  });
+  return { conflict: true };
 }
 
 /** A shift closed at the hub: its handover figures go into the audit chain. */
 export async function recordHubShift(tx: Tx, _ctx: CloudContext, at: { site: string; hub: string }, s: HubShift): Promise<void> {
-  const seller = await hubSeller(tx, s.seller.id);
-  await appendAudit(tx, { at: s.closedAt, actor: seller.username, action: 'hub_shift_close', subject: s.id, body: { ...s, site: at.site, hub: at.hub } });
+  const actor = await hubActor(tx, s.seller.id, s.id);
+  await appendAudit(tx, { at: s.closedAt, actor: actor.name, action: 'hub_shift_close', subject: s.id, body: { ...s, site: at.site, hub: at.hub } });
 }
 
-async function hubSeller(tx: Tx, id: string): Promise<AuthUser> {
-  const [u] = await tx.select().from(users).where(eq(users.id, id));
-  if (!u) throw new AppError('unknown_user', `the seller ${id} of a hub entry is not a user at HQ`, 409);
-  return { id: u.id, username: u.username, displayName: u.displayName, roles: u.roles as AuthUser['roles'], permissions: u.permissions as AuthUser['permissions'] };
+/** The seller, in the book of their shift at the hub. */
+async function hubActor(tx: Tx, userId: string, shiftId: string): Promise<Actor> {
+  const [u] = await tx.select().from(users).where(eq(users.id, userId));
+  if (!u) throw new AppError('unknown_user', `the seller ${userId} of a hub entry is not a user at HQ`, 409);
+  const user: AuthUser = { id: u.id, username: u.username, displayName: u.displayName, roles: u.roles as AuthUser['roles'], permissions: u.permissions as AuthUser['permissions'] };
+  return { user, name: u.username, till: { book: 'shift', shiftId } };
 }
 
+async function typeRow(tx: Tx, typeId: number) {
+  const [type] = await tx.select().from(ticketTypes).where(eq(ticketTypes.id, typeId));
+  if (!type) throw new AppError('unknown_type', `ticket type ${typeId} of a hub sale is not known at HQ`, 409);
+  return type;
+}
