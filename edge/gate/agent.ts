@@ -163,6 +163,7 @@ export class GateAgent {
         checkpoint: () => store.checkpoint(), reboot: deps.reboot,
       },
     });
+    store.siteConnected = () => this.link.connected;
     this.siblings = new Siblings({ store, self: config.device, now: this.now, log: log.child('siblings') });
     store.onScopeChanged = () => {
       log.warn({ device: config.device }, 'HQ changed this gate\'s lanes: fetching the cache anew');
