@@ -31,6 +31,7 @@ import { SimulatedMobileProvider } from './office/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
 import { searchRoutes } from './search/routes.ts';
+import { capacityRoutes } from './capacity/routes.ts';
 
 const healthView = z.object({ ok: z.boolean(), site: z.string(), keyId: z.string(), time: z.number().int().describe('Server clock, ms since the epoch'), node: z.string().optional(), leader: z.boolean().optional() });
 
@@ -65,6 +66,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     // Mobile payments go to the simulated provider until a real one is configured.
     .route('/', officeRoutes(ctx, new SimulatedMobileProvider({ now: () => ctx.now() })))
     .route('/', searchRoutes(ctx))
+    .route('/', capacityRoutes(ctx))
     .route('/quote', quoteRoutes(ctx))
     .route('/customers', customerRoutes(ctx))
     .route('/origin', originRoutes(ctx))

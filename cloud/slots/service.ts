@@ -50,11 +50,11 @@ export async function makeSlots(ctx: CloudContext, site: string, venue: string, 
   await requireSite(ctx.db, site);
   const [known] = await ctx.db.select().from(venues).where(and(eq(venues.site, site), eq(venues.venue, venue)));
   if (!known) throw notFound('venue', `${site}/${venue}`);
-  if (req.toDay < req.fromDay) throw new AppError('invalid_range', `${req.toDay} 早于 ${req.fromDay} / the range ends before it starts`, 422);
-  if (toMin(req.end) <= toMin(req.start)) throw new AppError('invalid_range', `${req.end} 早于 ${req.start} / the day's slots end before they start`, 422);
+  if (req.toDay < req.fromDay) throw new AppError('invalid_range', `${req.toDay} 早于 ${req.fromDay} / the range ends before it starts`, 422, { from: req.fromDay, to: req.toDay });
+  if (toMin(req.end) <= toMin(req.start)) throw new AppError('invalid_slot_pattern', `${req.end} 早于 ${req.start} / the day's slots end before they start`, 422, { start: req.start, end: req.end });
   const days: string[] = [];
   for (let d = req.fromDay; d <= req.toDay && days.length <= 366; d = addDays(d, 1)) days.push(d);
-  if (days.length > 366) throw new AppError('invalid_range', '一次最多 366 天 / at most 366 days at a time', 422);
+  if (days.length > 366) throw new AppError('invalid_range', '一次最多 366 天 / at most 366 days at a time', 422, { from: req.fromDay, to: req.toDay });
   const holiday = new Set((await ctx.db.select().from(holidays).where(inArray(holidays.day, days))).map((h) => h.day));
   const rows: (typeof timeSlots.$inferInsert)[] = [];
   for (const day of days) {

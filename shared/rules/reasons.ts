@@ -143,3 +143,9 @@ export function choiceNote(among: number, validFrom: number, tz: string, locale:
   const day = formatLocal(validFrom, tz).slice(0, 10);
   return locale === 'en' ? ` (${among} tickets on this card: used the one valid from ${day})` : `（名下 ${among} 张票，已用 ${day} 起有效的一张）`;
 }
+
+/** Said after an admission when the venue is at its warning level or beyond (the gate's display warns). */
+export function loadNote(level: 'open' | 'busy' | 'full' | undefined, locale: Locale = 'zh-CN'): string {
+  if (level !== 'busy' && level !== 'full') return '';
+  return locale === 'en' ? ' (the park is nearly full)' : '（景区接近满员）';
+}

@@ -193,6 +193,8 @@ export const laneStatus = z.object({
   checkpoint: z.number().int().optional(),
   /** Sibling gates' entries this gate would not count (shared/auth/entries.ts), since it started. */
   siblingRefused: z.number().int().optional(),
+  /** How full the lane's venue is by this gate's count (where a capacity is set): the dashboard warns from 'busy'. */
+  load: z.object({ inPark: z.number().int(), capacity: z.number().int(), level: z.enum(['open', 'busy', 'full']) }).optional(),
 });
 export type LaneStatus = z.infer<typeof laneStatus>;
 
