@@ -32,6 +32,7 @@ import { officeRoutes } from './office/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
 import { searchRoutes } from './search/routes.ts';
 import { capacityRoutes } from './capacity/routes.ts';
+import { noticeRoutes } from './channels/notice-routes.ts';
 
 const healthView = z.object({ ok: z.boolean(), site: z.string(), keyId: z.string(), time: z.number().int().describe('Server clock, ms since the epoch'), node: z.string().optional(), leader: z.boolean().optional() });
 
@@ -70,6 +71,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/quote', quoteRoutes(ctx))
     .route('/customers', customerRoutes(ctx))
     .route('/origin', originRoutes(ctx))
+    .route('/channels/admin', noticeRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))
     .route('/reports', reportRoutes(ctx))

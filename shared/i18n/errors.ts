@@ -39,6 +39,7 @@ export const THING_NAMES: Record<string, { zh: string; en: string }> = {
   'price rule': { zh: '价格规则', en: 'price rule' },
   sale: { zh: '销售记录', en: 'sale' },
   venue: { zh: '园区', en: 'venue' },
+  notice: { zh: '渠道通知', en: 'channel notice' },
   'venue capacity': { zh: '园区承载量设置', en: 'venue capacity' },
   shift: { zh: '班次', en: 'shift' },
   'stock batch': { zh: '票库批次', en: 'stock batch' },

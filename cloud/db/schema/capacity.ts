@@ -49,3 +49,33 @@ export const bookingSlots = pgTable('booking_slots', {
   slotId: integer('slot_id').notNull().references(() => timeSlots.id),
   persons: integer('persons').notNull(),
 });
+
+/** Where a channel wants to be told of its bookings' redemptions (核销), and the secret notices are signed with. */
+export const channelWebhooks = pgTable('channel_webhooks', {
+  channelId: integer('channel_id').primaryKey(),
+  url: text('url').notNull(),
+  secret: text('secret').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The outbox of notices to channels: one row per event (its id is the event id the channel
+ * deduplicates on), retried with backoff until the channel answers 2xx or a day has passed.
+ * `subject` is what the event is about (a ticket for a redemption), unique per kind, so an
+ * entry uploaded twice makes one notice.
+ */
+export const channelNotices = pgTable('channel_notices', {
+  id: uuid('id').primaryKey(),
+  channelId: integer('channel_id').notNull(),
+  kind: text('kind').notNull(),
+  subject: text('subject').notNull(),
+  body: jsonb('body').$type<Record<string, unknown>>().notNull(),
+  /** pending, delivered, failed (gave up: a manual retry sends it again). */
+  state: text('state').notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAt: timestamp('next_at', { withTimezone: true }).notNull(),
+  lastError: text('last_error'),
+  lastStatus: integer('last_status'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+}, (t) => [uniqueIndex('channel_notices_kind_subject_idx').on(t.kind, t.subject)]);
