@@ -13,3 +13,4 @@ export * from './office.ts';
 export * from './origin.ts';
 export * from './devices.ts';
 export * from './idempotency.ts';
+export * from './capacity.ts';
