@@ -3,7 +3,6 @@ import { bookingRequest, bookingView, cancelRequest, payRequest, productsQuery, 
 import { lookupQuery } from '../channels/pickup.ts';
 import type { EndpointSpec } from '../http/endpoint.ts';
 import { kioskSaleRequest } from '../kiosk/routes.ts';
-import { issueRequest as cardIssueRequest, memberQuery, reissueRequest as cardReissueRequest, renewRequest } from '../members/service.ts';
 import { accountPatch, ledgerEntry, newAccount, newVoucher } from '../office/accounts.ts';
 import { extendRequest, refundRequest, reissueRequest } from '../office/after-sale.ts';
 import { issueRequest, orderRequest } from '../office/orders.ts';
@@ -73,12 +72,6 @@ export const DECLARED: Record<string, EndpointSpec> = {
   // Plain sales (cloud/sales)
   'POST /sales': { summary: '直接售票 / a sale without payment or shift (administrator)', body: saleRequest, idempotencyKey: idem, responses: { 201: { description: 'The sale with its tickets' } } },
   'GET /sales/:id': { summary: '销售记录 / a sale with its tickets' },
-  // Member cards (cloud/members)
-  'GET /members': { summary: '查找会员 / find members by phone, ID, card or name', query: memberQuery },
-  'POST /members/cards': { summary: '办卡 / issue a member, resident or staff card', body: cardIssueRequest, idempotencyKey: idem, responses: { 201: { description: 'The card' } } },
-  'GET /members/cards/:cardNo': { summary: '会员卡 / a card' },
-  'POST /members/cards/:cardNo/renew': { summary: '续卡 / renew a card', body: renewRequest },
-  'POST /members/cards/:cardNo/reissue': { summary: '补卡 / reissue a lost or damaged card', body: cardReissueRequest, responses: { 201: { description: 'The new card' } } },
   // The channels' booking API (cloud/channels/bookings.ts): authenticated by X-Channel-Key.
   'GET /channels/products': { operationId: 'listProducts', tags: bookingTags, summary: 'Ticket types this channel sells, its prices and quota left for a day', query: productsQuery, responses: { 200: productsView.meta({ id: 'Products' }) } },
   'POST /channels/bookings': { operationId: 'createBooking', tags: bookingTags, summary: 'Book tickets for a visit day (held until paid)', body: bookingRequest.meta({ id: 'BookingRequest' }), idempotencyKey: 'required', responses: { 201: booking } },
