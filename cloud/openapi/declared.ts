@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { bookingRequest, bookingView, cancelRequest, payRequest, productsQuery, productsView, reconciliationQuery, reconciliationView } from '../channels/schemas.ts';
-import { lookupQuery } from '../channels/pickup.ts';
 import type { EndpointSpec } from '../http/endpoint.ts';
-import { kioskSaleRequest } from '../kiosk/routes.ts';
 import { accountPatch, ledgerEntry, newAccount, newVoucher } from '../office/accounts.ts';
 import { extendRequest, refundRequest, reissueRequest } from '../office/after-sale.ts';
 import { issueRequest, orderRequest } from '../office/orders.ts';
@@ -83,11 +81,4 @@ export const DECLARED: Record<string, EndpointSpec> = {
   'POST /channels/bookings/:orderNo/pay': { operationId: 'payBooking', tags: bookingTags, summary: 'Confirm payment: tickets are issued, their codes returned', body: payRequest.meta({ id: 'PayRequest' }), idempotencyKey: 'required', responses: { 200: booking } },
   'POST /channels/bookings/:orderNo/cancel': { operationId: 'cancelBooking', tags: bookingTags, summary: 'Cancel: until the channel\'s cutoff before the visit day, not after pickup or entry; tickets are revoked', body: cancelRequest.meta({ id: 'CancelRequest' }).optional(), idempotencyKey: 'required', responses: { 200: booking } },
   'GET /channels/reconciliation': { operationId: 'reconciliation', tags: bookingTags, summary: 'This channel\'s business day: booked, paid, cancelled, picked up, in fen, with every order', query: reconciliationQuery, responses: { 200: reconciliationView.meta({ id: 'Reconciliation' }) } },
-  // Kiosks (cloud/kiosk): device credentials.
-  'GET /sync/kiosk/bookings': { summary: 'Find bookings for a kiosk of their site', query: lookupQuery },
-  'GET /sync/kiosk/types': { summary: 'Types a kiosk sells' },
-  'POST /sync/kiosk/sales': {
-    summary: 'A self-service sale paid by the visitor\'s payment code', body: kioskSaleRequest,
-    responses: { 200: { description: 'Paid: the tickets' }, 202: { description: 'The payment is still pending at the provider' } },
-  },
 };
