@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { bookingRequest, bookingView, cancelRequest, payRequest, productsQuery, productsView, reconciliationQuery, reconciliationView } from '../channels/schemas.ts';
 import type { EndpointSpec } from '../http/endpoint.ts';
 import { accountPatch, ledgerEntry, newAccount, newVoucher } from '../office/accounts.ts';
 import { extendRequest, refundRequest, reissueRequest } from '../office/after-sale.ts';
@@ -12,15 +11,12 @@ import { saleRequest } from '../sales/service.ts';
 
 /**
  * Declarations of the routes that do not carry an `endpoint({...})` of their own yet: their
- * modules (the window office, plain sales, member cards, the channels' booking API and the
- * kiosk's sale) validate inside their services with these same exported schemas, and move
- * to route declarations when those modules are next reworked. Keys: "METHOD /path" under
+ * modules (the window office, plain sales) validate inside their services with these same
+ * exported schemas, and move to route declarations when those modules are next reworked. Keys: "METHOD /path" under
  * /api/v1. The coverage test (openapi.test.ts) lists them as not yet converted.
  */
 const idem = 'optional' as const;
 const text = { description: 'Plain text', contentType: 'text/plain' };
-const booking = bookingView.meta({ id: 'Booking' });
-const bookingTags = ['channels'];
 
 export const DECLARED: Record<string, EndpointSpec> = {
   // Window orders (cloud/office/orders.ts, after-sale.ts)
@@ -70,15 +66,4 @@ export const DECLARED: Record<string, EndpointSpec> = {
   // Plain sales (cloud/sales)
   'POST /sales': { summary: '直接售票 / a sale without payment or shift (administrator)', body: saleRequest, idempotencyKey: idem, responses: { 201: { description: 'The sale with its tickets' } } },
   'GET /sales/:id': { summary: '销售记录 / a sale with its tickets' },
-  // The channels' booking API (cloud/channels/bookings.ts): authenticated by X-Channel-Key.
-  'GET /channels/products': { operationId: 'listProducts', tags: bookingTags, summary: 'Ticket types this channel sells, its prices and quota left for a day', query: productsQuery, responses: { 200: productsView.meta({ id: 'Products' }) } },
-  'POST /channels/bookings': { operationId: 'createBooking', tags: bookingTags, summary: 'Book tickets for a visit day (held until paid)', body: bookingRequest.meta({ id: 'BookingRequest' }), idempotencyKey: 'required', responses: { 201: booking } },
-  'GET /channels/bookings/:orderNo': { operationId: 'getBooking', tags: bookingTags, summary: 'A booking with its tickets', responses: { 200: booking } },
-  'GET /channels/bookings/:orderNo/qr.svg': {
-    operationId: 'bookingQr', tags: bookingTags, summary: 'QR code of the booking (pickup) or, with ?ticket=, of one ticket',
-    query: z.object({ ticket: z.string().uuid().optional() }), responses: { 200: { description: 'SVG image', contentType: 'image/svg+xml' } },
-  },
-  'POST /channels/bookings/:orderNo/pay': { operationId: 'payBooking', tags: bookingTags, summary: 'Confirm payment: tickets are issued, their codes returned', body: payRequest.meta({ id: 'PayRequest' }), idempotencyKey: 'required', responses: { 200: booking } },
-  'POST /channels/bookings/:orderNo/cancel': { operationId: 'cancelBooking', tags: bookingTags, summary: 'Cancel: until the channel\'s cutoff before the visit day, not after pickup or entry; tickets are revoked', body: cancelRequest.meta({ id: 'CancelRequest' }).optional(), idempotencyKey: 'required', responses: { 200: booking } },
-  'GET /channels/reconciliation': { operationId: 'reconciliation', tags: bookingTags, summary: 'This channel\'s business day: booked, paid, cancelled, picked up, in fen, with every order', query: reconciliationQuery, responses: { 200: reconciliationView.meta({ id: 'Reconciliation' }) } },
 };
