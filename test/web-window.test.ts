@@ -76,6 +76,7 @@ test('a group\'s places are reserved with F10, found under 退改签 by status, 
   assert.is(await page.$$eval('[data-orders] .el-table__row', (rows) => rows.length), 1, 'only the reservation is listed');
   await page.click('[data-orders] .el-table__row:has-text("1200.00")');
   await page.waitForSelector('[data-order-detail]:has-text("团队预留")');
+  assert.match(await text('[data-tickets]'), '成人票×10：收款出票后才有票');
   await page.click('[data-order-detail] button:has-text("出票收款")');
   assert.is(await text('[data-issue-total]'), '¥1200.00');
   await page.fill('#issue-tendered', '1000');
@@ -190,6 +191,54 @@ test('a member card: issued (what is missing or wrong is said beside its field),
   await page.click('#member-find');
   await page.waitForSelector('[data-member-cards] .el-table__row:has-text("已作废")');
   assert.not.match(await text('[data-member-cards]'), 'void');
+});
+
+test('finance\'s screens show names, amounts and times, never raw JSON or codes', async () => {
+  const acct = must(await api(cloud.url, '/api/v1/customer-accounts', { body: { name: '青旅国际旅行社', category: 'agency', creditLimitFen: 100000 } }), 201);
+  must(await api(cloud.url, `/api/v1/customer-accounts/${acct.id}/entries`, { body: { ledger: 'deposit', amount: 50000, note: '预存款 转账' } }), 201);
+  must(await api(cloud.url, '/api/v1/stock/batches', { body: { type: 'adult', prefix: 'TK', firstNumber: 1, count: 20 } }), 201);
+  // Close the seller's shift so that its sealed report is there to read.
+  const shift = must(await asSeller('/api/v1/shifts/current'), 200);
+  must(await api(cloud.url, `/api/v1/shifts/${shift.id}/close`, { body: { counted: { cash: 140000 } }, token: seller.token }), 200);
+  await page.click('#logout');
+  await page.waitForSelector('#login-username');
+  // Messages last 6-8 s; the seller's leave with the seller at once.
+  await page.waitForSelector('.el-message', { state: 'detached', timeout: 1500 });
+  await page.fill('#login-username', 'finance');
+  await page.fill('#login-password', 'finance-password');
+  await page.click('#login-submit');
+  await page.waitForSelector('[data-who]');
+  const CODES = /\{"|\b(agency|general|visitor|cash|card|on_account|issued|reissued|refunded|sold|in_store|void|annual|made|payment|refund|undefined|null|NaN|Asia\/Shanghai)\b|\d{1,2}\/\d{1,2}\/\d{4}/;
+  const screens: [string, string][] = [
+    ['/finance/shifts', '[data-shifts] .el-table__row'], ['/finance/payments', '[data-payments] .el-table__row'], ['/finance/accounts', '[data-accounts] .el-table__row'],
+    ['/finance/stock', '[data-batches] .el-table__row'], ['/finance/audit', '[data-audit]'], ['/finance/reports', '[data-report] .el-table__row'],
+  ];
+  for (const [path, ready] of screens) {
+    await page.click(`[data-menu="${path}"]`);
+    await page.waitForSelector(ready);
+    await page.waitForTimeout(300);
+    const shown = await text('main');
+    assert.not.match(shown, CODES, `${path}: ${shown.match(CODES)?.[0]} in ${shown.slice(0, 400)}`);
+  }
+  await page.click('[data-menu="/finance/accounts"]');
+  await page.click('[data-accounts] .el-table__row:has-text("青旅")');
+  await page.waitForSelector('main :text("预存款 转账")');
+  assert.match(await text('[data-accounts]'), '旅行社');
+  assert.not.match(await text('main'), CODES);
+  await page.click('[data-menu="/finance/shifts"]');
+  await page.click('[data-shifts] .el-table__row:has-text("seller1")');
+  await page.waitForSelector('.el-dialog [data-shift-report]');
+  const report = await text('.el-dialog [data-shift-report]');
+  assert.not.match(report, CODES, report);
+  assert.match(report, '¥1200.00');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.el-dialog [data-shift-report]', { state: 'hidden' });
+  await page.click('[data-menu="/finance/reports"]');
+  await page.click('.el-select:has(#report-name)');
+  await page.click('.el-select-dropdown__item:visible:has-text("票种销售")');
+  await page.waitForSelector('[data-report] .el-table__row:has-text("散客")');
+  const byType = await text('[data-report] .el-table__body');
+  assert.not.match(byType.replace(/\b(adult|annual|child)\b/g, ''), CODES, 'only the code column holds codes');
 });
 
 test.run();

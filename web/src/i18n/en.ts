@@ -44,7 +44,7 @@ const en: Shape<typeof zhCN> = {
     tickets: 'Tickets', nSelected: '{n} selected', moneyOnly: 'Money only (tickets stay valid)', method: 'Refund by', amount: 'Amount',
     amountHint: 'Empty: the price of the tickets ticked', why: 'Why', lost: 'Lost', damaged: 'Damaged', newMedia: 'New card', optional: 'optional',
     days: 'Days', reason: 'Reason', reasonHint: 'Required; goes into the audit log', needReason: 'Give a reason (2 characters at least)', badAmount: 'Not an amount, e.g. 120 or 120.50',
-    anyStatus: 'Any status', none: 'No orders match', reservedHint: 'Reserved for a group: take payment to issue; cancel to give the places back',
+    anyStatus: 'Any status', noTicketsYet: '{what}: tickets are made when it is paid and issued', none: 'No orders match', reservedHint: 'Reserved for a group: take payment to issue; cancel to give the places back',
     cancelAsk: 'The reserved places are given back and the order can no longer be issued. Cancel it?', tenderedHint: 'Empty: the exact total', tenderedShort: 'Less cash than the total {total}',
     reissued: '{n} ticket(s) reissued and printed; the old ones are void at every gate', extended: '{n} ticket(s) extended until {at} and printed again',
   },

@@ -40,7 +40,7 @@ export default {
     tickets: '票', nSelected: '已选 {n} 张', moneyOnly: '只退金额（不退票）', method: '退款方式', amount: '金额',
     amountHint: '不填则按所选票的票价', why: '原因', lost: '遗失', damaged: '损坏', newMedia: '新卡/票卡', optional: '可不填',
     days: '延长天数', reason: '原因', reasonHint: '必填，会记入审计', needReason: '请填写原因（至少 2 个字）', badAmount: '金额格式不对，例如 120 或 120.50',
-    anyStatus: '全部状态', none: '没有符合条件的订单', reservedHint: '团队预留：收款后出票；不来了就取消预留，名额退回',
+    anyStatus: '全部状态', noTicketsYet: '{what}：收款出票后才有票', none: '没有符合条件的订单', reservedHint: '团队预留：收款后出票；不来了就取消预留，名额退回',
     cancelAsk: '取消后预留的名额退回，订单不能再出票。确定取消？', tenderedHint: '不填则按应收', tenderedShort: '收到的现金少于应收 {total}',
     reissued: '已补 {n} 张票并打印新票；原票在各闸机作废', extended: '已延期 {n} 张票，新有效期至 {at}，已重新打印',
   },
