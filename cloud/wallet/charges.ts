@@ -27,6 +27,8 @@ export const chargeResult = z.object({
   chargeId: z.string(),
   result: z.enum(['recorded', 'duplicate', 'rejected']),
   balanceFen: z.number().int().optional(),
+  /** The wallet's version once this charge is in its balance: a POS's cache of that version or newer includes it. */
+  version: z.number().int().optional(),
   overspentFen: z.number().int().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
@@ -51,7 +53,10 @@ export async function recordCharges(ctx: CloudContext, dev: { site: string; devi
     if (!siteShops.has(c.shop)) { reject('unknown_shop', `消费点不属于本景区 / shop ${c.shop} is not at site ${dev.site}`); continue; }
     const r = await auditedTx(ctx.db, async (tx): Promise<Result> => {
       const [known] = await tx.select().from(posCharges).where(eq(posCharges.chargeId, c.chargeId));
-      if (known) return { chargeId: c.chargeId, result: 'duplicate', overspentFen: known.overspentFen };
+      if (known) {
+        const [cur] = await tx.select({ balanceFen: wallets.balanceFen, version: wallets.version }).from(wallets).where(eq(wallets.id, known.walletId));
+        return { chargeId: c.chargeId, result: 'duplicate', overspentFen: known.overspentFen, balanceFen: cur!.balanceFen, version: cur!.version };
+      }
       const [exists] = await tx.select({ id: wallets.id, bandUid: wallets.bandUid, site: wallets.site }).from(wallets).where(eq(wallets.id, c.walletId));
       if (!exists || exists.bandUid !== c.bandUid || exists.site !== dev.site) return { chargeId: c.chargeId, result: 'rejected', error: { code: 'unknown_wallet', message: `一卡通账户不存在 / no wallet ${c.walletId} for band ${c.bandUid}` } };
       const w = await lockWallet(tx, c.walletId);
@@ -77,7 +82,7 @@ export async function recordCharges(ctx: CloudContext, dev: { site: string; devi
       }, now);
       const after = await refreshWallet(tx, w.id);
       if (overspentFen > 0 || afterLost) ctx.log.warn({ walletId: w.id, band: w.bandUid, chargeId: c.chargeId, shop: c.shop, overspentFen, afterLost }, 'band over-spent (reported)');
-      return { chargeId: c.chargeId, result: 'recorded', balanceFen: after.balanceFen, overspentFen };
+      return { chargeId: c.chargeId, result: 'recorded', balanceFen: after.balanceFen, version: after.version, overspentFen };
     });
     if (r.result === 'recorded') touched.add(c.walletId);
     results.push(r);
