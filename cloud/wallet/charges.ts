@@ -21,6 +21,12 @@ export const chargeUpload = z.strictObject({
   at: z.number().int(),
   /** The POS could not reach HQ when it decided (its cache was stale). */
   offline: z.boolean(),
+  /**
+   * true: the POS is online and asks HQ to decide (the cashier waits): refused when the band
+   * is blocked or its balance is short. false (default): decided at the POS, goods handed
+   * over: recorded whatever the balance, an over-spend flagged.
+   */
+  confirm: z.boolean().default(false),
 });
 export const chargesUpload = z.strictObject({ device: z.string().min(1).max(64), charges: z.array(chargeUpload).min(1).max(200) });
 export const chargeResult = z.object({
@@ -71,6 +77,9 @@ export async function recordCharges(ctx: CloudContext, dev: { site: string; devi
       const sign = c.voidOf ? -1 : 1;
       const overspentFen = sign > 0 ? Math.min(c.amountFen, Math.max(0, c.amountFen - w.balanceFen)) : 0;
       const afterLost = sign > 0 && w.state !== 'open';
+      // Declined, not recorded: the same charge may still come again decided at the POS.
+      if (c.confirm && sign > 0 && afterLost) return { chargeId: c.chargeId, result: 'rejected', balanceFen: w.balanceFen, version: w.version, error: { code: 'band_blocked', message: '腕带已挂失或已结算 / the band is blocked' } };
+      if (c.confirm && overspentFen > 0) return { chargeId: c.chargeId, result: 'rejected', balanceFen: w.balanceFen, version: w.version, error: { code: 'insufficient_balance', message: '余额不足 / not enough balance' } };
       await tx.insert(posCharges).values({
         chargeId: c.chargeId, walletId: w.id, site: w.site, shop: c.shop, device: dev.device, amountFen: c.amountFen, items: c.items,
         voidOf: c.voidOf ?? null, at: new Date(c.at), offline: c.offline, overspentFen, afterLost, recordedAt: new Date(now),

@@ -64,12 +64,14 @@ export class PosAgent {
       this.printer = deps.printer ?? await createPrinter(config.printer, { log: log.child('printer') });
       await this.printer.start();
       this.printer.on('error', (err) => log.warn({ err: err.message }, 'printer line'));
-      this.downlink = new PosDownlink({ store: this.store, hq: this.hq, site: config.site, shop: config.shop, intervalMs: config.pullIntervalMs, log: log.child('downlink'), now });
+      this.downlink = new PosDownlink({ store: this.store, hq: this.hq, site: config.site, shop: config.shop, intervalMs: config.pullIntervalMs, log: log.child('downlink'), now,
+        // The line is back: what was charged meanwhile goes now, not at the end of the backoff.
+        onBack: () => void this.uplink.kick() });
       this.uplink = new PosUplink({
         store: this.store, hq: this.hq, site: config.site, device: config.device, shop: config.shop, log: log.child('uplink'), now,
         retryMinMs: config.retryMinMs, retryMaxMs: config.retryMaxMs, random: deps.random,
       });
-      this.pos = new Pos({ config, store: this.store, log, now, lastPullAt: () => this.downlink.lastOkAt, printer: this.printer, onCharged: () => void this.uplink.kick() });
+      this.pos = new Pos({ config, store: this.store, log, now, lastPullAt: () => this.downlink.lastOkAt, printer: this.printer, onCharged: () => this.uplink.kick() });
       if (deps.card || config.card) {
         this.card = deps.card ?? await createCardReader(config.card!, { log: log.child('card') });
         this.card.on('card', (c) => (this.lastBand = { seq: (this.lastBand?.seq ?? 0) + 1, uid: c.uid }));

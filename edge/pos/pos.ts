@@ -33,8 +33,8 @@ export class Pos {
     /** When HQ's balances were last pulled successfully (ms), or undefined. */
     lastPullAt: () => number | undefined;
     printer?: PrinterPort; newId?: () => string;
-    /** A charge was stored: send it now. */
-    onCharged?: () => void;
+    /** A charge was stored: send it now (resolves when the send is over). */
+    onCharged?: () => Promise<void> | void;
   }) {}
 
   online(): boolean {
@@ -74,14 +74,40 @@ export class Pos {
       if (offline && this.o.store.pendingFen(w, true) + amountFen > this.o.config.offlineLimitFen) {
         throw new PosError('offline_limit', { limitFen: this.o.config.offlineLimitFen, amountFen });
       }
-      const row = { chargeId, walletId: w.id, bandUid: uid, amountFen, items, voidOf: null, at: this.o.now(), offline };
+      const row = { chargeId, walletId: w.id, bandUid: uid, amountFen, items, voidOf: null, at: this.o.now(), offline, decided: offline ? 'local' as const : 'hq' as const };
       return { row, chargeId, bandUid: uid, amountFen, balanceFen: balanceFen - amountFen, offline, items };
     });
-    this.o.log.info({ chargeId, band: uid, amountFen, offline: answer.offline }, 'band charged');
-    this.o.onCharged?.();
-    await this.receipt(answer, '消费');
     const { row: _row, ...out } = answer;
+    if (!answer.offline) {
+      // Online, HQ has the word (another shop may have spent the band a moment ago); the charge
+      // is stored already, so a crash here leaves it to be sent once, as HQ decides.
+      const hq = await this.askHq(chargeId);
+      if (hq.refused) throw new PosError(hq.refused === 'band_blocked' ? 'band_blocked' : 'insufficient_balance', { bandUid: uid, amountFen });
+      if (hq.balanceFen !== undefined) out.balanceFen = hq.balanceFen;
+      out.offline = hq.local;
+    } else {
+      void this.o.onCharged?.();
+    }
+    this.o.log.info({ chargeId, band: uid, amountFen, offline: out.offline }, 'band charged');
+    await this.receipt(out, '消费');
     return out;
+  }
+
+  /**
+   * Sends a stored charge now and waits up to hqTimeoutMs for HQ's answer. No answer in time:
+   * the POS decides it itself (it already passed the local check) and HQ must record it.
+   */
+  private async askHq(chargeId: string): Promise<{ refused?: string; balanceFen?: number; local: boolean }> {
+    const sent = this.o.onCharged?.() ?? Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([sent, new Promise((r) => (timer = setTimeout(r, this.o.config.hqTimeoutMs)))]);
+    clearTimeout(timer);
+    let row = this.o.store.chargeById(chargeId)!;
+    if (row.hqResult === null) row = this.o.store.decideLocally(chargeId);
+    if (row.hqResult === null) return { local: true, balanceFen: undefined };
+    if (row.hqResult.startsWith('rejected:')) return { refused: row.hqResult.slice('rejected:'.length), local: false };
+    const w = this.o.store.wallet(row.bandUid);
+    return { local: false, balanceFen: w ? w.balanceFen - this.o.store.pendingFen(w) : undefined };
   }
 
   /** Takes a charge back (the whole of it), with the supervisor's PIN; the band gets it back. */
@@ -92,15 +118,15 @@ export class Pos {
     const id = (this.o.newId ?? randomUUID)();
     const answer = this.o.store.charge(() => {
       const orig: ChargeRow | undefined = this.o.store.chargeById(chargeId);
-      if (!orig || orig.voidOf) throw new PosError('unknown_charge', { chargeId });
+      if (!orig || orig.voidOf || orig.hqResult?.startsWith('rejected')) throw new PosError('unknown_charge', { chargeId });
       if (this.o.store.voidOf(chargeId)) throw new PosError('already_refunded', { chargeId });
       const w = this.o.store.wallet(orig.bandUid);
-      const row = { chargeId: id, walletId: orig.walletId, bandUid: orig.bandUid, amountFen: orig.amountFen, items: orig.items, voidOf: chargeId, at: this.o.now(), offline: !this.online() };
+      const row = { chargeId: id, walletId: orig.walletId, bandUid: orig.bandUid, amountFen: orig.amountFen, items: orig.items, voidOf: chargeId, at: this.o.now(), offline: !this.online(), decided: 'local' as const };
       const balanceFen = w ? w.balanceFen - this.o.store.pendingFen(w) + orig.amountFen : 0;
       return { row, chargeId: id, bandUid: orig.bandUid, amountFen: orig.amountFen, balanceFen, offline: row.offline, items: orig.items };
     });
     this.o.log.info({ chargeId: id, voidOf: chargeId, amountFen: answer.amountFen }, 'charge refunded (supervisor)');
-    this.o.onCharged?.();
+    void this.o.onCharged?.();
     await this.receipt(answer, '退款');
     const { row: _row, ...out } = answer;
     return out;

@@ -29,6 +29,9 @@ const MIGRATIONS: string[] = [
    );
    create index charges_band_idx on charges (band_uid);
    create index charges_outbox_idx on charges (hq_result, next_attempt_at);`,
+  // hq: sent for HQ to decide (online), the cashier waits for its word; local: decided here,
+  // the goods handed over, HQ must record it (an over-spend is reported, never refused).
+  `alter table charges add column decided text not null default 'local';`,
 ];
 
 export interface WalletRow { id: string; bandUid: string; state: string; balanceFen: number; version: number }
@@ -37,11 +40,12 @@ export interface ChargeLine { code: string; name: string; priceFen: number; quan
 export interface ChargeRow {
   seq: number; chargeId: string; walletId: string; bandUid: string; amountFen: number; items: ChargeLine[]; voidOf: string | null;
   at: number; offline: boolean; hqResult: string | null; hqVersion: number | null;
+  decided: 'hq' | 'local';
 }
 
 const chargeOf = (r: any): ChargeRow => ({
   seq: r.seq, chargeId: r.charge_id, walletId: r.wallet_id, bandUid: r.band_uid, amountFen: r.amount_fen, items: JSON.parse(r.items), voidOf: r.void_of,
-  at: r.at, offline: r.offline === 1, hqResult: r.hq_result, hqVersion: r.hq_version,
+  at: r.at, offline: r.offline === 1, hqResult: r.hq_result, hqVersion: r.hq_version, decided: r.decided,
 });
 
 export class PosStore {
@@ -130,7 +134,7 @@ export class PosStore {
    */
   pendingFen(w: WalletRow, offlineOnly = false): number {
     const r = this.db.prepare(`select coalesce(sum(case when void_of is null then amount_fen else -amount_fen end), 0) as s from charges
-      where wallet_id = ? and (hq_result is null or hq_version is null or hq_version > ?) ${offlineOnly ? 'and offline = 1' : ''}`).get(w.id, w.version) as { s: number };
+      where wallet_id = ? and (hq_result is null or (hq_result not like 'rejected%' and (hq_version is null or hq_version > ?))) ${offlineOnly ? 'and offline = 1' : ''}`).get(w.id, w.version) as { s: number };
     return r.s;
   }
 
@@ -144,8 +148,8 @@ export class PosStore {
       const out = decide();
       if (out.row) {
         const c = out.row;
-        this.db.prepare(`insert into charges (charge_id, wallet_id, band_uid, amount_fen, items, void_of, at, offline) values (?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(c.chargeId, c.walletId, c.bandUid, c.amountFen, JSON.stringify(c.items), c.voidOf, c.at, c.offline ? 1 : 0);
+        this.db.prepare(`insert into charges (charge_id, wallet_id, band_uid, amount_fen, items, void_of, at, offline, decided) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(c.chargeId, c.walletId, c.bandUid, c.amountFen, JSON.stringify(c.items), c.voidOf, c.at, c.offline ? 1 : 0, c.decided);
       }
       return out;
     }).immediate();
@@ -162,7 +166,7 @@ export class PosStore {
   }
 
   recentCharges(limit = 20): ChargeRow[] {
-    return (this.db.prepare('select * from charges order by seq desc limit ?').all(limit) as any[]).map(chargeOf);
+    return (this.db.prepare("select * from charges where hq_result is null or hq_result not like 'rejected%' order by seq desc limit ?").all(limit) as any[]).map(chargeOf);
   }
 
   // ---- outbox ----
@@ -180,15 +184,32 @@ export class PosStore {
     return r.t ?? undefined;
   }
 
-  acknowledge(results: { chargeId: string; result: string; version?: number; balanceFen?: number }[]): void {
+  /**
+   * HQ's answers. A refusal of a charge sent for HQ to decide is taken only while the cashier
+   * still waits for it: one the POS has meanwhile decided itself (HQ too slow) stays queued and
+   * goes again as a charge HQ must record.
+   */
+  acknowledge(results: { chargeId: string; result: string; version?: number; balanceFen?: number }[], sentAs: Map<string, 'hq' | 'local'> = new Map()): void {
     const set = this.db.prepare('update charges set hq_result = ?, hq_version = ? where charge_id = ?');
     this.db.transaction(() => {
       for (const r of results) {
-        set.run(r.result, r.version ?? null, r.chargeId);
         const c = this.chargeById(r.chargeId);
+        if (r.result.startsWith('rejected:') && sentAs.get(r.chargeId) === 'hq' && c?.decided === 'local') continue;
+        set.run(r.result, r.version ?? null, r.chargeId);
         if (c && r.version !== undefined && r.balanceFen !== undefined) this.learnBalance(c.walletId, r.balanceFen, r.version);
       }
     })();
+  }
+
+  /**
+   * HQ did not answer in time: the POS decides this charge itself, unless HQ's answer came in
+   * meanwhile. Returns the row as it now stands.
+   */
+  decideLocally(chargeId: string): ChargeRow {
+    return this.db.transaction(() => {
+      this.db.prepare("update charges set decided = 'local', offline = 1 where charge_id = ? and hq_result is null").run(chargeId);
+      return this.chargeById(chargeId)!;
+    }).immediate();
   }
 
   deferred(chargeIds: string[], error: string, nextAt: number): void {

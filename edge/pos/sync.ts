@@ -15,7 +15,11 @@ export class PosDownlink {
   private again = false;
   private stopped = true;
 
-  constructor(private readonly o: { store: PosStore; hq: HqClient; site: string; shop: string; intervalMs: number; log: Logger; now: () => number }) {}
+  constructor(private readonly o: {
+    store: PosStore; hq: HqClient; site: string; shop: string; intervalMs: number; log: Logger; now: () => number;
+    /** A pull went through after one that did not: the line is back. */
+    onBack?: () => void;
+  }) {}
 
   start(): void {
     this.stopped = false;
@@ -60,6 +64,7 @@ export class PosDownlink {
         if (!r.body.more) break;
       }
       this.lastOkAt = this.o.now();
+      if (this.lastError !== undefined) this.o.onBack?.();
       this.lastError = undefined;
     } catch (err) {
       this.lastError = (err as Error).message;
@@ -130,16 +135,17 @@ export class PosUplink {
         device: this.o.device,
         charges: due.map((c) => ({
           chargeId: c.chargeId, walletId: c.walletId, bandUid: c.bandUid, shop: this.o.shop, amountFen: c.amountFen, items: c.items,
-          ...(c.voidOf ? { voidOf: c.voidOf } : {}), at: c.at, offline: c.offline,
+          ...(c.voidOf ? { voidOf: c.voidOf } : {}), at: c.at, offline: c.offline, confirm: c.decided === 'hq',
         })),
       };
       try {
         const res = await this.o.hq.call<{ results: Result[] }>('POST', `/api/v1/sync/pos/charges?site=${this.o.site}`, body, 15_000);
         const results = res.body.results ?? [];
         if (results.length !== due.length) throw new Error(`HQ answered ${results.length} results for ${due.length} charges`);
-        store.acknowledge(results.map((r) => ({ ...r, result: r.result === 'rejected' ? `rejected:${r.error?.code ?? 'unknown'}` : r.result })));
+        store.acknowledge(results.map((r) => ({ ...r, result: r.result === 'rejected' ? `rejected:${r.error?.code ?? 'unknown'}` : r.result })), new Map(due.map((c) => [c.chargeId, c.decided])));
         for (const r of results) {
-          if (r.result === 'rejected') log.error({ chargeId: r.chargeId, code: r.error?.code, err: r.error?.message }, 'HQ refused a charge; kept as rejected');
+          if (r.result === 'rejected' && ['insufficient_balance', 'band_blocked'].includes(r.error?.code ?? '')) log.info({ chargeId: r.chargeId, code: r.error?.code }, 'HQ declined a charge');
+          else if (r.result === 'rejected') log.error({ chargeId: r.chargeId, code: r.error?.code, err: r.error?.message }, 'HQ refused a charge; kept as rejected');
           else if ((r.overspentFen ?? 0) > 0) log.warn({ chargeId: r.chargeId, overspentFen: r.overspentFen }, 'HQ reports the band over-spent');
         }
         this.failures = 0;

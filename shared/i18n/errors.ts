@@ -250,6 +250,7 @@ export const ERROR_MESSAGES = {
   unknown_shop: { zh: (p) => `消费点不存在${colon(p.id)}`, en: (p) => `No such shop${has(p.id) ? `: ${s(p.id)}` : ''}` },
   unknown_locker: { zh: (p) => `储物柜不存在${colon(p.id)}`, en: (p) => `No such locker${has(p.id) ? `: ${s(p.id)}` : ''}` },
   locker_in_use: { zh: (p) => `储物柜${has(p.code) ? ` ${s(p.code)} ` : ''}使用中`, en: (p) => `Locker ${s(p.code)} is in use` },
+  band_blocked: { zh: () => '腕带已挂失或已结算，不能消费', en: () => 'This wristband is blocked (lost or returned)' },
   unknown_charge: { zh: () => '要退的消费不存在或金额不符', en: () => 'The charge to refund does not exist or its amount differs' },
   already_refunded: { zh: () => '该消费已退款', en: () => 'This charge was refunded already' },
   locker_free: { zh: (p) => `储物柜${has(p.code) ? ` ${s(p.code)} ` : ''}未分配`, en: (p) => `Locker ${s(p.code)} is not assigned` },
