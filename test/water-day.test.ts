@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createCardReader } from '../hardware/card/create.ts';
 import { MifareClassicCard } from '../hardware/card/mifare.ts';
 import { Pn532Sim } from '../hardware/card/pn532-sim.ts';
+import { SimLockerBank } from '../hardware/locker/sim.ts';
 import { openPtyPair, type PtyPair } from '../hardware/testing/pty.ts';
 import { businessDay, DEFAULT_TZ } from '../shared/time/zone.ts';
 import { startTestPos, type TestPos } from '../edge/pos/testing/pos.ts';
@@ -26,6 +27,7 @@ await provision(cloud.url, site, [{ device: 'pos-1', role: 'pos' }, { device: 'p
 const PIN = '2468';
 let pty: PtyPair;
 let sim: Pn532Sim;
+const bank = new SimLockerBank({ lockers: Array.from({ length: 10 }, (_, i) => `L${String(i + 1).padStart(2, '0')}`) });
 const tills: TestPos[] = [];
 let seq = 0;
 const key = () => ({ 'Idempotency-Key': `water-day-${++seq}` });
@@ -66,7 +68,8 @@ test.before(async () => {
   // of a lost band comes that way.
   tills.push(await startTestPos({ ...common, device: 'pos-1', shop: 'snack', pullIntervalMs: 600_000, staleMs: 600_000 }));
   tills.push(await startTestPos({ ...common, device: 'pos-2', shop: 'gift' }, { card: reader }));
-  tills.push(await startTestPos({ ...common, device: 'pos-3', shop: 'rental', offlineLimitFen: 3000 }));
+  // The rental desk is also the locker station: ten lockers on its bank (the simulator).
+  tills.push(await startTestPos({ ...common, device: 'pos-3', shop: 'rental', offlineLimitFen: 3000 }, { lockers: bank }));
 });
 
 test.after(async () => {
@@ -100,6 +103,15 @@ test('a day at the park: books equal to the fen', async () => {
   // Two lockers given back before the exit.
   assert.is((await api(cloud.url, `/api/v1/lockers/${site}/L01/release`, { body: {} })).status, 200);
   assert.is((await api(cloud.url, `/api/v1/lockers/${site}/L06/release`, { body: {} })).status, 200);
+
+  // A band opens its own locker at the locker station, and no other; a returned locker opens for no one.
+  const openAt = (uid: string) => till('rental').call('POST', '/api/lockers/open', { bandUid: uid });
+  await waitFor('locker list at the station', () => till('rental').agent.store.lockersOf(wallets[2]!.uid).length === 1 && till('rental').agent.store.lockersOf(wallets[0]!.uid).length === 0);
+  assert.equal((await openAt(wallets[2]!.uid)).body.opened, ['L03']);
+  assert.equal(bank.unlocks.at(-1)!.locker, 'L03');
+  assert.is((await openAt(wallets[20]!.uid)).body.error.code, 'no_locker');
+  assert.is((await openAt(wallets[0]!.uid)).body.error.code, 'no_locker', 'L01 was given back');
+  bank.close('L03');
 
   // A band on the gift shop's reader (PN532 simulator, its real frames over a pty).
   sim.place(new MifareClassicCard({ uid: band(5).toLowerCase() }));

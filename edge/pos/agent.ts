@@ -12,7 +12,9 @@ import { HqClient } from '../kiosk/hq.ts';
 import { KioskPresence } from '../kiosk/presence.ts';
 import { listen } from '../kiosk/server.ts';
 import type { PosConfig } from './config.ts';
-import { Pos } from './pos.ts';
+import { createLockerBank } from '../../hardware/locker/create.ts';
+import type { LockerBank } from '../../hardware/locker/port.ts';
+import { openLockersOf, Pos } from './pos.ts';
 import { posApp, type PosStatus } from './server.ts';
 import { PosStore } from './store.ts';
 import { PosDownlink, PosUplink } from './sync.ts';
@@ -21,6 +23,7 @@ export interface PosDeps {
   log: Logger;
   printer?: PrinterPort;
   card?: CardReader;
+  lockers?: LockerBank;
   now?: () => number;
   fetch?: typeof fetch;
   random?: () => number;
@@ -40,6 +43,7 @@ export class PosAgent {
   presence: KioskPresence | undefined;
   printer!: PrinterPort;
   private card: CardReader | undefined;
+  lockers: LockerBank | undefined;
   private server: ServerType | undefined;
   private wanFetch: ReturnType<typeof fetchTrusting> | undefined;
   private lastBand: { seq: number; uid: string } | null = null;
@@ -72,13 +76,23 @@ export class PosAgent {
         retryMinMs: config.retryMinMs, retryMaxMs: config.retryMaxMs, random: deps.random,
       });
       this.pos = new Pos({ config, store: this.store, log, now, lastPullAt: () => this.downlink.lastOkAt, printer: this.printer, onCharged: () => this.uplink.kick() });
+      if (deps.lockers || config.lockers) {
+        this.lockers = deps.lockers ?? await createLockerBank(config.lockers!);
+        this.lockers.on('error', (err) => log.warn({ err: err.message }, 'locker bank'));
+        await this.lockers.start();
+      }
+      const openLockers = this.lockers ? (uid: string) => openLockersOf(this.store, this.lockers!, uid, log.child('lockers')) : undefined;
       if (deps.card || config.card) {
         this.card = deps.card ?? await createCardReader(config.card!, { log: log.child('card') });
-        this.card.on('card', (c) => (this.lastBand = { seq: (this.lastBand?.seq ?? 0) + 1, uid: c.uid }));
+        this.card.on('card', (c) => {
+          this.lastBand = { seq: (this.lastBand?.seq ?? 0) + 1, uid: c.uid };
+          // At a locker station the band on the reader opens its lockers at once.
+          if (openLockers) openLockers(c.uid).catch((err: Error) => log.info({ band: c.uid, err: err.message }, 'no locker opened'));
+        });
         this.card.on('error', (err) => log.warn({ err: err.message }, 'band reader'));
         await this.card.start();
       }
-      const app = posApp(this.pos, () => this.status(), () => this.store.items(), () => this.store.recentCharges(), log.child('http'));
+      const app = posApp(this.pos, () => this.status(), () => this.store.items(), () => this.store.recentCharges(), log.child('http'), openLockers);
       const { server, port } = await listen(app as never, config.http.host, config.http.port);
       this.server = server;
       this.port = port;
@@ -118,6 +132,7 @@ export class PosAgent {
       await new Promise<void>((resolve) => s.close(() => resolve()));
     }
     await this.card?.stop().catch(() => undefined);
+    await this.lockers?.stop().catch(() => undefined);
     await this.printer?.stop().catch(() => undefined);
     if (this.store?.db.open) this.store.close();
     await this.wanFetch?.close();

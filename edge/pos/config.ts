@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { cardConfigSchema } from '../../hardware/card/create.ts';
+import { lockerConfigSchema } from '../../hardware/locker/create.ts';
 import { printerConfigSchema } from '../../hardware/printer/create.ts';
 import { checkDeviceUrls } from '../../shared/net/tls.ts';
 
@@ -36,6 +37,8 @@ export const posConfigSchema = z.strictObject({
   supervisorPinSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** The wristband reader (PN532); absent: bands are typed or simulated on the page. */
   card: cardConfigSchema.optional(),
+  /** A locker bank beside this reader (a locker station): a band opens the lockers HQ assigned it. */
+  lockers: lockerConfigSchema.optional(),
   /** Receipt printer; absent: the simulator. */
   printer: printerConfigSchema,
   http: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8796) }).prefault({}),

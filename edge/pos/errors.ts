@@ -8,6 +8,8 @@ export const POS_ERRORS = {
   unknown_item: [400, '商品不存在', 'no such item'],
   unknown_charge: [404, '消费记录不存在', 'no such charge'],
   already_refunded: [409, '该消费已退款', 'this charge was refunded already'],
+  no_locker: [404, '该腕带没有分配本处的储物柜', 'this band holds no locker here'],
+  locker_fault: [503, '储物柜故障，请联系工作人员', 'the locker did not open; please ask staff'],
   supervisor_required: [403, '退款需主管授权（密码错误）', 'a refund needs the supervisor PIN'],
 } as const;
 export type PosErrorCode = keyof typeof POS_ERRORS;

@@ -1,4 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { LockerBank } from '../../hardware/locker/port.ts';
 import type { PrinterPort } from '../../hardware/printer/port.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { formatYuan, type Fen } from '../../shared/money/money.ts';
@@ -145,6 +146,29 @@ export class Pos {
       this.o.log.warn({ err: (err as Error).message, chargeId: a.chargeId }, 'receipt not printed');
     }
   }
+}
+
+/**
+ * Opens the lockers of this bank a band holds (HQ assigns them; the list comes with the
+ * balances). A blocked band opens nothing: a found band must not empty a locker.
+ */
+export async function openLockersOf(store: PosStore, bank: LockerBank, bandUid: string, log: Logger): Promise<string[]> {
+  const uid = normaliseUid(bandUid);
+  const w = store.wallet(uid);
+  if (!w) throw new PosError('unknown_band', { bandUid: uid });
+  if (w.state !== 'open') throw new PosError('band_blocked', { bandUid: uid, state: w.state });
+  const mine = store.lockersOf(uid).filter((l) => bank.lockers.includes(l));
+  if (!mine.length) throw new PosError('no_locker', { bandUid: uid });
+  for (const l of mine) {
+    try {
+      await bank.unlock(l);
+    } catch (err) {
+      log.error({ locker: l, err: (err as Error).message }, 'locker did not open');
+      throw new PosError('locker_fault', { locker: l });
+    }
+  }
+  log.info({ band: uid, lockers: mine }, 'lockers opened');
+  return mine;
 }
 
 export function normaliseUid(raw: string): string {

@@ -21,7 +21,7 @@ export interface PosStatus {
 }
 
 /** The cashier's touch page and its JSON API, on loopback. */
-export function posApp(pos: Pos, status: () => PosStatus, items: () => unknown[], recent: () => unknown[], log: Logger) {
+export function posApp(pos: Pos, status: () => PosStatus, items: () => unknown[], recent: () => unknown[], log: Logger, openLockers?: (bandUid: string) => Promise<string[]>) {
   const files = { html: asset('index.html'), js: asset('pos.js') };
   const body = async (c: { req: { json(): Promise<unknown> } }) => c.req.json().catch(() => {
     throw new PosError('invalid_request');
@@ -36,6 +36,11 @@ export function posApp(pos: Pos, status: () => PosStatus, items: () => unknown[]
     .post('/api/charges', async (c) => {
       const b = chargeBody.parse(await body(c));
       return c.json(await pos.charge(b.bandUid, b.items), 201);
+    })
+    .post('/api/lockers/open', async (c) => {
+      const b = z.strictObject({ bandUid: z.string().min(1).max(40) }).parse(await body(c));
+      if (!openLockers) throw new PosError('no_locker');
+      return c.json({ opened: await openLockers(b.bandUid) });
     })
     .post('/api/refunds', async (c) => {
       const b = refundBody.parse(await body(c));

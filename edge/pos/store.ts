@@ -111,6 +111,16 @@ export class PosStore {
     return r && { id: r.id, bandUid: r.band_uid, state: r.state, balanceFen: r.balance_fen, version: r.version };
   }
 
+  /** Which band holds which locker (HQ's list, replaced whole on every pull). */
+  setLockers(list: { code: string; bandUid: string | null }[]): void {
+    this.setMeta('lockers', JSON.stringify(list));
+  }
+
+  lockersOf(bandUid: string): string[] {
+    const list = JSON.parse(this.meta('lockers') ?? '[]') as { code: string; bandUid: string | null }[];
+    return list.filter((l) => l.bandUid === bandUid).map((l) => l.code);
+  }
+
   walletCount(): number {
     return (this.db.prepare('select count(*) as n from wallets').get() as { n: number }).n;
   }

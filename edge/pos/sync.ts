@@ -59,8 +59,9 @@ export class PosDownlink {
       store.setItems(cat.body.items);
       for (let pages = 0; pages < 100; pages++) {
         const since = store.checkpoint();
-        const r = await hq.call<{ wallets: WalletRow[]; next: number; more: boolean }>('GET', `/api/v1/sync/pos/wallets?site=${site}&since=${since}`);
+        const r = await hq.call<{ wallets: WalletRow[]; next: number; more: boolean; lockers: { code: string; bandUid: string | null }[] }>('GET', `/api/v1/sync/pos/wallets?site=${site}&since=${since}`);
         store.applyWallets(r.body.wallets, r.body.next);
+        store.setLockers(r.body.lockers ?? []);
         if (!r.body.more) break;
       }
       this.lastOkAt = this.o.now();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CardReader } from '../../../hardware/card/port.ts';
+import type { LockerBank } from '../../../hardware/locker/port.ts';
 import { SimPrinter } from '../../../hardware/printer/sim.ts';
 import { testLog } from '../../../test/support/cloud.ts';
 import { testToken } from '../../../test/support/devices.ts';
@@ -19,7 +20,7 @@ export interface TestPos {
 }
 
 /** A real POS agent (SQLite in a temp dir, simulated printer) against a real HQ on loopback. */
-export async function startTestPos(config: Record<string, unknown>, opts: { dataDir?: string; card?: CardReader; now?: () => number } = {}): Promise<TestPos> {
+export async function startTestPos(config: Record<string, unknown>, opts: { dataDir?: string; card?: CardReader; lockers?: LockerBank; now?: () => number } = {}): Promise<TestPos> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tk-pos-'));
   const site = (config.site as string | undefined) ?? 'demo';
   const device = (config.device as string | undefined) ?? 'pos-1';
@@ -34,7 +35,7 @@ export async function startTestPos(config: Record<string, unknown>, opts: { data
     return fetch(input, init);
   };
   const printer = new SimPrinter({ statusTimeoutMs: 2000 });
-  const agent = new PosAgent(parsed, { log: testLog.child(device), printer, card: opts.card, now: opts.now, fetch: lineFetch });
+  const agent = new PosAgent(parsed, { log: testLog.child(device), printer, card: opts.card, lockers: opts.lockers, now: opts.now, fetch: lineFetch });
   await agent.start();
   return {
     agent, printer, dataDir,
