@@ -253,6 +253,20 @@ export const ERROR_MESSAGES = {
   template_bad_image: { zh: () => '模板中的图片无法识别', en: () => 'An image of the template does not decode' },
   template_bad_code: { zh: () => '票码不能打印', en: () => 'The ticket code is not printable' },
   template_no_value: { zh: () => '票没有条码所需的内容', en: () => 'The ticket has no value for the barcode' },
+
+  // Water park one-card (cloud/wallet)
+  unknown_wallet: { zh: () => '一卡通账户不存在', en: () => 'No such wristband wallet' },
+  unknown_band: { zh: (p) => `腕带未发放或已退还${colon(p.id)}`, en: (p) => `This wristband is not issued${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  band_in_use: { zh: () => '腕带已在使用中，请先结算', en: () => 'This wristband is already issued; settle it first' },
+  wallet_closed: { zh: (p) => `该腕带${p.state === 'lost' ? '已挂失' : p.state === 'settled' ? '已结算' : '不可用'}`, en: (p) => `This wristband is ${has(p.state) ? s(p.state) : 'closed'}` },
+  wallet_limit: { zh: (p) => `余额超过上限${has(p.limitFen) ? ` ${yuan(p.limitFen)}` : ''}`, en: (p) => `The balance would pass the limit${has(p.limitFen) ? ` of ${yuan(p.limitFen)}` : ''}` },
+  unknown_shop: { zh: (p) => `消费点不存在${colon(p.id)}`, en: (p) => `No such shop${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  unknown_locker: { zh: (p) => `储物柜不存在${colon(p.id)}`, en: (p) => `No such locker${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  locker_in_use: { zh: (p) => `储物柜${has(p.code) ? ` ${s(p.code)} ` : ''}使用中`, en: (p) => `Locker ${s(p.code)} is in use` },
+  band_blocked: { zh: () => '腕带已挂失或已结算，不能消费', en: () => 'This wristband is blocked (lost or returned)' },
+  unknown_charge: { zh: () => '要退的消费不存在或金额不符', en: () => 'The charge to refund does not exist or its amount differs' },
+  already_refunded: { zh: () => '该消费已退款', en: () => 'This charge was refunded already' },
+  locker_free: { zh: (p) => `储物柜${has(p.code) ? ` ${s(p.code)} ` : ''}未分配`, en: (p) => `Locker ${s(p.code)} is not assigned` },
 } satisfies Record<string, ErrorMessage>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
