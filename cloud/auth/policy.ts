@@ -51,6 +51,12 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/discounts', methods: WRITE, access: ADMIN },
   { prefix: '/capacity', methods: ['GET'], access: OFFICE },
   { prefix: '/capacity', methods: WRITE, access: ADMIN },
+  // Capacity and time slots (cloud/capacity): the public status needs no login (display boards, website).
+  { prefix: '/venue-capacity', methods: ['GET'], access: ALL },
+  { prefix: '/venue-capacity', methods: WRITE, access: ADMIN },
+  { prefix: '/slots', methods: ['GET'], access: ALL },
+  { prefix: '/slots', methods: WRITE, access: ADMIN },
+  { prefix: '/public/capacity', methods: ['GET'], access: 'public' },
   { prefix: '/sellers', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/sellers', methods: WRITE, access: ADMIN },
 
@@ -103,6 +109,15 @@ export const POLICY: readonly PolicyEntry[] = [
   // Pickup of online / OTA bookings at a window; kiosks post theirs under /sync/pickups (device).
   { prefix: '/pickups', methods: '*', access: ['administrator', 'seller'] },
   { prefix: '/reports', methods: '*', access: ['administrator', 'finance', 'supervisor'] },
+  // Water park one-card (cloud/wallet): windows and the exit desk issue, top up, settle;
+  // finance reads; a supervisor blocks a lost band; shops and lockers are set up by the administrator.
+  { prefix: '/wallets', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/wallets', methods: ['POST'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/shops', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/shops', methods: WRITE, access: ADMIN },
+  { prefix: '/lockers', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/lockers', methods: ['PUT'], access: ADMIN },
+  { prefix: '/lockers', methods: ['POST'], access: ['administrator', 'seller', 'supervisor'] },
 ];
 
 /** The entry that governs a request, or undefined (refused). */

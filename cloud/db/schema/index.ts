@@ -14,3 +14,5 @@ export * from './origin.ts';
 export * from './devices.ts';
 export * from './hub-sales.ts';
 export * from './idempotency.ts';
+export * from './capacity.ts';
+export * from './wallet.ts';

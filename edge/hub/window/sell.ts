@@ -161,7 +161,7 @@ export function refund(ctx: SellContext, user: KitUser, orderId: string, input: 
   if (!user.permissions.includes('refund') && !isAdmin(user)) throw new HubError('refund_not_allowed', 'you may not refund', 403);
   const row = ctx.book.order(orderId);
   if (!row) throw new HubError('not_hub_sale', `order ${orderId} was not sold at this hub`, 404, { id: orderId });
-  if (row.refund) throw new HubError('already_refunded', 'the order was refunded already', 409);
+  if (row.refund) throw new HubError('order_refunded', 'the order was refunded already', 409);
   const all = row.order.lines.flatMap((l) => l.tickets.map((t) => t.id));
   if (r.tickets && (r.tickets.length !== all.length || !all.every((id) => r.tickets!.includes(id)))) throw new HubError('not_at_hub', 'a part refund is made at HQ', 409);
   const amount = r.amountFen ?? row.order.totalFen;
