@@ -27,6 +27,7 @@ import { deviceCredentialRoutes, deviceRoutes } from './devices/routes.ts';
 import { siteRoutes } from './sites/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
+import { liveRoutes } from './live/routes.ts';
 import { SimulatedMobileProvider } from './office/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
@@ -71,6 +72,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))
     .route('/reports', reportRoutes(ctx))
+    .route('/live', liveRoutes(ctx))
     // Everything under /sync is for devices, signed in with their own credentials.
     .use('/sync/*', ctx.deviceAuth.http())
     .route('/sync/pickups', devicePickupRoutes(ctx))

@@ -86,6 +86,8 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/device-credentials', methods: ['POST'], access: ADMIN },
   { prefix: '/sites', methods: '*', access: ['administrator', 'supervisor'] },
   { prefix: '/commands', methods: ['GET'], access: ['administrator', 'supervisor'] },
+  // The control room's screen (and its event stream).
+  { prefix: '/live', methods: ['GET'], access: ['administrator', 'supervisor'] },
 
   // Other modules.
   { prefix: '/templates', methods: '*', access: ['administrator', 'supervisor'] },
@@ -102,6 +104,8 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/channels/admin', methods: '*', access: ['administrator', 'marketing'] },
   // Pickup of online / OTA bookings at a window; kiosks post theirs under /sync/pickups (device).
   { prefix: '/pickups', methods: '*', access: ['administrator', 'seller'] },
+  // Marketing reads the sales reports (by channel, by customer, visitor origin) too.
+  { prefix: '/reports', methods: ['GET'], access: ['administrator', 'finance', 'marketing', 'supervisor'] },
   { prefix: '/reports', methods: '*', access: ['administrator', 'finance', 'supervisor'] },
 ];
 
