@@ -120,14 +120,14 @@ test('a venue (lane group) switches every gate serving its lanes; the site order
 
 test('an alarm is acknowledged as it stands and comes back when it grows', async () => {
   const ctx = cloud.ctx!;
-  await recordRefusals(ctx.db, 'demo', 'gate-w', 'entry', 2, { reason: 'wrong_lane', at: Date.now() });
+  await recordRefusals(ctx.db, 'demo', 'gate-w', 'entry', 2, { reason: 'foreign_lane', at: Date.now() });
   const none = await api(u, '/api/v1/sites/demo/devices/gate-e/alarms/entries_refused/ack', { token: sup, body: {} });
   assert.is(none.status, 409);
   assert.match(none.body.error.message, '没有这条告警');
   const acked = must(await api(u, '/api/v1/sites/demo/devices/gate-w/alarms/entries_refused/ack', { token: sup, body: { note: '已通知现场' } }), 200);
   assert.is(acked.alarms[0].ack.by, 'sup');
   assert.is(acked.alarms[0].ack.note, '已通知现场');
-  await recordRefusals(ctx.db, 'demo', 'gate-w', 'entry', 1, { reason: 'wrong_lane', at: Date.now() });
+  await recordRefusals(ctx.db, 'demo', 'gate-w', 'entry', 1, { reason: 'foreign_lane', at: Date.now() });
   const again = must(await api(u, '/api/v1/sites/demo/devices/gate-w', { token: sup }), 200);
   assert.is(again.alarms[0].count, 3);
   assert.is(again.alarms[0].ack, undefined, 'more refusals: the alarm is open again');

@@ -126,7 +126,7 @@ test('a supervisor closes one gate, then puts the whole site in emergency and ba
 });
 
 test('an alarm shows on its tile and in the list; acknowledged with a note, it is marked by whom', async () => {
-  await recordRefusals(cloud.ctx!.db, 'demo', 'gate-e', 'entry', 2, { reason: 'wrong_lane', at: Date.now() });
+  await recordRefusals(cloud.ctx!.db, 'demo', 'gate-e', 'entry', 2, { reason: 'foreign_lane', at: Date.now() });
   await page.waitForSelector('[data-ack="gate-e:entries_refused"]', { timeout: 5000 });
   assert.match(await text('[data-device="gate-e"]'), '拒收入园记录 2 条');
   assert.match(await text('[data-alarm-count] .value'), '1');
@@ -142,8 +142,17 @@ test('on a phone the screen is one column and still switches a gate', async () =
   await page.waitForTimeout(300);
   const boxes = await page.$$eval('[data-tiles] [data-device]', (els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.x, w: r.width })));
   assert.ok(boxes.length === 2 && boxes[0]!.x === boxes[1]!.x, 'tiles stacked');
+  assert.ok(boxes[0]!.w > 320, `a tile takes the phone's width (${boxes[0]!.w}px): the menu folds away`);
   const width = await page.evaluate<number>('document.documentElement.scrollWidth');
   assert.ok(width <= 400, `no sideways scrolling (page is ${width}px wide)`);
+  await page.click('[data-mode-menu="gate-e"]');
+  await page.click('.el-dropdown-menu:visible [data-mode-item="closed"]');
+  await page.fill('#order-reason', '手机上关闭');
+  await page.click('#order-confirm');
+  await waitFor('gate-e closed', () => gates[0]!.agent.mode === 'closed' || undefined, 5000, 50);
+  await page.click('[data-menu-toggle]');
+  await page.click('[data-menu="/live"]');
+  await page.waitForSelector('aside', { state: 'hidden' });
   await page.setViewportSize({ width: 1920, height: 1080 });
 });
 

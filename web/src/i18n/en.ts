@@ -28,6 +28,13 @@ const en: Shape<typeof zhCN> = {
     orderHint: { normal: 'Tickets are checked as usual again.', closed: 'A closed gate refuses every ticket: send visitors to another lane.', emergency: 'In emergency the doors stay open and nothing is checked: for evacuations only.' },
     reasonHint: 'Reason (required, kept in the audit log), e.g. east gate maintenance', needReason: 'Please give a reason', confirmMode: 'Switch to "{mode}"', orderSent: 'Sent; waiting for the gates to report',
     ackTitle: 'Acknowledge alarm: {device}', ackNote: 'What was done (optional), e.g. staff informed',
+    lanes: 'Lanes',
+    alarmText: { entries_refused: '{n} entries refused (last: {why})', connections_refused: '{n} connections refused (last: {why})', device_error: 'Device fault: {message}' },
+    why: {
+      unknown_device: 'device not provisioned', inactive_device: 'device switched off', not_a_gate: 'not a gate', foreign_lane: 'not its own lane', unknown_lane: 'unknown lane',
+      wrong_venue: 'wrong venue', wrong_direction: 'wrong direction', time_ahead: 'time in the future', time_stale: 'too old', client_id_not_own: 'another device\'s client id',
+      wrong_role: 'wrong device role', device_inactive: 'device switched off',
+    },
   },
   common: { search: 'Search', cancel: 'Cancel', confirm: 'OK', done: 'Done', more: 'Load more' },
   login: { username: 'Username', password: 'Password', submit: 'Log in', needUsername: 'Enter your username', needPassword: 'Enter your password', wrong: 'Wrong username or password', expired: 'Your session has expired, please log in again' },

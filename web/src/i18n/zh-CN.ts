@@ -24,6 +24,13 @@ export default {
     orderHint: { normal: '恢复正常验票。', closed: '关闭后闸机拒绝所有票，请引导游客走其他通道。', emergency: '紧急模式下闸门常开、不验票，仅用于疏散等紧急情况。' },
     reasonHint: '原因（必填，记入审计），例如 东门检修', needReason: '请填写原因', confirmMode: '确认切换为「{mode}」', orderSent: '已下发，等待闸机回报',
     ackTitle: '确认告警：{device}', ackNote: '处理说明（可不填），例如 已通知现场',
+    lanes: '通道',
+    alarmText: { entries_refused: '拒收入园记录 {n} 条（最近：{why}）', connections_refused: '拒绝连接 {n} 次（最近：{why}）', device_error: '设备故障：{message}' },
+    why: {
+      unknown_device: '设备未登记', inactive_device: '设备已停用', not_a_gate: '不是闸机', foreign_lane: '不是本机的通道', unknown_lane: '通道不存在',
+      wrong_venue: '园区不符', wrong_direction: '方向不符', time_ahead: '时间超前', time_stale: '记录过旧', client_id_not_own: '冒用他人连接标识',
+      wrong_role: '设备类型不符', device_inactive: '设备已停用',
+    },
   },
   common: { search: '查询', cancel: '取消', confirm: '确定', done: '完成', more: '加载更多' },
   login: { username: '用户名', password: '密码', submit: '登录', needUsername: '请输入用户名', needPassword: '请输入密码', wrong: '用户名或密码错误', expired: '登录已过期，请重新登录' },
