@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addDays } from '../shared/time/zone.ts';
-import { bookingChannel, startTestKiosk, today, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { startTestKiosk, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel, today } from './support/channel.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { testDeviceHeader } from './support/devices.ts';
 import { PHOTO_BYTES } from '../hardware/idcard/basic-info.ts';
