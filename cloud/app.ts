@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { authorise } from './auth/middleware.ts';
-import { catalogRoutes } from './catalog/routes.ts';
+import { catalogRoutes, priceCalendarRoutes } from './catalog/routes.ts';
 import { channelApiRoutes, devicePickupRoutes, pickupRoutes } from './channels/routes.ts';
 import type { CloudContext } from './context.ts';
 import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
@@ -51,6 +51,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/auth', authRoutes(ctx))
     .route('/users', userRoutes(ctx))
     .route('/ticket-types', catalogRoutes(ctx))
+    .route('/price-calendar', priceCalendarRoutes(ctx))
     .route('/sales', salesRoutes(ctx))
     .route('/tickets', ticketRoutes(ctx))
     .route('/tickets', faceRoutes(ctx))

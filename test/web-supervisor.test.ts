@@ -156,4 +156,65 @@ test('on a phone the screen is one column and still switches a gate', async () =
   await page.setViewportSize({ width: 1920, height: 1080 });
 });
 
+/** The next Saturday after tomorrow, in the site's zone (YYYY-MM-DD). */
+function nextSaturday(): string {
+  const shanghai = (ms: number) => new Date(ms + 8 * 3_600_000);
+  for (let i = 2; ; i++) {
+    const d = shanghai(Date.now() + i * 86_400_000);
+    if (d.getUTCDay() === 6) return d.toISOString().slice(0, 10);
+  }
+}
+
+test('the catalog: a weekend price is previewed, saved, shown on the calendar, and a window quote charges it', async () => {
+  await page.click('[data-menu="/system/catalog"]');
+  await page.waitForSelector('[data-types] .el-table__row:has-text("成人票")');
+  await page.click('.el-tabs__item:has-text("价格日历")');
+  await page.waitForSelector('[data-calendar] td[data-day]');
+  await page.click('#rule-new');
+  await page.fill('#rule-name', '周末价');
+  await page.fill('#rule-price', '150');
+  await page.click('[data-rule-dialog] [data-wd="6"]');
+  await page.click('[data-rule-dialog] [data-wd="7"]');
+  assert.ok(await page.isDisabled('#rule-save'), 'saved only after a preview');
+  await page.click('#rule-preview');
+  await page.waitForSelector('[data-preview]');
+  const preview = await text('[data-preview]');
+  assert.match(preview, '¥120.00 → ¥150.00');
+  assert.match(preview, '周六、周日');
+  await page.click('#rule-save');
+  await page.waitForSelector('[data-rule="周末价"]');
+  const sat = nextSaturday();
+  const month = sat.slice(0, 7);
+  if (!(await page.$(`[data-calendar] td[data-day="${sat}"]`))) {
+    await page.fill('[data-calendar] ~ * input, .toolbar .el-date-editor--month input', month);
+    await page.keyboard.press('Enter');
+  }
+  await page.waitForSelector(`[data-calendar] td[data-day="${sat}"]:has-text("¥150.00")`);
+  const q = must(await api(u, '/api/v1/quote', { body: { lines: [{ type: 'adult', quantity: 2 }], visitDay: sat } }), 200);
+  assert.is(q.totalFen, 30000, 'the window quote charges the weekend price');
+});
+
+test('a new ticket type from the dialog; a duplicate code is said in Chinese beside the form', async () => {
+  await page.click('.el-tabs__item:has-text("票种")');
+  await page.click('#type-new');
+  await page.fill('#type-code', 'night');
+  await page.fill('#type-name', '夜场票');
+  await page.fill('#type-price', '90');
+  await page.click('#type-save');
+  await page.waitForSelector('[data-types] .el-table__row:has-text("夜场票")');
+  await page.click('#type-new');
+  await page.fill('#type-code', 'night');
+  await page.fill('#type-name', '夜场票2');
+  await page.fill('#type-price', '80');
+  await page.click('#type-save');
+  const err = await page.waitForSelector('[data-type-dialog] .el-form-item__error, [data-type-dialog] [data-error]');
+  assert.match(await err.textContent() ?? '', /[\u4e00-\u9fa5]/);
+  await page.keyboard.press('Escape');
+  await page.click('[data-edit-type="night"]');
+  await page.fill('#type-price', '99');
+  assert.match(await text('[data-price-change]'), '¥90.00 → ¥99.00');
+  await page.click('#type-save');
+  await page.waitForSelector('[data-types] .el-table__row:has-text("¥99.00")');
+});
+
 test.run();

@@ -26,6 +26,7 @@ const ADMIN = ['administrator'] as const;
 const ALL: readonly Role[] = ['administrator', 'finance', 'marketing', 'seller', 'supervisor'];
 const OFFICE: readonly Role[] = ['administrator', 'finance', 'seller', 'supervisor'];
 const WRITE: Method[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+const CATALOG: readonly Role[] = ['administrator', 'supervisor'];
 
 export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/health', methods: ['GET'], access: 'public' },
@@ -41,16 +42,19 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/sync', methods: '*', access: 'device' },
 
   // Catalog: everyone reads, the administrator writes.
+  // Supervisors keep the catalog too (ticket types, the price calendar, discounts, capacity).
   { prefix: '/ticket-types', methods: ['GET'], access: ALL },
-  { prefix: '/ticket-types', methods: WRITE, access: ADMIN },
+  { prefix: '/ticket-types', methods: WRITE, access: CATALOG },
   { prefix: '/price-rules', methods: ['GET'], access: ALL },
-  { prefix: '/price-rules', methods: WRITE, access: ADMIN },
+  { prefix: '/price-rules', methods: WRITE, access: CATALOG },
+  { prefix: '/price-calendar', methods: ['GET'], access: ALL },
+  { prefix: '/price-calendar/preview', methods: ['POST'], access: CATALOG },
   { prefix: '/holidays', methods: ['GET'], access: ALL },
-  { prefix: '/holidays', methods: WRITE, access: ADMIN },
+  { prefix: '/holidays', methods: WRITE, access: CATALOG },
   { prefix: '/discounts', methods: ['GET'], access: ALL },
-  { prefix: '/discounts', methods: WRITE, access: ADMIN },
+  { prefix: '/discounts', methods: WRITE, access: CATALOG },
   { prefix: '/capacity', methods: ['GET'], access: OFFICE },
-  { prefix: '/capacity', methods: WRITE, access: ADMIN },
+  { prefix: '/capacity', methods: WRITE, access: CATALOG },
   { prefix: '/sellers', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/sellers', methods: WRITE, access: ADMIN },
 

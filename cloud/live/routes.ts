@@ -19,9 +19,10 @@ export const liveSummaryView = z.object({
 const liveView = z.object({ summary: liveSummaryView, devices: z.array(deviceView) }).meta({ id: 'LiveSite' });
 const site = z.object({ site: siteName });
 
-/** How often the stream looks at the devices (a mode a gate reports shows within this), and at the figures. */
+/** How often the stream looks at the devices (and at once when one of the site speaks to this node), and at the figures. */
 export const LIVE_DEVICES_MS = 1000;
 export const LIVE_SUMMARY_MS = 3000;
+const LIVE_COALESCE_MS = 80;
 /** A comment line now and then keeps proxies from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
 
@@ -75,7 +76,15 @@ export function liveRoutes(ctx: CloudContext) {
             if (!stream.aborted) ctx.log.debug({ site: s, err: (err as Error).message }, 'live stream ended');
             return;
           }
-          await stream.sleep(LIVE_DEVICES_MS);
+          // A device of this site speaking on this node wakes the loop at once.
+          // A device of this site speaking on this node wakes the loop at once (after a short
+          // pause, so a status and a reported mode sent together are one look).
+          if (ctx.deviceSignal) {
+            await ctx.deviceSignal.next(s, LIVE_DEVICES_MS);
+            await stream.sleep(LIVE_COALESCE_MS);
+          } else {
+            await stream.sleep(LIVE_DEVICES_MS);
+          }
         }
       });
     });

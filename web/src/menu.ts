@@ -24,6 +24,7 @@ const stock = () => import('./views/finance/Stock.vue');
 const audit = () => import('./views/finance/Audit.vue');
 const reports = () => import('./views/finance/Reports.vue');
 const live = () => import('./views/live/Dashboard.vue');
+const catalog = () => import('./views/supervisor/Catalog.vue');
 
 /**
  * One menu per role (a user with several roles sees several); an item shows only when the
@@ -53,6 +54,7 @@ export const MENU: MenuSection[] = [
   {
     key: 'system', title: 'menu.system', roles: ['supervisor', 'administrator'], items: [
       { path: '/live', title: 'menu.live', needs: ['GET', '/live'], component: live },
+      { path: '/system/catalog', title: 'menu.catalog', needs: ['POST', '/ticket-types'], component: catalog },
     ],
   },
   {
