@@ -54,7 +54,6 @@ const en: Shape<typeof zhCN> = {
       wrong_role: 'wrong device role', device_inactive: 'device switched off',
     },
   },
-  common: { search: 'Search', cancel: 'Cancel', confirm: 'OK', done: 'Done', more: 'Load more' },
   login: { username: 'Username', password: 'Password', submit: 'Log in', needUsername: 'Enter your username', needPassword: 'Enter your password', wrong: 'Wrong username or password', expired: 'Your session has expired, please log in again' },
   method: { cash: 'Cash', card: 'Bank card', mobile: 'Mobile pay', voucher: 'Voucher', points: 'Points', deposit: 'Deposit', on_account: 'On account', signed_bill: 'Signed bill' },
   ticketState: { refunded: 'Refunded', lost: 'Reported lost', reissued: 'Replaced (void)', cancelled: 'Cancelled', expired: 'Expired' },

@@ -50,7 +50,6 @@ export default {
       wrong_role: '设备类型不符', device_inactive: '设备已停用',
     },
   },
-  common: { search: '查询', cancel: '取消', confirm: '确定', done: '完成', more: '加载更多' },
   login: { username: '用户名', password: '密码', submit: '登录', needUsername: '请输入用户名', needPassword: '请输入密码', wrong: '用户名或密码错误', expired: '登录已过期，请重新登录' },
   method: { cash: '现金', card: '银行卡', mobile: '移动支付', voucher: '代金券', points: '积分', deposit: '预存款', on_account: '挂账', signed_bill: '签单' },
   orderState: { reserved: '已预留', pending: '待支付', issued: '已出票', cancelled: '已取消', refunded: '已退票', lost: '已挂失', reissued: '已补票' },
