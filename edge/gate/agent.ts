@@ -14,7 +14,8 @@ import type { Credential, CredentialKind } from '../../shared/rules/credential.t
 import type { Verdict } from '../../shared/rules/decide.ts';
 import { laneRules, type EntryKind, type LaneRules, type Mode } from '../../shared/rules/model.ts';
 import { admitKind, admitMessage, choiceNote, refusalMessage, type Refusal, type RefusalDetail } from '../../shared/rules/reasons.ts';
-import { topics, type LaneStatus } from '../../shared/sync/messages.ts';
+import { type LaneStatus } from '../../shared/sync/messages.ts';
+import { topics } from '../../shared/sync/topics.ts';
 import { loadOrCreateKey } from '../../shared/face/seal.ts';
 import { CommandRunner } from './commands.ts';
 import type { GateConfig } from './config.ts';

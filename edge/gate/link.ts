@@ -1,14 +1,14 @@
 import { clientIdFor, type DeviceCredential } from '../../shared/auth/device.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
-import { commandRequest, desiredMode, topics, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
+import { commandRequest, desiredMode, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
+import { parseDeviceTopic, topics } from '../../shared/sync/topics.ts';
 import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
 import { Sender, type Outgoing } from './sender.ts';
 import type { GateStore } from './store.ts';
 
 /** Batches allowed in flight beyond the last ack. */
 const WINDOW = 4;
-const SIBLING_UP = /^tk\/v1\/[A-Za-z0-9_-]{1,64}\/([A-Za-z0-9_-]{1,64})\/up$/;
 const MAX_MESSAGE = 1 << 20;
 
 export interface LinkHandlers {
@@ -149,7 +149,8 @@ export class Link {
       log.warn({ topic, bytes: payload.length }, 'ignored oversized message');
       return;
     }
-    const sibling = SIBLING_UP.exec(topic)?.[1];
+    const t = parseDeviceTopic(topic);
+    const sibling = t?.site === site && (t.kind === 'up' || t.kind === 'sib') ? t.device : undefined;
     if (sibling) {
       if (sibling === device) return;
       try {
