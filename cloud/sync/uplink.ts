@@ -106,7 +106,9 @@ export class UplinkService {
     const { ackedUpTo, inserted, refused } = await ingestBatch(this.opts.db, site, batch, new Date(), this.opts.entryLimits);
     if (refused.length) this.opts.log.warn({ site, device, refused: refused.length, first: refused[0] }, 'entries refused: not this device\'s to report');
     this.opts.log.debug(() => ({ device, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, inserted, ackedUpTo }), 'batch ingested');
+    // QoS 0: an ack lost with the connection is made again by the next batch or the
+    // device's re-send, so a PUBACK for it would only add a packet per batch to the line.
     const ack: UpAck = { epoch: batch.epoch, upTo: ackedUpTo };
-    this.publish(topics.upAck(site, device), ack, 1);
+    this.publish(topics.upAck(site, device), ack, 0);
   }
 }

@@ -104,6 +104,15 @@ export function clientIdFor(id: DeviceIdentity): string {
   return deviceUsername(id);
 }
 
+/**
+ * A device's own upload (or live sibling message) coming back to it through its subscription
+ * to the site's: MQTT 3.1.1 has no "no local" option, so brokers drop it on forwarding.
+ */
+export function isOwnEcho(clientId: string | undefined, topic: string): boolean {
+  const t = parseDeviceTopic(topic);
+  return t !== undefined && (t.kind === 'up' || t.kind === SIBLING) && clientId === clientIdFor({ role: 'gate', site: t.site, device: t.device });
+}
+
 export function clientIdAllowed(id: DeviceIdentity, clientId: string): boolean {
   return id.role === 'hq' || clientId === clientIdFor(id);
 }

@@ -64,7 +64,7 @@ export class MqttSession {
     };
     const client = mqtt.connect(o.url, options);
     client.handleMessage = (packet, done) => {
-      let settled: void | Promise<void>;
+      let settled: void | Promise<void> = undefined;
       try {
         settled = o.onMessage(packet.topic, packet.payload as Buffer, packet.retain);
       } catch (err) {
@@ -97,6 +97,14 @@ export class MqttSession {
     if (!client || !this.connected) return false;
     client.publish(topic, payload, { qos: opts.qos, retain: opts.retain ?? false }, (err) => cb?.(err ?? undefined));
     return true;
+  }
+
+  /**
+   * The line went silent (no FIN, nothing acknowledged): drop the connection now rather than
+   * wait for keepalive; mqtt.js connects again after `reconnectMs`.
+   */
+  drop(): void {
+    this.client?.stream?.destroy();
   }
 
   /** Sends the status heartbeat now. */

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { isOwnEcho } from '../auth/device.ts';
 import { parseDeviceTopic, parseSiteTopic, topics } from './topics.ts';
 
 test('every device topic built here parses back to its parts', () => {
@@ -18,6 +19,14 @@ test('wildcards, other trees and bad names are not device topics', () => {
     assert.is(parseDeviceTopic(t), undefined, t);
   }
   assert.is(parseSiteTopic('tk/v1/s1/g/desired'), undefined);
+});
+
+test('a gate\'s own upload is an echo to it, a sibling\'s is not', () => {
+  assert.ok(isOwnEcho('gate:s1:g-1', topics.up('s1', 'g-1')));
+  assert.ok(isOwnEcho('gate:s1:g-1', topics.sibling('s1', 'g-1')));
+  assert.not.ok(isOwnEcho('gate:s1:g-2', topics.up('s1', 'g-1')));
+  assert.not.ok(isOwnEcho('hq', topics.up('s1', 'g-1')));
+  assert.not.ok(isOwnEcho('gate:s1:g-1', topics.upAck('s1', 'g-1')));
 });
 
 test.run();
