@@ -142,12 +142,6 @@ export async function releaseBookingSlots(tx: Tx, bookingIds: readonly string[])
   for (const h of held) await releaseSlot(tx, h.slotId, h.persons, false);
 }
 
-/** The slot of a booking, for its view. */
-export async function bookingSlot(db: Db | Tx, bookingId: string): Promise<{ from: string; to: string } | null> {
-  const [held] = await db.select({ from: timeSlots.slotFrom, to: timeSlots.slotTo }).from(bookingSlots).innerJoin(timeSlots, eq(timeSlots.id, bookingSlots.slotId)).where(eq(bookingSlots.bookingId, bookingId));
-  return held ?? null;
-}
-
 /** The slot of a ticket, for HQ's explain. */
 export async function ticketSlot(db: Db | Tx, ticketId: string): Promise<{ from: string; to: string } | undefined> {
   const [s] = await db.select({ from: timeSlots.slotFrom, to: timeSlots.slotTo }).from(ticketSlots).innerJoin(timeSlots, eq(timeSlots.id, ticketSlots.slotId)).where(eq(ticketSlots.ticketId, ticketId));

@@ -44,7 +44,9 @@ interface Hq { url: string; child: ChildProcess; stop(): Promise<void> }
 async function startHq(databaseUrl?: string): Promise<Hq> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-peak-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cloud/main.ts'], {
+  // PEAK_PROF=<dir>: HQ writes a V8 CPU profile there when it stops (where the time goes).
+  const prof = process.env.PEAK_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PEAK_PROF] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'cloud/main.ts'], {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, DATA_DIR: dataDir, HTTP_PORT: String(port), MQTT_PORT: String(await freePort()), ADMIN_PASSWORD: 'bench-admin-password',
