@@ -109,6 +109,15 @@ export const POLICY: readonly PolicyEntry[] = [
   // Pickup of online / OTA bookings at a window; kiosks post theirs under /sync/pickups (device).
   { prefix: '/pickups', methods: '*', access: ['administrator', 'seller'] },
   { prefix: '/reports', methods: '*', access: ['administrator', 'finance', 'supervisor'] },
+  // Water park one-card (cloud/wallet): windows and the exit desk issue, top up, settle;
+  // finance reads; a supervisor blocks a lost band; shops and lockers are set up by the administrator.
+  { prefix: '/wallets', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/wallets', methods: ['POST'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/shops', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/shops', methods: WRITE, access: ADMIN },
+  { prefix: '/lockers', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/lockers', methods: ['PUT'], access: ADMIN },
+  { prefix: '/lockers', methods: ['POST'], access: ['administrator', 'seller', 'supervisor'] },
 ];
 
 /** The entry that governs a request, or undefined (refused). */

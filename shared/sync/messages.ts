@@ -79,7 +79,7 @@ export const change = z.discriminatedUnion('kind', [
    * own lanes, and the hub checks its LAN with it.
    */
   z.object({
-    seq: z.number().int().positive(), kind: z.literal('device'), device: id, role: z.enum(['gate', 'kiosk', 'hub']),
+    seq: z.number().int().positive(), kind: z.literal('device'), device: id, role: z.enum(['gate', 'kiosk', 'hub', 'pos']),
     lanes: z.array(id).max(64), active: z.boolean(),
   }),
   /**
