@@ -1,4 +1,7 @@
 import { test } from 'uvu';
+
+// Page functions run in the browser: its document, not Node's.
+declare const document: any;
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
