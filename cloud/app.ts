@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { authorise } from './auth/middleware.ts';
-import { catalogRoutes } from './catalog/routes.ts';
+import { catalogRoutes, priceCalendarRoutes } from './catalog/routes.ts';
 import { channelApiRoutes, devicePickupRoutes, pickupRoutes } from './channels/routes.ts';
 import type { CloudContext } from './context.ts';
 import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
@@ -27,6 +27,7 @@ import { deviceCredentialRoutes, deviceRoutes } from './devices/routes.ts';
 import { siteRoutes } from './sites/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
+import { liveRoutes } from './live/routes.ts';
 import { SimulatedMobileProvider } from './office/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
@@ -53,6 +54,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/auth', authRoutes(ctx))
     .route('/users', userRoutes(ctx))
     .route('/ticket-types', catalogRoutes(ctx))
+    .route('/price-calendar', priceCalendarRoutes(ctx))
     .route('/sales', salesRoutes(ctx))
     .route('/tickets', ticketRoutes(ctx))
     .route('/tickets', faceRoutes(ctx))
@@ -79,6 +81,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/wallets', walletRoutes(ctx))
     .route('/shops', shopRoutes(ctx))
     .route('/lockers', lockerRoutes(ctx))
+    .route('/live', liveRoutes(ctx))
     // Everything under /sync is for devices, signed in with their own credentials.
     .use('/sync/*', ctx.deviceAuth.http())
     .route('/sync/pickups', devicePickupRoutes(ctx))

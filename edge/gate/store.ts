@@ -216,14 +216,14 @@ export class GateStore {
    * Appends a passage and queues it for upload, atomically: both or neither survive a crash.
    * The nonce comes from the outbox sequence number (see shared/sync/nonce.ts).
    */
-  recordEntry(entry: Omit<EntryRecord, 'nonce'> & { device: string }): EntryRecord {
+  recordEntry(entry: Omit<EntryRecord, 'nonce'> & { device: string }): EntryRecord & { seq: number } {
     return this.db.$client.transaction(() => {
       // Any nonce a caller passed is dropped: the one derived from the sequence number is the nonce.
       const { device: _device, nonce: _ignored, ...body } = entry as typeof entry & { nonce?: string };
       const seq = Number(this.q.insertOutbox.run('entry', JSON.stringify(body), entry.deviceTime).lastInsertRowid);
       const nonce = entryNonce(entry.device, this.epoch, seq);
       if (this.q.insertEntry.run({ ...entry, nonce }).changes) this.counted(entry);
-      return { ...body, nonce };
+      return { ...body, nonce, seq };
     })();
   }
 

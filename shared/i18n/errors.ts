@@ -226,6 +226,8 @@ export const ERROR_MESSAGES = {
   wrong_role: { zh: () => '设备登记的类型不符（闸机、自助机或站点服务器）', en: () => 'The device is provisioned in another role (gate, kiosk or hub)' },
   gate_needs_lane: { zh: () => '闸机至少要有一个通道', en: () => 'A gate serves at least one lane' },
   lanes_for_gates: { zh: () => '只有闸机有通道', en: () => 'Only gates serve lanes' },
+  no_alarm: { zh: (p) => `设备${has(p.device) ? ` ${s(p.device)} ` : ''}现在没有这条告警（可能已恢复）`, en: (p) => `The device${paren(p.device)} has no such alarm now (it may have cleared)` },
+  no_gates: { zh: (p) => `园区${has(p.venue) ? ` ${s(p.venue)} ` : ''}没有闸机`, en: (p) => `No gate serves a lane of the venue${paren(p.venue)}` },
   lane_taken: {
     zh: (p) => `通道${has(p.lane) ? ` ${s(p.lane)} ` : ''}已由${has(p.device) ? ` ${s(p.device)} ` : '其他设备'}服务`,
     en: (p) => `The lane${paren(p.lane)} is served by ${has(p.device) ? s(p.device) : 'another device'}`,
