@@ -8,7 +8,7 @@ const en: Shape<typeof zhCN> = {
   role: { administrator: 'Administrator', finance: 'Finance', marketing: 'Marketing', seller: 'Seller', supervisor: 'Supervisor' },
   menu: {
     window: 'Ticket window', finance: 'Finance', supervisor: 'Supervisor', marketing: 'Marketing',
-    sell: 'Sell', pickup: 'Pick up', orders: 'Refund & change', members: 'Member cards', shift: 'Shift',
+    sell: 'Sell', pickup: 'Pick up', orders: 'Refund & change', members: 'Member cards', shift: 'Shift', exit: 'Exit desk',
     system: 'System', live: 'Live site', catalog: 'Ticket types & prices',
     shifts: 'Shifts', payments: 'Payments & refunds', reconciliation: 'Reconciliation', accounts: 'Customer accounts', stock: 'Ticket stock', audit: 'Audit check', reports: 'Reports',
   },
@@ -71,6 +71,13 @@ const en: Shape<typeof zhCN> = {
     reprintReason: 'Why reprint (audited), e.g. paper jam', mobileDeclined: 'Mobile payment declined; the order was cancelled',
     bindTitle: 'Bind ID card / IC card / pre-printed ticket', idcard: 'ID card', iccard: 'IC card', barcode: 'Pre-printed',
     bindHint: 'Swipe or scan (the reader types and presses Enter)', bindCount: '{have} of {need} bound', left: '{n} left',
+  },
+  exit: {
+    title: 'Exit desk (wristbands)', band: 'Band', bandHint: 'Tap the band or type its number', read: 'Read', needBand: 'Tap a band', state: 'State', holder: 'Holder',
+    balance: 'Balance', deposit: 'Deposit', lockers: 'Lockers', shop: 'Shop', amount: 'Amount', time: 'Time', note: 'Note', noCharges: 'No charges',
+    overspent: 'Over-spent {fen}', offline: 'Charged offline', original: 'Back the way it was paid', cash: 'All in cash', bandFee: 'Band lost/torn (deposit kept)',
+    refundDue: 'To refund {fen}', collectDue: 'To collect {fen}', settle: 'Settle and take the band', lost: 'Report lost', done: 'Settled: refunded {refund}; band fee {fee}',
+    states: { open: 'In use', lost: 'Lost', settled: 'Settled' }, methods: { cash: 'Cash', card: 'Card', mobile: 'Mobile' },
   },
   pickup: {
     title: 'Pick up bookings', byOrder: 'Order no. + phone', byId: 'ID card', byCode: 'Booking QR', orderNo: 'Order no.', phone: 'Phone',

@@ -4,7 +4,7 @@ export default {
   role: { administrator: '管理员', finance: '财务', marketing: '市场', seller: '售票员', supervisor: '主管' },
   menu: {
     window: '售票窗口', finance: '财务', supervisor: '主管', marketing: '市场',
-    sell: '售票', pickup: '取票', orders: '退改签', members: '会员卡', shift: '交班',
+    sell: '售票', pickup: '取票', orders: '退改签', members: '会员卡', shift: '交班', exit: '离园结算',
     system: '系统管理', live: '现场监控', catalog: '票种与价格',
     shifts: '班次', payments: '收款与退款', reconciliation: '对账', accounts: '客户账户', stock: '票卡库存', audit: '审计校验', reports: '报表',
   },
@@ -67,6 +67,13 @@ export default {
     reprintReason: '重打原因（记入审计），例如 卡纸', mobileDeclined: '移动支付被拒，订单已取消',
     bindTitle: '绑定身份证 / IC卡 / 票卡', idcard: '身份证', iccard: 'IC卡', barcode: '预制票卡',
     bindHint: '刷卡或扫码（读卡器会自动输入并回车）', bindCount: '已绑定 {have} / 需要 {need}', left: '余 {n}',
+  },
+  exit: {
+    title: '离园结算（一卡通）', band: '腕带', bandHint: '刷腕带或输入腕带号', read: '读取', needBand: '请刷腕带', state: '状态', holder: '持有人',
+    balance: '余额', deposit: '押金', lockers: '储物柜', shop: '消费点', amount: '金额', time: '时间', note: '备注', noCharges: '没有消费',
+    overspent: '超额消费 {fen}', offline: '离线消费', original: '原路退回', cash: '全部退现金', bandFee: '腕带遗失/损坏（押金抵扣）',
+    refundDue: '应退 {fen}', collectDue: '应收 {fen}', settle: '结算并收回腕带', lost: '挂失', done: '已结算：退 {refund}；腕带赔偿 {fee}',
+    states: { open: '使用中', lost: '已挂失', settled: '已结算' }, methods: { cash: '现金', card: '银行卡', mobile: '移动支付' },
   },
   pickup: {
     title: '取票', byOrder: '订单号 + 手机号', byId: '身份证', byCode: '订单二维码', orderNo: '订单号', phone: '手机号',
