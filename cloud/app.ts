@@ -31,6 +31,8 @@ import { SimulatedMobileProvider } from './office/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
 import { searchRoutes } from './search/routes.ts';
+import { capacityRoutes } from './capacity/routes.ts';
+import { noticeRoutes } from './channels/notice-routes.ts';
 
 const healthView = z.object({ ok: z.boolean(), site: z.string(), keyId: z.string(), time: z.number().int().describe('Server clock, ms since the epoch'), node: z.string().optional(), leader: z.boolean().optional() });
 
@@ -65,9 +67,11 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     // Mobile payments go to the simulated provider until a real one is configured.
     .route('/', officeRoutes(ctx, new SimulatedMobileProvider({ now: () => ctx.now() })))
     .route('/', searchRoutes(ctx))
+    .route('/', capacityRoutes(ctx))
     .route('/quote', quoteRoutes(ctx))
     .route('/customers', customerRoutes(ctx))
     .route('/origin', originRoutes(ctx))
+    .route('/channels/admin', noticeRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))
     .route('/reports', reportRoutes(ctx))

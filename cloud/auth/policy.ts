@@ -51,6 +51,12 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/discounts', methods: WRITE, access: ADMIN },
   { prefix: '/capacity', methods: ['GET'], access: OFFICE },
   { prefix: '/capacity', methods: WRITE, access: ADMIN },
+  // Capacity and time slots (cloud/capacity): the public status needs no login (display boards, website).
+  { prefix: '/venue-capacity', methods: ['GET'], access: ALL },
+  { prefix: '/venue-capacity', methods: WRITE, access: ADMIN },
+  { prefix: '/slots', methods: ['GET'], access: ALL },
+  { prefix: '/slots', methods: WRITE, access: ADMIN },
+  { prefix: '/public/capacity', methods: ['GET'], access: 'public' },
   { prefix: '/sellers', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/sellers', methods: WRITE, access: ADMIN },
 

@@ -7,7 +7,6 @@ import { printRequest } from '../office/prints.ts';
 import { capacityBody, grantsBody, holidayBody, newDiscount, newPriceRule } from '../office/setup.ts';
 import { closeRequest, openRequest } from '../office/shifts.ts';
 import { moveRequest, newBatch } from '../office/stock.ts';
-import { saleRequest } from '../sales/service.ts';
 
 /**
  * Declarations of the routes that do not carry an `endpoint({...})` of their own yet: their
@@ -63,7 +62,4 @@ export const DECLARED: Record<string, EndpointSpec> = {
   'GET /sellers/:id/grants': { summary: '售票授权 / types and discounts a seller may sell' },
   'PUT /sellers/:id/grants': { summary: '设置售票授权 / set a seller\'s grants', body: grantsBody },
   'GET /audit/verify': { summary: '审计链校验 / walk the audit chain and check every record' },
-  // Plain sales (cloud/sales)
-  'POST /sales': { summary: '直接售票 / a sale without payment or shift (administrator)', body: saleRequest, idempotencyKey: idem, responses: { 201: { description: 'The sale with its tickets' } } },
-  'GET /sales/:id': { summary: '销售记录 / a sale with its tickets' },
 };
