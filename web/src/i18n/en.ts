@@ -105,7 +105,7 @@ const en: Shape<typeof zhCN> = {
     kinds: { annual: 'Annual', season: 'Season', month: 'Month', count: 'Count', resident: 'Resident', staff: 'Staff' },
     events: { issue: 'Issued', renew: 'Renewed', reissue: 'Reissued' },
     states: { active: 'Valid', void: 'Void' },
-    needQuery: 'Type a card number, phone, ID number or name', needName: 'Give the holder\'s name', none: 'No member found; issue a card under "Issue"', noCards: 'Member found, but with no card',
+    needQuery: 'Type a card number, phone, ID number or name', needName: 'Give the holder\'s name', needReference: 'A bank card or mobile payment needs its reference', mobileRef: 'Payment reference', none: 'No member found; issue a card under "Issue"', noCards: 'Member found, but with no card',
     issued: 'Card {cardNo} issued; collect {amount}', renewed: 'Renewed: expiry {from} → {to}', reissued: 'Reissued: new card {cardNo}; card {old} is void',
     renewConfirm: 'Collect and renew', renewOnTop: 'A card not yet expired gains one term on top of its expiry.', renewFromToday: 'An expired card runs one term from today.',
   },

@@ -101,7 +101,7 @@ export default {
     kinds: { annual: '年卡', season: '季卡', month: '月卡', count: '次卡', resident: '本地居民卡', staff: '员工卡' },
     events: { issue: '办卡', renew: '续费', reissue: '补卡' },
     states: { active: '有效', void: '已作废' },
-    needQuery: '请输入要查询的卡号、手机号、身份证号或姓名', needName: '请填写持卡人姓名', none: '没有找到会员，可在“办卡”中新办', noCards: '找到会员，但名下没有卡',
+    needQuery: '请输入要查询的卡号、手机号、身份证号或姓名', needName: '请填写持卡人姓名', needReference: '银行卡、移动支付请填写凭证号', mobileRef: '支付单号', none: '没有找到会员，可在“办卡”中新办', noCards: '找到会员，但名下没有卡',
     issued: '已办卡 {cardNo}，请收取 {amount}', renewed: '已续费：到期日 {from} → {to}', reissued: '已补卡：新卡号 {cardNo}，原卡 {old} 已作废',
     renewConfirm: '收款并续费', renewOnTop: '未到期的卡从原到期日起顺延一个周期。', renewFromToday: '已过期的卡从今天起算一个周期。',
   },
