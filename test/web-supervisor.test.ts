@@ -217,4 +217,32 @@ test('a new ticket type from the dialog; a duplicate code is said in Chinese bes
   await page.waitForSelector('[data-types] .el-table__row:has-text("¥99.00")');
 });
 
+test('a lane rule edited: explain beside it gives the new verdict, the change is audited and reaches the gate', async () => {
+  const sale = must(await api(u, '/api/v1/sales', { body: { type: 'adult', quantity: 1 } }), 201);
+  const ticket = sale.tickets[0];
+  await page.click('[data-menu="/system/lanes"]');
+  await page.click('[data-lanes] .el-table__row:has-text("west")');
+  await page.waitForSelector('[data-lane-editor]');
+  await page.fill('#explain-ticket', ticket.id.slice(0, 8));
+  await page.click('#explain-run');
+  await page.waitForSelector('[data-verdict].ok');
+  assert.match(await text('[data-verdict]'), '放行');
+  assert.match(await text('[data-verdict]'), 'gate-w');
+
+  // Only night tickets at the west lane: the adult ticket is refused there now.
+  await page.click('.el-select:has(#lane-types)');
+  await page.click('.el-select-dropdown__item:visible:has-text("夜场票")');
+  await page.keyboard.press('Escape');
+  await page.click('#lane-save');
+  await page.waitForSelector('[data-verdict].no');
+  const refused = await text('[data-verdict]');
+  assert.match(refused, /[\u4e00-\u9fa5]/);
+  assert.not.match(refused, '放行');
+  const lane = must(await api(u, '/api/v1/sites/demo/lanes/west'), 200);
+  assert.is(lane.types.length, 1);
+  const rows = (await cloud.ctx!.db.execute(`select actor, subject from audit_log where action = 'lane_rules' order by seq desc limit 1` as never) as unknown as { rows: { actor: string; subject: string }[] }).rows;
+  assert.equal(rows[0], { actor: 'sup', subject: 'demo/west' });
+  await waitFor('the gate applies the new rule', () => !gates[1]!.agent.evaluate(ticket.code).verdict.admit || undefined, 10_000, 100);
+});
+
 test.run();
