@@ -1,3 +1,4 @@
+import { NoticeSender } from './channels/notices.ts';
 import { serve, type ServerType } from '@hono/node-server';
 import { createServer as createHttpsServer } from 'node:https';
 import { createLogger, type Logger } from '../shared/log/logger.ts';
@@ -34,6 +35,7 @@ export class Cloud {
   private http: ServerType | undefined;
   private bells = new Map<string, NodeJS.Timeout>();
   ctx: CloudContext | undefined;
+  private notices: NoticeSender | undefined;
   httpPort = 0;
   mqttPort = 0;
 
@@ -139,6 +141,8 @@ export class Cloud {
       const lease = this.lease;
       if (config.node) ctx.cluster = { node: config.node, leader: () => lease.held };
       await lease.start();
+      this.notices = new NoticeSender({ db: ctx.db, log: log.child('notices'), now: ctx.now, retryBaseMs: config.noticeRetryMinutes * 60_000, intervalMs: config.noticeIntervalMs });
+      this.notices.start();
       const app = createApp(ctx, { webDir: config.webDir === 'off' ? undefined : config.webDir });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = tls
@@ -172,6 +176,8 @@ export class Cloud {
         (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
     }
+    await this.notices?.stop();
+    this.notices = undefined;
     await this.lease?.stop();
     this.lease = undefined;
     await this.uplink?.stop();

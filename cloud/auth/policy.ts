@@ -55,6 +55,12 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/discounts', methods: WRITE, access: CATALOG },
   { prefix: '/capacity', methods: ['GET'], access: OFFICE },
   { prefix: '/capacity', methods: WRITE, access: CATALOG },
+  // Capacity and time slots (cloud/capacity): the public status needs no login (display boards, website).
+  { prefix: '/venue-capacity', methods: ['GET'], access: ALL },
+  { prefix: '/venue-capacity', methods: WRITE, access: ADMIN },
+  { prefix: '/slots', methods: ['GET'], access: ALL },
+  { prefix: '/slots', methods: WRITE, access: ADMIN },
+  { prefix: '/public/capacity', methods: ['GET'], access: 'public' },
   { prefix: '/sellers', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/sellers', methods: WRITE, access: ADMIN },
 
@@ -80,6 +86,8 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/stock', methods: WRITE, access: ['administrator', 'finance'] },
   { prefix: '/shifts', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
   { prefix: '/shifts', methods: WRITE, access: ['administrator', 'finance', 'seller'] },
+  // Supervisors read the audit chain (and verify it) too.
+  { prefix: '/audit', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/audit', methods: '*', access: ['administrator', 'finance'] },
 
   // Operations at the sites.
@@ -111,6 +119,15 @@ export const POLICY: readonly PolicyEntry[] = [
   // Marketing reads the sales reports (by channel, by customer, visitor origin) too.
   { prefix: '/reports', methods: ['GET'], access: ['administrator', 'finance', 'marketing', 'supervisor'] },
   { prefix: '/reports', methods: '*', access: ['administrator', 'finance', 'supervisor'] },
+  // Water park one-card (cloud/wallet): windows and the exit desk issue, top up, settle;
+  // finance reads; a supervisor blocks a lost band; shops and lockers are set up by the administrator.
+  { prefix: '/wallets', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/wallets', methods: ['POST'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/shops', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/shops', methods: WRITE, access: ADMIN },
+  { prefix: '/lockers', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/lockers', methods: ['PUT'], access: ADMIN },
+  { prefix: '/lockers', methods: ['POST'], access: ['administrator', 'seller', 'supervisor'] },
 ];
 
 /** The entry that governs a request, or undefined (refused). */

@@ -12,7 +12,7 @@ import { listDesired } from '../gates/service.ts';
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Reader = Db | Tx;
 
-export const PROVISIONED_ROLES = ['gate', 'kiosk', 'hub'] as const;
+export const PROVISIONED_ROLES = ['gate', 'kiosk', 'hub', 'pos'] as const;
 
 /** PUT /sites/:site/devices/:device: provisions a device (or changes it). */
 export const devicePut = z.strictObject({

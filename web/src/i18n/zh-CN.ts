@@ -58,10 +58,11 @@ export default {
       wrong_role: '设备类型不符', device_inactive: '设备已停用',
     },
   },
-  common: { search: '查询', cancel: '取消', confirm: '确定', done: '完成', more: '加载更多' },
+  common: { search: '查询', cancel: '取消', confirm: '确定', done: '完成', more: '加载更多', back: '返回' },
   login: { username: '用户名', password: '密码', submit: '登录', needUsername: '请输入用户名', needPassword: '请输入密码', wrong: '用户名或密码错误', expired: '登录已过期，请重新登录' },
   method: { cash: '现金', card: '银行卡', mobile: '移动支付', voucher: '代金券', points: '积分', deposit: '预存款', on_account: '挂账', signed_bill: '签单' },
   orderState: { reserved: '已预留', pending: '待支付', issued: '已出票', cancelled: '已取消', refunded: '已退票', lost: '已挂失', reissued: '已补票' },
+  ticketState: { refunded: '已退票', lost: '已挂失', reissued: '已作废（已补票）', cancelled: '已取消', expired: '已过期' },
   bookingState: { booked: '待付款', issued: '待取票', picked_up: '已取票', cancelled: '已取消', expired: '已过期' },
   range: { from: '开始日期', to: '结束日期', today: '今天', yesterday: '昨天', last7: '最近7天', thisMonth: '本月', lastMonth: '上月' },
   sell: {
@@ -89,7 +90,10 @@ export default {
     selectHint: '先勾选票再办理补票、延期、重打；退款可不勾选（只退金额）',
     tickets: '票', nSelected: '已选 {n} 张', moneyOnly: '只退金额（不退票）', method: '退款方式', amount: '金额',
     amountHint: '不填则按所选票的票价', why: '原因', lost: '遗失', damaged: '损坏', newMedia: '新卡/票卡', optional: '可不填',
-    days: '延长天数', reason: '原因', reasonHint: '必填，会记入审计', needReason: '请填写原因', badAmount: '金额格式不对，例如 120 或 120.50',
+    days: '延长天数', reason: '原因', reasonHint: '必填，会记入审计', needReason: '请填写原因（至少 2 个字）', badAmount: '金额格式不对，例如 120 或 120.50',
+    anyStatus: '全部状态', noTicketsYet: '{what}：收款出票后才有票', none: '没有符合条件的订单', reservedHint: '团队预留：收款后出票；不来了就取消预留，名额退回',
+    cancelAsk: '取消后预留的名额退回，订单不能再出票。确定取消？', tenderedHint: '不填则按应收', tenderedShort: '收到的现金少于应收 {total}',
+    reissued: '已补 {n} 张票并打印新票；原票在各闸机作废', extended: '已延期 {n} 张票，新有效期至 {at}，已重新打印',
   },
   members: {
     title: '会员卡', find: '查询 / 续费 / 补卡', issue: '办卡', findHint: '输入后回车', holder: '持卡人', cardNo: '卡号', cardUid: '卡片 UID',
@@ -98,6 +102,10 @@ export default {
     by: { cardNo: '卡号', cardUid: '卡片 UID', phone: '手机号', idNumber: '身份证号', name: '姓名' },
     kinds: { annual: '年卡', season: '季卡', month: '月卡', count: '次卡', resident: '本地居民卡', staff: '员工卡' },
     events: { issue: '办卡', renew: '续费', reissue: '补卡' },
+    states: { active: '有效', void: '已作废' },
+    needQuery: '请输入要查询的卡号、手机号、身份证号或姓名', needName: '请填写持卡人姓名', none: '没有找到会员，可在“办卡”中新办', noCards: '找到会员，但名下没有卡',
+    issued: '已办卡 {cardNo}，请收取 {amount}', renewed: '已续费：到期日 {from} → {to}', reissued: '已补卡：新卡号 {cardNo}，原卡 {old} 已作废',
+    renewConfirm: '收款并续费', renewOnTop: '未到期的卡从原到期日起顺延一个周期。', renewFromToday: '已过期的卡从今天起算一个周期。',
   },
   shift: {
     title: '交班', openTitle: '开班', openHint: '清点钱箱里的备用金后开班；开班后才能售票。', float: '备用金', open: '开班', badAmount: '金额格式不对',
@@ -136,6 +144,16 @@ export default {
     ok: '打印机就绪 ({driver})', notOk: '打印机未就绪',
     bridgeHint: '票面由总部按模板排版，经本机打印桥送到小票打印机（ESC/POS），可检测缺纸。',
     browserHint: '没有打印桥时使用：票面以图片经浏览器打印对话框打印（A4 或系统已安装的热敏打印机）。',
+  },
+  codes: {
+    general: '普通', agency: '旅行社', unit: '协议单位', school: '学校', company: '企业', government: '政府机关', channel: '渠道',
+    visitor: '散客', group: '团队', member: '会员', staff: '员工', guide: '导游', driver: '司机', temporary: '临时', resident: '本地居民',
+    window: '窗口', online: '线上', ota: 'OTA', kiosk: '自助机', main: '主景区',
+  },
+  audit: {
+    missing: '第 {what} 条记录缺失', unlinked: '与前一条记录链接不上', changed: '记录写入后被改动', noRecord: '{action} {id} 没有审计记录',
+    differs: '{action} {id} 与其审计记录不一致', shiftChanged: '班次 {id} 的封存报表被改动', gone: '{action} {id} 在审计链中，但表里已没有',
+    actions: { payment: '收款', refund: '退款', shift: '班次', entry: '账目' },
   },
   reports: { csv: '导出 CSV', xlsx: '导出 Excel', total: '合计' },
 };
