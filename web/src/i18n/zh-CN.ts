@@ -5,7 +5,7 @@ export default {
   menu: {
     window: '售票窗口', finance: '财务', supervisor: '主管', marketing: '市场',
     sell: '售票', pickup: '取票', orders: '退改签', members: '会员卡', shift: '交班',
-    system: '系统管理', live: '现场监控', catalog: '票种与价格', lanes: '通道规则',
+    system: '系统管理', live: '现场监控', catalog: '票种与价格', lanes: '通道规则', users: '用户与权限', auditLog: '审计日志',
     shifts: '班次', payments: '收款与退款', reconciliation: '对账', accounts: '客户账户', stock: '票卡库存', audit: '审计校验', reports: '报表',
   },
   cat: {
@@ -33,6 +33,15 @@ export default {
     gate: '闸机', save: '保存规则', saved: '通道 {lane} 已保存，闸机同步后生效', pick: '点左侧一条通道修改，或新建通道',
     explainTitle: '这条通道现在会怎样判定这张票', ticketHint: '票号（或开头几位）、卡号、身份证号', explain: '判定', admit: '放行',
     verdictFacts: '票：{ticket}；闸机模式：{mode}；服务此通道的闸机：{gate}', noGate: '无', saveFirst: '请先保存通道', needTicket: '请输入票号、卡号或身份证号', noTicket: '没有找到这张票',
+  },
+  users: {
+    new: '新建用户', edit: '修改用户：{name}', name: '姓名', roles: '角色', refund: '可办理退款', refundHint: '售票员默认不能退款', active: '启用', inactive: '停用',
+    search: '用户名或姓名', anyRole: '全部角色', rolesHint: '一个人可有多个角色；菜单按角色显示', newPassword: '新密码', keepPassword: '不填则不修改', saved: '已保存 {name}',
+  },
+  auditlog: {
+    at: '时间', actor: '操作人', action: '操作', subject: '对象', what: '内容', subjectHint: '对象（订单号、闸机…）', anyAction: '全部操作', verify: '校验审计链',
+    modeLine: '切换为「{mode}」，原因：{reason}', ackLine: '确认告警，说明：{note}',
+    actions: { mode: '切换模式', lane_rules: '通道规则', alarm_ack: '确认告警', refund: '退款', capacity: '每日限量', seller_grants: '售票授权', account_entry: '客户账户', contract: '合同' },
   },
   mode: { normal: '正常', closed: '关闭', emergency: '紧急' },
   live: {
