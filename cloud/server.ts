@@ -2,7 +2,7 @@ import { NoticeSender } from './channels/notices.ts';
 import { serve, type ServerType } from '@hono/node-server';
 import { createServer as createHttpsServer } from 'node:https';
 import { createLogger, type Logger } from '../shared/log/logger.ts';
-import { topics } from '../shared/sync/messages.ts';
+import { topics } from '../shared/sync/topics.ts';
 import { createApp } from './app.ts';
 import { keysDir, mqttLimits, pgliteDir, type CloudConfig } from './config.ts';
 import { readCa, readServerTls } from '../shared/net/tls.ts';

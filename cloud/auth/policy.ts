@@ -54,13 +54,13 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/discounts', methods: ['GET'], access: ALL },
   { prefix: '/discounts', methods: WRITE, access: CATALOG },
   { prefix: '/capacity', methods: ['GET'], access: OFFICE },
-  { prefix: '/capacity', methods: WRITE, access: CATALOG },
   // Capacity and time slots (cloud/capacity): the public status needs no login (display boards, website).
   { prefix: '/venue-capacity', methods: ['GET'], access: ALL },
   { prefix: '/venue-capacity', methods: WRITE, access: ADMIN },
   { prefix: '/slots', methods: ['GET'], access: ALL },
   { prefix: '/slots', methods: WRITE, access: ADMIN },
   { prefix: '/public/capacity', methods: ['GET'], access: 'public' },
+  { prefix: '/capacity', methods: WRITE, access: CATALOG },
   { prefix: '/sellers', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/sellers', methods: WRITE, access: ADMIN },
 

@@ -14,7 +14,8 @@ import type { Credential, CredentialKind } from '../../shared/rules/credential.t
 import type { Verdict } from '../../shared/rules/decide.ts';
 import { laneRules, type EntryKind, type LaneRules, type Mode } from '../../shared/rules/model.ts';
 import { admitKind, admitMessage, choiceNote, loadNote, refusalMessage, type Refusal, type RefusalDetail } from '../../shared/rules/reasons.ts';
-import { topics, type LaneStatus } from '../../shared/sync/messages.ts';
+import { type LaneStatus } from '../../shared/sync/messages.ts';
+import { topics } from '../../shared/sync/topics.ts';
 import { loadOrCreateKey } from '../../shared/face/seal.ts';
 import { loadLevel, type LoadLevel } from '../../shared/rules/capacity.ts';
 import { businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
@@ -95,6 +96,9 @@ export class GateAgent {
   private readonly siblings: Siblings;
   private readonly now: () => number;
   private statusTimer: NodeJS.Timeout | undefined;
+  /** What mattered in the last status sent (see scheduleStatus), and whether the next must go anyway. */
+  private statusSent: string | undefined;
+  private statusForced = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
   private lastError: string | null = null;
@@ -136,10 +140,12 @@ export class GateAgent {
       store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,
       credential: this.credential(config), resendHorizonMs: config.resendHorizonHours * 3_600_000,
       ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now, ca,
+      coalesceMs: config.coalesceMs, liveSiblings: config.liveSiblings, pubackTimeoutMs: config.pubackTimeoutMs, keepaliveS: config.keepaliveS,
       handlers: {
         onConnect: () => {
           void this.downlink.pull();
           this.modes.report();
+          this.scheduleStatus(true);
         },
         onNotify: () => void this.downlink.pull(),
         onDesired: (d) => this.modes.offer(d),
@@ -149,7 +155,7 @@ export class GateAgent {
     });
     this.passages = new Passages({
       store, turnstile: deps.turnstile, device: config.device, lane: config.lane, laneRules: () => this.laneRules,
-      passTimeoutMs: config.passTimeoutMs, now: this.now, log, pump: () => this.link.pump(), changed: (error) => this.changed(error),
+      passTimeoutMs: config.passTimeoutMs, now: this.now, log, pump: (entry, seq) => this.link.entry(entry, seq), changed: (error) => this.changed(error),
     });
     this.modes = new GateMode({
       store, turnstile: deps.turnstile, feedback: this.feedback, log, now: this.now, onError: (m) => this.changed(m),
@@ -187,7 +193,7 @@ export class GateAgent {
     this.modes.apply(); // the last known desired state, before any network
     this.downlink.start();
     this.link.start();
-    this.heartbeat = setInterval(() => this.scheduleStatus(), this.config.heartbeatMs);
+    this.heartbeat = setInterval(() => this.scheduleStatus(true), this.config.heartbeatMs);
     this.purgeTimer = setInterval(() => this.store.purgeExpiredCredentials(Math.floor(this.now() / 1000) - 86_400), PURGE_MS);
     this.deps.log.info({ device: this.config.device, lane: this.config.lane, mode: this.mode, outbox: this.store.outboxSize() }, 'gate started');
   }
@@ -392,12 +398,24 @@ export class GateAgent {
     this.scheduleStatus();
   }
 
-  /** Live lane status, at most a few times a second. */
-  private scheduleStatus(): void {
+  /**
+   * The lane status, at most a few times a second, and only when what HQ must hear at once
+   * changed (mode, an error or alarm, the door held open) or on the heartbeat (`force`): a
+   * status per scan cost more on the line than the entry itself. Counters, the last decision
+   * and the backlog ride on the heartbeat; null fields are left out.
+   */
+  private scheduleStatus(force = false): void {
+    if (force) this.statusForced = true;
     if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
-      this.link.publishStatus(this.status());
+      const status = this.status();
+      const matters = JSON.stringify([status.mode, status.error, status.door === 'emergency-open', status.lane]);
+      if (!this.statusForced && matters === this.statusSent) return;
+      this.statusForced = false;
+      this.statusSent = matters;
+      this.link.publishStatus(Object.fromEntries(Object.entries(status).filter(([, v]) => v !== null && v !== undefined)) as LaneStatus);
     }, 200);
   }
+
 }

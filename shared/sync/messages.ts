@@ -7,25 +7,8 @@ import { ENTRY_KINDS, laneRules, MODES, timeSlot, typeRules, venueRules } from '
  * Messages between HQ and devices. Down: a change log read with `since=<checkpoint>`.
  * Up: outbox batches over MQTT QoS 1, acknowledged "up to seq" per device stream.
  */
-export const topics = {
-  up: (site: string, device: string) => `tk/v1/${site}/${device}/up`,
-  upAck: (site: string, device: string) => `tk/v1/${site}/${device}/up/ack`,
-  status: (site: string, device: string) => `tk/v1/${site}/${device}/status`,
-  notify: (site: string) => `tk/v1/${site}/notify`,
-  /** Desired mode for every device of a site, and for one device. Retained. */
-  siteDesired: (site: string) => `tk/v1/${site}/desired`,
-  desired: (site: string, device: string) => `tk/v1/${site}/${device}/desired`,
-  reported: (site: string, device: string) => `tk/v1/${site}/${device}/reported`,
-  cmdReq: (site: string, device: string) => `tk/v1/${site}/${device}/cmd/req`,
-  cmdRes: (site: string, device: string) => `tk/v1/${site}/${device}/cmd/res`,
-  allCmdRes: 'tk/v1/+/+/cmd/res',
-  /** What HQ subscribes to: every device's uploads, statuses and reported modes. */
-  allUp: 'tk/v1/+/+/up',
-  allStatus: 'tk/v1/+/+/status',
-  allReported: 'tk/v1/+/+/reported',
-  /** What a gate subscribes to: its siblings' uploads, to share entries on the site. */
-  siteUp: (site: string) => `tk/v1/${site}/+/up`,
-} as const;
+/** Topics live in topics.ts (built and parsed in one place); re-exported for older imports. */
+export { topics } from './topics.ts';
 
 /** UUID-shaped: entry nonces are derived from SHA-256 (nonce.ts), so not RFC 4122 version and variant. */
 export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
@@ -65,7 +48,11 @@ export type BookingRow = z.infer<typeof bookingRow>;
 export const change = z.discriminatedUnion('kind', [
   z.object({ seq: z.number().int().positive(), kind: z.literal('ticket'), ticket: ticketRow }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('revoke'), ticketId: uuid, reason: z.string().max(32) }),
-  z.object({ seq: z.number().int().positive(), kind: z.literal('key'), keyId: z.string().regex(/^[0-9a-f]{8}$/), publicKey: z.string().regex(/^[0-9a-f]{64}$/) }),
+  /**
+   * An issuer's public key. `notAfter` (unix s): a key HQ delegated to a site hub, trusted
+   * only for codes valid no later than that (HQ renews it while the hub's line is up).
+   */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('key'), keyId: z.string().regex(/^[0-9a-f]{8}$/), publicKey: z.string().regex(/^[0-9a-f]{64}$/), notAfter: z.number().int().nonnegative().optional() }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('type'), typeId: z.number().int().nonnegative(), rules: typeRules }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('lane'), rules: laneRules }),
   /** Desired mode: device '' means every device of the site. Its seq is its version. */

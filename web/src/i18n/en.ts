@@ -12,6 +12,7 @@ const en: Shape<typeof zhCN> = {
     system: 'System', live: 'Live site', catalog: 'Ticket types & prices', lanes: 'Lanes & release rules', users: 'Users & roles', auditLog: 'Audit log',
     shifts: 'Shifts', payments: 'Payments & refunds', reconciliation: 'Reconciliation', accounts: 'Customer accounts', stock: 'Ticket stock', audit: 'Audit check', reports: 'Reports',
   },
+  common: { search: 'Search', cancel: 'Cancel', confirm: 'OK', done: 'Done', more: 'Load more', back: 'Back' },
   cat: {
     types: 'Ticket types', calendar: 'Price calendar', discounts: 'Discounts', holidays: 'Holidays', newType: 'New ticket type', editType: 'Edit ticket type: {name}', edit: 'Edit', save: 'Save', saved: 'Saved',
     code: 'Code', codeHint: 'lower-case letters and digits, e.g. adult', name: 'Name', basePrice: 'Base price', price: 'Price', validity: 'Valid for', days: '{n} days', dayUnit: 'days', entries: 'Entries', unlimited: 'no limit',
@@ -71,7 +72,6 @@ const en: Shape<typeof zhCN> = {
       wrong_role: 'wrong device role', device_inactive: 'device switched off',
     },
   },
-  common: { search: 'Search', cancel: 'Cancel', confirm: 'OK', done: 'Done', more: 'Load more', back: 'Back' },
   login: { username: 'Username', password: 'Password', submit: 'Log in', needUsername: 'Enter your username', needPassword: 'Enter your password', wrong: 'Wrong username or password', expired: 'Your session has expired, please log in again' },
   method: { cash: 'Cash', card: 'Bank card', mobile: 'Mobile pay', voucher: 'Voucher', points: 'Points', deposit: 'Deposit', on_account: 'On account', signed_bill: 'Signed bill' },
   ticketState: { refunded: 'Refunded', lost: 'Reported lost', reissued: 'Replaced (void)', cancelled: 'Cancelled', expired: 'Expired' },

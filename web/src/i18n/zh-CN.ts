@@ -8,6 +8,7 @@ export default {
     system: '系统管理', live: '现场监控', catalog: '票种与价格', lanes: '通道规则', users: '用户与权限', auditLog: '审计日志',
     shifts: '班次', payments: '收款与退款', reconciliation: '对账', accounts: '客户账户', stock: '票卡库存', audit: '审计校验', reports: '报表',
   },
+  common: { search: '查询', cancel: '取消', confirm: '确定', done: '完成', more: '加载更多', back: '返回' },
   cat: {
     types: '票种', calendar: '价格日历', discounts: '折扣', holidays: '节假日', newType: '新建票种', editType: '修改票种：{name}', edit: '修改', save: '保存', saved: '已保存',
     code: '代码', codeHint: '小写字母、数字，例如 adult', name: '名称', basePrice: '基础票价', price: '价格', validity: '有效期', days: '{n} 天', dayUnit: '天', entries: '入园次数', unlimited: '不限',
@@ -67,7 +68,6 @@ export default {
       wrong_role: '设备类型不符', device_inactive: '设备已停用',
     },
   },
-  common: { search: '查询', cancel: '取消', confirm: '确定', done: '完成', more: '加载更多', back: '返回' },
   login: { username: '用户名', password: '密码', submit: '登录', needUsername: '请输入用户名', needPassword: '请输入密码', wrong: '用户名或密码错误', expired: '登录已过期，请重新登录' },
   method: { cash: '现金', card: '银行卡', mobile: '移动支付', voucher: '代金券', points: '积分', deposit: '预存款', on_account: '挂账', signed_bill: '签单' },
   orderState: { reserved: '已预留', pending: '待支付', issued: '已出票', cancelled: '已取消', refunded: '已退票', lost: '已挂失', reissued: '已补票' },
