@@ -2,11 +2,13 @@ import { agencies, groups, guides, salesByChannel, salesByCustomer, salesByDay, 
 import { entriesByGate, entriesByHour, entriesByLane, inPark, overUse } from './entries.ts';
 import type { ReportDef } from './model.ts';
 import { origin } from './origin.ts';
+import { reconciliation } from './reconciliation.ts';
 
 export const REPORTS: readonly ReportDef[] = [
   salesByDay, salesByType, salesByChannel, salesBySeller, salesByPayment, salesByCustomer,
   groups, agencies, guides, origin,
   entriesByGate, entriesByLane, entriesByHour, inPark, overUse,
+  reconciliation,
 ];
 
 export const reportByName = new Map(REPORTS.map((r) => [r.name, r]));

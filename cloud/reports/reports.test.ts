@@ -53,7 +53,9 @@ test('the seeded month is the size asked for, with records either side of it', (
   assert.ok(month.sales.some((s) => s.at < month.start) && month.sales.some((s) => s.at >= month.end));
 });
 
-for (const def of REPORTS) {
+// The reconciliation report compares the ledger with itself; the seed writes its tables in
+// bulk, not through the ledger, so it is held to a day of real sales in test/ledger-day.test.ts.
+for (const def of REPORTS.filter((d) => d.name !== 'reconciliation')) {
   test(`${def.name}: figures equal the totals worked out from the seed`, async () => {
     const r = await get(`/api/v1/reports/${def.name}?from=2026-10-01&to=2026-10-31`);
     assert.is(r.status, 200, JSON.stringify(r.body));
