@@ -1,6 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open.ts';
 import { businessDay } from '../../shared/time/zone.ts';
+import { fen, formatYuan } from '../../shared/money/money.ts';
+
+/** Money in a detail line, as people read it. */
+const y = (v: number) => `¥${formatYuan(fen(v))}`;
 
 /*
  * The ledger's invariants, checked by queries over any range of business days:
@@ -82,7 +86,7 @@ export async function findings(db: Db, r: Range): Promise<Finding[]> {
   for (const g of sales.values()) {
     const v = g.v;
     const f = money(g.day, 'sales', g.subject, v.gross - (v.gross - v.sold), v.paid,
-      `${v.orders} 单；销售 ${v.gross} - 折扣 ${v.gross - v.sold} = ${v.sold}；收款 ${v.paid}${v.total !== v.sold ? `；订单合计 ${v.total} 与明细 ${v.sold} 不符` : ''}${v.bad ? `；${v.bad} 单不平` : ''}`);
+      `${v.orders} 单；销售 ${y(v.gross)} − 折扣 ${y(v.gross - v.sold)} = ${y(v.sold)}；收款 ${y(v.paid)}${v.total !== v.sold ? `；订单合计 ${y(v.total)} 与明细 ${y(v.sold)} 不符` : ''}${v.bad ? `；${v.bad} 单不平` : ''}`);
     // Differences that cancel out across orders are still differences.
     if (v.bad && f.differenceFen === 0) f.differenceCount = v.bad;
     out.push(f);
@@ -101,7 +105,7 @@ export async function findings(db: Db, r: Range): Promise<Finding[]> {
     day: dayOf(p.created_at), subject: `${p.book} / ${p.method}`,
     v: { in: n(p.amount_fen) > 0 ? n(p.amount_fen) : 0, out: n(p.amount_fen) < 0 ? -n(p.amount_fen) : 0, count: 1 },
   })));
-  for (const g of books.values()) out.push(money(g.day, 'books', g.subject, g.v.in - g.v.out, g.v.in - g.v.out, `收 ${g.v.in}，退 ${g.v.out}，${g.v.count} 笔`));
+  for (const g of books.values()) out.push(money(g.day, 'books', g.subject, g.v.in - g.v.out, g.v.in - g.v.out, `收 ${y(g.v.in)}，退 ${y(g.v.out)}，${g.v.count} 笔`));
   for (const p of pays) {
     const ok = (p.book === 'shift' && p.shift_id !== null && p.shift_found !== null) || ((p.book === 'office' || p.book === 'channel') && p.shift_id === null);
     if (!ok) out.push(money(dayOf(p.created_at), 'orphans', `payment ${p.method}`, 0, n(p.amount_fen), `收付款不在任何账本中（${p.book}${p.shift_id ? `，班次 ${p.shift_id}` : ''}）/ a payment outside every book`));
@@ -112,7 +116,7 @@ export async function findings(db: Db, r: Range): Promise<Finding[]> {
     from refunds rf join orders o on o.id = rf.order_id
     where ${within(sql`rf.created_at`, r)}${siteIs(sql`o.site`, r)}`);
   const rfs = fold(refunds.map((x) => ({ day: dayOf(x.created_at), subject: String(x.book), v: { asked: n(x.amount_fen), paid: n(x.paid_back), count: 1 } })));
-  for (const g of rfs.values()) out.push(money(g.day, 'refunds', g.subject, g.v.asked, g.v.paid, `${g.v.count} 笔退款：退款记录 ${g.v.asked}，退出的款 ${g.v.paid}`));
+  for (const g of rfs.values()) out.push(money(g.day, 'refunds', g.subject, g.v.asked, g.v.paid, `${g.v.count} 笔退款：退款记录 ${y(g.v.asked)}，退出的款 ${y(g.v.paid)}`));
 
   // Closed shifts: what was sealed at the handover against the payments in the shift now.
   const shifts = await rows(db, sql`
@@ -128,7 +132,7 @@ export async function findings(db: Db, r: Range): Promise<Finding[]> {
       const e = sealed.get(method) ?? 0;
       const a = actual.get(method) ?? 0;
       if (e === 0 && a === 0) continue;
-      out.push(money(dayOf(s.closed_at), 'shift', `${s.who} / ${method}`, e, a, `交班封存 ${e}，现有收付款 ${a}（班次 ${s.id}）`));
+      out.push(money(dayOf(s.closed_at), 'shift', `${s.who} / ${method}`, e, a, `交班封存 ${y(e)}，现有收付款 ${y(a)}（班次 ${s.id}）`));
     }
   }
 
@@ -145,7 +149,7 @@ export async function findings(db: Db, r: Range): Promise<Finding[]> {
     ...acct.map((p) => ({ day: dayOf(p.created_at), subject: ledgerOf[String(p.method)]!, v: { expected: ledgerOf[String(p.method)] === 'credit' ? n(p.amount_fen) : -n(p.amount_fen), actual: 0 } })),
     ...entries.map((e) => ({ day: dayOf(e.created_at), subject: String(e.ledger), v: { expected: 0, actual: n(e.amount) } })),
   ]);
-  for (const g of acc.values()) out.push(money(g.day, 'accounts', g.subject, g.v.expected, g.v.actual, `账户收付款 ${g.v.expected}，账户分录 ${g.v.actual}`));
+  for (const g of acc.values()) out.push(money(g.day, 'accounts', g.subject, g.v.expected, g.v.actual, `账户收付款 ${y(g.v.expected)}，账户分录 ${y(g.v.actual)}`));
   const negative = await rows(db, sql`
     select account_id, ledger, min(running) as low, max(created_at) as last from (
       select account_id, ledger, created_at, sum(amount) over (partition by account_id, ledger order by created_at, id) as running
