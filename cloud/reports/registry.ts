@@ -3,12 +3,15 @@ import { entriesByGate, entriesByHour, entriesByLane, inPark, overUse } from './
 import type { ReportDef } from './model.ts';
 import { origin } from './origin.ts';
 import { reconciliation } from './reconciliation.ts';
+import { WALLET_REPORTS } from '../wallet/reports.ts';
 
 export const REPORTS: readonly ReportDef[] = [
   salesByDay, salesByType, salesByChannel, salesBySeller, salesByPayment, salesByCustomer,
   groups, agencies, guides, origin,
   entriesByGate, entriesByLane, entriesByHour, inPark, overUse,
   reconciliation,
+  // Water park one-card (cloud/wallet).
+  ...WALLET_REPORTS,
 ];
 
 export const reportByName = new Map(REPORTS.map((r) => [r.name, r]));

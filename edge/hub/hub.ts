@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { fetchTrusting } from '../../shared/net/fetch.ts';
 import { readCa, readServerTls } from '../../shared/net/tls.ts';
 import { createLogger, type Logger } from '../../shared/log/logger.ts';
-import { topics } from '../../shared/sync/messages.ts';
+import { topics } from '../../shared/sync/topics.ts';
 import type { HubConfig } from './config.ts';
 import { hubApp } from './http.ts';
 import { LanBroker } from './lan-broker.ts';

@@ -1,3 +1,4 @@
+import { changeValidUntil } from '../../shared/sync/page.ts';
 import { laneRules, type LaneRules, type TypeRules } from '../../shared/rules/model.ts';
 import type { SenderRecord } from '../../shared/auth/entries.ts';
 import type { VenueLookup } from '../../shared/sync/venues.ts';
@@ -152,7 +153,7 @@ export class HubStore {
       const current = this.meta('change_log');
       if (current !== undefined && current !== batch.log) this.db.exec('delete from changes');
       for (const c of batch.changes) {
-        this.q.putChange.run(c.seq, c.kind, ticketValidUntil(c.body), JSON.stringify(c.body));
+        this.q.putChange.run(c.seq, c.kind, changeValidUntil(c.body), JSON.stringify(c.body));
       }
       this.q.pruneChanges.run(horizon);
       this.setMeta('change_log', batch.log);
@@ -212,16 +213,6 @@ export class HubStore {
       ticketType: (id) => (ticketType.get(id) as { typeId: number } | undefined)?.typeId,
     };
   }
-}
-
-function ticketValidUntil(body: unknown): number | null {
-  const b = body as { kind?: unknown; ticket?: { validUntil?: unknown }; booking?: { validUntil?: unknown }; validUntil?: unknown };
-  if (b.kind === 'ticket' && typeof b.ticket?.validUntil === 'number') return b.ticket.validUntil;
-  // Bookings for kiosks end with their visit day, like tickets.
-  if (b.kind === 'booking' && typeof b.booking?.validUntil === 'number') return b.booking.validUntil;
-  // A face is kept no longer than its ticket.
-  if (b.kind === 'face' && typeof b.validUntil === 'number') return b.validUntil;
-  return null;
 }
 
 function migrate(db: Database.Database): void {

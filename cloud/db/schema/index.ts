@@ -13,3 +13,5 @@ export * from './office.ts';
 export * from './origin.ts';
 export * from './devices.ts';
 export * from './idempotency.ts';
+export * from './capacity.ts';
+export * from './wallet.ts';
