@@ -78,8 +78,9 @@ try {
       if (res.status !== 200) throw new Error(`${def.name}: ${res.status} ${await res.text()}`);
       body = (await res.json()) as typeof body;
     }));
-    // The figures are checked too: a fast wrong answer is no answer.
-    if (JSON.stringify(sorted(body!.rows as never)) !== JSON.stringify(sorted(expected[def.name]!))) wrong.push(def.name);
+    // The figures are checked too: a fast wrong answer is no answer. (The reconciliation and
+    // the wallet's reports have no figures worked out from this seed: they are timed only.)
+    if (expected[def.name] && JSON.stringify(sorted(body!.rows as never)) !== JSON.stringify(sorted(expected[def.name]!))) wrong.push(def.name);
     say(`${def.name.padEnd(20)}${String(reports[def.name]).padStart(8)} s${wrong.includes(def.name) ? '  FIGURES WRONG' : ''}`);
   }
   say(`${'floor: scan of sales'.padEnd(20)}${String(s(floors.sales)).padStart(8)} s\n${'floor: entries'.padEnd(20)}${String(s(floors.entries)).padStart(8)} s\n${'floor: payments'.padEnd(20)}${String(s(floors.payments)).padStart(8)} s`);
