@@ -5,13 +5,18 @@ import { origin } from './origin.ts';
 import { reconciliation } from './reconciliation.ts';
 import { WALLET_REPORTS } from '../wallet/reports.ts';
 
-export const REPORTS: readonly ReportDef[] = [
+/** The reports of tickets, sales and entries: the seeded month (reports/testing) checks each of them. */
+export const TICKET_REPORTS: readonly ReportDef[] = [
   salesByDay, salesByType, salesByChannel, salesBySeller, salesByPayment, salesByCustomer,
   groups, agencies, guides, origin,
   entriesByGate, entriesByLane, entriesByHour, inPark, overUse,
-  reconciliation,
-  // Water park one-card (cloud/wallet).
-  ...WALLET_REPORTS,
 ];
+
+/**
+ * Every report; the ledger's reconciliation is checked against a day of real sales
+ * (test/ledger-day.test.ts), the water park's (cloud/wallet) against a day at the park
+ * (test/water-day.test.ts, cloud/wallet/wallet.test.ts).
+ */
+export const REPORTS: readonly ReportDef[] = [...TICKET_REPORTS, reconciliation, ...WALLET_REPORTS];
 
 export const reportByName = new Map(REPORTS.map((r) => [r.name, r]));

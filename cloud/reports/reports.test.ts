@@ -14,8 +14,7 @@ import { ensureDefaultSite } from '../sites/service.ts';
 import { freshCloudDataDir } from '../../test/support/pglite.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { startOfBusinessDay } from '../../shared/time/zone.ts';
-import { REPORTS } from './registry.ts';
-import { WALLET_REPORTS } from '../wallet/reports.ts';
+import { TICKET_REPORTS } from './registry.ts';
 import { expectedReports, sorted } from './testing/expected.ts';
 import { loadMonth, makeMonth } from './testing/seed.ts';
 
@@ -54,12 +53,7 @@ test('the seeded month is the size asked for, with records either side of it', (
   assert.ok(month.sales.some((s) => s.at < month.start) && month.sales.some((s) => s.at >= month.end));
 });
 
-// The reconciliation report compares the ledger with itself; the seed writes its tables in
-// bulk, not through the ledger, so it is held to a day of real sales in test/ledger-day.test.ts.
-// The water park's reports read the wallet journal, which the seed has none of: they are held
-// by cloud/wallet/wallet.test.ts and test/water-day.test.ts.
-const ELSEWHERE = new Set(['reconciliation', ...WALLET_REPORTS.map((r) => r.name)]);
-for (const def of REPORTS.filter((d) => !ELSEWHERE.has(d.name))) {
+for (const def of TICKET_REPORTS) {
   test(`${def.name}: figures equal the totals worked out from the seed`, async () => {
     const r = await get(`/api/v1/reports/${def.name}?from=2026-10-01&to=2026-10-31`);
     assert.is(r.status, 200, JSON.stringify(r.body));

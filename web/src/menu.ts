@@ -16,6 +16,7 @@ const pickup = () => import('./views/window/Pickup.vue');
 const orders = () => import('./views/window/Orders.vue');
 const members = () => import('./views/window/Members.vue');
 const shift = () => import('./views/window/Shift.vue');
+const exitDesk = () => import('./views/window/ExitDesk.vue');
 const shifts = () => import('./views/finance/Shifts.vue');
 const payments = () => import('./views/finance/Payments.vue');
 const reconciliation = () => import('./views/finance/Reconciliation.vue');
@@ -38,6 +39,7 @@ export const MENU: MenuSection[] = [
       { path: '/window/orders', title: 'menu.orders', needs: ['GET', '/orders'], component: orders },
       { path: '/window/members', title: 'menu.members', needs: ['POST', '/members/cards'], component: members },
       { path: '/window/shift', title: 'menu.shift', needs: ['POST', '/shifts'], component: shift },
+      { path: '/window/exit', title: 'menu.exit', needs: ['POST', '/wallets'], component: exitDesk },
     ],
   },
   {

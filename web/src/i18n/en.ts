@@ -8,7 +8,7 @@ const en: Shape<typeof zhCN> = {
   role: { administrator: 'Administrator', finance: 'Finance', marketing: 'Marketing', seller: 'Seller', supervisor: 'Supervisor' },
   menu: {
     window: 'Ticket window', finance: 'Finance', supervisor: 'Supervisor', marketing: 'Marketing',
-    sell: 'Sell', pickup: 'Pick up', orders: 'Refund & change', members: 'Member cards', shift: 'Shift',
+    sell: 'Sell', pickup: 'Pick up', orders: 'Refund & change', members: 'Member cards', shift: 'Shift', exit: 'Exit desk',
     system: 'System', live: 'Live site', catalog: 'Ticket types & prices',
     shifts: 'Shifts', payments: 'Payments & refunds', reconciliation: 'Reconciliation', accounts: 'Customer accounts', stock: 'Ticket stock', audit: 'Audit check', reports: 'Reports',
   },
@@ -72,6 +72,13 @@ const en: Shape<typeof zhCN> = {
     bindTitle: 'Bind ID card / IC card / pre-printed ticket', idcard: 'ID card', iccard: 'IC card', barcode: 'Pre-printed',
     bindHint: 'Swipe or scan (the reader types and presses Enter)', bindCount: '{have} of {need} bound', left: '{n} left',
   },
+  exit: {
+    title: 'Exit desk (wristbands)', band: 'Band', bandHint: 'Tap the band or type its number', read: 'Read', needBand: 'Tap a band', state: 'State', holder: 'Holder',
+    balance: 'Balance', deposit: 'Deposit', lockers: 'Lockers', shop: 'Shop', amount: 'Amount', time: 'Time', note: 'Note', noCharges: 'No charges',
+    overspent: 'Over-spent {fen}', offline: 'Charged offline', original: 'Back the way it was paid', cash: 'All in cash', bandFee: 'Band lost/torn (deposit kept)',
+    refundDue: 'To refund {fen}', collectDue: 'To collect {fen}', settle: 'Settle and take the band', lost: 'Report lost', done: 'Settled: refunded {refund}; band fee {fee}',
+    states: { open: 'In use', lost: 'Lost', settled: 'Settled' }, methods: { cash: 'Cash', card: 'Card', mobile: 'Mobile' },
+  },
   pickup: {
     title: 'Pick up bookings', byOrder: 'Order no. + phone', byId: 'ID card', byCode: 'Booking QR', orderNo: 'Order no.', phone: 'Phone',
     idNumber: 'ID number', idHint: 'Swipe the ID card or type', code: 'QR code', codeHint: 'Scan the booking QR', find: 'Find',
@@ -98,7 +105,7 @@ const en: Shape<typeof zhCN> = {
     kinds: { annual: 'Annual', season: 'Season', month: 'Month', count: 'Count', resident: 'Resident', staff: 'Staff' },
     events: { issue: 'Issued', renew: 'Renewed', reissue: 'Reissued' },
     states: { active: 'Valid', void: 'Void' },
-    needQuery: 'Type a card number, phone, ID number or name', needName: 'Give the holder\'s name', none: 'No member found; issue a card under "Issue"', noCards: 'Member found, but with no card',
+    needQuery: 'Type a card number, phone, ID number or name', needName: 'Give the holder\'s name', needReference: 'A bank card or mobile payment needs its reference', mobileRef: 'Payment reference', none: 'No member found; issue a card under "Issue"', noCards: 'Member found, but with no card',
     issued: 'Card {cardNo} issued; collect {amount}', renewed: 'Renewed: expiry {from} → {to}', reissued: 'Reissued: new card {cardNo}; card {old} is void',
     renewConfirm: 'Collect and renew', renewOnTop: 'A card not yet expired gains one term on top of its expiry.', renewFromToday: 'An expired card runs one term from today.',
   },

@@ -4,7 +4,7 @@ export default {
   role: { administrator: '管理员', finance: '财务', marketing: '市场', seller: '售票员', supervisor: '主管' },
   menu: {
     window: '售票窗口', finance: '财务', supervisor: '主管', marketing: '市场',
-    sell: '售票', pickup: '取票', orders: '退改签', members: '会员卡', shift: '交班',
+    sell: '售票', pickup: '取票', orders: '退改签', members: '会员卡', shift: '交班', exit: '离园结算',
     system: '系统管理', live: '现场监控', catalog: '票种与价格',
     shifts: '班次', payments: '收款与退款', reconciliation: '对账', accounts: '客户账户', stock: '票卡库存', audit: '审计校验', reports: '报表',
   },
@@ -68,6 +68,13 @@ export default {
     bindTitle: '绑定身份证 / IC卡 / 票卡', idcard: '身份证', iccard: 'IC卡', barcode: '预制票卡',
     bindHint: '刷卡或扫码（读卡器会自动输入并回车）', bindCount: '已绑定 {have} / 需要 {need}', left: '余 {n}',
   },
+  exit: {
+    title: '离园结算（一卡通）', band: '腕带', bandHint: '刷腕带或输入腕带号', read: '读取', needBand: '请刷腕带', state: '状态', holder: '持有人',
+    balance: '余额', deposit: '押金', lockers: '储物柜', shop: '消费点', amount: '金额', time: '时间', note: '备注', noCharges: '没有消费',
+    overspent: '超额消费 {fen}', offline: '离线消费', original: '原路退回', cash: '全部退现金', bandFee: '腕带遗失/损坏（押金抵扣）',
+    refundDue: '应退 {fen}', collectDue: '应收 {fen}', settle: '结算并收回腕带', lost: '挂失', done: '已结算：退 {refund}；腕带赔偿 {fee}',
+    states: { open: '使用中', lost: '已挂失', settled: '已结算' }, methods: { cash: '现金', card: '银行卡', mobile: '移动支付' },
+  },
   pickup: {
     title: '取票', byOrder: '订单号 + 手机号', byId: '身份证', byCode: '订单二维码', orderNo: '订单号', phone: '手机号',
     idNumber: '身份证号', idHint: '刷身份证或手动输入', code: '二维码', codeHint: '扫描订单二维码', find: '查找',
@@ -94,7 +101,7 @@ export default {
     kinds: { annual: '年卡', season: '季卡', month: '月卡', count: '次卡', resident: '本地居民卡', staff: '员工卡' },
     events: { issue: '办卡', renew: '续费', reissue: '补卡' },
     states: { active: '有效', void: '已作废' },
-    needQuery: '请输入要查询的卡号、手机号、身份证号或姓名', needName: '请填写持卡人姓名', none: '没有找到会员，可在“办卡”中新办', noCards: '找到会员，但名下没有卡',
+    needQuery: '请输入要查询的卡号、手机号、身份证号或姓名', needName: '请填写持卡人姓名', needReference: '银行卡、移动支付请填写凭证号', mobileRef: '支付单号', none: '没有找到会员，可在“办卡”中新办', noCards: '找到会员，但名下没有卡',
     issued: '已办卡 {cardNo}，请收取 {amount}', renewed: '已续费：到期日 {from} → {to}', reissued: '已补卡：新卡号 {cardNo}，原卡 {old} 已作废',
     renewConfirm: '收款并续费', renewOnTop: '未到期的卡从原到期日起顺延一个周期。', renewFromToday: '已过期的卡从今天起算一个周期。',
   },
