@@ -19,7 +19,7 @@ import { changeLogId } from '../../sync/changes.ts';
 import { freshCloudDataDir } from '../../../test/support/pglite.ts';
 import { silentLogger } from '../../../shared/log/logger.ts';
 import { startOfBusinessDay } from '../../../shared/time/zone.ts';
-import { TICKET_REPORTS } from '../registry.ts';
+import { REPORTS } from '../registry.ts';
 import { expectedReports, sorted } from '../testing/expected.ts';
 import { loadMonth, makeMonth } from '../testing/seed.ts';
 
@@ -71,7 +71,7 @@ try {
   const reports: Record<string, number> = {};
   const wrong: string[] = [];
   const expected = expectedReports(month, { inParkAt: at });
-  for (const def of TICKET_REPORTS) {
+  for (const def of REPORTS) {
     let body: { rows: Record<string, unknown>[] } | undefined;
     reports[def.name] = s(await best(async () => {
       const res = await app.request(`/api/v1/reports/${def.name}?from=2026-10-01&to=2026-10-31`, { headers: { authorization: `Bearer ${token}` } });
@@ -79,7 +79,8 @@ try {
       body = (await res.json()) as typeof body;
     }));
     // The figures are checked too: a fast wrong answer is no answer.
-    if (JSON.stringify(sorted(body!.rows as never)) !== JSON.stringify(sorted(expected[def.name]!))) wrong.push(def.name);
+    // (the seeded month has the ticket reports' expectations; reconciliation and the wallet's are timed only)
+    if (expected[def.name] && JSON.stringify(sorted(body!.rows as never)) !== JSON.stringify(sorted(expected[def.name]!))) wrong.push(def.name);
     say(`${def.name.padEnd(20)}${String(reports[def.name]).padStart(8)} s${wrong.includes(def.name) ? '  FIGURES WRONG' : ''}`);
   }
   say(`${'floor: scan of sales'.padEnd(20)}${String(s(floors.sales)).padStart(8)} s\n${'floor: entries'.padEnd(20)}${String(s(floors.entries)).padStart(8)} s\n${'floor: payments'.padEnd(20)}${String(s(floors.payments)).padStart(8)} s`);
