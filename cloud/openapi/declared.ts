@@ -69,7 +69,6 @@ export const DECLARED: Record<string, EndpointSpec> = {
   'PUT /capacity/:type/:day': { summary: '设置日限额 / set the capacity of a type on a day', body: capacityBody },
   'GET /sellers/:id/grants': { summary: '售票授权 / types and discounts a seller may sell' },
   'PUT /sellers/:id/grants': { summary: '设置售票授权 / set a seller\'s grants', body: grantsBody },
-  'GET /audit/verify': { summary: '审计链校验 / walk the audit chain and check every record' },
   // Plain sales (cloud/sales)
   'POST /sales': { summary: '直接售票 / a sale without payment or shift (administrator)', body: saleRequest, idempotencyKey: idem, responses: { 201: { description: 'The sale with its tickets' } } },
   'GET /sales/:id': { summary: '销售记录 / a sale with its tickets' },
