@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addDays } from '../shared/time/zone.ts';
-import { bookingChannel, startTestKiosk, today, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { startTestKiosk, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel, today } from './support/channel.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { testDeviceHeader } from './support/devices.ts';
 import { PHOTO_BYTES } from '../hardware/idcard/basic-info.ts';
@@ -187,10 +188,23 @@ test('an ID card on the reader (SAM over a pty) finds the holder\'s bookings; it
   }
 });
 
-/** Sales HQ made for this kiosk (their idempotency keys carry the attempt id). */
+/**
+ * Sale lines HQ made for this kiosk: one order per attempt (its idempotency key carries the
+ * attempt id), a line per type, paid by one mobile payment in the kiosk's shift of the day.
+ */
 async function kioskSales(attemptId: string): Promise<number> {
-  const r = (await cloud.ctx!.db.execute(`select count(*)::int as n from sales where idempotency_key like 'kiosk:demo:kiosk-1:${attemptId}:%'`)) as unknown as { rows?: { n: number }[] } & { n: number }[];
-  return (r.rows ?? r)[0]!.n;
+  const rows = async (q: string) => {
+    const r = (await cloud.ctx!.db.execute(q)) as unknown as { rows?: Record<string, unknown>[] } & Record<string, unknown>[];
+    return r.rows ?? r;
+  };
+  const lines = await rows(`select s.total_fen, o.total_fen as order_fen, o.shift_id from sales s join orders o on o.id = s.order_id
+    where o.idempotency_key = 'kiosk:demo:kiosk-1:${attemptId}' and o.channel = 'kiosk'`);
+  if (lines.length) {
+    const paid = await rows(`select p.amount_fen, p.method, p.book, p.shift_id from payments p join orders o on o.id = p.order_id where o.idempotency_key = 'kiosk:demo:kiosk-1:${attemptId}'`);
+    assert.equal(paid.map((p) => [Number(p.amount_fen), p.method, p.book, p.shift_id]), [[Number(lines[0]!.order_fen), 'mobile', 'shift', lines[0]!.shift_id]], 'paid once, in the kiosk\'s shift');
+    assert.is(lines.reduce((s, l) => s + Number(l.total_fen), 0), Number(lines[0]!.order_fen), 'the lines add up to the payment');
+  }
+  return lines.length;
 }
 
 test('self-service sale: declined payment charges nothing; a paid attempt retried is one sale, printed once', async () => {

@@ -8,10 +8,11 @@ import { isValidIdNumber } from '../../shared/rules/credential.ts';
 import type { BookingRow } from '../../shared/sync/messages.ts';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import type { CloudContext } from '../context.ts';
-import { bookingItems, bookings, channelDayUsage, channels, entries, tickets, ticketTypes } from '../db/schema/index.ts';
+import { bookingItems, bookings, channelDayUsage, channels, entries, orders, sales, tickets, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { appendChanges } from '../sync/changes.ts';
-import { issueSale, revokeInTx, type Tx } from '../tickets/issue.ts';
+import type { Tx } from '../tickets/issue.ts';
+import { ledger } from '../ledger/index.ts';
 import { releaseCapacity, takeCapacity } from '../office/pricing.ts';
 import { listPrices, type Channel } from './admin.ts';
 import { idempotent, requestHash, type Outcome } from './idempotency.ts';
@@ -134,13 +135,20 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     const tz = ctx.config.timeZone;
     const items = await tx.select({ item: bookingItems, type: ticketTypes }).from(bookingItems)
       .innerJoin(ticketTypes, eq(ticketTypes.id, bookingItems.typeId)).where(eq(bookingItems.bookingId, b.id));
-    for (const { item, type } of items) {
-      const sale = await issueSale(ctx, tx, {
-        site: b.site, type, quantity: item.quantity, unitPriceFen: item.unitPriceFen, now,
+    // The channel collected the money: one order in the channel's settlement, paid by method
+    // `channel` with the channel's payment reference, a line per booked type.
+    const sold = await ledger.sell(tx, ctx, ledger.channelActor(ch.code), {
+      site: b.site, visitDay: b.visitDay, channel: 'channel', source: ch.code, at: now, note: `booking ${b.orderNo}`,
+      freeReason: b.totalFen === 0 ? `渠道免费票 ${b.orderNo}` : null,
+      lines: items.map(({ item, type }) => ({
+        type, quantity: item.quantity, unitFen: item.unitPriceFen,
         validFrom: startOfBusinessDay(b.visitDay, tz), validUntil: startOfBusinessDay(addDays(b.visitDay, type.validityDays), tz),
-      });
-      await tx.update(bookingItems).set({ saleId: sale.saleId }).where(and(eq(bookingItems.bookingId, b.id), eq(bookingItems.typeId, type.id)));
-      await bindRealName(tx, b.site, b.idHash, sale.tickets.map((t) => t.id), now);
+      })),
+      payments: b.totalFen === 0 ? [] : [{ method: 'channel', amountFen: b.totalFen, reference: req.paymentRef }],
+    });
+    for (const line of sold.lines) {
+      await tx.update(bookingItems).set({ saleId: line.saleId }).where(and(eq(bookingItems.bookingId, b.id), eq(bookingItems.typeId, line.line.type.id)));
+      await bindRealName(tx, b.site, b.idHash, line.tickets.map((t) => t.id), now);
     }
     await tx.update(bookings).set({ state: 'issued', paidAt: new Date(now), paymentRef: req.paymentRef }).where(eq(bookings.id, b.id));
     await publishBooking(ctx, tx, b.id);
@@ -174,7 +182,11 @@ export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: str
     await releaseQuota(tx, ch.id, b.visitDay, b.quantity);
     await releaseCapacities(tx, [b.id], b.visitDay);
     if (b.state === 'issued') {
-      await revokeInTx(tx, b.site, ids, 'cancelled');
+      await ledger.revokeTickets(tx, b.site, ids, 'cancelled', now);
+      // The money goes back through the channel's settlement, by the method it came in.
+      const [line] = await tx.select({ orderId: sales.orderId }).from(bookingItems).innerJoin(sales, eq(sales.id, bookingItems.saleId)).where(eq(bookingItems.bookingId, b.id)).limit(1);
+      const [order] = line?.orderId ? await tx.select().from(orders).where(eq(orders.id, line.orderId)).for('update') : [];
+      if (order && b.totalFen > 0) await ledger.refund(tx, ledger.channelActor(ch.code), { order, amountFen: b.totalFen, method: 'channel', reason: reason ?? `渠道取消 ${b.orderNo}`, at: now });
       await publishBooking(ctx, tx, b.id);
     }
     return { status: 200, body: await bookingView(tx, ch, b.id) };

@@ -11,7 +11,6 @@ import { printRequest } from '../office/prints.ts';
 import { capacityBody, grantsBody, holidayBody, newDiscount, newPriceRule } from '../office/setup.ts';
 import { closeRequest, openRequest } from '../office/shifts.ts';
 import { moveRequest, newBatch } from '../office/stock.ts';
-import { saleRequest } from '../sales/service.ts';
 
 /**
  * Declarations of the routes that do not carry an `endpoint({...})` of their own yet: their
@@ -69,9 +68,6 @@ export const DECLARED: Record<string, EndpointSpec> = {
   'PUT /capacity/:type/:day': { summary: '设置日限额 / set the capacity of a type on a day', body: capacityBody },
   'GET /sellers/:id/grants': { summary: '售票授权 / types and discounts a seller may sell' },
   'PUT /sellers/:id/grants': { summary: '设置售票授权 / set a seller\'s grants', body: grantsBody },
-  // Plain sales (cloud/sales)
-  'POST /sales': { summary: '直接售票 / a sale without payment or shift (administrator)', body: saleRequest, idempotencyKey: idem, responses: { 201: { description: 'The sale with its tickets' } } },
-  'GET /sales/:id': { summary: '销售记录 / a sale with its tickets' },
   // Member cards (cloud/members)
   'GET /members': { summary: '查找会员 / find members by phone, ID, card or name', query: memberQuery },
   'POST /members/cards': { summary: '办卡 / issue a member, resident or staff card', body: cardIssueRequest, idempotencyKey: idem, responses: { 201: { description: 'The card' } } },

@@ -27,8 +27,6 @@ const NOT_YET_CONVERTED = [
   'POST /shifts', 'GET /shifts/current', 'GET /shifts/:id', 'GET /shifts/:id/print', 'POST /shifts/:id/close',
   'GET /discounts', 'POST /discounts', 'GET /price-rules', 'POST /price-rules', 'DELETE /price-rules/:id', 'GET /holidays', 'PUT /holidays/:day',
   'GET /capacity/:type/:day', 'PUT /capacity/:type/:day', 'GET /sellers/:id/grants', 'PUT /sellers/:id/grants',
-  // cloud/sales
-  'POST /sales', 'GET /sales/:id',
   // cloud/members
   'GET /members', 'POST /members/cards', 'GET /members/cards/:cardNo', 'POST /members/cards/:cardNo/renew', 'POST /members/cards/:cardNo/reissue',
   // cloud/channels (the booking API)

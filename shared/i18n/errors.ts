@@ -53,7 +53,7 @@ export const THING_NAMES: Record<string, { zh: string; en: string }> = {
 const thing = (p: ErrorParams, l: 'zh' | 'en') => THING_NAMES[s(p.what)]?.[l] ?? (l === 'zh' ? '记录' : s(p.what) || 'record');
 
 const METHOD_ZH: Record<string, string> = {
-  cash: '现金', card: '银行卡', mobile: '移动支付', voucher: '代金券', points: '积分', deposit: '预存款', on_account: '挂账', signed_bill: '签单',
+  cash: '现金', card: '银行卡', mobile: '移动支付', voucher: '代金券', points: '积分', deposit: '预存款', on_account: '挂账', signed_bill: '签单', channel: '渠道代收',
 };
 const LEDGER_ZH: Record<string, string> = { deposit: '预存款', points: '积分', credit: '挂账' };
 const STATE_ZH: Record<string, string> = {
@@ -130,6 +130,7 @@ export const ERROR_MESSAGES = {
     zh: (p) => (has(p.paidFen) && has(p.totalFen) ? `支付合计 ${yuan(p.paidFen)}，与应收 ${yuan(p.totalFen)} 不符` : '支付金额与应收不符'),
     en: (p) => (has(p.paidFen) && has(p.totalFen) ? `Payments add up to ${yuan(p.paidFen)}, the order is ${yuan(p.totalFen)}` : 'Payments do not add up to the total'),
   },
+  free_needs_reason: { zh: () => '免费票须填写原因', en: () => 'A free sale needs a reason' },
   payment_failed: { zh: () => '支付失败，未扣款', en: () => 'Payment failed; nothing was charged' },
   paid_not_issued: { zh: () => '已扣款但出票失败，请联系工作人员退款', en: () => 'Paid, but the tickets could not be issued; staff will refund' },
   amount_mismatch: { zh: () => '付款金额与订单金额不符', en: () => 'The amount does not match the booking total' },
@@ -163,6 +164,10 @@ export const ERROR_MESSAGES = {
   refund_exceeds_method: {
     zh: (p) => `退款超过以${METHOD_ZH[s(p.method)] ?? '该方式'}支付的金额${has(p.paidFen) ? `（${yuan(p.paidFen)}）` : ''}`,
     en: (p) => `The refund is more than was paid by ${s(p.method) || 'this method'}${has(p.paidFen) ? ` (${yuan(p.paidFen)})` : ''}`,
+  },
+  refund_split_mismatch: {
+    zh: (p) => `各方式退款合计${has(p.partsFen) ? ` ${yuan(p.partsFen)}` : ''}与退款金额${has(p.askedFen) ? ` ${yuan(p.askedFen)}` : ''}不符`,
+    en: (p) => `The parts add up to ${has(p.partsFen) ? yuan(p.partsFen) : 'another amount'}, not ${has(p.askedFen) ? yuan(p.askedFen) : 'the refund'}`,
   },
   ticket_not_in_order: { zh: () => '票不属于此订单', en: () => 'A ticket is not in this order' },
   ticket_revoked: { zh: () => '票已作废', en: () => 'The ticket is void' },

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { bookingChannel } from '../../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel } from '../../test/support/channel.ts';
 import { PrintBridge } from '../../edge/print-bridge/bridge.ts';
 import { parseBridgeConfig } from '../../edge/print-bridge/config.ts';
 import { startBrowser } from '../../test/support/browser.ts';

@@ -12,3 +12,4 @@ export * from './customers.ts';
 export * from './office.ts';
 export * from './origin.ts';
 export * from './devices.ts';
+export * from './idempotency.ts';
