@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createServer as createHttpsServer } from 'node:https';
 import { createLogger, type Logger } from '../shared/log/logger.ts';
@@ -10,6 +11,7 @@ import { listIssued } from './devices/issued.ts';
 import type { CloudContext } from './context.ts';
 import { openDb, type OpenDb } from './db/open.ts';
 import { loadIssuerKey } from './keys/issuer.ts';
+import { AnchorLog, AuditAnchorer, loadAnchorKey } from './audit/anchor.ts';
 import { ensureAdmin } from './auth/service.ts';
 import { Broker } from './mqtt/broker.ts';
 import { DeviceAuth, loadDeviceSecret } from './devices/auth.ts';
@@ -32,6 +34,7 @@ export class Cloud {
   private dynsec: DynsecAccounts | undefined;
   private http: ServerType | undefined;
   private bells = new Map<string, NodeJS.Timeout>();
+  private anchorer: AuditAnchorer | undefined;
   ctx: CloudContext | undefined;
   httpPort = 0;
   mqttPort = 0;
@@ -119,6 +122,13 @@ export class Cloud {
         publish: (topic, payload, qos) => uplink.publish(topic, payload, qos),
         brokerAccounts: this.dynsec,
       };
+      // The audit chain's head, signed with a key the database does not hold, into a file.
+      this.anchorer = new AuditAnchorer({
+        db, key: loadAnchorKey(keysDir(config)), log: new AnchorLog(config.auditAnchorLog ?? join(config.dataDir, 'audit', 'anchors.jsonl')),
+        intervalMs: config.auditAnchorSeconds * 1000, now: this.now, logger: log.child('audit'),
+      });
+      this.anchorer.start();
+      ctx.audit = this.anchorer;
       this.ctx = ctx;
       this.uplink = uplink;
       await uplink.start();
@@ -173,6 +183,8 @@ export class Cloud {
     this.dynsec = undefined;
     await this.broker?.stop();
     this.broker = undefined;
+    await this.anchorer?.stop();
+    this.anchorer = undefined;
     await this.opened?.close();
     this.opened = undefined;
   }

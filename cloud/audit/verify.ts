@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
+import { anchorSigned, type Anchor } from './anchor.ts';
 import type { Db } from '../db/open.ts';
 import { canonical, GENESIS, sha256 } from './chain.ts';
 import { AUDITED_TABLES, type AuditedTable } from './tables.ts';
@@ -35,8 +37,13 @@ export interface AuditVerdict {
   problems: AuditFinding[];
   /** How many rows of audited tables were compared with their images. */
   rows: number;
+  /** The newest signed anchor the chain was checked against (null: none found). */
+  anchor: { seq: number; hash: string; at: number } | null;
   ms: number;
 }
+
+/** Where verify finds the chain's signed heads (the anchor file, the hubs) and the keys that signed them. */
+export interface AnchorSource { list: Anchor[]; keys: ReadonlyMap<string, KeyObject> }
 
 type Row = Record<string, unknown>;
 const rowsOf = async <T = Row>(db: Db, q: SQL): Promise<T[]> => ((await db.execute(q)) as unknown as { rows: T[] }).rows;
@@ -55,7 +62,7 @@ const DETAIL_LIMIT = 200;
  * 4. no recorded change touches what HQ never changes (a written payment, a sealed shift):
  *    an edit made with the triggers on is recorded, and reported here.
  */
-export async function verifyAudit(db: Db, opts: { tables?: AuditedTable[] } = {}): Promise<AuditVerdict> {
+export async function verifyAudit(db: Db, opts: { tables?: AuditedTable[]; anchors?: AnchorSource } = {}): Promise<AuditVerdict> {
   const t0 = performance.now();
   const tables = opts.tables ?? AUDITED_TABLES;
   const problems: AuditFinding[] = [];
@@ -63,11 +70,12 @@ export async function verifyAudit(db: Db, opts: { tables?: AuditedTable[] } = {}
 
   await checkTriggers(db, tables, add);
   const chain = await walkChain(db, add);
+  const anchor = opts.anchors ? await checkAnchors(db, opts.anchors, chain.headSeq, add) : null;
   let rows = 0;
   for (const t of tables) rows += await checkRows(db, t, add);
   for (const t of tables) await checkChanges(db, t, add);
   await checkShiftReports(db, add);
-  return { ok: problems.length === 0, records: chain.records, head: chain.head, headSeq: chain.headSeq, problems, rows, ms: Math.round(performance.now() - t0) };
+  return { ok: problems.length === 0, records: chain.records, head: chain.head, headSeq: chain.headSeq, problems, rows, anchor, ms: Math.round(performance.now() - t0) };
 }
 
 async function checkTriggers(db: Db, tables: AuditedTable[], add: (f: AuditFinding) => void) {
@@ -239,4 +247,42 @@ async function checkShiftReports(db: Db, add: (f: AuditFinding) => void) {
     if (sha256(canonical(s.report)) === s.report_hash) continue;
     add({ kind: 'shift_report', table: 'shifts', key: s.id, column: 'report', problem: `班次 ${s.id}：封存的交班报表与其哈希不符（报表被改动）`, problemEn: `shift ${s.id}: the sealed report does not match its hash (the report was changed)` });
   }
+}
+
+/**
+ * The chain against its signed heads: the newest one must still be there with the same hash
+ * (else the tail was deleted, or everything from an edit on was hashed again); the earliest
+ * anchor that no longer matches says from where. Signatures are checked before anything is
+ * believed, so a line added to the anchor file proves nothing.
+ */
+async function checkAnchors(db: Db, src: AnchorSource, headSeq: number, add: (f: AuditFinding) => void): Promise<AuditVerdict['anchor']> {
+  const sorted = [...src.list].sort((a, b) => a.seq - b.seq || a.at - b.at);
+  let newest: Anchor | undefined;
+  for (let i = sorted.length - 1; i >= 0 && !newest; i--) {
+    const a = sorted[i]!;
+    if (anchorSigned(a, src.keys)) newest = a;
+    else add({ kind: 'anchor_invalid', seq: a.seq, problem: `锚点 #${a.seq}（${new Date(a.at).toISOString()}）的签名无效：不予采信`, problemEn: `anchor #${a.seq} (${new Date(a.at).toISOString()}) has no valid signature: ignored` });
+  }
+  if (!newest) return null;
+  const when = (a: Anchor) => new Date(a.at).toISOString();
+  if (newest.seq > headSeq) {
+    add({ kind: 'tail_deleted', seq: newest.seq,
+      problem: `审计链尾部被删除：${when(newest)} 签名的锚点记到 #${newest.seq}，库中只到 #${headSeq}`,
+      problemEn: `the chain's tail was deleted: the anchor signed at ${when(newest)} reaches #${newest.seq}, the database only #${headSeq}` });
+  }
+  // Hashes at every anchored record still there, compared in one pass.
+  const within = sorted.filter((a) => a.seq <= headSeq);
+  const held = new Map<number, string>();
+  for (let i = 0; i < within.length; i += 10_000) {
+    const seqs = [...new Set(within.slice(i, i + 10_000).map((a) => a.seq))];
+    const r = await rowsOf<{ seq: string; hash: string }>(db, sql`select seq, hash from audit_log where seq in (${sql.join(seqs.map((n) => sql`${n}`), sql`, `)})`);
+    for (const x of r) held.set(Number(x.seq), x.hash);
+  }
+  const differs = within.find((a) => held.has(a.seq) && held.get(a.seq) !== a.hash && anchorSigned(a, src.keys));
+  if (differs) {
+    add({ kind: 'chain_recomputed', seq: differs.seq,
+      problem: `审计链被改写后重算：记录 #${differs.seq} 的哈希与 ${when(differs)} 签名的锚点不符（此前的记录被改动、删除或插入过）`,
+      problemEn: `the chain was rewritten and hashed again: record #${differs.seq} does not match the anchor signed at ${when(differs)} (records up to it were changed, removed or added)` });
+  }
+  return { seq: newest.seq, hash: newest.hash, at: newest.at };
 }
