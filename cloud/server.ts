@@ -1,14 +1,16 @@
 import { join } from 'node:path';
+import { NoticeSender } from './channels/notices.ts';
 import { serve, type ServerType } from '@hono/node-server';
 import { createServer as createHttpsServer } from 'node:https';
 import { createLogger, type Logger } from '../shared/log/logger.ts';
-import { topics } from '../shared/sync/messages.ts';
+import { topics } from '../shared/sync/topics.ts';
 import { createApp } from './app.ts';
 import { keysDir, mqttLimits, pgliteDir, type CloudConfig } from './config.ts';
 import { readCa, readServerTls } from '../shared/net/tls.ts';
 import { DynsecAccounts } from './mqtt/dynsec.ts';
 import { listIssued } from './devices/issued.ts';
 import type { CloudContext } from './context.ts';
+import { DeviceSignal } from './live/signal.ts';
 import { openDb, type OpenDb } from './db/open.ts';
 import { loadIssuerKey } from './keys/issuer.ts';
 import { AnchorLog, AuditAnchorer, loadAnchorKey } from './audit/anchor.ts';
@@ -36,6 +38,7 @@ export class Cloud {
   private bells = new Map<string, NodeJS.Timeout>();
   private anchorer: AuditAnchorer | undefined;
   ctx: CloudContext | undefined;
+  private notices: NoticeSender | undefined;
   httpPort = 0;
   mqttPort = 0;
 
@@ -91,6 +94,7 @@ export class Cloud {
       } else if (external) {
         log.warn({ mqttUrl: config.mqttUrl }, 'MQTT_ACCOUNTS=manual: the broker at MQTT_URL must check device credentials and topics itself');
       }
+      const deviceSignal = new DeviceSignal();
       const uplink = new UplinkService({
         url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'), credential: brokerLogin, tls: brokerTls,
         // A named node is its own broker client, and shares device messages with the other nodes.
@@ -100,8 +104,12 @@ export class Cloud {
         // them (by the lease's holder when several nodes share the broker).
         onConnect: () => void (this.lease?.held === false ? Promise.resolve() : this.republishDesired()).catch((err: Error) => log.error({ err: err.message }, 'could not publish desired modes')),
         onDevice: async (site, device, what, payload) => {
-          if (what === 'cmd/res') return recordResponse(ctx, site, device, payload);
+          if (what === 'cmd/res') {
+            await recordResponse(ctx, site, device, payload);
+            return deviceSignal.emit(site);
+          }
           await recordDevice(ctx, site, device, what, payload);
+          deviceSignal.emit(site);
           if (what === 'status' && (payload as { state?: string }).state === 'online') await resendPending(ctx, site, device);
         },
       });
@@ -121,6 +129,7 @@ export class Cloud {
           uplink.publish(device ? topics.desired(site, device) : topics.siteDesired(site), desired, 1, true),
         publish: (topic, payload, qos) => uplink.publish(topic, payload, qos),
         brokerAccounts: this.dynsec,
+        deviceSignal,
       };
       // The audit chain's head, signed with a key the database does not hold, into a file.
       this.anchorer = new AuditAnchorer({
@@ -142,6 +151,8 @@ export class Cloud {
       const lease = this.lease;
       if (config.node) ctx.cluster = { node: config.node, leader: () => lease.held };
       await lease.start();
+      this.notices = new NoticeSender({ db: ctx.db, log: log.child('notices'), now: ctx.now, retryBaseMs: config.noticeRetryMinutes * 60_000, intervalMs: config.noticeIntervalMs });
+      this.notices.start();
       const app = createApp(ctx, { webDir: config.webDir === 'off' ? undefined : config.webDir });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = tls
@@ -175,6 +186,8 @@ export class Cloud {
         (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
     }
+    await this.notices?.stop();
+    this.notices = undefined;
     await this.lease?.stop();
     this.lease = undefined;
     await this.uplink?.stop();

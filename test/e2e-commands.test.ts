@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
-import { topics } from '../shared/sync/messages.ts';
+import { topics } from '../shared/sync/topics.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { startTestGate } from './support/gate.ts';
 import { provision } from './support/provision.ts';

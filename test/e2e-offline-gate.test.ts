@@ -13,7 +13,7 @@ import { SimScanner } from '../hardware/scanner/sim.ts';
 import { SimTurnstile } from '../hardware/turnstile/sim.ts';
 import { generateIssuerKey } from '../shared/code/keys.ts';
 import { encodeTicketCode } from '../shared/code/ticket-code.ts';
-import { topics } from '../shared/sync/messages.ts';
+import { topics } from '../shared/sync/topics.ts';
 import { LinkSim } from './tools/link-sim.ts';
 import { ADULT, api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
 import { provisionGates } from './support/provision.ts';

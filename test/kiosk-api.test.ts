@@ -9,6 +9,8 @@ import { PHOTO_BYTES } from '../hardware/idcard/basic-info.ts';
 import { SamSim } from '../hardware/idcard/sam-sim.ts';
 import { openPtyPair } from '../hardware/testing/pty.ts';
 import { provision } from './support/provision.ts';
+import { checkAnswer } from './support/api-schema.ts';
+import { createApp } from '../cloud/app.ts';
 
 const cloud = await startTestCloud();
 await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }, { device: 'kiosk-2', role: 'kiosk' }, { device: 'gate-1', lanes: ['lane-1'] }]);
@@ -271,6 +273,32 @@ test('HQ charge with a stale price is refused before paying', async () => {
   const other = await fetch(`${cloud.url}/api/v1/sync/kiosk/bookings?code=BKX`, { headers: testDeviceHeader('other', 'kiosk-9', 'kiosk') });
   assert.is(other.status, 200);
   assert.equal(((await other.json()) as any).bookings, []);
+});
+
+test('what HQ answers a kiosk is what its OpenAPI document says', async () => {
+  const app = createApp(cloud.ctx!);
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${cloud.url}${path}`, {
+      method, headers: { 'content-type': 'application/json', ...testDeviceHeader('demo', 'kiosk-1', 'kiosk') }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = await res.json();
+    checkAnswer(app, method, path, res.status, json);
+    return json as any;
+  };
+  const { types } = await call('GET', '/api/v1/sync/kiosk/types');
+  const adult = types.find((t: any) => t.code === 'adult');
+  const sale = await call('POST', '/api/v1/sync/kiosk/sales', { attemptId: 'schema-check-1', items: [{ type: 'adult', quantity: 1 }], amountFen: adult.priceFen, authCode: '134567890123456780' });
+  assert.is(sale.state, 'paid');
+  const b = await channel.book({ name: '郑一', phone: '13900006666' });
+  const found = await call('GET', `/api/v1/sync/kiosk/bookings?order=${b.orderNo}&phone=13900006666`);
+  assert.is(found.bookings[0].orderNo, b.orderNo);
+  const paid = await channel.book({ name: '郑二', phone: '13900006667' });
+  const picked = await call('POST', '/api/v1/sync/pickups', { device: 'kiosk-1', pickups: [{ pickupId: 'schema-check-pickup-1', orderNo: paid.orderNo, at: Date.now() }] });
+  assert.is(picked.results[0].result, 'picked_up');
+  const bad = await fetch(`${cloud.url}/api/v1/sync/kiosk/sales`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...testDeviceHeader('demo', 'gate-1', 'gate') }, body: '{"nonsense":1}',
+  });
+  assert.is(bad.status, 403, 'a gate is refused before its body is read');
 });
 
 test.run();

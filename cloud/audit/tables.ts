@@ -73,6 +73,14 @@ export const AUDITED_TABLES: AuditedTable[] = [
   { table: 'users', zh: '用户', en: 'user', key: ['id'], redact: ['password_hash'], mutable: 'all' },
   { table: 'seller_types', zh: '售票员票种授权', en: 'seller type grant', key: ['user_id', 'type_id'], mutable: 'all', deletable: true },
   { table: 'seller_discounts', zh: '售票员折扣授权', en: 'seller discount grant', key: ['user_id', 'discount_id'], mutable: 'all', deletable: true },
+  // Water park: wristband wallets, shops, lockers, and what site hubs uploaded. Joined at the merge
+  // with the water-park work: every change recorded and allowed until their owners narrow it.
+  { table: 'wallets', zh: '腕带钱包', en: 'wallet', key: ['id'], mutable: 'all' },
+  { table: 'wallet_lines', zh: '钱包分录', en: 'wallet line', key: ['movement_id', 'account'], mutable: 'all', deletable: true },
+  { table: 'pos_charges', zh: '消费扣款', en: 'POS charge', key: ['charge_id'], mutable: 'all', deletable: true },
+  { table: 'shop_items', zh: '商户商品', en: 'shop item', key: ['shop', 'code'], mutable: 'all', deletable: true },
+  { table: 'lockers', zh: '储物柜', en: 'locker', key: ['site', 'code'], mutable: 'all', deletable: true },
+  { table: 'hub_uploads', zh: '站点上传', en: 'hub upload', key: ['site', 'hub', 'seq'], mutable: 'all', deletable: true },
   // Devices HQ provisioned (what may admit); their presence columns change every minute and stay out.
   { table: 'devices', zh: '设备', en: 'device', key: ['site', 'device'], only: ['site', 'device', 'role', 'lanes', 'name', 'active', 'provisioned_at'], mutable: 'all' },
   { table: 'device_credentials', zh: '设备凭据', en: 'device credential', key: ['site', 'device', 'role'], mutable: 'all', deletable: true },

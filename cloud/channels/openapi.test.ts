@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { channelApiRoutes } from './routes.ts';
 import { bookingView, productsView, reconciliationView } from './schemas.ts';
 import { openHq } from '../../test/support/hq.ts';
+import { checkAnswer } from '../../test/support/api-schema.ts';
 
 const hq = await openHq({ now: Date.UTC(2026, 10, 25, 2, 0) });
 
@@ -17,9 +18,10 @@ test('the OpenAPI document is served without a key and lists every booking route
   assert.equal(doc.components.securitySchemes.channelKey, { type: 'apiKey', in: 'header', name: 'X-Channel-Key' });
 
   // Every route the booking API mounts (but the admin ones and the document itself) is described.
-  const routes = channelApiRoutes(hq.ctx).routes
+  // (A route with its channel-key middleware is listed once per handler.)
+  const routes = [...new Set(channelApiRoutes(hq.ctx).routes
     .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/admin') && r.path !== '/openapi.json')
-    .map((r) => [r.method.toLowerCase(), r.path.replace(/:([A-Za-z]+)/g, '{$1}')] as const);
+    .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`))].map((k) => k.split(' ') as [string, string]);
   assert.ok(routes.length >= 7, `found ${routes.length} routes`);
   for (const [method, path] of routes) {
     assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is in the document`);
@@ -63,6 +65,31 @@ test('real answers match the published schemas', async () => {
   bookingView.parse(paid.body);
   productsView.parse((await hq.raw('GET', '/api/v1/channels/products', undefined, h)).body);
   reconciliationView.parse((await hq.raw('GET', '/api/v1/channels/reconciliation?day=2026-11-25', undefined, h)).body);
+
+  // The key first, then the write's Idempotency-Key, then the body.
+  const junk = { visitDay: 'soon' };
+  const noKey = await hq.raw('POST', '/api/v1/channels/bookings', junk, { 'X-Channel-Key': 'wrong', 'Idempotency-Key': 'x3' });
+  assert.equal([noKey.status, noKey.body.error.code], [401, 'invalid_channel_key']);
+  const noIdem = await hq.raw('POST', '/api/v1/channels/bookings', junk, h);
+  assert.equal([noIdem.status, noIdem.body.error.code], [400, 'idempotency_key_required']);
+  const bad = await hq.raw('POST', '/api/v1/channels/bookings', junk, { ...h, 'Idempotency-Key': 'x3' });
+  assert.equal([bad.status, bad.body.error.code, bad.body.error.field], [400, 'invalid_request', 'visitDay']);
+  const cancelled = await hq.raw('POST', `/api/v1/channels/bookings/${b.body.orderNo}/cancel`, undefined, { ...h, 'Idempotency-Key': 'x4' });
+  assert.is(cancelled.status, 200, JSON.stringify(cancelled.body));
+  assert.is(bookingView.parse(cancelled.body).state, 'cancelled');
+
+  // The administrators' side answers what its declarations say.
+  checkAnswer(hq.app, 'POST', '/api/v1/channels/admin', 201, ch.body);
+  const admin: [string, string, unknown?][] = [
+    ['GET', '/api/v1/channels/admin'], ['GET', '/api/v1/channels/admin/web'], ['PATCH', '/api/v1/channels/admin/web', { dailyQuota: 150 }],
+    ['PUT', '/api/v1/channels/admin/web/prices', { prices: [{ type: 'adult', priceFen: 10500 }] }], ['GET', '/api/v1/channels/admin/web/bookings?day=2026-11-26'],
+    ['GET', '/api/v1/channels/admin/web/reconciliation?day=2026-11-25'], ['GET', '/api/v1/channels/admin/pickups/flagged'], ['POST', '/api/v1/channels/admin/web/key'],
+  ];
+  for (const [method, path, body] of admin) {
+    const r = await hq.req(method, path, body);
+    assert.is(r.status, 200, `${method} ${path}: ${JSON.stringify(r.body)}`);
+    checkAnswer(hq.app, method, path, 200, r.body);
+  }
 });
 
 test.after(() => hq.close());

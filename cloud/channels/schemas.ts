@@ -19,6 +19,7 @@ export const bookingRequest = z.object({
     idNumber: z.string().min(15).max(20).optional().describe('Resident ID card number (GB 11643): pickup by ID and visitor origin'),
   }),
   externalRef: z.string().min(1).max(64).optional().describe('The channel\'s own order number'),
+  slot: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').optional().describe('Start of the time slot (分时预约), e.g. "10:00"; required on days sold by slot'),
 }).strict();
 export type BookingRequest = z.infer<typeof bookingRequest>;
 
@@ -48,6 +49,7 @@ export const bookingView = z.object({
   externalRef: z.string().nullable(),
   site: z.string(),
   visitDay: day,
+  slot: z.object({ from: z.string(), to: z.string() }).nullable().describe('The booked time slot, site-local'),
   state: z.enum(['booked', 'issued', 'picked_up', 'cancelled', 'expired']),
   contact: z.object({ name: z.string(), phoneLast4: z.string() }),
   items: z.array(z.object({ type: z.string(), quantity: z.number().int(), unitPriceFen: z.number().int() })),
@@ -84,6 +86,25 @@ export const reconciliationView = z.object({
     orderNo: z.string(), externalRef: z.string().nullable(), state: z.string(), visitDay: day,
     quantity: z.number().int(), totalFen: z.number().int(), paymentRef: z.string().nullable(),
     createdAt: z.string(), paidAt: z.string().nullable(), cancelledAt: z.string().nullable(), pickedUpAt: z.string().nullable(),
+  })),
+});
+
+/** A channel as administrators see it (never its key's hash). */
+export const channelAdminView = z.object({
+  id: z.number().int(), code: z.string(), name: z.string(), kind: z.string(), site: z.string(),
+  keyPrefix: z.string().describe('First characters of the key, to tell keys apart'), dailyQuota: z.number().int().nullable(),
+  cancelCutoffMinutes: z.number().int(), maxDaysAhead: z.number().int(), holdMinutes: z.number().int(), customerId: z.number().int().nullable(),
+  active: z.boolean(), createdAt: z.string(),
+}).meta({ id: 'Channel' });
+export const channelPriceView = z.object({ type: z.string(), name: z.string(), priceFen: z.number().int(), persons: z.number().int(), validityDays: z.number().int() });
+export const flaggedPickupView = z.object({
+  pickupId: z.string(), bookingId: z.string(), orderNo: z.string(), site: z.string(), device: z.string(), at: z.string(), offline: z.boolean(),
+  flag: z.string().nullable().describe('duplicate: picked up already elsewhere; cancelled: the booking was cancelled'), receivedAt: z.string(),
+});
+export const devicePickupResults = z.object({
+  results: z.array(z.object({
+    pickupId: z.string(), orderNo: z.string(), result: z.enum(['picked_up', 'duplicate', 'cancelled', 'not_paid', 'unknown_booking', 'wrong_site', 'rejected']),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
   })),
 });
 

@@ -7,6 +7,8 @@ import type { Db } from '../db/open.ts';
 import { devices, deviceStreams, entries, lanes, overUse, refusedEntries, tickets, ticketTypes } from '../db/schema/index.ts';
 import { recordRefusals } from '../devices/service.ts';
 
+import { queueRedemptions } from '../channels/notices.ts';
+
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface IngestResult {
@@ -65,6 +67,10 @@ export async function ingestBatch(db: Db, site: string, batch: UpBatch, now = ne
       });
     const touched = [...new Set(inserted.filter((e) => e.ticketId && (e.kind === 'normal' || e.kind === 'return')).map((e) => e.ticketId!))];
     if (touched.length) await checkOverUse(tx, site, touched, now);
+    // A booked ticket's first entry tells the channel that sold it (cloud/channels/notices.ts), in this transaction.
+    const admitted = new Set(inserted.filter((e) => e.ticketId && e.kind === 'normal').map((e) => e.nonce));
+    await queueRedemptions(tx, site, good.filter((e) => admitted.has(e.nonce) && e.direction === 'in')
+      .map((e) => ({ ticketId: e.ticketId!, at: e.correctedTime, lane: e.lane, device: batch.device, persons: e.persons })), now);
     return { ackedUpTo, inserted: inserted.length, refused: bad.map(({ e, why }) => ({ nonce: e.nonce, reason: why, lane: e.lane })) };
   });
 }

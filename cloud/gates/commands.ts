@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
-import { COMMANDS, commandResponse, topics, type CommandRequest } from '../../shared/sync/messages.ts';
+import { COMMANDS, commandResponse, type CommandRequest } from '../../shared/sync/messages.ts';
+import { topics } from '../../shared/sync/topics.ts';
 import type { CloudContext } from '../context.ts';
 import { commands } from '../db/schema/index.ts';
 

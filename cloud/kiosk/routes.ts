@@ -1,10 +1,13 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { DeviceIdentity } from '../../shared/auth/device.ts';
 import { lookupBookings, lookupQuery } from '../channels/pickup.ts';
+import { bookingView } from '../channels/schemas.ts';
 import { listTicketTypes } from '../catalog/service.ts';
 import type { CloudContext } from '../context.ts';
-import { AppError, jsonBody } from '../http/errors.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
+import { AppError } from '../http/errors.ts';
 import type { MobileProvider } from '../office/mobile.ts';
 import { getCapacity } from '../office/setup.ts';
 import { getSale } from '../sales/service.ts';
@@ -19,8 +22,8 @@ import { bindRealName } from '../tickets/credentials.ts';
 import { isValidIdNumber, normaliseCredential, storedCredential } from '../../shared/rules/credential.ts';
 
 /** The kiosk a request comes from (device auth under /sync has checked its credential). */
-function kioskOf(c: Context): DeviceIdentity {
-  const id = c.get('device' as never) as DeviceIdentity | undefined;
+function kioskOf(c: Context<CloudEnv>): DeviceIdentity {
+  const id = c.get('device');
   if (!id || (id.role !== 'kiosk' && id.role !== 'hq')) throw new AppError('device_forbidden', 'only kiosks may call this', 403);
   return id;
 }
@@ -43,7 +46,23 @@ export const kioskSaleRequest = z.object({
   authCode: z.string().regex(/^\d{10,32}$/),
   /** The visitor's ID card, read at the kiosk: real-name tickets are bound to it. */
   idNumber: z.string().max(20).refine((v) => isValidIdNumber(normaliseCredential('idcard', v)), '身份证号无效 / not a valid ID card number').optional(),
-}).strict();
+}).strict().meta({ id: 'KioskSaleRequest' });
+
+const kioskType = z.object({
+  typeId: z.number().int(), code: z.string(), name: z.string(), priceFen: z.number().int(), persons: z.number().int(), entries: z.number().int(), validityDays: z.number().int(),
+});
+const soldTicket = z.object({
+  id: z.string(), code: z.string().describe('Signed ticket code'), type: z.string(), validFrom: z.string(), validUntil: z.string(),
+  persons: z.number().int(), entries: z.number().int(), priceFen: z.number().int(), typeId: z.number().int(), typeName: z.string(),
+});
+const kioskSaleView = z.object({ state: z.literal('paid'), providerRef: z.string(), amountFen: z.number().int(), tickets: z.array(soldTicket) }).meta({ id: 'KioskSale' });
+const kioskPendingView = z.object({ state: z.literal('pending'), providerRef: z.string() });
+
+/** Only kiosks (and HQ's own tools) call these; said before the request is read, as before any other check. */
+const kioskOnly: MiddlewareHandler<CloudEnv> = async (c, next) => {
+  kioskOf(c);
+  await next();
+};
 
 /**
  * Endpoints for self-service kiosks, under /api/v1/sync/kiosk (device credentials):
@@ -51,19 +70,24 @@ export const kioskSaleRequest = z.object({
  * payment provider. Bookings and pickups reuse the booking domain (cloud/channels).
  */
 export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider }) {
-  return new Hono()
-    .get('/bookings', async (c) => {
+  return new Hono<CloudEnv>()
+    .use('*', kioskOnly)
+    .get('/bookings', endpoint({
+      summary: 'Find bookings for a kiosk of their site (order and phone, phone, ID number or QR)', query: lookupQuery,
+      responses: { 200: z.object({ bookings: z.array(bookingView.meta({ id: 'Booking' })) }) },
+    }), async (c) => {
       const kiosk = kioskOf(c);
-      const found = await lookupBookings(ctx, lookupQuery.parse(c.req.query()));
+      const found = await lookupBookings(ctx, c.req.valid('query'));
       return c.json({ bookings: found.filter((b) => kiosk.role === 'hq' || b.site === kiosk.site) });
     })
-    .get('/types', async (c) => {
-      kioskOf(c);
-      return c.json({ types: await kioskTypes(ctx) });
-    })
-    .post('/sales', async (c) => {
+    .get('/types', endpoint({ summary: 'Types a kiosk sells: visitor tickets with a price', responses: { 200: z.object({ types: z.array(kioskType) }) } }),
+      async (c) => c.json({ types: await kioskTypes(ctx) }))
+    .post('/sales', endpoint({
+      summary: 'A self-service sale paid by the visitor\'s payment code (idempotent on attemptId)', body: kioskSaleRequest,
+      responses: { 200: kioskSaleView, 202: { description: 'The payment is still pending at the provider', schema: kioskPendingView } },
+    }), async (c) => {
       const kiosk = kioskOf(c);
-      const req = kioskSaleRequest.parse(await jsonBody(c));
+      const req = c.req.valid('json');
       const types = new Map((await kioskTypes(ctx)).map((t) => [t.code, t]));
       const unknown = req.items.filter((i) => !types.has(i.type)).map((i) => i.type);
       if (unknown.length) throw new AppError('type_not_sold', `not sold at kiosks: ${unknown.join(', ')}`, 422);

@@ -2,6 +2,7 @@ import { Aedes } from 'aedes';
 import type { Logger } from '../../shared/log/logger.ts';
 import { aedesLimitOptions, DEFAULT_MQTT_LIMITS, MqttListener, type MqttListenerLimits } from '../../shared/net/mqtt-listener.ts';
 import type { DeviceAuth } from '../devices/auth.ts';
+import { isOwnEcho } from '../../shared/auth/device.ts';
 
 /**
  * The in-process MQTT broker (aedes, MQTT 3.1.1). Its queues live in memory: devices keep
@@ -28,7 +29,11 @@ export class Broker {
   async start(): Promise<void> {
     const limits = this.opts.limits ?? DEFAULT_MQTT_LIMITS;
     // Devices connect as "role:site:device" with their token; each may touch its own topics only.
-    const aedes = await Aedes.createBroker({ ...aedesLimitOptions(limits), ...((this.opts.auth?.brokerHooks() ?? {}) as object) });
+    const aedes = await Aedes.createBroker({
+      ...aedesLimitOptions(limits), ...((this.opts.auth?.brokerHooks() ?? {}) as object),
+      // A gate hears its siblings' uploads on the site's topic, but never its own back.
+      authorizeForward: (client, packet) => (isOwnEcho(client?.id, packet.topic) ? null : packet),
+    });
     aedes.on('clientError', (client, err) => this.opts.log.debug(() => ({ client: client.id, err: err.message }), 'client error'));
     const listener = new MqttListener({ aedes, host: this.opts.host, port: this.opts.port, limits, log: this.opts.log, tls: this.opts.tls });
     this.aedes = aedes;

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
-import { changesChecksum } from '../../shared/sync/checksum.ts';
 import type { Change, ChangeBatch, ChangeBody } from '../../shared/sync/messages.ts';
 import type { Db } from '../db/open.ts';
 import { changes, syncMeta, tickets, ticketTypes as ticketTypesTable } from '../db/schema/index.ts';
 import type { TypeRules } from '../../shared/rules/model.ts';
 import type { CacheCredential } from '../../shared/rules/credential.ts';
-import { scopeToVenues } from '../../shared/sync/venues.ts';
+import { scopeToVenues, type VenueLookup } from '../../shared/sync/venues.ts';
+import { changePage } from '../../shared/sync/page.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -29,13 +29,10 @@ export async function changeLogId(db: Db): Promise<string> {
   return row!.value;
 }
 
-/** A ticket that expired this long ago is of no use to a gate: it is left out of the batches. */
-const EXPIRED_GRACE_S = 86_400;
-
 /**
- * One page of a site's change log after `since`. Expired tickets are skipped (the checkpoint
- * still moves past them). A checkpoint from another log, or beyond this log's end (HQ was
- * restored from an older backup), gets `reset`: the device drops its cache and starts over.
+ * One page of a site's change log after `since`, by the page rules HQ and the hub share
+ * (shared/sync/page.ts): expired tickets skipped, `reset` for a checkpoint from another log
+ * or beyond this log's end (HQ was restored from an older backup).
  */
 export async function readChanges(db: Db, opts: {
   site: string; since: number; limit: number; log?: string; now: number; logId: string; venues?: readonly string[]; skipKinds?: readonly string[];
@@ -43,33 +40,30 @@ export async function readChanges(db: Db, opts: {
   seal?: (kind: CacheCredential, value: string) => string;
 }): Promise<ChangeBatch> {
   const { site, since, limit, now } = opts;
-  const log = opts.logId;
-  const base = { log, since, serverTime: now };
-  if (opts.log && opts.log !== log && since > 0) return { ...base, reset: true, next: 0, more: true, changes: [], checksum: changesChecksum([]) };
-  const rows = await db.select().from(changes)
+  const src = { log: opts.logId, serverTime: now };
+  if (opts.log && opts.log !== opts.logId && since > 0) return changePage(opts, { ...src, rows: [], end: since }) as ChangeBatch;
+  const rows = (await db.select().from(changes)
     .where(and(gt(changes.seq, since), inArray(changes.site, [site, '*'])))
-    .orderBy(asc(changes.seq)).limit(limit + 1);
+    .orderBy(asc(changes.seq)).limit(limit + 1))
+    .map((r) => ({ ...(r.body as ChangeBody), seq: r.seq }) as Change);
+  let beyondEnd: 'reset' | undefined;
   if (rows.length === 0 && since > 0) {
     const [{ max }] = (await db.select({ max: sql<number>`coalesce(max(${changes.seq}), 0)::int` }).from(changes)) as [{ max: number }];
-    if (since > max) return { ...base, reset: true, next: 0, more: true, changes: [], checksum: changesChecksum([]) };
+    if (since > max) beyondEnd = 'reset';
   }
-  const page = rows.slice(0, limit);
-  const more = rows.length > limit;
-  const next = page.length ? page[page.length - 1]!.seq : since;
-  const horizon = now / 1000 - EXPIRED_GRACE_S;
-  let out = page
-    .map((r) => ({ ...(r.body as ChangeBody), seq: r.seq }) as Change)
-    .filter((c) => (c.kind !== 'ticket' || c.ticket.validUntil > horizon) && (c.kind !== 'booking' || c.booking.validUntil > horizon)
-      && (c.kind !== 'face' || c.validUntil > horizon));
-  if (opts.venues) out = await scopeAtHq(db, out, opts.venues);
-  if (opts.skipKinds?.length) out = out.filter((c) => !opts.skipKinds!.includes(c.kind));
+  const lookup = opts.venues ? await hqVenueLookup(db, rows) : undefined;
   const seal = opts.seal;
-  if (seal) out = out.map((c) => (c.kind === 'credential' || c.kind === 'unbind' ? { ...c, value: seal(c.credential, c.value) } : c));
-  return { ...base, next, more, changes: out, checksum: changesChecksum(out) };
+  const skip = opts.skipKinds ?? [];
+  return changePage(opts, { ...src, rows, end: rows.at(limit - 1)?.seq ?? rows.at(-1)?.seq ?? since, beyondEnd }, (page) => {
+    let out = lookup ? scopeToVenues(page, opts.venues!, lookup) : page;
+    if (skip.length) out = out.filter((c) => !skip.includes(c.kind));
+    if (seal) out = out.map((c) => (c.kind === 'credential' || c.kind === 'unbind' ? { ...c, value: seal(c.credential, c.value) } : c));
+    return out;
+  }) as ChangeBatch;
 }
 
-/** Venue scoping (shared/sync/venues.ts) with HQ's own tables for the lookups. */
-async function scopeAtHq(db: Db, page: Change[], venues: readonly string[]): Promise<Change[]> {
+/** What venue scoping (shared/sync/venues.ts) needs to know of a page, from HQ's own tables. */
+async function hqVenueLookup(db: Db, page: Change[]): Promise<VenueLookup> {
   const ticketIds = page.flatMap((c) => (c.kind === 'credential' || c.kind === 'face' ? [c.ticketId] : []));
   const ticketTypes = new Map<string, number>();
   if (ticketIds.length) {
@@ -80,5 +74,5 @@ async function scopeAtHq(db: Db, page: Change[], venues: readonly string[]): Pro
   if (typeIds.length) {
     for (const t of await db.select({ id: ticketTypesTable.id, rules: ticketTypesTable.rules }).from(ticketTypesTable).where(inArray(ticketTypesTable.id, typeIds))) rules.set(t.id, t.rules);
   }
-  return scopeToVenues(page, venues, { typeRules: (id) => rules.get(id), ticketType: (id) => ticketTypes.get(id) });
+  return { typeRules: (id) => rules.get(id), ticketType: (id) => ticketTypes.get(id) };
 }

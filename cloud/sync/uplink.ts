@@ -1,13 +1,13 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
 import { ZodError } from 'zod';
-import { topics, type UpAck, type UpBatch } from '../../shared/sync/messages.ts';
+import { type UpAck, type UpBatch } from '../../shared/sync/messages.ts';
+import { isDeviceUp, parseDeviceTopic, topics } from '../../shared/sync/topics.ts';
 import { unpackBatch } from '../../shared/sync/pack.ts';
 import type { Db } from '../db/open.ts';
 import { ingestBatch } from '../entries/ingest.ts';
 import type { EntryLimits } from '../../shared/auth/entries.ts';
 
-const DEVICE_TOPIC = /^tk\/v1\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})\/(up|status|reported|cmd\/res)$/;
 /** An upload larger than this is refused before parsing. */
 const MAX_UP_BYTES = 1 << 20;
 
@@ -73,9 +73,9 @@ export class UplinkService {
   }
 
   private async handle(topic: string, payload: Buffer): Promise<void> {
-    const m = DEVICE_TOPIC.exec(topic);
-    if (!m) return;
-    const [, site, device, what] = m as unknown as [string, string, string, 'up' | 'status' | 'reported' | 'cmd/res'];
+    const t = parseDeviceTopic(topic);
+    if (!t || !isDeviceUp(t.kind)) return;
+    const { site, device, kind: what } = t;
     if (what !== 'up') {
       let body: unknown;
       try {
@@ -106,7 +106,9 @@ export class UplinkService {
     const { ackedUpTo, inserted, refused } = await ingestBatch(this.opts.db, site, batch, new Date(), this.opts.entryLimits);
     if (refused.length) this.opts.log.warn({ site, device, refused: refused.length, first: refused[0] }, 'entries refused: not this device\'s to report');
     this.opts.log.debug(() => ({ device, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, inserted, ackedUpTo }), 'batch ingested');
+    // QoS 0: an ack lost with the connection is made again by the next batch or the
+    // device's re-send, so a PUBACK for it would only add a packet per batch to the line.
     const ack: UpAck = { epoch: batch.epoch, upTo: ackedUpTo };
-    this.publish(topics.upAck(site, device), ack, 1);
+    this.publish(topics.upAck(site, device), ack, 0);
   }
 }

@@ -13,9 +13,12 @@ import type { Logger } from '../../shared/log/logger.ts';
 import type { Credential, CredentialKind } from '../../shared/rules/credential.ts';
 import type { Verdict } from '../../shared/rules/decide.ts';
 import { laneRules, type EntryKind, type LaneRules, type Mode } from '../../shared/rules/model.ts';
-import { admitKind, admitMessage, choiceNote, refusalMessage, type Refusal, type RefusalDetail } from '../../shared/rules/reasons.ts';
-import { topics, type LaneStatus } from '../../shared/sync/messages.ts';
+import { admitKind, admitMessage, choiceNote, loadNote, refusalMessage, type Refusal, type RefusalDetail } from '../../shared/rules/reasons.ts';
+import { type LaneStatus } from '../../shared/sync/messages.ts';
+import { topics } from '../../shared/sync/topics.ts';
 import { loadOrCreateKey } from '../../shared/face/seal.ts';
+import { loadLevel, type LoadLevel } from '../../shared/rules/capacity.ts';
+import { businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import { CommandRunner } from './commands.ts';
 import type { GateConfig } from './config.ts';
 import { openGateDb } from './db/open.ts';
@@ -93,6 +96,9 @@ export class GateAgent {
   private readonly siblings: Siblings;
   private readonly now: () => number;
   private statusTimer: NodeJS.Timeout | undefined;
+  /** What mattered in the last status sent (see scheduleStatus), and whether the next must go anyway. */
+  private statusSent: string | undefined;
+  private statusForced = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
   private lastError: string | null = null;
@@ -134,10 +140,12 @@ export class GateAgent {
       store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,
       credential: this.credential(config), resendHorizonMs: config.resendHorizonHours * 3_600_000,
       ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now, ca,
+      coalesceMs: config.coalesceMs, liveSiblings: config.liveSiblings, pubackTimeoutMs: config.pubackTimeoutMs, keepaliveS: config.keepaliveS,
       handlers: {
         onConnect: () => {
           void this.downlink.pull();
           this.modes.report();
+          this.scheduleStatus(true);
         },
         onNotify: () => void this.downlink.pull(),
         onDesired: (d) => this.modes.offer(d),
@@ -147,7 +155,7 @@ export class GateAgent {
     });
     this.passages = new Passages({
       store, turnstile: deps.turnstile, device: config.device, lane: config.lane, laneRules: () => this.laneRules,
-      passTimeoutMs: config.passTimeoutMs, now: this.now, log, pump: () => this.link.pump(), changed: (error) => this.changed(error),
+      passTimeoutMs: config.passTimeoutMs, now: this.now, log, pump: (entry, seq) => this.link.entry(entry, seq), changed: (error) => this.changed(error),
     });
     this.modes = new GateMode({
       store, turnstile: deps.turnstile, feedback: this.feedback, log, now: this.now, onError: (m) => this.changed(m),
@@ -163,6 +171,7 @@ export class GateAgent {
         checkpoint: () => store.checkpoint(), reboot: deps.reboot,
       },
     });
+    store.siteConnected = () => this.link.connected;
     this.siblings = new Siblings({ store, self: config.device, now: this.now, log: log.child('siblings') });
     store.onScopeChanged = () => {
       log.warn({ device: config.device }, 'HQ changed this gate\'s lanes: fetching the cache anew');
@@ -184,7 +193,7 @@ export class GateAgent {
     this.modes.apply(); // the last known desired state, before any network
     this.downlink.start();
     this.link.start();
-    this.heartbeat = setInterval(() => this.scheduleStatus(), this.config.heartbeatMs);
+    this.heartbeat = setInterval(() => this.scheduleStatus(true), this.config.heartbeatMs);
     this.purgeTimer = setInterval(() => this.store.purgeExpiredCredentials(Math.floor(this.now() / 1000) - 86_400), PURGE_MS);
     this.deps.log.info({ device: this.config.device, lane: this.config.lane, mode: this.mode, outbox: this.store.outboxSize() }, 'gate started');
   }
@@ -240,13 +249,28 @@ export class GateAgent {
     const door = this.mode === 'emergency' ? 'emergency-open' : this.deps.turnstile.state.busy ? 'open' : 'closed';
     const d = this.lastDecision;
     const c = this.counters;
+    const cap = this.capacity();
     return {
       state: 'online', at: this.now(), mode: this.mode, door, lane: this.config.lane,
       lastDecision: d ? { admit: d.admit, reason: d.reason, at: d.at } : null, error: this.lastError ?? this.provisioningError(),
       counters: { admitted: c.admitted, refused: c.refused, passed: c.passed, returned: c.returned },
       outbox: this.store.outboxSize(), checkpoint: this.store.checkpoint(),
       ...(c.siblingRefused ? { siblingRefused: c.siblingRefused } : {}),
+      ...(cap ? { load: { inPark: cap.inPark, capacity: cap.capacity, level: cap.level } } : {}),
     };
+  }
+
+  /**
+   * How full this lane's venue is, as this gate knows it: from every passage it holds (its own
+   * and its siblings'); `stale` while it does not hear its site. Undefined without a capacity.
+   */
+  capacity(): { venue: string; inPark: number; capacity: number; level: LoadLevel; stale: boolean } | undefined {
+    const venue = this.laneRules.venue;
+    const rules = this.store.venue(venue);
+    if (rules?.capacity === undefined) return undefined;
+    const now = this.now();
+    const inPark = this.store.inPark(venue, startOfBusinessDay(businessDay(now, this.config.timeZone), this.config.timeZone));
+    return { venue, inPark, capacity: rules.capacity, level: loadLevel(inPark, rules.capacity, rules.warnPercent), stale: !this.link.connected };
   }
 
   /** HQ's record of this gate, once pulled, must list the lane it is configured for: its entries are refused otherwise. */
@@ -334,7 +358,8 @@ export class GateAgent {
     if (v.kind === 'emergency') this.passages.emergency(fields);
     else this.passages.admit({ ...fields, kind: v.kind });
     const k = admitKind(v.kind);
-    const note = (locale: 'zh-CN' | 'en') => (e.among && e.among > 1 && e.facts ? choiceNote(e.among, e.facts.validFrom * 1000, this.config.timeZone, locale) : '');
+    const note = (locale: 'zh-CN' | 'en') => (e.among && e.among > 1 && e.facts ? choiceNote(e.among, e.facts.validFrom * 1000, this.config.timeZone, locale) : '')
+      + loadNote(v.load?.level, locale);
     return {
       admit: true, reason: 'ok', kind: v.kind, message: admitMessage(v.persons, v.remaining, this.config.locale, k) + note(this.config.locale),
       messageEn: admitMessage(v.persons, v.remaining, 'en', k) + note('en'), persons: v.persons, remaining: v.remaining,
@@ -373,12 +398,24 @@ export class GateAgent {
     this.scheduleStatus();
   }
 
-  /** Live lane status, at most a few times a second. */
-  private scheduleStatus(): void {
+  /**
+   * The lane status, at most a few times a second, and only when what HQ must hear at once
+   * changed (mode, an error or alarm, the door held open) or on the heartbeat (`force`): a
+   * status per scan cost more on the line than the entry itself. Counters, the last decision
+   * and the backlog ride on the heartbeat; null fields are left out.
+   */
+  private scheduleStatus(force = false): void {
+    if (force) this.statusForced = true;
     if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
-      this.link.publishStatus(this.status());
+      const status = this.status();
+      const matters = JSON.stringify([status.mode, status.error, status.door === 'emergency-open', status.lane]);
+      if (!this.statusForced && matters === this.statusSent) return;
+      this.statusForced = false;
+      this.statusSent = matters;
+      this.link.publishStatus(Object.fromEntries(Object.entries(status).filter(([, v]) => v !== null && v !== undefined)) as LaneStatus);
     }, 200);
   }
+
 }

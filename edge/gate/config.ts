@@ -44,8 +44,28 @@ export const gateConfigSchema = z.object({
   ackTimeoutMs: z.number().int().min(100).default(10_000),
   /** Cap on what the gate sends up, kbit/s (0 = none): a backlog must not take the whole line. */
   uplinkKbps: z.number().min(0).max(1_000_000).default(0),
-  /** Lane status is re-sent at least this often (presence heartbeat beside the MQTT will). */
-  heartbeatMs: z.number().int().min(1000).default(30_000),
+  /**
+   * Lane status is re-sent this often (presence heartbeat beside the MQTT will, with the
+   * counters); between beats it goes only when what matters changes (mode, error, alarm).
+   */
+  heartbeatMs: z.number().int().min(1000).default(60_000),
+  /**
+   * Entries for HQ leave in a batch when it is full or when its oldest entry is this old
+   * (0: at once). At 1 scan a second, 10 s makes batches of ~10 entries: the per-message
+   * cost (MQTT and TCP/IP headers, HQ's ack, the acks of both: ~250 bytes) falls to ~25 bytes
+   * an entry (test/bench/sync.ts), and an entry reaches HQ within ~10 s plus the line's time.
+   */
+  coalesceMs: z.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * Each entry also goes at once, in a small message, to sibling gates on the site's broker.
+   * Meant for gates behind a site hub (the LAN carries it, the hub keeps it off the WAN);
+   * without it siblings hear entries with the coalesced uploads.
+   */
+  liveSiblings: z.boolean().default(false),
+  /** Seconds of silence before the broker calls the gate gone (its last will says offline). */
+  keepaliveS: z.number().int().min(5).max(600).default(30),
+  /** A batch the broker has not acknowledged this long means a silently dead line: reconnect. */
+  pubackTimeoutMs: z.number().int().min(200).default(5_000),
   /** When HQ turns out to have lost acknowledged uploads (restored from a backup), own passages this recent are sent again. */
   resendHorizonHours: z.number().min(1).max(24 * 90).default(24 * 7),
   /** Entries per upload batch. */

@@ -1,20 +1,16 @@
 import { deviceAuthHeader, type DeviceCredential } from '../../shared/auth/device.ts';
-import { SingleFlight } from '../../shared/sync/single-flight.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import { changesChecksum } from '../../shared/sync/checksum.ts';
 import { changeBatch, type DesiredMode } from '../../shared/sync/messages.ts';
+import { ChangePuller, fetchPages } from '../../shared/sync/puller.ts';
 import type { GateStore } from './store.ts';
 
 /**
- * Pulls the change log over HTTP, resumably: the checkpoint is stored with each applied
- * batch, so a dropped line resumes where it stopped. MQTT only rings the doorbell.
+ * The gate's side of the change-log pull (shared/sync/puller.ts does the pulling): pages are
+ * read strictly (every change kind a gate knows) and applied to its cache with the checkpoint.
+ * A cache pulled for other venues holds the wrong tickets, so a changed scope starts it over.
  */
 export class Downlink {
-  private readonly flight = new SingleFlight(() => this.pullAll(), () => this.stopped);
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
-  lastError: string | undefined;
-  lastPullAt: number | undefined;
+  private readonly puller: ChangePuller;
 
   constructor(private readonly opts: {
     store: GateStore; cloudUrl: string; site: string; device: string; intervalMs: number; log: Logger;
@@ -24,89 +20,49 @@ export class Downlink {
     venues?: readonly string[];
     /** A mode order for this device arrived in the change log. */
     onDesired?: (d: DesiredMode) => void;
-  }) {}
+  }) {
+    const { store, credential } = opts;
+    const headers = (): Record<string, string> => (credential ? { authorization: deviceAuthHeader(credential.username, credential.token) } : {});
+    this.puller = new ChangePuller({
+      site: opts.site, intervalMs: opts.intervalMs, pageSize: opts.pageSize ?? 1000, log: opts.log, now: opts.now,
+      get: fetchPages(opts.cloudUrl, opts.fetch ?? fetch, headers),
+      venues: () => this.scope,
+      target: {
+        position: () => ({ since: store.checkpoint(), log: store.meta('change_log') ?? '' }),
+        reset: (log) => store.resetCache(log),
+        clockOffset: (ms) => store.setMeta('clock_offset', String(ms)),
+        apply: (page) => {
+          const batch = changeBatch.parse(page);
+          if (batch.log && batch.log !== (store.meta('change_log') ?? '')) store.setMeta('change_log', batch.log);
+          const desired = store.applyBatch(batch, opts.device);
+          if (desired) opts.onDesired?.(desired);
+        },
+      },
+    });
+  }
+
+  get lastError(): string | undefined { return this.puller.lastError; }
+  get lastPullAt(): number | undefined { return this.puller.lastPullAt; }
 
   start(): void {
-    this.stopped = false;
-    // A cache pulled for other venues holds the wrong tickets: start it over.
+    const { store, log } = this.opts;
     const scope = this.scope;
-    if ((this.opts.store.meta('venues') ?? '') !== scope) {
-      if (this.opts.store.checkpoint() > 0) {
-        this.opts.log.warn({ from: this.opts.store.meta('venues') ?? '(whole site)', to: scope || '(whole site)' }, 'venue scope changed: fetching the cache anew');
-        this.opts.store.resetCache(this.opts.store.meta('change_log') ?? '');
+    if ((store.meta('venues') ?? '') !== scope) {
+      if (store.checkpoint() > 0) {
+        log.warn({ from: store.meta('venues') ?? '(whole site)', to: scope || '(whole site)' }, 'venue scope changed: fetching the cache anew');
+        store.resetCache(store.meta('change_log') ?? '');
       }
-      this.opts.store.setMeta('venues', scope);
+      store.setMeta('venues', scope);
     }
-    this.abort = new AbortController();
-    this.timer = setInterval(() => void this.pull(), this.opts.intervalMs);
-    void this.pull();
+    this.puller.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    this.abort.abort();
-    await this.flight.settled();
-  }
+  stop(): Promise<void> { return this.puller.stop(); }
+
+  /** Single-flight: a pull asked for while one runs makes it run once more afterwards. */
+  pull(): Promise<void> { return this.puller.pull(); }
 
   private get scope(): string {
     return this.opts.venues ? [...new Set(this.opts.venues)].sort().join(',') : '';
-  }
-
-  /** Aborted on stop(): a pull stalled on a dead line must not hold the gate's shutdown. */
-  private abort = new AbortController();
-
-  /** Single-flight: a pull asked for while one runs makes it run once more afterwards. */
-  pull(): Promise<void> {
-    return this.flight.run();
-  }
-
-  private async pullAll(): Promise<void> {
-    const { store, cloudUrl, site } = this.opts;
-    const log = this.opts.log;
-    const doFetch = this.opts.fetch ?? fetch;
-    try {
-      for (;;) {
-        const since = store.checkpoint();
-        const logId = store.meta('change_log') ?? '';
-        const url = `${cloudUrl}/api/v1/sync/changes?site=${encodeURIComponent(site)}&since=${since}&limit=${this.opts.pageSize ?? 1000}&log=${encodeURIComponent(logId)}${this.scope ? `&venues=${this.scope}` : ''}`;
-        const t0 = this.opts.now();
-        const signal = AbortSignal.any([AbortSignal.timeout(15_000), this.abort.signal]);
-        const headers: Record<string, string> = this.opts.credential ? { authorization: deviceAuthHeader(this.opts.credential.username, this.opts.credential.token) } : {};
-        const res = await doFetch(url, { signal, headers });
-        if (!res.ok) throw new Error(`HTTP ${res.status} from change log`);
-        // Reading the body is raced against the abort too: on Node 20 an abort mid-body can leave json() hanging.
-        const aborted = new Promise<never>((_, reject) => {
-          if (signal.aborted) reject(new Error('pull aborted'));
-          signal.addEventListener('abort', () => reject(new Error('pull aborted')), { once: true });
-        });
-        aborted.catch(() => undefined);
-        const raw = (await Promise.race([res.json(), aborted])) as { changes?: unknown[] };
-        const batch = changeBatch.parse(raw);
-        const t1 = this.opts.now();
-        if (batch.since !== since) throw new Error(`change log answered since=${batch.since}, asked ${since}`);
-        if (batch.checksum !== undefined && batch.checksum !== changesChecksum(raw.changes ?? [])) {
-          throw new Error('change batch failed its checksum; not applied');
-        }
-        if (batch.reset) {
-          log.warn({ since, log: batch.log }, 'HQ says start over: dropping the cache');
-          store.resetCache(batch.log ?? '');
-          continue;
-        }
-        if (batch.log && batch.log !== logId) store.setMeta('change_log', batch.log);
-        const desired = store.applyBatch(batch, this.opts.device);
-        if (desired) this.opts.onDesired?.(desired);
-        // Offset to HQ's clock, assuming the answer was made halfway through the round trip.
-        store.setMeta('clock_offset', String(Math.round(batch.serverTime - (t0 + t1) / 2)));
-        this.lastPullAt = t1;
-        this.lastError = undefined;
-        if (batch.changes.length) log.debug(() => ({ applied: batch.changes.length, checkpoint: batch.next }), 'changes applied');
-        if (!batch.more || this.stopped) break;
-      }
-    } catch (err) {
-      const message = (err as Error).message;
-      if (this.lastError !== message) log.warn({ err: message }, 'pull failed; will retry');
-      this.lastError = message;
-    }
   }
 }

@@ -1,14 +1,14 @@
-import { clientIdFor, type DeviceCredential } from '../../shared/auth/device.ts';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { DeviceCredential } from '../../shared/auth/device.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import { commandRequest, desiredMode, topics, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
+import { commandRequest, desiredMode, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
+import { parseDeviceTopic, topics } from '../../shared/sync/topics.ts';
 import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
+import { MqttSession } from '../../shared/sync/session.ts';
 import { Sender, type Outgoing } from './sender.ts';
 import type { GateStore } from './store.ts';
 
 /** Batches allowed in flight beyond the last ack. */
 const WINDOW = 4;
-const SIBLING_UP = /^tk\/v1\/[A-Za-z0-9_-]{1,64}\/([A-Za-z0-9_-]{1,64})\/up$/;
 const MAX_MESSAGE = 1 << 20;
 
 export interface LinkHandlers {
@@ -20,13 +20,24 @@ export interface LinkHandlers {
 }
 
 /**
- * The gate's MQTT session. Up: sends the outbox over QoS 1 and forgets rows only when HQ
- * acks "up to N"; after a reconnect, or when acks stop coming, it re-sends from the last
- * ack (HQ ingests idempotently, so re-sending is always safe and losing is never possible).
- * Down: the doorbell, desired modes, and siblings' uploads (to share entries on the site).
+ * The gate's uplink over its MQTT session (shared/sync/session.ts). Up: sends the outbox
+ * over QoS 1 and forgets rows only when HQ acks "up to N"; after a reconnect, or when acks
+ * stop coming, it re-sends from the last ack (HQ ingests idempotently, so re-sending is
+ * always safe and losing is never possible). Down: the doorbell, desired modes, and
+ * siblings' entries (to share them on the site).
+ *
+ * At a visitor's pace, entries for HQ are coalesced: a batch leaves when it is full or when
+ * its oldest entry is `coalesceMs` old, since every message costs its MQTT and TCP/IP
+ * headers, HQ's ack and the acks of both, several times the ~20 bytes of an entry. What
+ * siblings need to decide goes at once in a small `sib` message when `liveSiblings` is on
+ * (behind a site hub, whose LAN carries it and keeps it off the WAN).
+ *
+ * A silently dead line (no FIN) is noticed by the broker's PUBACK not coming within
+ * `pubackTimeoutMs` while a batch is out, well before keepalive would: the connection is
+ * dropped and made again, and the outbox re-sends from HQ's last ack, once.
  */
 export class Link {
-  private client: MqttClient | undefined;
+  private readonly session: MqttSession;
   private sentUpTo = 0;
   /** Highest batch the broker acknowledged on this connection: an ack from HQ beyond it is not believed. */
   private confirmedUpTo = 0;
@@ -34,13 +45,24 @@ export class Link {
   /** When HQ first acked less than it had acked before (see onBehind). */
   private behindSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private coalesceTimer: NodeJS.Timeout | undefined;
+  /** Batches published and not yet PUBACKed by the broker: when each went out. */
+  private readonly unconfirmed = new Map<number, number>();
   private readonly sender: Sender;
-  connected = false;
+  /** Connections dropped because the line went silent, since start. */
+  deadLinks = 0;
 
   constructor(private readonly opts: {
     store: GateStore; url: string; site: string; device: string; batchSize: number; ackTimeoutMs: number;
     /** Up-link cap in kbit/s; 0 = none. */
     uplinkKbps: number;
+    /** A batch for HQ leaves when full or when its oldest entry is this old; 0 = at once. */
+    coalesceMs: number;
+    /** Each entry also goes at once to the site's siblings (`sib`). */
+    liveSiblings: boolean;
+    /** A published batch without the broker's PUBACK this long means a dead line. */
+    pubackTimeoutMs: number;
+    keepaliveS: number;
     credential?: DeviceCredential;
     /** CA (PEM) the broker's certificate is checked against (mqtts://); absent: the system's list. */
     ca?: Buffer;
@@ -48,79 +70,95 @@ export class Link {
     resendHorizonMs: number;
     log: Logger; now: () => number; handlers: LinkHandlers;
   }) {
+    const { site, device } = opts;
+    this.session = new MqttSession({
+      url: opts.url, role: 'gate', site, device, credential: opts.credential, ca: opts.ca, log: opts.log,
+      keepaliveS: opts.keepaliveS, reconnectMs: 500,
+      subscriptions: [
+        topics.upAck(site, device), topics.notify(site), topics.siteDesired(site), topics.desired(site, device), topics.siteUp(site),
+        topics.siteSibling(site), topics.cmdReq(site, device),
+      ],
+      onConnect: () => this.onConnect(),
+      onClose: () => {
+        opts.log.warn({}, 'link down; entries stay queued');
+        this.sender.clear();
+        this.unconfirmed.clear();
+      },
+      onMessage: (topic, payload) => this.onMessage(topic, payload),
+    });
     this.sender = new Sender({
       kbps: opts.uplinkKbps, now: opts.now,
-      canSend: () => this.connected && this.client !== undefined,
-      send: (m) => this.client?.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain ?? false }, (err) => m.onSent?.(err)),
+      canSend: () => this.session.connected,
+      send: (m) => {
+        if (!this.session.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => m.onSent?.(err))) m.onSent?.(new Error('not connected'));
+      },
       nextBatch: () => this.nextBatch(),
     });
   }
 
+  get connected(): boolean { return this.session.connected; }
   get bytesSent(): number { return this.sender.bytesSent; }
 
   start(): void {
-    const { site, device, log } = this.opts;
-    const client = mqtt.connect(this.opts.url, {
-      clientId: clientIdFor({ role: 'gate', site, device }), clean: true, protocolVersion: 4,
-      username: this.opts.credential?.username, password: this.opts.credential?.token,
-      reconnectPeriod: 500, connectTimeout: 5000, keepalive: 15, queueQoSZero: false, ...(this.opts.ca ? { ca: this.opts.ca } : {}),
-      will: { topic: topics.status(site, device), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
-    });
-    client.on('connect', () => {
-      this.connected = true;
-      this.sentUpTo = this.opts.store.ackedUpTo();
-      this.confirmedUpTo = this.sentUpTo;
-      this.lastProgressAt = this.opts.now();
-      client.subscribe([
-        topics.upAck(site, device), topics.notify(site), topics.siteDesired(site), topics.desired(site, device), topics.siteUp(site),
-        topics.cmdReq(site, device),
-      ], { qos: 1 });
-      log.info({ url: this.opts.url }, 'link up');
-      this.opts.handlers.onConnect();
-      this.pump();
-    });
-    client.on('close', () => {
-      if (this.connected) log.warn({}, 'link down; entries stay queued');
-      this.connected = false;
-      this.sender.clear();
-    });
-    client.on('error', (err) => log.debug(() => ({ err: err.message }), 'mqtt error'));
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
-    this.client = client;
-    this.timer = setInterval(() => this.checkStalled(), Math.max(50, Math.floor(this.opts.ackTimeoutMs / 2)));
+    this.session.start();
+    this.timer = setInterval(() => this.check(), Math.max(50, Math.floor(Math.min(this.opts.ackTimeoutMs, this.opts.pubackTimeoutMs) / 2)));
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.coalesceTimer);
     this.sender.stop();
-    const client = this.client;
-    this.client = undefined;
-    // A clean stop sends no last will: say offline ourselves, so HQ does not wait for a timeout.
-    if (client && this.connected) {
-      await client.publishAsync(topics.status(this.opts.site, this.opts.device), '{"state":"offline"}', { qos: 1, retain: true })
-        .catch(() => undefined);
-    }
-    this.connected = false;
-    if (client) await client.endAsync(true);
+    await this.session.stop();
   }
 
-  /** Sends whatever is queued, within the window and the cap. Cheap to call after every entry. */
+  private onConnect(): void {
+    this.sentUpTo = this.opts.store.ackedUpTo();
+    this.confirmedUpTo = this.sentUpTo;
+    this.lastProgressAt = this.opts.now();
+    this.unconfirmed.clear();
+    this.opts.log.info({ url: this.opts.url }, 'link up');
+    this.opts.handlers.onConnect();
+    this.pump();
+  }
+
+  /** Sends whatever is due, within the window and the cap. Cheap to call after every entry. */
   pump(): void {
     this.sender.flush();
   }
 
-  /** The next outbox batch beyond what is in flight, packed; undefined when the window is full or nothing waits. */
+  /** A new own entry: siblings hear it at once (when live), HQ with its batch. */
+  entry(e: EntryRecord, seq?: number): void {
+    if (this.opts.liveSiblings && this.session.connected && seq !== undefined) {
+      const { site, device, store } = this.opts;
+      const batch: UpBatch = { device, epoch: store.epoch, firstSeq: seq, lastSeq: seq, entries: [e] };
+      this.session.publish(topics.sibling(site, device), packBatch(batch), { qos: 0 });
+    }
+    this.pump();
+  }
+
+  /** The next outbox batch beyond what is in flight, packed; undefined when the window is full, nothing waits or nothing is due. */
   private nextBatch(): Outgoing | undefined {
-    const { store, site, device, batchSize } = this.opts;
+    const { store, site, device, batchSize, coalesceMs } = this.opts;
     if (this.sentUpTo >= store.ackedUpTo() + WINDOW * batchSize) return undefined;
     const pending = store.pendingAfter(this.sentUpTo, batchSize, device);
     if (!pending) return undefined;
+    if (coalesceMs > 0 && pending.entries.length < batchSize) {
+      const due = pending.entries[0]!.deviceTime + coalesceMs;
+      const wait = due - this.opts.now();
+      if (wait > 0) {
+        clearTimeout(this.coalesceTimer);
+        this.coalesceTimer = setTimeout(() => this.pump(), wait);
+        return undefined;
+      }
+    }
     const batch: UpBatch = { device, epoch: store.epoch, ...pending };
     this.sentUpTo = pending.lastSeq;
     const lastSeq = pending.lastSeq;
+    this.unconfirmed.set(lastSeq, this.opts.now());
     return {
       topic: topics.up(site, device), payload: packBatch(batch), qos: 1,
       onSent: (err) => {
+        this.unconfirmed.delete(lastSeq);
         if (!err) this.confirmedUpTo = Math.max(this.confirmedUpTo, lastSeq);
       },
     };
@@ -149,7 +187,8 @@ export class Link {
       log.warn({ topic, bytes: payload.length }, 'ignored oversized message');
       return;
     }
-    const sibling = SIBLING_UP.exec(topic)?.[1];
+    const t = parseDeviceTopic(topic);
+    const sibling = t?.site === site && (t.kind === 'up' || t.kind === 'sib') ? t.device : undefined;
     if (sibling) {
       if (sibling === device) return;
       try {
@@ -220,9 +259,21 @@ export class Link {
     this.pump();
   }
 
-  /** No ack for a while with uploads outstanding: start again from the last ack. */
-  private checkStalled(): void {
+  /**
+   * A batch the broker has not PUBACKed for `pubackTimeoutMs`: the line is dead without
+   * having said so. Dropping the connection (mqtt.js reconnects) beats waiting for keepalive.
+   * Else, no ack from HQ for a while with uploads outstanding: start again from the last ack.
+   */
+  private check(): void {
     if (!this.connected) return;
+    const oldest = Math.min(...this.unconfirmed.values());
+    if (this.unconfirmed.size && this.opts.now() - oldest > this.opts.pubackTimeoutMs) {
+      this.deadLinks++;
+      this.opts.log.warn({ waitedMs: this.opts.now() - oldest, unconfirmed: this.unconfirmed.size }, 'line silent: no PUBACK; reconnecting');
+      this.unconfirmed.clear();
+      this.session.drop();
+      return;
+    }
     const acked = this.opts.store.ackedUpTo();
     if (this.sentUpTo > acked && this.opts.now() - this.lastProgressAt > this.opts.ackTimeoutMs) {
       this.opts.log.debug(() => ({ acked, sent: this.sentUpTo }), 're-sending unacknowledged uploads');

@@ -21,8 +21,8 @@ export class Passages {
   constructor(private readonly o: {
     store: GateStore; turnstile: Turnstile; device: string; lane: string;
     laneRules: () => LaneRules; passTimeoutMs: number; now: () => number; log: Logger;
-    /** The outbox grew: send. */
-    pump: () => void;
+    /** The outbox grew by this entry (its outbox sequence number): send. */
+    pump: (entry: EntryRecord, seq: number) => void;
     /** Something the lane status shows changed (an error: its text). */
     changed: (error?: string) => void;
   }) {}
@@ -32,7 +32,7 @@ export class Passages {
     const now = this.o.now();
     const offset = Number(this.o.store.meta('clock_offset') ?? 0);
     const entry = this.o.store.recordEntry({ device: this.o.device, lane: this.o.lane, deviceTime: now, correctedTime: now + offset, ...e });
-    this.o.pump();
+    this.o.pump(entry, entry.seq);
     return entry;
   }
 

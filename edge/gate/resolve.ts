@@ -32,7 +32,12 @@ export class Decider {
   resolve(input: string | Credential): Resolved {
     if (typeof input === 'string') {
       const code = readTicketCode(input, this.store.keyring);
-      if (code.ok) return { tickets: [code.facts], credential: 'code' };
+      if (code.ok) {
+        // A site hub's key is trusted for what HQ delegated it: codes ending by its limit.
+        const limit = this.store.keyLimit(code.facts.keyId);
+        if (limit !== undefined && code.facts.validUntil > limit) return { refusal: 'unknown_key', credential: 'code' };
+        return { tickets: [code.facts], credential: 'code' };
+      }
       if (code.reason !== 'malformed') return { refusal: code.reason, credential: 'code' };
       const c = classifyText(input);
       if (!c || c.kind === 'code') return { refusal: 'malformed' };
@@ -67,9 +72,15 @@ export class Decider {
     // Consumption matters only where entries are counted; otherwise today's passages are enough.
     const counted = grantAt(facts, type, o.lane.venue) !== 0 || type?.venues !== undefined;
     const history = store.history(facts.ticketId, counted ? undefined : this.dayStart(o.now));
+    const venue = store.venue(o.lane.venue);
+    const slot = store.slot(facts.ticketId);
     return {
       facts, type, lane: o.lane, direction: o.direction, mode: o.mode, revoked: store.revokedReason(facts.ticketId), history,
       persons: o.persons, now: o.now, tz: this.tz, siteLanes: store.lanes,
+      ...(slot ? { slot } : {}),
+      ...(venue ? { venue } : {}),
+      // Counted only where a capacity is set: from every passage this gate holds, stale while it does not hear its site.
+      ...(venue?.capacity !== undefined ? { inPark: { count: store.inPark(o.lane.venue, this.dayStart(o.now)), stale: !store.siteConnected() } } : {}),
     };
   }
 

@@ -3,7 +3,8 @@ import type { Statement } from 'better-sqlite3';
 import type { KeyObject } from 'node:crypto';
 import { publicKeyFromRaw } from '../../shared/code/keys.ts';
 import type { TicketFacts } from '../../shared/code/ticket-code.ts';
-import { laneRules, typeRules, type LaneRules, type Passage, type TypeRules } from '../../shared/rules/model.ts';
+import { laneRules, typeRules, venueRules, type LaneRules, type Passage, type TimeSlot, type TypeRules, type VenueRules } from '../../shared/rules/model.ts';
+import { IN_PARK_DELTA_SQL, inParkCount, inParkDelta } from '../../shared/rules/capacity.ts';
 import { desiredMode, type ChangeBatch, type DesiredMode, type EntryRecord } from '../../shared/sync/messages.ts';
 import { ticketDigest, type DigestRow } from '../../shared/sync/digest.ts';
 import { entryNonce } from '../../shared/sync/nonce.ts';
@@ -57,8 +58,23 @@ export class GateStore {
     upsertType: Statement<unknown[]>;
     upsertLane: Statement<unknown[]>;
     upsertCredential: Statement<unknown[]>;
+    slot: Row<{ from: string; to: string }>;
+    upsertSlot: Statement<unknown[]>;
+    deleteSlot: Statement<unknown[]>;
+    upsertVenue: Statement<unknown[]>;
+    netInPark: Row<{ net: number }>;
   };
+  private readonly venueMap = new Map<string, VenueRules>();
+  /** Net persons in per venue since a business day's start, kept as entries are written. */
+  private readonly inParkNet = new Map<string, { since: number; net: number }>();
+  /**
+   * Whether this gate hears its site now (its broker link is up, so siblings' entries reach
+   * it); the agent sets it. When it does not, the in-park count is the last one it knew plus
+   * its own entries, and decisions say so.
+   */
+  siteConnected: () => boolean = () => false;
   private readonly keys = new Map<string, KeyObject>();
+  private readonly keyLimits = new Map<string, number>();
   private readonly types = new Map<number, TypeRules>();
   private readonly laneMap = new Map<string, LaneRules>();
   private readonly deviceMap = new Map<string, SenderRecord>();
@@ -98,14 +114,20 @@ export class GateStore {
           valid_until = excluded.valid_until, persons = excluded.persons, entries = excluded.entries`),
       upsertRevocation: s.prepare(`insert into revocations (ticket_id, reason) values (?, ?)
         on conflict(ticket_id) do update set reason = excluded.reason`),
-      upsertKey: s.prepare('insert or replace into issuer_keys (key_id, public_key) values (?, ?)'),
+      upsertKey: s.prepare('insert or replace into issuer_keys (key_id, public_key, not_after) values (?, ?, ?)'),
       upsertType: s.prepare('insert or replace into ticket_types (type_id, rules) values (?, ?)'),
       upsertLane: s.prepare('insert or replace into lanes (lane, rules) values (?, ?)'),
       upsertCredential: s.prepare('insert or replace into credentials (kind, value, ticket_id) values (?, ?, ?)'),
+      slot: s.prepare('select slot_from "from", slot_to "to" from ticket_slots where ticket_id = ?'),
+      upsertSlot: s.prepare('insert or replace into ticket_slots (ticket_id, slot_from, slot_to) values (?, ?, ?)'),
+      deleteSlot: s.prepare('delete from ticket_slots where ticket_id = ?'),
+      upsertVenue: s.prepare('insert or replace into venues (venue, rules) values (?, ?)'),
+      netInPark: s.prepare(`select coalesce(sum(${IN_PARK_DELTA_SQL}), 0) net from entries where venue = ? and corrected_time >= ?`),
     };
     this.epoch = this.meta('epoch')!;
-    for (const k of s.prepare('select key_id keyId, public_key publicKey from issuer_keys').all() as { keyId: string; publicKey: string }[]) {
+    for (const k of s.prepare('select key_id keyId, public_key publicKey, not_after notAfter from issuer_keys').all() as { keyId: string; publicKey: string; notAfter: number | null }[]) {
       this.keys.set(k.keyId, publicKeyFromRaw(Buffer.from(k.publicKey, 'hex')));
+      if (k.notAfter !== null) this.keyLimits.set(k.keyId, k.notAfter);
     }
     for (const t of s.prepare('select type_id typeId, rules from ticket_types').all() as { typeId: number; rules: string }[]) {
       this.types.set(t.typeId, typeRules.parse(JSON.parse(t.rules)));
@@ -113,6 +135,10 @@ export class GateStore {
     for (const l of s.prepare('select rules from lanes').all() as { rules: string }[]) {
       const rules = laneRules.parse(JSON.parse(l.rules));
       this.laneMap.set(rules.lane, rules);
+    }
+    for (const v of s.prepare('select rules from venues').all() as { rules: string }[]) {
+      const rules = venueRules.parse(JSON.parse(v.rules));
+      this.venueMap.set(rules.venue, rules);
     }
     for (const d of s.prepare('select device, role, lanes, active from devices').all() as { device: string; role: string; lanes: string; active: number }[]) {
       this.deviceMap.set(d.device, { role: d.role, lanes: JSON.parse(d.lanes) as string[], active: d.active === 1 });
@@ -128,6 +154,12 @@ export class GateStore {
 
   get keyring(): ReadonlyMap<string, KeyObject> { return this.keys; }
 
+  /**
+   * The delegation limit of a site hub's key (unix s): codes it signed are trusted only if
+   * valid no later than this. undefined: an issuer without a limit (HQ).
+   */
+  keyLimit(keyId: string): number | undefined { return this.keyLimits.get(keyId); }
+
   typeRules(typeId: number): TypeRules | undefined { return this.types.get(typeId); }
 
   lane(id: string): LaneRules | undefined { return this.laneMap.get(id); }
@@ -136,6 +168,31 @@ export class GateStore {
   get lanes(): readonly LaneRules[] {
     this.laneList ??= [...this.laneMap.values()];
     return this.laneList;
+  }
+
+  /** Capacity and slot rules of a venue, once HQ has sent them. */
+  venue(id: string): VenueRules | undefined { return this.venueMap.get(id); }
+
+  /** The time slot a ticket was sold for, if any. */
+  slot(ticketId: string): TimeSlot | undefined { return this.q.slot.get(ticketId); }
+
+  /**
+   * Persons inside a venue since `dayStart` by every passage this gate holds (its own and
+   * its siblings'), by the shared rule (shared/rules/capacity.ts). Read from the file once a
+   * day, then kept up as passages are written.
+   */
+  inPark(venue: string, dayStart: number): number {
+    let c = this.inParkNet.get(venue);
+    if (!c || c.since !== dayStart) {
+      c = { since: dayStart, net: this.q.netInPark.get(venue, dayStart)!.net };
+      this.inParkNet.set(venue, c);
+    }
+    return inParkCount(c.net);
+  }
+
+  private counted(e: Pick<EntryRecord, 'venue' | 'direction' | 'kind' | 'persons' | 'correctedTime'>): void {
+    const c = this.inParkNet.get(e.venue);
+    if (c && e.correctedTime >= c.since) c.net += inParkDelta(e);
   }
 
   ticket(id: string): TicketFacts | undefined {
@@ -167,14 +224,14 @@ export class GateStore {
    * Appends a passage and queues it for upload, atomically: both or neither survive a crash.
    * The nonce comes from the outbox sequence number (see shared/sync/nonce.ts).
    */
-  recordEntry(entry: Omit<EntryRecord, 'nonce'> & { device: string }): EntryRecord {
+  recordEntry(entry: Omit<EntryRecord, 'nonce'> & { device: string }): EntryRecord & { seq: number } {
     return this.db.$client.transaction(() => {
       // Any nonce a caller passed is dropped: the one derived from the sequence number is the nonce.
       const { device: _device, nonce: _ignored, ...body } = entry as typeof entry & { nonce?: string };
       const seq = Number(this.q.insertOutbox.run('entry', JSON.stringify(body), entry.deviceTime).lastInsertRowid);
       const nonce = entryNonce(entry.device, this.epoch, seq);
-      this.q.insertEntry.run({ ...entry, nonce });
-      return { ...body, nonce };
+      if (this.q.insertEntry.run({ ...entry, nonce }).changes) this.counted(entry);
+      return { ...body, nonce, seq };
     })();
   }
 
@@ -182,7 +239,11 @@ export class GateStore {
   addSiblingEntries(device: string, records: EntryRecord[]): number {
     let added = 0;
     this.db.$client.transaction(() => {
-      for (const r of records) added += this.q.insertEntry.run({ ...r, device }).changes;
+      for (const r of records) {
+        const n = this.q.insertEntry.run({ ...r, device }).changes;
+        if (n) this.counted(r);
+        added += n;
+      }
     })();
     return added;
   }
@@ -264,9 +325,10 @@ export class GateStore {
    * order in it for this device, if any, for the agent to apply.
    */
   applyBatch(batch: ChangeBatch, device: string): DesiredMode | undefined {
-    const newKeys: [string, KeyObject][] = [];
+    const newKeys: [string, KeyObject, number | undefined][] = [];
     const newTypes: [number, TypeRules][] = [];
     const newLanes: LaneRules[] = [];
+    const newVenues: VenueRules[] = [];
     const newDevices: [string, SenderRecord][] = [];
     let mode: DesiredMode | undefined;
     const faces: FaceChange[] = [];
@@ -309,12 +371,20 @@ export class GateStore {
             this.q.upsertLane.run(c.rules.lane, JSON.stringify(c.rules));
             newLanes.push(c.rules);
             break;
+          case 'venue':
+            this.q.upsertVenue.run(c.rules.venue, JSON.stringify(c.rules));
+            newVenues.push(c.rules);
+            break;
+          case 'slot':
+            if (c.slot) this.q.upsertSlot.run(c.ticketId, c.slot.from, c.slot.to);
+            else this.q.deleteSlot.run(c.ticketId);
+            break;
           case 'mode':
             if (c.device === '' || c.device === device) mode = { mode: c.mode, version: c.seq, at: batch.serverTime };
             break;
           case 'key':
-            newKeys.push([c.keyId, publicKeyFromRaw(Buffer.from(c.publicKey, 'hex'))]);
-            this.q.upsertKey.run(c.keyId, c.publicKey);
+            newKeys.push([c.keyId, publicKeyFromRaw(Buffer.from(c.publicKey, 'hex')), c.notAfter]);
+            this.q.upsertKey.run(c.keyId, c.publicKey, c.notAfter ?? null);
             break;
         }
       }
@@ -324,9 +394,14 @@ export class GateStore {
     if (batch.credentialKey) this.credKey = Buffer.from(batch.credentialKey, 'hex');
     for (const [id, d] of newDevices) this.deviceMap.set(id, d);
     // Only after commit: what is in memory never gets ahead of the file.
-    for (const [id, key] of newKeys) this.keys.set(id, key);
+    for (const [id, key, notAfter] of newKeys) {
+      this.keys.set(id, key);
+      if (notAfter === undefined) this.keyLimits.delete(id);
+      else this.keyLimits.set(id, notAfter);
+    }
     for (const [id, rules] of newTypes) this.types.set(id, rules);
     for (const l of newLanes) this.laneMap.set(l.lane, l);
+    for (const v of newVenues) this.venueMap.set(v.venue, v);
     if (newLanes.length) this.laneList = undefined;
     if (faces.length) this.onFaces?.(faces);
     // HQ scopes a gate's pulls by its lanes' venues: when they change, what is cached was
@@ -353,12 +428,13 @@ export class GateStore {
    */
   resetCache(log: string): void {
     this.db.$client.transaction(() => {
-      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes', 'faces', 'devices']) this.db.$client.exec(`delete from ${table}`);
+      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes', 'faces', 'devices', 'venues', 'ticket_slots']) this.db.$client.exec(`delete from ${table}`);
       this.q.setMeta.run('checkpoint', '0');
       this.q.setMeta.run('change_log', log);
     })();
     this.types.clear();
     this.laneMap.clear();
+    this.venueMap.clear();
     this.deviceMap.clear();
     this.laneList = undefined;
     this.onFaces?.([], true);
@@ -366,6 +442,7 @@ export class GateStore {
 
   /** Forgets the bindings of tickets that ended before `nowS` (HQ releases them only when the value is bound again). */
   purgeExpiredCredentials(nowS: number): number {
+    this.db.$client.prepare('delete from ticket_slots where ticket_id in (select id from tickets where valid_until <= ?)').run(nowS);
     return this.db.$client.prepare('delete from credentials where ticket_id in (select id from tickets where valid_until <= ?)').run(nowS).changes;
   }
 

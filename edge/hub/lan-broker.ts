@@ -1,4 +1,4 @@
-import { canPublish, canSubscribe, clientIdAllowed, deviceUsername, type DeviceIdentity } from '../../shared/auth/device.ts';
+import { canPublish, canSubscribe, clientIdAllowed, deviceUsername, isOwnEcho, type DeviceIdentity } from '../../shared/auth/device.ts';
 import { Aedes } from 'aedes';
 import type { PublishPacket } from 'aedes';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -52,6 +52,8 @@ export class LanBroker {
         identities.set(client, id);
         callback(null, true);
       },
+      // A gate hears its siblings' uploads on the site's topic, but never its own back.
+      authorizeForward: (client, packet) => (isOwnEcho(client?.id, packet.topic) ? null : packet),
       authorizeSubscribe: (client, sub, callback) => {
         const id = client && identities.get(client);
         callback(null, !verify || (id && canSubscribe(id, sub.topic)) ? sub : null);

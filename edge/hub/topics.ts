@@ -1,4 +1,4 @@
-import { topics } from '../../shared/sync/messages.ts';
+import { isDeviceUp, parseDeviceTopic, topics } from '../../shared/sync/topics.ts';
 
 /**
  * What the hub relays, decided by topic alone: payloads are opaque bytes (uploads may be
@@ -25,24 +25,26 @@ export interface SiteRoutes {
   downSubscriptions: string[];
 }
 
-const DEVICE = '[A-Za-z0-9_-]{1,64}';
-
-/** `site` is a validated name (letters, digits, - and _), safe inside a pattern. */
+/** `site` is a validated name (letters, digits, - and _). */
 export function siteRoutes(site: string): SiteRoutes {
-  const up = new RegExp(`^tk/v1/${site}/${DEVICE}/(up|status|reported|cmd/res)$`);
-  const deviceDesired = new RegExp(`^tk/v1/${site}/${DEVICE}/desired$`);
-  const relayed = new RegExp(`^tk/v1/${site}/${DEVICE}/(up/ack|cmd/req)$`);
+  const mine = (topic: string) => {
+    const t = parseDeviceTopic(topic);
+    return t?.site === site ? t : undefined;
+  };
   return {
     up(topic) {
-      const what = up.exec(topic)?.[1];
-      if (!what) return undefined;
-      const lastValue = what === 'status' || what === 'reported';
+      // Siblings' live messages stay on the LAN: HQ gets the same entries in the uploads.
+      const t = mine(topic);
+      if (!t || !isDeviceUp(t.kind)) return undefined;
+      const lastValue = t.kind === 'status' || t.kind === 'reported';
       return { lastValue, retain: lastValue };
     },
     down(topic) {
       if (topic === topics.notify(site)) return 'notify';
-      if (topic === topics.siteDesired(site) || deviceDesired.test(topic)) return 'desired';
-      if (relayed.test(topic)) return 'relay';
+      if (topic === topics.siteDesired(site)) return 'desired';
+      const t = mine(topic);
+      if (t?.kind === 'desired') return 'desired';
+      if (t?.kind === 'up/ack' || t?.kind === 'cmd/req') return 'relay';
       return undefined;
     },
     downSubscriptions: [topics.upAck(site, '+'), topics.notify(site), topics.siteDesired(site), topics.desired(site, '+'), topics.cmdReq(site, '+')],

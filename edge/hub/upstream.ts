@@ -1,7 +1,7 @@
 import { clientIdFor, type DeviceCredential } from '../../shared/auth/device.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
-import { topics } from '../../shared/sync/messages.ts';
+import { topics } from '../../shared/sync/topics.ts';
 import type { HubStore } from './store.ts';
 import type { SiteRoutes } from './topics.ts';
 

@@ -1,7 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceCredential } from '../../shared/auth/device.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import { topics, type LaneStatus } from '../../shared/sync/messages.ts';
+import { type LaneStatus } from '../../shared/sync/messages.ts';
+import { topics } from '../../shared/sync/topics.ts';
 import { clientIdFor } from '../../shared/auth/device.ts';
 
 const OFFLINE = Buffer.from('{"state":"offline"}');

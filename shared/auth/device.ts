@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { base32nopad } from '@scure/base';
+import { isDeviceUp, parseDeviceTopic, SIBLING } from '../sync/topics.ts';
 
 /**
  * Device credentials. HQ holds one secret; each site gets a key derived from it, and each
@@ -12,7 +13,7 @@ import { base32nopad } from '@scure/base';
  * checks the gates on its LAN without asking HQ (the WAN may be down) and without being able
  * to speak for another site. The username names the identity: "role:site:device".
  */
-export const DEVICE_ROLES = ['gate', 'kiosk', 'hub', 'hq'] as const;
+export const DEVICE_ROLES = ['gate', 'kiosk', 'hub', 'pos', 'hq'] as const;
 export type DeviceRole = (typeof DEVICE_ROLES)[number];
 
 export interface DeviceIdentity {
@@ -71,13 +72,11 @@ export function verifyDevice(keyFor: (site: string) => Buffer | undefined, usern
 }
 
 /** What a device may publish: its own topics (a hub: any device's on its site, as it relays them). */
-const DEVICE_PUBLISH = /^tk\/v1\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})\/(up|status|reported|cmd\/res)$/;
-
 export function canPublish(id: DeviceIdentity, topic: string): boolean {
   if (id.role === 'hq') return true;
-  const m = DEVICE_PUBLISH.exec(topic);
-  if (!m || m[1] !== id.site) return false;
-  return id.role === 'hub' || m[2] === id.device;
+  const t = parseDeviceTopic(topic);
+  if (!t || t.site !== id.site || !(isDeviceUp(t.kind) || (t.kind === SIBLING && id.role !== 'kiosk'))) return false;
+  return id.role === 'hub' || t.device === id.device;
 }
 
 /**
@@ -92,7 +91,7 @@ export function canSubscribe(id: DeviceIdentity, filter: string): boolean {
   if (id.role === 'hub') return true;
   const rest = levels.slice(3).join('/');
   if (rest === 'notify' || rest === 'desired') return true;
-  if (id.role === 'gate' && rest === '+/up') return true;
+  if (id.role === 'gate' && (rest === '+/up' || rest === `+/${SIBLING}`)) return true;
   return levels[3] === id.device && ['up/ack', 'desired', 'cmd/req'].includes(levels.slice(4).join('/'));
 }
 
@@ -103,6 +102,15 @@ export function canSubscribe(id: DeviceIdentity, filter: string): boolean {
  */
 export function clientIdFor(id: DeviceIdentity): string {
   return deviceUsername(id);
+}
+
+/**
+ * A device's own upload (or live sibling message) coming back to it through its subscription
+ * to the site's: MQTT 3.1.1 has no "no local" option, so brokers drop it on forwarding.
+ */
+export function isOwnEcho(clientId: string | undefined, topic: string): boolean {
+  const t = parseDeviceTopic(topic);
+  return t !== undefined && (t.kind === 'up' || t.kind === SIBLING) && clientId === clientIdFor({ role: 'gate', site: t.site, device: t.device });
 }
 
 export function clientIdAllowed(id: DeviceIdentity, clientId: string): boolean {

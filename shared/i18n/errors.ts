@@ -38,6 +38,9 @@ export const THING_NAMES: Record<string, { zh: string; en: string }> = {
   payment: { zh: '支付', en: 'payment' },
   'price rule': { zh: '价格规则', en: 'price rule' },
   sale: { zh: '销售记录', en: 'sale' },
+  venue: { zh: '园区', en: 'venue' },
+  notice: { zh: '渠道通知', en: 'channel notice' },
+  'venue capacity': { zh: '园区承载量设置', en: 'venue capacity' },
   shift: { zh: '班次', en: 'shift' },
   'stock batch': { zh: '票库批次', en: 'stock batch' },
   'stock item': { zh: '票库票号', en: 'stock item' },
@@ -117,6 +120,11 @@ export const ERROR_MESSAGES = {
     en: (p) => `Not enough tickets left${has(p.day) ? ` for ${s(p.day)}` : ''}${has(p.left) ? `: ${s(p.left)} left` : ''}`,
   },
   quota_exceeded: { zh: (p) => `渠道余票不足${paren(p.day)}`, en: (p) => `The channel's quota is used up${paren(p.day)}` },
+  // Time slots (分时预约)
+  slot_required: { zh: (p) => `${has(p.day) ? `${s(p.day)} ` : ''}实行分时预约，请选择入园时段`, en: (p) => `${has(p.day) ? `${s(p.day)} is` : 'This day is'} sold by time slot: choose one` },
+  slot_full: { zh: (p) => `${has(p.day) ? `${s(p.day)} ` : ''}${has(p.from) ? `${s(p.from)}-${s(p.to)} ` : ''}时段已约满，请选择其他时段`, en: (p) => `The ${has(p.from) ? `${s(p.from)}-${s(p.to)} ` : ''}time slot${has(p.day) ? ` on ${s(p.day)}` : ''} is full: choose another` },
+  slot_unknown: { zh: (p) => `${has(p.day) ? `${s(p.day)} ` : ''}没有${has(p.from) ? ` ${s(p.from)} 开始的` : '此'}时段`, en: (p) => `No time slot${has(p.from) ? ` at ${s(p.from)}` : ''}${has(p.day) ? ` on ${s(p.day)}` : ''}` },
+  invalid_slot_pattern: { zh: (p) => `时段设置无效：结束时间${has(p.end) ? ` ${s(p.end)} ` : ''}须晚于开始时间${has(p.start) ? ` ${s(p.start)}` : ''}`, en: (p) => `Invalid slot pattern: the end${paren(p.end)} must be after the start${paren(p.start)}` },
   price_changed: { zh: (p) => `票价已变更${has(p.amountFen) ? `，现为 ${yuan(p.amountFen)}` : ''}`, en: (p) => `The price has changed${has(p.amountFen) ? `: now ${yuan(p.amountFen)}` : ''}` },
   visit_day_past: { zh: () => '游玩日期已过', en: () => 'The visit day has passed' },
   visit_day_too_far: { zh: () => '游玩日期太远，不能提前这么久售票', en: () => 'The visit day is too far ahead' },
@@ -219,6 +227,8 @@ export const ERROR_MESSAGES = {
   wrong_role: { zh: () => '设备登记的类型不符（闸机、自助机或站点服务器）', en: () => 'The device is provisioned in another role (gate, kiosk or hub)' },
   gate_needs_lane: { zh: () => '闸机至少要有一个通道', en: () => 'A gate serves at least one lane' },
   lanes_for_gates: { zh: () => '只有闸机有通道', en: () => 'Only gates serve lanes' },
+  no_alarm: { zh: (p) => `设备${has(p.device) ? ` ${s(p.device)} ` : ''}现在没有这条告警（可能已恢复）`, en: (p) => `The device${paren(p.device)} has no such alarm now (it may have cleared)` },
+  no_gates: { zh: (p) => `园区${has(p.venue) ? ` ${s(p.venue)} ` : ''}没有闸机`, en: (p) => `No gate serves a lane of the venue${paren(p.venue)}` },
   lane_taken: {
     zh: (p) => `通道${has(p.lane) ? ` ${s(p.lane)} ` : ''}已由${has(p.device) ? ` ${s(p.device)} ` : '其他设备'}服务`,
     en: (p) => `The lane${paren(p.lane)} is served by ${has(p.device) ? s(p.device) : 'another device'}`,
@@ -246,6 +256,33 @@ export const ERROR_MESSAGES = {
   template_bad_image: { zh: () => '模板中的图片无法识别', en: () => 'An image of the template does not decode' },
   template_bad_code: { zh: () => '票码不能打印', en: () => 'The ticket code is not printable' },
   template_no_value: { zh: () => '票没有条码所需的内容', en: () => 'The ticket has no value for the barcode' },
+
+  // The site hub: selling at the site while the line to HQ is down, and what HQ takes from it
+  key_taken: { zh: () => '此签名密钥已属于其他签发方', en: () => 'This signing key belongs to another issuer' },
+  unknown_order: { zh: (p) => `订单不存在${colon(p.id)}`, en: (p) => `Unknown order${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  unknown_user: { zh: () => '该售票员在总部不存在', en: () => 'The seller is not a user at HQ' },
+  seq_conflict: { zh: () => '该编号的条目已以不同内容入账', en: () => 'An entry with this number was taken with other content' },
+  hub_not_ready: { zh: () => '站点服务器尚未从总部取得票种和用户，请待网络恢复后重试', en: () => 'The site hub has not yet fetched ticket types and users from HQ: try again once the line is up' },
+  hub_no_key: { zh: () => '站点服务器尚无总部授权的签名密钥，暂不能售票', en: () => 'The site hub holds no signing key delegated by HQ yet: it cannot sell' },
+  delegation_expired: { zh: () => '站点售票授权已到期，请恢复与总部的网络连接', en: () => 'The site\'s selling delegation has run out: restore the line to HQ' },
+  offline_method: { zh: (p) => `站点服务器仅收现金和银行卡${has(p.method) ? `，不能收 ${s(p.method)}` : ''}`, en: (p) => `The site hub takes cash and card only${has(p.method) ? `, not ${s(p.method)}` : ''}` },
+  not_at_hub: { zh: () => '此功能仅在总部提供', en: () => 'This is available at HQ only' },
+  not_hub_sale: { zh: () => '只能退本站点服务器售出的订单，其他订单请到总部办理', en: () => 'Only sales made at this site hub are refunded here: refund others at HQ' },
+  order_refunded: { zh: () => '该订单已退款', en: () => 'The order was refunded already' },
+
+  // Water park one-card (cloud/wallet)
+  unknown_wallet: { zh: () => '一卡通账户不存在', en: () => 'No such wristband wallet' },
+  unknown_band: { zh: (p) => `腕带未发放或已退还${colon(p.id)}`, en: (p) => `This wristband is not issued${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  band_in_use: { zh: () => '腕带已在使用中，请先结算', en: () => 'This wristband is already issued; settle it first' },
+  wallet_closed: { zh: (p) => `该腕带${p.state === 'lost' ? '已挂失' : p.state === 'settled' ? '已结算' : '不可用'}`, en: (p) => `This wristband is ${has(p.state) ? s(p.state) : 'closed'}` },
+  wallet_limit: { zh: (p) => `余额超过上限${has(p.limitFen) ? ` ${yuan(p.limitFen)}` : ''}`, en: (p) => `The balance would pass the limit${has(p.limitFen) ? ` of ${yuan(p.limitFen)}` : ''}` },
+  unknown_shop: { zh: (p) => `消费点不存在${colon(p.id)}`, en: (p) => `No such shop${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  unknown_locker: { zh: (p) => `储物柜不存在${colon(p.id)}`, en: (p) => `No such locker${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  locker_in_use: { zh: (p) => `储物柜${has(p.code) ? ` ${s(p.code)} ` : ''}使用中`, en: (p) => `Locker ${s(p.code)} is in use` },
+  band_blocked: { zh: () => '腕带已挂失或已结算，不能消费', en: () => 'This wristband is blocked (lost or returned)' },
+  unknown_charge: { zh: () => '要退的消费不存在或金额不符', en: () => 'The charge to refund does not exist or its amount differs' },
+  already_refunded: { zh: () => '该消费已退款', en: () => 'This charge was refunded already' },
+  locker_free: { zh: (p) => `储物柜${has(p.code) ? ` ${s(p.code)} ` : ''}未分配`, en: (p) => `Locker ${s(p.code)} is not assigned` },
 } satisfies Record<string, ErrorMessage>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

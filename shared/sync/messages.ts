@@ -1,31 +1,14 @@
 import { z } from 'zod';
 import { CACHE_CREDENTIALS } from '../rules/credential.ts';
 import { calendarDay } from '../time/day.ts';
-import { ENTRY_KINDS, laneRules, MODES, typeRules } from '../rules/model.ts';
+import { ENTRY_KINDS, laneRules, MODES, timeSlot, typeRules, venueRules } from '../rules/model.ts';
 
 /**
  * Messages between HQ and devices. Down: a change log read with `since=<checkpoint>`.
  * Up: outbox batches over MQTT QoS 1, acknowledged "up to seq" per device stream.
  */
-export const topics = {
-  up: (site: string, device: string) => `tk/v1/${site}/${device}/up`,
-  upAck: (site: string, device: string) => `tk/v1/${site}/${device}/up/ack`,
-  status: (site: string, device: string) => `tk/v1/${site}/${device}/status`,
-  notify: (site: string) => `tk/v1/${site}/notify`,
-  /** Desired mode for every device of a site, and for one device. Retained. */
-  siteDesired: (site: string) => `tk/v1/${site}/desired`,
-  desired: (site: string, device: string) => `tk/v1/${site}/${device}/desired`,
-  reported: (site: string, device: string) => `tk/v1/${site}/${device}/reported`,
-  cmdReq: (site: string, device: string) => `tk/v1/${site}/${device}/cmd/req`,
-  cmdRes: (site: string, device: string) => `tk/v1/${site}/${device}/cmd/res`,
-  allCmdRes: 'tk/v1/+/+/cmd/res',
-  /** What HQ subscribes to: every device's uploads, statuses and reported modes. */
-  allUp: 'tk/v1/+/+/up',
-  allStatus: 'tk/v1/+/+/status',
-  allReported: 'tk/v1/+/+/reported',
-  /** What a gate subscribes to: its siblings' uploads, to share entries on the site. */
-  siteUp: (site: string) => `tk/v1/${site}/+/up`,
-} as const;
+/** Topics live in topics.ts (built and parsed in one place); re-exported for older imports. */
+export { topics } from './topics.ts';
 
 /** UUID-shaped: entry nonces are derived from SHA-256 (nonce.ts), so not RFC 4122 version and variant. */
 export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
@@ -65,7 +48,11 @@ export type BookingRow = z.infer<typeof bookingRow>;
 export const change = z.discriminatedUnion('kind', [
   z.object({ seq: z.number().int().positive(), kind: z.literal('ticket'), ticket: ticketRow }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('revoke'), ticketId: uuid, reason: z.string().max(32) }),
-  z.object({ seq: z.number().int().positive(), kind: z.literal('key'), keyId: z.string().regex(/^[0-9a-f]{8}$/), publicKey: z.string().regex(/^[0-9a-f]{64}$/) }),
+  /**
+   * An issuer's public key. `notAfter` (unix s): a key HQ delegated to a site hub, trusted
+   * only for codes valid no later than that (HQ renews it while the hub's line is up).
+   */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('key'), keyId: z.string().regex(/^[0-9a-f]{8}$/), publicKey: z.string().regex(/^[0-9a-f]{64}$/), notAfter: z.number().int().nonnegative().optional() }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('type'), typeId: z.number().int().nonnegative(), rules: typeRules }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('lane'), rules: laneRules }),
   /** Desired mode: device '' means every device of the site. Its seq is its version. */
@@ -79,7 +66,7 @@ export const change = z.discriminatedUnion('kind', [
    * own lanes, and the hub checks its LAN with it.
    */
   z.object({
-    seq: z.number().int().positive(), kind: z.literal('device'), device: id, role: z.enum(['gate', 'kiosk', 'hub']),
+    seq: z.number().int().positive(), kind: z.literal('device'), device: id, role: z.enum(['gate', 'kiosk', 'hub', 'pos']),
     lanes: z.array(id).max(64), active: z.boolean(),
   }),
   /**
@@ -91,6 +78,10 @@ export const change = z.discriminatedUnion('kind', [
     embedding: z.string().max(8192).nullable(), validUntil: z.number().int().nonnegative(),
   }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('booking'), booking: bookingRow }),
+  /** A venue's capacity and time-slot rules (shared/rules/model.ts VenueRules): gates keep the in-park count under it. */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('venue'), rules: venueRules }),
+  /** The time slot a ticket was sold for (分时预约); null: the slot was lifted (changed to any time). */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('slot'), ticketId: uuid, slot: timeSlot.nullable() }),
   /**
    * A ticket print template's new version (kiosks print with it; gates ignore it). typeId null:
    * the default template. The layout is checked by the kiosk that uses it (shared/template
@@ -189,6 +180,8 @@ export const laneStatus = z.object({
   checkpoint: z.number().int().optional(),
   /** Sibling gates' entries this gate would not count (shared/auth/entries.ts), since it started. */
   siblingRefused: z.number().int().optional(),
+  /** How full the lane's venue is by this gate's count (where a capacity is set): the dashboard warns from 'busy'. */
+  load: z.object({ inPark: z.number().int(), capacity: z.number().int(), level: z.enum(['open', 'busy', 'full']) }).optional(),
 });
 export type LaneStatus = z.infer<typeof laneStatus>;
 

@@ -1,8 +1,8 @@
 import { testHqMqtt } from '../support/devices.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import { unpackBatch } from '../../shared/sync/pack.ts';
+import { parseDeviceTopic } from '../../shared/sync/topics.ts';
 
-const DEVICE_TOPIC = /^tk\/v1\/[^/]+\/([^/]+)\/(.+)$/;
 
 export interface Heard {
   at: number;
@@ -29,9 +29,9 @@ export class Observer {
     const client = await mqtt.connectAsync(this.url, { clientId: `bench-observer-${process.pid}`, clean: true, ...testHqMqtt('bench-observer') });
     client.on('message', (topic, payload, packet) => {
       if (packet.retain) return; // replayed on subscribe, not traffic
-      const m = DEVICE_TOPIC.exec(topic);
-      if (!m) return;
-      const h: Heard = { at: performance.now(), device: m[1]!, what: m[2]!, bytes: payload.length };
+      const t = parseDeviceTopic(topic);
+      if (!t) return;
+      const h: Heard = { at: performance.now(), device: t.device, what: t.kind, bytes: payload.length };
       if (h.what === 'up' && payload[0] !== 0x7b) {
         try {
           const b = unpackBatch(payload);

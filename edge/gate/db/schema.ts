@@ -40,6 +40,8 @@ export const revocations = sqliteTable('revocations', {
 export const issuerKeys = sqliteTable('issuer_keys', {
   keyId: text('key_id').primaryKey(),
   publicKey: text('public_key').notNull(),
+  /** A key HQ delegated to a site hub: codes it signed are trusted only if valid no later than this (unix s). */
+  notAfter: integer('not_after'),
 });
 
 /** Append-only passage log: this gate's own entries and, later, its siblings'. */
@@ -55,7 +57,7 @@ export const entries = sqliteTable('entries', {
   persons: integer('persons').notNull(),
   deviceTime: integer('device_time').notNull(),
   correctedTime: integer('corrected_time').notNull(),
-}, (t) => [index('entries_ticket_time_idx').on(t.ticketId, t.correctedTime)]);
+}, (t) => [index('entries_ticket_time_idx').on(t.ticketId, t.correctedTime), index('entries_venue_time_idx').on(t.venue, t.correctedTime)]);
 
 /** Rule-engine rules of each ticket type (JSON of shared/rules/model.ts TypeRules). */
 export const ticketTypes = sqliteTable('ticket_types', {
@@ -102,3 +104,16 @@ export const faces = sqliteTable('faces', {
   /** UTC seconds, as the ticket's validUntil. */
   validUntil: integer('valid_until').notNull(),
 }, (t) => [index('faces_valid_until_idx').on(t.validUntil)]);
+
+/** Capacity and slot rules of the site's venues (JSON of shared/rules/model.ts VenueRules). */
+export const venues = sqliteTable('venues', {
+  venue: text('venue').primaryKey(),
+  rules: text('rules').notNull(),
+});
+
+/** The time slot each ticket was sold for, site-local HH:MM on its visit day (分时预约). */
+export const ticketSlots = sqliteTable('ticket_slots', {
+  ticketId: text('ticket_id').primaryKey(),
+  slotFrom: text('slot_from').notNull(),
+  slotTo: text('slot_to').notNull(),
+});

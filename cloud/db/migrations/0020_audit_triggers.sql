@@ -145,3 +145,10 @@ SELECT audit_track('seller_types', 'user_id,type_id', '', '');--> statement-brea
 SELECT audit_track('seller_discounts', 'user_id,discount_id', '', '');--> statement-breakpoint
 SELECT audit_track('devices', 'site,device', 'site,device,role,lanes,name,active,provisioned_at', '');--> statement-breakpoint
 SELECT audit_track('device_credentials', 'site,device,role', '', '');
+--> statement-breakpoint
+SELECT audit_track('wallets', 'id', '', '');--> statement-breakpoint
+SELECT audit_track('wallet_lines', 'movement_id,account', '', '');--> statement-breakpoint
+SELECT audit_track('pos_charges', 'charge_id', '', '');--> statement-breakpoint
+SELECT audit_track('shop_items', 'shop,code', '', '');--> statement-breakpoint
+SELECT audit_track('lockers', 'site,code', '', '');--> statement-breakpoint
+SELECT audit_track('hub_uploads', 'site,hub,seq', '', '');
