@@ -3,7 +3,7 @@
  * a payment, written with the triggers on, so each row is imaged into the chain), then
  * verifyAudit, against a floor measured in the same run: reading and hashing every audited
  * row and every chain record once (what any check of them must at least do). Ends with one
- * JSON line. ORDERS=20000 by default; a busy site's year is ~300,000 orders (scale linearly).
+ * JSON line. ORDERS=2000 by default; a busy site's year is ~300,000 orders (scale linearly).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +12,8 @@ import { sql } from 'drizzle-orm';
 import { openDb } from '../../db/open.ts';
 import { verifyAudit } from '../verify.ts';
 
-const ORDERS = Number(process.env.ORDERS ?? 20_000);
-const BATCH = 2_000;
+const ORDERS = Number(process.env.ORDERS ?? 2_000);
+const BATCH = 500;
 const dir = mkdtempSync(join(tmpdir(), 'bench-audit-'));
 const progress = (s: string) => process.stderr.write(`${s}\n`);
 const { db, close } = await openDb({ pgliteDir: join(dir, 'pglite') });
