@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import ExcelJS from 'exceljs';
+import { sql } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { bookingChannel } from './support/channel.ts';
 import { PrintBridge } from '../edge/print-bridge/bridge.ts';
@@ -189,7 +190,25 @@ test('finance sees the shift, and the XLSX export opens with the same totals as 
 
   await page.click('[data-menu="/finance/reconciliation"]');
   await page.waitForSelector('[data-rec] .el-table__row:has-text("王小丽")');
+  await page.waitForSelector('[data-rec-days] [data-rec-day]');
   assert.is(await page.$('[data-rec] .diff-bad'), null, 'sales and money agree');
+  assert.is(await page.$('[data-rec-day][data-bad]'), null, 'every day balances');
+  assert.is(await page.$('[data-rec] .day-bad'), null);
+  assert.ok(await page.$('[data-rec] .day-ok'), 'the day\'s overview row');
+
+  // A sale line cut to 1 fen behind HQ's back: its day turns red, and the row says where.
+  const db = cloud.ctx!.db;
+  const [line] = ((await db.execute(sql`select id, total_fen from sales where total_fen > 0 order by created_at limit 1`)) as any).rows as { id: string; total_fen: number }[];
+  await db.execute(sql`update sales set total_fen = 1 where id = ${line!.id}`);
+  await page.click('[data-menu="/finance/reports"]');
+  await page.click('[data-menu="/finance/reconciliation"]');
+  await page.waitForSelector('[data-rec-day][data-bad]');
+  assert.match(await text('[data-rec-day][data-bad]'), '处不平');
+  assert.match(await text('[data-rec] .day-bad'), '销售 = 收款');
+  assert.ok(await page.$('[data-rec] .diff-bad'), 'the difference itself is red');
+  const red = await page.$eval('[data-rec] .day-bad td', (el) => (globalThis as any).getComputedStyle(el).color);
+  assert.match(red, /^rgb\(2[0-9]{2}, /, `red text: ${red}`);
+  await db.execute(sql`update sales set total_fen = ${Number(line!.total_fen)} where id = ${line!.id}`);
 
   await page.click('[data-menu="/finance/reports"]');
   await page.waitForSelector('[data-report] .el-table__footer');

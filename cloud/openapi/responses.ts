@@ -12,7 +12,7 @@ const id = z.string();
 const instant = z.string().describe('ISO instant');
 const day = z.string().describe('YYYY-MM-DD, business day in the site\'s zone');
 const fen = z.number().int();
-const METHOD = z.enum(['cash', 'card', 'mobile', 'voucher', 'points', 'deposit', 'on_account', 'signed_bill']);
+const METHOD = z.enum(['cash', 'card', 'mobile', 'voucher', 'points', 'deposit', 'on_account', 'signed_bill', 'channel']);
 
 export const orderTicketView = z.object({
   id, code: z.string(), persons: z.number().int(), entries: z.number().int(), priceFen: fen,
@@ -20,7 +20,7 @@ export const orderTicketView = z.object({
 });
 export const orderView = z.object({
   id, site: z.string(), status: z.enum(['reserved', 'pending', 'issued', 'cancelled']), visitDay: day,
-  sellerId: id, shiftId: id.nullable(), accountId: id.nullable(),
+  sellerId: id.nullable().describe('Null for a kiosk or a channel'), shiftId: id.nullable(), accountId: id.nullable(),
   totalFen: fen, paidFen: fen, refundedFen: fen, netFen: fen, createdAt: instant,
   lines: z.array(z.object({
     saleId: id, type: z.string(), quantity: z.number().int(), group: z.string().nullable(), listPriceFen: fen.nullable(), unitPriceFen: fen,
@@ -35,18 +35,19 @@ export const orderView = z.object({
 
 export const shiftReportView = z.object({
   shiftId: id,
-  seller: z.object({ id, username: z.string(), displayName: z.string() }),
+  seller: z.object({ id: id.nullable().describe('Null for a kiosk\'s shift'), username: z.string(), displayName: z.string() }),
   openedAt: instant, closedAt: instant, floatFen: fen,
   payments: z.array(z.object({ method: z.string(), chargesFen: fen, refundsFen: fen, expectedFen: fen, countedFen: fen.nullable(), differenceFen: fen.nullable() })),
   totals: z.object({ chargesFen: fen, refundsFen: fen }),
   orders: z.number().int(),
   tickets: z.array(z.object({ type: z.string(), quantity: z.number().int(), persons: z.number().int(), amountFen: fen })),
   refunds: z.object({ count: z.number().int(), amountFen: fen, tickets: z.number().int() }),
+  refundedElsewhere: z.object({ count: z.number().int(), amountFen: fen, tickets: z.number().int() }).optional().describe('Tickets sold in this shift refunded in another book (finance, another shift)'),
   stock: z.record(z.string(), z.number().int()),
   ticketEvents: z.record(z.string(), z.number().int()),
 }).meta({ id: 'ShiftReport' });
 export const shiftView = z.object({
-  id, sellerId: id, floatFen: fen, openedAt: instant, closedAt: instant.nullable(),
+  id, sellerId: id.nullable(), floatFen: fen, openedAt: instant, closedAt: instant.nullable(),
   report: shiftReportView.nullable().describe('The sealed handover report, once closed'), reportHash: z.string().nullable(),
 }).meta({ id: 'Shift' });
 
@@ -77,7 +78,7 @@ export const discountView = z.object({
 export const RESPONSES: Record<string, EndpointSpec['responses']> = {
   'POST /orders': { 201: orderView },
   'GET /orders/:id': { 200: orderView },
-  'POST /orders/:id/refunds': { 201: z.object({ refundId: id, order: orderView }) },
+  'POST /orders/:id/refunds': { 201: z.object({ refundId: id, parts: z.array(z.object({ method: METHOD, amountFen: fen })).describe('How the refund was split over the methods'), order: orderView }) },
   'POST /orders/:id/issue': { 200: orderView },
   'POST /orders/:id/cancel': { 200: orderView },
   'POST /payments/intents/:id/query': { 200: orderView },

@@ -2,6 +2,7 @@ import { agencies, groups, guides, salesByChannel, salesByCustomer, salesByDay, 
 import { entriesByGate, entriesByHour, entriesByLane, inPark, overUse } from './entries.ts';
 import type { ReportDef } from './model.ts';
 import { origin } from './origin.ts';
+import { reconciliation } from './reconciliation.ts';
 import { WALLET_REPORTS } from '../wallet/reports.ts';
 
 /** The reports of tickets, sales and entries: the seeded month (reports/testing) checks each of them. */
@@ -11,7 +12,11 @@ export const TICKET_REPORTS: readonly ReportDef[] = [
   entriesByGate, entriesByLane, entriesByHour, inPark, overUse,
 ];
 
-/** Every report; the water park's (cloud/wallet) are checked against a day at the park (test/water-day.test.ts, cloud/wallet/wallet.test.ts). */
-export const REPORTS: readonly ReportDef[] = [...TICKET_REPORTS, ...WALLET_REPORTS];
+/**
+ * Every report; the ledger's reconciliation is checked against a day of real sales
+ * (test/ledger-day.test.ts), the water park's (cloud/wallet) against a day at the park
+ * (test/water-day.test.ts, cloud/wallet/wallet.test.ts).
+ */
+export const REPORTS: readonly ReportDef[] = [...TICKET_REPORTS, reconciliation, ...WALLET_REPORTS];
 
 export const reportByName = new Map(REPORTS.map((r) => [r.name, r]));

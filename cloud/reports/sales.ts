@@ -4,12 +4,12 @@ import { col, num, query, siteIs, type ReportDef, type ReportParams, type Row } 
 import { daysOf, fromLocalHour, localHourBins } from './range.ts';
 
 /*
- * What a sale is here: every ticket line sold, whatever sold it, is one `sales` row (a plain
- * sale, a line of a window order, or the sale that holds a paid booking's tickets), so
- * quantities, visitors and gross figures come from `sales`, at the time of sale. Who sold it
- * and to whom come from the window order (`orders`: seller, customer account) or the booking
- * (`bookings`: channel). Money taken and given back comes from `payments` (window, a refund is
- * a negative payment) and from bookings (paid at the channel, cancelled after payment).
+ * Read from the ledger (cloud/ledger): every ticket line sold, whatever sold it, is one
+ * `sales` row of an `orders` row, so quantities, visitors and gross figures come from `sales`
+ * at the time of sale; who sold it (seller, kiosk, channel) and to whom (customer account)
+ * from its order. Money taken and given back comes from `payments` only (a refund is a
+ * negative payment; a channel's collection is a payment of method `channel`), so these
+ * figures and the reconciliation report (reconciliation.ts) are the same numbers.
  */
 
 const visitors = sql`coalesce(s.persons, s.quantity * tt.persons)`;
@@ -28,18 +28,12 @@ const figureCols = [
 ];
 const figures = (r: Record<string, unknown>): Row => ({ lines: num(r.lines), quantity: num(r.quantity), visitors: num(r.visitors), grossFen: num(r.gross) });
 
-/** Window refunds (negative payments) and channel bookings cancelled after payment, by local day. */
+/** Refunds (negative payments, every channel), by local day of the refund. */
 async function refundsByDay(db: Db, p: ReportParams): Promise<Map<string, number>> {
   const payBin = localHourBins(sql`p.created_at`, p.range);
-  const bookBin = localHourBins(sql`b.cancelled_at`, p.range);
   const rows = await query(db, sql`
-    select h, sum(amount) as amount from (
-      select ${payBin.bin} as h, -p.amount_fen as amount from payments p join orders o on o.id = p.order_id
-        where p.amount_fen < 0 and ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)}
-      union all
-      select ${bookBin.bin} as h, b.total_fen as amount from bookings b
-        where b.paid_at is not null and b.state = 'cancelled' and ${inRange(sql`b.cancelled_at`, p)}${siteIs(sql`b.site`, p.site)}
-    ) x group by h`);
+    select ${payBin.bin} as h, -sum(p.amount_fen) as amount from payments p join orders o on o.id = p.order_id
+      where p.amount_fen < 0 and ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
   const out = new Map<string, number>();
   for (const r of rows) {
     const day = fromLocalHour(payBin.hourOf(r.h)).day;
@@ -50,7 +44,7 @@ async function refundsByDay(db: Db, p: ReportParams): Promise<Map<string, number
 
 export const salesByDay: ReportDef = {
   name: 'sales-by-day', zh: '每日销售', en: 'Sales by day', ranged: true,
-  source: 'sales (time of sale); refunds: negative payments and bookings cancelled after payment (time of refund)',
+  source: 'sales (time of sale); refunds: negative payments of every channel (time of refund)',
   columns: [col('day', 'day', '日期', 'Day'), ...figureCols, col('refundsFen', 'fen', '退款', 'Refunds'), col('netFen', 'fen', '净额', 'Net')],
   async run({ db }, p) {
     const hours = localHourBins(sql`s.created_at`, p.range);
@@ -85,21 +79,18 @@ export const salesByType: ReportDef = {
   },
 };
 
-const CHANNEL_NAMES: Record<string, [string, string]> = { window: ['售票窗口', 'Ticket window'], members: ['会员卡', 'Member cards'], direct: ['直接销售', 'Direct'] };
+const CHANNEL_NAMES: Record<string, [string, string]> = { window: ['售票窗口', 'Ticket window'], members: ['会员卡', 'Member cards'], direct: ['直接销售', 'Direct'], kiosk: ['自助售票机', 'Kiosks'] };
 
 export const salesByChannel: ReportDef = {
   name: 'sales-by-channel', zh: '渠道销售', en: 'Sales by channel', ranged: true,
-  source: 'sales (time of sale); channel from the booking (online / OTA), else window order, else member card (issue, renewal, reissue), else direct',
+  source: 'sales (time of sale) by their order\'s channel: window, kiosk, members (member cards), direct, or the booking channel (online / OTA)',
   columns: [col('channel', 'text', '渠道代码', 'Channel code'), col('channelName', 'text', '渠道', 'Channel'), col('kind', 'text', '类型', 'Kind'), ...figureCols],
   async run({ db }, p) {
     const rows = await query(db, sql`
-      select coalesce(ch.code, case when s.order_id is not null then 'window' when mce.id is not null then 'members' else 'direct' end) as channel,
+      select case when o.channel = 'channel' then coalesce(o.source, 'channel') else o.channel end as channel,
         max(ch.name) as name, max(ch.kind) as kind, ${lineFigures}
-      from sales s join ticket_types tt on tt.id = s.type_id
-        left join booking_items bi on bi.sale_id = s.id
-        left join bookings b on b.id = bi.booking_id
-        left join channels ch on ch.id = b.channel_id
-        left join member_card_events mce on mce.sale_id = s.id
+      from sales s join ticket_types tt on tt.id = s.type_id join orders o on o.id = s.order_id
+        left join channels ch on o.channel = 'channel' and ch.code = o.source
       where ${inRange(sql`s.created_at`, p)}${siteIs(sql`s.site`, p.site)}
       group by 1 order by gross desc, 1`);
     return rows.map((r) => {
@@ -112,24 +103,25 @@ export const salesByChannel: ReportDef = {
 
 export const salesBySeller: ReportDef = {
   name: 'sales-by-seller', zh: '售票员销售', en: 'Sales by seller', ranged: true,
-  source: 'window orders: lines by the order\'s seller (time of sale); money by the user who took or refunded it (payments)',
+  source: 'orders: lines by the order\'s seller, kiosk or channel (time of sale); money by who took or refunded it (payments)',
   columns: [
     col('seller', 'text', '账号', 'Username'), col('sellerName', 'text', '售票员', 'Seller'), col('orders', 'int', '订单数', 'Orders'), ...figureCols,
     col('collectedFen', 'fen', '收款', 'Collected'), col('refundedFen', 'fen', '退款', 'Refunded'), col('netFen', 'fen', '实收', 'Net taken'),
   ],
   async run({ db }, p) {
     const sold = await query(db, sql`
-      select o.seller_id as uid, count(distinct s.order_id) as orders, ${lineFigures}
+      select coalesce(o.seller_id::text, o.channel || ':' || coalesce(o.source, '')) as uid, count(distinct s.order_id) as orders, ${lineFigures}
       from sales s join ticket_types tt on tt.id = s.type_id join orders o on o.id = s.order_id
       where ${inRange(sql`s.created_at`, p)}${siteIs(sql`s.site`, p.site)} group by 1`);
     const money = await query(db, sql`
-      select p.user_id as uid, coalesce(sum(p.amount_fen) filter (where p.amount_fen > 0), 0) as collected,
+      select coalesce(p.user_id::text, o.channel || ':' || coalesce(o.source, '')) as uid, coalesce(sum(p.amount_fen) filter (where p.amount_fen > 0), 0) as collected,
         coalesce(-sum(p.amount_fen) filter (where p.amount_fen < 0), 0) as refunded
       from payments p join orders o on o.id = p.order_id
       where ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
     const ids = [...new Set([...sold, ...money].map((r) => String(r.uid)))];
     if (!ids.length) return [];
-    const users = await query(db, sql`select id, username, display_name from users where id in (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`);
+    const uuids = ids.filter((i) => /^[0-9a-f-]{36}$/.test(i));
+    const users = uuids.length ? await query(db, sql`select id::text as id, username, display_name from users where id::text in (${sql.join(uuids.map((i) => sql`${i}`), sql`, `)})`) : [];
     const byId = new Map(users.map((u) => [String(u.id), u]));
     const soldBy = new Map(sold.map((r) => [String(r.uid), r]));
     const moneyBy = new Map(money.map((r) => [String(r.uid), r]));
@@ -152,7 +144,7 @@ const METHOD_NAMES: Record<string, string> = {
 
 export const salesByPayment: ReportDef = {
   name: 'sales-by-payment', zh: '支付方式', en: 'Sales by payment method', ranged: true,
-  source: 'payments (window; refunds are negative payments) and bookings paid or cancelled after payment at a channel (method "channel")',
+  source: 'payments of every channel (refunds are negative payments; a channel\'s collection is method "channel")',
   columns: [
     col('method', 'text', '支付方式代码', 'Method'), col('methodName', 'text', '支付方式', 'Method name'), col('payments', 'int', '收款笔数', 'Payments'),
     col('chargedFen', 'fen', '收款', 'Charged'), col('refunds', 'int', '退款笔数', 'Refunds'), col('refundedFen', 'fen', '退款', 'Refunded'), col('netFen', 'fen', '净额', 'Net'),
@@ -162,13 +154,7 @@ export const salesByPayment: ReportDef = {
       select p.method, count(*) filter (where p.amount_fen > 0) as payments, coalesce(sum(p.amount_fen) filter (where p.amount_fen > 0), 0) as charged,
         count(*) filter (where p.amount_fen < 0) as refunds, coalesce(-sum(p.amount_fen) filter (where p.amount_fen < 0), 0) as refunded
       from payments p join orders o on o.id = p.order_id
-      where ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1
-      union all
-      select 'channel', count(*) filter (where ${inRange(sql`b.paid_at`, p)}), coalesce(sum(b.total_fen) filter (where ${inRange(sql`b.paid_at`, p)}), 0),
-        count(*) filter (where b.state = 'cancelled' and ${inRange(sql`b.cancelled_at`, p)}),
-        coalesce(sum(b.total_fen) filter (where b.state = 'cancelled' and ${inRange(sql`b.cancelled_at`, p)}), 0)
-      from bookings b
-      where b.paid_at is not null and (${inRange(sql`b.paid_at`, p)} or (b.state = 'cancelled' and ${inRange(sql`b.cancelled_at`, p)}))${siteIs(sql`b.site`, p.site)}`);
+      where ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
     return rows.filter((r) => num(r.payments) || num(r.refunds)).map((r) => {
       const chargedFen = num(r.charged);
       const refundedFen = num(r.refunded);
@@ -248,7 +234,7 @@ const agencyAccounts = sql`select a.id from customer_accounts a left join custom
 
 export const agencies: ReportDef = {
   name: 'agencies', zh: '旅行社业绩', en: 'Agency performance', ranged: true,
-  source: 'window orders of the accounts of agencies (customer register kind agency, or account category agency), and bookings of OTA channels (paid in the range; visitors = tickets booked)',
+  source: 'window orders of the accounts of agencies (customer register kind agency, or account category agency), and orders of OTA channels (money from their payments; visitors = tickets sold)',
   columns: [
     col('kind', 'text', '类型', 'Kind'), col('agency', 'text', '旅行社/渠道', 'Agency or channel'), col('orders', 'int', '订单数', 'Orders'), col('groups', 'int', '团队数', 'Groups'),
     col('quantity', 'int', '数量', 'Quantity'), col('visitors', 'int', '人数', 'Visitors'), col('grossFen', 'fen', '销售额', 'Gross'),
@@ -269,14 +255,14 @@ export const agencies: ReportDef = {
       });
     }
     const ota = await query(db, sql`
-      select ch.name, count(*) filter (where ${inRange(sql`b.paid_at`, p)}) as orders,
-        coalesce(sum(b.quantity) filter (where ${inRange(sql`b.paid_at`, p)}), 0) as quantity,
-        coalesce(sum(b.total_fen) filter (where ${inRange(sql`b.paid_at`, p)}), 0) as gross,
-        coalesce(sum(b.total_fen) filter (where b.state = 'cancelled' and ${inRange(sql`b.cancelled_at`, p)}), 0) as refunded
-      from bookings b join channels ch on ch.id = b.channel_id
-      where ch.kind = 'ota' and b.paid_at is not null${siteIs(sql`b.site`, p.site)}
-        and (${inRange(sql`b.paid_at`, p)} or (b.state = 'cancelled' and ${inRange(sql`b.cancelled_at`, p)}))
-      group by ch.name`);
+      select ch.name, count(distinct o.id) filter (where p.amount_fen > 0) as orders,
+        coalesce((select sum(s.quantity) from sales s join orders so on so.id = s.order_id
+          where so.channel = 'channel' and so.source = ch.code and ${inRange(sql`s.created_at`, p)}${siteIs(sql`so.site`, p.site)}), 0) as quantity,
+        coalesce(sum(p.amount_fen) filter (where p.amount_fen > 0), 0) as gross,
+        coalesce(-sum(p.amount_fen) filter (where p.amount_fen < 0), 0) as refunded
+      from payments p join orders o on o.id = p.order_id and o.channel = 'channel' join channels ch on ch.code = o.source
+      where ch.kind = 'ota' and ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)}
+      group by ch.name, ch.code`);
     for (const r of ota) {
       out.push({ kind: 'ota', agency: String(r.name), orders: num(r.orders), groups: 0, quantity: num(r.quantity), visitors: num(r.quantity), grossFen: num(r.gross), refundedFen: num(r.refunded), creditFen: 0 });
     }

@@ -71,7 +71,7 @@ export async function searchOrders(ctx: CloudContext, user: AuthUser, q: z.outpu
     paidFen: sql<number>`(select coalesce(sum(p.amount_fen), 0) from payments p where p.order_id = ${orders}.id and p.amount_fen > 0)`.mapWith(Number),
     refundedFen: sql<number>`(select coalesce(sum(r.amount_fen), 0) from refunds r where r.order_id = ${orders}.id)`.mapWith(Number),
   };
-  type Row = { order: typeof orders.$inferSelect; seller: { id: string; username: string; displayName: string }; accountName: string | null; paidFen: number; refundedFen: number };
+  type Row = { order: typeof orders.$inferSelect; seller: { id: string; username: string; displayName: string } | null; accountName: string | null; paidFen: number; refundedFen: number };
   const p = await page<Row>({
     sorts: {
       createdAt: { column: orders.createdAt, value: (r) => r.order.createdAt },
@@ -80,7 +80,7 @@ export async function searchOrders(ctx: CloudContext, user: AuthUser, q: z.outpu
     },
     sort: q.sort, id: orders.id, idOf: (r) => r.order.id, cursor: q.cursor, limit: q.limit,
     run: (after, orderBy, n) => ctx.db.select(row).from(orders)
-      .innerJoin(seller, eq(seller.id, orders.sellerId))
+      .leftJoin(seller, eq(seller.id, orders.sellerId))
       .leftJoin(customerAccounts, eq(customerAccounts.id, orders.accountId))
       .where(and(...where, after)).orderBy(...orderBy).limit(n),
   });
@@ -97,7 +97,9 @@ export async function searchOrders(ctx: CloudContext, user: AuthUser, q: z.outpu
       const requested = (r.order.request as { lines?: { type: string; quantity: number }[] }).lines ?? [];
       return {
         id: r.order.id, site: r.order.site, status: r.order.status as (typeof ORDER_STATUSES)[number], visitDay: r.order.visitDay,
-        totalFen: r.order.totalFen, paidFen: r.paidFen, refundedFen: r.refundedFen, seller: r.seller, shiftId: r.order.shiftId,
+        totalFen: r.order.totalFen, paidFen: r.paidFen, refundedFen: r.refundedFen,
+        // A kiosk's or a channel's order has no seller: the kiosk or channel stands in.
+        seller: r.seller ?? { id: '', username: `${r.order.channel}:${r.order.source ?? ''}`, displayName: r.order.channel === 'kiosk' ? `自助机 ${r.order.source ?? ''}` : `渠道 ${r.order.source ?? ''}` }, shiftId: r.order.shiftId,
         account: r.order.accountId ? { id: r.order.accountId, name: r.accountName ?? '' } : null, note: r.order.note,
         lines: sold.length
           ? sold.map((l) => ({ type: types.get(l.typeId)?.code ?? '', typeName: types.get(l.typeId)?.name ?? '', quantity: l.quantity, amountFen: l.totalFen }))

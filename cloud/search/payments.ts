@@ -6,7 +6,7 @@ import type { CloudContext } from '../context.ts';
 import { payments, refunds, users } from '../db/schema/index.ts';
 import { anyOf, cursorParam, dayParam, limitParam, onDays, ownRowsOnly, page, pageView, personView, sortParam, uuidParam } from './paging.ts';
 
-export const PAYMENT_METHODS = ['cash', 'card', 'mobile', 'voucher', 'points', 'deposit', 'on_account', 'signed_bill'] as const;
+export const PAYMENT_METHODS = ['cash', 'card', 'mobile', 'voucher', 'points', 'deposit', 'on_account', 'signed_bill', 'channel'] as const;
 
 const common = {
   seller: uuidParam.optional().describe('Who took or gave the money (user id); a seller without an office role sees only their own'),
@@ -53,7 +53,7 @@ export async function searchPayments(ctx: CloudContext, user: AuthUser, q: z.out
   if (q.method) where.push(inArray(payments.method, q.method));
   if (q.kind) where.push(q.kind === 'charge' ? gt(payments.amountFen, 0) : lt(payments.amountFen, 0));
   where.push(...onDays(payments.createdAt, q.from, q.to, ctx.config.timeZone));
-  type Row = { payment: typeof payments.$inferSelect; user: { id: string; username: string; displayName: string } };
+  type Row = { payment: typeof payments.$inferSelect; user: { id: string; username: string; displayName: string } | null };
   const p = await page<Row>({
     sorts: {
       createdAt: { column: payments.createdAt, value: (r) => r.payment.createdAt },
@@ -61,15 +61,20 @@ export async function searchPayments(ctx: CloudContext, user: AuthUser, q: z.out
     },
     sort: q.sort, id: payments.id, idOf: (r) => r.payment.id, cursor: q.cursor, limit: q.limit,
     run: (after, orderBy, n) => ctx.db.select({ payment: payments, user: person }).from(payments)
-      .innerJoin(who, eq(who.id, payments.userId)).where(and(...where, after)).orderBy(...orderBy).limit(n),
+      .leftJoin(who, eq(who.id, payments.userId)).where(and(...where, after)).orderBy(...orderBy).limit(n),
   });
   return {
     items: p.items.map(({ payment: x, user: u }) => ({
-      id: x.id, orderId: x.orderId, shiftId: x.shiftId, user: u, method: x.method as (typeof PAYMENT_METHODS)[number], amountFen: x.amountFen,
+      id: x.id, orderId: x.orderId, shiftId: x.shiftId, user: u ?? noUser(x.book), method: x.method as (typeof PAYMENT_METHODS)[number], amountFen: x.amountFen,
       tenderedFen: x.tenderedFen, changeFen: x.changeFen, reference: x.reference, refundId: x.refundId, createdAt: x.createdAt.toISOString(),
     })),
     next: p.next,
   };
+}
+
+/** Money moved by no user: a kiosk's (in its shift) or a channel's (its settlement). */
+function noUser(book: string | null) {
+  return book === 'channel' ? { id: '', username: 'channel', displayName: '渠道代收' } : { id: '', username: 'kiosk', displayName: '自助售票机' };
 }
 
 export const refundsQuery = z.object({
@@ -100,7 +105,7 @@ export async function searchRefunds(ctx: CloudContext, user: AuthUser, q: z.outp
   if (q.order) where.push(eq(refunds.orderId, q.order));
   if (q.method) where.push(sql`exists (select 1 from ${payments} p where p.refund_id = ${refunds}.id and p.method in ${q.method})`);
   where.push(...onDays(refunds.createdAt, q.from, q.to, ctx.config.timeZone));
-  type Row = { refund: typeof refunds.$inferSelect; user: { id: string; username: string; displayName: string } };
+  type Row = { refund: typeof refunds.$inferSelect; user: { id: string; username: string; displayName: string } | null };
   const p = await page<Row>({
     sorts: {
       createdAt: { column: refunds.createdAt, value: (r) => r.refund.createdAt },
@@ -108,7 +113,7 @@ export async function searchRefunds(ctx: CloudContext, user: AuthUser, q: z.outp
     },
     sort: q.sort, id: refunds.id, idOf: (r) => r.refund.id, cursor: q.cursor, limit: q.limit,
     run: (after, orderBy, n) => ctx.db.select({ refund: refunds, user: person }).from(refunds)
-      .innerJoin(who, eq(who.id, refunds.userId)).where(and(...where, after)).orderBy(...orderBy).limit(n),
+      .leftJoin(who, eq(who.id, refunds.userId)).where(and(...where, after)).orderBy(...orderBy).limit(n),
   });
   const ids = p.items.map((r) => r.refund.id);
   const paidBack = ids.length
@@ -116,7 +121,7 @@ export async function searchRefunds(ctx: CloudContext, user: AuthUser, q: z.outp
     : [];
   return {
     items: p.items.map(({ refund: x, user: u }) => ({
-      id: x.id, orderId: x.orderId, shiftId: x.shiftId, user: u, amountFen: x.amountFen, reason: x.reason, ticketIds: x.ticketIds,
+      id: x.id, orderId: x.orderId, shiftId: x.shiftId, user: u ?? noUser(x.book), amountFen: x.amountFen, reason: x.reason, ticketIds: x.ticketIds,
       methods: paidBack.filter((b) => b.refundId === x.id).map((b) => ({ method: b.method as (typeof PAYMENT_METHODS)[number], amountFen: -b.amountFen })),
       createdAt: x.createdAt.toISOString(),
     })),

@@ -50,19 +50,20 @@ export async function searchShifts(ctx: CloudContext, user: AuthUser, q: z.outpu
     where.push(isNotNull(shifts.closedAt), q.differences ? differs : sql`not ${differs}`);
   }
   where.push(...onDays(shifts.openedAt, q.from, q.to, ctx.config.timeZone));
-  type Row = { shift: typeof shifts.$inferSelect; seller: { id: string; username: string; displayName: string } };
+  type Row = { shift: typeof shifts.$inferSelect; seller: { id: string; username: string; displayName: string } | null };
   const p = await page<Row>({
     sorts: { openedAt: { column: shifts.openedAt, value: (r) => r.shift.openedAt } },
     sort: q.sort, id: shifts.id, idOf: (r) => r.shift.id, cursor: q.cursor, limit: q.limit,
     run: (after, orderBy, n) => ctx.db.select({ shift: shifts, seller: { id: users.id, username: users.username, displayName: users.displayName } })
-      .from(shifts).innerJoin(users, eq(users.id, shifts.sellerId)).where(and(...where, after)).orderBy(...orderBy).limit(n),
+      .from(shifts).leftJoin(users, eq(users.id, shifts.sellerId)).where(and(...where, after)).orderBy(...orderBy).limit(n),
   });
   return {
     items: p.items.map(({ shift: s, seller }) => {
       const r = s.report as Report | null;
       const sum = (f: (m: z.infer<typeof methodLine>) => number | null) => (r?.payments ?? []).reduce((a, m) => a + (f(m) ?? 0), 0);
       return {
-        id: s.id, seller, state: s.closedAt ? 'closed' as const : 'open' as const, floatFen: s.floatFen,
+        // A kiosk's shift of the day has no seller: the kiosk stands in for one.
+        id: s.id, seller: seller ?? { id: '', username: `kiosk:${s.device ?? ''}`, displayName: `自助机 ${s.device ?? ''} ${s.day ?? ''}` }, state: s.closedAt ? 'closed' as const : 'open' as const, floatFen: s.floatFen,
         openedAt: s.openedAt.toISOString(), closedAt: s.closedAt?.toISOString() ?? null, reportHash: s.reportHash,
         totals: r ? {
           chargesFen: r.totals.chargesFen, refundsFen: r.totals.refundsFen,

@@ -204,7 +204,7 @@ try {
   await page.waitForSelector('[data-payments] .el-table__row');
   await shot('finance-payments');
   await page.click('[data-menu="/finance/reconciliation"]');
-  await page.waitForSelector('[data-rec]');
+  await page.waitForSelector('[data-rec] [data-rec-days], [data-rec-days]');
   await shot('finance-reconciliation');
   await page.click('[data-menu="/finance/accounts"]');
   await page.click('[data-accounts] .el-table__row:has-text("青旅")');

@@ -37,7 +37,6 @@ export function expectedReports(m: MonthData, opts: { inParkAt: number }): Recor
   const byDay = new Map<string, Acc>(days.map((d) => [d, { lines: 0, quantity: 0, visitors: 0, grossFen: 0, refundsFen: 0 }]));
   for (const s of sales) add(byDay, businessDay(s.at, tz), lineFig(s));
   for (const p of payments) if (p.amountFen < 0) add(byDay, businessDay(p.at, tz), { refundsFen: -p.amountFen });
-  for (const b of m.bookings) if (inMonth(b.cancelledAt)) add(byDay, businessDay(b.cancelledAt, tz), { refundsFen: b.totalFen });
   out['sales-by-day'] = days.map((day) => { const a = byDay.get(day)!; return { day, lines: v(a, 'lines'), quantity: v(a, 'quantity'), visitors: v(a, 'visitors'), grossFen: v(a, 'grossFen'), refundsFen: v(a, 'refundsFen'), netFen: v(a, 'grossFen') - v(a, 'refundsFen') }; });
 
   const byType = new Map<string, Acc>();
@@ -49,7 +48,7 @@ export function expectedReports(m: MonthData, opts: { inParkAt: number }): Recor
 
   const byChannel = new Map<string, Acc>();
   for (const s of sales) {
-    const key = s.bookingId ? m.channels[bookingById.get(s.bookingId)!.channelId]!.code : s.orderId ? 'window' : s.memberCard ? 'members' : 'direct';
+    const key = s.bookingId ? m.channels[bookingById.get(s.bookingId)!.channelId]!.code : s.groupMode !== null ? 'window' : s.memberCard ? 'members' : 'direct';
     add(byChannel, key, lineFig(s));
   }
   out['sales-by-channel'] = [...byChannel].map(([code, a]) => {
@@ -59,15 +58,17 @@ export function expectedReports(m: MonthData, opts: { inParkAt: number }): Recor
 
   const bySeller = new Map<string, Acc>();
   const sellerOrders = new Map<string, Set<string>>();
+  // Who sold: the seller, else the channel that did (kiosk, booking channel).
+  const whoOf = (o: (typeof m.orders)[number], userId: string | null) => userId ?? `${o.channel}:${o.source ?? ''}`;
   for (const s of sales) {
-    if (!s.orderId) continue;
-    const seller = orderById.get(s.orderId)!.sellerId;
+    const o = orderById.get(s.orderId!)!;
+    const seller = whoOf(o, o.sellerId);
     add(bySeller, seller, lineFig(s));
-    sellerOrders.set(seller, (sellerOrders.get(seller) ?? new Set()).add(s.orderId));
+    sellerOrders.set(seller, (sellerOrders.get(seller) ?? new Set()).add(o.id));
   }
-  for (const p of payments) add(bySeller, p.userId, p.amountFen > 0 ? { collectedFen: p.amountFen } : { refundedFen: -p.amountFen });
+  for (const p of payments) add(bySeller, whoOf(orderById.get(p.orderId)!, p.userId), p.amountFen > 0 ? { collectedFen: p.amountFen } : { refundedFen: -p.amountFen });
   out['sales-by-seller'] = [...bySeller].map(([id, a]) => {
-    const u = m.sellers.find((x) => x.id === id)!;
+    const u = m.sellers.find((x) => x.id === id) ?? { username: id, displayName: '' };
     const collectedFen = a.collectedFen ?? 0;
     const refundedFen = a.refundedFen ?? 0;
     return { seller: u.username, sellerName: u.displayName, orders: sellerOrders.get(id)?.size ?? 0, lines: a.lines ?? 0, quantity: a.quantity ?? 0, visitors: a.visitors ?? 0, grossFen: a.grossFen ?? 0, collectedFen, refundedFen, netFen: collectedFen - refundedFen };
@@ -75,10 +76,6 @@ export function expectedReports(m: MonthData, opts: { inParkAt: number }): Recor
 
   const byMethod = new Map<string, Acc>();
   for (const p of payments) add(byMethod, p.method, p.amountFen > 0 ? { payments: 1, chargedFen: p.amountFen } : { refunds: 1, refundedFen: -p.amountFen });
-  for (const b of m.bookings) {
-    if (inMonth(b.paidAt)) add(byMethod, 'channel', { payments: 1, chargedFen: b.totalFen });
-    if (inMonth(b.cancelledAt)) add(byMethod, 'channel', { refunds: 1, refundedFen: b.totalFen });
-  }
   const METHOD: Record<string, string> = { cash: '现金', card: '银行卡', mobile: '移动支付', voucher: '代金券', on_account: '挂账', signed_bill: '签单', channel: '渠道代收' };
   out['sales-by-payment'] = [...byMethod].map(([method, a]) => ({
     method, methodName: METHOD[method]!, payments: a.payments ?? 0, chargedFen: a.chargedFen ?? 0, refunds: a.refunds ?? 0, refundedFen: a.refundedFen ?? 0, netFen: (a.chargedFen ?? 0) - (a.refundedFen ?? 0),
@@ -88,10 +85,9 @@ export function expectedReports(m: MonthData, opts: { inParkAt: number }): Recor
   const byAccount = new Map<string, Acc>();
   const accountOrders = new Map<string, Set<string>>();
   for (const s of sales) {
-    if (!s.orderId) continue;
-    const acc = orderById.get(s.orderId)!.accountId ?? '';
+    const acc = orderById.get(s.orderId!)!.accountId ?? '';
     add(byAccount, acc, { ...lineFig(s), groups: isGroup(s) ? 1 : 0 });
-    accountOrders.set(acc, (accountOrders.get(acc) ?? new Set()).add(s.orderId));
+    accountOrders.set(acc, (accountOrders.get(acc) ?? new Set()).add(s.orderId!));
   }
   for (const p of payments) {
     const acc = orderById.get(p.orderId)!.accountId ?? '';
@@ -186,7 +182,7 @@ export function expectedReports(m: MonthData, opts: { inParkAt: number }): Recor
 
   out['over-use'] = m.overUse.filter((u) => inMonth(u.at)).map((u) => {
     const i = m.idCards.findIndex((c) => c.ticketId === u.ticketId);
-    const windowSales = m.sales.filter((s) => s.orderId);
+    const windowSales = m.sales.filter((s) => s.groupMode !== null);
     return {
       foundAt: new Date(u.at).toISOString(), ticketId: u.ticketId, type: type(windowSales[i % windowSales.length]!).code, venue: u.venue,
       allowed: u.allowed, used: u.used, excess: u.used - u.allowed, devices: u.devices.join(' '),

@@ -5,9 +5,9 @@ import { addDays, businessDay, startOfBusinessDay } from '../../../shared/time/z
 import { Regions } from '../../origin/regions.ts';
 
 /*
- * A month of business for report tests and the benchmark: window orders (several lines,
- * split payments, refunds), online and OTA bookings (some cancelled after payment), plain
- * sales, tickets with ID cards, guide visits, gate entries and over-use. Generated in JS from
+ * A month of business for report tests and the benchmark, as the ledger records it: window
+ * orders (several lines, split payments, refunds), online and OTA bookings (an order paid by
+ * method `channel`, some cancelled after payment), member cards and direct sales (cash), tickets with ID cards, guide visits, gate entries and over-use. Generated in JS from
  * a seeded random source, so a test can work out the expected figures from these arrays on
  * its own, and loaded in bulk (COPY on PGlite, json_populate_recordset on a server).
  */
@@ -26,11 +26,12 @@ export interface TypeSeed { id: number; code: string; name: string; priceFen: nu
 export interface SaleSeed {
   id: string; typeId: number; quantity: number; unitPriceFen: number; totalFen: number; at: number; site: string;
   orderId: string | null; groupMode: string | null; persons: number; bookingId: string | null;
-  /** A member card issued, renewed or reissued (cloud/members sells through a plain sale). */
+  /** A member card issued, renewed or reissued (an order of channel `members`). */
   memberCard: boolean;
 }
-export interface OrderSeed { id: string; sellerId: string; accountId: string | null; at: number; totalFen: number }
-export interface PaymentSeed { id: string; orderId: string; userId: string; method: string; amountFen: number; at: number }
+/** Every sale is a line of an order (cloud/ledger): window, members, direct, or a channel's (source = its code). */
+export interface OrderSeed { id: string; sellerId: string | null; accountId: string | null; at: number; totalFen: number; channel: string; source: string | null }
+export interface PaymentSeed { id: string; orderId: string; userId: string | null; method: string; amountFen: number; at: number; book: string }
 export interface BookingSeed {
   id: string; channelId: number; quantity: number; totalFen: number; paidAt: number; cancelledAt: number | null; idRegion: string | null; visitDay: string;
 }
@@ -140,14 +141,14 @@ export function makeMonth(opts: SeedOptions): MonthData {
     const at = ord.at + int(1, 300) * 1000;
     if (rnd() < 0.3 && ord.totalFen > 100) {
       const first = int(1, ord.totalFen - 1);
-      payments.push({ id: randomUUID(), orderId: ord.id, userId: ord.sellerId, method: 'cash', amountFen: first, at });
-      payments.push({ id: randomUUID(), orderId: ord.id, userId: ord.sellerId, method: pick(METHODS), amountFen: ord.totalFen - first, at: at + 1000 });
+      payments.push({ id: randomUUID(), orderId: ord.id, userId: ord.sellerId, method: 'cash', amountFen: first, at, book: 'office' });
+      payments.push({ id: randomUUID(), orderId: ord.id, userId: ord.sellerId, method: pick(METHODS), amountFen: ord.totalFen - first, at: at + 1000, book: 'office' });
     } else {
-      payments.push({ id: randomUUID(), orderId: ord.id, userId: ord.sellerId, method: pick(METHODS), amountFen: ord.totalFen, at });
+      payments.push({ id: randomUUID(), orderId: ord.id, userId: ord.sellerId, method: pick(METHODS), amountFen: ord.totalFen, at, book: 'office' });
     }
     if (rnd() < 0.04) {
       const refund = Math.max(1, Math.floor(ord.totalFen / int(1, 3)));
-      payments.push({ id: randomUUID(), orderId: ord.id, userId: pick(sellers).id, method: 'cash', amountFen: -refund, at: at + int(60, 3 * 86_400) * 1000 });
+      payments.push({ id: randomUUID(), orderId: ord.id, userId: pick(sellers).id, method: 'cash', amountFen: -refund, at: at + int(60, 3 * 86_400) * 1000, book: 'office' });
     }
   };
   for (let i = 0; i < o.sales; i++) {
@@ -166,7 +167,7 @@ export function makeMonth(opts: SeedOptions): MonthData {
     if (kind === 'window') {
       if (!openOrder || rnd() < 0.75) {
         closeOrder();
-        openOrder = { id: randomUUID(), sellerId: pick(sellers).id, accountId: rnd() < 0.3 ? pick(accounts).id : null, at: when(), totalFen: 0 };
+        openOrder = { id: randomUUID(), sellerId: pick(sellers).id, accountId: rnd() < 0.3 ? pick(accounts).id : null, at: when(), totalFen: 0, channel: 'window', source: null };
         orders.push(openOrder);
       }
       sale.orderId = openOrder.id;
@@ -186,6 +187,21 @@ export function makeMonth(opts: SeedOptions): MonthData {
         };
         bookings.push(b);
         sale.bookingId = b.id;
+        // The channel collected the money: its order in the channel's settlement, paid by method
+        // `channel`, and the money given back when it was cancelled.
+        const code = channels[b.channelId]!.code;
+        const ord: OrderSeed = { id: randomUUID(), sellerId: null, accountId: null, at: sale.at, totalFen: sale.totalFen, channel: 'channel', source: code };
+        orders.push(ord);
+        sale.orderId = ord.id;
+        payments.push({ id: randomUUID(), orderId: ord.id, userId: null, method: 'channel', amountFen: b.totalFen, at: b.paidAt, book: 'channel' });
+        if (b.cancelledAt !== null) payments.push({ id: randomUUID(), orderId: ord.id, userId: null, method: 'channel', amountFen: -b.totalFen, at: b.cancelledAt, book: 'channel' });
+      } else {
+        // A member card or the administrator's direct sale, paid in cash.
+        const seller = pick(sellers).id;
+        const ord: OrderSeed = { id: randomUUID(), sellerId: seller, accountId: null, at: sale.at, totalFen: sale.totalFen, channel: sale.memberCard ? 'members' : 'direct', source: null };
+        orders.push(ord);
+        sale.orderId = ord.id;
+        payments.push({ id: randomUUID(), orderId: ord.id, userId: seller, method: 'cash', amountFen: sale.totalFen, at: sale.at, book: 'office' });
       }
     }
     sales.push(sale);
@@ -264,18 +280,18 @@ export async function loadMonth(db: Db, m: MonthData): Promise<void> {
   }
   await load(db, 'users', ['id', 'username', 'display_name', 'roles', 'password_hash'], m.sellers.map((s) => [s.id, s.username, s.displayName, ['seller'], 'scrypt$disabled']));
   await load(db, 'customer_accounts', ['id', 'name', 'category', 'customer_id'], m.accounts.map((a) => [a.id, a.name, a.category, a.customerId === null ? null : m.customers[a.customerId]!.id]));
-  await load(db, 'orders', ['id', 'site', 'seller_id', 'account_id', 'status', 'visit_day', 'total_fen', 'request', 'created_at', 'issued_at'],
-    m.orders.map((o) => [o.id, site, o.sellerId, o.accountId, 'issued', m.options.month, o.totalFen, { lines: [] }, d(o.at), d(o.at)]));
+  await load(db, 'orders', ['id', 'site', 'seller_id', 'account_id', 'channel', 'source', 'status', 'visit_day', 'total_fen', 'request', 'created_at', 'issued_at'],
+    m.orders.map((o) => [o.id, site, o.sellerId, o.accountId, o.channel, o.source, 'issued', m.options.month, o.totalFen, { lines: [] }, d(o.at), d(o.at)]));
   await load(db, 'sales', ['id', 'site', 'type_id', 'quantity', 'unit_price_fen', 'total_fen', 'created_at', 'order_id', 'group_mode', 'persons'],
     m.sales.map((s) => [s.id, s.site, m.types[s.typeId]!.id, s.quantity, s.unitPriceFen, s.totalFen, d(s.at), s.orderId, s.groupMode, s.persons]));
-  await load(db, 'payments', ['id', 'order_id', 'user_id', 'method', 'amount_fen', 'created_at'],
-    m.payments.map((p) => [p.id, p.orderId, p.userId, p.method, p.amountFen, d(p.at)]));
+  await load(db, 'payments', ['id', 'order_id', 'user_id', 'book', 'method', 'amount_fen', 'created_at'],
+    m.payments.map((p) => [p.id, p.orderId, p.userId, p.book, p.method, p.amountFen, d(p.at)]));
   const saleOfBooking = new Map(m.sales.filter((s) => s.bookingId).map((s) => [s.bookingId!, s]));
   await load(db, 'bookings', ['id', 'order_no', 'channel_id', 'site', 'visit_day', 'state', 'contact_name', 'phone_hash', 'phone_last4', 'id_region', 'pickup_code', 'quantity', 'total_fen', 'hold_until', 'created_at', 'paid_at', 'cancelled_at'],
     m.bookings.map((b, i) => [b.id, `B${i}`, m.channels[b.channelId]!.id, site, b.visitDay, b.cancelledAt === null ? 'issued' : 'cancelled', '游客', `h${i}`, '0000', b.idRegion, `P${i}`, b.quantity, b.totalFen, d(b.paidAt), d(b.paidAt), d(b.paidAt), b.cancelledAt === null ? null : d(b.cancelledAt)]));
   await load(db, 'booking_items', ['booking_id', 'type_id', 'quantity', 'unit_price_fen', 'sale_id'],
     m.bookings.map((b) => { const s = saleOfBooking.get(b.id)!; return [b.id, m.types[s.typeId]!.id, s.quantity, s.unitPriceFen, s.id]; }));
-  const window = m.sales.filter((s) => s.orderId);
+  const window = m.sales.filter((s) => s.groupMode !== null);
   await load(db, 'tickets', ['id', 'sale_id', 'site', 'type_id', 'key_id', 'code', 'valid_from', 'valid_until', 'persons', 'entries', 'price_fen', 'issued_at'],
     m.idCards.map((c, i) => { const s = window[i % window.length]!; return [c.ticketId, s.id, site, m.types[s.typeId]!.id, 'k1', `C${i}`, d(m.start), d(m.end), c.persons, 1, s.unitPriceFen, d(c.at)]; }));
   await load(db, 'credentials', ['kind', 'value', 'ticket_id', 'site', 'bound_at'], m.idCards.map((c) => ['idcard', c.value, c.ticketId, site, d(c.at)]));

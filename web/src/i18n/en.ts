@@ -146,6 +146,7 @@ const en: Shape<typeof zhCN> = {
     verifyAgain: 'Check again', chainHead: 'Head', seq: 'Seq', subject: 'Subject', problem: 'Problem',
   },
   rec: {
+    dayOk: 'balanced', dayBad: '{n} differences',
     ledger: 'Ledger reconciliation', bySeller: 'By seller: sales = money taken', byDay: 'By day: net = sales − refunds', day: 'Day',
     grossFen: 'Sales', collectedFen: 'Taken', refundedFen: 'Refunded', refundsFen: 'Refunds', netFen: 'Net', differenceFen: 'Difference',
     fromReports: 'Checked from the sales reports and payment records (the ledger\'s reconciliation report is used once HQ has it).',

@@ -142,6 +142,7 @@ export default {
     verifyAgain: '重新校验', chainHead: '链头', seq: '序号', subject: '对象', problem: '问题',
   },
   rec: {
+    dayOk: '平', dayBad: '{n} 处不平',
     ledger: '账务对账', bySeller: '按售票员：销售 = 收款', byDay: '按日：净额 = 销售 − 退款', day: '日期',
     grossFen: '销售额', collectedFen: '收款', refundedFen: '退款', refundsFen: '退款', netFen: '净额', differenceFen: '差额',
     fromReports: '由销售报表与收款记录核对（账务对账报表上线后自动使用）。',

@@ -1,0 +1,178 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/open.ts';
+import { businessDay } from '../../shared/time/zone.ts';
+import { fen, formatYuan } from '../../shared/money/money.ts';
+
+/** Money in a detail line, as people read it. */
+const y = (v: number) => `¥${formatYuan(fen(v))}`;
+
+/*
+ * The ledger's invariants, checked by queries over any range of business days:
+ * 1. sales: per day, channel and seller, sales gross - discounts = payments taken, and an
+ *    order's total = its lines; no sale line outside an order;
+ * 2. books: per day, book and method, payments - refunds; a refund = the negative payments it
+ *    made; a closed shift's sealed figures = its payments now; no payment outside every book;
+ * 3. accounts: the account entries of sales = their account payments; no deposit or points
+ *    balance ever below zero;
+ * 4. stock and tickets: pre-printed stock sold = tickets activated on it; a sale's tickets =
+ *    its quantity (one for a group ticket), reissues aside.
+ * Every row names what it compares; a row with a difference is a finding.
+ */
+
+export type CheckName = 'sales' | 'books' | 'shift' | 'refunds' | 'accounts' | 'stock' | 'tickets' | 'orphans';
+export interface Finding {
+  day: string;
+  check: CheckName;
+  /** What was compared: a channel and seller, a book and method, a shift, an account. */
+  subject: string;
+  expectedFen: number | null;
+  actualFen: number | null;
+  differenceFen: number | null;
+  expectedCount: number | null;
+  actualCount: number | null;
+  differenceCount: number | null;
+  detail: string;
+}
+export interface Range { start: Date; end: Date; timeZone: string; site?: string }
+
+async function rows(db: Db, q: SQL): Promise<Record<string, unknown>[]> {
+  const r = (await db.execute(q)) as unknown as { rows?: Record<string, unknown>[] } & Record<string, unknown>[];
+  return r.rows ?? r;
+}
+const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+const at = (v: unknown) => (v instanceof Date ? v.getTime() : Date.parse(String(v)));
+const within = (col: SQL, r: Range) => sql`${col} >= ${r.start} and ${col} < ${r.end}`;
+const siteIs = (col: SQL, r: Range) => (r.site === undefined ? sql`` : sql` and ${col} = ${r.site}`);
+
+function money(day: string, check: CheckName, subject: string, expected: number, actual: number, detail = ''): Finding {
+  return { day, check, subject, expectedFen: expected, actualFen: actual, differenceFen: actual - expected, expectedCount: null, actualCount: null, differenceCount: null, detail };
+}
+function count(day: string, check: CheckName, subject: string, expected: number, actual: number, detail = ''): Finding {
+  return { day, check, subject, expectedFen: null, actualFen: null, differenceFen: null, expectedCount: expected, actualCount: actual, differenceCount: actual - expected, detail };
+}
+
+/** Sums rows into groups keyed by day and a subject. */
+function fold<T extends Record<string, number>>(list: { day: string; subject: string; v: T }[]): Map<string, { day: string; subject: string; v: T }> {
+  const out = new Map<string, { day: string; subject: string; v: T }>();
+  for (const r of list) {
+    const k = `${r.day}\u0000${r.subject}`;
+    const g = out.get(k);
+    if (!g) out.set(k, { day: r.day, subject: r.subject, v: { ...r.v } });
+    else for (const key of Object.keys(r.v)) (g.v as Record<string, number>)[key] = (g.v as Record<string, number>)[key]! + r.v[key]!;
+  }
+  return out;
+}
+
+/** Who sold an order: the user, or the kiosk / channel it came from. */
+const who = sql`coalesce(u.username, o.channel || ':' || coalesce(o.source, ''))`;
+
+export async function findings(db: Db, r: Range): Promise<Finding[]> {
+  const tz = r.timeZone;
+  const dayOf = (v: unknown) => businessDay(at(v), tz);
+  const out: Finding[] = [];
+
+  // 1. Sales against the money taken for them, per issued order, summed per day/channel/seller.
+  const orders = await rows(db, sql`
+    select o.id, o.issued_at, o.channel, ${who} as who, o.total_fen,
+      coalesce((select sum(coalesce(s.list_price_fen, s.unit_price_fen) * s.quantity) from sales s where s.order_id = o.id), 0) as gross,
+      coalesce((select sum(s.total_fen) from sales s where s.order_id = o.id), 0) as sold,
+      coalesce((select sum(p.amount_fen) from payments p where p.order_id = o.id and p.amount_fen > 0), 0) as paid
+    from orders o left join users u on u.id = o.seller_id
+    where o.status = 'issued' and ${within(sql`o.issued_at`, r)}${siteIs(sql`o.site`, r)}`);
+  const sales = fold(orders.map((o) => ({
+    day: dayOf(o.issued_at), subject: `${o.channel} / ${o.who}`,
+    v: { gross: n(o.gross), sold: n(o.sold), paid: n(o.paid), total: n(o.total_fen), orders: 1, bad: n(o.sold) !== n(o.paid) || n(o.sold) !== n(o.total_fen) ? 1 : 0 },
+  })));
+  for (const g of sales.values()) {
+    const v = g.v;
+    const f = money(g.day, 'sales', g.subject, v.gross - (v.gross - v.sold), v.paid,
+      `${v.orders} 单；销售 ${y(v.gross)} − 折扣 ${y(v.gross - v.sold)} = ${y(v.sold)}；收款 ${y(v.paid)}${v.total !== v.sold ? `；订单合计 ${y(v.total)} 与明细 ${y(v.sold)} 不符` : ''}${v.bad ? `；${v.bad} 单不平` : ''}`);
+    // Differences that cancel out across orders are still differences.
+    if (v.bad && f.differenceFen === 0) f.differenceCount = v.bad;
+    out.push(f);
+  }
+  const orphanSales = await rows(db, sql`
+    select s.id, s.created_at, s.total_fen from sales s left join orders o on o.id = s.order_id
+    where (o.id is null or o.status <> 'issued') and ${within(sql`s.created_at`, r)}${siteIs(sql`s.site`, r)}`);
+  for (const s of orphanSales) out.push(money(dayOf(s.created_at), 'orphans', `sale ${s.id}`, 0, n(s.total_fen), '销售记录不属于任何已出票订单 / a sale line outside every issued order'));
+
+  // 2. Books: payments and refunds per day, book and method.
+  const pays = await rows(db, sql`
+    select p.created_at, coalesce(p.book, '?') as book, p.method, p.amount_fen, p.shift_id, p.refund_id, sh.id as shift_found
+    from payments p join orders o on o.id = p.order_id left join shifts sh on sh.id = p.shift_id
+    where ${within(sql`p.created_at`, r)}${siteIs(sql`o.site`, r)}`);
+  const books = fold(pays.map((p) => ({
+    day: dayOf(p.created_at), subject: `${p.book} / ${p.method}`,
+    v: { in: n(p.amount_fen) > 0 ? n(p.amount_fen) : 0, out: n(p.amount_fen) < 0 ? -n(p.amount_fen) : 0, count: 1 },
+  })));
+  for (const g of books.values()) out.push(money(g.day, 'books', g.subject, g.v.in - g.v.out, g.v.in - g.v.out, `收 ${y(g.v.in)}，退 ${y(g.v.out)}，${g.v.count} 笔`));
+  for (const p of pays) {
+    const ok = (p.book === 'shift' && p.shift_id !== null && p.shift_found !== null) || ((p.book === 'office' || p.book === 'channel') && p.shift_id === null);
+    if (!ok) out.push(money(dayOf(p.created_at), 'orphans', `payment ${p.method}`, 0, n(p.amount_fen), `收付款不在任何账本中（${p.book}${p.shift_id ? `，班次 ${p.shift_id}` : ''}）/ a payment outside every book`));
+  }
+  const refunds = await rows(db, sql`
+    select rf.id, rf.created_at, coalesce(rf.book, '?') as book, rf.amount_fen,
+      coalesce((select -sum(p.amount_fen) from payments p where p.refund_id = rf.id), 0) as paid_back
+    from refunds rf join orders o on o.id = rf.order_id
+    where ${within(sql`rf.created_at`, r)}${siteIs(sql`o.site`, r)}`);
+  const rfs = fold(refunds.map((x) => ({ day: dayOf(x.created_at), subject: String(x.book), v: { asked: n(x.amount_fen), paid: n(x.paid_back), count: 1 } })));
+  for (const g of rfs.values()) out.push(money(g.day, 'refunds', g.subject, g.v.asked, g.v.paid, `${g.v.count} 笔退款：退款记录 ${y(g.v.asked)}，退出的款 ${y(g.v.paid)}`));
+
+  // Closed shifts: what was sealed at the handover against the payments in the shift now.
+  const shifts = await rows(db, sql`
+    select sh.id, sh.closed_at, sh.report, coalesce(u.username, 'kiosk:' || coalesce(sh.device, '')) as who
+    from shifts sh left join users u on u.id = sh.seller_id
+    where sh.closed_at is not null and ${within(sql`sh.closed_at`, r)}`);
+  for (const s of shifts) {
+    const report = (typeof s.report === 'string' ? JSON.parse(s.report) : s.report) as { payments?: { method: string; chargesFen: number; refundsFen: number }[] } | null;
+    const now = await rows(db, sql`select method, coalesce(sum(amount_fen), 0) as net from payments where shift_id = ${String(s.id)} group by method`);
+    const sealed = new Map((report?.payments ?? []).map((m) => [m.method, m.chargesFen - m.refundsFen]));
+    const actual = new Map(now.map((m) => [String(m.method), n(m.net)]));
+    for (const method of new Set([...sealed.keys(), ...actual.keys()])) {
+      const e = sealed.get(method) ?? 0;
+      const a = actual.get(method) ?? 0;
+      if (e === 0 && a === 0) continue;
+      out.push(money(dayOf(s.closed_at), 'shift', `${s.who} / ${method}`, e, a, `交班封存 ${y(e)}，现有收付款 ${y(a)}（班次 ${s.id}）`));
+    }
+  }
+
+  // 3. Accounts: entries made by sales and refunds against their account payments.
+  const acct = await rows(db, sql`
+    select p.created_at, p.method, p.amount_fen from payments p join orders o on o.id = p.order_id
+    where p.method in ('points', 'deposit', 'on_account', 'signed_bill') and ${within(sql`p.created_at`, r)}${siteIs(sql`o.site`, r)}`);
+  const entries = await rows(db, sql`
+    select e.created_at, e.ledger, e.amount from account_entries e join orders o on o.id = e.order_id
+    where ${within(sql`e.created_at`, r)}${siteIs(sql`o.site`, r)}`);
+  const ledgerOf: Record<string, string> = { points: 'points', deposit: 'deposit', on_account: 'credit', signed_bill: 'credit' };
+  const acc = fold([
+    // A payment from a deposit or points takes from the account; one on credit adds to what is owed.
+    ...acct.map((p) => ({ day: dayOf(p.created_at), subject: ledgerOf[String(p.method)]!, v: { expected: ledgerOf[String(p.method)] === 'credit' ? n(p.amount_fen) : -n(p.amount_fen), actual: 0 } })),
+    ...entries.map((e) => ({ day: dayOf(e.created_at), subject: String(e.ledger), v: { expected: 0, actual: n(e.amount) } })),
+  ]);
+  for (const g of acc.values()) out.push(money(g.day, 'accounts', g.subject, g.v.expected, g.v.actual, `账户收付款 ${y(g.v.expected)}，账户分录 ${y(g.v.actual)}`));
+  const negative = await rows(db, sql`
+    select account_id, ledger, min(running) as low, max(created_at) as last from (
+      select account_id, ledger, created_at, sum(amount) over (partition by account_id, ledger order by created_at, id) as running
+      from account_entries where ledger in ('deposit', 'points') and created_at < ${r.end}
+    ) x group by account_id, ledger having min(running) < 0`);
+  for (const x of negative) out.push(money(dayOf(x.last), 'accounts', `${x.ledger} ${x.account_id}`, 0, n(x.low), '余额曾低于零 / the balance went below zero'));
+
+  // 4. Stock sold against tickets activated on it; tickets of each sale.
+  const stock = await rows(db, sql`
+    select m.created_at, m.serial, (select count(*) from stock_items i join tickets t on t.id = i.ticket_id
+      join credentials c on c.ticket_id = t.id and c.kind = 'barcode' and c.value = i.serial where i.serial = m.serial and i.status = 'sold') as activated
+    from stock_moves m where m.to_status = 'sold' and ${within(sql`m.created_at`, r)}`);
+  const st = fold(stock.map((m) => ({ day: dayOf(m.created_at), subject: 'stock', v: { sold: 1, activated: Math.min(1, n(m.activated)) } })));
+  for (const g of st.values()) out.push(count(g.day, 'stock', '票卡售出 / stock sold', g.v.sold, g.v.activated, `售出 ${g.v.sold} 张，已激活为票 ${g.v.activated} 张`));
+  const tix = await rows(db, sql`
+    select s.created_at, case when s.group_mode = 'one' then 1 else s.quantity end as expected,
+      (select count(*) from tickets t where t.sale_id = s.id) - (select count(*) from ticket_events e join tickets t on t.id = e.ticket_id where t.sale_id = s.id and e.kind = 'reissue') as actual
+    from sales s where ${within(sql`s.created_at`, r)}${siteIs(sql`s.site`, r)}`);
+  const tk = fold(tix.map((t) => ({ day: dayOf(t.created_at), subject: 'tickets', v: { expected: n(t.expected), actual: n(t.actual) } })));
+  for (const g of tk.values()) out.push(count(g.day, 'tickets', '销售出票 / tickets of sales', g.v.expected, g.v.actual, `应出票 ${g.v.expected} 张，实有 ${g.v.actual} 张`));
+
+  const order: CheckName[] = ['sales', 'books', 'refunds', 'shift', 'accounts', 'stock', 'tickets', 'orphans'];
+  return out.sort((a, b) => a.day.localeCompare(b.day) || order.indexOf(a.check) - order.indexOf(b.check) || a.subject.localeCompare(b.subject));
+}
+
+export const isDifference = (f: Finding) => (f.differenceFen ?? 0) !== 0 || (f.differenceCount ?? 0) !== 0;
