@@ -30,6 +30,7 @@ import { kioskRoutes } from './kiosk/routes.ts';
 import { liveRoutes } from './live/routes.ts';
 import { SimulatedMobileProvider } from './office/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
+import { auditRoutes } from './audit/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
 import { searchRoutes } from './search/routes.ts';
 import { hubSalesRoutes } from './hub-sales/routes.ts';
@@ -79,6 +80,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))
     .route('/reports', reportRoutes(ctx))
+    .route('/audit', auditRoutes(ctx))
     .route('/wallets', walletRoutes(ctx))
     .route('/shops', shopRoutes(ctx))
     .route('/lockers', lockerRoutes(ctx))

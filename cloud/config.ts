@@ -46,6 +46,10 @@ export const cloudConfigSchema = z.object({
   entryClockToleranceSeconds: z.coerce.number().int().min(1).max(86_400).default(300),
   /** An entry older than this is refused: more than a gate's outage, or a replay. */
   entryMaxAgeHours: z.coerce.number().int().min(1).max(24 * 365).default(192),
+  /** The audit chain's head is signed this often when it moved (cloud/audit/anchor.ts). */
+  auditAnchorSeconds: z.coerce.number().min(1).max(3600).default(60),
+  /** The file the signed heads are appended to; default <dataDir>/audit/anchors.jsonl. Best on another disk. */
+  auditAnchorLog: z.string().min(1).optional(),
   /** The built back office app served at / (npm run build:web writes it); 'off': HQ serves the API only. */
   webDir: z.string().min(1).default(fileURLToPath(new URL('../web/dist', import.meta.url))),
   /** Certificate (chain) and key, PEM: HTTPS and MQTT over TLS on the same ports. */
@@ -101,6 +105,7 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     LOGIN_MAX_FAILURES: 'loginMaxFailures', LOGIN_ADDRESS_MAX_FAILURES: 'loginAddressMaxFailures',
     LOGIN_WINDOW_MINUTES: 'loginWindowMinutes', LOGIN_LOCKOUT_MINUTES: 'loginLockoutMinutes',
     ENTRY_CLOCK_TOLERANCE_SECONDS: 'entryClockToleranceSeconds', ENTRY_MAX_AGE_HOURS: 'entryMaxAgeHours',
+    AUDIT_ANCHOR_SECONDS: 'auditAnchorSeconds', AUDIT_ANCHOR_LOG: 'auditAnchorLog',
     NOTICE_RETRY_MINUTES: 'noticeRetryMinutes', NOTICE_INTERVAL_MS: 'noticeIntervalMs',
   };
   for (const [name, key] of Object.entries(map)) if (env[name]) fromEnv[key] = env[name];

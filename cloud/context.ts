@@ -1,3 +1,4 @@
+import type { AuditAnchorer } from './audit/anchor.ts';
 import type { IssuerKey } from '../shared/code/keys.ts';
 import type { Logger } from '../shared/log/logger.ts';
 import type { DesiredMode } from '../shared/sync/messages.ts';
@@ -30,4 +31,6 @@ export interface CloudContext {
   deviceSignal?: DeviceSignal;
   /** An external broker's device accounts (MQTT_URL with MQTT_ACCOUNTS=dynsec); absent otherwise. */
   brokerAccounts?: { register(account: Account): Promise<void> };
+  /** Signs the audit chain's head into a file the database cannot reach (absent in bare test contexts). */
+  audit?: AuditAnchorer;
 }

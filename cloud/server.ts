@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { NoticeSender } from './channels/notices.ts';
 import { serve, type ServerType } from '@hono/node-server';
 import { createServer as createHttpsServer } from 'node:https';
@@ -12,6 +13,7 @@ import type { CloudContext } from './context.ts';
 import { DeviceSignal } from './live/signal.ts';
 import { openDb, type OpenDb } from './db/open.ts';
 import { loadIssuerKey } from './keys/issuer.ts';
+import { AnchorLog, AuditAnchorer, loadAnchorKey } from './audit/anchor.ts';
 import { ensureAdmin } from './auth/service.ts';
 import { Broker } from './mqtt/broker.ts';
 import { DeviceAuth, loadDeviceSecret } from './devices/auth.ts';
@@ -34,6 +36,7 @@ export class Cloud {
   private dynsec: DynsecAccounts | undefined;
   private http: ServerType | undefined;
   private bells = new Map<string, NodeJS.Timeout>();
+  private anchorer: AuditAnchorer | undefined;
   ctx: CloudContext | undefined;
   private notices: NoticeSender | undefined;
   httpPort = 0;
@@ -128,6 +131,13 @@ export class Cloud {
         brokerAccounts: this.dynsec,
         deviceSignal,
       };
+      // The audit chain's head, signed with a key the database does not hold, into a file.
+      this.anchorer = new AuditAnchorer({
+        db, key: loadAnchorKey(keysDir(config)), log: new AnchorLog(config.auditAnchorLog ?? join(config.dataDir, 'audit', 'anchors.jsonl')),
+        intervalMs: config.auditAnchorSeconds * 1000, now: this.now, logger: log.child('audit'),
+      });
+      this.anchorer.start();
+      ctx.audit = this.anchorer;
       this.ctx = ctx;
       this.uplink = uplink;
       await uplink.start();
@@ -186,6 +196,8 @@ export class Cloud {
     this.dynsec = undefined;
     await this.broker?.stop();
     this.broker = undefined;
+    await this.anchorer?.stop();
+    this.anchorer = undefined;
     await this.opened?.close();
     this.opened = undefined;
   }

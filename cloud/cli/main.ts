@@ -231,6 +231,9 @@ async function main(): Promise<void> {
         for (const p of r.problems.slice(0, 50)) process.stdout.write(`  ${p.seq !== undefined ? `#${p.seq} ` : ''}${p.problem}\n`);
         process.exitCode = 4;
       }
+      process.stdout.write(r.anchor
+        ? `  ${t('签名锚点', 'signed anchor')} #${r.anchor.seq} ${t('签于', 'at')} ${new Date(r.anchor.at).toISOString()}\n`
+        : `  ${t('未找到签名锚点：无法发现链尾被删除', 'no signed anchor found: a deleted tail would go unseen')}\n`);
       return;
     }
     case 'login': {

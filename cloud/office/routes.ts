@@ -4,7 +4,6 @@ import type { CloudContext } from '../context.ts';
 import { AppError, jsonBody } from '../http/errors.ts';
 import { addLedgerEntry, createAccount, createVoucher, getAccount, getVoucher, patchAccount } from './accounts.ts';
 import { refundOrder, reissueTicket, extendTicket } from './after-sale.ts';
-import { verifyAudit } from './audit.ts';
 import { printTicket } from './prints.ts';
 import type { MobileProvider } from './mobile.ts';
 import { cancelReservation, createOrder, getOrder, issueReservation, queryIntent } from './orders.ts';
@@ -75,6 +74,5 @@ export function officeRoutes(ctx: CloudContext, mobile: MobileProvider) {
     .get('/capacity/:type/:day', async (c) => c.json(await getCapacity(ctx, c.req.param('type'), c.req.param('day'))))
     .put('/capacity/:type/:day', async (c) => c.json(await putCapacity(ctx, userOf(c), c.req.param('type'), c.req.param('day'), await jsonBody(c))))
     .get('/sellers/:id/grants', async (c) => c.json(await getGrants(ctx, c.req.param('id'))))
-    .put('/sellers/:id/grants', async (c) => c.json(await putGrants(ctx, userOf(c), c.req.param('id'), await jsonBody(c))))
-    .get('/audit/verify', async (c) => c.json(await verifyAudit(ctx.db)));
+    .put('/sellers/:id/grants', async (c) => c.json(await putGrants(ctx, userOf(c), c.req.param('id'), await jsonBody(c))));
 }

@@ -61,5 +61,4 @@ export const DECLARED: Record<string, EndpointSpec> = {
   'PUT /capacity/:type/:day': { summary: '设置日限额 / set the capacity of a type on a day', body: capacityBody },
   'GET /sellers/:id/grants': { summary: '售票授权 / types and discounts a seller may sell' },
   'PUT /sellers/:id/grants': { summary: '设置售票授权 / set a seller\'s grants', body: grantsBody },
-  'GET /audit/verify': { summary: '审计链校验 / walk the audit chain and check every record' },
 };

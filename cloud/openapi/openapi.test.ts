@@ -24,7 +24,7 @@ const NOT_YET_CONVERTED = [
   'POST /stock/batches', 'GET /stock/batches/:id', 'GET /stock/held/:userId', 'POST /stock/receive', 'POST /stock/issue', 'POST /stock/return', 'POST /stock/void',
   'POST /shifts', 'GET /shifts/current', 'GET /shifts/:id', 'GET /shifts/:id/print', 'POST /shifts/:id/close',
   'GET /discounts', 'POST /discounts', 'GET /price-rules', 'POST /price-rules', 'DELETE /price-rules/:id', 'GET /holidays', 'PUT /holidays/:day',
-  'GET /capacity/:type/:day', 'PUT /capacity/:type/:day', 'GET /sellers/:id/grants', 'PUT /sellers/:id/grants', 'GET /audit/verify',
+  'GET /capacity/:type/:day', 'PUT /capacity/:type/:day', 'GET /sellers/:id/grants', 'PUT /sellers/:id/grants',
 ];
 
 const hq = await openHq();

@@ -57,10 +57,6 @@ export const printView = z.object({
   data: z.string().describe('The ESC/POS job or the PNG, base64'),
 }).meta({ id: 'TicketPrint' });
 
-export const auditVerdictView = z.object({
-  ok: z.boolean(), records: z.number().int(), head: z.string(),
-  problems: z.array(z.object({ seq: z.number().int().optional(), subject: z.string().optional(), problem: z.string() })),
-}).meta({ id: 'AuditVerdict' });
 
 const balances = z.object({ deposit: fen, points: z.number().int(), credit: fen });
 export const accountView = z.object({
@@ -98,7 +94,6 @@ export const RESPONSES: Record<string, EndpointSpec['responses']> = {
   'GET /shifts/:id': { 200: shiftView },
   'POST /shifts/:id/close': { 200: shiftView },
   'GET /discounts': { 200: z.object({ items: z.array(discountView) }) },
-  'GET /audit/verify': { 200: auditVerdictView },
 };
 
 /** Adds the answers above to declarations that have none of their own for that status. */

@@ -186,6 +186,7 @@ export const ERROR_MESSAGES = {
 
   // Shifts
   shift_open: { zh: () => '已有未交班的班次', en: () => 'A shift is still open' },
+  audit_unanchored: { zh: () => '审计链尚无记录可签署，或本节点未启用锚点', en: () => 'Nothing to anchor: the audit chain is empty or this node does not anchor' },
   shift_closed: { zh: () => '班次已交班', en: () => 'The shift is already closed' },
   shift_has_pending: { zh: () => '本班次还有等待移动支付确认的订单', en: () => 'An order of this shift is still waiting for its mobile payment' },
 

@@ -253,17 +253,46 @@ export const shifts = pgTable('shifts', {
 ]);
 
 /**
- * Hash-chained log of financial operations: hash = SHA-256(prev hash + canonical record).
- * Editing or removing a row breaks the chain; `audit-verify` also checks every payment,
- * refund and sealed shift against its record here.
+ * Hash-chained log of everything financial (cloud/audit/README.md): the actions HQ's code
+ * records (`appendAudit`), and an image of every row written to a table on the audit list,
+ * put there by a database trigger in the row's own transaction. Records are chained at
+ * commit: hash = SHA-256(prev hash + the record's fields, `v` says which formula).
  */
 export const auditLog = pgTable('audit_log', {
   seq: bigint('seq', { mode: 'number' }).primaryKey(),
   at: timestamp('at', { withTimezone: true }).notNull(),
   actor: text('actor').notNull(),
+  /** An action's name, or insert / update / delete / baseline for a row image. */
   action: text('action').notNull(),
+  /** What the action is about; for a row image, its key (columns joined by '/'). */
   subject: text('subject').notNull(),
   body: jsonb('body').notNull(),
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull(),
-});
+  /** 1: hashed by HQ's code over the canonical record (before row images); 2: by the database at commit. */
+  v: integer('v').notNull().default(1),
+  /** The database transaction that wrote it (records of one transaction were committed together). */
+  tx: bigint('tx', { mode: 'number' }),
+  /** The table of a row image; null for an action. */
+  tbl: text('tbl'),
+  /** SHA-256 of body as the database prints it (v2): the chain covers this. */
+  rowHash: text('row_hash'),
+}, (t) => [index('audit_log_row_idx').on(t.tbl, t.subject, t.seq)]);
+
+/**
+ * Records of transactions under way: written by appendAudit and the row triggers, chained
+ * into audit_log and removed at commit by a deferred trigger (the chain's lock is then the
+ * last lock a transaction takes). Empty outside a transaction.
+ */
+export const auditPending = pgTable('audit_pending', {
+  n: bigserial('n', { mode: 'number' }).primaryKey(),
+  tx: bigint('tx', { mode: 'number' }).notNull().default(sql`txid_current()`),
+  at: timestamp('at', { withTimezone: true }).notNull().default(sql`now()`),
+  actor: text('actor'),
+  action: text('action').notNull(),
+  subject: text('subject').notNull(),
+  tbl: text('tbl'),
+  body: jsonb('body').notNull(),
+  /** True on a transaction's first record: only that one queues the flush at commit. */
+  first: boolean('first').notNull().default(false),
+}, (t) => [index('audit_pending_tx_idx').on(t.tx)]);

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/open.ts';
+import { auditPending } from '../db/schema/index.ts';
+
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** JSON with sorted keys: the same record always hashes the same (records of formula v1). */
+export function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
+  if (v instanceof Date) return JSON.stringify(v.toISOString());
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+}
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export const GENESIS = '0'.repeat(64);
+
+export interface AuditInput { at: number; actor: string; action: string; subject: string; body: unknown }
+
+/**
+ * Adds an action record to the chain as part of the caller's transaction (or on its own when
+ * given the database). It waits in `audit_pending` and is chained at commit, with the row
+ * images the triggers wrote in the same transaction, in the order they were written; a
+ * record added inside a savepoint that is rolled back goes with it. The actor named here is
+ * also the actor of the transaction's row images.
+ */
+export async function appendAudit(tx: Tx | Db, r: AuditInput): Promise<void> {
+  await tx.insert(auditPending).values({
+    at: new Date(r.at), actor: r.actor, action: r.action, subject: r.subject, body: JSON.parse(canonical(r.body)) as unknown,
+  });
+}
+
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serialization failure
+
+/**
+ * A transaction whose audit records are chained at its commit. Postgres may still pick it as
+ * a deadlock victim (row locks taken in different orders by other modules); it is then run
+ * again from the start, a few times, since it wrote nothing.
+ */
+export async function auditedTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn);
+    } catch (err) {
+      const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+      if (attempt >= 4 || !code || !RETRYABLE.has(code)) throw err;
+    }
+  }
+}
+
+/**
+ * Kept for callers written when records waited in memory: a savepoint's records now live in
+ * the database and are rolled back with it, so there is nothing to do.
+ */
+export function auditSavepoint(_tx: Tx, _records: AuditInput[] = []): void {}
+
+/** Names the person behind the row images of this transaction when no action record does. */
+export async function auditActor(tx: Tx, actor: string): Promise<void> {
+  await tx.execute(sql`select set_config('audit.actor', ${actor}, true)`);
+}
