@@ -51,6 +51,8 @@ export class Link {
   private readonly sender: Sender;
   /** Connections dropped because the line went silent, since start. */
   deadLinks = 0;
+  /** Bytes of entry batches handed to the line (MQTT packets: topic, payload, header), since start. */
+  upBytesSent = 0;
 
   constructor(private readonly opts: {
     store: GateStore; url: string; site: string; device: string; batchSize: number; ackTimeoutMs: number;
@@ -155,8 +157,11 @@ export class Link {
     this.sentUpTo = pending.lastSeq;
     const lastSeq = pending.lastSeq;
     this.unconfirmed.set(lastSeq, this.opts.now());
+    const topic = topics.up(site, device);
+    const payload = packBatch(batch);
+    this.upBytesSent += Buffer.byteLength(topic) + payload.length + 6;
     return {
-      topic: topics.up(site, device), payload: packBatch(batch), qos: 1,
+      topic, payload, qos: 1,
       onSent: (err) => {
         this.unconfirmed.delete(lastSeq);
         if (!err) this.confirmedUpTo = Math.max(this.confirmedUpTo, lastSeq);

@@ -43,6 +43,14 @@ export interface LinkStats {
   bytesUp: number;
   /** Application bytes forwarded HQ -> device. */
   bytesDown: number;
+  /**
+   * Packets that carried them (one per segment of at most 1,460 bytes) plus the pure ACKs a
+   * receiver would send: one per data packet not answered by data of its own within 40 ms
+   * (delayed ACK, else piggybacked). With `HEADER_BYTES` each, they give the bytes on the
+   * wire (handshakes and FINs of new connections not included).
+   */
+  packetsUp: number;
+  packetsDown: number;
   /** Connections accepted and forwarded (refused ones not included). */
   connections: number;
   /** Connections open right now. */
@@ -79,6 +87,19 @@ const SEGMENT_BYTES = 1460;
 const MAX_BACKLOG_BYTES = 64 * 1024;
 // Safety net for uncapped lines with latency, where nothing else bounds the queue.
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+/** IPv4 (20) + TCP (20) + the timestamps option (12) Linux sends on every segment. */
+export const HEADER_BYTES = 52;
+/** Linux's delayed-ACK timer (minimum): data sent back within it carries the ACK. */
+const DELAYED_ACK_MS = 40;
+
+/** Bytes on the wire between two stats snapshots, headers included. */
+export function wireBytes(before: LinkStats, after: LinkStats): { up: number; down: number } {
+  return {
+    up: after.bytesUp - before.bytesUp + (after.packetsUp - before.packetsUp) * HEADER_BYTES,
+    down: after.bytesDown - before.bytesDown + (after.packetsDown - before.packetsDown) * HEADER_BYTES,
+  };
+}
+
 // Timers may fire a fraction of a millisecond before performance.now() says a segment is due.
 const TIMER_SLACK_MS = 1;
 
@@ -97,6 +118,7 @@ interface Segment {
 interface DirectionHooks {
   lane: () => Lane;
   random: () => number;
+  /** A segment (one packet) of `bytes` reached the far side. */
   delivered: (bytes: number) => void;
   /** The destination is gone while we still hold bytes for it: TCP would answer with RST. */
   broken: () => void;
@@ -303,14 +325,27 @@ class Connection {
     this.up.pump();
   }
 
+  /** Per direction of travel: a pure ACK owed by its receiver, and its timer. */
+  private readonly ackOwed: Record<'up' | 'down', NodeJS.Timeout | undefined> = { up: undefined, down: undefined };
+
   private direction(source: net.Socket, name: 'up' | 'down'): Direction {
     const counters = this.ctx.counters;
+    const back = name === 'up' ? 'down' : 'up';
     return new Direction(source, {
       lane: () => this.ctx.lane(name),
       random: this.ctx.random,
       delivered: (bytes) => {
-        if (name === 'up') counters.bytesUp += bytes;
-        else counters.bytesDown += bytes;
+        if (name === 'up') { counters.bytesUp += bytes; counters.packetsUp++; } else { counters.bytesDown += bytes; counters.packetsDown++; }
+        // Data this way carries the ACK its sender owed for data the other way.
+        clearTimeout(this.ackOwed[back]);
+        this.ackOwed[back] = undefined;
+        if (!this.ackOwed[name]) {
+          this.ackOwed[name] = setTimeout(() => {
+            this.ackOwed[name] = undefined;
+            if (name === 'up') counters.packetsDown++;
+            else counters.packetsUp++;
+          }, DELAYED_ACK_MS);
+        }
       },
       broken: () => this.abort(),
     });
@@ -331,6 +366,8 @@ class Connection {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.ackOwed.up);
+    clearTimeout(this.ackOwed.down);
     this.up.dispose();
     this.down?.dispose();
     this.ctx.closed(this);
@@ -349,6 +386,8 @@ export class LinkSim {
   private readonly counters: ConnectionContext['counters'] = {
     bytesUp: 0,
     bytesDown: 0,
+    packetsUp: 0,
+    packetsDown: 0,
     connections: 0,
     drops: 0,
     droppedConnections: 0,
