@@ -4,6 +4,7 @@ import { changes, entries } from '../../cloud/db/schema/index.ts';
 import { startTestGate, type TestGate } from '../support/gate.ts';
 import { waitFor } from '../support/cloud.ts';
 import { Wan } from './wan.ts';
+import { PRODUCTION } from './paced.ts';
 
 /** A gate behind its own simulated WAN, configured as in production (not the tests' fast timers). */
 export interface BenchGate {
@@ -21,7 +22,7 @@ export async function startBenchGate(cloud: Cloud, device: string): Promise<Benc
       device, lane: 'east-1', cloudUrl: wan.cloudUrl, mqttUrl: wan.mqttUrl,
       // The production defaults: startTestGate's 300 ms pull and 500 ms ack timeout would make
       // a slow line look like a dead one (re-sends) and poll HQ twenty times harder.
-      pullIntervalMs: 60_000, ackTimeoutMs: 10_000,
+      pullIntervalMs: 60_000, ackTimeoutMs: 10_000, coalesceMs: PRODUCTION.coalesceMs,
     });
     return {
       device, gate, wan,

@@ -144,7 +144,17 @@ class Direction {
     this.hooks = hooks;
   }
 
+  /** The line died silently: whatever comes in is lost, nothing goes out, no FIN, no RST. */
+  discard(): void {
+    this.discarding = true;
+    this.dispose();
+    this.flow();
+  }
+
+  private discarding = false;
+
   push(data: Buffer | null): void {
+    if (this.discarding) return;
     const now = performance.now();
     const { kbps, latencyMs, jitterMs } = this.hooks.lane();
     for (const piece of data && kbps ? slice(data, SEGMENT_BYTES) : [data]) {
@@ -296,6 +306,12 @@ class Connection {
   freeze(): void {
     this.up.freeze();
     this.down?.freeze();
+  }
+
+  /** Both directions lose everything from now on (see LinkSim.silence). */
+  discard(): void {
+    this.up.discard();
+    this.down?.discard();
   }
 
   thaw(): void {
@@ -492,6 +508,17 @@ export class LinkSim {
       if (on) connection.freeze();
       else connection.thaw();
     }
+  }
+
+  /**
+   * The line dies without a word (a modem that lost sync, a cable pulled upstream): packets
+   * are dropped both ways on every live connection, which stays open with neither FIN nor
+   * RST, so only the endpoints' own timers can notice. New connections hang (their SYN is
+   * lost) until `silence(false)`; the silenced ones stay dead.
+   */
+  silence(on: boolean): void {
+    if (on) for (const connection of this.connections) connection.discard();
+    this.blackhole(on);
   }
 
   /** Change the line live; caps and latency apply to bytes read from now on. */
