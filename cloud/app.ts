@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { authorise } from './auth/middleware.ts';
-import { catalogRoutes } from './catalog/routes.ts';
+import { catalogRoutes, priceCalendarRoutes } from './catalog/routes.ts';
 import { channelApiRoutes, devicePickupRoutes, pickupRoutes } from './channels/routes.ts';
 import type { CloudContext } from './context.ts';
 import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
@@ -27,10 +27,14 @@ import { deviceCredentialRoutes, deviceRoutes } from './devices/routes.ts';
 import { siteRoutes } from './sites/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
+import { liveRoutes } from './live/routes.ts';
 import { SimulatedMobileProvider } from './office/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
 import { searchRoutes } from './search/routes.ts';
+import { capacityRoutes } from './capacity/routes.ts';
+import { noticeRoutes } from './channels/notice-routes.ts';
+import { lockerRoutes, posSyncRoutes, shopRoutes, walletRoutes } from './wallet/routes.ts';
 
 const healthView = z.object({ ok: z.boolean(), site: z.string(), keyId: z.string(), time: z.number().int().describe('Server clock, ms since the epoch'), node: z.string().optional(), leader: z.boolean().optional() });
 
@@ -50,6 +54,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/auth', authRoutes(ctx))
     .route('/users', userRoutes(ctx))
     .route('/ticket-types', catalogRoutes(ctx))
+    .route('/price-calendar', priceCalendarRoutes(ctx))
     .route('/sales', salesRoutes(ctx))
     .route('/tickets', ticketRoutes(ctx))
     .route('/tickets', faceRoutes(ctx))
@@ -65,16 +70,23 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     // Mobile payments go to the simulated provider until a real one is configured.
     .route('/', officeRoutes(ctx, new SimulatedMobileProvider({ now: () => ctx.now() })))
     .route('/', searchRoutes(ctx))
+    .route('/', capacityRoutes(ctx))
     .route('/quote', quoteRoutes(ctx))
     .route('/customers', customerRoutes(ctx))
     .route('/origin', originRoutes(ctx))
+    .route('/channels/admin', noticeRoutes(ctx))
     .route('/channels', channelApiRoutes(ctx))
     .route('/pickups', pickupRoutes(ctx))
     .route('/reports', reportRoutes(ctx))
+    .route('/wallets', walletRoutes(ctx))
+    .route('/shops', shopRoutes(ctx))
+    .route('/lockers', lockerRoutes(ctx))
+    .route('/live', liveRoutes(ctx))
     // Everything under /sync is for devices, signed in with their own credentials.
     .use('/sync/*', ctx.deviceAuth.http())
     .route('/sync/pickups', devicePickupRoutes(ctx))
     .route('/sync/kiosk', kioskRoutes(ctx, { payments: new SimulatedMobileProvider({ now: () => ctx.now() }) }))
+    .route('/sync/pos', posSyncRoutes(ctx))
     .route('/sync', syncRoutes(ctx));
   const app = new Hono<CloudEnv>().use(`${API_BASE}/*`, httpBodyLimits(ctx.config)).route(API_BASE, api);
   // The back office app at /, beside the API it talks to (opts.webDir: its build directory).

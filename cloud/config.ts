@@ -79,6 +79,9 @@ export const cloudConfigSchema = z.object({
   loginAddressMaxFailures: z.coerce.number().int().min(1).max(100_000).default(30),
   loginWindowMinutes: z.coerce.number().min(0.01).max(24 * 60).default(15),
   loginLockoutMinutes: z.coerce.number().min(0.01).max(7 * 24 * 60).default(15),
+  /** Channel notices (cloud/channels/notices.ts): first retry after this many minutes, then doubling up to a day. */
+  noticeRetryMinutes: z.coerce.number().min(0.0001).max(24 * 60).default(3),
+  noticeIntervalMs: z.coerce.number().int().min(10).max(600_000).default(1000),
 }).refine((c) => !c.tlsCert === !c.tlsKey, { message: 'give both TLS_CERT and TLS_KEY, or neither', path: ['tlsCert'] });
 export type CloudConfig = z.infer<typeof cloudConfigSchema>;
 
@@ -98,6 +101,7 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     LOGIN_MAX_FAILURES: 'loginMaxFailures', LOGIN_ADDRESS_MAX_FAILURES: 'loginAddressMaxFailures',
     LOGIN_WINDOW_MINUTES: 'loginWindowMinutes', LOGIN_LOCKOUT_MINUTES: 'loginLockoutMinutes',
     ENTRY_CLOCK_TOLERANCE_SECONDS: 'entryClockToleranceSeconds', ENTRY_MAX_AGE_HOURS: 'entryMaxAgeHours',
+    NOTICE_RETRY_MINUTES: 'noticeRetryMinutes', NOTICE_INTERVAL_MS: 'noticeIntervalMs',
   };
   for (const [name, key] of Object.entries(map)) if (env[name]) fromEnv[key] = env[name];
   const parsed = cloudConfigSchema.safeParse({ ...input, ...fromEnv });

@@ -4,6 +4,7 @@ import type { DesiredMode } from '../shared/sync/messages.ts';
 import type { CloudConfig } from './config.ts';
 import type { Db } from './db/open.ts';
 import type { DeviceAuth } from './devices/auth.ts';
+import type { DeviceSignal } from './live/signal.ts';
 import type { Account } from './mqtt/dynsec.ts';
 
 /** What every service and route of the cloud gets handed: no module-level state. */
@@ -25,6 +26,8 @@ export interface CloudContext {
   publish: (topic: string, payload: object, qos: 0 | 1) => void;
   /** Several HQ nodes: this node's name, and whether it holds the once-only work now. */
   cluster?: { node: string; leader: () => boolean };
+  /** Wakes this node's live screens when a device of a site spoke (cloud/live/signal.ts); absent in tools. */
+  deviceSignal?: DeviceSignal;
   /** An external broker's device accounts (MQTT_URL with MQTT_ACCOUNTS=dynsec); absent otherwise. */
   brokerAccounts?: { register(account: Account): Promise<void> };
 }

@@ -1,3 +1,4 @@
+import { NoticeSender } from './channels/notices.ts';
 import { serve, type ServerType } from '@hono/node-server';
 import { createServer as createHttpsServer } from 'node:https';
 import { createLogger, type Logger } from '../shared/log/logger.ts';
@@ -8,6 +9,7 @@ import { readCa, readServerTls } from '../shared/net/tls.ts';
 import { DynsecAccounts } from './mqtt/dynsec.ts';
 import { listIssued } from './devices/issued.ts';
 import type { CloudContext } from './context.ts';
+import { DeviceSignal } from './live/signal.ts';
 import { openDb, type OpenDb } from './db/open.ts';
 import { loadIssuerKey } from './keys/issuer.ts';
 import { ensureAdmin } from './auth/service.ts';
@@ -33,6 +35,7 @@ export class Cloud {
   private http: ServerType | undefined;
   private bells = new Map<string, NodeJS.Timeout>();
   ctx: CloudContext | undefined;
+  private notices: NoticeSender | undefined;
   httpPort = 0;
   mqttPort = 0;
 
@@ -88,6 +91,7 @@ export class Cloud {
       } else if (external) {
         log.warn({ mqttUrl: config.mqttUrl }, 'MQTT_ACCOUNTS=manual: the broker at MQTT_URL must check device credentials and topics itself');
       }
+      const deviceSignal = new DeviceSignal();
       const uplink = new UplinkService({
         url: this.mqttUrl, db: this.opened.db, log: log.child('uplink'), credential: brokerLogin, tls: brokerTls,
         // A named node is its own broker client, and shares device messages with the other nodes.
@@ -97,8 +101,12 @@ export class Cloud {
         // them (by the lease's holder when several nodes share the broker).
         onConnect: () => void (this.lease?.held === false ? Promise.resolve() : this.republishDesired()).catch((err: Error) => log.error({ err: err.message }, 'could not publish desired modes')),
         onDevice: async (site, device, what, payload) => {
-          if (what === 'cmd/res') return recordResponse(ctx, site, device, payload);
+          if (what === 'cmd/res') {
+            await recordResponse(ctx, site, device, payload);
+            return deviceSignal.emit(site);
+          }
           await recordDevice(ctx, site, device, what, payload);
+          deviceSignal.emit(site);
           if (what === 'status' && (payload as { state?: string }).state === 'online') await resendPending(ctx, site, device);
         },
       });
@@ -118,6 +126,7 @@ export class Cloud {
           uplink.publish(device ? topics.desired(site, device) : topics.siteDesired(site), desired, 1, true),
         publish: (topic, payload, qos) => uplink.publish(topic, payload, qos),
         brokerAccounts: this.dynsec,
+        deviceSignal,
       };
       this.ctx = ctx;
       this.uplink = uplink;
@@ -132,6 +141,8 @@ export class Cloud {
       const lease = this.lease;
       if (config.node) ctx.cluster = { node: config.node, leader: () => lease.held };
       await lease.start();
+      this.notices = new NoticeSender({ db: ctx.db, log: log.child('notices'), now: ctx.now, retryBaseMs: config.noticeRetryMinutes * 60_000, intervalMs: config.noticeIntervalMs });
+      this.notices.start();
       const app = createApp(ctx, { webDir: config.webDir === 'off' ? undefined : config.webDir });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = tls
@@ -165,6 +176,8 @@ export class Cloud {
         (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
     }
+    await this.notices?.stop();
+    this.notices = undefined;
     await this.lease?.stop();
     this.lease = undefined;
     await this.uplink?.stop();

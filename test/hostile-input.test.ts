@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createApp } from '../cloud/app.ts';
 import { login, startTestCloud, TEST_ADMIN_PASSWORD } from './support/cloud.ts';
 import { testDeviceHeader } from './support/devices.ts';
-import { bookingChannel } from '../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel } from './support/channel.ts';
 
 /*
  * Hostile input over HTTP, generated rather than listed: every write endpoint comes from the

@@ -1,13 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addDays } from '../shared/time/zone.ts';
-import { bookingChannel, startTestKiosk, today, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { startTestKiosk, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel, today } from './support/channel.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { testDeviceHeader } from './support/devices.ts';
 import { PHOTO_BYTES } from '../hardware/idcard/basic-info.ts';
 import { SamSim } from '../hardware/idcard/sam-sim.ts';
 import { openPtyPair } from '../hardware/testing/pty.ts';
 import { provision } from './support/provision.ts';
+import { checkAnswer } from './support/api-schema.ts';
+import { createApp } from '../cloud/app.ts';
 
 const cloud = await startTestCloud();
 await provision(cloud.url, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }, { device: 'kiosk-2', role: 'kiosk' }, { device: 'gate-1', lanes: ['lane-1'] }]);
@@ -187,10 +190,23 @@ test('an ID card on the reader (SAM over a pty) finds the holder\'s bookings; it
   }
 });
 
-/** Sales HQ made for this kiosk (their idempotency keys carry the attempt id). */
+/**
+ * Sale lines HQ made for this kiosk: one order per attempt (its idempotency key carries the
+ * attempt id), a line per type, paid by one mobile payment in the kiosk's shift of the day.
+ */
 async function kioskSales(attemptId: string): Promise<number> {
-  const r = (await cloud.ctx!.db.execute(`select count(*)::int as n from sales where idempotency_key like 'kiosk:demo:kiosk-1:${attemptId}:%'`)) as unknown as { rows?: { n: number }[] } & { n: number }[];
-  return (r.rows ?? r)[0]!.n;
+  const rows = async (q: string) => {
+    const r = (await cloud.ctx!.db.execute(q)) as unknown as { rows?: Record<string, unknown>[] } & Record<string, unknown>[];
+    return r.rows ?? r;
+  };
+  const lines = await rows(`select s.total_fen, o.total_fen as order_fen, o.shift_id from sales s join orders o on o.id = s.order_id
+    where o.idempotency_key = 'kiosk:demo:kiosk-1:${attemptId}' and o.channel = 'kiosk'`);
+  if (lines.length) {
+    const paid = await rows(`select p.amount_fen, p.method, p.book, p.shift_id from payments p join orders o on o.id = p.order_id where o.idempotency_key = 'kiosk:demo:kiosk-1:${attemptId}'`);
+    assert.equal(paid.map((p) => [Number(p.amount_fen), p.method, p.book, p.shift_id]), [[Number(lines[0]!.order_fen), 'mobile', 'shift', lines[0]!.shift_id]], 'paid once, in the kiosk\'s shift');
+    assert.is(lines.reduce((s, l) => s + Number(l.total_fen), 0), Number(lines[0]!.order_fen), 'the lines add up to the payment');
+  }
+  return lines.length;
 }
 
 test('self-service sale: declined payment charges nothing; a paid attempt retried is one sale, printed once', async () => {
@@ -257,6 +273,29 @@ test('HQ charge with a stale price is refused before paying', async () => {
   const other = await fetch(`${cloud.url}/api/v1/sync/kiosk/bookings?code=BKX`, { headers: testDeviceHeader('other', 'kiosk-9', 'kiosk') });
   assert.is(other.status, 200);
   assert.equal(((await other.json()) as any).bookings, []);
+});
+
+test('what HQ answers a kiosk is what its OpenAPI document says', async () => {
+  const app = createApp(cloud.ctx!);
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${cloud.url}${path}`, {
+      method, headers: { 'content-type': 'application/json', ...testDeviceHeader('demo', 'kiosk-1', 'kiosk') }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = await res.json();
+    checkAnswer(app, method, path, res.status, json);
+    return json as any;
+  };
+  const { types } = await call('GET', '/api/v1/sync/kiosk/types');
+  const adult = types.find((t: any) => t.code === 'adult');
+  const sale = await call('POST', '/api/v1/sync/kiosk/sales', { attemptId: 'schema-check-1', items: [{ type: 'adult', quantity: 1 }], amountFen: adult.priceFen, authCode: '134567890123456780' });
+  assert.is(sale.state, 'paid');
+  const b = await channel.book({ name: '郑一', phone: '13900006666' });
+  const found = await call('GET', `/api/v1/sync/kiosk/bookings?order=${b.orderNo}&phone=13900006666`);
+  assert.is(found.bookings[0].orderNo, b.orderNo);
+  const bad = await fetch(`${cloud.url}/api/v1/sync/kiosk/sales`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...testDeviceHeader('demo', 'gate-1', 'gate') }, body: '{"nonsense":1}',
+  });
+  assert.is(bad.status, 403, 'a gate is refused before its body is read');
 });
 
 test.run();

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bookingChannel } from '../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel } from './support/channel.ts';
 import { LinkSim } from './tools/link-sim.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { testToken } from './support/devices.ts';

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bookingChannel, startTestKiosk, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { startTestKiosk, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel } from './support/channel.ts';
 import { LinkSim } from './tools/link-sim.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { provision } from './support/provision.ts';

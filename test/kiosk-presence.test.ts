@@ -5,7 +5,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bookingChannel, startTestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { startTestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel } from './support/channel.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { provision } from './support/provision.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
-import { bookingChannel } from '../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel } from './support/channel.ts';
 import { PrintBridge } from '../edge/print-bridge/bridge.ts';
 import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
 import type { SimPrinter } from '../hardware/printer/sim.ts';

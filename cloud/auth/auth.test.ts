@@ -17,7 +17,8 @@ test('scrypt hashes: salted, verified, a wrong or malformed one refused', async 
 test('policy table: longest prefix, method, and no entry means refused', () => {
   assert.equal(accessFor('/health', 'GET'), 'public');
   assert.equal(accessFor('/sync/changes', 'GET'), 'device');
-  assert.equal(accessFor('/ticket-types', 'POST'), ['administrator']);
+  assert.equal(accessFor('/ticket-types', 'POST'), ['administrator', 'supervisor'], 'supervisors keep the catalog');
+  assert.equal(accessFor('/users', 'POST'), ['administrator']);
   assert.ok((accessFor('/ticket-types', 'GET') as string[]).includes('seller'));
   assert.is(accessFor('/nothing', 'GET'), undefined);
   assert.is(accessFor('/healthz', 'GET'), undefined, 'a prefix matches whole segments only');

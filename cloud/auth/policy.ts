@@ -26,6 +26,7 @@ const ADMIN = ['administrator'] as const;
 const ALL: readonly Role[] = ['administrator', 'finance', 'marketing', 'seller', 'supervisor'];
 const OFFICE: readonly Role[] = ['administrator', 'finance', 'seller', 'supervisor'];
 const WRITE: Method[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+const CATALOG: readonly Role[] = ['administrator', 'supervisor'];
 
 export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/health', methods: ['GET'], access: 'public' },
@@ -41,16 +42,25 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/sync', methods: '*', access: 'device' },
 
   // Catalog: everyone reads, the administrator writes.
+  // Supervisors keep the catalog too (ticket types, the price calendar, discounts, capacity).
   { prefix: '/ticket-types', methods: ['GET'], access: ALL },
-  { prefix: '/ticket-types', methods: WRITE, access: ADMIN },
+  { prefix: '/ticket-types', methods: WRITE, access: CATALOG },
   { prefix: '/price-rules', methods: ['GET'], access: ALL },
-  { prefix: '/price-rules', methods: WRITE, access: ADMIN },
+  { prefix: '/price-rules', methods: WRITE, access: CATALOG },
+  { prefix: '/price-calendar', methods: ['GET'], access: ALL },
+  { prefix: '/price-calendar/preview', methods: ['POST'], access: CATALOG },
   { prefix: '/holidays', methods: ['GET'], access: ALL },
-  { prefix: '/holidays', methods: WRITE, access: ADMIN },
+  { prefix: '/holidays', methods: WRITE, access: CATALOG },
   { prefix: '/discounts', methods: ['GET'], access: ALL },
-  { prefix: '/discounts', methods: WRITE, access: ADMIN },
+  { prefix: '/discounts', methods: WRITE, access: CATALOG },
   { prefix: '/capacity', methods: ['GET'], access: OFFICE },
-  { prefix: '/capacity', methods: WRITE, access: ADMIN },
+  // Capacity and time slots (cloud/capacity): the public status needs no login (display boards, website).
+  { prefix: '/venue-capacity', methods: ['GET'], access: ALL },
+  { prefix: '/venue-capacity', methods: WRITE, access: ADMIN },
+  { prefix: '/slots', methods: ['GET'], access: ALL },
+  { prefix: '/slots', methods: WRITE, access: ADMIN },
+  { prefix: '/public/capacity', methods: ['GET'], access: 'public' },
+  { prefix: '/capacity', methods: WRITE, access: CATALOG },
   { prefix: '/sellers', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/sellers', methods: WRITE, access: ADMIN },
 
@@ -86,6 +96,8 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/device-credentials', methods: ['POST'], access: ADMIN },
   { prefix: '/sites', methods: '*', access: ['administrator', 'supervisor'] },
   { prefix: '/commands', methods: ['GET'], access: ['administrator', 'supervisor'] },
+  // The control room's screen (and its event stream).
+  { prefix: '/live', methods: ['GET'], access: ['administrator', 'supervisor'] },
 
   // Other modules.
   { prefix: '/templates', methods: '*', access: ['administrator', 'supervisor'] },
@@ -102,7 +114,18 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/channels/admin', methods: '*', access: ['administrator', 'marketing'] },
   // Pickup of online / OTA bookings at a window; kiosks post theirs under /sync/pickups (device).
   { prefix: '/pickups', methods: '*', access: ['administrator', 'seller'] },
+  // Marketing reads the sales reports (by channel, by customer, visitor origin) too.
+  { prefix: '/reports', methods: ['GET'], access: ['administrator', 'finance', 'marketing', 'supervisor'] },
   { prefix: '/reports', methods: '*', access: ['administrator', 'finance', 'supervisor'] },
+  // Water park one-card (cloud/wallet): windows and the exit desk issue, top up, settle;
+  // finance reads; a supervisor blocks a lost band; shops and lockers are set up by the administrator.
+  { prefix: '/wallets', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/wallets', methods: ['POST'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/shops', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/shops', methods: WRITE, access: ADMIN },
+  { prefix: '/lockers', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
+  { prefix: '/lockers', methods: ['PUT'], access: ADMIN },
+  { prefix: '/lockers', methods: ['POST'], access: ['administrator', 'seller', 'supervisor'] },
 ];
 
 /** The entry that governs a request, or undefined (refused). */

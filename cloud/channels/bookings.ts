@@ -8,16 +8,18 @@ import { isValidIdNumber } from '../../shared/rules/credential.ts';
 import type { BookingRow } from '../../shared/sync/messages.ts';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import type { CloudContext } from '../context.ts';
-import { bookingItems, bookings, channelDayUsage, channels, entries, tickets, ticketTypes } from '../db/schema/index.ts';
+import { bookingItems, bookings, channelDayUsage, channels, entries, orders, sales, tickets, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { appendChanges } from '../sync/changes.ts';
-import { issueSale, revokeInTx, type Tx } from '../tickets/issue.ts';
+import type { Tx } from '../tickets/issue.ts';
+import { ledger } from '../ledger/index.ts';
 import { releaseCapacity, takeCapacity } from '../office/pricing.ts';
 import { listPrices, type Channel } from './admin.ts';
 import { idempotent, requestHash, type Outcome } from './idempotency.ts';
 import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
+import { bindBookingSlot, bookingSlot, holdBookingSlot, releaseBookingSlots, slotVenue } from '../slots/service.ts';
 
 type Booking = typeof bookings.$inferSelect;
 type Db = CloudContext['db'];
@@ -59,6 +61,9 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
     }
     const total = req.items.reduce((sum, i) => sum + timesFen(fen(prices.get(i.type)!.priceFen), i.quantity), 0);
     const id = uuidv7();
+    // A day sold by time slot: the booking holds places of the slot chosen (cloud/slots).
+    const persons = req.items.reduce((n, i) => n + i.quantity * types.get(i.type)!.persons, 0);
+    await holdBookingSlot(tx, id, { site: ch.site, venue: slotVenue(types.get(req.items[0]!.type)!.rules), day: req.visitDay, from: req.slot, persons, walkIn: false });
     const orderNo = `B${today.slice(2).replaceAll('-', '')}${randomText(7).slice(0, 10)}`;
     await tx.insert(bookings).values({
       id, orderNo, channelId: ch.id, externalRef: req.externalRef ?? null, site: ch.site, visitDay: req.visitDay, state: 'booked',
@@ -99,6 +104,7 @@ async function releaseExpiredHolds(tx: Tx, channelId: number, day: string, now: 
     .returning({ id: bookings.id, quantity: bookings.quantity });
   await releaseQuota(tx, channelId, day, gone.reduce((n, b) => n + b.quantity, 0));
   await releaseCapacities(tx, gone.map((b) => b.id), day);
+  await releaseBookingSlots(tx, gone.map((b) => b.id));
 }
 
 /** Gives back the places a booking held of its types' daily capacity. */
@@ -128,19 +134,28 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
       await tx.update(bookings).set({ state: 'expired' }).where(eq(bookings.id, b.id));
       await releaseQuota(tx, ch.id, b.visitDay, b.quantity);
       await releaseCapacities(tx, [b.id], b.visitDay);
+      await releaseBookingSlots(tx, [b.id]);
       return err(409, 'booking_expired', '订单已超时未付款 / the booking was not paid in time and has expired');
     }
     if (req.amountFen !== b.totalFen) return err(422, 'amount_mismatch', `金额不符：应付 ${b.totalFen} 分 / amount must be ${b.totalFen} fen`);
     const tz = ctx.config.timeZone;
     const items = await tx.select({ item: bookingItems, type: ticketTypes }).from(bookingItems)
       .innerJoin(ticketTypes, eq(ticketTypes.id, bookingItems.typeId)).where(eq(bookingItems.bookingId, b.id));
-    for (const { item, type } of items) {
-      const sale = await issueSale(ctx, tx, {
-        site: b.site, type, quantity: item.quantity, unitPriceFen: item.unitPriceFen, now,
+    // The channel collected the money: one order in the channel's settlement, paid by method
+    // `channel` with the channel's payment reference, a line per booked type.
+    const sold = await ledger.sell(tx, ctx, ledger.channelActor(ch.code), {
+      site: b.site, visitDay: b.visitDay, channel: 'channel', source: ch.code, at: now, note: `booking ${b.orderNo}`,
+      freeReason: b.totalFen === 0 ? `渠道免费票 ${b.orderNo}` : null,
+      lines: items.map(({ item, type }) => ({
+        type, quantity: item.quantity, unitFen: item.unitPriceFen,
         validFrom: startOfBusinessDay(b.visitDay, tz), validUntil: startOfBusinessDay(addDays(b.visitDay, type.validityDays), tz),
-      });
-      await tx.update(bookingItems).set({ saleId: sale.saleId }).where(and(eq(bookingItems.bookingId, b.id), eq(bookingItems.typeId, type.id)));
-      await bindRealName(tx, b.site, b.idHash, sale.tickets.map((t) => t.id), now);
+      })),
+      payments: b.totalFen === 0 ? [] : [{ method: 'channel', amountFen: b.totalFen, reference: req.paymentRef }],
+    });
+    for (const line of sold.lines) {
+      await tx.update(bookingItems).set({ saleId: line.saleId }).where(and(eq(bookingItems.bookingId, b.id), eq(bookingItems.typeId, line.line.type.id)));
+      await bindRealName(tx, b.site, b.idHash, line.tickets.map((t) => t.id), now);
+      await bindBookingSlot(tx, b.site, b.id, line.tickets.map((t) => ({ id: t.id, persons: line.line.type.persons })));
     }
     await tx.update(bookings).set({ state: 'issued', paidAt: new Date(now), paymentRef: req.paymentRef }).where(eq(bookings.id, b.id));
     await publishBooking(ctx, tx, b.id);
@@ -173,8 +188,13 @@ export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: str
     await tx.update(bookings).set({ state: 'cancelled', cancelledAt: new Date(now), cancelReason: reason ?? null }).where(eq(bookings.id, b.id));
     await releaseQuota(tx, ch.id, b.visitDay, b.quantity);
     await releaseCapacities(tx, [b.id], b.visitDay);
+    await releaseBookingSlots(tx, [b.id]);
     if (b.state === 'issued') {
-      await revokeInTx(tx, b.site, ids, 'cancelled');
+      await ledger.revokeTickets(tx, b.site, ids, 'cancelled', now);
+      // The money goes back through the channel's settlement, by the method it came in.
+      const [line] = await tx.select({ orderId: sales.orderId }).from(bookingItems).innerJoin(sales, eq(sales.id, bookingItems.saleId)).where(eq(bookingItems.bookingId, b.id)).limit(1);
+      const [order] = line?.orderId ? await tx.select().from(orders).where(eq(orders.id, line.orderId)).for('update') : [];
+      if (order && b.totalFen > 0) await ledger.refund(tx, ledger.channelActor(ch.code), { order, amountFen: b.totalFen, method: 'channel', reason: reason ?? `渠道取消 ${b.orderNo}`, at: now });
       await publishBooking(ctx, tx, b.id);
     }
     return { status: 200, body: await bookingView(tx, ch, b.id) };
@@ -228,7 +248,7 @@ export async function bookingView(tx: Tx | Db, ch: Pick<Channel, 'code'> | undef
   const x = b.b;
   return {
     orderNo: x.orderNo, channel: ch?.code ?? b.channel, externalRef: x.externalRef, site: x.site, visitDay: x.visitDay,
-    state: x.state as BookingView['state'], contact: { name: x.contactName, phoneLast4: x.phoneLast4 },
+    state: x.state as BookingView['state'], contact: { name: x.contactName, phoneLast4: x.phoneLast4 }, slot: await bookingSlot(tx, bookingId),
     items, quantity: x.quantity, totalFen: x.totalFen, pickupCode: x.pickupCode,
     holdUntil: x.state === 'booked' ? x.holdUntil.toISOString() : null,
     paidAt: iso(x.paidAt), cancelledAt: iso(x.cancelledAt), pickedUpAt: iso(x.pickedUpAt),

@@ -4,6 +4,7 @@ import type { CloudContext } from '../context.ts';
 import { channelRequests } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Tx } from '../tickets/issue.ts';
+import { auditedTx } from '../office/audit.ts';
 
 export interface Outcome { status: 200 | 201 | 409 | 422; body: unknown }
 
@@ -41,7 +42,7 @@ export async function idempotent(ctx: CloudContext, channelId: number, key: stri
       if (prior.status !== null) return { status: prior.status as Outcome['status'], body: prior.response };
     }
     try {
-      return await ctx.db.transaction(async (tx) => {
+      return await auditedTx(ctx.db, async (tx) => {
         await tx.insert(channelRequests).values({ channelId, key, requestHash: hash, createdAt: new Date(ctx.now()) });
         const out = await run(tx);
         await tx.update(channelRequests).set({ status: out.status, response: out.body as object })

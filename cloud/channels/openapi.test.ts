@@ -17,9 +17,10 @@ test('the OpenAPI document is served without a key and lists every booking route
   assert.equal(doc.components.securitySchemes.channelKey, { type: 'apiKey', in: 'header', name: 'X-Channel-Key' });
 
   // Every route the booking API mounts (but the admin ones and the document itself) is described.
-  const routes = channelApiRoutes(hq.ctx).routes
+  // (A route with its channel-key middleware is listed once per handler.)
+  const routes = [...new Set(channelApiRoutes(hq.ctx).routes
     .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/admin') && r.path !== '/openapi.json')
-    .map((r) => [r.method.toLowerCase(), r.path.replace(/:([A-Za-z]+)/g, '{$1}')] as const);
+    .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`))].map((k) => k.split(' ') as [string, string]);
   assert.ok(routes.length >= 7, `found ${routes.length} routes`);
   for (const [method, path] of routes) {
     assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is in the document`);
@@ -63,6 +64,18 @@ test('real answers match the published schemas', async () => {
   bookingView.parse(paid.body);
   productsView.parse((await hq.raw('GET', '/api/v1/channels/products', undefined, h)).body);
   reconciliationView.parse((await hq.raw('GET', '/api/v1/channels/reconciliation?day=2026-11-25', undefined, h)).body);
+
+  // The key first, then the write's Idempotency-Key, then the body.
+  const junk = { visitDay: 'soon' };
+  const noKey = await hq.raw('POST', '/api/v1/channels/bookings', junk, { 'X-Channel-Key': 'wrong', 'Idempotency-Key': 'x3' });
+  assert.equal([noKey.status, noKey.body.error.code], [401, 'invalid_channel_key']);
+  const noIdem = await hq.raw('POST', '/api/v1/channels/bookings', junk, h);
+  assert.equal([noIdem.status, noIdem.body.error.code], [400, 'idempotency_key_required']);
+  const bad = await hq.raw('POST', '/api/v1/channels/bookings', junk, { ...h, 'Idempotency-Key': 'x3' });
+  assert.equal([bad.status, bad.body.error.code, bad.body.error.field], [400, 'invalid_request', 'visitDay']);
+  const cancelled = await hq.raw('POST', `/api/v1/channels/bookings/${b.body.orderNo}/cancel`, undefined, { ...h, 'Idempotency-Key': 'x4' });
+  assert.is(cancelled.status, 200, JSON.stringify(cancelled.body));
+  assert.is(bookingView.parse(cancelled.body).state, 'cancelled');
 });
 
 test.after(() => hq.close());

@@ -1,12 +1,12 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import QRCode from 'qrcode';
 import type { CloudContext } from '../context.ts';
 import { endpoint } from '../http/endpoint.ts';
-import type { CloudEnv } from '../http/env.ts';
-import { AppError, jsonBody } from '../http/errors.ts';
+import type { CloudEnv, CloudVariables } from '../http/env.ts';
+import { AppError } from '../http/errors.ts';
 import { businessDay } from '../../shared/time/zone.ts';
 import {
-  channelByCode, channelByKey, channelView, channelPatch, createChannel, listChannels, listPrices, newChannel, pricesRequest, rotateKey, setPrices, updateChannel,
+  channelByCode, channelByKey, channelView, type Channel, channelPatch, createChannel, listChannels, listPrices, newChannel, pricesRequest, rotateKey, setPrices, updateChannel,
 } from './admin.ts';
 import { cancelBooking, createBooking, getBooking, listBookings, payBooking, quotaLeft } from './bookings.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
@@ -14,58 +14,80 @@ import { z } from 'zod';
 import { requireKey, type Outcome } from './idempotency.ts';
 import { devicePickups, flaggedPickups, lookupBookings, lookupQuery, pickupRequest, recordDevicePickups, windowPickup } from './pickup.ts';
 import { reconcile } from './reconcile.ts';
-import { bookingRequest, bookingView, cancelRequest, payRequest, productsQuery, reconciliationQuery } from './schemas.ts';
+import { bookingRequest, bookingView, cancelRequest, payRequest, productsQuery, productsView, reconciliationQuery, reconciliationView } from './schemas.ts';
 
 const adminBookingsQuery = z.object({ day: z.string().max(10), state: z.enum(['booked', 'issued', 'picked_up', 'cancelled', 'expired']).optional() }).strict();
 
 const send = (c: Context, o: Outcome) => c.json(o.body as object, o.status);
-const channelOf = (ctx: CloudContext, c: Context) => channelByKey(ctx, c.req.header('X-Channel-Key'));
+
+/** The channel API's env: the channel the request's X-Channel-Key names, and the write's Idempotency-Key. */
+type ChannelEnv = { Variables: CloudVariables & { channel: Channel; idempotencyKey: string } };
+
+/**
+ * The key is checked before anything else of the request (a caller without a valid key learns
+ * nothing about its body), then a write's Idempotency-Key, then the body (endpoint()).
+ */
+const channelKey = (ctx: CloudContext): MiddlewareHandler<ChannelEnv> => async (c, next) => {
+  c.set('channel', await channelByKey(ctx, c.req.header('X-Channel-Key')));
+  await next();
+};
+const idempotencyKey: MiddlewareHandler<ChannelEnv> = async (c, next) => {
+  c.set('idempotencyKey', requireKey(c.req.header('Idempotency-Key')));
+  await next();
+};
+
+const tags = ['channels'];
+const booking = bookingView.meta({ id: 'Booking' });
+const orderNo = z.object({ orderNo: z.string().min(1).max(40) });
 
 /**
  * The booking API for our web shop and OTA channels, authenticated by the channel's API key
- * (X-Channel-Key), not by user tokens. Every write takes an Idempotency-Key.
+ * (X-Channel-Key), not by user tokens. Every write takes an Idempotency-Key. Its own OpenAPI
+ * document (GET /channels/openapi.json) is made from these declarations.
  */
 export function channelApiRoutes(ctx: CloudContext) {
-  return new Hono()
-    .get('/products', async (c) => {
-      const ch = await channelOf(ctx, c);
-      const q = productsQuery.parse(c.req.query());
+  const keyed = channelKey(ctx);
+  const api = new Hono<ChannelEnv>()
+    .get('/products', keyed, endpoint({
+      operationId: 'listProducts', tags, summary: 'Ticket types this channel sells, its prices and quota left for a day', query: productsQuery, responses: { 200: productsView.meta({ id: 'Products' }) },
+    }), async (c) => {
+      const ch = c.get('channel');
+      const q = c.req.valid('query');
       const day = q.day ?? businessDay(ctx.now(), ctx.config.timeZone);
       if (!isCalendarDay(day)) throw new AppError('invalid_day', `not a valid day: ${day}`);
       const products = (await listPrices(ctx.db, ch)).map(({ typeId: _id, ...p }) => p);
       return c.json({ day, quota: ch.dailyQuota, remaining: await quotaLeft(ctx, ch, day), products });
     })
-    .post('/bookings', async (c) => {
-      const ch = await channelOf(ctx, c);
-      const key = requireKey(c.req.header('Idempotency-Key'));
-      return send(c, await createBooking(ctx, ch, bookingRequest.parse(await jsonBody(c)), key));
-    })
-    .get('/bookings/:orderNo', async (c) => c.json(await getBooking(ctx, await channelOf(ctx, c), c.req.param('orderNo'))))
-    .get('/bookings/:orderNo/qr.svg', async (c) => {
-      const ch = await channelOf(ctx, c);
-      const b = await getBooking(ctx, ch, c.req.param('orderNo'));
-      const ticket = c.req.query('ticket');
+    .post('/bookings', keyed, idempotencyKey, endpoint({
+      operationId: 'createBooking', tags, summary: 'Book tickets for a visit day (held until paid)', body: bookingRequest.meta({ id: 'BookingRequest' }), idempotencyKey: 'required',
+      responses: { 201: booking },
+    }), async (c) => send(c, await createBooking(ctx, c.get('channel'), c.req.valid('json'), c.get('idempotencyKey'))))
+    .get('/bookings/:orderNo', keyed, endpoint({ operationId: 'getBooking', tags, summary: 'A booking with its tickets', params: orderNo, responses: { 200: booking } }),
+      async (c) => c.json(await getBooking(ctx, c.get('channel'), c.req.valid('param').orderNo)))
+    .get('/bookings/:orderNo/qr.svg', keyed, endpoint({
+      operationId: 'bookingQr', tags, summary: 'QR code of the booking (pickup) or, with ?ticket=, of one ticket', params: orderNo,
+      query: z.object({ ticket: z.string().max(64).optional().describe('A ticket id of the booking') }), responses: { 200: { description: 'SVG image', contentType: 'image/svg+xml' } },
+    }), async (c) => {
+      const b = await getBooking(ctx, c.get('channel'), c.req.valid('param').orderNo);
+      const ticket = c.req.valid('query').ticket;
       const text = ticket === undefined ? b.pickupCode : b.tickets.find((t) => t.id === ticket)?.code;
       if (!text) throw new AppError('not_found', `ticket not in booking: ${ticket}`, 404);
       const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       return c.body(svg, 200, { 'content-type': 'image/svg+xml' });
     })
-    .post('/bookings/:orderNo/pay', async (c) => {
-      const ch = await channelOf(ctx, c);
-      const key = requireKey(c.req.header('Idempotency-Key'));
-      return send(c, await payBooking(ctx, ch, c.req.param('orderNo'), payRequest.parse(await jsonBody(c)), key));
-    })
-    .post('/bookings/:orderNo/cancel', async (c) => {
-      const ch = await channelOf(ctx, c);
-      const key = requireKey(c.req.header('Idempotency-Key'));
-      const raw = c.req.header('content-length') === '0' ? {} : await jsonBody(c);
-      return send(c, await cancelBooking(ctx, ch, c.req.param('orderNo'), cancelRequest.parse(raw).reason, key));
-    })
-    .get('/reconciliation', async (c) => {
-      const ch = await channelOf(ctx, c);
-      return c.json(await reconcile(ctx, ch, reconciliationQuery.parse(c.req.query()).day));
-    })
-    .route('/admin', channelAdminRoutes(ctx));
+    .post('/bookings/:orderNo/pay', keyed, idempotencyKey, endpoint({
+      operationId: 'payBooking', tags, summary: 'Confirm payment: tickets are issued, their codes returned', params: orderNo, body: payRequest.meta({ id: 'PayRequest' }), idempotencyKey: 'required',
+      responses: { 200: booking },
+    }), async (c) => send(c, await payBooking(ctx, c.get('channel'), c.req.valid('param').orderNo, c.req.valid('json'), c.get('idempotencyKey'))))
+    .post('/bookings/:orderNo/cancel', keyed, idempotencyKey, endpoint({
+      operationId: 'cancelBooking', tags, summary: 'Cancel: until the channel\'s cutoff before the visit day, not after pickup or entry; tickets are revoked', params: orderNo,
+      body: cancelRequest.meta({ id: 'CancelRequest' }).optional(), idempotencyKey: 'required', responses: { 200: booking },
+    }), async (c) => send(c, await cancelBooking(ctx, c.get('channel'), c.req.valid('param').orderNo, c.req.valid('json')?.reason, c.get('idempotencyKey'))))
+    .get('/reconciliation', keyed, endpoint({
+      operationId: 'reconciliation', tags, summary: 'This channel\'s business day: booked, paid, cancelled, picked up, in fen, with every order', query: reconciliationQuery,
+      responses: { 200: reconciliationView.meta({ id: 'Reconciliation' }) },
+    }), async (c) => c.json(await reconcile(ctx, c.get('channel'), c.req.valid('query').day)));
+  return new Hono<CloudEnv>().route('/', api).route('/admin', channelAdminRoutes(ctx));
 }
 
 /** Channel management for administrators and marketing (users, see auth/policy.ts). */
@@ -96,7 +118,6 @@ export function channelAdminRoutes(ctx: CloudContext) {
     });
 }
 
-const booking = bookingView.meta({ id: 'Booking' });
 export const pickupView = z.object({ pickupId: z.string(), orderNo: z.string(), result: z.string(), booking }).meta({ id: 'Pickup' });
 
 /** Pickup at a window: find a booking and hand out its tickets (users: sellers). */

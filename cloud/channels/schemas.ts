@@ -19,6 +19,7 @@ export const bookingRequest = z.object({
     idNumber: z.string().min(15).max(20).optional().describe('Resident ID card number (GB 11643): pickup by ID and visitor origin'),
   }),
   externalRef: z.string().min(1).max(64).optional().describe('The channel\'s own order number'),
+  slot: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').optional().describe('Start of the time slot (分时预约), e.g. "10:00"; required on days sold by slot'),
 }).strict();
 export type BookingRequest = z.infer<typeof bookingRequest>;
 
@@ -48,6 +49,7 @@ export const bookingView = z.object({
   externalRef: z.string().nullable(),
   site: z.string(),
   visitDay: day,
+  slot: z.object({ from: z.string(), to: z.string() }).nullable().describe('The booked time slot, site-local'),
   state: z.enum(['booked', 'issued', 'picked_up', 'cancelled', 'expired']),
   contact: z.object({ name: z.string(), phoneLast4: z.string() }),
   items: z.array(z.object({ type: z.string(), quantity: z.number().int(), unitPriceFen: z.number().int() })),

@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     }
     case 'provision': {
       const [device, role, lanes] = rest;
-      if (!device || !role || !['gate', 'kiosk', 'hub'].includes(role)) fail('usage: cli provision <device> <gate|kiosk|hub> [lane,...]');
+      if (!device || !role || !['gate', 'kiosk', 'hub', 'pos'].includes(role)) fail('usage: cli provision <device> <gate|kiosk|hub|pos> [lane,...]');
       const site = process.env.SITE ?? 'demo';
       const r = await call(`${cloudUrl}/api/v1/sites/${site}/devices/${encodeURIComponent(device)}`, { method: 'PUT', body: { role, lanes: lanes ? lanes.split(',') : [] } });
       process.stdout.write(`${site}/${r.device}  ${r.role}  ${r.lanes.join(',')}  (${t('下一步', 'next')}: npm run cli -- device-token ${site} ${r.device} ${r.role})\n`);
@@ -239,7 +239,7 @@ async function main(): Promise<void> {
     }
     case 'device-token': {
       const [, site, device, role = 'gate'] = args;
-      if (!site || !device || !['gate', 'kiosk', 'hub'].includes(role)) fail('usage: cli device-token <site> <device> [gate|kiosk|hub]');
+      if (!site || !device || !['gate', 'kiosk', 'hub', 'pos'].includes(role)) fail('usage: cli device-token <site> <device> [gate|kiosk|hub|pos]');
       const r = await call(`${cloudUrl}/api/v1/device-credentials`, { body: { site, device, role } });
       process.stdout.write(role === 'hub'
         ? `${t('站点集线器配置', 'hub config')}: "siteKey": "${r.siteKey}"\n`

@@ -3,7 +3,7 @@ import type { CloudContext } from '../context.ts';
 import type { Db } from '../db/open.ts';
 import { deviceCredentials, devices } from '../db/schema/index.ts';
 
-export type IssuedRole = 'gate' | 'kiosk' | 'hub';
+export type IssuedRole = 'gate' | 'kiosk' | 'hub' | 'pos';
 
 /** Records that a device's credential was handed out (idempotent: the first time is kept). */
 export async function recordIssued(db: Db, role: IssuedRole, site: string, device: string): Promise<void> {

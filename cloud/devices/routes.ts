@@ -6,6 +6,7 @@ import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
 import { siteName } from '../sites/service.ts';
+import { ackAlarm, ALARM_CODES, alarmAckBody } from './alarms.ts';
 import { brokerAccountsFollow, recordIssued } from './issued.ts';
 import { devicePut, getDevice, listDevices, PROVISIONED_ROLES, provisionDevice, requireDevice } from './service.ts';
 
@@ -27,7 +28,8 @@ export const deviceView = deviceRecordView.extend({
   backlog: z.number().int().nullable().describe('Entries waiting in its outbox'),
   checkpointLag: z.number().int().nullable().describe('Change-log entries it has not pulled yet'),
   alarms: z.array(z.object({
-    code: z.enum(['entries_refused', 'connections_refused', 'device_error']), count: z.number().int().optional(), last: z.unknown().optional(), message: z.string(),
+    code: z.enum(ALARM_CODES), count: z.number().int().optional(), last: z.unknown().optional(), message: z.string(),
+    ack: z.object({ by: z.string(), at: instant, note: z.string().nullable() }).optional().describe('Acknowledged as it stands, by whom and when'),
   })),
 }).meta({ id: 'Device' });
 const deviceList = z.object({ items: z.array(deviceView) });
@@ -71,5 +73,11 @@ export function deviceRoutes(ctx: CloudContext) {
         const row = await provisionDevice(ctx, site, device, c.req.valid('json'));
         await brokerAccountsFollow(ctx, site, device);
         return c.json(row);
-      });
+      })
+    .post('/sites/:site/devices/:device/alarms/:code/ack', endpoint({
+      summary: '确认告警 / acknowledge a device alarm as it stands (audited)', params: device.extend({ code: z.enum(ALARM_CODES) }), body: alarmAckBody, responses: { 200: deviceView }, signedIn: true,
+    }), async (c) => {
+      const p = c.req.valid('param');
+      return c.json(await ackAlarm(ctx, c.get('user'), p.site, p.device, p.code, c.req.valid('json')?.note));
+    });
 }

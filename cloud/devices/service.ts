@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { laneStatus, reportedMode } from '../../shared/sync/messages.ts';
 import type { CloudContext } from '../context.ts';
 import type { Db } from '../db/open.ts';
-import { changes, devices, lanes } from '../db/schema/index.ts';
+import { changes, deviceAlarmAcks, devices, lanes } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { requireSite, siteName } from '../sites/service.ts';
 import { appendChanges } from '../sync/changes.ts';
@@ -12,7 +12,7 @@ import { listDesired } from '../gates/service.ts';
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Reader = Db | Tx;
 
-export const PROVISIONED_ROLES = ['gate', 'kiosk', 'hub'] as const;
+export const PROVISIONED_ROLES = ['gate', 'kiosk', 'hub', 'pos'] as const;
 
 /** PUT /sites/:site/devices/:device: provisions a device (or changes it). */
 export const devicePut = z.strictObject({
@@ -121,9 +121,22 @@ export interface DeviceAlarm {
   count?: number;
   last?: unknown;
   message: string;
+  /** A supervisor acknowledged it as it stands (cloud/devices/alarms.ts). */
+  ack?: { by: string; at: string; note: string | null };
 }
 
-function alarmsOf(d: DeviceRow): DeviceAlarm[] {
+type AlarmAck = typeof deviceAlarmAcks.$inferSelect;
+
+/**
+ * Whether an acknowledgement still covers an alarm: refusals are counters, so an ack holds
+ * until more come in; an error holds until the device reports another one.
+ */
+export function covers(ack: AlarmAck | undefined, alarm: DeviceAlarm): boolean {
+  if (!ack) return false;
+  return alarm.code === 'device_error' ? ack.message === alarm.message : (alarm.count ?? 0) <= ack.count;
+}
+
+function alarmsOf(d: DeviceRow, acks: AlarmAck[]): DeviceAlarm[] {
   const out: DeviceAlarm[] = [];
   const last = (d.lastRefusal ?? {}) as Record<string, Refusal | undefined>;
   if (d.refusedEntries > 0) {
@@ -134,6 +147,10 @@ function alarmsOf(d: DeviceRow): DeviceAlarm[] {
   }
   const error = (d.status as { error?: string | null } | null)?.error;
   if (error) out.push({ code: 'device_error', message: error });
+  for (const a of out) {
+    const ack = acks.find((k) => k.code === a.code);
+    if (ack && covers(ack, a)) a.ack = { by: ack.ackedBy, at: ack.ackedAt.toISOString(), note: ack.note };
+  }
   return out;
 }
 
@@ -143,6 +160,7 @@ export async function listDevices(ctx: CloudContext, site?: string) {
   const rows = await ctx.db.select().from(devices)
     .where(and(isNotNull(devices.provisionedAt), site ? eq(devices.site, site) : undefined)).orderBy(asc(devices.site), asc(devices.device));
   const desired = await listDesired(ctx);
+  const acks = await ctx.db.select().from(deviceAlarmAcks).where(site ? eq(deviceAlarmAcks.site, site) : undefined);
   const heads = await ctx.db.select({ site: changes.site, head: sql<number>`max(${changes.seq})::int` }).from(changes).groupBy(changes.site);
   const head = (s: string) => Math.max(heads.find((h) => h.site === s)?.head ?? 0, heads.find((h) => h.site === '*')?.head ?? 0);
   return rows.map((d) => {
@@ -152,7 +170,7 @@ export async function listDevices(ctx: CloudContext, site?: string) {
       ...d, desired: mine ? { mode: mine.mode, version: mine.version } : null,
       backlog: status.outbox ?? null,
       checkpointLag: status.checkpoint === undefined ? null : Math.max(0, head(d.site) - status.checkpoint),
-      alarms: alarmsOf(d),
+      alarms: alarmsOf(d, acks.filter((k) => k.site === d.site && k.device === d.device)),
     };
   });
 }

@@ -7,6 +7,8 @@ import type { Db } from '../db/open.ts';
 import { devices, deviceStreams, entries, lanes, overUse, refusedEntries, tickets, ticketTypes } from '../db/schema/index.ts';
 import { recordRefusals } from '../devices/service.ts';
 
+import { queueRedemptions } from '../channels/notices.ts';
+
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface IngestResult {
@@ -74,12 +76,18 @@ export async function ingestBatch(db: Db, site: string, batch: UpBatch, now = ne
         batches = ${deviceStreams}.batches + 1, last_seen_at = excluded.last_seen_at
       returning acked_up_to`);
     await recordOverUse(tx, site, use.filter((u) => u.id !== null), now);
+    // A booked ticket's first entry tells the channel that sold it (cloud/channels/notices.ts), in this transaction.
+    const admitted = new Set(use[0]?.admitted ?? []);
+    await queueRedemptions(tx, site, good.filter((e) => admitted.has(e.nonce.toLowerCase()))
+      .map((e) => ({ ticketId: e.ticketId!, at: e.correctedTime, lane: e.lane, device: batch.device, persons: e.persons })), now);
     return { ackedUpTo: Number(stream!.acked_up_to), inserted, refused: bad.map(({ e, why }) => ({ nonce: e.nonce, reason: why, lane: e.lane })) };
   });
 }
 
 interface TicketUse {
   inserted: number;
+  /** Nonces of the new normal entries in, with a ticket (the channel is told of the first). */
+  admitted: string[] | null;
   /** Null on the one row of a batch that touched no limited ticket. */
   id: string | null;
   type_id: number; persons: number; entries: number; rules: unknown; venue: string; used: number; devices: string[] | null;
@@ -100,7 +108,7 @@ async function insertAndCount(tx: Tx, site: string, device: string, good: readon
         ${col((e) => e.direction)}::text[], ${col((e) => e.kind)}::text[], ${col((e) => e.persons)}::int[], ${col((e) => e.deviceTime)}::bigint[],
         ${col((e) => e.correctedTime)}::bigint[]) as u(n, t, l, v, d, k, p, dt, ct)
       on conflict do nothing
-      returning ticket_id, venue, kind, direction, persons, device),
+      returning nonce, ticket_id, venue, kind, direction, persons, device),
     -- Unlimited tickets (annual cards) can never be over-used: not counted.
     known as (
       select t.id, t.type_id, t.persons, t.entries, tt.rules
@@ -117,7 +125,9 @@ async function insertAndCount(tx: Tx, site: string, device: string, good: readon
         array_agg(distinct s.device) filter (where s.kind = 'normal') devices
       from known k join seen s on s.ticket_id = k.id
       group by k.id, k.type_id, k.persons, k.entries, k.rules, s.venue)
-    select (select count(*) from ins)::int inserted, used.* from (select 1) one left join used on true`);
+    select (select count(*) from ins)::int inserted,
+      (select array_agg(nonce::text) from ins where kind = 'normal' and direction = 'in' and ticket_id is not null) admitted,
+      used.* from (select 1) one left join used on true`);
 }
 
 /** Tickets used beyond what they grant (shared/rules/decide.ts grantAt), recorded in one statement. */

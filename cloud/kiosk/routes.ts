@@ -1,20 +1,29 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { DeviceIdentity } from '../../shared/auth/device.ts';
 import { lookupBookings, lookupQuery } from '../channels/pickup.ts';
+import { bookingView } from '../channels/schemas.ts';
 import { listTicketTypes } from '../catalog/service.ts';
 import type { CloudContext } from '../context.ts';
-import { AppError, jsonBody } from '../http/errors.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
+import { AppError } from '../http/errors.ts';
 import type { MobileProvider } from '../office/mobile.ts';
 import { getCapacity } from '../office/setup.ts';
-import { getSale, sell } from '../sales/service.ts';
-import { businessDay } from '../../shared/time/zone.ts';
+import { getSale } from '../sales/service.ts';
+import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
+import { asc, eq } from 'drizzle-orm';
+import { ticketTypeByCode } from '../catalog/service.ts';
+import { orders, sales } from '../db/schema/index.ts';
+import { ledger } from '../ledger/index.ts';
+import { auditedTx } from '../office/audit.ts';
+import { takeCapacity } from '../office/pricing.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { isValidIdNumber, normaliseCredential, storedCredential } from '../../shared/rules/credential.ts';
 
 /** The kiosk a request comes from (device auth under /sync has checked its credential). */
-function kioskOf(c: Context): DeviceIdentity {
-  const id = c.get('device' as never) as DeviceIdentity | undefined;
+function kioskOf(c: Context<CloudEnv>): DeviceIdentity {
+  const id = c.get('device');
   if (!id || (id.role !== 'kiosk' && id.role !== 'hq')) throw new AppError('device_forbidden', 'only kiosks may call this', 403);
   return id;
 }
@@ -37,7 +46,23 @@ export const kioskSaleRequest = z.object({
   authCode: z.string().regex(/^\d{10,32}$/),
   /** The visitor's ID card, read at the kiosk: real-name tickets are bound to it. */
   idNumber: z.string().max(20).refine((v) => isValidIdNumber(normaliseCredential('idcard', v)), '身份证号无效 / not a valid ID card number').optional(),
-}).strict();
+}).strict().meta({ id: 'KioskSaleRequest' });
+
+const kioskType = z.object({
+  typeId: z.number().int(), code: z.string(), name: z.string(), priceFen: z.number().int(), persons: z.number().int(), entries: z.number().int(), validityDays: z.number().int(),
+});
+const soldTicket = z.object({
+  id: z.string(), code: z.string().describe('Signed ticket code'), type: z.string(), validFrom: z.string(), validUntil: z.string(),
+  persons: z.number().int(), entries: z.number().int(), priceFen: z.number().int(), typeId: z.number().int(), typeName: z.string(),
+});
+const kioskSaleView = z.object({ state: z.literal('paid'), providerRef: z.string(), amountFen: z.number().int(), tickets: z.array(soldTicket) }).meta({ id: 'KioskSale' });
+const kioskPendingView = z.object({ state: z.literal('pending'), providerRef: z.string() });
+
+/** Only kiosks (and HQ's own tools) call these; said before the request is read, as before any other check. */
+const kioskOnly: MiddlewareHandler<CloudEnv> = async (c, next) => {
+  kioskOf(c);
+  await next();
+};
 
 /**
  * Endpoints for self-service kiosks, under /api/v1/sync/kiosk (device credentials):
@@ -45,19 +70,24 @@ export const kioskSaleRequest = z.object({
  * payment provider. Bookings and pickups reuse the booking domain (cloud/channels).
  */
 export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider }) {
-  return new Hono()
-    .get('/bookings', async (c) => {
+  return new Hono<CloudEnv>()
+    .use('*', kioskOnly)
+    .get('/bookings', endpoint({
+      summary: 'Find bookings for a kiosk of their site (order and phone, phone, ID number or QR)', query: lookupQuery,
+      responses: { 200: z.object({ bookings: z.array(bookingView.meta({ id: 'Booking' })) }) },
+    }), async (c) => {
       const kiosk = kioskOf(c);
-      const found = await lookupBookings(ctx, lookupQuery.parse(c.req.query()));
+      const found = await lookupBookings(ctx, c.req.valid('query'));
       return c.json({ bookings: found.filter((b) => kiosk.role === 'hq' || b.site === kiosk.site) });
     })
-    .get('/types', async (c) => {
-      kioskOf(c);
-      return c.json({ types: await kioskTypes(ctx) });
-    })
-    .post('/sales', async (c) => {
+    .get('/types', endpoint({ summary: 'Types a kiosk sells: visitor tickets with a price', responses: { 200: z.object({ types: z.array(kioskType) }) } }),
+      async (c) => c.json({ types: await kioskTypes(ctx) }))
+    .post('/sales', endpoint({
+      summary: 'A self-service sale paid by the visitor\'s payment code (idempotent on attemptId)', body: kioskSaleRequest,
+      responses: { 200: kioskSaleView, 202: { description: 'The payment is still pending at the provider', schema: kioskPendingView } },
+    }), async (c) => {
       const kiosk = kioskOf(c);
-      const req = kioskSaleRequest.parse(await jsonBody(c));
+      const req = c.req.valid('json');
       const types = new Map((await kioskTypes(ctx)).map((t) => [t.code, t]));
       const unknown = req.items.filter((i) => !types.has(i.type)).map((i) => i.type);
       if (unknown.length) throw new AppError('type_not_sold', `not sold at kiosks: ${unknown.join(', ')}`, 422);
@@ -71,7 +101,7 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
           throw new AppError('sold_out', `今日余票不足 / not enough ${i.type} tickets left today: ${cap.left}`, 409, { type: i.type, left: cap.left });
         }
       }
-      const key = (type: string) => `kiosk:${kiosk.site}:${kiosk.device}:${req.attemptId}:${type}`;
+      const key = `kiosk:${kiosk.site}:${kiosk.device}:${req.attemptId}`;
       // The provider's charge is idempotent on the intent id: a retried attempt is the same charge.
       const intentId = `kiosk-${kiosk.site}-${kiosk.device}-${req.attemptId}`;
       const charge = await opts.payments.charge({ intentId, amountFen: total, authCode: req.authCode });
@@ -79,23 +109,52 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
       if (status === 'pending') status = await opts.payments.query(charge.providerRef);
       if (status === 'failed') throw new AppError('payment_failed', '支付失败，未扣款 / payment failed; nothing was charged', 402, { providerRef: charge.providerRef });
       if (status === 'pending') return c.json({ state: 'pending', providerRef: charge.providerRef }, 202);
-      const sold: Awaited<ReturnType<typeof getSale>>[] = [];
+      let sold: Awaited<ReturnType<typeof getSale>>[];
       try {
-        for (const item of req.items) {
-          const sale = await sell(ctx, { type: item.type, quantity: item.quantity, site: kiosk.site }, key(item.type));
-          sold.push(await getSale(ctx, sale.id));
-        }
+        sold = await sellAtKiosk(ctx, kiosk, key, req, types, charge.providerRef);
       } catch (err) {
         // Charged, but the tickets could not be made (sold out meanwhile): say so, never "nothing charged".
         const code = err instanceof AppError ? err.code : 'internal';
         ctx.log.error({ kiosk: kiosk.device, attemptId: req.attemptId, providerRef: charge.providerRef, code, err: (err as Error).message }, 'kiosk sale paid but not issued');
         throw new AppError('paid_not_issued', `已扣款但出票失败，请联系工作人员 / paid, but the tickets could not be issued (${code}); staff will refund`, 409, { providerRef: charge.providerRef, cause: code });
       }
-      await ctx.db.transaction((tx) => bindRealName(tx, kiosk.site, req.idNumber && storedCredential('idcard', req.idNumber), sold.flatMap((x) => x.tickets.map((t) => t.id)), ctx.now()));
       ctx.log.info({ kiosk: kiosk.device, attemptId: req.attemptId, amountFen: total, providerRef: charge.providerRef }, 'kiosk sale paid');
       return c.json({
         state: 'paid', providerRef: charge.providerRef, amountFen: total,
         tickets: sold.flatMap((s) => s.tickets.map((t) => ({ ...t, typeId: types.get(s.type)!.typeId, typeName: types.get(s.type)!.name }))),
       });
     });
+}
+
+type KioskType = Awaited<ReturnType<typeof kioskTypes>>[number];
+
+/**
+ * The kiosk's sale through the ledger, once per attempt: one order in the kiosk's shift of the
+ * day, its mobile payment with the provider's reference, a line per type, real names bound.
+ */
+async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, key: string, req: z.infer<typeof kioskSaleRequest>, types: Map<string, KioskType>, providerRef: string) {
+  const saleIds = async (orderId: string) => (await ctx.db.select({ id: sales.id }).from(sales).where(eq(sales.orderId, orderId)).orderBy(asc(sales.id))).map((s) => s.id);
+  const [prior] = await ctx.db.select({ id: orders.id }).from(orders).where(eq(orders.idempotencyKey, key));
+  if (prior) return Promise.all((await saleIds(prior.id)).map((id) => getSale(ctx, id)));
+  const at = ctx.now();
+  const tz = ctx.config.timeZone;
+  const day = businessDay(at, tz);
+  const rows = await Promise.all(req.items.map(async (i) => ({ item: i, type: await ticketTypeByCode(ctx.db, i.type) })));
+  const orderId = await auditedTx(ctx.db, async (tx) => {
+    const actor = await ledger.kioskActor(tx, kiosk.site, kiosk.device, day, at);
+    // Places in one fixed order (by type), as the window takes them: two sales never wait on each other.
+    for (const r of [...rows].sort((a, b) => a.type.id - b.type.id)) await takeCapacity(tx, r.type, day, r.item.quantity * r.type.persons);
+    const sold = await ledger.sell(tx, ctx, actor, {
+      site: kiosk.site, visitDay: day, channel: 'kiosk', source: kiosk.device, at, idempotencyKey: key, request: req,
+      lines: rows.map(({ item, type }) => ({
+        type, quantity: item.quantity, unitFen: types.get(item.type)!.priceFen,
+        validFrom: startOfBusinessDay(day, tz), validUntil: startOfBusinessDay(addDays(day, type.validityDays), tz),
+      })),
+      payments: [{ method: 'mobile', amountFen: req.amountFen, reference: providerRef }],
+    });
+    await bindRealName(tx, kiosk.site, req.idNumber && storedCredential('idcard', req.idNumber), sold.lines.flatMap((l) => l.tickets.map((t) => t.id)), at);
+    return sold.orderId;
+  });
+  ctx.notify(kiosk.site);
+  return Promise.all((await saleIds(orderId)).map((id) => getSale(ctx, id)));
 }

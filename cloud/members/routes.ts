@@ -1,19 +1,30 @@
 import { Hono } from 'hono';
-import { maybeUser } from '../auth/middleware.ts';
+import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
-import { AppError, jsonBody } from '../http/errors.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
+import { AppError } from '../http/errors.ts';
 import { cardView, findMembers, issueCard, issueRequest, memberQuery, reissueCard, reissueRequest, renewCard, renewRequest } from './service.ts';
+import { memberCardView, membersView } from './views.ts';
+
+const card = z.object({ cardNo: z.string().min(1).max(64) });
 
 /** Member, local-resident and staff cards (users: administrator, marketing, seller; see auth/policy.ts). */
 export function memberRoutes(ctx: CloudContext) {
-  return new Hono()
-    .get('/', async (c) => c.json(await findMembers(ctx, memberQuery.parse(c.req.query()))))
-    .post('/cards', async (c) => {
+  return new Hono<CloudEnv>()
+    .get('/', endpoint({ summary: '查找会员 / find members by phone, ID, card or name', query: memberQuery, responses: { 200: membersView } }),
+      async (c) => c.json(await findMembers(ctx, c.req.valid('query'))))
+    .post('/cards', endpoint({
+      summary: '办卡 / issue a member, resident or staff card', body: issueRequest.meta({ id: 'MemberCardRequest' }), idempotencyKey: 'optional', responses: { 201: memberCardView },
+    }), async (c) => {
       const key = c.req.header('Idempotency-Key');
       if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) throw new AppError('invalid_idempotency_key', 'Idempotency-Key must be 1-128 printable characters');
-      return c.json(await issueCard(ctx, issueRequest.parse(await jsonBody(c)), { userId: maybeUser(c)?.id, idempotencyKey: key }), 201);
+      return c.json(await issueCard(ctx, c.req.valid('json'), { userId: c.get('user')?.id, idempotencyKey: key }), 201);
     })
-    .get('/cards/:cardNo', async (c) => c.json(await cardView(ctx, c.req.param('cardNo'))))
-    .post('/cards/:cardNo/renew', async (c) => c.json(await renewCard(ctx, c.req.param('cardNo'), renewRequest.parse(await jsonBody(c)), { userId: maybeUser(c)?.id })))
-    .post('/cards/:cardNo/reissue', async (c) => c.json(await reissueCard(ctx, c.req.param('cardNo'), reissueRequest.parse(await jsonBody(c)), { userId: maybeUser(c)?.id }), 201));
+    .get('/cards/:cardNo', endpoint({ summary: '会员卡 / a card', params: card, responses: { 200: memberCardView } }),
+      async (c) => c.json(await cardView(ctx, c.req.valid('param').cardNo)))
+    .post('/cards/:cardNo/renew', endpoint({ summary: '续卡 / renew a card', params: card, body: renewRequest, responses: { 200: memberCardView } }),
+      async (c) => c.json(await renewCard(ctx, c.req.valid('param').cardNo, c.req.valid('json'), { userId: c.get('user')?.id })))
+    .post('/cards/:cardNo/reissue', endpoint({ summary: '补卡 / reissue a lost or damaged card', params: card, body: reissueRequest, responses: { 201: memberCardView } }),
+      async (c) => c.json(await reissueCard(ctx, c.req.valid('param').cardNo, c.req.valid('json'), { userId: c.get('user')?.id }), 201));
 }

@@ -12,7 +12,8 @@ import { requireSite } from '../sites/service.ts';
 import { memberCardEvents, memberCards, members, tickets, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { bindCredentialTx, moveCredentials } from '../tickets/credentials.ts';
-import { issueSale, revokeInTx, type Tx } from '../tickets/issue.ts';
+import { ledger } from '../ledger/index.ts';
+import { auditedTx, type Tx } from '../office/audit.ts';
 import { CARD_KINDS, renewedExpiry, termFrom, type CardKind } from './term.ts';
 import { calendarDay } from '../../shared/time/day.ts';
 
@@ -27,6 +28,12 @@ export const memberDetails = z.object({
   employeeNo: z.string().min(1).max(32).optional(),
 }).strict();
 
+/** How a card's price or fee is paid (default cash): into the seller's shift, else the office's cash book. */
+export const cardPayment = z.object({
+  method: z.enum(['cash', 'card', 'mobile']).default('cash'),
+  reference: z.string().min(1).max(64).optional(),
+}).strict().refine((p) => p.method === 'cash' || p.reference, { message: '银行卡和移动支付须填写凭证号 / card and mobile need a reference', path: ['reference'] });
+
 export const issueRequest = z.object({
   /** A new holder's details, or an existing holder's id. */
   member: memberDetails.optional(),
@@ -38,11 +45,13 @@ export const issueRequest = z.object({
   /** Also admit the holder by ID card at the gates (local-resident passes). */
   bindIdCard: z.boolean().default(false),
   site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  payment: cardPayment.optional(),
 }).strict().refine((r) => (r.member ? 1 : 0) + (r.memberId ? 1 : 0) === 1, { message: 'give member (details) or memberId' });
 
 export const renewRequest = z.object({
   /** The expiry the seller saw: a renewal sent twice does not add two years. */
   expiresOn: calendarDay,
+  payment: cardPayment.optional(),
 }).strict();
 
 export const reissueRequest = z.object({
@@ -50,6 +59,7 @@ export const reissueRequest = z.object({
   cardNo: cardNo.optional(),
   cardUid: cardUid.optional(),
   feeFen: z.number().int().min(0).max(1_000_000).default(0),
+  payment: cardPayment.optional(),
 }).strict();
 
 export const memberQuery = z.object({
@@ -82,6 +92,25 @@ const window = (ctx: CloudContext, fromDay: string, lastDay: string) => ({
   validUntil: startOfBusinessDay(addDays(lastDay, 1), ctx.config.timeZone),
 });
 
+/**
+ * A card's money through the ledger: one order of channel `members` with its one line and
+ * its payment (none, with the reason, when it is free).
+ */
+async function sellCard(tx: Tx, ctx: CloudContext, o: {
+  userId?: string; site: string; day: string; type: TicketType; priceFen: number; validFrom: number; validUntil: number; entries?: number;
+  payment?: z.infer<typeof cardPayment>; freeReason: string; note: string; at: number;
+}) {
+  const actor = await ledger.deskActor(tx, o.userId);
+  const p = o.payment ?? { method: 'cash' as const };
+  const sold = await ledger.sell(tx, ctx, actor, {
+    site: o.site, visitDay: o.day, channel: 'members', at: o.at, note: o.note, freeReason: o.priceFen === 0 ? o.freeReason : null,
+    lines: [{ type: o.type, quantity: 1, unitFen: o.priceFen, validFrom: o.validFrom, validUntil: o.validUntil, entries: o.entries }],
+    payments: o.priceFen === 0 ? [] : [p.method === 'cash' ? { method: 'cash', amountFen: o.priceFen } : { method: p.method, amountFen: o.priceFen, reference: p.reference! }],
+  });
+  const line = sold.lines[0]!;
+  return { saleId: line.saleId, tickets: line.tickets };
+}
+
 /** Binds a card UID or ID number to the card's current ticket (moving it from an older ticket of the same card). */
 async function bind(tx: Tx, site: string, kind: 'card' | 'idcard', raw: string, ticketId: string, movableFrom: string[]) {
   await bindCredentialTx(tx, site, ticketId, kind, raw, { movableFrom });
@@ -108,7 +137,7 @@ export async function issueCard(ctx: CloudContext, input: z.infer<typeof issueRe
   const expiresOn = termFrom(today, input.kind);
   const no = input.cardNo ?? `M${String(randomInt(0, 1e10)).padStart(10, '0')}`;
   try {
-    await ctx.db.transaction(async (tx) => {
+    await auditedTx(ctx.db, async (tx) => {
       let memberId = input.memberId;
       let idNumber = details?.idNumber;
       if (memberId) {
@@ -120,7 +149,7 @@ export async function issueCard(ctx: CloudContext, input: z.infer<typeof issueRe
         memberId = uuidv7();
         await tx.insert(members).values({ id: memberId, name: details!.name, sex: details!.sex ?? null, phone: details!.phone, idNumber: idNumber ?? null, employeeNo: details!.employeeNo ?? null, createdAt: new Date(now) });
       }
-      const sale = await issueSale(ctx, tx, { site, type, quantity: 1, unitPriceFen: type.priceFen, now, ...window(ctx, today, expiresOn) });
+      const sale = await sellCard(tx, ctx, { userId: opts.userId, site, day: today, type, priceFen: type.priceFen, ...window(ctx, today, expiresOn), payment: input.payment, freeReason: `免费卡种 ${type.code}`, note: `办卡 ${no}`, at: now });
       const ticketId = sale.tickets[0]!.id;
       const cardId = uuidv7();
       const [card] = await tx.insert(memberCards).values({
@@ -156,7 +185,7 @@ export async function renewCard(ctx: CloudContext, no: string, input: z.infer<ty
   const now = ctx.now();
   const today = businessDay(now, ctx.config.timeZone);
   let site = '';
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     const card = await lockCard(tx, no);
     if (card.expiresOn !== input.expiresOn) {
       throw new AppError('stale_expiry', `卡的有效期已是 ${card.expiresOn}（可能已续期）/ the card now expires on ${card.expiresOn}: renewed already?`, 409, { expiresOn: card.expiresOn });
@@ -166,10 +195,10 @@ export async function renewCard(ctx: CloudContext, no: string, input: z.infer<ty
     const expiresOn = renewedExpiry(card.expiresOn, today, kind);
     const [old] = await tx.select().from(tickets).where(eq(tickets.id, card.ticketId));
     site = old!.site;
-    const sale = await issueSale(ctx, tx, { site, type: type!, quantity: 1, unitPriceFen: type!.priceFen, now, ...window(ctx, today, expiresOn) });
+    const sale = await sellCard(tx, ctx, { userId: opts.userId, site, day: today, type: type!, priceFen: type!.priceFen, ...window(ctx, today, expiresOn), payment: input.payment, freeReason: `免费卡种 ${type!.code}`, note: `续卡 ${no}`, at: now });
     const ticketId = sale.tickets[0]!.id;
     await moveCredentials(tx, site, card.ticketId, ticketId);
-    await revokeInTx(tx, site, [card.ticketId], 'reissued');
+    await ledger.revokeTickets(tx, site, [card.ticketId], 'reissued');
     await tx.update(memberCards).set({ expiresOn, ticketId }).where(eq(memberCards.id, card.id));
     await tx.insert(memberCardEvents).values({ id: uuidv7(), cardId: card.id, event: 'renew', priceFen: type!.priceFen, expiresBefore: card.expiresOn, expiresAfter: expiresOn, ticketId, saleId: sale.saleId, byUserId: opts.userId ?? null, at: new Date(now) });
   });
@@ -188,16 +217,16 @@ export async function reissueCard(ctx: CloudContext, no: string, input: z.infer<
   const newNo = input.cardNo ?? `M${String(randomInt(0, 1e10)).padStart(10, '0')}`;
   if (newNo === no) throw new AppError('same_card_no', '新卡号须不同 / the new card needs another number', 422);
   let site = '';
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
     const card = await lockCard(tx, no);
     const [type] = await tx.select().from(ticketTypes).where(eq(ticketTypes.id, card.typeId));
     const [old] = await tx.select().from(tickets).where(eq(tickets.id, card.ticketId));
     site = old!.site;
     const from = card.validFrom > today ? card.validFrom : today;
-    const sale = await issueSale(ctx, tx, { site, type: type!, quantity: 1, unitPriceFen: input.feeFen, now, entries: old!.entries, ...window(ctx, from, card.expiresOn) });
+    const sale = await sellCard(tx, ctx, { userId: opts.userId, site, day: today, type: type!, priceFen: input.feeFen, entries: old!.entries, ...window(ctx, from, card.expiresOn), payment: input.payment, freeReason: `补卡免工本费 (${input.reason})`, note: `补卡 ${no} -> ${newNo}`, at: now });
     const ticketId = sale.tickets[0]!.id;
     await moveCredentials(tx, site, card.ticketId, ticketId, ['idcard']);
-    await revokeInTx(tx, site, [card.ticketId], input.reason === 'lost' ? 'lost' : 'reissued');
+    await ledger.revokeTickets(tx, site, [card.ticketId], input.reason === 'lost' ? 'lost' : 'reissued');
     const newId = uuidv7();
     const [made] = await tx.insert(memberCards).values({
       id: newId, cardNo: newNo, memberId: card.memberId, typeId: card.typeId, kind: card.kind, state: 'active',

@@ -37,7 +37,7 @@ const SITE_SUBSCRIPTIONS = ['notify', 'desired'] as const;
 const TOPIC = 'tk/v1';
 const CONTROL = '$CONTROL/dynamic-security/v1';
 
-export type AccountRole = 'gate' | 'kiosk' | 'hub';
+export type AccountRole = 'gate' | 'kiosk' | 'hub' | 'pos';
 export interface Account {
   role: AccountRole; site: string; device: string; username: string; token: string;
   /** false: HQ has no active device of this role under this name (switched off, or provisioned as another role): the account is disabled. */

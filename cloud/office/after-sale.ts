@@ -6,33 +6,37 @@ import { hasRole, type AuthUser } from '../auth/roles.ts';
 import type { CloudContext } from '../context.ts';
 import { entries, orders, payments, refunds, sales, shifts, ticketEvents, tickets, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import { issueTickets } from '../sales/service.ts';
+import { ledger, METHODS } from '../ledger/index.ts';
+import { openShiftOf } from '../ledger/till.ts';
 import { appendChanges } from '../sync/changes.ts';
 import { bindCredentialTx } from '../tickets/service.ts';
 import { releaseCredentials } from '../tickets/credentials.ts';
-import { money, postLedger, uuid } from './accounts.ts';
-import { appendAudit, refundRecord, type Tx, auditedTx } from './audit.ts';
-import { getOrder, insertPayment, orderRow } from './orders.ts';
-import { releaseCapacity } from './pricing.ts';
+import { money, uuid } from '../ledger/accounts.ts';
+import { appendAudit, type Tx, auditedTx } from './audit.ts';
+import { getOrder, orderRow } from './orders.ts';
 
+const shiftOf = async (tx: Tx, userId: string) => (await openShiftOf(tx, userId))?.id ?? null;
+
+const method = z.enum(METHODS);
 export const refundRequest = z.object({
   /** Tickets to take back (revoked at once); none = money only (e.g. a price correction). */
   tickets: z.array(uuid).min(1).max(500).optional(),
-  /** Defaults to what the tickets were sold for. */
+  /** Defaults to what the tickets were sold for (or the sum of `split`). */
   amountFen: money.optional(),
-  method: z.enum(['cash', 'card', 'mobile', 'voucher', 'points', 'deposit', 'on_account', 'signed_bill']),
+  /** All of it by this method. */
+  method: method.optional(),
+  /** Explicit amounts per method. Without `method` or `split`: the original methods, newest payment first. */
+  split: z.array(z.object({ method, amountFen: money.refine((n) => n > 0, 'must be more than 0') }).strict()).min(1).max(10).optional(),
   reason: z.string().min(2).max(200),
-}).strict().refine((r) => r.tickets || r.amountFen !== undefined, { message: 'name tickets or an amount', path: ['tickets'] });
-
-async function shiftOf(tx: Tx, userId: string) {
-  const [s] = await tx.select({ id: shifts.id }).from(shifts).where(and(eq(shifts.sellerId, userId), sql`${shifts.closedAt} is null`));
-  return s?.id ?? null;
-}
+}).strict()
+  .refine((r) => r.tickets || r.amountFen !== undefined || r.split, { message: 'name tickets, an amount or a split', path: ['tickets'] })
+  .refine((r) => !(r.method && r.split), { message: 'method or split, not both', path: ['split'] });
 
 /**
  * Gives money back for an order, whole or in part, with a reason, by one who may: never more
- * than was paid (in total and by that method). Refunded tickets are revoked in the same
- * transaction, and their places given back.
+ * than was paid (in total and by any method), split over several methods in one call. The
+ * money comes out of the refunder's book: their shift, or the finance office's cash book.
+ * Refunded tickets are revoked in the same transaction, and their places given back.
  */
 export async function refundOrder(ctx: CloudContext, user: AuthUser, orderId: string, input: unknown) {
   const r = refundRequest.parse(input);
@@ -40,48 +44,15 @@ export async function refundOrder(ctx: CloudContext, user: AuthUser, orderId: st
     throw new AppError('refund_not_allowed', '无退款权限 / you may not refund', 403);
   }
   const order = await orderRow(ctx, orderId);
-  const refundId = uuidv7();
   const at = ctx.now();
-  await auditedTx(ctx.db, async (tx) => {
+  const done = await auditedTx(ctx.db, async (tx) => {
     const [locked] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
-    if (locked!.status !== 'issued') throw new AppError('order_not_issued', `order is ${locked!.status}`, 409);
-    const ps = await tx.select().from(payments).where(eq(payments.orderId, orderId));
-    const net = ps.reduce((s, p) => s + p.amountFen, 0);
-    const byMethod = ps.filter((p) => p.method === r.method).reduce((s, p) => s + p.amountFen, 0);
-    let ticketRows: (typeof tickets.$inferSelect)[] = [];
-    if (r.tickets) {
-      const ids = [...new Set(r.tickets)];
-      ticketRows = await tx.select({ t: tickets }).from(tickets).innerJoin(sales, eq(sales.id, tickets.saleId))
-        .where(and(inArray(tickets.id, ids), eq(sales.orderId, orderId))).for('update').then((rows) => rows.map((x) => x.t));
-      if (ticketRows.length !== ids.length) throw new AppError('ticket_not_in_order', 'a ticket is not in this order', 409);
-      const gone = ticketRows.find((t) => t.revokedReason);
-      if (gone) throw new AppError('ticket_revoked', `ticket ${gone.id} is already ${gone.revokedReason}`, 409);
-    }
-    const amount = r.amountFen ?? ticketRows.reduce((s, t) => s + t.priceFen, 0);
-    if (amount > net) throw new AppError('refund_exceeds_paid', `退款 ${amount} 超过已付 ${net} / refund ${amount} is more than the ${net} paid`, 409, { paidFen: net, askedFen: amount });
-    if (amount > byMethod) throw new AppError('refund_exceeds_method', `only ${byMethod} was paid by ${r.method}`, 409, { method: r.method, paidFen: byMethod });
-    const shiftId = await shiftOf(tx, user.id);
-    const [row] = await tx.insert(refunds).values({ id: refundId, orderId, userId: user.id, shiftId, amountFen: amount, reason: r.reason, ticketIds: ticketRows.map((t) => t.id), createdAt: new Date(at) }).returning();
-    await appendAudit(tx, { at, actor: user.username, action: 'refund', subject: refundId, body: refundRecord(row!) });
-    if (amount > 0) {
-      const ledgers: Record<string, 'points' | 'deposit' | 'credit'> = { points: 'points', deposit: 'deposit', on_account: 'credit', signed_bill: 'credit' };
-      const ledger = ledgers[r.method];
-      if (ledger) {
-        await postLedger(tx, { accountId: locked!.accountId!, ledger, amount: ledger === 'credit' ? -amount : amount, orderId, note: `refund ${refundId}`, user, at });
-      }
-      await insertPayment(tx, { id: uuidv7(), orderId, shiftId, userId: user.id, method: r.method, amountFen: -amount, refundId, reference: null, createdAt: new Date(at) }, user);
-    }
-    // Places back before the change log's lock: an order takes a place and then that lock,
-    // so taking them the other way round here could deadlock with it.
-    for (const t of ticketRows) {
-      await tx.update(tickets).set({ revokedReason: 'refunded' }).where(eq(tickets.id, t.id));
-      await releaseCapacity(tx, t.typeId, locked!.visitDay, t.persons);
-    }
-    for (const t of ticketRows) await appendChanges(tx, t.site, [{ kind: 'revoke', ticketId: t.id, reason: 'refunded' }]);
-    for (const t of ticketRows) await releaseCredentials(tx, t.site, [t.id], 'refunded', at);
+    if (locked!.status !== 'issued') throw new AppError('order_not_issued', `订单状态为 ${locked!.status} / order is ${locked!.status}`, 409);
+    const actor = await ledger.staffActor(tx, user);
+    return ledger.refund(tx, actor, { order: locked!, ticketIds: r.tickets, amountFen: r.amountFen, parts: r.split, method: r.method, reason: r.reason, at });
   });
-  if (r.tickets) ctx.notify(order.site);
-  return { refundId, order: await getOrder(ctx, orderId) };
+  if (done.tickets.length) ctx.notify(order.site);
+  return { refundId: done.refundId, parts: done.parts, order: await getOrder(ctx, orderId) };
 }
 
 export const reissueRequest = z.object({
@@ -118,12 +89,10 @@ export async function reissueTicket(ctx: CloudContext, user: AuthUser, ticketId:
       .where(and(eq(entries.ticketId, ticketId), eq(entries.kind, 'normal'), eq(entries.direction, 'in')));
     const left = old.entries === 0 ? 0 : old.entries - (used?.n ?? 0);
     if (old.entries !== 0 && left <= 0) throw new AppError('ticket_used_up', 'ticket has no entries left', 409);
-    await tx.update(tickets).set({ revokedReason: 'reissued' }).where(eq(tickets.id, ticketId));
-    await appendChanges(tx, old.site, [{ kind: 'revoke', ticketId, reason: 'reissued' }]);
-    await releaseCredentials(tx, old.site, [ticketId], 'reissued', ctx.now());
-    const [fresh] = await issueTickets(tx, ctx, {
+    await ledger.revokeTickets(tx, old.site, [ticketId], 'reissued', ctx.now());
+    const [fresh] = await ledger.issueTickets(tx, ctx, {
       saleId: old.saleId, site: old.site, type: type!, count: 1, persons: old.persons, entries: left,
-      validFrom: old.validFrom.getTime(), validUntil: old.validUntil.getTime(), priceFen: old.priceFen,
+      validFrom: old.validFrom.getTime(), validUntil: old.validUntil.getTime(), priceFen: old.priceFen, at: ctx.now(),
     });
     if (r.card) await bindCredentialTx(tx, old.site, fresh!.id, 'card', r.card);
     if (r.idcard) await bindCredentialTx(tx, old.site, fresh!.id, 'idcard', r.idcard);

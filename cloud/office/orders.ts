@@ -11,9 +11,8 @@ import {
   tickets, ticketTypes, users,
 } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import { issueTickets } from '../sales/service.ts';
-import { bindCredentialTx } from '../tickets/service.ts';
-import { accountRow, money, postLedger, redeemVoucher, uuid, type Ledger } from './accounts.ts';
+import { ledger, type Actor, type Line, type Payment } from '../ledger/index.ts';
+import { accountRow, money, uuid } from '../ledger/accounts.ts';
 import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from './audit.ts';
 import type { MobileProvider } from './mobile.ts';
 import { discounted, priceOn, takeCapacity, releaseCapacity } from './pricing.ts';
@@ -35,7 +34,6 @@ export const paymentSpec = z.discriminatedUnion('method', [
   z.object({ method: z.literal('signed_bill'), amountFen: positive, signer: z.string().min(1).max(64) }).strict(),
 ]);
 export type PaymentSpec = z.infer<typeof paymentSpec>;
-const ACCOUNT_LEDGER: Record<string, Ledger> = { points: 'points', deposit: 'deposit', on_account: 'credit', signed_bill: 'credit' };
 
 const serial = z.string().regex(/^[0-9A-Za-z-]{4,40}$/);
 export const orderLine = z.object({
@@ -66,11 +64,6 @@ type TypeRow = typeof ticketTypes.$inferSelect;
 interface PricedLine { req: z.infer<typeof orderLine>; type: TypeRow; listFen: number; unitFen: number; discountCode: string | null; totalFen: number; tickets: number; personsPerTicket: number; persons: number }
 
 const MAX_DAYS_AHEAD = 180;
-
-async function openShiftOf(db: CloudContext['db'] | Tx, userId: string) {
-  const [s] = await db.select().from(shifts).where(and(eq(shifts.sellerId, userId), isNull(shifts.closedAt)));
-  return s;
-}
 
 /** What a window may sell: its grants (types, discounts), within an open shift. */
 async function priceLines(tx: Tx, ctx: CloudContext, user: AuthUser, req: OrderRequest, day: string, accountCategory: string | undefined): Promise<PricedLine[]> {
@@ -110,84 +103,30 @@ async function priceLines(tx: Tx, ctx: CloudContext, user: AuthUser, req: OrderR
   return out;
 }
 
-function checkPaymentsCover(total: number, ps: PaymentSpec[]) {
-  const paid = ps.reduce((s, p) => s + p.amountFen, 0);
-  if (paid !== total) throw new AppError('payment_mismatch', `payments add up to ${paid}, the order is ${total}`, 400, { totalFen: total, paidFen: paid });
+/** Why a window order costs nothing: its discounts, or types sold free. */
+function whyFree(lines: PricedLine[]): string {
+  return [...new Set(lines.map((l) => (l.discountCode ? `折扣 ${l.discountCode}` : `免费票种 ${l.type.code}`)))].join('，');
 }
 
-/**
- * Records payments (all but mobile ones, which are intents until confirmed) in the caller's
- * transaction: vouchers used once, points/deposit/credit through the account's ledger.
- */
-async function recordPayments(tx: Tx, ctx: CloudContext, o: { orderId: string; accountId: string | null; user: AuthUser; shiftId: string | null; at: number }, ps: PaymentSpec[]) {
-  for (const p of ps) {
-    if (p.method === 'mobile') continue;
-    const id = uuidv7();
-    let reference: string | null = null;
-    if (p.method === 'card') reference = p.reference;
-    if (p.method === 'voucher') {
-      reference = p.code;
-      await redeemVoucher(tx, p.code, p.amountFen, o.orderId, id, o.at);
-    }
-    if (p.method === 'signed_bill') reference = p.signer;
-    const ledger = ACCOUNT_LEDGER[p.method];
-    if (ledger) {
-      if (!o.accountId) throw new AppError('account_required', `${p.method} needs a customer account`, 400);
-      await postLedger(tx, { accountId: o.accountId, ledger, amount: ledger === 'credit' ? p.amountFen : -p.amountFen, orderId: o.orderId, note: p.method, user: o.user, at: o.at });
-    }
-    await insertPayment(tx, {
-      id, orderId: o.orderId, shiftId: o.shiftId, userId: o.user.id, method: p.method, amountFen: p.amountFen,
-      tenderedFen: p.method === 'cash' ? p.tenderedFen : null, changeFen: p.method === 'cash' ? p.tenderedFen - p.amountFen : null,
-      reference, refundId: null, createdAt: new Date(o.at),
-    }, o.user);
-  }
+/** The window's payments as the ledger takes them: mobile ones are intents until confirmed. */
+function settled(ps: PaymentSpec[]): Payment[] {
+  return ps.filter((p) => p.method !== 'mobile').map((p) => p as Payment);
 }
 
-export async function insertPayment(tx: Tx, row: typeof payments.$inferInsert, user: AuthUser) {
-  const [p] = await tx.insert(payments).values(row).returning();
-  await appendAudit(tx, { at: p!.createdAt.getTime(), actor: user.username, action: 'payment', subject: p!.id, body: paymentRecord(p!) });
-  return p!;
-}
-
-/** Issues every line of an order: sale rows, tickets with signed codes, stock and cards bound. */
-async function issueLines(tx: Tx, ctx: CloudContext, o: { orderId: string; site: string; day: string; user: AuthUser; shiftId: string | null; at: number }, lines: PricedLine[]) {
+/** The lines of a priced order as the ledger issues them, valid from the visit day. */
+function ledgerLines(ctx: CloudContext, day: string, lines: PricedLine[]): Line[] {
   const tz = ctx.config.timeZone;
-  for (const l of lines) {
-    const saleId = uuidv7();
-    const validFrom = startOfBusinessDay(o.day, tz);
-    const validUntil = startOfBusinessDay(addDays(o.day, l.type.validityDays), tz);
-    await tx.insert(sales).values({
-      id: saleId, site: o.site, typeId: l.type.id, quantity: l.req.quantity, unitPriceFen: l.unitFen, totalFen: l.totalFen,
-      createdAt: new Date(o.at), orderId: o.orderId, listPriceFen: l.listFen, discountCode: l.discountCode, groupMode: l.req.group, persons: l.persons,
-    });
-    const perTicketFen = l.req.group === 'one' ? l.totalFen : l.unitFen;
-    const issued = await issueTickets(tx, ctx, { saleId, site: o.site, type: l.type, count: l.tickets, persons: l.personsPerTicket, validFrom, validUntil, priceFen: perTicketFen });
-    for (const [i, t] of issued.entries()) {
-      if (l.req.barcodes) await activateStock(tx, o, l.type.id, l.req.barcodes[i]!, t.id);
-      if (l.req.cards) await bindCredentialTx(tx, o.site, t.id, 'card', l.req.cards[i]!);
-      if (l.req.idcards) await bindCredentialTx(tx, o.site, t.id, 'idcard', l.req.idcards[i]!);
-    }
-  }
+  return lines.map((l) => ({
+    type: l.type, quantity: l.req.quantity, unitFen: l.unitFen, listFen: l.listFen, discountCode: l.discountCode, group: l.req.group,
+    validFrom: startOfBusinessDay(day, tz), validUntil: startOfBusinessDay(addDays(day, l.type.validityDays), tz),
+    barcodes: l.req.barcodes, cards: l.req.cards, idcards: l.req.idcards,
+  }));
 }
 
-/** Barcode activation: a pre-printed item held by this seller becomes the ticket's barcode. */
-async function activateStock(tx: Tx, o: { site: string; user: AuthUser; shiftId: string | null; at: number }, typeId: number, serialNo: string, ticketId: string) {
-  const [item] = await tx.select().from(stockItems).where(eq(stockItems.serial, serialNo)).for('update');
-  if (!item) throw notFound('stock item', serialNo);
-  const held = item.status === 'issued' && item.holderId === o.user.id;
-  if (!held) throw new AppError('stock_not_held', `票 ${serialNo} 不在你的库存中 / stock ${serialNo} is ${item.status}${item.holderId && item.holderId !== o.user.id ? ' with another seller' : ''}, not issued to you`, 409, { serial: serialNo, status: item.status });
-  const [batchType] = await tx.execute(sql`select type_id from stock_batches where id = ${item.batchId}`).then((r) => (r as unknown as { rows: { type_id: number }[] }).rows);
-  if (batchType?.type_id !== typeId) throw new AppError('stock_wrong_type', `stock ${serialNo} is for another ticket type`, 409);
-  await tx.update(stockItems).set({ status: 'sold', ticketId, updatedAt: new Date(o.at) }).where(eq(stockItems.serial, serialNo));
-  await tx.insert(stockMoves).values({ serial: serialNo, fromStatus: 'issued', toStatus: 'sold', userId: o.user.id, holderId: o.user.id, shiftId: o.shiftId, createdAt: new Date(o.at) });
-  await bindCredentialTx(tx, o.site, ticketId, 'barcode', serialNo);
-}
-
-async function resolveSeller(tx: Tx, user: AuthUser): Promise<string | null> {
+/** A window seller sells in their shift; the administrator without one, in the office's cash book. */
+async function resolveSeller(tx: Tx, user: AuthUser): Promise<Actor> {
   if (!hasRole(user, 'administrator', 'seller')) throw new AppError('forbidden', 'only a window seller or the administrator sells', 403);
-  const shift = await openShiftOf(tx, user.id);
-  if (!shift && !hasRole(user, 'administrator')) throw new AppError('no_open_shift', '请先开班 / open a shift first', 409);
-  return shift?.id ?? null;
+  return ledger.staffActor(tx, user);
 }
 
 /**
@@ -218,43 +157,42 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
   const mobiles = req.payments.filter((p) => p.method === 'mobile');
   try {
     await auditedTx(ctx.db, async (tx) => {
-      const shiftId = await resolveSeller(tx, user);
+      const actor = await resolveSeller(tx, user);
       // The account row is locked first: its ledger is checked and moved in this transaction,
       // and taking the lock late (after the order's foreign key shares it) deadlocks two orders.
       const account = req.account ? await accountRow(tx, req.account, true) : undefined;
       if (account && !account.active) throw new AppError('account_inactive', `account ${account.name} is closed`, 409);
       const lines = await priceLines(tx, ctx, user, req, day, account?.category);
       const total = lines.reduce((s, l) => s + l.totalFen, 0);
-      if (!req.reserve) checkPaymentsCover(total, req.payments);
+      if (!req.reserve) ledger.checkPaid(total, req.payments);
       const status = req.reserve ? 'reserved' : mobiles.length ? 'pending' : 'issued';
-      await tx.insert(orders).values({
-        id: orderId, site, sellerId: user.id, shiftId, accountId: account?.id ?? null, status, visitDay: day, totalFen: total,
-        note: req.note ?? null, idempotencyKey, requestHash, request: req, createdAt: new Date(now), issuedAt: status === 'issued' ? new Date(now) : null,
+      await ledger.openOrder(tx, actor, {
+        id: orderId, site, visitDay: day, channel: 'window', accountId: account?.id ?? null, status, totalFen: total, note: req.note ?? null,
+        freeReason: total === 0 ? whyFree(lines) : null, idempotencyKey, requestHash, request: req, at: now,
       });
       // Places per type and day, in one fixed order so two orders never wait on each other.
       const perType = new Map<number, { type: TypeRow; persons: number }>();
       for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
       for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
-      const o = { orderId, site, day, user, shiftId, accountId: account?.id ?? null, at: now };
+      const o = { orderId, accountId: account?.id ?? null, at: now };
       if (status === 'pending') {
         // Everything but the mobile charge is checked now, in a savepoint rolled back, and
         // recorded for real when the provider confirms.
         await tx.transaction(async (sp) => {
           auditSavepoint(sp);
-          await recordPayments(sp, ctx, o, req.payments);
+          await ledger.pay(sp, actor, o, settled(req.payments));
           sp.rollback();
         }).catch((e) => {
           if (!(e instanceof TransactionRollbackError)) throw e;
         });
         for (const p of mobiles) {
-          await tx.insert(paymentIntents).values({ id: uuidv7(), orderId, shiftId, userId: user.id, provider: mobile.name, providerRef: `auth:${p.authCode}`, amountFen: p.amountFen, status: 'created' });
+          await tx.insert(paymentIntents).values({ id: uuidv7(), orderId, shiftId: actor.till.shiftId, userId: user.id, provider: mobile.name, providerRef: `auth:${p.authCode}`, amountFen: p.amountFen, status: 'created' });
         }
       }
       if (status === 'issued') {
-        await recordPayments(tx, ctx, o, req.payments);
-        await issueLines(tx, ctx, o, lines);
+        await ledger.pay(tx, actor, o, settled(req.payments));
+        await ledger.issueLines(tx, ctx, actor, { orderId, site, at: now }, ledgerLines(ctx, day, lines));
       }
-      await appendAudit(tx, { at: now, actor: user.username, action: 'order', subject: orderId, body: { status, site, visitDay: day, totalFen: total, account: account?.id ?? null, lines: lines.map((l) => ({ type: l.type.code, quantity: l.req.quantity, unitFen: l.unitFen, totalFen: l.totalFen, discount: l.discountCode })) } });
     });
   } catch (err) {
     if (idempotencyKey && /idempotency_key/.test(String((err as { cause?: unknown }).cause ?? err))) return createOrder(ctx, user, input, mobile, idempotencyKey);
@@ -297,7 +235,7 @@ async function settlePending(ctx: CloudContext, orderId: string, ps: PaymentSpec
     if (!order || order.status !== 'pending') return;
     const intents = await tx.select().from(paymentIntents).where(eq(paymentIntents.orderId, orderId));
     const at = ctx.now();
-    const [seller] = await tx.select().from(users).where(eq(users.id, order.sellerId));
+    const [seller] = await tx.select().from(users).where(eq(users.id, order.sellerId!));
     const user: AuthUser = { id: seller!.id, username: seller!.username, displayName: seller!.displayName, roles: seller!.roles as AuthUser['roles'], permissions: [] };
     if (intents.some((i) => i.status === 'failed' || i.status === 'created')) {
       if (intents.some((i) => i.status === 'created')) return; // the charge call has not been answered yet
@@ -306,15 +244,17 @@ async function settlePending(ctx: CloudContext, orderId: string, ps: PaymentSpec
     }
     if (intents.some((i) => i.status !== 'paid')) return;
     const req = orderRequest.parse(order.request);
-    const o = { orderId, site: order.site, day: order.visitDay, user, shiftId: order.shiftId, accountId: order.accountId, at };
+    // The money goes to the book the order was taken in (the seller's shift then, or the office).
+    const actor: Actor = { user, name: user.username, till: order.shiftId ? { book: 'shift', shiftId: order.shiftId } : { book: 'office', shiftId: null } };
+    const o = { orderId, accountId: order.accountId, at };
     const account = order.accountId ? await accountRow(tx, order.accountId, true) : undefined;
     const lines = await priceLinesAgain(tx, ctx, req, order.visitDay, account?.category);
-    await recordPayments(tx, ctx, o, ps);
+    await ledger.pay(tx, actor, o, settled(ps));
     for (const it of intents) {
-      const p = await insertPayment(tx, { id: uuidv7(), orderId, shiftId: it.shiftId, userId: it.userId, method: 'mobile', amountFen: it.amountFen, reference: it.providerRef, createdAt: new Date(at) }, user);
-      await tx.update(paymentIntents).set({ paymentId: p.id, updatedAt: new Date(at) }).where(eq(paymentIntents.id, it.id));
+      const [p] = await ledger.pay(tx, { ...actor, till: it.shiftId ? { book: 'shift', shiftId: it.shiftId } : actor.till }, o, [{ method: 'mobile', amountFen: it.amountFen, reference: it.providerRef }]);
+      await tx.update(paymentIntents).set({ paymentId: p!.id, updatedAt: new Date(at) }).where(eq(paymentIntents.id, it.id));
     }
-    await issueLines(tx, ctx, o, lines);
+    await ledger.issueLines(tx, ctx, actor, { orderId, site: order.site, at }, ledgerLines(ctx, order.visitDay, lines));
     await tx.update(orders).set({ status: 'issued', issuedAt: new Date(at) }).where(eq(orders.id, orderId));
     await appendAudit(tx, { at, actor: user.username, action: 'order_status', subject: orderId, body: { status: 'issued' } });
   });
@@ -348,16 +288,16 @@ export async function issueReservation(ctx: CloudContext, user: AuthUser, orderI
   await auditedTx(ctx.db, async (tx) => {
     const [locked] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
     if (locked!.status !== 'reserved') throw new AppError('order_not_reserved', `order is ${locked!.status}, not reserved`, 409);
-    const shiftId = await resolveSeller(tx, user);
+    const actor = await resolveSeller(tx, user);
     const req = orderRequest.parse(locked!.request);
     const account = locked!.accountId ? await accountRow(tx, locked!.accountId, true) : undefined;
     const lines = await priceLines(tx, ctx, user, req, locked!.visitDay, account?.category);
-    checkPaymentsCover(locked!.totalFen, ps);
+    ledger.checkPaid(locked!.totalFen, ps);
+    if (locked!.totalFen === 0 && !locked!.freeReason) throw new AppError('free_needs_reason', '免费票须填写原因 / a free sale needs a reason', 400);
     const at = ctx.now();
-    const o = { orderId, site: locked!.site, day: locked!.visitDay, user, shiftId, accountId: locked!.accountId, at };
-    await recordPayments(tx, ctx, o, ps);
-    await issueLines(tx, ctx, o, lines);
-    await tx.update(orders).set({ status: 'issued', issuedAt: new Date(at), shiftId }).where(eq(orders.id, orderId));
+    await ledger.pay(tx, actor, { orderId, accountId: locked!.accountId, at }, settled(ps));
+    await ledger.issueLines(tx, ctx, actor, { orderId, site: locked!.site, at }, ledgerLines(ctx, locked!.visitDay, lines));
+    await tx.update(orders).set({ status: 'issued', issuedAt: new Date(at), shiftId: actor.till.shiftId }).where(eq(orders.id, orderId));
     await appendAudit(tx, { at, actor: user.username, action: 'order_status', subject: orderId, body: { status: 'issued' } });
   });
   ctx.notify(order.site);

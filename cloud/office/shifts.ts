@@ -7,10 +7,10 @@ import { hasRole, type AuthUser } from '../auth/roles.ts';
 import type { CloudContext } from '../context.ts';
 import { orders, payments, refunds, sales, shifts, stockMoves, ticketEvents, ticketTypes, users } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
+import { METHODS } from '../ledger/index.ts';
 import { money, uuid } from './accounts.ts';
 import { appendAudit, canonical, sha256, type Tx, auditedTx } from './audit.ts';
 
-const METHODS = ['cash', 'card', 'mobile', 'voucher', 'points', 'deposit', 'on_account', 'signed_bill'] as const;
 export const openRequest = z.object({ floatFen: money }).strict();
 export const closeRequest = z.object({
   /** What was counted at the window, per method (cash in the drawer, card slips, ...). */
@@ -42,7 +42,10 @@ async function shiftRow(ctx: CloudContext, id: string) {
 
 /** The handover figures of a shift, from the immutable records made under it. */
 async function figures(db: CloudContext['db'] | Tx, s: typeof shifts.$inferSelect, counted: Partial<Record<string, number>>, closedAt: number) {
-  const [seller] = await db.select().from(users).where(eq(users.id, s.sellerId));
+  const [user] = s.sellerId ? await db.select().from(users).where(eq(users.id, s.sellerId)) : [];
+  // A kiosk's shift of the day has no seller: the kiosk stands in for one.
+  const seller = user ? { id: user.id, username: user.username, displayName: user.displayName }
+    : { id: null, username: `kiosk:${s.site}/${s.device}`, displayName: `自助机 ${s.device} ${s.day}` };
   const ps = await db.select().from(payments).where(eq(payments.shiftId, s.id));
   const methods = [...new Set([...ps.map((p) => p.method), ...Object.keys(counted), 'cash'])].sort();
   const byMethod = methods.map((m) => {
@@ -67,6 +70,11 @@ async function figures(db: CloudContext['db'] | Tx, s: typeof shifts.$inferSelec
     byType.set(l.type, v);
   }
   const rs = await db.select().from(refunds).where(eq(refunds.shiftId, s.id));
+  // Tickets sold in this shift and refunded elsewhere (by finance, in the office's cash book,
+  // or in another seller's shift): not this drawer's money, but this shift's sales.
+  const elsewhere = shiftOrders.length
+    ? (await db.select().from(refunds).where(inArray(refunds.orderId, shiftOrders.map((o) => o.id)))).filter((r) => r.shiftId !== s.id)
+    : [];
   const moves = await db.select({ to: stockMoves.toStatus, n: sql<number>`count(*)::int` }).from(stockMoves).where(eq(stockMoves.shiftId, s.id)).groupBy(stockMoves.toStatus);
   const events = await db.select({ kind: ticketEvents.kind, n: sql<number>`count(*)::int` }).from(ticketEvents).where(eq(ticketEvents.shiftId, s.id)).groupBy(ticketEvents.kind);
   return {
@@ -78,6 +86,7 @@ async function figures(db: CloudContext['db'] | Tx, s: typeof shifts.$inferSelec
     orders: shiftOrders.length,
     tickets: [...byType.values()].sort((a, b) => a.type.localeCompare(b.type)),
     refunds: { count: rs.length, amountFen: rs.reduce((a, r) => a + r.amountFen, 0), tickets: rs.reduce((a, r) => a + r.ticketIds.length, 0) },
+    refundedElsewhere: { count: elsewhere.length, amountFen: elsewhere.reduce((a, r) => a + r.amountFen, 0), tickets: elsewhere.reduce((a, r) => a + r.ticketIds.length, 0) },
     stock: Object.fromEntries(moves.map((m) => [m.to, m.n])),
     ticketEvents: Object.fromEntries(events.map((e) => [e.kind, e.n])),
   };
@@ -137,6 +146,7 @@ export async function printShift(ctx: CloudContext, id: string): Promise<string>
     ...r.payments.map((p) => `${(NAMES[p.method] ?? p.method).padEnd(8, '　')}${y(p.expectedFen).padStart(10)}  ${y(p.countedFen).padStart(10)}  ${y(p.differenceFen).padStart(10)}`),
     '',
     `订单 ${r.orders}  退款 ${r.refunds.count} 笔 ${y(r.refunds.amountFen)}`,
+    ...(r.refundedElsewhere?.count ? [`本班售出、由财务或他人退款 ${r.refundedElsewhere.count} 笔 ${y(r.refundedElsewhere.amountFen)}（不在本班钱箱）`] : []),
     ...r.tickets.map((t) => `  ${t.type}  ${t.quantity} 张/人  ${y(t.amountFen)}`),
     `票卡 ${Object.entries(r.stock).map(([k, v]) => `${k} ${v}`).join('  ') || '—'}`,
     '',

@@ -23,8 +23,6 @@ export function channelDocument(app: Hono<any, any, any>) {
     base: `${API_BASE}/channels`,
     title: 'Scenic ticketing booking API',
     description: 'Online and OTA bookings: book -> pay -> tickets (signed codes for QR) -> pickup or cancel. Money in fen. Every write takes an Idempotency-Key.',
-    declared: DECLARED,
-    declaredBase: API_BASE,
     include: (_method, path) => !path.startsWith('/admin') && path !== '/openapi.json',
     security: () => 'channel',
   });

@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import { bookingRequest, bookingView, cancelRequest, payRequest, productsQuery, productsView, reconciliationQuery, reconciliationView } from '../channels/schemas.ts';
-import { lookupQuery } from '../channels/pickup.ts';
 import type { EndpointSpec } from '../http/endpoint.ts';
-import { kioskSaleRequest } from '../kiosk/routes.ts';
-import { issueRequest as cardIssueRequest, memberQuery, reissueRequest as cardReissueRequest, renewRequest } from '../members/service.ts';
 import { accountPatch, ledgerEntry, newAccount, newVoucher } from '../office/accounts.ts';
 import { extendRequest, refundRequest, reissueRequest } from '../office/after-sale.ts';
 import { issueRequest, orderRequest } from '../office/orders.ts';
@@ -11,19 +7,15 @@ import { printRequest } from '../office/prints.ts';
 import { capacityBody, grantsBody, holidayBody, newDiscount, newPriceRule } from '../office/setup.ts';
 import { closeRequest, openRequest } from '../office/shifts.ts';
 import { moveRequest, newBatch } from '../office/stock.ts';
-import { saleRequest } from '../sales/service.ts';
 
 /**
  * Declarations of the routes that do not carry an `endpoint({...})` of their own yet: their
- * modules (the window office, plain sales, member cards, the channels' booking API and the
- * kiosk's sale) validate inside their services with these same exported schemas, and move
- * to route declarations when those modules are next reworked. Keys: "METHOD /path" under
+ * modules (the window office, plain sales) validate inside their services with these same
+ * exported schemas, and move to route declarations when those modules are next reworked. Keys: "METHOD /path" under
  * /api/v1. The coverage test (openapi.test.ts) lists them as not yet converted.
  */
 const idem = 'optional' as const;
 const text = { description: 'Plain text', contentType: 'text/plain' };
-const booking = bookingView.meta({ id: 'Booking' });
-const bookingTags = ['channels'];
 
 export const DECLARED: Record<string, EndpointSpec> = {
   // Window orders (cloud/office/orders.ts, after-sale.ts)
@@ -70,31 +62,4 @@ export const DECLARED: Record<string, EndpointSpec> = {
   'GET /sellers/:id/grants': { summary: '售票授权 / types and discounts a seller may sell' },
   'PUT /sellers/:id/grants': { summary: '设置售票授权 / set a seller\'s grants', body: grantsBody },
   'GET /audit/verify': { summary: '审计链校验 / walk the audit chain and check every record' },
-  // Plain sales (cloud/sales)
-  'POST /sales': { summary: '直接售票 / a sale without payment or shift (administrator)', body: saleRequest, idempotencyKey: idem, responses: { 201: { description: 'The sale with its tickets' } } },
-  'GET /sales/:id': { summary: '销售记录 / a sale with its tickets' },
-  // Member cards (cloud/members)
-  'GET /members': { summary: '查找会员 / find members by phone, ID, card or name', query: memberQuery },
-  'POST /members/cards': { summary: '办卡 / issue a member, resident or staff card', body: cardIssueRequest, idempotencyKey: idem, responses: { 201: { description: 'The card' } } },
-  'GET /members/cards/:cardNo': { summary: '会员卡 / a card' },
-  'POST /members/cards/:cardNo/renew': { summary: '续卡 / renew a card', body: renewRequest },
-  'POST /members/cards/:cardNo/reissue': { summary: '补卡 / reissue a lost or damaged card', body: cardReissueRequest, responses: { 201: { description: 'The new card' } } },
-  // The channels' booking API (cloud/channels/bookings.ts): authenticated by X-Channel-Key.
-  'GET /channels/products': { operationId: 'listProducts', tags: bookingTags, summary: 'Ticket types this channel sells, its prices and quota left for a day', query: productsQuery, responses: { 200: productsView.meta({ id: 'Products' }) } },
-  'POST /channels/bookings': { operationId: 'createBooking', tags: bookingTags, summary: 'Book tickets for a visit day (held until paid)', body: bookingRequest.meta({ id: 'BookingRequest' }), idempotencyKey: 'required', responses: { 201: booking } },
-  'GET /channels/bookings/:orderNo': { operationId: 'getBooking', tags: bookingTags, summary: 'A booking with its tickets', responses: { 200: booking } },
-  'GET /channels/bookings/:orderNo/qr.svg': {
-    operationId: 'bookingQr', tags: bookingTags, summary: 'QR code of the booking (pickup) or, with ?ticket=, of one ticket',
-    query: z.object({ ticket: z.string().uuid().optional() }), responses: { 200: { description: 'SVG image', contentType: 'image/svg+xml' } },
-  },
-  'POST /channels/bookings/:orderNo/pay': { operationId: 'payBooking', tags: bookingTags, summary: 'Confirm payment: tickets are issued, their codes returned', body: payRequest.meta({ id: 'PayRequest' }), idempotencyKey: 'required', responses: { 200: booking } },
-  'POST /channels/bookings/:orderNo/cancel': { operationId: 'cancelBooking', tags: bookingTags, summary: 'Cancel: until the channel\'s cutoff before the visit day, not after pickup or entry; tickets are revoked', body: cancelRequest.meta({ id: 'CancelRequest' }).optional(), idempotencyKey: 'required', responses: { 200: booking } },
-  'GET /channels/reconciliation': { operationId: 'reconciliation', tags: bookingTags, summary: 'This channel\'s business day: booked, paid, cancelled, picked up, in fen, with every order', query: reconciliationQuery, responses: { 200: reconciliationView.meta({ id: 'Reconciliation' }) } },
-  // Kiosks (cloud/kiosk): device credentials.
-  'GET /sync/kiosk/bookings': { summary: 'Find bookings for a kiosk of their site', query: lookupQuery },
-  'GET /sync/kiosk/types': { summary: 'Types a kiosk sells' },
-  'POST /sync/kiosk/sales': {
-    summary: 'A self-service sale paid by the visitor\'s payment code', body: kioskSaleRequest,
-    responses: { 200: { description: 'Paid: the tickets' }, 202: { description: 'The payment is still pending at the provider' } },
-  },
 };

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { z } from 'zod';
-import { bookingChannel } from '../../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel } from '../../test/support/channel.ts';
 import { api, startTestCloud } from '../../test/support/cloud.ts';
 import { cash, must, seedOffice } from '../../test/support/office.ts';
 import { createApp } from '../app.ts';

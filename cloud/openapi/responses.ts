@@ -3,7 +3,7 @@ import type { EndpointSpec } from '../http/endpoint.ts';
 
 /**
  * The answers of the routes declared in declared.ts that the back office app reads, as the
- * services return them (cloud/office, cloud/members, cloud/reports, ...). Declared here so the
+ * services return them (cloud/office, cloud/reports, ...). Declared here so the
  * OpenAPI document describes them and the app's generated client is typed by them: a service
  * that changes its answer changes the document, and the app's typecheck says where it breaks.
  * `openapi/responses.test.ts` holds real answers to these schemas.
@@ -77,17 +77,6 @@ export const discountView = z.object({
   customerCategory: z.string().nullable(), active: z.boolean(),
 }).meta({ id: 'Discount' });
 
-const memberView = z.object({ id, name: z.string(), sex: z.string().nullable(), phone: z.string(), idNumber: z.string().nullable(), employeeNo: z.string().nullable(), createdAt: instant });
-export const memberCardView = z.object({
-  cardNo: z.string(), kind: z.string(), type: z.string(), state: z.string(), expired: z.boolean(), cardUid: z.string().nullable(),
-  validFrom: day, expiresOn: day, replacedBy: z.string().nullable(), member: memberView,
-  ticket: z.object({ id, code: z.string(), validFrom: instant, validUntil: instant, entries: z.number().int(), revoked: z.string().nullable() }),
-  events: z.array(z.object({ event: z.string(), priceFen: fen.nullable(), expiresBefore: day.nullable(), expiresAfter: day.nullable(), ticketId: id.nullable(), note: z.string().nullable(), at: instant })),
-}).meta({ id: 'MemberCard' });
-export const membersView = z.array(memberView.extend({
-  cards: z.array(z.object({ cardNo: z.string(), kind: z.string(), type: z.string(), state: z.string(), expiresOn: day, expired: z.boolean(), cardUid: z.string().nullable(), ticketId: id })),
-}));
-
 /** "METHOD /path" -> the answers to add to its declaration. */
 export const RESPONSES: Record<string, EndpointSpec['responses']> = {
   'POST /orders': { 201: orderView },
@@ -109,11 +98,6 @@ export const RESPONSES: Record<string, EndpointSpec['responses']> = {
   'POST /shifts/:id/close': { 200: shiftView },
   'GET /discounts': { 200: z.object({ items: z.array(discountView) }) },
   'GET /audit/verify': { 200: auditVerdictView },
-  'GET /members': { 200: membersView },
-  'POST /members/cards': { 201: memberCardView },
-  'GET /members/cards/:cardNo': { 200: memberCardView },
-  'POST /members/cards/:cardNo/renew': { 200: memberCardView },
-  'POST /members/cards/:cardNo/reissue': { 201: memberCardView },
 };
 
 /** Adds the answers above to declarations that have none of their own for that status. */

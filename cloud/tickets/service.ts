@@ -10,6 +10,8 @@ import { laneMode } from '../gates/service.ts';
 import { notFound } from '../http/errors.ts';
 import { requireLane, requireSite } from '../sites/service.ts';
 import { appendChanges } from '../sync/changes.ts';
+import { inParkAt, venueRulesOf } from '../capacity/service.ts';
+import { ticketSlot } from '../slots/service.ts';
 import { bindCredentialTx, bindRequest, boundTickets, checkCredential, releaseCredentials, ticketCredentials } from './credentials.ts';
 
 export { bindCredentialTx, bindRequest, checkCredential } from './credentials.ts';
@@ -86,10 +88,17 @@ async function questionFor(ctx: CloudContext, ticketId: string, q: z.infer<typeo
     kind: e.kind as Passage['kind'], persons: e.persons,
   }));
   const t = row.ticket;
+  const now = q.at ?? ctx.now();
+  const venue = await venueRulesOf(ctx.db, t.site, site.lane.venue);
+  const slot = await ticketSlot(ctx.db, ticketId);
   return {
     facts: { ticketId, typeId: t.typeId, validFrom: t.validFrom.getTime() / 1000, validUntil: t.validUntil.getTime() / 1000, persons: t.persons, entries: t.entries },
     type: typeRules.parse(row.rules), lane: site.lane, direction: q.direction, mode: site.mode, revoked: t.revokedReason, history,
-    persons: q.persons, now: q.at ?? ctx.now(), tz: ctx.config.timeZone, siteLanes: site.siteLanes,
+    persons: q.persons, now, tz: ctx.config.timeZone, siteLanes: site.siteLanes,
+    ...(slot ? { slot } : {}),
+    ...(venue ? { venue } : {}),
+    // HQ counts from every entry it holds: never stale (a gate's offline count is its own).
+    ...(venue?.capacity !== undefined ? { inPark: { count: await inParkAt(ctx.db, t.site, site.lane.venue, now, ctx.config.timeZone), stale: false } } : {}),
   };
 }
 

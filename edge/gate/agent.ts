@@ -13,10 +13,12 @@ import type { Logger } from '../../shared/log/logger.ts';
 import type { Credential, CredentialKind } from '../../shared/rules/credential.ts';
 import type { Verdict } from '../../shared/rules/decide.ts';
 import { laneRules, type EntryKind, type LaneRules, type Mode } from '../../shared/rules/model.ts';
-import { admitKind, admitMessage, choiceNote, refusalMessage, type Refusal, type RefusalDetail } from '../../shared/rules/reasons.ts';
+import { admitKind, admitMessage, choiceNote, loadNote, refusalMessage, type Refusal, type RefusalDetail } from '../../shared/rules/reasons.ts';
 import { type LaneStatus } from '../../shared/sync/messages.ts';
 import { topics } from '../../shared/sync/topics.ts';
 import { loadOrCreateKey } from '../../shared/face/seal.ts';
+import { loadLevel, type LoadLevel } from '../../shared/rules/capacity.ts';
+import { businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import { CommandRunner } from './commands.ts';
 import type { GateConfig } from './config.ts';
 import { openGateDb } from './db/open.ts';
@@ -169,6 +171,7 @@ export class GateAgent {
         checkpoint: () => store.checkpoint(), reboot: deps.reboot,
       },
     });
+    store.siteConnected = () => this.link.connected;
     this.siblings = new Siblings({ store, self: config.device, now: this.now, log: log.child('siblings') });
     store.onScopeChanged = () => {
       log.warn({ device: config.device }, 'HQ changed this gate\'s lanes: fetching the cache anew');
@@ -248,13 +251,28 @@ export class GateAgent {
     const door = this.mode === 'emergency' ? 'emergency-open' : this.deps.turnstile.state.busy ? 'open' : 'closed';
     const d = this.lastDecision;
     const c = this.counters;
+    const cap = this.capacity();
     return {
       state: 'online', at: this.now(), mode: this.mode, door, lane: this.config.lane,
       lastDecision: d ? { admit: d.admit, reason: d.reason, at: d.at } : null, error: this.lastError ?? this.provisioningError(),
       counters: { admitted: c.admitted, refused: c.refused, passed: c.passed, returned: c.returned },
       outbox: this.store.outboxSize(), checkpoint: this.store.checkpoint(),
       ...(c.siblingRefused ? { siblingRefused: c.siblingRefused } : {}),
+      ...(cap ? { load: { inPark: cap.inPark, capacity: cap.capacity, level: cap.level } } : {}),
     };
+  }
+
+  /**
+   * How full this lane's venue is, as this gate knows it: from every passage it holds (its own
+   * and its siblings'); `stale` while it does not hear its site. Undefined without a capacity.
+   */
+  capacity(): { venue: string; inPark: number; capacity: number; level: LoadLevel; stale: boolean } | undefined {
+    const venue = this.laneRules.venue;
+    const rules = this.store.venue(venue);
+    if (rules?.capacity === undefined) return undefined;
+    const now = this.now();
+    const inPark = this.store.inPark(venue, startOfBusinessDay(businessDay(now, this.config.timeZone), this.config.timeZone));
+    return { venue, inPark, capacity: rules.capacity, level: loadLevel(inPark, rules.capacity, rules.warnPercent), stale: !this.link.connected };
   }
 
   /** HQ's record of this gate, once pulled, must list the lane it is configured for: its entries are refused otherwise. */
@@ -342,7 +360,8 @@ export class GateAgent {
     if (v.kind === 'emergency') this.passages.emergency(fields);
     else this.passages.admit({ ...fields, kind: v.kind });
     const k = admitKind(v.kind);
-    const note = (locale: 'zh-CN' | 'en') => (e.among && e.among > 1 && e.facts ? choiceNote(e.among, e.facts.validFrom * 1000, this.config.timeZone, locale) : '');
+    const note = (locale: 'zh-CN' | 'en') => (e.among && e.among > 1 && e.facts ? choiceNote(e.among, e.facts.validFrom * 1000, this.config.timeZone, locale) : '')
+      + loadNote(v.load?.level, locale);
     return {
       admit: true, reason: 'ok', kind: v.kind, message: admitMessage(v.persons, v.remaining, this.config.locale, k) + note(this.config.locale),
       messageEn: admitMessage(v.persons, v.remaining, 'en', k) + note('en'), persons: v.persons, remaining: v.remaining,

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import { issuerKeyFromSeed, rawPublicKey } from '../../shared/code/keys.ts';
 import { encodeTicketCode } from '../../shared/code/ticket-code.ts';
-import { comparable, loadDecisionTable, loadPickTable, pickLabel, verdictPart, type TableCase } from '../../shared/rules/table.ts';
+import { comparable, loadDecisionTable, loadPickTable, othersInside, pickLabel, verdictPart, type TableCase } from '../../shared/rules/table.ts';
 import { keyedCredential, storedCredential } from '../../shared/rules/credential.ts';
 import type { Change } from '../../shared/sync/messages.ts';
 import { startTestGate } from '../../test/support/gate.ts';
@@ -27,6 +27,8 @@ async function decideAtGate(c: TableCase, via: 'code' | 'barcode') {
       { seq: ++seq, kind: 'credential', credential: 'barcode', value: '6901234567892', ticketId: q.facts.ticketId },
       ...(q.revoked ? [{ seq: ++seq, kind: 'revoke' as const, ticketId: q.facts.ticketId, reason: q.revoked }] : []),
       ...(q.mode !== 'normal' ? [{ seq: ++seq, kind: 'mode' as const, device: '', mode: q.mode }] : []),
+      ...(q.venue ? [{ seq: ++seq, kind: 'venue' as const, rules: q.venue }] : []),
+      ...(q.slot ? [{ seq: ++seq, kind: 'slot' as const, ticketId: q.facts.ticketId, slot: q.slot }] : []),
     ];
     const desired = store.applyBatch({ since: 0, next: seq, more: false, serverTime: q.now, changes }, 'gate-t');
     if (desired) store.offerDesired(desired);
@@ -34,6 +36,12 @@ async function decideAtGate(c: TableCase, via: 'code' | 'barcode') {
       nonce: randomUUID(), ticketId: q.facts.ticketId, persons: p.persons, lane: p.lane, venue: p.venue, direction: p.direction,
       kind: p.kind, deviceTime: p.at, correctedTime: p.at,
     })));
+    // The count of the case: others' passages the gate heard; it hears its site unless the case says the count is stale.
+    const others = othersInside(q);
+    if (others > 0) {
+      store.addSiblingEntries('gate-x', [{ nonce: randomUUID(), ticketId: null, persons: others, lane: 'lane-0', venue: q.lane.venue, direction: 'in', kind: 'emergency', deviceTime: q.now - 1000, correctedTime: q.now - 1000 }]);
+    }
+    store.siteConnected = () => !q.inPark?.stale;
     const input = via === 'code' ? encodeTicketCode(q.facts, key) : '6901234567892';
     return gate.agent.evaluate(input, { direction: q.direction, persons: q.persons }).verdict;
   } finally {

@@ -67,9 +67,15 @@ export class Decider {
     // Consumption matters only where entries are counted; otherwise today's passages are enough.
     const counted = grantAt(facts, type, o.lane.venue) !== 0 || type?.venues !== undefined;
     const history = store.history(facts.ticketId, counted ? undefined : this.dayStart(o.now));
+    const venue = store.venue(o.lane.venue);
+    const slot = store.slot(facts.ticketId);
     return {
       facts, type, lane: o.lane, direction: o.direction, mode: o.mode, revoked: store.revokedReason(facts.ticketId), history,
       persons: o.persons, now: o.now, tz: this.tz, siteLanes: store.lanes,
+      ...(slot ? { slot } : {}),
+      ...(venue ? { venue } : {}),
+      // Counted only where a capacity is set: from every passage this gate holds, stale while it does not hear its site.
+      ...(venue?.capacity !== undefined ? { inPark: { count: store.inPark(o.lane.venue, this.dayStart(o.now)), stale: !store.siteConnected() } } : {}),
     };
   }
 

@@ -3,7 +3,8 @@ import type { Statement } from 'better-sqlite3';
 import type { KeyObject } from 'node:crypto';
 import { publicKeyFromRaw } from '../../shared/code/keys.ts';
 import type { TicketFacts } from '../../shared/code/ticket-code.ts';
-import { laneRules, typeRules, type LaneRules, type Passage, type TypeRules } from '../../shared/rules/model.ts';
+import { laneRules, typeRules, venueRules, type LaneRules, type Passage, type TimeSlot, type TypeRules, type VenueRules } from '../../shared/rules/model.ts';
+import { IN_PARK_DELTA_SQL, inParkCount, inParkDelta } from '../../shared/rules/capacity.ts';
 import { desiredMode, type ChangeBatch, type DesiredMode, type EntryRecord } from '../../shared/sync/messages.ts';
 import { ticketDigest, type DigestRow } from '../../shared/sync/digest.ts';
 import { entryNonce } from '../../shared/sync/nonce.ts';
@@ -57,7 +58,21 @@ export class GateStore {
     upsertType: Statement<unknown[]>;
     upsertLane: Statement<unknown[]>;
     upsertCredential: Statement<unknown[]>;
+    slot: Row<{ from: string; to: string }>;
+    upsertSlot: Statement<unknown[]>;
+    deleteSlot: Statement<unknown[]>;
+    upsertVenue: Statement<unknown[]>;
+    netInPark: Row<{ net: number }>;
   };
+  private readonly venueMap = new Map<string, VenueRules>();
+  /** Net persons in per venue since a business day's start, kept as entries are written. */
+  private readonly inParkNet = new Map<string, { since: number; net: number }>();
+  /**
+   * Whether this gate hears its site now (its broker link is up, so siblings' entries reach
+   * it); the agent sets it. When it does not, the in-park count is the last one it knew plus
+   * its own entries, and decisions say so.
+   */
+  siteConnected: () => boolean = () => false;
   private readonly keys = new Map<string, KeyObject>();
   private readonly types = new Map<number, TypeRules>();
   private readonly laneMap = new Map<string, LaneRules>();
@@ -102,6 +117,11 @@ export class GateStore {
       upsertType: s.prepare('insert or replace into ticket_types (type_id, rules) values (?, ?)'),
       upsertLane: s.prepare('insert or replace into lanes (lane, rules) values (?, ?)'),
       upsertCredential: s.prepare('insert or replace into credentials (kind, value, ticket_id) values (?, ?, ?)'),
+      slot: s.prepare('select slot_from "from", slot_to "to" from ticket_slots where ticket_id = ?'),
+      upsertSlot: s.prepare('insert or replace into ticket_slots (ticket_id, slot_from, slot_to) values (?, ?, ?)'),
+      deleteSlot: s.prepare('delete from ticket_slots where ticket_id = ?'),
+      upsertVenue: s.prepare('insert or replace into venues (venue, rules) values (?, ?)'),
+      netInPark: s.prepare(`select coalesce(sum(${IN_PARK_DELTA_SQL}), 0) net from entries where venue = ? and corrected_time >= ?`),
     };
     this.epoch = this.meta('epoch')!;
     for (const k of s.prepare('select key_id keyId, public_key publicKey from issuer_keys').all() as { keyId: string; publicKey: string }[]) {
@@ -113,6 +133,10 @@ export class GateStore {
     for (const l of s.prepare('select rules from lanes').all() as { rules: string }[]) {
       const rules = laneRules.parse(JSON.parse(l.rules));
       this.laneMap.set(rules.lane, rules);
+    }
+    for (const v of s.prepare('select rules from venues').all() as { rules: string }[]) {
+      const rules = venueRules.parse(JSON.parse(v.rules));
+      this.venueMap.set(rules.venue, rules);
     }
     for (const d of s.prepare('select device, role, lanes, active from devices').all() as { device: string; role: string; lanes: string; active: number }[]) {
       this.deviceMap.set(d.device, { role: d.role, lanes: JSON.parse(d.lanes) as string[], active: d.active === 1 });
@@ -136,6 +160,31 @@ export class GateStore {
   get lanes(): readonly LaneRules[] {
     this.laneList ??= [...this.laneMap.values()];
     return this.laneList;
+  }
+
+  /** Capacity and slot rules of a venue, once HQ has sent them. */
+  venue(id: string): VenueRules | undefined { return this.venueMap.get(id); }
+
+  /** The time slot a ticket was sold for, if any. */
+  slot(ticketId: string): TimeSlot | undefined { return this.q.slot.get(ticketId); }
+
+  /**
+   * Persons inside a venue since `dayStart` by every passage this gate holds (its own and
+   * its siblings'), by the shared rule (shared/rules/capacity.ts). Read from the file once a
+   * day, then kept up as passages are written.
+   */
+  inPark(venue: string, dayStart: number): number {
+    let c = this.inParkNet.get(venue);
+    if (!c || c.since !== dayStart) {
+      c = { since: dayStart, net: this.q.netInPark.get(venue, dayStart)!.net };
+      this.inParkNet.set(venue, c);
+    }
+    return inParkCount(c.net);
+  }
+
+  private counted(e: Pick<EntryRecord, 'venue' | 'direction' | 'kind' | 'persons' | 'correctedTime'>): void {
+    const c = this.inParkNet.get(e.venue);
+    if (c && e.correctedTime >= c.since) c.net += inParkDelta(e);
   }
 
   ticket(id: string): TicketFacts | undefined {
@@ -173,7 +222,7 @@ export class GateStore {
       const { device: _device, nonce: _ignored, ...body } = entry as typeof entry & { nonce?: string };
       const seq = Number(this.q.insertOutbox.run('entry', JSON.stringify(body), entry.deviceTime).lastInsertRowid);
       const nonce = entryNonce(entry.device, this.epoch, seq);
-      this.q.insertEntry.run({ ...entry, nonce });
+      if (this.q.insertEntry.run({ ...entry, nonce }).changes) this.counted(entry);
       return { ...body, nonce, seq };
     })();
   }
@@ -182,7 +231,11 @@ export class GateStore {
   addSiblingEntries(device: string, records: EntryRecord[]): number {
     let added = 0;
     this.db.$client.transaction(() => {
-      for (const r of records) added += this.q.insertEntry.run({ ...r, device }).changes;
+      for (const r of records) {
+        const n = this.q.insertEntry.run({ ...r, device }).changes;
+        if (n) this.counted(r);
+        added += n;
+      }
     })();
     return added;
   }
@@ -267,6 +320,7 @@ export class GateStore {
     const newKeys: [string, KeyObject][] = [];
     const newTypes: [number, TypeRules][] = [];
     const newLanes: LaneRules[] = [];
+    const newVenues: VenueRules[] = [];
     const newDevices: [string, SenderRecord][] = [];
     let mode: DesiredMode | undefined;
     const faces: FaceChange[] = [];
@@ -309,6 +363,14 @@ export class GateStore {
             this.q.upsertLane.run(c.rules.lane, JSON.stringify(c.rules));
             newLanes.push(c.rules);
             break;
+          case 'venue':
+            this.q.upsertVenue.run(c.rules.venue, JSON.stringify(c.rules));
+            newVenues.push(c.rules);
+            break;
+          case 'slot':
+            if (c.slot) this.q.upsertSlot.run(c.ticketId, c.slot.from, c.slot.to);
+            else this.q.deleteSlot.run(c.ticketId);
+            break;
           case 'mode':
             if (c.device === '' || c.device === device) mode = { mode: c.mode, version: c.seq, at: batch.serverTime };
             break;
@@ -327,6 +389,7 @@ export class GateStore {
     for (const [id, key] of newKeys) this.keys.set(id, key);
     for (const [id, rules] of newTypes) this.types.set(id, rules);
     for (const l of newLanes) this.laneMap.set(l.lane, l);
+    for (const v of newVenues) this.venueMap.set(v.venue, v);
     if (newLanes.length) this.laneList = undefined;
     if (faces.length) this.onFaces?.(faces);
     // HQ scopes a gate's pulls by its lanes' venues: when they change, what is cached was
@@ -353,12 +416,13 @@ export class GateStore {
    */
   resetCache(log: string): void {
     this.db.$client.transaction(() => {
-      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes', 'faces', 'devices']) this.db.$client.exec(`delete from ${table}`);
+      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes', 'faces', 'devices', 'venues', 'ticket_slots']) this.db.$client.exec(`delete from ${table}`);
       this.q.setMeta.run('checkpoint', '0');
       this.q.setMeta.run('change_log', log);
     })();
     this.types.clear();
     this.laneMap.clear();
+    this.venueMap.clear();
     this.deviceMap.clear();
     this.laneList = undefined;
     this.onFaces?.([], true);
@@ -366,6 +430,7 @@ export class GateStore {
 
   /** Forgets the bindings of tickets that ended before `nowS` (HQ releases them only when the value is bound again). */
   purgeExpiredCredentials(nowS: number): number {
+    this.db.$client.prepare('delete from ticket_slots where ticket_id in (select id from tickets where valid_until <= ?)').run(nowS);
     return this.db.$client.prepare('delete from credentials where ticket_id in (select id from tickets where valid_until <= ?)').run(nowS).changes;
   }
 

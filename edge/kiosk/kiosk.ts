@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PrinterError } from '../../hardware/printer/errors.ts';
+import { PrinterError } from '../../shared/print/errors.ts';
 import type { PrinterPort } from '../../hardware/printer/port.ts';
 import { lookupHash, normaliseLookup, PHONE } from '../../shared/booking/lookup.ts';
 import type { Logger } from '../../shared/log/logger.ts';

@@ -19,6 +19,8 @@ export class KioskPresence {
 
   constructor(private readonly opts: {
     url: string; site: string; device: string; credential?: DeviceCredential; heartbeatMs: number; log: Logger;
+    /** The role its client id names (a POS agent uses this session too). */
+    role?: 'kiosk' | 'pos';
     /** CA (PEM) the broker's certificate is checked against (mqtts://). */
     ca?: Buffer;
     now: () => number;
@@ -31,7 +33,7 @@ export class KioskPresence {
   start(): void {
     const { site, device, log } = this.opts;
     const client = mqtt.connect(this.opts.url, {
-      clientId: clientIdFor({ role: 'kiosk', site, device }), clean: true, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
+      clientId: clientIdFor({ role: this.opts.role ?? 'kiosk', site, device }), clean: true, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
       username: this.opts.credential?.username, password: this.opts.credential?.token, ...(this.opts.ca ? { ca: this.opts.ca } : {}),
       will: { topic: topics.status(site, device), payload: OFFLINE, qos: 1, retain: true },
     });

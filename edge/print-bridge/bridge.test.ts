@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EscPosBuilder } from '../../hardware/printer/escpos.ts';
+import { EscPosBuilder } from '../../shared/print/escpos.ts';
 import type { SimPrinter } from '../../hardware/printer/sim.ts';
 import { zbarDecode } from '../../test/support/zbar.ts';
 import { PrintBridge } from './bridge.ts';

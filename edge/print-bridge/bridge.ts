@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { createPrinter, type PrinterDeps } from '../../hardware/printer/create.ts';
-import { EscPosBuilder } from '../../hardware/printer/escpos.ts';
-import { PrinterError } from '../../hardware/printer/errors.ts';
+import { EscPosBuilder } from '../../shared/print/escpos.ts';
+import { PrinterError } from '../../shared/print/errors.ts';
 import type { PrinterPort } from '../../hardware/printer/port.ts';
 import { silentLogger, type Logger } from '../../shared/log/logger.ts';
 import type { BridgeConfig } from './config.ts';

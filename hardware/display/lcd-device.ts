@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { charWidth } from './fit.ts';
+import { charWidth } from '../../shared/text/fit.ts';
 import { CAN, CLR, ESC, FS, HOM, US } from './lcd-protocol.ts';
 
 export interface LcdProblem {

@@ -4,7 +4,7 @@ import { TypedEventEmitter } from '../port.ts';
 import type { SerialBinding } from '../serial/line.ts';
 import { SerialLine } from '../serial/line.ts';
 import { realTimers, type TimerHandle, type Timers } from '../timers.ts';
-import { fitLines } from './fit.ts';
+import { fitLines } from '../../shared/text/fit.ts';
 import { lcdClear, lcdFrame, lcdInit } from './lcd-protocol.ts';
 import { checkLines, checkShowArgs } from './port.ts';
 import type { DisplayEvents, DisplayPort, DisplayTone, ShowTextOptions } from './port.ts';

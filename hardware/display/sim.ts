@@ -1,7 +1,7 @@
 import { DeviceError } from '../errors.ts';
 import { TypedEventEmitter } from '../port.ts';
 import { realTimers, type TimerHandle, type Timers } from '../timers.ts';
-import { fitLines } from './fit.ts';
+import { fitLines } from '../../shared/text/fit.ts';
 import { checkLines, checkShowArgs } from './port.ts';
 import type { DisplayEvents, DisplayPort, DisplayTone, ShowTextOptions } from './port.ts';
 

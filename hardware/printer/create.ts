@@ -43,7 +43,7 @@ export async function createPrinter(config: PrinterConfigInput, deps: PrinterDep
   switch (parsed.driver) {
     case 'sim': {
       const { SimPrinter } = await import('./sim.ts');
-      const { PAPER_DOTS } = await import('./page.ts');
+      const { PAPER_DOTS } = await import('../../shared/print/page.ts');
       return new SimPrinter({ paperWidth: PAPER_DOTS[parsed.paper], statusTimeoutMs: parsed.statusTimeoutMs, ...deps });
     }
     case 'serial': {

@@ -1,7 +1,7 @@
 import { TypedEventEmitter } from '../port.ts';
 import { EscPosInterpreter, type PrintJob, type Problem } from './interpreter.ts';
 import type { ByteLine } from './line.ts';
-import { renderPng } from './page.ts';
+import { renderPng } from '../../shared/print/page.ts';
 import { statusByte, type PaperState, type PrinterStatus } from './status.ts';
 
 export interface PrinterDeviceEvents {

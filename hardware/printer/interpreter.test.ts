@@ -2,9 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import sharp from 'sharp';
 import { zbarDecode } from '../../test/support/zbar.ts';
-import { EscPosBuilder, statusRequest } from './escpos.ts';
+import { EscPosBuilder, statusRequest } from '../../shared/print/escpos.ts';
 import { decodeCode128, EscPosInterpreter, type PrintJob, type Problem } from './interpreter.ts';
-import { qrDots, renderPng } from './page.ts';
+import { qrDots, renderPng } from '../../shared/print/page.ts';
 
 function run(chunks: Uint8Array[], paperWidth = 576) {
   const jobs: PrintJob[] = [];

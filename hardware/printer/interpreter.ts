@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
-import { DLE, EOT, ESC, FS, GS, LF } from './escpos.ts';
-import { barcodeSize, FONT_H, FONT_W, qrDots, textDots, type HriPosition, type Page, type PageItem, type QrEcc } from './page.ts';
+import { DLE, EOT, ESC, FS, GS, LF } from '../../shared/print/escpos.ts';
+import { barcodeSize, FONT_H, FONT_W, qrDots, textDots, type HriPosition, type Page, type PageItem, type QrEcc } from '../../shared/print/page.ts';
 
 /**
  * An ESC/POS interpreter: what a receipt printer does with the bytes it receives, for the

@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
-import { PrinterError } from './errors.ts';
+import { PrinterError } from '../../shared/print/errors.ts';
 
 /**
  * Where printer bytes go: a serial line (../serial/line.ts SerialLine fits this shape), a

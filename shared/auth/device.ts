@@ -13,7 +13,7 @@ import { isDeviceUp, parseDeviceTopic, SIBLING } from '../sync/topics.ts';
  * checks the gates on its LAN without asking HQ (the WAN may be down) and without being able
  * to speak for another site. The username names the identity: "role:site:device".
  */
-export const DEVICE_ROLES = ['gate', 'kiosk', 'hub', 'hq'] as const;
+export const DEVICE_ROLES = ['gate', 'kiosk', 'hub', 'pos', 'hq'] as const;
 export type DeviceRole = (typeof DEVICE_ROLES)[number];
 
 export interface DeviceIdentity {

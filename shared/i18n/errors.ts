@@ -38,6 +38,9 @@ export const THING_NAMES: Record<string, { zh: string; en: string }> = {
   payment: { zh: '支付', en: 'payment' },
   'price rule': { zh: '价格规则', en: 'price rule' },
   sale: { zh: '销售记录', en: 'sale' },
+  venue: { zh: '园区', en: 'venue' },
+  notice: { zh: '渠道通知', en: 'channel notice' },
+  'venue capacity': { zh: '园区承载量设置', en: 'venue capacity' },
   shift: { zh: '班次', en: 'shift' },
   'stock batch': { zh: '票库批次', en: 'stock batch' },
   'stock item': { zh: '票库票号', en: 'stock item' },
@@ -53,7 +56,7 @@ export const THING_NAMES: Record<string, { zh: string; en: string }> = {
 const thing = (p: ErrorParams, l: 'zh' | 'en') => THING_NAMES[s(p.what)]?.[l] ?? (l === 'zh' ? '记录' : s(p.what) || 'record');
 
 const METHOD_ZH: Record<string, string> = {
-  cash: '现金', card: '银行卡', mobile: '移动支付', voucher: '代金券', points: '积分', deposit: '预存款', on_account: '挂账', signed_bill: '签单',
+  cash: '现金', card: '银行卡', mobile: '移动支付', voucher: '代金券', points: '积分', deposit: '预存款', on_account: '挂账', signed_bill: '签单', channel: '渠道代收',
 };
 const LEDGER_ZH: Record<string, string> = { deposit: '预存款', points: '积分', credit: '挂账' };
 const STATE_ZH: Record<string, string> = {
@@ -117,6 +120,11 @@ export const ERROR_MESSAGES = {
     en: (p) => `Not enough tickets left${has(p.day) ? ` for ${s(p.day)}` : ''}${has(p.left) ? `: ${s(p.left)} left` : ''}`,
   },
   quota_exceeded: { zh: (p) => `渠道余票不足${paren(p.day)}`, en: (p) => `The channel's quota is used up${paren(p.day)}` },
+  // Time slots (分时预约)
+  slot_required: { zh: (p) => `${has(p.day) ? `${s(p.day)} ` : ''}实行分时预约，请选择入园时段`, en: (p) => `${has(p.day) ? `${s(p.day)} is` : 'This day is'} sold by time slot: choose one` },
+  slot_full: { zh: (p) => `${has(p.day) ? `${s(p.day)} ` : ''}${has(p.from) ? `${s(p.from)}-${s(p.to)} ` : ''}时段已约满，请选择其他时段`, en: (p) => `The ${has(p.from) ? `${s(p.from)}-${s(p.to)} ` : ''}time slot${has(p.day) ? ` on ${s(p.day)}` : ''} is full: choose another` },
+  slot_unknown: { zh: (p) => `${has(p.day) ? `${s(p.day)} ` : ''}没有${has(p.from) ? ` ${s(p.from)} 开始的` : '此'}时段`, en: (p) => `No time slot${has(p.from) ? ` at ${s(p.from)}` : ''}${has(p.day) ? ` on ${s(p.day)}` : ''}` },
+  invalid_slot_pattern: { zh: (p) => `时段设置无效：结束时间${has(p.end) ? ` ${s(p.end)} ` : ''}须晚于开始时间${has(p.start) ? ` ${s(p.start)}` : ''}`, en: (p) => `Invalid slot pattern: the end${paren(p.end)} must be after the start${paren(p.start)}` },
   price_changed: { zh: (p) => `票价已变更${has(p.amountFen) ? `，现为 ${yuan(p.amountFen)}` : ''}`, en: (p) => `The price has changed${has(p.amountFen) ? `: now ${yuan(p.amountFen)}` : ''}` },
   visit_day_past: { zh: () => '游玩日期已过', en: () => 'The visit day has passed' },
   visit_day_too_far: { zh: () => '游玩日期太远，不能提前这么久售票', en: () => 'The visit day is too far ahead' },
@@ -130,6 +138,7 @@ export const ERROR_MESSAGES = {
     zh: (p) => (has(p.paidFen) && has(p.totalFen) ? `支付合计 ${yuan(p.paidFen)}，与应收 ${yuan(p.totalFen)} 不符` : '支付金额与应收不符'),
     en: (p) => (has(p.paidFen) && has(p.totalFen) ? `Payments add up to ${yuan(p.paidFen)}, the order is ${yuan(p.totalFen)}` : 'Payments do not add up to the total'),
   },
+  free_needs_reason: { zh: () => '免费票须填写原因', en: () => 'A free sale needs a reason' },
   payment_failed: { zh: () => '支付失败，未扣款', en: () => 'Payment failed; nothing was charged' },
   paid_not_issued: { zh: () => '已扣款但出票失败，请联系工作人员退款', en: () => 'Paid, but the tickets could not be issued; staff will refund' },
   amount_mismatch: { zh: () => '付款金额与订单金额不符', en: () => 'The amount does not match the booking total' },
@@ -163,6 +172,10 @@ export const ERROR_MESSAGES = {
   refund_exceeds_method: {
     zh: (p) => `退款超过以${METHOD_ZH[s(p.method)] ?? '该方式'}支付的金额${has(p.paidFen) ? `（${yuan(p.paidFen)}）` : ''}`,
     en: (p) => `The refund is more than was paid by ${s(p.method) || 'this method'}${has(p.paidFen) ? ` (${yuan(p.paidFen)})` : ''}`,
+  },
+  refund_split_mismatch: {
+    zh: (p) => `各方式退款合计${has(p.partsFen) ? ` ${yuan(p.partsFen)}` : ''}与退款金额${has(p.askedFen) ? ` ${yuan(p.askedFen)}` : ''}不符`,
+    en: (p) => `The parts add up to ${has(p.partsFen) ? yuan(p.partsFen) : 'another amount'}, not ${has(p.askedFen) ? yuan(p.askedFen) : 'the refund'}`,
   },
   ticket_not_in_order: { zh: () => '票不属于此订单', en: () => 'A ticket is not in this order' },
   ticket_revoked: { zh: () => '票已作废', en: () => 'The ticket is void' },
@@ -213,6 +226,8 @@ export const ERROR_MESSAGES = {
   wrong_role: { zh: () => '设备登记的类型不符（闸机、自助机或站点服务器）', en: () => 'The device is provisioned in another role (gate, kiosk or hub)' },
   gate_needs_lane: { zh: () => '闸机至少要有一个通道', en: () => 'A gate serves at least one lane' },
   lanes_for_gates: { zh: () => '只有闸机有通道', en: () => 'Only gates serve lanes' },
+  no_alarm: { zh: (p) => `设备${has(p.device) ? ` ${s(p.device)} ` : ''}现在没有这条告警（可能已恢复）`, en: (p) => `The device${paren(p.device)} has no such alarm now (it may have cleared)` },
+  no_gates: { zh: (p) => `园区${has(p.venue) ? ` ${s(p.venue)} ` : ''}没有闸机`, en: (p) => `No gate serves a lane of the venue${paren(p.venue)}` },
   lane_taken: {
     zh: (p) => `通道${has(p.lane) ? ` ${s(p.lane)} ` : ''}已由${has(p.device) ? ` ${s(p.device)} ` : '其他设备'}服务`,
     en: (p) => `The lane${paren(p.lane)} is served by ${has(p.device) ? s(p.device) : 'another device'}`,
@@ -240,6 +255,20 @@ export const ERROR_MESSAGES = {
   template_bad_image: { zh: () => '模板中的图片无法识别', en: () => 'An image of the template does not decode' },
   template_bad_code: { zh: () => '票码不能打印', en: () => 'The ticket code is not printable' },
   template_no_value: { zh: () => '票没有条码所需的内容', en: () => 'The ticket has no value for the barcode' },
+
+  // Water park one-card (cloud/wallet)
+  unknown_wallet: { zh: () => '一卡通账户不存在', en: () => 'No such wristband wallet' },
+  unknown_band: { zh: (p) => `腕带未发放或已退还${colon(p.id)}`, en: (p) => `This wristband is not issued${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  band_in_use: { zh: () => '腕带已在使用中，请先结算', en: () => 'This wristband is already issued; settle it first' },
+  wallet_closed: { zh: (p) => `该腕带${p.state === 'lost' ? '已挂失' : p.state === 'settled' ? '已结算' : '不可用'}`, en: (p) => `This wristband is ${has(p.state) ? s(p.state) : 'closed'}` },
+  wallet_limit: { zh: (p) => `余额超过上限${has(p.limitFen) ? ` ${yuan(p.limitFen)}` : ''}`, en: (p) => `The balance would pass the limit${has(p.limitFen) ? ` of ${yuan(p.limitFen)}` : ''}` },
+  unknown_shop: { zh: (p) => `消费点不存在${colon(p.id)}`, en: (p) => `No such shop${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  unknown_locker: { zh: (p) => `储物柜不存在${colon(p.id)}`, en: (p) => `No such locker${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  locker_in_use: { zh: (p) => `储物柜${has(p.code) ? ` ${s(p.code)} ` : ''}使用中`, en: (p) => `Locker ${s(p.code)} is in use` },
+  band_blocked: { zh: () => '腕带已挂失或已结算，不能消费', en: () => 'This wristband is blocked (lost or returned)' },
+  unknown_charge: { zh: () => '要退的消费不存在或金额不符', en: () => 'The charge to refund does not exist or its amount differs' },
+  already_refunded: { zh: () => '该消费已退款', en: () => 'This charge was refunded already' },
+  locker_free: { zh: (p) => `储物柜${has(p.code) ? ` ${s(p.code)} ` : ''}未分配`, en: (p) => `Locker ${s(p.code)} is not assigned` },
 } satisfies Record<string, ErrorMessage>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

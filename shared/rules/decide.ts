@@ -1,6 +1,7 @@
 import type { TicketFacts } from '../code/ticket-code.ts';
 import { startOfBusinessDay, wallClock } from '../time/zone.ts';
-import { MAIN_VENUE, type EntryKind, type LaneRules, type Mode, type Passage, type TypeRules } from './model.ts';
+import { loadLevel, type LoadLevel } from './capacity.ts';
+import { MAIN_VENUE, type EntryKind, type LaneRules, type Mode, type Passage, type TimeSlot, type TypeRules, type VenueRules } from './model.ts';
 import type { Refusal, RefusalDetail } from './reasons.ts';
 
 /**
@@ -28,10 +29,22 @@ export interface EntryQuestion {
   tz: string;
   /** Every lane of the site, so a refusal can point to one that would admit. */
   siteLanes?: readonly LaneRules[];
+  /** The ticket's booked time slot (分时预约); absent = none booked. */
+  slot?: TimeSlot;
+  /** Capacity and slot rules of the lane's venue; absent = none configured (or not synced yet). */
+  venue?: VenueRules;
+  /**
+   * Persons inside the lane's venue now, as this tier knows it. A gate that has not heard its
+   * siblings lately counts from the last count it knew plus its own entries: `stale`.
+   */
+  inPark?: { count: number; stale: boolean };
 }
 
+/** How full the venue is, told with an admission so a gate's display can warn. */
+export interface Load { inPark: number; capacity: number; level: LoadLevel; stale: boolean }
+
 export type Verdict =
-  | { admit: true; kind: EntryKind; venue: string; persons: number; remaining: number | null; faceRequired: boolean }
+  | { admit: true; kind: EntryKind; venue: string; persons: number; remaining: number | null; faceRequired: boolean; load?: Load }
   | { admit: false; reason: Refusal; detail: RefusalDetail };
 
 const refuse = (reason: Refusal, detail: RefusalDetail = {}): Verdict => ({ admit: false, reason, detail });
@@ -74,6 +87,44 @@ function laneAdmits(lane: LaneRules, facts: TicketFacts, type: TypeRules | undef
   if (grantAt(facts, type, lane.venue) === undefined) return false;
   if (lane.windows && !lane.windows.some((w) => (!w.weekdays || w.weekdays.includes(weekday)) && inWindow(minute, w))) return false;
   return true;
+}
+
+type Room = { room: number; warnPercent: number; load: Load };
+
+/**
+ * Room left under the venue's instantaneous capacity for this ticket, or a refusal. Undefined
+ * when nothing limits it (no capacity, no count known, or the ticket's kind is exempt).
+ */
+function roomFor(q: EntryQuestion): Room | { refusal: Verdict } | undefined {
+  const v = q.venue;
+  if (v?.capacity === undefined || !q.inPark) return undefined;
+  const { count, stale } = q.inPark;
+  if (v.exemptKinds.includes(q.type?.kind ?? 'visitor')) return undefined;
+  if (count >= v.capacity) return { refusal: refuse('park_full', { capacity: v.capacity, inPark: count, ...(stale ? { stale: true } : {}) }) };
+  return { room: v.capacity - count, warnPercent: v.warnPercent, load: { inPark: count, capacity: v.capacity, level: loadLevel(count, v.capacity, v.warnPercent), stale } };
+}
+
+/**
+ * The admission held to the room left: a group passes as far as there is room (as it may
+ * pass in parts), and the load after it is told for the display.
+ */
+function within(v: Extract<Verdict, { admit: true }>, r: Room | undefined): Verdict {
+  if (!r) return v;
+  const persons = Math.min(v.persons, r.room);
+  const inPark = r.load.inPark + persons;
+  const load: Load = { ...r.load, inPark, level: loadLevel(inPark, r.load.capacity, r.warnPercent) };
+  return { ...v, persons, remaining: v.remaining === null ? null : v.remaining + (v.persons - persons), load };
+}
+
+/** Minutes of the day of a slot's edges, with the venue's tolerance. */
+function slotCheck(q: EntryQuestion, minute: number): Verdict | undefined {
+  if (!q.slot) return undefined;
+  const early = q.venue?.slotEarlyMinutes ?? 30;
+  const late = q.venue?.slotLateMinutes ?? 30;
+  const detail = { slotFrom: q.slot.from, slotTo: q.slot.to };
+  if (minute < minutes(q.slot.from) - early) return refuse('slot_early', detail);
+  if (minute >= minutes(q.slot.to) + late) return refuse('slot_late', detail);
+  return undefined;
 }
 
 export function decideEntry(q: EntryQuestion): Verdict {
@@ -142,12 +193,15 @@ export function decideEntry(q: EntryQuestion): Verdict {
 
   // Re-entry: persons who went out today, after coming in, within the window, and have not
   // come back yet. Only exits matched to real entries open one.
+  const cap = roomFor(q);
+  const capped = (v: Extract<Verdict, { admit: true }>): Verdict => (cap && 'refusal' in cap ? cap.refusal : within(v, cap));
   if (type?.reentry) {
     const windowMs = type.reentry.windowMinutes * 60_000;
     const eligible = Math.min(here.openExits.reduce((sum, e) => sum + (now - e.at <= windowMs ? e.persons : 0), 0), facts.persons);
     if (eligible > 0) {
       const persons = Math.min(q.persons ?? eligible, eligible);
-      return { admit: true, kind: 'reentry', venue, persons, remaining: null, faceRequired };
+      // A re-entry is not held to the booked slot (the visit began in it), but it does fill the park.
+      return capped({ admit: true, kind: 'reentry', venue, persons, remaining: null, faceRequired });
     }
   }
 
@@ -162,7 +216,9 @@ export function decideEntry(q: EntryQuestion): Verdict {
   }
   const persons = Math.min(q.persons ?? facts.persons, facts.persons, allowance);
   const remaining = grant > 0 ? facts.persons * grant - consumedAt(q.history, venue) - persons : null;
-  return { admit: true, kind: 'normal', venue, persons, remaining, faceRequired };
+  const wrongSlot = slotCheck(q, minute);
+  if (wrongSlot) return wrongSlot;
+  return capped({ admit: true, kind: 'normal', venue, persons, remaining, faceRequired });
 }
 
 /**

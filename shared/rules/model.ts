@@ -54,6 +54,31 @@ export const laneRules = z.object({
   antiPassbackSeconds: z.number().int().min(0).max(86_400).default(0),
 });
 export type LaneRules = z.infer<typeof laneRules>;
+
+/**
+ * A venue's carrying capacity and time-slot rules (Tourism Law art. 45, LB/T 034-2014): the
+ * instantaneous capacity gates keep the in-park count under, the warning level, who is let in
+ * when full, and how early or late a visitor may come for a booked time slot (分时预约).
+ */
+export const venueRules = z.object({
+  venue,
+  /** Persons inside at once (最大瞬时承载量); absent = gates do not count. */
+  capacity: z.number().int().min(1).max(10_000_000).optional(),
+  /** Gates' displays and the dashboard warn from this share of capacity on. */
+  warnPercent: z.number().int().min(1).max(100).default(80),
+  /** Ticket kinds admitted even when full (members, staff), if the site so decides. */
+  exemptKinds: z.array(z.enum(KINDS)).max(4).default([]),
+  /** A visitor may come this many minutes before the slot begins... */
+  slotEarlyMinutes: z.number().int().min(0).max(720).default(30),
+  /** ...and this many after it ends. */
+  slotLateMinutes: z.number().int().min(0).max(720).default(30),
+});
+export type VenueRules = z.infer<typeof venueRules>;
+export type VenueRulesInput = z.input<typeof venueRules>;
+
+/** A booked time slot, site-local on the ticket's visit day. */
+export const timeSlot = z.object({ from: hhmm, to: hhmm });
+export type TimeSlot = z.infer<typeof timeSlot>;
 export type LaneRulesInput = z.input<typeof laneRules>;
 
 /**

@@ -11,6 +11,8 @@ export const REFUSALS = [
   'empty', 'too_long', 'malformed', 'unknown_key', 'forged', 'unknown',
   // the ticket
   'revoked', 'not_yet_valid', 'expired', 'wrong_weekday', 'too_early', 'too_late', 'used', 'daily_limit',
+  // the booked time slot, the venue's capacity
+  'slot_early', 'slot_late', 'park_full',
   // the lane
   'closed', 'wrong_direction', 'lane_closed', 'wrong_lane', 'wrong_venue', 'anti_passback',
   // the face check
@@ -31,6 +33,14 @@ export interface RefusalDetail {
   waitSeconds?: number;
   perDay?: number;
   weekdays?: number[];
+  /** The booked time slot, site-local HH:MM. */
+  slotFrom?: string;
+  slotTo?: string;
+  /** The venue's instantaneous capacity and the count the decision was made with. */
+  capacity?: number;
+  inPark?: number;
+  /** The count may be behind: the gate has not heard every gate of its site lately. */
+  stale?: boolean;
 }
 
 type Messages = Record<Refusal, (d: RefusalDetail) => string>;
@@ -55,6 +65,9 @@ const zh: Messages = {
   too_late: (d) => `已过入园时间（${d.closedAt ?? ''} 停止入园）`,
   used: () => '票已用完',
   daily_limit: (d) => `今日入园次数已满${d.perDay ? `（每日 ${d.perDay} 次）` : ''}`,
+  slot_early: (d) => `请于 ${d.slotFrom ?? ''}-${d.slotTo ?? ''} 入园`,
+  slot_late: (d) => `预约时段 ${d.slotFrom ?? ''}-${d.slotTo ?? ''} 已过，请到售票处改签`,
+  park_full: (d) => `景区已达最大承载量，暂停入园，请稍候${d.stale ? '（离线，按本机所知人数）' : ''}`,
   closed: () => '通道已关闭，请走其他通道',
   wrong_direction: () => '请从另一侧刷票',
   lane_closed: (d) => `本通道暂未开放${d.opensAt ? `，${d.opensAt} 开放` : ''}`,
@@ -83,6 +96,9 @@ const en: Messages = {
   too_late: (d) => `Too late: entry closed at ${d.closedAt ?? '?'}`,
   used: () => 'Ticket already used',
   daily_limit: (d) => `Today's entries used up${d.perDay ? ` (${d.perDay} a day)` : ''}`,
+  slot_early: (d) => `Please enter in your time slot, ${d.slotFrom ?? '?'}-${d.slotTo ?? '?'}`,
+  slot_late: (d) => `Your time slot ${d.slotFrom ?? '?'}-${d.slotTo ?? '?'} has passed: please see the ticket office`,
+  park_full: (d) => `The park is full: entry paused, please wait${d.stale ? ' (offline: by the count this gate knows)' : ''}`,
   closed: () => 'Lane closed, please use another lane',
   wrong_direction: () => 'Please scan on the other side',
   lane_closed: (d) => `Lane not open now${d.opensAt ? `: opens at ${d.opensAt}` : ''}`,
@@ -126,4 +142,10 @@ export function admitMessage(persons: number, remaining: number | null, locale: 
 export function choiceNote(among: number, validFrom: number, tz: string, locale: Locale = 'zh-CN'): string {
   const day = formatLocal(validFrom, tz).slice(0, 10);
   return locale === 'en' ? ` (${among} tickets on this card: used the one valid from ${day})` : `（名下 ${among} 张票，已用 ${day} 起有效的一张）`;
+}
+
+/** Said after an admission when the venue is at its warning level or beyond (the gate's display warns). */
+export function loadNote(level: 'open' | 'busy' | 'full' | undefined, locale: Locale = 'zh-CN'): string {
+  if (level !== 'busy' && level !== 'full') return '';
+  return locale === 'en' ? ' (the park is nearly full)' : '（景区接近满员）';
 }

@@ -1,7 +1,8 @@
 import table from './decisions.json' with { type: 'json' };
-import { startOfBusinessDay } from '../time/zone.ts';
+import { businessDay, startOfBusinessDay } from '../time/zone.ts';
+import { inParkDelta } from './capacity.ts';
 import type { EntryQuestion, Verdict } from './decide.ts';
-import { laneRules, typeRules, type LaneRules, type Mode, type Passage, type TypeRules } from './model.ts';
+import { laneRules, timeSlot, typeRules, venueRules, type LaneRules, type Mode, type Passage, type TypeRules } from './model.ts';
 import { admitKind, admitMessage, refusalMessage } from './reasons.ts';
 
 /**
@@ -44,7 +45,7 @@ function lane(spec: unknown): LaneRules {
   return laneRules.parse(typeof spec === 'string' ? lanes[spec] : spec ?? table.defaults.lane);
 }
 
-type RawTicket = { ticket?: Record<string, any>; type?: Record<string, any> | null; history?: Record<string, any>[]; revoked?: string | null };
+type RawTicket = { ticket?: Record<string, any>; type?: Record<string, any> | null; history?: Record<string, any>[]; revoked?: string | null; slot?: Record<string, any> };
 
 /** One ticket of a case as the engine sees it; `id` names it. */
 function question(c: RawCase, raw: RawTicket, id: string): EntryQuestion {
@@ -63,6 +64,9 @@ function question(c: RawCase, raw: RawTicket, id: string): EntryQuestion {
     type, lane: theLane, direction: (c.direction ?? table.defaults.direction) as 'in' | 'out', mode: (c.mode ?? table.defaults.mode) as Mode,
     revoked: raw.revoked ?? null, history, persons: c.persons, now: tableTime(c.now ?? table.defaults.now), tz: TABLE_TZ,
     siteLanes: c.siteLanes?.map((l: string) => lane(l)),
+    ...(raw.slot ? { slot: timeSlot.parse(raw.slot) } : {}),
+    ...(c.venueRules ? { venue: venueRules.parse({ venue: theLane.venue, ...c.venueRules }) } : {}),
+    ...(c.inPark ? { inPark: { count: c.inPark.count, stale: c.inPark.stale ?? false } } : {}),
   };
 }
 
@@ -118,4 +122,16 @@ export function comparable(v: Verdict, e: Expectation): Record<string, unknown> 
     } else out[k] = full[k];
   }
   return out;
+}
+
+/**
+ * Persons of other tickets inside the venue in a case with `inPark`: what a gate or HQ must
+ * hold besides the ticket's own passages for its count to be the case's. Tiers that count
+ * from their passage log add them as passages (emergency ones, no ticket) at the case's time.
+ */
+export function othersInside(q: EntryQuestion): number {
+  if (!q.inPark) return 0;
+  const dayStart = startOfBusinessDay(businessDay(q.now, q.tz), q.tz);
+  const own = q.history.filter((p) => p.venue === q.lane.venue && p.at >= dayStart && p.at <= q.now).reduce((n, p) => n + inParkDelta(p), 0);
+  return q.inPark.count - Math.max(0, own);
 }

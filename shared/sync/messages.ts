@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CACHE_CREDENTIALS } from '../rules/credential.ts';
 import { calendarDay } from '../time/day.ts';
-import { ENTRY_KINDS, laneRules, MODES, typeRules } from '../rules/model.ts';
+import { ENTRY_KINDS, laneRules, MODES, timeSlot, typeRules, venueRules } from '../rules/model.ts';
 
 /**
  * Messages between HQ and devices. Down: a change log read with `since=<checkpoint>`.
@@ -62,7 +62,7 @@ export const change = z.discriminatedUnion('kind', [
    * own lanes, and the hub checks its LAN with it.
    */
   z.object({
-    seq: z.number().int().positive(), kind: z.literal('device'), device: id, role: z.enum(['gate', 'kiosk', 'hub']),
+    seq: z.number().int().positive(), kind: z.literal('device'), device: id, role: z.enum(['gate', 'kiosk', 'hub', 'pos']),
     lanes: z.array(id).max(64), active: z.boolean(),
   }),
   /**
@@ -74,6 +74,10 @@ export const change = z.discriminatedUnion('kind', [
     embedding: z.string().max(8192).nullable(), validUntil: z.number().int().nonnegative(),
   }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('booking'), booking: bookingRow }),
+  /** A venue's capacity and time-slot rules (shared/rules/model.ts VenueRules): gates keep the in-park count under it. */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('venue'), rules: venueRules }),
+  /** The time slot a ticket was sold for (分时预约); null: the slot was lifted (changed to any time). */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('slot'), ticketId: uuid, slot: timeSlot.nullable() }),
   /**
    * A ticket print template's new version (kiosks print with it; gates ignore it). typeId null:
    * the default template. The layout is checked by the kiosk that uses it (shared/template
@@ -172,6 +176,8 @@ export const laneStatus = z.object({
   checkpoint: z.number().int().optional(),
   /** Sibling gates' entries this gate would not count (shared/auth/entries.ts), since it started. */
   siblingRefused: z.number().int().optional(),
+  /** How full the lane's venue is by this gate's count (where a capacity is set): the dashboard warns from 'busy'. */
+  load: z.object({ inPark: z.number().int(), capacity: z.number().int(), level: z.enum(['open', 'busy', 'full']) }).optional(),
 });
 export type LaneStatus = z.infer<typeof laneStatus>;
 

@@ -1,5 +1,5 @@
-import { EscPosBuilder } from '../../hardware/printer/escpos.ts';
-import { itemHeight, type Page } from '../../hardware/printer/page.ts';
+import { EscPosBuilder } from '../print/escpos.ts';
+import { itemHeight, type Page } from '../print/page.ts';
 
 /**
  * Encodes a laid-out page as one ESC/POS job: items top to bottom, each started at its own

@@ -1,4 +1,4 @@
-import { renderPng } from '../../hardware/printer/page.ts';
+import { renderPng } from '../print/page.ts';
 import { pageToEscPos } from './escpos.ts';
 import { layoutTicket, type LayoutOptions } from './layout.ts';
 import type { TemplateLayoutInput, TicketPrintData } from './model.ts';

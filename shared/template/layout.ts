@@ -1,6 +1,6 @@
-import { wrapLine } from '../../hardware/display/fit.ts';
-import { gbkPrintable, RASTER_MAX_DOTS } from '../../hardware/printer/escpos.ts';
-import { barcodeSize, FONT_H, FONT_W, imageToRaster, itemHeight, PAPER_DOTS, qrDots, textDots, type Page, type PageItem } from '../../hardware/printer/page.ts';
+import { wrapLine } from '../text/fit.ts';
+import { gbkPrintable, RASTER_MAX_DOTS } from '../print/escpos.ts';
+import { barcodeSize, FONT_H, FONT_W, imageToRaster, itemHeight, PAPER_DOTS, qrDots, textDots, type Page, type PageItem } from '../print/page.ts';
 import { fen, formatYuan } from '../money/money.ts';
 import { businessDay, formatLocal } from '../time/zone.ts';
 import { templateLayout, TemplateError, type TemplateElement, type TemplateField, type TemplateLayoutInput, type TicketPrintData } from './model.ts';

@@ -44,12 +44,24 @@ function adminToken(base: string, fresh = false): Promise<string> {
   return t;
 }
 
-async function raw<T>(base: string, path: string, init: ApiInit, token?: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(base + path, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers },
-    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
-  });
+/**
+ * A kept-alive socket that HQ closed as idle just as the next request went out fails with
+ * "other side closed" before HQ read anything: sent once more on a new socket. Any other
+ * network failure is thrown with its cause in the message.
+ */
+async function raw<T>(base: string, path: string, init: ApiInit, token?: string, attempt = 1): Promise<{ status: number; body: T }> {
+  let res: Response;
+  try {
+    res = await fetch(base + path, {
+      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers },
+      body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    if (attempt === 1 && cause?.code === 'UND_ERR_SOCKET' && /other side closed/.test(cause.message ?? '')) return raw<T>(base, path, init, token, 2);
+    throw new Error(`${(err as Error).message} (${cause?.code ?? ''} ${cause?.message ?? ''}) at ${init.method ?? ''} ${path}`, { cause: err });
+  }
   return { status: res.status, body: (await res.json()) as T };
 }
 

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { bookingChannel } from '../../edge/kiosk/testing/kiosk.ts';
+import { bookingChannel } from '../../test/support/channel.ts';
 import { PrintBridge } from '../../edge/print-bridge/bridge.ts';
 import { parseBridgeConfig } from '../../edge/print-bridge/config.ts';
 import { startBrowser } from '../../test/support/browser.ts';
@@ -30,6 +30,7 @@ for (const t of [
   { code: 'student', name: '学生票', priceFen: 8000, validityDays: 1, entries: 1, persons: 1 },
   { code: 'night', name: '夜场票', priceFen: 9000, validityDays: 1, entries: 1, persons: 1 },
   { code: 'group10', name: '团队票(10人)', priceFen: 100000, validityDays: 1, entries: 1, persons: 10, category: 'group' },
+  { code: 'annual', name: '年卡', priceFen: 30000, validityDays: 365, entries: 0, persons: 1, category: 'member', rules: { kind: 'member' } },
 ]) must(await admin('/api/v1/ticket-types', t), 201);
 must(await admin('/api/v1/discounts', { code: 'minus10', name: '立减10元', kind: 'fixed', value: 1000 }), 201);
 must(await admin('/api/v1/discounts', { code: 'half', name: '半价', kind: 'percent', value: 50 }), 201);
@@ -135,8 +136,55 @@ try {
   await page.click('#act-confirm');
   await page.waitForSelector('[data-order-detail]:has-text("已退")');
 
+  // The same order: one adult ticket extended, with its reason.
+  await page.click('[data-tickets] .el-table__row:has-text("成人票") .el-checkbox');
+  await page.click('[data-order-detail] button:has-text("延期")');
+  await page.fill('#act-reason', '暴雨闭园，改日再来');
+  await shot('extend');
+  await page.click('#act-confirm');
+  await page.waitForSelector('.el-message:has-text("已延期")');
+  await page.waitForSelector('.el-message', { state: 'detached', timeout: 15_000 });
+
+  // A school's group reserved (3 x 10 persons), then paid in cash and issued.
+  await page.click('[data-menu="/window/sell"]');
+  await page.waitForSelector('button.type');
+  await page.keyboard.type('3');
+  await page.keyboard.press('F6');
+  await page.waitForSelector('[data-total]:has-text("3000.00")');
+  await page.keyboard.press('F10');
+  await page.waitForSelector('[data-last-sale]:has-text("已预留")');
+  await page.click('[data-menu="/window/orders"]');
+  await page.click('.el-select:has(#orders-status)');
+  await page.click('.el-select-dropdown__item:visible:has-text("已预留")');
+  await page.click('[data-orders] .el-table__row:has-text("3000.00")');
+  await page.click('[data-order-detail] button:has-text("出票收款")');
+  await page.fill('#issue-tendered', '3000');
+  await shot('reservation');
+  await page.click('#act-confirm');
+  await page.waitForSelector('[data-order-detail]:has-text("已出票")');
+
+  // Member cards: one issued, then renewed (the price asked first).
+  await page.click('[data-menu="/window/members"]');
+  await page.click('.el-tabs__item:has-text("办卡")');
+  await page.fill('#card-name', '赵敏');
+  await page.fill('#card-phone', '1370000123');
+  await page.fill('#card-idnumber', '11010519491231002X');
+  await page.click('.el-select:has(#card-type)');
+  await page.click('.el-select-dropdown__item:visible:has-text("年卡")');
+  await page.click('#card-issue');
+  await page.waitForSelector('.el-form-item__error');
+  await shot('member-issue');
+  await page.fill('#card-phone', '13700001234');
+  await page.click('#card-issue');
+  await page.waitForSelector('[data-card]');
+  await page.click('#card-renew');
+  await page.waitForSelector('[data-renew]');
+  await shot('members');
+  await page.click('#renew-confirm');
+  await page.waitForSelector('.el-message:has-text("已续费")');
+
   await page.click('[data-menu="/window/shift"]');
-  await page.fill('#count-cash', '1050');
+  await page.fill('#count-cash', '4050');
   await page.fill('#count-card', '50');
   await page.click('#shift-close');
   await page.waitForSelector('[data-closed] [data-shift-report]');

@@ -23,6 +23,8 @@ const accounts = () => import('./views/finance/Accounts.vue');
 const stock = () => import('./views/finance/Stock.vue');
 const audit = () => import('./views/finance/Audit.vue');
 const reports = () => import('./views/finance/Reports.vue');
+const live = () => import('./views/live/Dashboard.vue');
+const catalog = () => import('./views/supervisor/Catalog.vue');
 
 /**
  * One menu per role (a user with several roles sees several); an item shows only when the
@@ -50,6 +52,12 @@ export const MENU: MenuSection[] = [
     ],
   },
   {
+    key: 'system', title: 'menu.system', roles: ['supervisor', 'administrator'], items: [
+      { path: '/live', title: 'menu.live', needs: ['GET', '/live'], component: live },
+      { path: '/system/catalog', title: 'menu.catalog', needs: ['POST', '/ticket-types'], component: catalog },
+    ],
+  },
+  {
     key: 'supervisor', title: 'menu.supervisor', roles: ['supervisor'], items: [
       { path: '/finance/shifts', title: 'menu.shifts', needs: ['GET', '/shifts'], component: shifts },
       { path: '/finance/reports', title: 'menu.reports', needs: ['GET', '/reports'], component: reports },
@@ -59,6 +67,7 @@ export const MENU: MenuSection[] = [
     key: 'marketing', title: 'menu.marketing', roles: ['marketing'], items: [
       { path: '/window/members', title: 'menu.members', needs: ['POST', '/members/cards'], component: members },
       { path: '/finance/accounts', title: 'menu.accounts', needs: ['GET', '/customer-accounts'], component: accounts },
+      { path: '/finance/reports', title: 'menu.reports', needs: ['GET', '/reports'], component: reports },
     ],
   },
 ];

@@ -12,3 +12,6 @@ export * from './customers.ts';
 export * from './office.ts';
 export * from './origin.ts';
 export * from './devices.ts';
+export * from './idempotency.ts';
+export * from './capacity.ts';
+export * from './wallet.ts';

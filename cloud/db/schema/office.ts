@@ -1,4 +1,5 @@
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from './auth.ts';
 import { ticketTypes } from './catalog.ts';
 
@@ -106,9 +107,16 @@ export const voucherRedemptions = pgTable('voucher_redemptions', {
 export const orders = pgTable('orders', {
   id: uuid('id').primaryKey(),
   site: text('site').notNull(),
-  sellerId: uuid('seller_id').notNull().references(() => users.id),
+  /** The user who sold it; null for a kiosk or a channel. */
+  sellerId: uuid('seller_id').references(() => users.id),
   shiftId: uuid('shift_id'),
   accountId: uuid('account_id').references(() => customerAccounts.id),
+  /** Where it was sold: window, kiosk, members (member cards), direct (POST /sales), channel (OTA / web shop). */
+  channel: text('channel').notNull().default('window'),
+  /** The kiosk (device id) or the channel (code) that sold it. */
+  source: text('source'),
+  /** Why an order of 0 is free (a free ticket is a sale of 0 with a reason). */
+  freeReason: text('free_reason'),
   /** reserved (group pre-sale, nothing issued yet), pending (awaiting a payment), issued, cancelled. */
   status: text('status').notNull(),
   visitDay: text('visit_day').notNull(),
@@ -130,8 +138,14 @@ export const payments = pgTable('payments', {
   id: uuid('id').primaryKey(),
   orderId: uuid('order_id').notNull().references(() => orders.id),
   shiftId: uuid('shift_id'),
-  userId: uuid('user_id').notNull().references(() => users.id),
-  /** cash, card, mobile, voucher, points, deposit, on_account, signed_bill. */
+  /** Who took or gave back the money; null for a kiosk or a channel. */
+  userId: uuid('user_id').references(() => users.id),
+  /**
+   * The book the money is in: shift (a window's or a kiosk's, shift_id), office (the finance
+   * office's own cash book), channel (a channel's settlement; the order names the channel).
+   */
+  book: text('book'),
+  /** cash, card, mobile, voucher, points, deposit, on_account, signed_bill, channel. */
   method: text('method').notNull(),
   amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
   tenderedFen: bigint('tendered_fen', { mode: 'number' }),
@@ -161,8 +175,11 @@ export const paymentIntents = pgTable('payment_intents', {
 export const refunds = pgTable('refunds', {
   id: uuid('id').primaryKey(),
   orderId: uuid('order_id').notNull().references(() => orders.id),
-  userId: uuid('user_id').notNull().references(() => users.id),
+  /** Null when a channel cancelled a paid booking. */
+  userId: uuid('user_id').references(() => users.id),
   shiftId: uuid('shift_id'),
+  /** shift, office or channel, as for payments. */
+  book: text('book'),
   amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
   reason: text('reason').notNull(),
   ticketIds: jsonb('ticket_ids').$type<string[]>().notNull(),
@@ -214,17 +231,26 @@ export const stockMoves = pgTable('stock_moves', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
 }, (t) => [index('stock_moves_serial_idx').on(t.serial)]);
 
-/** A seller's shift: opened with a float, closed with counted amounts, then sealed. */
+/**
+ * A seller's shift: opened with a float, closed with counted amounts, then sealed. A kiosk
+ * has a shift of its own per business day (`device`, `day`), opened by its first sale.
+ */
 export const shifts = pgTable('shifts', {
   id: uuid('id').primaryKey(),
-  sellerId: uuid('seller_id').notNull().references(() => users.id),
+  sellerId: uuid('seller_id').references(() => users.id),
+  site: text('site'),
+  device: text('device'),
+  day: text('day'),
   floatFen: bigint('float_fen', { mode: 'number' }).notNull(),
   openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
   closedAt: timestamp('closed_at', { withTimezone: true }),
   /** The handover report, frozen at close; its hash is in the audit chain. */
   report: jsonb('report'),
   reportHash: text('report_hash'),
-}, (t) => [index('shifts_seller_idx').on(t.sellerId, t.closedAt)]);
+}, (t) => [
+  index('shifts_seller_idx').on(t.sellerId, t.closedAt),
+  uniqueIndex('shifts_device_day_idx').on(t.site, t.device, t.day).where(sql`${t.device} is not null`),
+]);
 
 /**
  * Hash-chained log of financial operations: hash = SHA-256(prev hash + canonical record).

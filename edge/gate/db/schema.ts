@@ -55,7 +55,7 @@ export const entries = sqliteTable('entries', {
   persons: integer('persons').notNull(),
   deviceTime: integer('device_time').notNull(),
   correctedTime: integer('corrected_time').notNull(),
-}, (t) => [index('entries_ticket_time_idx').on(t.ticketId, t.correctedTime)]);
+}, (t) => [index('entries_ticket_time_idx').on(t.ticketId, t.correctedTime), index('entries_venue_time_idx').on(t.venue, t.correctedTime)]);
 
 /** Rule-engine rules of each ticket type (JSON of shared/rules/model.ts TypeRules). */
 export const ticketTypes = sqliteTable('ticket_types', {
@@ -102,3 +102,16 @@ export const faces = sqliteTable('faces', {
   /** UTC seconds, as the ticket's validUntil. */
   validUntil: integer('valid_until').notNull(),
 }, (t) => [index('faces_valid_until_idx').on(t.validUntil)]);
+
+/** Capacity and slot rules of the site's venues (JSON of shared/rules/model.ts VenueRules). */
+export const venues = sqliteTable('venues', {
+  venue: text('venue').primaryKey(),
+  rules: text('rules').notNull(),
+});
+
+/** The time slot each ticket was sold for, site-local HH:MM on its visit day (分时预约). */
+export const ticketSlots = sqliteTable('ticket_slots', {
+  ticketId: text('ticket_id').primaryKey(),
+  slotFrom: text('slot_from').notNull(),
+  slotTo: text('slot_to').notNull(),
+});

@@ -1,7 +1,7 @@
 import bwipjs from 'bwip-js/node';
 import QRCode from 'qrcode';
 import sharp from 'sharp';
-import { textWidth } from '../display/fit.ts';
+import { textWidth } from '../text/fit.ts';
 
 /**
  * A printed receipt page in printer dots, and its rendering to PNG. The printer simulator

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import sharp from 'sharp';
-import { PrinterDevice } from '../../hardware/printer/device-sim.ts';
+import { PrinterDevice } from './device-sim.ts';
 import { zbarDecode } from '../../test/support/zbar.ts';
-import { fieldValue, layoutTicket, pageToEscPos, pickTemplate, SAMPLE_TICKET, templateLayout, TemplateError, ticketPreviewPng, ticketToEscPos, type TemplateLayoutInput, type TicketPrintData } from './index.ts';
+import { fieldValue, layoutTicket, pageToEscPos, pickTemplate, SAMPLE_TICKET, templateLayout, TemplateError, ticketPreviewPng, ticketToEscPos, type TemplateLayoutInput, type TicketPrintData } from '../../shared/template/index.ts';
 
 const TZ = 'Asia/Shanghai';
 

@@ -1,0 +1,85 @@
+/**
+ * The supervisor's and marketing's screens (docs/console-*.png, shown in the README): the live
+ * site on a 1920x1080 wall screen and on a phone, with two real gate agents reporting to a
+ * throwaway HQ (PGlite), a morning of entries and sales, one gate closed and one alarm.
+ * Run by `npm run screenshots:web` after the window and finance screens.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { recordRefusals } from '../../cloud/devices/service.ts';
+import { startBrowser } from '../../test/support/browser.ts';
+import { api, startTestCloud, waitFor } from '../../test/support/cloud.ts';
+import { startTestGate, type TestGate } from '../../test/support/gate.ts';
+import { must } from '../../test/support/office.ts';
+import { provision } from '../../test/support/provision.ts';
+import { buildWeb } from './build.ts';
+
+const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
+mkdirSync(docs, { recursive: true });
+await buildWeb({ quiet: true });
+const cloud = await startTestCloud();
+const u = cloud.url;
+const admin = (path: string, body?: unknown, method?: string) => api(u, path, { body, method });
+const gates: TestGate[] = [];
+const browser = await startBrowser({ viewport: { width: 1920, height: 1080 } });
+const page = browser.page;
+const shot = async (name: string) => {
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: join(docs, `console-${name}.png`) });
+  process.stdout.write(`docs/console-${name}.png\n`);
+};
+async function signIn(p: Page, username: string, password: string) {
+  await p.goto(`${u}/#/login`);
+  await p.fill('#login-username', username);
+  await p.fill('#login-password', password);
+  await p.click('#login-submit');
+  await p.waitForSelector('[data-who]');
+}
+
+try {
+  for (const t of [
+    { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 },
+    { code: 'child', name: '儿童票', priceFen: 6000, validityDays: 1, entries: 1, persons: 1 },
+  ]) must(await admin('/api/v1/ticket-types', t), 201);
+  must(await admin('/api/v1/sites/demo/venues/water', { name: '水上乐园' }, 'PUT'), 200);
+  must(await admin('/api/v1/sites/demo/lanes/east-1', { directions: ['in', 'out'] }, 'PUT'), 200);
+  must(await admin('/api/v1/sites/demo/lanes/water-1', { venue: 'water' }, 'PUT'), 200);
+  const spec = [['gate-e1', 'east-1', '东门1号'], ['gate-e2', 'east-2', '东门2号'], ['gate-w1', 'west-1', '西门1号'], ['gate-s1', 'water-1', '水上乐园入口']] as const;
+  await provision(u, 'demo', spec.map(([device, lane]) => ({ device, lanes: [lane] })));
+  for (const [device, lane, name] of spec) must(await admin(`/api/v1/sites/demo/devices/${device}`, { role: 'gate', lanes: [lane], name }, 'PUT'), 200);
+  await provision(u, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }]);
+  for (const [device, lane] of spec.slice(0, 3)) gates.push(await startTestGate({ device, lane, cloudUrl: u, mqttUrl: cloud.mqttUrl }));
+  must(await admin('/api/v1/users', { username: 'zhaomin', displayName: '赵敏', roles: ['supervisor'], password: 'zhaomin-password' }), 201);
+
+  const sale = must(await admin('/api/v1/sales', { type: 'adult', quantity: 12 }), 201);
+  must(await admin('/api/v1/sales', { type: 'child', quantity: 5 }), 201);
+  const codes: string[] = sale.tickets.map((x: { code: string }) => x.code);
+  await waitFor('tickets at the gates', () => gates.every((g) => g.agent.evaluate(codes[0]!).verdict.admit) || undefined, 15_000, 100);
+  for (const [i, c] of codes.entries()) await gates[i % 3]!.agent.present(c);
+  for (const c of codes.slice(0, 3)) await gates[0]!.agent.present(c, { direction: 'out' });
+  await gates[1]!.agent.present(codes[1]!);
+  must(await admin('/api/v1/sites/demo/devices/gate-w1/mode', { mode: 'closed', reason: '西门检修' }, 'PUT'), 200);
+  await recordRefusals(cloud.ctx!.db, 'demo', 'gate-e2', 'entry', 3, { reason: 'foreign_lane', at: Date.now() });
+
+  await signIn(page, 'zhaomin', 'zhaomin-password');
+  await page.click('[data-menu="/live"]');
+  await page.waitForSelector('[data-device="gate-w1"] [data-mode]:has-text("关闭")');
+  await page.waitForSelector('[data-in-park] .value:text-is("9")');
+  await shot('live');
+  await page.click('[data-wall]');
+  await shot('live-wall');
+  await page.click('[data-wall]');
+  await page.click('[data-mode-menu="gate-e1"]');
+  await page.click('.el-dropdown-menu:visible [data-mode-item="emergency"]');
+  await page.fill('#order-reason', '东门人流过大，疏散');
+  await shot('live-order');
+  await page.keyboard.press('Escape');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot('live-phone');
+} finally {
+  await browser.close();
+  for (const g of gates) await g.cleanup();
+  await cloud.cleanup();
+}
