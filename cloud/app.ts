@@ -32,6 +32,7 @@ import { SimulatedMobileProvider } from './office/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
 import { searchRoutes } from './search/routes.ts';
+import { hubSalesRoutes } from './hub-sales/routes.ts';
 import { capacityRoutes } from './capacity/routes.ts';
 import { noticeRoutes } from './channels/notice-routes.ts';
 import { lockerRoutes, posSyncRoutes, shopRoutes, walletRoutes } from './wallet/routes.ts';
@@ -85,6 +86,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     // Everything under /sync is for devices, signed in with their own credentials.
     .use('/sync/*', ctx.deviceAuth.http())
     .route('/sync/pickups', devicePickupRoutes(ctx))
+    .route('/sync/hub', hubSalesRoutes(ctx))
     .route('/sync/kiosk', kioskRoutes(ctx, { payments: new SimulatedMobileProvider({ now: () => ctx.now() }) }))
     .route('/sync/pos', posSyncRoutes(ctx))
     .route('/sync', syncRoutes(ctx));

@@ -22,6 +22,8 @@ test('commands: accepted then done, run once, never after expiry; HQ sees presen
     assert.is(sent.status, 201);
     const id = sent.body.id;
     await waitFor('done', async () => (await api(cloud.url, `/api/v1/commands/${id}`)).body.status === 'done');
+    // HQ and this watcher each get the gate's answers from the broker: the watcher may be a moment later.
+    await waitFor('both answers seen', () => answers.filter((a) => a.id === id).length >= 2);
     assert.equal(answers.filter((a) => a.id === id).map((a) => a.status), ['accepted', 'done']);
     assert.ok(gate.turnstile.history.some((h) => h.op === 'open' && h.persons === 1));
 

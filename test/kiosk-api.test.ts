@@ -292,6 +292,9 @@ test('what HQ answers a kiosk is what its OpenAPI document says', async () => {
   const b = await channel.book({ name: '郑一', phone: '13900006666' });
   const found = await call('GET', `/api/v1/sync/kiosk/bookings?order=${b.orderNo}&phone=13900006666`);
   assert.is(found.bookings[0].orderNo, b.orderNo);
+  const paid = await channel.book({ name: '郑二', phone: '13900006667' });
+  const picked = await call('POST', '/api/v1/sync/pickups', { device: 'kiosk-1', pickups: [{ pickupId: 'schema-check-pickup-1', orderNo: paid.orderNo, at: Date.now() }] });
+  assert.is(picked.results[0].result, 'picked_up');
   const bad = await fetch(`${cloud.url}/api/v1/sync/kiosk/sales`, {
     method: 'POST', headers: { 'content-type': 'application/json', ...testDeviceHeader('demo', 'gate-1', 'gate') }, body: '{"nonsense":1}',
   });

@@ -151,6 +151,19 @@ test('time slots: a booking chooses a slot, the quota (less the walk-in share) h
     const pub = (await api(cloud.url, '/api/v1/public/capacity', { token: null })).body;
     assert.is(pub.day, businessDay(Date.now(), DEFAULT_TZ));
     assert.equal(pub.venues[0].slots.map((s: any) => s.remaining), slots.map((s: any) => s.remaining));
+
+    // A walk-in at the window today: the slot under way, from the share kept for the windows.
+    const walkIn = await api(cloud.url, '/api/v1/orders', { body: { lines: [{ type: 'adult', quantity: 1 }], payments: [{ method: 'cash', amountFen: 12000, tenderedFen: 12000 }] } });
+    assert.is(walkIn.status, 201, JSON.stringify(walkIn.body));
+    const after = (await api(cloud.url, `/api/v1/slots/demo/main?day=${day}`)).body.items.find((s: any) => s.from === mine);
+    assert.equal([after.sold, after.soldWalkIn, after.remaining], [2, 1, 0]);
+    const walkInTicket = walkIn.body.lines[0].tickets[0];
+    await waitFor('gate has the walk-in ticket\'s slot', () => gate.agent.store.slot(walkInTicket.id));
+    assert.equal(gate.agent.store.slot(walkInTicket.id), { from: mine, to: mine === '00:00' ? '12:00' : '24:00' });
+    // A window order for a slot that is full is refused in words.
+    const full = await api(cloud.url, '/api/v1/orders', { body: { slot: mine, lines: [{ type: 'adult', quantity: 1 }], payments: [{ method: 'cash', amountFen: 12000, tenderedFen: 12000 }] } });
+    assert.is(full.status, 409);
+    assert.is(full.body.error.code, 'slot_full');
   } finally {
     await gate.cleanup();
     await cloud.cleanup();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import { recordRefusals } from '../cloud/devices/service.ts';
 import { startBrowser } from './support/browser.ts';
-import { ADULT, api, startTestCloud, waitFor } from './support/cloud.ts';
+import { ADULT, api, startTestCloud, TEST_ADMIN_PASSWORD, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
 import { must } from './support/office.ts';
 import { provision } from './support/provision.ts';
@@ -215,6 +215,70 @@ test('a new ticket type from the dialog; a duplicate code is said in Chinese bes
   assert.match(await text('[data-price-change]'), '¥90.00 → ¥99.00');
   await page.click('#type-save');
   await page.waitForSelector('[data-types] .el-table__row:has-text("¥99.00")');
+});
+
+test('a lane rule edited: explain beside it gives the new verdict, the change is audited and reaches the gate', async () => {
+  const sale = must(await api(u, '/api/v1/sales', { body: { type: 'adult', quantity: 1 } }), 201);
+  const ticket = sale.tickets[0];
+  await page.click('[data-menu="/system/lanes"]');
+  await page.click('[data-lanes] .el-table__row:has-text("west")');
+  await page.waitForSelector('[data-lane-editor]');
+  await page.fill('#explain-ticket', ticket.id.slice(0, 8));
+  await page.click('#explain-run');
+  await page.waitForSelector('[data-verdict].ok');
+  assert.match(await text('[data-verdict]'), '放行');
+  assert.match(await text('[data-verdict]'), 'gate-w');
+
+  // Only night tickets at the west lane: the adult ticket is refused there now.
+  await page.click('.el-select:has(#lane-types)');
+  await page.click('.el-select-dropdown__item:visible:has-text("夜场票")');
+  await page.keyboard.press('Escape');
+  await page.click('#lane-save');
+  await page.waitForSelector('[data-verdict].no');
+  const refused = await text('[data-verdict]');
+  assert.match(refused, /[\u4e00-\u9fa5]/);
+  assert.not.match(refused, '放行');
+  const lane = must(await api(u, '/api/v1/sites/demo/lanes/west'), 200);
+  assert.is(lane.types.length, 1);
+  const rows = (await cloud.ctx!.db.execute(`select actor, subject from audit_log where action = 'lane_rules' order by seq desc limit 1` as never) as unknown as { rows: { actor: string; subject: string }[] }).rows;
+  assert.equal(rows[0], { actor: 'sup', subject: 'demo/west' });
+  await waitFor('the gate applies the new rule', () => !gates[1]!.agent.evaluate(ticket.code).verdict.admit || undefined, 10_000, 100);
+});
+
+test('the audit log: the supervisor\'s mode orders with their reasons, searched by action; the chain verifies', async () => {
+  await page.click('[data-menu="/system/audit"]');
+  await page.waitForSelector('[data-audit-log] .el-table__row');
+  await page.click('.el-select:has(#audit-action)');
+  await page.click('.el-select-dropdown__item:visible:has-text("切换模式")');
+  await page.waitForSelector('[data-audit-log] .el-table__row:has-text("消防疏散演练")');
+  const log = await text('[data-audit-log]');
+  assert.match(log, '西门检修');
+  assert.not.match(log, '通道规则', 'only mode orders');
+  await page.click('#audit-verify');
+  assert.match(await text('[data-verdict]'), '完整');
+});
+
+test('the administrator adds a marketing user with the dialog; marketing signs in and reads the sales reports', async () => {
+  await page.click('#logout');
+  await login(page, 'admin', TEST_ADMIN_PASSWORD);
+  await page.click('[data-menu="/system/users"]');
+  await page.click('#user-new');
+  await page.fill('#user-username', 'mkt');
+  await page.fill('#user-name', '市场部小李');
+  await page.click('[data-user-dialog] [data-role="seller"]');
+  await page.click('[data-user-dialog] [data-role="marketing"]');
+  await page.fill('#user-password', 'short');
+  await page.click('#user-save');
+  const err = await page.waitForSelector('[data-user-dialog] .el-form-item__error, [data-user-dialog] [data-error]');
+  assert.match(await err.textContent() ?? '', /[\u4e00-\u9fa5]/, 'a short password is refused in Chinese');
+  await page.fill('#user-password', 'mkt-password-1');
+  await page.click('#user-save');
+  await page.waitForSelector('[data-users] .el-table__row:has-text("市场部小李")');
+  await page.click('#logout');
+  await login(page, 'mkt', 'mkt-password-1');
+  await page.click('[data-menu="/finance/reports"]');
+  await page.waitForSelector('[data-chart], .el-table');
+  assert.is(await page.$('[data-denied]'), null, 'marketing may read the reports');
 });
 
 test.run();

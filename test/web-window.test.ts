@@ -168,11 +168,18 @@ test('a member card: issued (what is missing or wrong is said beside its field),
 
   await page.click('#card-renew');
   await page.waitForSelector('[data-renew]:has-text("¥300.00")');
+  // Paid by bank card: the slip number is asked for, then the payment is in the seller's records.
+  await page.click('.el-dialog [data-pay="card"]');
+  await page.click('#renew-confirm');
+  await page.waitForSelector('.el-dialog .el-form-item__error:has-text("请填写凭证号")');
+  await page.locator('#card-pay-ref:visible').fill('POS-5566');
   await page.click('#renew-confirm');
   await page.waitForSelector(`.el-message:has-text("到期日 ${expiry} →")`);
   const renewed = must(await asSeller(`/api/v1/members/cards/${cardNo}`), 200);
   assert.ok(renewed.expiresOn > expiry, `${renewed.expiresOn} after ${expiry}`);
   assert.match(await text('[data-card]'), renewed.expiresOn);
+  const byCard = must(await asSeller(`/api/v1/payments?method=card&seller=${seller.id}`), 200).items;
+  assert.ok(byCard.some((p: { amountFen: number; reference: string | null }) => p.amountFen === 30000 && p.reference === 'POS-5566'), JSON.stringify(byCard));
 
   await page.click('#card-reissue');
   await page.fill('#reissue-fee', '2o');

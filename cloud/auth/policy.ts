@@ -86,6 +86,8 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/stock', methods: WRITE, access: ['administrator', 'finance'] },
   { prefix: '/shifts', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },
   { prefix: '/shifts', methods: WRITE, access: ['administrator', 'finance', 'seller'] },
+  // Supervisors read the audit chain (and verify it) too.
+  { prefix: '/audit', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
   { prefix: '/audit', methods: '*', access: ['administrator', 'finance'] },
 
   // Operations at the sites.

@@ -8,7 +8,7 @@ import { isValidIdNumber } from '../../shared/rules/credential.ts';
 import type { BookingRow } from '../../shared/sync/messages.ts';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import type { CloudContext } from '../context.ts';
-import { bookingItems, bookings, channelDayUsage, channels, entries, orders, sales, tickets, ticketTypes } from '../db/schema/index.ts';
+import { bookingItems, bookings, bookingSlots, channelDayUsage, channels, entries, orders, sales, tickets, ticketTypes, timeSlots } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { appendChanges } from '../sync/changes.ts';
 import type { Tx } from '../tickets/issue.ts';
@@ -19,7 +19,7 @@ import { idempotent, requestHash, type Outcome } from './idempotency.ts';
 import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
-import { bindBookingSlot, bookingSlot, holdBookingSlot, releaseBookingSlots, slotVenue } from '../slots/service.ts';
+import { bindBookingSlot, holdBookingSlot, releaseBookingSlots, slotVenue } from '../slots/service.ts';
 
 type Booking = typeof bookings.$inferSelect;
 type Db = CloudContext['db'];
@@ -237,7 +237,11 @@ export async function getBooking(ctx: CloudContext, ch: Channel, orderNo: string
 
 /** A booking as the API shows it, with its tickets once issued. */
 export async function bookingView(tx: Tx | Db, ch: Pick<Channel, 'code'> | undefined, bookingId: string): Promise<BookingView> {
-  const [b] = await tx.select({ b: bookings, channel: channels.code }).from(bookings).innerJoin(channels, eq(channels.id, bookings.channelId)).where(eq(bookings.id, bookingId));
+  // The slot in the same read (a left join): one round trip less per answer at peak.
+  const [b] = await tx.select({ b: bookings, channel: channels.code, slotFrom: timeSlots.slotFrom, slotTo: timeSlots.slotTo }).from(bookings)
+    .innerJoin(channels, eq(channels.id, bookings.channelId))
+    .leftJoin(bookingSlots, eq(bookingSlots.bookingId, bookings.id)).leftJoin(timeSlots, eq(timeSlots.id, bookingSlots.slotId))
+    .where(eq(bookings.id, bookingId));
   if (!b) throw notFound('booking', bookingId);
   const items = await tx.select({ type: ticketTypes.code, quantity: bookingItems.quantity, unitPriceFen: bookingItems.unitPriceFen })
     .from(bookingItems).innerJoin(ticketTypes, eq(ticketTypes.id, bookingItems.typeId)).where(eq(bookingItems.bookingId, bookingId)).orderBy(asc(ticketTypes.id));
@@ -248,7 +252,8 @@ export async function bookingView(tx: Tx | Db, ch: Pick<Channel, 'code'> | undef
   const x = b.b;
   return {
     orderNo: x.orderNo, channel: ch?.code ?? b.channel, externalRef: x.externalRef, site: x.site, visitDay: x.visitDay,
-    state: x.state as BookingView['state'], contact: { name: x.contactName, phoneLast4: x.phoneLast4 }, slot: await bookingSlot(tx, bookingId),
+    state: x.state as BookingView['state'], contact: { name: x.contactName, phoneLast4: x.phoneLast4 },
+    slot: b.slotFrom && b.slotTo ? { from: b.slotFrom, to: b.slotTo } : null,
     items, quantity: x.quantity, totalFen: x.totalFen, pickupCode: x.pickupCode,
     holdUntil: x.state === 'booked' ? x.holdUntil.toISOString() : null,
     paidAt: iso(x.paidAt), cancelledAt: iso(x.cancelledAt), pickedUpAt: iso(x.pickedUpAt),

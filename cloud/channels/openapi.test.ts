@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { channelApiRoutes } from './routes.ts';
 import { bookingView, productsView, reconciliationView } from './schemas.ts';
 import { openHq } from '../../test/support/hq.ts';
+import { checkAnswer } from '../../test/support/api-schema.ts';
 
 const hq = await openHq({ now: Date.UTC(2026, 10, 25, 2, 0) });
 
@@ -76,6 +77,19 @@ test('real answers match the published schemas', async () => {
   const cancelled = await hq.raw('POST', `/api/v1/channels/bookings/${b.body.orderNo}/cancel`, undefined, { ...h, 'Idempotency-Key': 'x4' });
   assert.is(cancelled.status, 200, JSON.stringify(cancelled.body));
   assert.is(bookingView.parse(cancelled.body).state, 'cancelled');
+
+  // The administrators' side answers what its declarations say.
+  checkAnswer(hq.app, 'POST', '/api/v1/channels/admin', 201, ch.body);
+  const admin: [string, string, unknown?][] = [
+    ['GET', '/api/v1/channels/admin'], ['GET', '/api/v1/channels/admin/web'], ['PATCH', '/api/v1/channels/admin/web', { dailyQuota: 150 }],
+    ['PUT', '/api/v1/channels/admin/web/prices', { prices: [{ type: 'adult', priceFen: 10500 }] }], ['GET', '/api/v1/channels/admin/web/bookings?day=2026-11-26'],
+    ['GET', '/api/v1/channels/admin/web/reconciliation?day=2026-11-25'], ['GET', '/api/v1/channels/admin/pickups/flagged'], ['POST', '/api/v1/channels/admin/web/key'],
+  ];
+  for (const [method, path, body] of admin) {
+    const r = await hq.req(method, path, body);
+    assert.is(r.status, 200, `${method} ${path}: ${JSON.stringify(r.body)}`);
+    checkAnswer(hq.app, method, path, 200, r.body);
+  }
 });
 
 test.after(() => hq.close());

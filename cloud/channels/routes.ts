@@ -14,7 +14,9 @@ import { z } from 'zod';
 import { requireKey, type Outcome } from './idempotency.ts';
 import { devicePickups, flaggedPickups, lookupBookings, lookupQuery, pickupRequest, recordDevicePickups, windowPickup } from './pickup.ts';
 import { reconcile } from './reconcile.ts';
-import { bookingRequest, bookingView, cancelRequest, payRequest, productsQuery, productsView, reconciliationQuery, reconciliationView } from './schemas.ts';
+import {
+  bookingRequest, bookingView, cancelRequest, channelAdminView, channelPriceView, devicePickupResults, flaggedPickupView, payRequest, productsQuery, productsView, reconciliationQuery, reconciliationView,
+} from './schemas.ts';
 
 const adminBookingsQuery = z.object({ day: z.string().max(10), state: z.enum(['booked', 'issued', 'picked_up', 'cancelled', 'expired']).optional() }).strict();
 
@@ -94,25 +96,25 @@ export function channelApiRoutes(ctx: CloudContext) {
 export function channelAdminRoutes(ctx: CloudContext) {
   const code = z.object({ code: z.string() });
   return new Hono<CloudEnv>()
-    .get('/', endpoint({ summary: '渠道 / channels' }), async (c) => c.json(await listChannels(ctx)))
-    .post('/', endpoint({ summary: '新建渠道 / a channel; its API key is shown once', body: newChannel, responses: { 201: { description: 'The channel and its key' } } }),
+    .get('/', endpoint({ summary: '渠道 / channels', responses: { 200: z.array(channelAdminView) } }), async (c) => c.json(await listChannels(ctx)))
+    .post('/', endpoint({ summary: '新建渠道 / a channel; its API key is shown once', body: newChannel, responses: { 201: { description: 'The channel and its key', schema: z.object({ channel: channelAdminView, apiKey: z.string().describe('Shown once') }) } } }),
       async (c) => c.json(await createChannel(ctx, c.req.valid('json')), 201))
-    .get('/pickups/flagged', endpoint({ summary: '异常取票 / pickups flagged: duplicate, cancelled meanwhile' }), async (c) => c.json(await flaggedPickups(ctx)))
-    .get('/:code', endpoint({ summary: '渠道 / a channel with its prices', params: code }), async (c) => {
+    .get('/pickups/flagged', endpoint({ summary: '异常取票 / pickups flagged: duplicate, cancelled meanwhile', responses: { 200: z.array(flaggedPickupView) } }), async (c) => c.json(await flaggedPickups(ctx)))
+    .get('/:code', endpoint({ summary: '渠道 / a channel with its prices', params: code, responses: { 200: channelAdminView.extend({ prices: z.array(channelPriceView) }) } }), async (c) => {
       const ch = await channelByCode(ctx, c.req.valid('param').code);
       return c.json({ ...channelView(ch), prices: (await listPrices(ctx.db, ch)).map(({ typeId: _id, ...p }) => p) });
     })
-    .patch('/:code', endpoint({ summary: '修改渠道 / change a channel', params: code, body: channelPatch }),
+    .patch('/:code', endpoint({ summary: '修改渠道 / change a channel', params: code, body: channelPatch, responses: { 200: channelAdminView } }),
       async (c) => c.json(await updateChannel(ctx, c.req.valid('param').code, c.req.valid('json'))))
-    .post('/:code/key', endpoint({ summary: '换密钥 / rotate a channel\'s API key', params: code, responses: { 200: { description: 'The new key, shown once' } } }),
+    .post('/:code/key', endpoint({ summary: '换密钥 / rotate a channel\'s API key', params: code, responses: { 200: { description: 'The new key, shown once', schema: z.object({ channel: z.string(), apiKey: z.string() }) } } }),
       async (c) => c.json(await rotateKey(ctx, c.req.valid('param').code)))
-    .put('/:code/prices', endpoint({ summary: '渠道价格 / set a channel\'s prices', params: code, body: pricesRequest }),
+    .put('/:code/prices', endpoint({ summary: '渠道价格 / set a channel\'s prices', params: code, body: pricesRequest, responses: { 200: z.array(channelPriceView.extend({ typeId: z.number().int() })) } }),
       async (c) => c.json(await setPrices(ctx, c.req.valid('param').code, c.req.valid('json'))))
-    .get('/:code/bookings', endpoint({ summary: '渠道订单 / a channel\'s bookings of a visit day', params: code, query: adminBookingsQuery }), async (c) => {
+    .get('/:code/bookings', endpoint({ summary: '渠道订单 / a channel\'s bookings of a visit day', params: code, query: adminBookingsQuery, responses: { 200: z.array(booking) } }), async (c) => {
       const ch = await channelByCode(ctx, c.req.valid('param').code);
       return c.json(await listBookings(ctx, ch, c.req.valid('query')));
     })
-    .get('/:code/reconciliation', endpoint({ summary: '渠道对账 / a channel\'s business day', params: code, query: reconciliationQuery }), async (c) => {
+    .get('/:code/reconciliation', endpoint({ summary: '渠道对账 / a channel\'s business day', params: code, query: reconciliationQuery, responses: { 200: reconciliationView.meta({ id: 'Reconciliation' }) } }), async (c) => {
       const ch = await channelByCode(ctx, c.req.valid('param').code);
       return c.json(await reconcile(ctx, ch, c.req.valid('query').day));
     });
@@ -135,6 +137,6 @@ export function pickupRoutes(ctx: CloudContext) {
  */
 export function devicePickupRoutes(ctx: CloudContext) {
   return new Hono<CloudEnv>()
-    .post('/', endpoint({ summary: 'Pickups a kiosk made offline, each recorded once by pickupId', body: devicePickups }),
+    .post('/', endpoint({ summary: 'Pickups a kiosk made offline, each recorded once by pickupId', body: devicePickups, responses: { 200: devicePickupResults } }),
       async (c) => c.json(await recordDevicePickups(ctx, c.req.valid('json'), c.get('device'))));
 }

@@ -89,4 +89,23 @@ export const reconciliationView = z.object({
   })),
 });
 
+/** A channel as administrators see it (never its key's hash). */
+export const channelAdminView = z.object({
+  id: z.number().int(), code: z.string(), name: z.string(), kind: z.string(), site: z.string(),
+  keyPrefix: z.string().describe('First characters of the key, to tell keys apart'), dailyQuota: z.number().int().nullable(),
+  cancelCutoffMinutes: z.number().int(), maxDaysAhead: z.number().int(), holdMinutes: z.number().int(), customerId: z.number().int().nullable(),
+  active: z.boolean(), createdAt: z.string(),
+}).meta({ id: 'Channel' });
+export const channelPriceView = z.object({ type: z.string(), name: z.string(), priceFen: z.number().int(), persons: z.number().int(), validityDays: z.number().int() });
+export const flaggedPickupView = z.object({
+  pickupId: z.string(), bookingId: z.string(), orderNo: z.string(), site: z.string(), device: z.string(), at: z.string(), offline: z.boolean(),
+  flag: z.string().nullable().describe('duplicate: picked up already elsewhere; cancelled: the booking was cancelled'), receivedAt: z.string(),
+});
+export const devicePickupResults = z.object({
+  results: z.array(z.object({
+    pickupId: z.string(), orderNo: z.string(), result: z.enum(['picked_up', 'duplicate', 'cancelled', 'not_paid', 'unknown_booking', 'wrong_site', 'rejected']),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  })),
+});
+
 export const errorView = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

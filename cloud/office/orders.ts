@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, sql, TransactionRollbackError } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
+import { addDays, businessDay, startOfBusinessDay, wallClock } from '../../shared/time/zone.ts';
 import { hasRole, type AuthUser } from '../auth/roles.ts';
 import type { CloudContext } from '../context.ts';
 import { requireSite } from '../sites/service.ts';
@@ -16,6 +16,7 @@ import { accountRow, money, uuid } from '../ledger/accounts.ts';
 import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from './audit.ts';
 import type { MobileProvider } from './mobile.ts';
 import { discounted, priceOn, takeCapacity, releaseCapacity } from './pricing.ts';
+import { bindTicketSlots, slotVenue, takeWindowSlot } from '../slots/service.ts';
 import { calendarDay } from '../../shared/time/day.ts';
 
 const dayText = calendarDay;
@@ -56,6 +57,8 @@ export const orderRequest = z.object({
   /** Group pre-sale: hold the places now, take payment and issue when the group arrives. */
   reserve: z.boolean().default(false),
   note: z.string().max(200).optional(),
+  /** Start of the time slot (分时预约) on days sold by slot; absent today: the slot under way (walk-in). */
+  slot: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').optional(),
 }).strict();
 export type OrderRequest = z.infer<typeof orderRequest>;
 export const issueRequest = z.object({ payments: z.array(paymentSpec).max(10).default([]) }).strict();
@@ -190,8 +193,14 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
         }
       }
       if (status === 'issued') {
+        // A day sold by time slot: the window sells from the slot's walk-in share first (cloud/slots).
+        const local = wallClock(now, ctx.config.timeZone);
+        const slot = await takeWindowSlot(tx, {
+          site, venue: slotVenue(lines[0]!.type.rules), day, from: req.slot, persons: lines.reduce((n, l) => n + l.persons, 0), today, minute: local.hour * 60 + local.minute,
+        });
         await ledger.pay(tx, actor, o, settled(req.payments));
-        await ledger.issueLines(tx, ctx, actor, { orderId, site, at: now }, ledgerLines(ctx, day, lines));
+        const sold = await ledger.issueLines(tx, ctx, actor, { orderId, site, at: now }, ledgerLines(ctx, day, lines));
+        if (slot) await bindTicketSlots(tx, site, slot, sold.flatMap((l) => l.tickets.map((t) => ({ id: t.id, persons: t.persons }))));
       }
     });
   } catch (err) {

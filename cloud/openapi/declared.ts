@@ -10,8 +10,8 @@ import { moveRequest, newBatch } from '../office/stock.ts';
 
 /**
  * Declarations of the routes that do not carry an `endpoint({...})` of their own yet: their
- * modules (the window office, plain sales) validate inside their services with these same
- * exported schemas, and move to route declarations when those modules are next reworked. Keys: "METHOD /path" under
+ * module (the window office) validates inside its services with these same exported schemas,
+ * and they move to route declarations when it is next reworked. Keys: "METHOD /path" under
  * /api/v1. The coverage test (openapi.test.ts) lists them as not yet converted.
  */
 const idem = 'optional' as const;

@@ -12,9 +12,8 @@ import { openApiPath, routesOf } from './document.ts';
 
 /**
  * Routes that validate inside their services and are described by a declaration in
- * declared.ts rather than by an endpoint() of their own: the window office (cloud/office),
- * plain sales (cloud/sales). They move to route
- * declarations when those modules are next reworked; this list shows what remains.
+ * declared.ts rather than by an endpoint() of their own: the window office (cloud/office).
+ * They move to route declarations when it is next reworked; this list shows what remains.
  */
 const NOT_YET_CONVERTED = [
   // cloud/office

@@ -4,12 +4,14 @@ import type { ReportDef } from './model.ts';
 import { origin } from './origin.ts';
 import { WALLET_REPORTS } from '../wallet/reports.ts';
 
-export const REPORTS: readonly ReportDef[] = [
+/** The reports of tickets, sales and entries: the seeded month (reports/testing) checks each of them. */
+export const TICKET_REPORTS: readonly ReportDef[] = [
   salesByDay, salesByType, salesByChannel, salesBySeller, salesByPayment, salesByCustomer,
   groups, agencies, guides, origin,
   entriesByGate, entriesByLane, entriesByHour, inPark, overUse,
-  // Water park one-card (cloud/wallet).
-  ...WALLET_REPORTS,
 ];
+
+/** Every report; the water park's (cloud/wallet) are checked against a day at the park (test/water-day.test.ts, cloud/wallet/wallet.test.ts). */
+export const REPORTS: readonly ReportDef[] = [...TICKET_REPORTS, ...WALLET_REPORTS];
 
 export const reportByName = new Map(REPORTS.map((r) => [r.name, r]));

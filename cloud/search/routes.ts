@@ -1,3 +1,4 @@
+import { auditPage, auditQuery, searchAudit } from './audit.ts';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
@@ -23,6 +24,8 @@ export function searchRoutes(ctx: CloudContext) {
   return new Hono<CloudEnv>()
     .get('/orders', endpoint({ tags, summary: '订单列表 / orders', query: ordersQuery, responses: { 200: ordersPage }, signedIn: true }),
       async (c) => c.json(await searchOrders(ctx, c.get('user'), c.req.valid('query'))))
+    .get('/audit/log', endpoint({ tags, summary: '审计日志 / the audit chain, newest first: by who, what, subject and days', query: auditQuery, responses: { 200: auditPage } }),
+      async (c) => c.json(await searchAudit(ctx, c.req.valid('query'))))
     .get('/tickets', endpoint({ tags, summary: '门票列表 / tickets', query: ticketsQuery, responses: { 200: ticketsPage } }),
       async (c) => c.json(await searchTickets(ctx, c.req.valid('query'))))
     .get('/payments', endpoint({ tags, summary: '收款列表 / payments (refunds paid back are negative)', query: paymentsQuery, responses: { 200: paymentsPage }, signedIn: true }),

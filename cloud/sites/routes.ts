@@ -35,5 +35,5 @@ export function siteRoutes(ctx: CloudContext) {
     .get('/:site/lanes/:lane', endpoint({ summary: '通道 / one lane\'s release rules', params: z.object({ site: siteName, lane: z.string() }), responses: { 200: laneRules } }),
       async (c) => c.json(await requireLane(ctx.db, c.req.valid('param').site, c.req.valid('param').lane)))
     .put('/:site/lanes/:lane', endpoint({ summary: '设置通道规则 / set a lane\'s rules, into a venue of the site', params: lane, body: lanePut, responses: { 200: laneRules } }),
-      async (c) => c.json(await putLane(ctx, c.req.valid('param').site, c.req.valid('param').lane, c.req.valid('json'))));
+      async (c) => c.json(await putLane(ctx, c.req.valid('param').site, c.req.valid('param').lane, c.req.valid('json'), c.get('user')?.username)));
 }

@@ -5,6 +5,7 @@ import type { CloudContext } from '../context.ts';
 import type { Db } from '../db/open.ts';
 import { lanes, sites, venues } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
+import { appendAudit, auditedTx } from '../office/audit.ts';
 import { appendChanges } from '../sync/changes.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -97,13 +98,16 @@ export async function putVenue(ctx: CloudContext, site: string, venue: string, i
 }
 
 /** Sets a lane's release rules (into a venue of the site); they reach the site's devices through the change log. */
-export async function putLane(ctx: CloudContext, site: string, lane: string, input: unknown): Promise<LaneRules> {
+export async function putLane(ctx: CloudContext, site: string, lane: string, input: unknown, actor = 'system'): Promise<LaneRules> {
   await requireSite(ctx.db, site);
   const rules = laneRules.parse({ ...lanePut.parse(input), lane });
   await requireVenue(ctx.db, site, rules.venue);
-  await ctx.db.transaction(async (tx) => {
+  await auditedTx(ctx.db, async (tx) => {
+    const [before] = await tx.select({ rules: lanes.rules }).from(lanes).where(and(eq(lanes.site, site), eq(lanes.lane, lane)));
     await tx.insert(lanes).values({ site, lane, rules }).onConflictDoUpdate({ target: [lanes.site, lanes.lane], set: { rules, updatedAt: new Date(ctx.now()) } });
     await appendChanges(tx, site, [{ kind: 'lane', rules }]);
+    // Who changed a lane's release rules, from what to what.
+    await appendAudit(tx, { at: ctx.now(), actor, action: 'lane_rules', subject: `${site}/${lane}`, body: { before: before?.rules ?? null, after: rules } });
   });
   ctx.notify(site);
   return rules;

@@ -142,14 +142,30 @@ export async function releaseBookingSlots(tx: Tx, bookingIds: readonly string[])
   for (const h of held) await releaseSlot(tx, h.slotId, h.persons, false);
 }
 
-/** The slot of a booking, for its view. */
-export async function bookingSlot(db: Db | Tx, bookingId: string): Promise<{ from: string; to: string } | null> {
-  const [held] = await db.select({ from: timeSlots.slotFrom, to: timeSlots.slotTo }).from(bookingSlots).innerJoin(timeSlots, eq(timeSlots.id, bookingSlots.slotId)).where(eq(bookingSlots.bookingId, bookingId));
-  return held ?? null;
-}
-
 /** The slot of a ticket, for HQ's explain. */
 export async function ticketSlot(db: Db | Tx, ticketId: string): Promise<{ from: string; to: string } | undefined> {
   const [s] = await db.select({ from: timeSlots.slotFrom, to: timeSlots.slotTo }).from(ticketSlots).innerJoin(timeSlots, eq(timeSlots.id, ticketSlots.slotId)).where(eq(ticketSlots.ticketId, ticketId));
   return s;
+}
+
+/**
+ * A window sale's slot (the walk-in share first, then the rest of the quota). Named: that
+ * slot. Not named, on a day sold by slot: today, the slot under way (or the next one with
+ * room) for a walk-in; another day needs one named.
+ */
+export async function takeWindowSlot(tx: Tx, o: { site: string; venue: string; day: string; from?: string; persons: number; today: string; minute: number }): Promise<Slot | undefined> {
+  if (o.from !== undefined || o.day !== o.today) return takeSlot(tx, { ...o, walkIn: true });
+  const slots = await tx.select().from(timeSlots).where(and(eq(timeSlots.site, o.site), eq(timeSlots.venue, o.venue), eq(timeSlots.day, o.day))).orderBy(asc(timeSlots.slotFrom));
+  if (slots.length === 0) return undefined;
+  const open = slots.filter((s) => toMin(s.slotTo) > o.minute);
+  for (const s of open) {
+    if (s.quota - s.sold - s.soldWalkIn < o.persons) continue;
+    try {
+      return await takeSlot(tx, { ...o, from: s.slotFrom, walkIn: true });
+    } catch (err) {
+      if ((err as AppError).code !== 'slot_full') throw err; // taken meanwhile: try the next
+    }
+  }
+  const last = open[open.length - 1] ?? slots[slots.length - 1]!;
+  throw new AppError('slot_full', `${o.day} 今日余下时段已约满 / today's remaining slots are full`, 409, { day: o.day, from: last.slotFrom, to: last.slotTo });
 }

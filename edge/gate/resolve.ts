@@ -32,7 +32,12 @@ export class Decider {
   resolve(input: string | Credential): Resolved {
     if (typeof input === 'string') {
       const code = readTicketCode(input, this.store.keyring);
-      if (code.ok) return { tickets: [code.facts], credential: 'code' };
+      if (code.ok) {
+        // A site hub's key is trusted for what HQ delegated it: codes ending by its limit.
+        const limit = this.store.keyLimit(code.facts.keyId);
+        if (limit !== undefined && code.facts.validUntil > limit) return { refusal: 'unknown_key', credential: 'code' };
+        return { tickets: [code.facts], credential: 'code' };
+      }
       if (code.reason !== 'malformed') return { refusal: code.reason, credential: 'code' };
       const c = classifyText(input);
       if (!c || c.kind === 'code') return { refusal: 'malformed' };

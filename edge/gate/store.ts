@@ -74,6 +74,7 @@ export class GateStore {
    */
   siteConnected: () => boolean = () => false;
   private readonly keys = new Map<string, KeyObject>();
+  private readonly keyLimits = new Map<string, number>();
   private readonly types = new Map<number, TypeRules>();
   private readonly laneMap = new Map<string, LaneRules>();
   private readonly deviceMap = new Map<string, SenderRecord>();
@@ -113,7 +114,7 @@ export class GateStore {
           valid_until = excluded.valid_until, persons = excluded.persons, entries = excluded.entries`),
       upsertRevocation: s.prepare(`insert into revocations (ticket_id, reason) values (?, ?)
         on conflict(ticket_id) do update set reason = excluded.reason`),
-      upsertKey: s.prepare('insert or replace into issuer_keys (key_id, public_key) values (?, ?)'),
+      upsertKey: s.prepare('insert or replace into issuer_keys (key_id, public_key, not_after) values (?, ?, ?)'),
       upsertType: s.prepare('insert or replace into ticket_types (type_id, rules) values (?, ?)'),
       upsertLane: s.prepare('insert or replace into lanes (lane, rules) values (?, ?)'),
       upsertCredential: s.prepare('insert or replace into credentials (kind, value, ticket_id) values (?, ?, ?)'),
@@ -124,8 +125,9 @@ export class GateStore {
       netInPark: s.prepare(`select coalesce(sum(${IN_PARK_DELTA_SQL}), 0) net from entries where venue = ? and corrected_time >= ?`),
     };
     this.epoch = this.meta('epoch')!;
-    for (const k of s.prepare('select key_id keyId, public_key publicKey from issuer_keys').all() as { keyId: string; publicKey: string }[]) {
+    for (const k of s.prepare('select key_id keyId, public_key publicKey, not_after notAfter from issuer_keys').all() as { keyId: string; publicKey: string; notAfter: number | null }[]) {
       this.keys.set(k.keyId, publicKeyFromRaw(Buffer.from(k.publicKey, 'hex')));
+      if (k.notAfter !== null) this.keyLimits.set(k.keyId, k.notAfter);
     }
     for (const t of s.prepare('select type_id typeId, rules from ticket_types').all() as { typeId: number; rules: string }[]) {
       this.types.set(t.typeId, typeRules.parse(JSON.parse(t.rules)));
@@ -151,6 +153,12 @@ export class GateStore {
   }
 
   get keyring(): ReadonlyMap<string, KeyObject> { return this.keys; }
+
+  /**
+   * The delegation limit of a site hub's key (unix s): codes it signed are trusted only if
+   * valid no later than this. undefined: an issuer without a limit (HQ).
+   */
+  keyLimit(keyId: string): number | undefined { return this.keyLimits.get(keyId); }
 
   typeRules(typeId: number): TypeRules | undefined { return this.types.get(typeId); }
 
@@ -317,7 +325,7 @@ export class GateStore {
    * order in it for this device, if any, for the agent to apply.
    */
   applyBatch(batch: ChangeBatch, device: string): DesiredMode | undefined {
-    const newKeys: [string, KeyObject][] = [];
+    const newKeys: [string, KeyObject, number | undefined][] = [];
     const newTypes: [number, TypeRules][] = [];
     const newLanes: LaneRules[] = [];
     const newVenues: VenueRules[] = [];
@@ -375,8 +383,8 @@ export class GateStore {
             if (c.device === '' || c.device === device) mode = { mode: c.mode, version: c.seq, at: batch.serverTime };
             break;
           case 'key':
-            newKeys.push([c.keyId, publicKeyFromRaw(Buffer.from(c.publicKey, 'hex'))]);
-            this.q.upsertKey.run(c.keyId, c.publicKey);
+            newKeys.push([c.keyId, publicKeyFromRaw(Buffer.from(c.publicKey, 'hex')), c.notAfter]);
+            this.q.upsertKey.run(c.keyId, c.publicKey, c.notAfter ?? null);
             break;
         }
       }
@@ -386,7 +394,11 @@ export class GateStore {
     if (batch.credentialKey) this.credKey = Buffer.from(batch.credentialKey, 'hex');
     for (const [id, d] of newDevices) this.deviceMap.set(id, d);
     // Only after commit: what is in memory never gets ahead of the file.
-    for (const [id, key] of newKeys) this.keys.set(id, key);
+    for (const [id, key, notAfter] of newKeys) {
+      this.keys.set(id, key);
+      if (notAfter === undefined) this.keyLimits.delete(id);
+      else this.keyLimits.set(id, notAfter);
+    }
     for (const [id, rules] of newTypes) this.types.set(id, rules);
     for (const l of newLanes) this.laneMap.set(l.lane, l);
     for (const v of newVenues) this.venueMap.set(v.venue, v);

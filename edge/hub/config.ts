@@ -53,6 +53,19 @@ export const hubConfigSchema = z.strictObject({
   forwardWindow: z.number().int().min(1).max(1000).default(32),
   /** Re-publish the hub's own retained status (queue length, checkpoint) this often. */
   statusIntervalMs: z.number().int().min(1000).default(30_000),
+  /**
+   * The site's windows (edge/hub/window): the back office app and the window's endpoints on
+   * the LAN, selling while the WAN is down.
+   */
+  window: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** The built back office (npm run build:web); absent: the API only. */
+    webDir: z.string().min(1).optional(),
+    /** Upload the sale journal (and retry a failed upload) at least this often. */
+    syncIntervalMs: z.number().int().min(100).default(5000),
+    /** Fetch types, prices and staff from HQ, and renew the key's delegation, this often. */
+    kitEveryMs: z.number().int().min(1000).default(300_000),
+  }).prefault({}),
 });
 export type HubConfig = z.infer<typeof hubConfigSchema>;
 
@@ -75,7 +88,7 @@ export function parseHubConfig(input: unknown, source = 'hub config'): HubConfig
   } catch (err) {
     throw new Error(`${source}: ${(err as Error).message}`);
   }
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), upstream: { ...parsed.data.upstream, cloudUrl: parsed.data.upstream.cloudUrl.replace(/\/+$/, '') } };
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), window: { ...c.window, ...(c.window.webDir ? { webDir: resolve(c.window.webDir) } : {}) }, upstream: { ...parsed.data.upstream, cloudUrl: parsed.data.upstream.cloudUrl.replace(/\/+$/, '') } };
 }
 
 export function loadHubConfig(path: string): HubConfig {

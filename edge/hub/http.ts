@@ -8,6 +8,8 @@ import { z, ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
 import { readHubChanges } from './changes.ts';
 import type { HubStore } from './store.ts';
+import { appFilesHandler } from '../../shared/http/app-files.ts';
+import { errorAnswer } from './window/errors.ts';
 
 /** As HQ's query (cloud/sync/routes.ts): gates send the same URL to either. */
 const changesQuery = z.object({
@@ -44,6 +46,10 @@ export function hubApp(opts: {
   refusal?: (id: DeviceIdentity) => { code: string; message: string } | undefined;
   /** Largest request body, bytes (default 64 KiB: gates only send queries). */
   bodyLimit?: number;
+  /** The window's endpoints (edge/hub/window/routes.ts), under /api/v1 after the devices' own. */
+  window?: Hono<any>;
+  /** The built back office app, served at / for the site's windows. */
+  webDir?: string;
 }) {
   const { store, site, puller } = opts;
   const api = new Hono()
@@ -79,8 +85,12 @@ export function hubApp(opts: {
       return c.json(batch);
     });
   const app = new Hono().route('/api/v1', api);
+  if (opts.window) app.route('/api/v1', opts.window);
+  if (opts.webDir) app.get('*', appFilesHandler(opts.webDir));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint on the site hub: ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
+    const answer = errorAnswer(c, err);
+    if (answer) return answer;
     if (err instanceof HubHttpError) return c.json({ error: { code: err.code, message: err.message } }, err.status);
     if (err instanceof ZodError) {
       const i = err.issues[0];

@@ -14,6 +14,10 @@ import { Puller } from './puller.ts';
 import { HubStore } from './store.ts';
 import { siteRoutes } from './topics.ts';
 import { Upstream } from './upstream.ts';
+import { SaleBook } from './window/book.ts';
+import { loadHubKey } from './window/key.ts';
+import { windowRoutes } from './window/routes.ts';
+import { WindowUplink } from './window/uplink.ts';
 
 export interface HubDeps {
   now?: () => number;
@@ -31,6 +35,9 @@ export class SiteHub {
   private lan: LanBroker | undefined;
   private upstream: Upstream | undefined;
   private puller: Puller | undefined;
+  private uplink: WindowUplink | undefined;
+  /** The windows' sale book (undefined while stopped, or with the windows switched off). */
+  book: SaleBook | undefined;
   private checks: LanChecks | undefined;
   private http: ServerType | undefined;
   private wanFetch: ReturnType<typeof fetchTrusting> | undefined;
@@ -82,12 +89,28 @@ export class SiteHub {
         onAdvanced: () => void lan.publish(topics.notify(config.site), Buffer.from(JSON.stringify({ at: hqNow() })), false).catch(() => undefined),
       });
       this.puller = puller;
+      let window: ReturnType<typeof windowRoutes> | undefined;
+      if (config.window.enabled) {
+        const book = new SaleBook(store.db);
+        const hubKey = loadHubKey(config.dataDir);
+        const uplink = new WindowUplink({
+          store, book, key: hubKey, cloudUrl: config.upstream.cloudUrl, site: config.site, intervalMs: config.window.syncIntervalMs, kitEveryMs: config.window.kitEveryMs,
+          log: log.child('window'), now: hqNow, fetch: this.deps.fetch ?? this.wanFetch, credential,
+        });
+        this.book = book;
+        this.uplink = uplink;
+        window = windowRoutes({
+          book, site: config.site, key: hubKey, kit: () => uplink.kit, delegation: () => uplink.delegation, now: hqNow,
+          written: () => setImmediate(() => void this.uplink?.run()),
+        });
+      }
       await lan.start(store.retained());
       this.mqttPort = lan.port;
       const app = hubApp({
         store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(), verify,
         refusal: key ? refusal : undefined,
         bodyLimit: config.httpBodyLimit,
+        window, webDir: config.window.webDir,
       });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = tls
@@ -107,6 +130,7 @@ export class SiteHub {
       });
       this.upstream.start();
       puller.start();
+      this.uplink?.start();
       log.info({ site: config.site, mqtt: this.mqttPort, http: this.httpPort, upstream: config.upstream, queued: store.queueStats().messages }, 'site hub started');
     } catch (err) {
       await this.stop();
@@ -115,8 +139,9 @@ export class SiteHub {
   }
 
   async stop(): Promise<void> {
-    const { http, upstream, puller, lan, store } = this;
-    this.http = this.upstream = this.puller = this.lan = this.store = undefined;
+    const { http, upstream, puller, lan, store, uplink } = this;
+    this.http = this.upstream = this.puller = this.lan = this.store = this.uplink = this.book = undefined;
+    await uplink?.stop();
     await puller?.stop();
     await upstream?.stop();
     if (http) {
@@ -145,6 +170,13 @@ export class SiteHub {
       clockOffset: this.puller?.clockOffset ?? 0,
       /** Entries from LAN devices that were not theirs to report, per device. */
       refused: this.checks?.summary() ?? {},
+      /** The windows' journal: entries HQ does not hold yet, and the last sync's error. */
+      window: this.book && {
+        journal: this.book.journalStats(),
+        kitAt: store?.meta('window_kit_at') ? Number(store.meta('window_kit_at')) : undefined,
+        delegation: this.uplink?.delegation,
+        error: this.uplink?.lastError,
+      },
     };
   }
 }

@@ -27,6 +27,38 @@ const MIGRATIONS = [
    create table changes (seq integer primary key, kind text not null, valid_until integer, body text not null);
    create index changes_valid_until on changes (valid_until) where valid_until is not null;
    create table meta (key text primary key, value text not null);`,
+  // The hub's windows (edge/hub/window): what they sold, in a journal numbered for HQ.
+  `create table journal (
+     -- autoincrement: a number HQ has seen is never given to another entry
+     seq integer primary key autoincrement,
+     kind text not null,
+     body text not null,
+     created_at integer not null,
+     taken_at integer,
+     refused text
+   );
+   create index journal_pending on journal (seq) where taken_at is null;
+   create table hub_orders (
+     id text primary key,
+     seq integer not null,
+     seller_id text not null,
+     shift_id text not null,
+     idempotency_key text unique,
+     body text not null,
+     refund text
+   );
+   create index hub_orders_shift on hub_orders (shift_id);
+   create table hub_shifts (
+     id text primary key,
+     seller_id text not null,
+     float_fen integer not null,
+     opened_at integer not null,
+     closed_at integer,
+     report text
+   );
+   create unique index hub_shifts_open on hub_shifts (seller_id) where closed_at is null;
+   create table hub_sessions (token_hash text primary key, user_id text not null, expires_at integer not null, ended_at integer);
+   create table hub_prints (ticket_id text not null, print_no integer not null, user_id text not null, at integer not null, reason text, primary key (ticket_id, print_no));`,
 ];
 
 export interface QueuedMessage { id: number; topic: string; payload: Buffer; retain: boolean }

@@ -16,8 +16,6 @@ export class KioskPresence {
 
   constructor(opts: {
     url: string; site: string; device: string; credential?: DeviceCredential; heartbeatMs: number; log: Logger;
-    /** The role its client id names (a POS agent uses this session too). */
-    role?: 'kiosk' | 'pos';
     /** CA (PEM) the broker's certificate is checked against (mqtts://). */
     ca?: Buffer;
     now: () => number;
@@ -28,7 +26,7 @@ export class KioskPresence {
   }) {
     const notify = topics.notify(opts.site);
     this.session = new MqttSession({
-      url: opts.url, role: opts.role ?? 'kiosk', site: opts.site, device: opts.device, credential: opts.credential, ca: opts.ca, log: opts.log,
+      url: opts.url, role: 'kiosk', site: opts.site, device: opts.device, credential: opts.credential, ca: opts.ca, log: opts.log,
       keepaliveS: 30, reconnectMs: 1000, subscriptions: [notify],
       heartbeat: { ms: opts.heartbeatMs, status: () => ({ state: 'online', at: opts.now(), ...opts.status() } satisfies LaneStatus) },
       onConnect: () => opts.onNotify(), // the doorbell may have rung while the kiosk was away

@@ -9,7 +9,8 @@ import type { Logger } from '../../shared/log/logger.ts';
 import { fetchTrusting } from '../../shared/net/fetch.ts';
 import { readCa } from '../../shared/net/tls.ts';
 import { HqClient } from '../kiosk/hq.ts';
-import { KioskPresence } from '../kiosk/presence.ts';
+import { MqttSession } from '../../shared/sync/session.ts';
+import { topics } from '../../shared/sync/topics.ts';
 import { listen } from '../kiosk/server.ts';
 import type { PosConfig } from './config.ts';
 import { createLockerBank } from '../../hardware/locker/create.ts';
@@ -40,7 +41,7 @@ export class PosAgent {
   hq!: HqClient;
   downlink!: PosDownlink;
   uplink!: PosUplink;
-  presence: KioskPresence | undefined;
+  presence: MqttSession | undefined;
   printer!: PrinterPort;
   private card: CardReader | undefined;
   lockers: LockerBank | undefined;
@@ -99,11 +100,18 @@ export class PosAgent {
       this.downlink.start();
       this.uplink.start();
       if (config.mqttUrl) {
-        this.presence = new KioskPresence({
-          url: config.mqttUrl, site: config.site, device: config.device, role: 'pos', heartbeatMs: config.heartbeatMs, log: log.child('presence'), now, ca,
+        // The shared session (shared/sync/session.ts): presence by last will and a retained
+        // status heartbeat, and the doorbell that makes the till pull balances at once.
+        this.presence = new MqttSession({
+          url: config.mqttUrl, role: 'pos', site: config.site, device: config.device, ca, log: log.child('presence'),
           credential: config.token ? { username, token: config.token } : undefined,
-          status: () => ({ checkpoint: this.store.checkpoint(), outbox: this.store.outboxSize(), error: this.hq.lastError ?? null }),
-          onNotify: () => void this.downlink.pull(),
+          keepaliveS: 30, reconnectMs: 1000, subscriptions: [topics.notify(config.site)],
+          heartbeat: { ms: config.heartbeatMs, status: () => ({ state: 'online', at: now(), checkpoint: this.store.checkpoint(), outbox: this.store.outboxSize(), error: this.hq.lastError ?? null }) },
+          // The doorbell may have rung while the till was away.
+          onConnect: () => void this.downlink.pull(),
+          onMessage: (topic) => {
+            if (topic === topics.notify(config.site)) void this.downlink.pull();
+          },
         });
         this.presence.start();
       }

@@ -32,6 +32,8 @@ const MIGRATIONS: string[] = [
   // hq: sent for HQ to decide (online), the cashier waits for its word; local: decided here,
   // the goods handed over, HQ must record it (an over-spend is reported, never refused).
   `alter table charges add column decided text not null default 'local';`,
+  // pendingFen sums a wallet's charges on every charge: by index, not a scan of the day.
+  `create index charges_wallet_idx on charges (wallet_id);`,
 ];
 
 export interface WalletRow { id: string; bandUid: string; state: string; balanceFen: number; version: number }

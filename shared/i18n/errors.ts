@@ -256,6 +256,19 @@ export const ERROR_MESSAGES = {
   template_bad_code: { zh: () => '票码不能打印', en: () => 'The ticket code is not printable' },
   template_no_value: { zh: () => '票没有条码所需的内容', en: () => 'The ticket has no value for the barcode' },
 
+  // The site hub: selling at the site while the line to HQ is down, and what HQ takes from it
+  key_taken: { zh: () => '此签名密钥已属于其他签发方', en: () => 'This signing key belongs to another issuer' },
+  unknown_order: { zh: (p) => `订单不存在${colon(p.id)}`, en: (p) => `Unknown order${has(p.id) ? `: ${s(p.id)}` : ''}` },
+  unknown_user: { zh: () => '该售票员在总部不存在', en: () => 'The seller is not a user at HQ' },
+  seq_conflict: { zh: () => '该编号的条目已以不同内容入账', en: () => 'An entry with this number was taken with other content' },
+  hub_not_ready: { zh: () => '站点服务器尚未从总部取得票种和用户，请待网络恢复后重试', en: () => 'The site hub has not yet fetched ticket types and users from HQ: try again once the line is up' },
+  hub_no_key: { zh: () => '站点服务器尚无总部授权的签名密钥，暂不能售票', en: () => 'The site hub holds no signing key delegated by HQ yet: it cannot sell' },
+  delegation_expired: { zh: () => '站点售票授权已到期，请恢复与总部的网络连接', en: () => 'The site\'s selling delegation has run out: restore the line to HQ' },
+  offline_method: { zh: (p) => `站点服务器仅收现金和银行卡${has(p.method) ? `，不能收 ${s(p.method)}` : ''}`, en: (p) => `The site hub takes cash and card only${has(p.method) ? `, not ${s(p.method)}` : ''}` },
+  not_at_hub: { zh: () => '此功能仅在总部提供', en: () => 'This is available at HQ only' },
+  not_hub_sale: { zh: () => '只能退本站点服务器售出的订单，其他订单请到总部办理', en: () => 'Only sales made at this site hub are refunded here: refund others at HQ' },
+  order_refunded: { zh: () => '该订单已退款', en: () => 'The order was refunded already' },
+
   // Water park one-card (cloud/wallet)
   unknown_wallet: { zh: () => '一卡通账户不存在', en: () => 'No such wristband wallet' },
   unknown_band: { zh: (p) => `腕带未发放或已退还${colon(p.id)}`, en: (p) => `This wristband is not issued${has(p.id) ? `: ${s(p.id)}` : ''}` },

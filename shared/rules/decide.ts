@@ -116,7 +116,10 @@ function within(v: Extract<Verdict, { admit: true }>, r: Room | undefined): Verd
   return { ...v, persons, remaining: v.remaining === null ? null : v.remaining + (v.persons - persons), load };
 }
 
-/** Minutes of the day of a slot's edges, with the venue's tolerance. */
+/**
+ * A booked slot admits from its start less the venue's early tolerance until its end plus the
+ * late one (site-local minutes of the day); otherwise it says when to come.
+ */
 function slotCheck(q: EntryQuestion, minute: number): Verdict | undefined {
   if (!q.slot) return undefined;
   const early = q.venue?.slotEarlyMinutes ?? 30;
@@ -191,10 +194,12 @@ export function decideEntry(q: EntryQuestion): Verdict {
     }
   }
 
-  // Re-entry: persons who went out today, after coming in, within the window, and have not
-  // come back yet. Only exits matched to real entries open one.
+  // Capacity holds every way in but the exit and the emergency: a re-entry fills the park too.
   const cap = roomFor(q);
   const capped = (v: Extract<Verdict, { admit: true }>): Verdict => (cap && 'refusal' in cap ? cap.refusal : within(v, cap));
+
+  // Re-entry: persons who went out today, after coming in, within the window, and have not
+  // come back yet. Only exits matched to real entries open one.
   if (type?.reentry) {
     const windowMs = type.reentry.windowMinutes * 60_000;
     const eligible = Math.min(here.openExits.reduce((sum, e) => sum + (now - e.at <= windowMs ? e.persons : 0), 0), facts.persons);

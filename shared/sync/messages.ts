@@ -48,7 +48,11 @@ export type BookingRow = z.infer<typeof bookingRow>;
 export const change = z.discriminatedUnion('kind', [
   z.object({ seq: z.number().int().positive(), kind: z.literal('ticket'), ticket: ticketRow }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('revoke'), ticketId: uuid, reason: z.string().max(32) }),
-  z.object({ seq: z.number().int().positive(), kind: z.literal('key'), keyId: z.string().regex(/^[0-9a-f]{8}$/), publicKey: z.string().regex(/^[0-9a-f]{64}$/) }),
+  /**
+   * An issuer's public key. `notAfter` (unix s): a key HQ delegated to a site hub, trusted
+   * only for codes valid no later than that (HQ renews it while the hub's line is up).
+   */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('key'), keyId: z.string().regex(/^[0-9a-f]{8}$/), publicKey: z.string().regex(/^[0-9a-f]{64}$/), notAfter: z.number().int().nonnegative().optional() }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('type'), typeId: z.number().int().nonnegative(), rules: typeRules }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('lane'), rules: laneRules }),
   /** Desired mode: device '' means every device of the site. Its seq is its version. */

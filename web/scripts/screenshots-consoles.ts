@@ -1,7 +1,8 @@
 /**
  * The supervisor's and marketing's screens (docs/console-*.png, shown in the README): the live
  * site on a 1920x1080 wall screen and on a phone, with two real gate agents reporting to a
- * throwaway HQ (PGlite), a morning of entries and sales, one gate closed and one alarm.
+ * throwaway HQ (PGlite), a morning of entries and sales, one gate closed and one alarm; then
+ * the catalog (a weekend price previewed), a lane's rules with explain, the audit log, users.
  * Run by `npm run screenshots:web` after the window and finance screens.
  */
 import { mkdirSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { recordRefusals } from '../../cloud/devices/service.ts';
 import { startBrowser } from '../../test/support/browser.ts';
-import { api, startTestCloud, waitFor } from '../../test/support/cloud.ts';
+import { api, startTestCloud, TEST_ADMIN_PASSWORD, waitFor } from '../../test/support/cloud.ts';
 import { startTestGate, type TestGate } from '../../test/support/gate.ts';
 import { must } from '../../test/support/office.ts';
 import { provision } from '../../test/support/provision.ts';
@@ -52,6 +53,8 @@ try {
   await provision(u, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }]);
   for (const [device, lane] of spec.slice(0, 3)) gates.push(await startTestGate({ device, lane, cloudUrl: u, mqttUrl: cloud.mqttUrl }));
   must(await admin('/api/v1/users', { username: 'zhaomin', displayName: '赵敏', roles: ['supervisor'], password: 'zhaomin-password' }), 201);
+  must(await admin('/api/v1/users', { username: 'wangxl', displayName: '王小丽', roles: ['seller'], permissions: ['refund'], password: 'wangxl-password' }), 201);
+  must(await admin('/api/v1/users', { username: 'lijing', displayName: '李静', roles: ['marketing'], password: 'lijing-password' }), 201);
 
   const sale = must(await admin('/api/v1/sales', { type: 'adult', quantity: 12 }), 201);
   must(await admin('/api/v1/sales', { type: 'child', quantity: 5 }), 201);
@@ -78,6 +81,46 @@ try {
   await page.keyboard.press('Escape');
   await page.setViewportSize({ width: 390, height: 844 });
   await shot('live-phone');
+  await page.setViewportSize({ width: 1366, height: 768 });
+
+  must(await admin('/api/v1/holidays/2026-12-25', { name: '圣诞节' }, 'PUT'), 200);
+  must(await admin('/api/v1/discounts', { code: 'student', name: '学生半价', kind: 'percent', value: 50 }), 201);
+  await page.click('[data-menu="/system/catalog"]');
+  await page.waitForSelector('[data-types] .el-table__row');
+  await shot('catalog-types');
+  await page.click('.el-tabs__item:has-text("价格日历")');
+  await page.waitForSelector('[data-calendar] td[data-day]');
+  await page.click('#rule-new');
+  await page.fill('#rule-name', '周末价');
+  await page.fill('#rule-price', '150');
+  await page.click('[data-rule-dialog] [data-wd="6"]');
+  await page.click('[data-rule-dialog] [data-wd="7"]');
+  await page.click('#rule-preview');
+  await page.waitForSelector('[data-preview]');
+  await shot('catalog-preview');
+  await page.click('#rule-save');
+  await page.waitForSelector('[data-rule="周末价"]');
+  await shot('catalog-calendar');
+
+  await page.click('[data-menu="/system/lanes"]');
+  await page.click('[data-lanes] .el-table__row:has-text("east-1")');
+  await page.waitForSelector('[data-lane-editor]');
+  await page.click('#lane-add-window');
+  await page.fill('#explain-ticket', codes[5]!.length > 0 ? sale.tickets[5].id.slice(0, 8) : '');
+  await page.click('#explain-run');
+  await page.waitForSelector('[data-verdict]');
+  await shot('lanes');
+
+  await page.click('[data-menu="/system/audit"]');
+  await page.waitForSelector('[data-audit-log] .el-table__row');
+  await page.click('#audit-verify');
+  await page.waitForSelector('[data-verdict]');
+  await shot('audit-log');
+  await page.click('#logout');
+  await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+  await page.click('[data-menu="/system/users"]');
+  await page.waitForSelector('[data-users] .el-table__row');
+  await shot('users');
 } finally {
   await browser.close();
   for (const g of gates) await g.cleanup();

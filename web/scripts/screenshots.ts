@@ -182,9 +182,10 @@ try {
   await shot('members');
   await page.click('#renew-confirm');
   await page.waitForSelector('.el-message:has-text("已续费")');
+  await page.waitForSelector('.el-message', { state: 'detached', timeout: 15_000 });
 
   await page.click('[data-menu="/window/shift"]');
-  await page.fill('#count-cash', '4050');
+  await page.fill('#count-cash', '4650');
   await page.fill('#count-card', '50');
   await page.click('#shift-close');
   await page.waitForSelector('[data-closed] [data-shift-report]');

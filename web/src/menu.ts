@@ -16,6 +16,7 @@ const pickup = () => import('./views/window/Pickup.vue');
 const orders = () => import('./views/window/Orders.vue');
 const members = () => import('./views/window/Members.vue');
 const shift = () => import('./views/window/Shift.vue');
+const exitDesk = () => import('./views/window/ExitDesk.vue');
 const shifts = () => import('./views/finance/Shifts.vue');
 const payments = () => import('./views/finance/Payments.vue');
 const reconciliation = () => import('./views/finance/Reconciliation.vue');
@@ -25,6 +26,9 @@ const audit = () => import('./views/finance/Audit.vue');
 const reports = () => import('./views/finance/Reports.vue');
 const live = () => import('./views/live/Dashboard.vue');
 const catalog = () => import('./views/supervisor/Catalog.vue');
+const lanes = () => import('./views/supervisor/Lanes.vue');
+const users = () => import('./views/supervisor/Users.vue');
+const auditLog = () => import('./views/supervisor/AuditLog.vue');
 
 /**
  * One menu per role (a user with several roles sees several); an item shows only when the
@@ -38,6 +42,7 @@ export const MENU: MenuSection[] = [
       { path: '/window/orders', title: 'menu.orders', needs: ['GET', '/orders'], component: orders },
       { path: '/window/members', title: 'menu.members', needs: ['POST', '/members/cards'], component: members },
       { path: '/window/shift', title: 'menu.shift', needs: ['POST', '/shifts'], component: shift },
+      { path: '/window/exit', title: 'menu.exit', needs: ['POST', '/wallets'], component: exitDesk },
     ],
   },
   {
@@ -55,6 +60,9 @@ export const MENU: MenuSection[] = [
     key: 'system', title: 'menu.system', roles: ['supervisor', 'administrator'], items: [
       { path: '/live', title: 'menu.live', needs: ['GET', '/live'], component: live },
       { path: '/system/catalog', title: 'menu.catalog', needs: ['POST', '/ticket-types'], component: catalog },
+      { path: '/system/lanes', title: 'menu.lanes', needs: ['PUT', '/sites/x/lanes/x'], component: lanes },
+      { path: '/system/users', title: 'menu.users', needs: ['POST', '/users'], component: users },
+      { path: '/system/audit', title: 'menu.auditLog', needs: ['GET', '/audit/log'], component: auditLog },
     ],
   },
   {

@@ -12,6 +12,7 @@ export * from './customers.ts';
 export * from './office.ts';
 export * from './origin.ts';
 export * from './devices.ts';
+export * from './hub-sales.ts';
 export * from './idempotency.ts';
 export * from './capacity.ts';
 export * from './wallet.ts';

@@ -19,7 +19,7 @@ import { changeLogId } from '../../sync/changes.ts';
 import { freshCloudDataDir } from '../../../test/support/pglite.ts';
 import { silentLogger } from '../../../shared/log/logger.ts';
 import { startOfBusinessDay } from '../../../shared/time/zone.ts';
-import { REPORTS } from '../registry.ts';
+import { TICKET_REPORTS } from '../registry.ts';
 import { expectedReports, sorted } from '../testing/expected.ts';
 import { loadMonth, makeMonth } from '../testing/seed.ts';
 
@@ -71,7 +71,7 @@ try {
   const reports: Record<string, number> = {};
   const wrong: string[] = [];
   const expected = expectedReports(month, { inParkAt: at });
-  for (const def of REPORTS) {
+  for (const def of TICKET_REPORTS) {
     let body: { rows: Record<string, unknown>[] } | undefined;
     reports[def.name] = s(await best(async () => {
       const res = await app.request(`/api/v1/reports/${def.name}?from=2026-10-01&to=2026-10-31`, { headers: { authorization: `Bearer ${token}` } });

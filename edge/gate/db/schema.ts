@@ -40,6 +40,8 @@ export const revocations = sqliteTable('revocations', {
 export const issuerKeys = sqliteTable('issuer_keys', {
   keyId: text('key_id').primaryKey(),
   publicKey: text('public_key').notNull(),
+  /** A key HQ delegated to a site hub: codes it signed are trusted only if valid no later than this (unix s). */
+  notAfter: integer('not_after'),
 });
 
 /** Append-only passage log: this gate's own entries and, later, its siblings'. */

@@ -8,8 +8,8 @@ const en: Shape<typeof zhCN> = {
   role: { administrator: 'Administrator', finance: 'Finance', marketing: 'Marketing', seller: 'Seller', supervisor: 'Supervisor' },
   menu: {
     window: 'Ticket window', finance: 'Finance', supervisor: 'Supervisor', marketing: 'Marketing',
-    sell: 'Sell', pickup: 'Pick up', orders: 'Refund & change', members: 'Member cards', shift: 'Shift',
-    system: 'System', live: 'Live site', catalog: 'Ticket types & prices',
+    sell: 'Sell', pickup: 'Pick up', orders: 'Refund & change', members: 'Member cards', shift: 'Shift', exit: 'Exit desk',
+    system: 'System', live: 'Live site', catalog: 'Ticket types & prices', lanes: 'Lanes & release rules', users: 'Users & roles', auditLog: 'Audit log',
     shifts: 'Shifts', payments: 'Payments & refunds', reconciliation: 'Reconciliation', accounts: 'Customer accounts', stock: 'Ticket stock', audit: 'Audit check', reports: 'Reports',
   },
   common: { search: 'Search', cancel: 'Cancel', confirm: 'OK', done: 'Done', more: 'Load more', back: 'Back' },
@@ -29,6 +29,24 @@ const en: Shape<typeof zhCN> = {
     wd: { 1: 'Mon', 2: 'Tue', 3: 'Wed', 4: 'Thu', 5: 'Fri', 6: 'Sat', 7: 'Sun' },
     newDiscount: 'New discount', discount: 'Discount', percent: 'percentage', fixed: 'amount off', percentOff: '{n}% off', fixedOff: '{amount} off',
     holidayDay: 'Day', holidayName: 'Holiday', addHoliday: 'Add holiday', needHoliday: 'Pick a day and give a name',
+  },
+  lanes: {
+    new: 'New lane', editing: 'Lane {lane}', lane: 'Lane', label: 'Label', labelHint: 'shown to visitors, e.g. East 1', nameHint: 'letters and digits, e.g. east-1', badName: 'A lane name is letters, digits, - or _',
+    venue: 'Venue', directions: 'Directions', dir: { in: 'in', out: 'out' }, types: 'Ticket types', all: 'all', kinds: 'Holder kinds', kindsHint: 'none ticked = all',
+    hours: 'Hours', always: 'all day', addWindow: '+ opening hours', windowsHint: 'admits only in these hours; no weekday ticked = every day',
+    accessible: 'Accessible', accessibleHint: 'wheelchairs and prams: the doors stay open longer', antiPassback: 'Anti-passback', antiPassbackHint: 'minutes no one enters the venue again on the ticket; 0 = off',
+    gate: 'Gate', save: 'Save rules', saved: 'Lane {lane} saved; the gates apply it after their next pull', pick: 'Pick a lane on the left, or make a new one',
+    explainTitle: 'What this lane would decide for a ticket now', ticketHint: 'ticket id (or its start), card UID, ID number', explain: 'Decide', admit: 'Admit',
+    verdictFacts: 'Ticket: {ticket}; gate mode: {mode}; gate of this lane: {gate}', noGate: 'none', saveFirst: 'Save the lane first', needTicket: 'Give a ticket id, card or ID number', noTicket: 'No such ticket',
+  },
+  users: {
+    new: 'New user', edit: 'Edit user: {name}', name: 'Name', roles: 'Roles', refund: 'May refund', refundHint: 'sellers may not refund by default', active: 'active', inactive: 'switched off',
+    search: 'username or name', anyRole: 'any role', rolesHint: 'a person may hold several roles; the menu follows them', newPassword: 'New password', keepPassword: 'empty = unchanged', saved: 'Saved {name}',
+  },
+  auditlog: {
+    at: 'Time', actor: 'By', action: 'Action', subject: 'Subject', what: 'What', subjectHint: 'subject (order, gate…)', anyAction: 'any action', verify: 'Verify the chain',
+    modeLine: 'switched to "{mode}", reason: {reason}', ackLine: 'alarm acknowledged: {note}',
+    actions: { mode: 'mode switch', lane_rules: 'lane rules', alarm_ack: 'alarm acknowledged', refund: 'refund', capacity: 'daily capacity', seller_grants: 'seller grants', account_entry: 'customer account', contract: 'contract' },
   },
   mode: { normal: 'Normal', closed: 'Closed', emergency: 'Emergency' },
   live: {
@@ -72,6 +90,13 @@ const en: Shape<typeof zhCN> = {
     bindTitle: 'Bind ID card / IC card / pre-printed ticket', idcard: 'ID card', iccard: 'IC card', barcode: 'Pre-printed',
     bindHint: 'Swipe or scan (the reader types and presses Enter)', bindCount: '{have} of {need} bound', left: '{n} left',
   },
+  exit: {
+    title: 'Exit desk (wristbands)', band: 'Band', bandHint: 'Tap the band or type its number', read: 'Read', needBand: 'Tap a band', state: 'State', holder: 'Holder',
+    balance: 'Balance', deposit: 'Deposit', lockers: 'Lockers', shop: 'Shop', amount: 'Amount', time: 'Time', note: 'Note', noCharges: 'No charges',
+    overspent: 'Over-spent {fen}', offline: 'Charged offline', original: 'Back the way it was paid', cash: 'All in cash', bandFee: 'Band lost/torn (deposit kept)',
+    refundDue: 'To refund {fen}', collectDue: 'To collect {fen}', settle: 'Settle and take the band', lost: 'Report lost', done: 'Settled: refunded {refund}; band fee {fee}',
+    states: { open: 'In use', lost: 'Lost', settled: 'Settled' }, methods: { cash: 'Cash', card: 'Card', mobile: 'Mobile' },
+  },
   pickup: {
     title: 'Pick up bookings', byOrder: 'Order no. + phone', byId: 'ID card', byCode: 'Booking QR', orderNo: 'Order no.', phone: 'Phone',
     idNumber: 'ID number', idHint: 'Swipe the ID card or type', code: 'QR code', codeHint: 'Scan the booking QR', find: 'Find',
@@ -98,7 +123,7 @@ const en: Shape<typeof zhCN> = {
     kinds: { annual: 'Annual', season: 'Season', month: 'Month', count: 'Count', resident: 'Resident', staff: 'Staff' },
     events: { issue: 'Issued', renew: 'Renewed', reissue: 'Reissued' },
     states: { active: 'Valid', void: 'Void' },
-    needQuery: 'Type a card number, phone, ID number or name', needName: 'Give the holder\'s name', none: 'No member found; issue a card under "Issue"', noCards: 'Member found, but with no card',
+    needQuery: 'Type a card number, phone, ID number or name', needName: 'Give the holder\'s name', needReference: 'A bank card or mobile payment needs its reference', mobileRef: 'Payment reference', none: 'No member found; issue a card under "Issue"', noCards: 'Member found, but with no card',
     issued: 'Card {cardNo} issued; collect {amount}', renewed: 'Renewed: expiry {from} → {to}', reissued: 'Reissued: new card {cardNo}; card {old} is void',
     renewConfirm: 'Collect and renew', renewOnTop: 'A card not yet expired gains one term on top of its expiry.', renewFromToday: 'An expired card runs one term from today.',
   },

@@ -4,8 +4,8 @@ export default {
   role: { administrator: '管理员', finance: '财务', marketing: '市场', seller: '售票员', supervisor: '主管' },
   menu: {
     window: '售票窗口', finance: '财务', supervisor: '主管', marketing: '市场',
-    sell: '售票', pickup: '取票', orders: '退改签', members: '会员卡', shift: '交班',
-    system: '系统管理', live: '现场监控', catalog: '票种与价格',
+    sell: '售票', pickup: '取票', orders: '退改签', members: '会员卡', shift: '交班', exit: '离园结算',
+    system: '系统管理', live: '现场监控', catalog: '票种与价格', lanes: '通道规则', users: '用户与权限', auditLog: '审计日志',
     shifts: '班次', payments: '收款与退款', reconciliation: '对账', accounts: '客户账户', stock: '票卡库存', audit: '审计校验', reports: '报表',
   },
   common: { search: '查询', cancel: '取消', confirm: '确定', done: '完成', more: '加载更多', back: '返回' },
@@ -25,6 +25,24 @@ export default {
     wd: { 1: '周一', 2: '周二', 3: '周三', 4: '周四', 5: '周五', 6: '周六', 7: '周日' },
     newDiscount: '新建折扣', discount: '优惠', percent: '按比例', fixed: '立减', percentOff: '减 {n}%', fixedOff: '立减 {amount}',
     holidayDay: '日期', holidayName: '节日名称', addHoliday: '添加节假日', needHoliday: '请选日期并填写名称',
+  },
+  lanes: {
+    new: '新建通道', editing: '通道 {lane}', lane: '通道', label: '显示名称', labelHint: '闸机提示游客时用，例如 东门1号', nameHint: '字母、数字，例如 east-1', badName: '通道名只能用字母、数字、- 或 _',
+    venue: '园区', directions: '方向', dir: { in: '进', out: '出' }, types: '票种', all: '全部', kinds: '持票类别', kindsHint: '不选表示全部',
+    hours: '开放时间', always: '全天', addWindow: '+ 开放时段', windowsHint: '只在这些时段放行；星期不选表示每天',
+    accessible: '无障碍通道', accessibleHint: '轮椅、婴儿车：闸门开得更久', antiPassback: '防回传', antiPassbackHint: '分钟；入园后这么久内同园区不再放行，0 表示不限',
+    gate: '闸机', save: '保存规则', saved: '通道 {lane} 已保存，闸机同步后生效', pick: '点左侧一条通道修改，或新建通道',
+    explainTitle: '这条通道现在会怎样判定这张票', ticketHint: '票号（或开头几位）、卡号、身份证号', explain: '判定', admit: '放行',
+    verdictFacts: '票：{ticket}；闸机模式：{mode}；服务此通道的闸机：{gate}', noGate: '无', saveFirst: '请先保存通道', needTicket: '请输入票号、卡号或身份证号', noTicket: '没有找到这张票',
+  },
+  users: {
+    new: '新建用户', edit: '修改用户：{name}', name: '姓名', roles: '角色', refund: '可办理退款', refundHint: '售票员默认不能退款', active: '启用', inactive: '停用',
+    search: '用户名或姓名', anyRole: '全部角色', rolesHint: '一个人可有多个角色；菜单按角色显示', newPassword: '新密码', keepPassword: '不填则不修改', saved: '已保存 {name}',
+  },
+  auditlog: {
+    at: '时间', actor: '操作人', action: '操作', subject: '对象', what: '内容', subjectHint: '对象（订单号、闸机…）', anyAction: '全部操作', verify: '校验审计链',
+    modeLine: '切换为「{mode}」，原因：{reason}', ackLine: '确认告警，说明：{note}',
+    actions: { mode: '切换模式', lane_rules: '通道规则', alarm_ack: '确认告警', refund: '退款', capacity: '每日限量', seller_grants: '售票授权', account_entry: '客户账户', contract: '合同' },
   },
   mode: { normal: '正常', closed: '关闭', emergency: '紧急' },
   live: {
@@ -68,6 +86,13 @@ export default {
     bindTitle: '绑定身份证 / IC卡 / 票卡', idcard: '身份证', iccard: 'IC卡', barcode: '预制票卡',
     bindHint: '刷卡或扫码（读卡器会自动输入并回车）', bindCount: '已绑定 {have} / 需要 {need}', left: '余 {n}',
   },
+  exit: {
+    title: '离园结算（一卡通）', band: '腕带', bandHint: '刷腕带或输入腕带号', read: '读取', needBand: '请刷腕带', state: '状态', holder: '持有人',
+    balance: '余额', deposit: '押金', lockers: '储物柜', shop: '消费点', amount: '金额', time: '时间', note: '备注', noCharges: '没有消费',
+    overspent: '超额消费 {fen}', offline: '离线消费', original: '原路退回', cash: '全部退现金', bandFee: '腕带遗失/损坏（押金抵扣）',
+    refundDue: '应退 {fen}', collectDue: '应收 {fen}', settle: '结算并收回腕带', lost: '挂失', done: '已结算：退 {refund}；腕带赔偿 {fee}',
+    states: { open: '使用中', lost: '已挂失', settled: '已结算' }, methods: { cash: '现金', card: '银行卡', mobile: '移动支付' },
+  },
   pickup: {
     title: '取票', byOrder: '订单号 + 手机号', byId: '身份证', byCode: '订单二维码', orderNo: '订单号', phone: '手机号',
     idNumber: '身份证号', idHint: '刷身份证或手动输入', code: '二维码', codeHint: '扫描订单二维码', find: '查找',
@@ -94,7 +119,7 @@ export default {
     kinds: { annual: '年卡', season: '季卡', month: '月卡', count: '次卡', resident: '本地居民卡', staff: '员工卡' },
     events: { issue: '办卡', renew: '续费', reissue: '补卡' },
     states: { active: '有效', void: '已作废' },
-    needQuery: '请输入要查询的卡号、手机号、身份证号或姓名', needName: '请填写持卡人姓名', none: '没有找到会员，可在“办卡”中新办', noCards: '找到会员，但名下没有卡',
+    needQuery: '请输入要查询的卡号、手机号、身份证号或姓名', needName: '请填写持卡人姓名', needReference: '银行卡、移动支付请填写凭证号', mobileRef: '支付单号', none: '没有找到会员，可在“办卡”中新办', noCards: '找到会员，但名下没有卡',
     issued: '已办卡 {cardNo}，请收取 {amount}', renewed: '已续费：到期日 {from} → {to}', reissued: '已补卡：新卡号 {cardNo}，原卡 {old} 已作废',
     renewConfirm: '收款并续费', renewOnTop: '未到期的卡从原到期日起顺延一个周期。', renewFromToday: '已过期的卡从今天起算一个周期。',
   },

@@ -1,0 +1,130 @@
+import { eq, inArray, TransactionRollbackError } from 'drizzle-orm';
+import type { HubOrder, HubRefund, HubShift } from '../../shared/hub/journal.ts';
+import type { AuthUser } from '../auth/roles.ts';
+import type { CloudContext } from '../context.ts';
+import { orders, sales, tickets, ticketTypes, users } from '../db/schema/index.ts';
+import { AppError } from '../http/errors.ts';
+import { ledger, type Actor } from '../ledger/index.ts';
+import { appendAudit, auditSavepoint, type Tx } from '../office/audit.ts';
+import { takeCapacity } from '../office/pricing.ts';
+import { appendChanges } from '../sync/changes.ts';
+
+/**
+ * How a site hub's journal is written into HQ's books, through the ledger (cloud/ledger):
+ * the order (ledger.openOrder, channel window, source the hub), its payments with the hub's
+ * own ids (ledger.insertPayment), refunds (ledger.refund) and revocations. The seller's money
+ * is in the book of the hub's shift (`shift`, the hub's shift id).
+ *
+ * One part is written here and not by the ledger: the sale lines and their tickets. The
+ * ledger's issueLines / issueTickets sign new codes with HQ's key, while a hub's tickets are
+ * already signed with the hub's delegated key, printed, and perhaps admitted at a gate: their
+ * ids and codes must be kept. `recordLines` mirrors ledger/sell.ts issueLines (the sale row
+ * and its audit record, the tickets and their change-log rows) for presigned tickets; it goes
+ * once the ledger takes presigned tickets.
+ */
+export async function recordHubOrder(tx: Tx, _ctx: CloudContext, at: { site: string; hub: string }, o: HubOrder): Promise<{ overCapacity: boolean }> {
+  const actor = await hubActor(tx, o.seller.id, o.shiftId);
+  await ledger.openOrder(tx, actor, {
+    id: o.id, site: at.site, visitDay: o.visitDay, channel: 'window', source: at.hub, totalFen: o.totalFen, status: 'issued', note: `站点服务器 ${at.hub}`,
+    request: { lines: o.lines.map((l) => ({ type: l.type, quantity: l.quantity, group: l.group, ...(l.discount ? { discount: l.discount } : {}) })), payments: [], reserve: false },
+    freeReason: o.totalFen === 0 ? `hub ${at.hub}` : null, at: o.at,
+  });
+  ledger.checkPaid(o.totalFen, o.payments);
+  for (const p of o.payments) {
+    await ledger.insertPayment(tx, actor, {
+      id: p.id, orderId: o.id, method: p.method, amountFen: p.amountFen,
+      tenderedFen: p.method === 'cash' ? p.tenderedFen : null, changeFen: p.method === 'cash' ? p.changeFen : null,
+      reference: p.method === 'card' ? p.reference : null, refundId: null, createdAt: new Date(o.at),
+    });
+  }
+  // The places were taken at the site already: HQ counts them, and flags a day gone past its
+  // capacity (the hub sells without a lease of its own yet; see the README).
+  let overCapacity = false;
+  const perType = new Map<number, number>();
+  for (const l of o.lines) perType.set(l.typeId, (perType.get(l.typeId) ?? 0) + l.persons);
+  for (const [typeId, persons] of [...perType].sort((a, b) => a[0] - b[0])) {
+    const type = await typeRow(tx, typeId);
+    const took = await tx.transaction(async (sp) => {
+      auditSavepoint(sp);
+      await takeCapacity(sp, type, o.visitDay, persons);
+      return true;
+    }).catch((err) => {
+      if ((err instanceof AppError && err.code === 'sold_out') || err instanceof TransactionRollbackError) return false;
+      throw err;
+    });
+    if (!took) {
+      overCapacity = true;
+      await appendAudit(tx, { at: o.at, actor: `hub:${at.hub}`, action: 'hub_over_capacity', subject: o.id, body: { type: type.code, day: o.visitDay, persons } });
+    }
+  }
+  await recordLines(tx, actor, at.site, o);
+  return { overCapacity };
+}
+
+async function recordLines(tx: Tx, actor: Actor, site: string, o: HubOrder): Promise<void> {
+  for (const l of o.lines) {
+    const row = {
+      id: l.saleId, site, typeId: l.typeId, quantity: l.quantity, unitPriceFen: l.unitFen, totalFen: l.totalFen,
+      createdAt: new Date(o.at), orderId: o.id, listPriceFen: l.listFen, discountCode: l.discount, groupMode: l.group, persons: l.persons,
+    };
+    await tx.insert(sales).values(row);
+    await appendAudit(tx, { at: o.at, actor: actor.name, action: 'sale', subject: l.saleId, body: { ...row, createdAt: row.createdAt.toISOString() } });
+    await tx.insert(tickets).values(l.tickets.map((t) => ({
+      id: t.id, saleId: l.saleId, site, typeId: t.typeId, keyId: t.keyId, code: t.code,
+      validFrom: new Date(t.validFrom), validUntil: new Date(t.validUntil), persons: t.persons, entries: t.entries,
+      priceFen: t.priceFen, issuedAt: new Date(o.at),
+    })));
+    // The site's devices (and the hub's own copy) learn of the tickets as of any sale.
+    await appendChanges(tx, site, l.tickets.map((t) => ({
+      kind: 'ticket' as const,
+      ticket: { id: t.id, typeId: t.typeId, validFrom: Math.floor(t.validFrom / 1000), validUntil: Math.floor(t.validUntil / 1000), persons: t.persons, entries: t.entries },
+    })));
+  }
+}
+
+/**
+ * A refund the hub made of its own sale, through ledger.refund. Decided rule for a ticket
+ * refunded at HQ meanwhile (during the outage, or before the hub heard of it): HQ's books
+ * never pay back more than was paid, so what HQ already gave back is not paid again; the
+ * hub's refund of it is recorded in the audit chain as `hub_refund_conflict` with its amount
+ * (the cash did leave the hub's drawer), for finance to settle.
+ */
+export async function recordHubRefund(tx: Tx, _ctx: CloudContext, at: { site: string; hub: string }, r: HubRefund): Promise<{ conflict: boolean }> {
+  const actor = await hubActor(tx, r.seller.id, r.shiftId);
+  const [order] = await tx.select().from(orders).where(eq(orders.id, r.orderId)).for('update');
+  if (!order) throw new AppError('unknown_order', `the hub refunded order ${r.orderId}, which HQ does not hold`, 409, { id: r.orderId });
+  const rows = await tx.select().from(tickets).where(inArray(tickets.id, r.tickets));
+  const live = rows.filter((t) => !t.revokedReason);
+  const liveFen = live.reduce((s, t) => s + t.priceFen, 0);
+  const method = r.payments[0]!.method;
+  if (live.length === rows.length) {
+    await ledger.refund(tx, actor, { order, ticketIds: r.tickets, amountFen: r.amountFen, method, reason: `${r.reason}（站点 ${at.hub}）`, at: r.at });
+    return { conflict: false };
+  }
+  if (live.length) await ledger.refund(tx, actor, { order, ticketIds: live.map((t) => t.id), amountFen: liveFen, method, reason: `${r.reason}（站点 ${at.hub}）`, at: r.at });
+  await appendAudit(tx, {
+    at: r.at, actor: actor.name, action: 'hub_refund_conflict', subject: r.id,
+    body: { orderId: r.orderId, hub: at.hub, shiftId: r.shiftId, method, hubRefundFen: r.amountFen, recordedFen: liveFen, unrecordedFen: r.amountFen - liveFen, alreadyRevoked: rows.filter((t) => t.revokedReason).map((t) => ({ id: t.id, reason: t.revokedReason })) },
+  });
+  return { conflict: true };
+}
+
+/** A shift closed at the hub: its handover figures go into the audit chain. */
+export async function recordHubShift(tx: Tx, _ctx: CloudContext, at: { site: string; hub: string }, s: HubShift): Promise<void> {
+  const actor = await hubActor(tx, s.seller.id, s.id);
+  await appendAudit(tx, { at: s.closedAt, actor: actor.name, action: 'hub_shift_close', subject: s.id, body: { ...s, site: at.site, hub: at.hub } });
+}
+
+/** The seller, in the book of their shift at the hub. */
+async function hubActor(tx: Tx, userId: string, shiftId: string): Promise<Actor> {
+  const [u] = await tx.select().from(users).where(eq(users.id, userId));
+  if (!u) throw new AppError('unknown_user', `the seller ${userId} of a hub entry is not a user at HQ`, 409);
+  const user: AuthUser = { id: u.id, username: u.username, displayName: u.displayName, roles: u.roles as AuthUser['roles'], permissions: u.permissions as AuthUser['permissions'] };
+  return { user, name: u.username, till: { book: 'shift', shiftId } };
+}
+
+async function typeRow(tx: Tx, typeId: number) {
+  const [type] = await tx.select().from(ticketTypes).where(eq(ticketTypes.id, typeId));
+  if (!type) throw new AppError('unknown_type', `ticket type ${typeId} of a hub sale is not known at HQ`, 409);
+  return type;
+}

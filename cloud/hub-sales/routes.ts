@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { delegatedKey, hubKit as hubKitSchema, journalAck, journalUpload, keyDelegation } from '../../shared/hub/journal.ts';
+import type { CloudContext } from '../context.ts';
+import { endpoint } from '../http/endpoint.ts';
+import type { CloudEnv } from '../http/env.ts';
+import { requireSite } from '../sites/service.ts';
+import { delegateKey, hubKit, requireHub, takeJournal } from './service.ts';
+
+const siteQuery = z.object({ site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+
+/**
+ * What a site hub calls at HQ, under /api/v1/sync/hub (device credentials of role hub, of
+ * the site named): the kit it sells with offline, its signing key's delegation, and the
+ * upload of its sale journal.
+ */
+export function hubSalesRoutes(ctx: CloudContext) {
+  return new Hono<CloudEnv>()
+    .get('/kit', endpoint({ summary: '站点售票资料 / types, prices, discounts and window staff a site hub sells with offline', query: siteQuery, responses: { 200: hubKitSchema } }),
+      async (c) => {
+        const hub = requireHub(c.get('device'));
+        await requireSite(ctx.db, hub.site, { active: true });
+        return c.json(await hubKit(ctx, hub.site));
+      })
+    .post('/key', endpoint({ summary: '站点签名密钥授权 / delegate (or renew) the key a site hub signs its codes with', query: siteQuery, body: keyDelegation, responses: { 200: delegatedKey } }),
+      async (c) => c.json(await delegateKey(ctx, requireHub(c.get('device')), c.req.valid('json'))))
+    .post('/journal', endpoint({ summary: '站点销售上传 / a site hub\'s sales, refunds and shifts, each taken exactly once', query: siteQuery, body: journalUpload, responses: { 200: journalAck } }),
+      async (c) => c.json(await takeJournal(ctx, requireHub(c.get('device')), c.req.valid('json').entries)));
+}

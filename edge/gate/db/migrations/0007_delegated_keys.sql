@@ -1,0 +1,1 @@
+ALTER TABLE `issuer_keys` ADD `not_after` integer;

@@ -1,0 +1,196 @@
+/**
+ * Peak sales (npm run bench:peak): HQ in its own process (so its CPU is its own), on PGlite
+ * and, where TEST_DATABASE_URL names one, on the Postgres server; C concurrent clients over
+ * real HTTP. Per backend:
+ *   - baseline: N bookings (book + pay) on a day without time slots (the path before slots);
+ *   - slots:    N bookings into one day's slots (a hot slot row: 2 slots), quota 95 % of N,
+ *               then the slot counts are checked against the tickets bound: `oversold` must be 0;
+ *   - window:   N window orders (POST /orders, cash) as the administrator.
+ * Progress on stderr; the last line of stdout is one JSON object.
+ *
+ * Env: PEAK_N (default 600), PEAK_C (default 50).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { businessDay, addDays, DEFAULT_TZ } from '../../shared/time/zone.ts';
+import { freshPostgres } from '../support/cloud.ts';
+
+const N = Number(process.env.PEAK_N ?? 600);
+const C = Number(process.env.PEAK_C ?? 50);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const say = (m: string) => process.stderr.write(`[bench:peak] ${m}\n`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** CPU time of a process so far, ms (Linux /proc; utime + stime in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+interface Hq { url: string; child: ChildProcess; stop(): Promise<void> }
+
+async function startHq(databaseUrl?: string): Promise<Hq> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tk-peak-'));
+  const port = await freePort();
+  // PEAK_PROF=<dir>: HQ writes a V8 CPU profile there when it stops (where the time goes).
+  const prof = process.env.PEAK_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PEAK_PROF] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'cloud/main.ts'], {
+    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env, DATA_DIR: dataDir, HTTP_PORT: String(port), MQTT_PORT: String(await freePort()), ADMIN_PASSWORD: 'bench-admin-password',
+      WEB_DIR: 'off', LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/api/v1/health`)).ok) break;
+    } catch { /* not up yet */ }
+    if (i > 600 || child.exitCode !== null) throw new Error('HQ did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url, child,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function call(url: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> }) {
+  const res = await fetch(`${url}${path}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: { 'content-type': 'application/json', ...init.headers }, body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  return { status: res.status, body: await res.json() as any };
+}
+
+async function setup(url: string) {
+  const token = (await call(url, '/api/v1/auth/login', { body: { username: 'admin', password: 'bench-admin-password' } })).body.token as string;
+  const admin = { authorization: `Bearer ${token}` };
+  await call(url, '/api/v1/ticket-types', { body: { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 }, headers: admin });
+  const ch = await call(url, '/api/v1/channels/admin', { body: { code: 'ota', name: 'OTA', kind: 'ota', cancelCutoffMinutes: 0 }, headers: admin });
+  await call(url, '/api/v1/channels/admin/ota/prices', { method: 'PUT', body: { prices: [{ type: 'adult', priceFen: 10000 }] }, headers: admin });
+  return { admin, key: ch.body.apiKey as string };
+}
+
+interface Run { perS: number; p50: number; p99: number; ok: number; refused: number; errors: number; cpuPerSale: number }
+
+/** C workers take N jobs; each job's latency is measured; only 2xx count as sales. */
+async function load(hq: Hq, job: (i: number) => Promise<boolean>): Promise<Run> {
+  const lat: number[] = [];
+  let ok = 0;
+  let refused = 0;
+  let errors = 0;
+  let next = 0;
+  const cpu0 = cpuMs(hq.child.pid!);
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: C }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= N) return;
+      const s = performance.now();
+      // A dropped connection counts as a failed sale, not a crash of the bench.
+      if (await job(i).catch(() => { errors++; return false; })) ok++;
+      else refused++;
+      lat.push(performance.now() - s);
+    }
+  }));
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = cpuMs(hq.child.pid!) - cpu0;
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!);
+  return { perS: Math.round((ok / secs) * 10) / 10, p50: q(0.5), p99: q(0.99), ok, refused, errors, cpuPerSale: Math.round((cpu / Math.max(ok, 1)) * 10) / 10 };
+}
+
+async function backend(name: string, databaseUrl?: string) {
+  say(`${name}: starting HQ`);
+  const hq = await startHq(databaseUrl);
+  try {
+    const { admin, key } = await setup(hq.url);
+    const day0 = businessDay(Date.now(), DEFAULT_TZ);
+    const plainDay = addDays(day0, 1);
+    const slotDay = addDays(day0, 2);
+    const quota = Math.floor(N * 0.95);
+    await call(hq.url, '/api/v1/slots/demo/main', { body: { fromDay: slotDay, toDay: slotDay, start: '08:00', end: '12:00', everyMinutes: 120, quota: Math.ceil(quota / 2), walkIn: 0 }, headers: admin });
+    const book = (day: string, slot: string | undefined, tag: string) => async (i: number) => {
+      const h = { 'X-Channel-Key': key, 'Idempotency-Key': `${tag}-${i}` };
+      const b = await call(hq.url, '/api/v1/channels/bookings', {
+        body: { visitDay: day, ...(slot ? { slot } : {}), items: [{ type: 'adult', quantity: 1 }], contact: { name: '游客', phone: `139${String(i).padStart(8, '0')}` } }, headers: h,
+      });
+      if (b.status !== 201) return false;
+      const p = await call(hq.url, `/api/v1/channels/bookings/${b.body.orderNo}/pay`, { body: { amountFen: b.body.totalFen, paymentRef: `P-${tag}-${i}` }, headers: { ...h, 'Idempotency-Key': `${tag}-pay-${i}` } });
+      return p.status === 200;
+    };
+    say(`${name}: warm-up`);
+    await load(hq, book(plainDay, undefined, 'warm')).catch(() => undefined);
+    say(`${name}: baseline, ${N} bookings (book + pay) from ${C} clients, a day without slots`);
+    const baseline = await load(hq, book(addDays(day0, 3), undefined, 'base'));
+    say(`${name}: baseline ${JSON.stringify(baseline)}`);
+    say(`${name}: slots, ${N} bookings into 2 slots of ${Math.ceil(quota / 2)}`);
+    const slots = await load(hq, (i) => book(slotDay, i % 2 ? '10:00' : '08:00', 'slot')(i));
+    say(`${name}: slots ${JSON.stringify(slots)}`);
+    const listed = (await call(hq.url, `/api/v1/slots/demo/main?day=${slotDay}`, { headers: admin })).body.items as { quota: number; sold: number; soldWalkIn: number }[];
+    const oversold = listed.reduce((n, s) => n + Math.max(0, s.sold + s.soldWalkIn - s.quota), 0) + Math.max(0, slots.ok - listed.reduce((n, s) => n + s.quota, 0));
+    say(`${name}: window, ${N} orders`);
+    const window = await load(hq, async (i) => (await call(hq.url, '/api/v1/orders', {
+      body: { lines: [{ type: 'adult', quantity: 1 }], payments: [{ method: 'cash', amountFen: 12000, tenderedFen: 12000 }] }, headers: { ...admin, 'Idempotency-Key': `w-${i}` },
+    })).status === 201);
+    say(`${name}: window ${JSON.stringify(window)}`);
+    let fsync: string | undefined;
+    if (databaseUrl) {
+      const { default: pg } = await import('pg');
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      fsync = `${(await c.query('show fsync')).rows[0].fsync}/${(await c.query('show synchronous_commit')).rows[0].synchronous_commit}`;
+      await c.end();
+    }
+    return { baseline, slots, window, oversold, fsync };
+  } finally {
+    await hq.stop();
+  }
+}
+
+const out: Record<string, unknown> = { n: N, clients: C };
+const lite = await backend('pglite');
+Object.assign(out, {
+  pglite_baseline_per_s: lite.baseline.perS, pglite_baseline_p99_ms: lite.baseline.p99,
+  pglite_per_s: lite.slots.perS, pglite_p50_ms: lite.slots.p50, pglite_p99_ms: lite.slots.p99, pglite_hq_cpu_ms_per_sale: lite.slots.cpuPerSale,
+  pglite_window_per_s: lite.window.perS, pglite_window_p99_ms: lite.window.p99, pglite_window_hq_cpu_ms_per_sale: lite.window.cpuPerSale,
+  pglite_oversold: lite.oversold,
+});
+let oversold = lite.oversold;
+const pg = await freshPostgres();
+if (pg) {
+  try {
+    const r = await backend('postgres', pg.url);
+    oversold += r.oversold;
+    Object.assign(out, {
+      pg_baseline_per_s: r.baseline.perS, pg_baseline_p99_ms: r.baseline.p99,
+      pg_per_s: r.slots.perS, pg_p50_ms: r.slots.p50, pg_p99_ms: r.slots.p99, hq_cpu_ms_per_sale: r.slots.cpuPerSale,
+      pg_window_per_s: r.window.perS, pg_window_p99_ms: r.window.p99, pg_window_hq_cpu_ms_per_sale: r.window.cpuPerSale,
+      pg_fsync_sync_commit: r.fsync,
+    });
+  } finally {
+    await pg.drop();
+  }
+} else {
+  say('no TEST_DATABASE_URL: Postgres not measured');
+  out.hq_cpu_ms_per_sale = lite.slots.cpuPerSale;
+}
+out.oversold = oversold;
+process.stdout.write(`${JSON.stringify(out)}\n`);
