@@ -232,6 +232,8 @@ export class GateAgent {
     return {
       connected: this.link.connected, outbox: this.store.outboxSize(), checkpoint: this.store.checkpoint(),
       lastPullAt: this.downlink.lastPullAt, pullError: this.downlink.lastError,
+      /** Entry batches handed to the line, bytes, and connections dropped on a silent line, since start. */
+      upBytes: this.link.upBytesSent, deadLinks: this.link.deadLinks,
     };
   }
 

@@ -10,6 +10,8 @@ import type { GateStore } from './store.ts';
 /** Batches allowed in flight beyond the last ack. */
 const WINDOW = 4;
 const MAX_MESSAGE = 1 << 20;
+/** A PUBACK later than this: hold further batches until it comes (a full window of 200-entry batches crosses 512 kbit/s in ~0.3 s). */
+const SUSPECT_MS = 1_000;
 
 export interface LinkHandlers {
   onConnect(): void;
@@ -51,6 +53,8 @@ export class Link {
   private readonly sender: Sender;
   /** Connections dropped because the line went silent, since start. */
   deadLinks = 0;
+  /** Bytes of entry batches handed to the line (MQTT packets: topic, payload, header), since start. */
+  upBytesSent = 0;
 
   constructor(private readonly opts: {
     store: GateStore; url: string; site: string; device: string; batchSize: number; ackTimeoutMs: number;
@@ -140,6 +144,10 @@ export class Link {
   private nextBatch(): Outgoing | undefined {
     const { store, site, device, batchSize, coalesceMs } = this.opts;
     if (this.sentUpTo >= store.ackedUpTo() + WINDOW * batchSize) return undefined;
+    // A batch the broker has not acknowledged within a second makes the line suspect: nothing
+    // more goes into it until it answers (or is found dead), so a silent drop costs one window
+    // of lost bytes at most, not everything made while keepalive waits.
+    if (this.unconfirmed.size && this.opts.now() - Math.min(...this.unconfirmed.values()) > SUSPECT_MS) return undefined;
     const pending = store.pendingAfter(this.sentUpTo, batchSize, device);
     if (!pending) return undefined;
     if (coalesceMs > 0 && pending.entries.length < batchSize) {
@@ -155,11 +163,15 @@ export class Link {
     this.sentUpTo = pending.lastSeq;
     const lastSeq = pending.lastSeq;
     this.unconfirmed.set(lastSeq, this.opts.now());
+    const topic = topics.up(site, device);
+    const payload = packBatch(batch);
+    this.upBytesSent += Buffer.byteLength(topic) + payload.length + 6;
     return {
-      topic: topics.up(site, device), payload: packBatch(batch), qos: 1,
+      topic, payload, qos: 1,
       onSent: (err) => {
         this.unconfirmed.delete(lastSeq);
         if (!err) this.confirmedUpTo = Math.max(this.confirmedUpTo, lastSeq);
+        if (!err) this.pump(); // a held batch may go now
       },
     };
   }

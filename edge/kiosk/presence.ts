@@ -1,23 +1,20 @@
-import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceCredential } from '../../shared/auth/device.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import { type LaneStatus } from '../../shared/sync/messages.ts';
+import type { LaneStatus } from '../../shared/sync/messages.ts';
+import { MqttSession } from '../../shared/sync/session.ts';
 import { topics } from '../../shared/sync/topics.ts';
-import { clientIdFor } from '../../shared/auth/device.ts';
-
-const OFFLINE = Buffer.from('{"state":"offline"}');
 
 /**
- * The kiosk on the site's broker (HQ's, or a site hub's): presence by MQTT last will plus a
- * retained status heartbeat (so HQ's device view lists it: online, last seen, checkpoint,
- * pickups waiting), and the doorbell that makes it pull new bookings at once instead of at
- * its next timed pull. The broker is optional: without it the kiosk works on its timer.
+ * The kiosk on the site's broker (HQ's, or a site hub's), through the shared MQTT session
+ * (shared/sync/session.ts): presence by last will plus a retained status heartbeat (so HQ's
+ * device view lists it: online, last seen, checkpoint, pickups waiting), and the doorbell
+ * that makes it pull new bookings at once instead of at its next timed pull. The broker is
+ * optional: without it the kiosk works on its timer.
  */
 export class KioskPresence {
-  private client: MqttClient | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly session: MqttSession;
 
-  constructor(private readonly opts: {
+  constructor(opts: {
     url: string; site: string; device: string; credential?: DeviceCredential; heartbeatMs: number; log: Logger;
     /** CA (PEM) the broker's certificate is checked against (mqtts://). */
     ca?: Buffer;
@@ -26,43 +23,23 @@ export class KioskPresence {
     status: () => Omit<LaneStatus, 'state' | 'at'>;
     /** The doorbell rang: new changes to pull. */
     onNotify: () => void;
-  }) {}
-
-  start(): void {
-    const { site, device, log } = this.opts;
-    const client = mqtt.connect(this.opts.url, {
-      clientId: clientIdFor({ role: 'kiosk', site, device }), clean: true, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 5000, keepalive: 30,
-      username: this.opts.credential?.username, password: this.opts.credential?.token, ...(this.opts.ca ? { ca: this.opts.ca } : {}),
-      will: { topic: topics.status(site, device), payload: OFFLINE, qos: 1, retain: true },
+  }) {
+    const notify = topics.notify(opts.site);
+    this.session = new MqttSession({
+      url: opts.url, role: 'kiosk', site: opts.site, device: opts.device, credential: opts.credential, ca: opts.ca, log: opts.log,
+      keepaliveS: 30, reconnectMs: 1000, subscriptions: [notify],
+      heartbeat: { ms: opts.heartbeatMs, status: () => ({ state: 'online', at: opts.now(), ...opts.status() } satisfies LaneStatus) },
+      onConnect: () => opts.onNotify(), // the doorbell may have rung while the kiosk was away
+      onMessage: (topic) => {
+        if (topic === notify) opts.onNotify();
+      },
     });
-    client.on('connect', () => {
-      client.subscribe(topics.notify(site), { qos: 1 });
-      this.publish();
-      this.opts.onNotify(); // the doorbell may have rung while the kiosk was away
-    });
-    client.on('message', (topic) => {
-      if (topic === topics.notify(site)) this.opts.onNotify();
-    });
-    client.on('error', (err) => log.debug(() => ({ err: err.message }), 'broker'));
-    this.client = client;
-    this.timer = setInterval(() => this.publish(), this.opts.heartbeatMs);
   }
+
+  start(): void { this.session.start(); }
 
   /** Sends the status now (after a pickup, a printer fault). */
-  publish(): void {
-    const client = this.client;
-    if (!client?.connected) return;
-    const status: LaneStatus = { state: 'online', at: this.opts.now(), ...this.opts.status() };
-    client.publish(topics.status(this.opts.site, this.opts.device), JSON.stringify(status), { qos: 0, retain: true });
-  }
+  publish(): void { this.session.beat(); }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
-    // A clean "offline", as the will would say, then leave.
-    if (client.connected) await client.publishAsync(topics.status(this.opts.site, this.opts.device), OFFLINE, { qos: 1, retain: true }).catch(() => undefined);
-    await client.endAsync(true);
-  }
+  stop(): Promise<void> { return this.session.stop(); }
 }

@@ -75,7 +75,7 @@ export function verifyDevice(keyFor: (site: string) => Buffer | undefined, usern
 export function canPublish(id: DeviceIdentity, topic: string): boolean {
   if (id.role === 'hq') return true;
   const t = parseDeviceTopic(topic);
-  if (!t || t.site !== id.site || !(isDeviceUp(t.kind) || (t.kind === SIBLING && id.role !== 'kiosk'))) return false;
+  if (!t || t.site !== id.site || !(isDeviceUp(t.kind) || (t.kind === SIBLING && (id.role === 'gate' || id.role === 'hub')))) return false;
   return id.role === 'hub' || t.device === id.device;
 }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Cloud } from '../../cloud/server.ts';
 import { ingestBatch } from '../../cloud/entries/ingest.ts';
+import { ingestBatchBaseline } from './ingest-baseline.ts';
+import { provisionIn } from '../support/provision.ts';
 import { Progress } from '../../edge/gate/bench/stats.ts';
 import type { EntryRecord, UpBatch } from '../../shared/sync/messages.ts';
 import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
@@ -81,25 +83,37 @@ export async function runCatchup(cloud: Cloud, observer: Observer, entries: Entr
 }
 
 /**
- * HQ's side alone, no line: how long unpacking and ingesting one batch of `size` entries
- * takes in this database (HQ takes batches off the broker one at a time, so this bounds the
- * ack rate whatever the line).
+ * HQ's side alone, no line: how long ingesting one batch takes in this database, the current
+ * ingest against the one before issue 18 (test/bench/ingest-baseline.ts), alternating batch
+ * by batch so both see the same load. The probe device is provisioned for the entries'
+ * lanes, so they take the path real entries take (not the refusal path). HQ takes batches off
+ * the broker one at a time, so this bounds the ack rate whatever the line.
  */
-export async function probeIngest(cloud: Cloud, batches: EntryRecord[][]): Promise<{ unpackMs: number; ingestMs: number }> {
+export async function probeIngest(cloud: Cloud, batches: EntryRecord[][]): Promise<{ unpackMs: number; ingestMs: number; baselineMs: number; ingestMinMs: number; baselineMinMs: number }> {
+  const lanes = [...new Set(batches.flat().map((e) => e.lane))];
+  await provisionIn(cloud.ctx!, 'demo', [{ device: 'probe', lanes }, { device: 'probe-base', lanes: lanes.map((l) => `${l}-b`) }]);
   const epoch = randomUUID();
+  const baseEpoch = randomUUID();
   let seq = 1;
-  let unpackMs = 0;
-  let ingestMs = 0;
+  const unpack: number[] = [];
+  const ours: number[] = [];
+  const base: number[] = [];
   for (const entries of batches) {
     const batch: UpBatch = { device: 'probe', epoch, firstSeq: seq, lastSeq: seq + entries.length - 1, entries };
+    // The same entries for the baseline, under other nonces, lanes and tickets' ids left alike.
+    const twin: UpBatch = { device: 'probe-base', epoch: baseEpoch, firstSeq: seq, lastSeq: batch.lastSeq, entries: entries.map((e) => ({ ...e, nonce: randomUUID(), lane: `${e.lane}-b` })) };
     seq += entries.length;
     const packed = packBatch(batch);
     let t = performance.now();
     const decoded = unpackBatch(packed);
-    unpackMs += performance.now() - t;
+    unpack.push(performance.now() - t);
+    t = performance.now();
+    await ingestBatchBaseline(cloud.ctx!.db, 'demo', twin);
+    base.push(performance.now() - t);
     t = performance.now();
     await ingestBatch(cloud.ctx!.db, 'demo', decoded);
-    ingestMs += performance.now() - t;
+    ours.push(performance.now() - t);
   }
-  return { unpackMs: unpackMs / batches.length, ingestMs: ingestMs / batches.length };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { unpackMs: median(unpack), ingestMs: median(ours), baselineMs: median(base), ingestMinMs: Math.min(...ours), baselineMinMs: Math.min(...base) };
 }

@@ -1,9 +1,11 @@
 import { count, eq, sql } from 'drizzle-orm';
 import type { Cloud } from '../../cloud/server.ts';
-import { changes, entries } from '../../cloud/db/schema/index.ts';
+import { changes, entries, refusedEntries } from '../../cloud/db/schema/index.ts';
+import { provisionIn } from '../support/provision.ts';
 import { startTestGate, type TestGate } from '../support/gate.ts';
 import { waitFor } from '../support/cloud.ts';
 import { Wan } from './wan.ts';
+import { PRODUCTION } from './paced.ts';
 
 /** A gate behind its own simulated WAN, configured as in production (not the tests' fast timers). */
 export interface BenchGate {
@@ -14,14 +16,18 @@ export interface BenchGate {
 }
 
 export async function startBenchGate(cloud: Cloud, device: string): Promise<BenchGate> {
+  // HQ lets a provisioned gate connect only, one gate a lane: each bench gate gets its own. The
+  // generated logs name other lanes, so HQ takes their entries as refused (refused_entries):
+  // the same ingest and ack path, counted by entriesAtHq below.
+  await provisionIn(cloud.ctx!, 'demo', [{ device, lanes: [`${device}-lane`] }]);
   const wan = new Wan(cloud);
   await wan.start();
   try {
     const gate = await startTestGate({
-      device, lane: 'east-1', cloudUrl: wan.cloudUrl, mqttUrl: wan.mqttUrl,
+      device, lane: `${device}-lane`, cloudUrl: wan.cloudUrl, mqttUrl: wan.mqttUrl,
       // The production defaults: startTestGate's 300 ms pull and 500 ms ack timeout would make
       // a slow line look like a dead one (re-sends) and poll HQ twenty times harder.
-      pullIntervalMs: 60_000, ackTimeoutMs: 10_000,
+      pullIntervalMs: 60_000, ackTimeoutMs: 10_000, coalesceMs: PRODUCTION.coalesceMs,
     });
     return {
       device, gate, wan,
@@ -42,10 +48,11 @@ export async function logHead(cloud: Cloud): Promise<number> {
   return row!.head;
 }
 
-/** Entries HQ holds from one device. */
+/** Entries HQ holds from one device: taken, or kept as refused (not this device's lane). */
 export async function entriesAtHq(cloud: Cloud, device: string): Promise<number> {
   const [row] = await cloud.ctx!.db.select({ n: count() }).from(entries).where(eq(entries.device, device));
-  return row!.n;
+  const [refused] = await cloud.ctx!.db.select({ n: count() }).from(refusedEntries).where(eq(refusedEntries.device, device));
+  return row!.n + refused!.n;
 }
 
 /** Waits until the gate is connected and holds HQ's whole change log. */

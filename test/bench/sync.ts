@@ -8,10 +8,16 @@
  *   baseline  the same entries as one JSON message each, QoS 1, through an identical line
  *   floor     the packed size of an entry's own fields, nonce derived (entries.ts floorBytes)
  *   catchup   entries queued while the line was cut: restore() until HQ holds them all
+ *   paced     10 gates each scanning 1 visitor a second for 2 minutes, production config:
+ *             bytes on the wire per entry (IP and TCP headers included: link-sim counts
+ *             packets and models delayed ACKs, 52 bytes a header), messages a minute, lag
+ *   dead link a rush upload when the line dies silently (no FIN): bytes sent beyond one copy
+ *   ingest    HQ's ingest per 200-entry batch, against the pre-issue-18 ingest as baseline
  *
  * Progress and a table go to stderr; the last stdout line is one JSON object.
  * Environment: BENCH_ENTRIES (10,000, catch-up), BENCH_TICKETS (10,000, fanout),
- * BENCH_GATES (20, fanout), BENCH_UPLOAD (2,000, upload and baseline), BENCH_LIVE (200 scans).
+ * BENCH_GATES (20, fanout), BENCH_UPLOAD (2,000, upload and baseline), BENCH_LIVE (200 scans),
+ * BENCH_PACED_GATES (10), BENCH_PACED_S (120), BENCH_DEAD_LINK (5,000 entries at 200/s).
  */
 import { OtherCpu } from '../../edge/gate/bench/stats.ts';
 import { api, startTestCloud } from '../support/cloud.ts';
@@ -22,6 +28,10 @@ import { runFanout, TICKET_TYPES } from './fanout.ts';
 import { Observer } from './observer.ts';
 import { runBaseline, runUpload } from './upload.ts';
 import { WAN } from './wan.ts';
+import { PRODUCTION, runPaced } from './paced.ts';
+import { runDeadLink } from './dead-link.ts';
+
+const liveCodesReserved = new Set<string>();
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -38,6 +48,9 @@ const opts = {
   gates: envInt('BENCH_GATES', 20),
   upload: envInt('BENCH_UPLOAD', Math.min(2_000, entries)),
   live: envInt('BENCH_LIVE', 200),
+  pacedGates: envInt('BENCH_PACED_GATES', 10),
+  pacedS: envInt('BENCH_PACED_S', 120),
+  deadLink: envInt('BENCH_DEAD_LINK', 5_000),
 };
 const GOALS = { catchupS: 10, fanoutS: 30 };
 /** A busy entrance: one scan every 50 ms. */
@@ -80,7 +93,9 @@ async function main(): Promise<void> {
     // Disjoint tickets for the live scans (they must be unused) and for each generated log.
     const random = seededRandom(20_240_601);
     const liveCodes = fan.adultCodes.slice(-opts.live);
-    const reserved = new Set(liveCodes.map((c) => c.id));
+    const pacedCodes = fan.adultCodes.slice(0, -opts.live).slice(0, opts.pacedGates * opts.pacedS).map((c) => c.code);
+    for (const c of pacedCodes) liveCodesReserved.add(c);
+    const reserved = new Set([...liveCodes, ...fan.adultCodes.filter((c) => liveCodesReserved.has(c.code))].map((c) => c.id));
     const pool = shuffle(fan.pool.filter((t) => !reserved.has(t.id)), random);
     const split = Math.ceil((pool.length * opts.upload) / (opts.upload + opts.entries));
     const poolUp: PoolTicket[] = pool.slice(0, split);
@@ -98,9 +113,13 @@ async function main(): Promise<void> {
     const cu = await runCatchup(cloud, observer, catchupEntries);
     const cuOtherCpu = cuCpu.cores();
 
-    process.stderr.write('probing HQ ingest alone...\n');
-    const probeLog = makeEntries({ count: 1_000, pool: poolCatchup, start: now, meanGapMs: MEAN_GAP_MS, random });
-    const probe = await probeIngest(cloud, Array.from({ length: 5 }, (_, i) => probeLog.slice(i * 200, i * 200 + 200)));
+    const paced = await runPaced(cloud, observer, { gates: opts.pacedGates, seconds: opts.pacedS, codes: pacedCodes });
+    process.stderr.write(`dead link: ${opts.deadLink} entries at 200/s, the line silent for 6 s...\n`);
+    const dead = await runDeadLink(cloud, observer, { entries: opts.deadLink, perSecond: 200, silentAfterMs: 6000, silentMs: 6000 });
+
+    process.stderr.write('probing HQ ingest alone (and the baseline)...\n');
+    const probeLog = makeEntries({ count: 2_000, pool: poolCatchup, start: Date.now() - 2_000 * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
+    const probe = await probeIngest(cloud, Array.from({ length: 10 }, (_, i) => probeLog.slice(i * 200, i * 200 + 200)));
 
     const n = up.backlog.entries;
     const bytesPerEntry = up.backlog.line.up / n;
@@ -149,6 +168,34 @@ async function main(): Promise<void> {
       catchup_ok: cu.catchupS < GOALS.catchupS,
       hq_unpack_ms_per_batch: r2(probe.unpackMs),
       hq_ingest_ms_per_batch: r1(probe.ingestMs),
+      hq_ingest_baseline_ms_per_batch: r1(probe.baselineMs),
+      hq_ingest_speedup: r1(probe.baselineMs / probe.ingestMs),
+      hq_ingest_min_ms_per_batch: r1(probe.ingestMinMs),
+      hq_ingest_baseline_min_ms_per_batch: r1(probe.baselineMinMs),
+      hq_ingest_entries_per_s: Math.round(200_000 / probe.ingestMs),
+      hq_ingest_baseline_entries_per_s: Math.round(200_000 / probe.baselineMs),
+      paced_gates: paced.gates,
+      paced_entries: paced.entries,
+      paced_s: paced.seconds,
+      paced_coalesce_ms: PRODUCTION.coalesceMs,
+      paced_up_bytes_per_entry: r1(paced.upPerEntry),
+      paced_down_bytes_per_entry: r1(paced.downPerEntry),
+      paced_mqtt_up_bytes_per_entry: r1(paced.mqttUpPerEntry),
+      paced_mqtt_down_bytes_per_entry: r1(paced.mqttDownPerEntry),
+      paced_mqtt_app_up_bytes_per_entry: r1(paced.mqttAppUpPerEntry),
+      paced_bytes_counted: 'link-sim: application bytes + 52 B (IPv4, TCP, timestamps) per packet, packets = segments of <= 1460 B + pure ACKs (delayed 40 ms, else piggybacked); both lines (MQTT, HTTP); no handshakes',
+      paced_batches_per_gate_per_min: r1(paced.batchesPerMinute),
+      paced_status_per_gate_per_min: r1(paced.statusPerMinute),
+      paced_hq_lag_p50_s: r2(paced.lagP50S),
+      paced_hq_lag_p99_s: r2(paced.lagP99S),
+      paced_ok: paced.upPerEntry <= 30 && paced.downPerEntry <= 20 && paced.lagP99S < 15,
+      dead_link_entries: dead.entries,
+      dead_link_at_hq: dead.atHq,
+      dead_link_data_bytes: dead.dataBytes,
+      dead_link_extra_bytes: dead.extraBytes,
+      dead_link_duplicate_bytes: dead.duplicateBytes,
+      dead_link_extra_ratio: r2(dead.extraBytes / dead.dataBytes),
+      dead_link_noticed_s: r1(dead.noticedS),
       fanout_s: r2(fan.fanoutS),
       fanout_after_last_sale_s: r2(fan.afterLastSaleS),
       fanout_sales_s: r2(fan.salesS),
@@ -177,7 +224,13 @@ async function main(): Promise<void> {
       [`catch-up of ${cu.entries.toLocaleString('en')} entries, s (goal < ${GOALS.catchupS})`, `${out.catchup_s}${out.catchup_ok ? '' : '  MISSED'}`],
       ['  reconnect / all acked, s', `${out.catchup_reconnect_s} / ${out.catchup_drained_s}`],
       ['  line alone would take, s', out.catchup_line_floor_s],
-      ['  HQ ingest per 200-entry batch, ms', out.hq_ingest_ms_per_batch],
+      ['  HQ ingest per 200-entry batch, ms (baseline)', `${out.hq_ingest_ms_per_batch} (${out.hq_ingest_baseline_ms_per_batch}, x${out.hq_ingest_speedup})`],
+      ['', ''],
+      [`paced: ${paced.gates} gates x 1 scan/s x ${paced.seconds} s, bytes per entry up / down`, `${out.paced_up_bytes_per_entry} / ${out.paced_down_bytes_per_entry}${out.paced_ok ? '' : '  MISSED'}`],
+      ['  MQTT line only, up / down', `${out.paced_mqtt_up_bytes_per_entry} / ${out.paced_mqtt_down_bytes_per_entry}`],
+      ['  batches / statuses per gate per minute', `${out.paced_batches_per_gate_per_min} / ${out.paced_status_per_gate_per_min}`],
+      ['  scan to committed at HQ, p50 / p99 s', `${out.paced_hq_lag_p50_s} / ${out.paced_hq_lag_p99_s}`],
+      [`dead link: extra bytes of ${dead.dataBytes.toLocaleString('en')}`, `${out.dead_link_extra_bytes} (${Math.round(out.dead_link_extra_ratio * 100)} %), noticed in ${out.dead_link_noticed_s} s`],
       ['', ''],
       [`fanout of ${fan.tickets.toLocaleString('en')} tickets to ${fan.gates} gates, s (goal < ${GOALS.fanoutS})`, `${out.fanout_s}${out.fanout_ok ? '' : '  MISSED'}`],
       ['  selling took, s', out.fanout_sales_s],

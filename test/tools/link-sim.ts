@@ -43,6 +43,14 @@ export interface LinkStats {
   bytesUp: number;
   /** Application bytes forwarded HQ -> device. */
   bytesDown: number;
+  /**
+   * Packets that carried them (one per segment of at most 1,460 bytes) plus the pure ACKs a
+   * receiver would send: one per data packet not answered by data of its own within 40 ms
+   * (delayed ACK, else piggybacked). With `HEADER_BYTES` each, they give the bytes on the
+   * wire (handshakes and FINs of new connections not included).
+   */
+  packetsUp: number;
+  packetsDown: number;
   /** Connections accepted and forwarded (refused ones not included). */
   connections: number;
   /** Connections open right now. */
@@ -79,6 +87,19 @@ const SEGMENT_BYTES = 1460;
 const MAX_BACKLOG_BYTES = 64 * 1024;
 // Safety net for uncapped lines with latency, where nothing else bounds the queue.
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+/** IPv4 (20) + TCP (20) + the timestamps option (12) Linux sends on every segment. */
+export const HEADER_BYTES = 52;
+/** Linux's delayed-ACK timer (minimum): data sent back within it carries the ACK. */
+const DELAYED_ACK_MS = 40;
+
+/** Bytes on the wire between two stats snapshots, headers included. */
+export function wireBytes(before: LinkStats, after: LinkStats): { up: number; down: number } {
+  return {
+    up: after.bytesUp - before.bytesUp + (after.packetsUp - before.packetsUp) * HEADER_BYTES,
+    down: after.bytesDown - before.bytesDown + (after.packetsDown - before.packetsDown) * HEADER_BYTES,
+  };
+}
+
 // Timers may fire a fraction of a millisecond before performance.now() says a segment is due.
 const TIMER_SLACK_MS = 1;
 
@@ -97,6 +118,7 @@ interface Segment {
 interface DirectionHooks {
   lane: () => Lane;
   random: () => number;
+  /** A segment (one packet) of `bytes` reached the far side. */
   delivered: (bytes: number) => void;
   /** The destination is gone while we still hold bytes for it: TCP would answer with RST. */
   broken: () => void;
@@ -122,7 +144,17 @@ class Direction {
     this.hooks = hooks;
   }
 
+  /** The line died silently: whatever comes in is lost, nothing goes out, no FIN, no RST. */
+  discard(): void {
+    this.discarding = true;
+    this.dispose();
+    this.flow();
+  }
+
+  private discarding = false;
+
   push(data: Buffer | null): void {
+    if (this.discarding) return;
     const now = performance.now();
     const { kbps, latencyMs, jitterMs } = this.hooks.lane();
     for (const piece of data && kbps ? slice(data, SEGMENT_BYTES) : [data]) {
@@ -276,6 +308,12 @@ class Connection {
     this.down?.freeze();
   }
 
+  /** Both directions lose everything from now on (see LinkSim.silence). */
+  discard(): void {
+    this.up.discard();
+    this.down?.discard();
+  }
+
   thaw(): void {
     if (!this.upstream) this.open();
     this.up.thaw();
@@ -303,14 +341,27 @@ class Connection {
     this.up.pump();
   }
 
+  /** Per direction of travel: a pure ACK owed by its receiver, and its timer. */
+  private readonly ackOwed: Record<'up' | 'down', NodeJS.Timeout | undefined> = { up: undefined, down: undefined };
+
   private direction(source: net.Socket, name: 'up' | 'down'): Direction {
     const counters = this.ctx.counters;
+    const back = name === 'up' ? 'down' : 'up';
     return new Direction(source, {
       lane: () => this.ctx.lane(name),
       random: this.ctx.random,
       delivered: (bytes) => {
-        if (name === 'up') counters.bytesUp += bytes;
-        else counters.bytesDown += bytes;
+        if (name === 'up') { counters.bytesUp += bytes; counters.packetsUp++; } else { counters.bytesDown += bytes; counters.packetsDown++; }
+        // Data this way carries the ACK its sender owed for data the other way.
+        clearTimeout(this.ackOwed[back]);
+        this.ackOwed[back] = undefined;
+        if (!this.ackOwed[name]) {
+          this.ackOwed[name] = setTimeout(() => {
+            this.ackOwed[name] = undefined;
+            if (name === 'up') counters.packetsDown++;
+            else counters.packetsUp++;
+          }, DELAYED_ACK_MS);
+        }
       },
       broken: () => this.abort(),
     });
@@ -331,6 +382,8 @@ class Connection {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.ackOwed.up);
+    clearTimeout(this.ackOwed.down);
     this.up.dispose();
     this.down?.dispose();
     this.ctx.closed(this);
@@ -349,6 +402,8 @@ export class LinkSim {
   private readonly counters: ConnectionContext['counters'] = {
     bytesUp: 0,
     bytesDown: 0,
+    packetsUp: 0,
+    packetsDown: 0,
     connections: 0,
     drops: 0,
     droppedConnections: 0,
@@ -453,6 +508,17 @@ export class LinkSim {
       if (on) connection.freeze();
       else connection.thaw();
     }
+  }
+
+  /**
+   * The line dies without a word (a modem that lost sync, a cable pulled upstream): packets
+   * are dropped both ways on every live connection, which stays open with neither FIN nor
+   * RST, so only the endpoints' own timers can notice. New connections hang (their SYN is
+   * lost) until `silence(false)`; the silenced ones stay dead.
+   */
+  silence(on: boolean): void {
+    if (on) for (const connection of this.connections) connection.discard();
+    this.blackhole(on);
   }
 
   /** Change the line live; caps and latency apply to bytes read from now on. */
