@@ -65,6 +65,9 @@ export async function moveToServer(opts: { pgliteDir: string; databaseUrl: strin
     let moved = 0;
     const t0 = performance.now();
     await client.query('begin');
+    // The rows are copied as they are, audit chain included: the audit triggers (cloud/audit)
+    // must not record the copy as new changes. Off for this transaction only.
+    for (const name of tables) await client.query(`alter table ${ident(name)} disable trigger user`);
     for (const name of tables) {
       const columns = (await q<{ name: string }>(`select attname as name from pg_attribute where attrelid = '${ident(name)}'::regclass and attnum > 0 and not attisdropped and attgenerated = '' order by attnum`)).map((r) => ident(r.name)).join(', ');
       const [{ pages }] = (await q<{ pages: number }>(`select (pg_relation_size('${ident(name)}') / current_setting('block_size')::int)::int as pages`)) as [{ pages: number }];
@@ -83,6 +86,7 @@ export async function moveToServer(opts: { pgliteDir: string; databaseUrl: strin
     }
     const sequences = await q<{ name: string; value: string }>(`select sequencename as name, last_value::text as value from pg_sequences where schemaname = 'public' and last_value is not null`);
     for (const s of sequences) await client.query(`select setval('public.${ident(s.name)}', ${BigInt(s.value)}, true)`);
+    for (const name of tables) await client.query(`alter table ${ident(name)} enable trigger user`);
     await client.query('commit');
     const copyMs = performance.now() - t0;
 
