@@ -146,6 +146,7 @@ const en: Shape<typeof zhCN> = {
     verifyAgain: 'Check again', chainHead: 'Head', seq: 'Seq', subject: 'Subject', problem: 'Problem',
   },
   rec: {
+    book: { shift: 'Shift', office: 'Office cash book', members: 'Member cards', direct: 'Direct sale', stock: 'Stock' },
     dayOk: 'balanced', dayBad: '{n} differences',
     ledger: 'Ledger reconciliation', bySeller: 'By seller: sales = money taken', byDay: 'By day: net = sales − refunds', day: 'Day',
     grossFen: 'Sales', collectedFen: 'Taken', refundedFen: 'Refunded', refundsFen: 'Refunds', netFen: 'Net', differenceFen: 'Difference',

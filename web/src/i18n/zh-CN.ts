@@ -142,6 +142,7 @@ export default {
     verifyAgain: '重新校验', chainHead: '链头', seq: '序号', subject: '对象', problem: '问题',
   },
   rec: {
+    book: { shift: '班次', office: '财务现金账', members: '会员卡', direct: '直接售票', stock: '票卡库存' },
     dayOk: '平', dayBad: '{n} 处不平',
     ledger: '账务对账', bySeller: '按售票员：销售 = 收款', byDay: '按日：净额 = 销售 − 退款', day: '日期',
     grossFen: '销售额', collectedFen: '收款', refundedFen: '退款', refundsFen: '退款', netFen: '净额', differenceFen: '差额',
