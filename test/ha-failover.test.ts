@@ -90,9 +90,20 @@ if (missing) {
       assert.ok(entering.admitted > 0);
       assert.ok(gapMs < MAX_GAP_MS, `no writes for ${gapMs / 1000} s (goal ${MAX_GAP_MS / 1000} s)`);
     } finally {
-      for (const g of gates) await g.cleanup().catch(() => undefined);
-      await cloud?.cleanup().catch(() => undefined);
+      // After a failover a teardown step has now and then waited on a promise that nothing
+      // drives any more (no handle left), and Node then exits before uvu reports. Each step is
+      // bounded and says so when it hangs; a timer keeps the process alive meanwhile.
+      const keep = setInterval(() => undefined, 1000);
+      const bounded = async (what: string, p: Promise<unknown> | undefined) => {
+        let timer: NodeJS.Timeout | undefined;
+        const hung = new Promise<'hung'>((r) => { timer = setTimeout(() => r('hung'), 20_000); });
+        if ((await Promise.race([(p ?? Promise.resolve()).catch(() => undefined), hung])) === 'hung') console.warn(`teardown: ${what} did not finish in 20 s`);
+        clearTimeout(timer);
+      };
+      for (const g of gates) await bounded('gate cleanup', g.cleanup());
+      await bounded('HQ cleanup', cloud?.cleanup());
       formation?.stop();
+      clearInterval(keep);
     }
   });
 }
