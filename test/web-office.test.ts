@@ -200,7 +200,11 @@ test('finance sees the shift, and the XLSX export opens with the same totals as 
   const db = cloud.ctx!.db;
   const [line] = ((await db.execute(sql`select id, total_fen from sales where total_fen > 0 order by created_at limit 1`)) as any).rows as { id: string; total_fen: number }[];
   await db.execute(sql`update sales set total_fen = 1 where id = ${line!.id}`);
+  // Away and back, so the screen reads the books again (the reports screen first fully open:
+  // a second click while the first navigation is still loading would stay on this screen).
   await page.click('[data-menu="/finance/reports"]');
+  await page.waitForSelector('[data-menu="/finance/reports"].is-active');
+  await page.waitForSelector('[data-rec]', { state: 'detached' });
   await page.click('[data-menu="/finance/reconciliation"]');
   await page.waitForSelector('[data-rec-day][data-bad]');
   assert.match(await text('[data-rec-day][data-bad]'), '处不平');
