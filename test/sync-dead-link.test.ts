@@ -21,7 +21,10 @@ test('a silent drop mid-upload: noticed, recovered, each entry at HQ once, littl
     assert.is(r.atHq, r.entries, 'every entry at HQ (once: the nonce is the key)');
     assert.ok(r.deadLinks >= 1, 'the gate noticed the dead line itself');
     assert.ok(r.noticedS < 10, `noticed in ${r.noticedS} s (keepalive alone would take up to 45 s)`);
-    assert.is(r.duplicateBytes, 0, 'nothing reached HQ twice');
+    // The batch in flight when the line went silent may have reached the broker before the
+    // silence took its acknowledgement: then it arrives twice and HQ takes it once (checked
+    // above). Nothing else arrives twice: at most what was sent again.
+    assert.ok(r.duplicateBytes <= r.extraBytes, `reached HQ twice ${r.duplicateBytes} B, sent again ${r.extraBytes} B`);
     // Lost in the dead line: the batch in flight when it died, and what went before the line
     // was suspect (1 s); never what was made during the outage: about one 200-entry batch
     // (~3.7 KB), 5 % of 25 s of a rush (issue 18's bound).
