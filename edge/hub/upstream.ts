@@ -20,6 +20,10 @@ const bundleAck = z.object({ id: z.number().int().nonnegative(), upTo: z.array(z
 
 type Stream = { device: string; epoch: string };
 
+/** What a bundle carries (shared/sync/bundle.ts): gate batches and the messages beside them. */
+const BUNDLED = new Set(['up', 'status', 'reported', 'cmd/res']);
+const bundled = (row: QueuedMessage) => BUNDLED.has(parseDeviceTopic(row.topic)?.kind ?? '');
+
 /**
  * The hub's only MQTT session over the WAN (aedes cannot bridge outwards), on the shared
  * session helper (shared/sync/session.ts: client id, credential, CA, last will, a persistent
@@ -31,7 +35,7 @@ type Stream = { device: string; epoch: string };
  * at QoS 1. A bundle leaves when its oldest message is `coalesceMs` old, when it is full, or
  * at once when it holds a mode report or a command answer. Rows are deleted on the broker's
  * PUBACK; after a drop or a restart the queue is sent again from its head (HQ's ingest is
- * idempotent). HQ acks each bundle with what it acks of each batch's stream, and the hub hands
+ * idempotent); a message of a kind bundles do not carry goes on its own, in its place. HQ acks each bundle with what it acks of each batch's stream, and the hub hands
  * each gate its ack on the LAN. A bundle out with no PUBACK for `pubackTimeoutMs` (and none for
  * anything since) means a silently dead line: the connection is dropped and made again.
  * Down: relays HQ's messages onto the LAN; the PUBACK to HQ's broker waits until the LAN
@@ -119,15 +123,23 @@ export class Upstream {
     while (this.session.connected && this.inFlight.size < this.opts.window) {
       const rows = this.opts.store.queuedAfter(this.sentUpTo, BUNDLE_MESSAGES);
       if (!rows.length) return;
+      // A message a bundle does not carry (a kind this hub relays without knowing it) goes on
+      // its own, at once, in its place in the queue.
+      if (!bundled(rows[0]!)) {
+        this.sendAlone(rows[0]!);
+        continue;
+      }
       const take: QueuedMessage[] = [];
       let bytes = 0;
       for (const r of rows) {
-        if (take.length && bytes + r.payload.length > BUNDLE_BYTES) break;
+        if (!bundled(r) || (take.length && bytes + r.payload.length > BUNDLE_BYTES)) break;
         take.push(r);
         bytes += r.payload.length;
       }
       const full = take.length < rows.length || bytes >= BUNDLE_BYTES || take.length === BUNDLE_MESSAGES;
-      const urgent = take.some((r) => { const k = parseDeviceTopic(r.topic)?.kind; return k === 'reported' || k === 'cmd/res'; });
+      // A report, an answer, or a message behind that must go on its own: nothing waits.
+      const urgent = take.some((r) => { const k = parseDeviceTopic(r.topic)?.kind; return k === 'reported' || k === 'cmd/res'; })
+        || (take.length < rows.length && !bundled(rows[take.length]!));
       const wait = take[0]!.at + this.opts.coalesceMs - this.opts.now();
       if (!full && !urgent && wait > 0) {
         clearTimeout(this.coalesceTimer);
@@ -174,6 +186,22 @@ export class Upstream {
       this.forwarded += ids.length;
       this.bundles++;
       if (streams.length) this.remember(id, streams);
+      this.pump();
+    });
+    if (!sent) this.inFlight.delete(id);
+  }
+
+  /** One queued message as its device sent it (the hub's way before bundles). */
+  private sendAlone(row: QueuedMessage): void {
+    const id = row.id;
+    this.sentUpTo = id;
+    if (!this.inFlight.size) this.progressAt = this.opts.now();
+    this.inFlight.set(id, { ids: [id], streams: [] });
+    const sent = this.session.publish(row.topic, row.payload, { qos: 1, retain: row.retain }, (err) => {
+      if (err || !this.inFlight.delete(id)) return;
+      this.opts.store.dequeue(id);
+      this.progressAt = this.opts.now();
+      this.forwarded++;
       this.pump();
     });
     if (!sent) this.inFlight.delete(id);
