@@ -111,3 +111,18 @@ export class AgentRuntime {
     this.wanFetch = undefined;
   }
 }
+
+/** What a site agent shows of its runtime (tests and the demo read these). */
+export abstract class SiteAgent {
+  protected readonly rt: AgentRuntime;
+
+  constructor(config: RuntimeConfig, role: DeviceRole, deps: { log: Logger; now?: () => number; fetch?: typeof fetch; printer?: PrinterPort }) {
+    this.rt = new AgentRuntime(config, role, { log: deps.log, now: deps.now ?? Date.now, fetch: deps.fetch, printer: deps.printer });
+  }
+
+  get url(): string { return this.rt.url; }
+  get port(): number { return this.rt.port; }
+  get hq(): HqClient { return this.rt.hq; }
+  get printer(): PrinterPort { return this.rt.printer; }
+  get presence(): AgentPresence | undefined { return this.rt.presence; }
+}

@@ -5,9 +5,7 @@ import type { PrinterPort } from '../../hardware/printer/port.ts';
 import { createScanner } from '../../hardware/scanner/create.ts';
 import type { Scanner } from '../../hardware/scanner/port.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import type { HqClient } from '../agent/hq.ts';
-import type { AgentPresence } from '../agent/presence.ts';
-import { AgentRuntime } from '../agent/runtime.ts';
+import { SiteAgent } from '../agent/runtime.ts';
 import type { KioskConfig } from './config.ts';
 import { openKioskDb } from './db/open.ts';
 import { KioskDownlink } from './downlink.ts';
@@ -31,25 +29,18 @@ export interface KioskDeps {
  * One self-service kiosk: SQLite state, the change-log pull, the pickup outbox, printer and
  * scanner, and the touch-screen page. Constructor assigns; start() and stop() own the rest.
  */
-export class KioskAgent {
+export class KioskAgent extends SiteAgent {
   store!: KioskStore;
   kiosk!: Kiosk;
   downlink!: KioskDownlink;
   uplink!: PickupUplink;
-  private readonly rt: AgentRuntime;
   private lastScan: { seq: number; text: string } | null = null;
   /** The last ID card read; its number stays here, the screen only learns that one was read. */
   private lastCard: { seq: number; idNumber: string } | null = null;
 
   constructor(readonly config: KioskConfig, private readonly deps: KioskDeps) {
-    this.rt = new AgentRuntime(config, 'kiosk', { log: deps.log, now: deps.now ?? Date.now, fetch: deps.fetch, printer: deps.printer });
+    super(config, 'kiosk', deps);
   }
-
-  get url(): string { return this.rt.url; }
-  get port(): number { return this.rt.port; }
-  get hq(): HqClient { return this.rt.hq; }
-  get printer(): PrinterPort { return this.rt.printer; }
-  get presence(): AgentPresence | undefined { return this.rt.presence; }
 
   async start(): Promise<void> {
     const { config, deps, rt } = this;

@@ -5,9 +5,7 @@ import { createLockerBank } from '../../hardware/locker/create.ts';
 import type { LockerBank } from '../../hardware/locker/port.ts';
 import type { PrinterPort } from '../../hardware/printer/port.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import type { HqClient } from '../agent/hq.ts';
-import type { AgentPresence } from '../agent/presence.ts';
-import { AgentRuntime } from '../agent/runtime.ts';
+import { SiteAgent } from '../agent/runtime.ts';
 import type { PosConfig } from './config.ts';
 import { openLockersOf, Pos } from './pos.ts';
 import { posApp, type PosStatus } from './server.ts';
@@ -29,24 +27,17 @@ export interface PosDeps {
  * the pull of balances and blocked bands, the upload of charges, MQTT presence and doorbell
  * (the kiosk's session), the wristband reader and receipt printer, the cashier's page.
  */
-export class PosAgent {
+export class PosAgent extends SiteAgent {
   store!: PosStore;
   pos!: Pos;
   downlink!: PosDownlink;
   uplink!: PosUplink;
   lockers: LockerBank | undefined;
-  private readonly rt: AgentRuntime;
   private lastBand: { seq: number; uid: string } | null = null;
 
   constructor(readonly config: PosConfig, private readonly deps: PosDeps) {
-    this.rt = new AgentRuntime(config, 'pos', { log: deps.log, now: deps.now ?? Date.now, fetch: deps.fetch, printer: deps.printer });
+    super(config, 'pos', deps);
   }
-
-  get url(): string { return this.rt.url; }
-  get port(): number { return this.rt.port; }
-  get hq(): HqClient { return this.rt.hq; }
-  get printer(): PrinterPort { return this.rt.printer; }
-  get presence(): AgentPresence | undefined { return this.rt.presence; }
 
   async start(): Promise<void> {
     const { config, deps, rt } = this;
