@@ -7,6 +7,7 @@ import type { PrinterPort } from '../../hardware/printer/port.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { SiteAgent } from '../agent/runtime.ts';
 import type { PosConfig } from './config.ts';
+import { MqttChargeLink } from './charge-link.ts';
 import { openLockersOf, Pos } from './pos.ts';
 import { posApp, type PosStatus } from './server.ts';
 import { PosStore } from './store.ts';
@@ -33,6 +34,7 @@ export class PosAgent extends SiteAgent {
   downlink!: PosDownlink;
   uplink!: PosUplink;
   lockers: LockerBank | undefined;
+  private chargeLink: MqttChargeLink | undefined;
   private lastBand: { seq: number; uid: string } | null = null;
 
   constructor(readonly config: PosConfig, private readonly deps: PosDeps) {
@@ -49,9 +51,11 @@ export class PosAgent extends SiteAgent {
       this.downlink = new PosDownlink({ store: this.store, hq: rt.hq, site: config.site, shop: config.shop, intervalMs: config.pullIntervalMs, log: log.child('downlink'), now,
         // The line is back: what was charged meanwhile goes now, not at the end of the backoff.
         onBack: () => void this.uplink.kick() });
+      const link = config.uplink === 'mqtt' ? new MqttChargeLink({ session: () => rt.presence?.session, site: config.site, device: config.device, timeoutMs: 15_000 }) : undefined;
+      this.chargeLink = link;
       this.uplink = new PosUplink({
         store: this.store, hq: rt.hq, site: config.site, device: config.device, shop: config.shop, log: log.child('uplink'), now,
-        retryMinMs: config.retryMinMs, retryMaxMs: config.retryMaxMs, random: deps.random,
+        retryMinMs: config.retryMinMs, retryMaxMs: config.retryMaxMs, random: deps.random, send: link && ((body) => link.send(body)),
       });
       this.pos = new Pos({ config, store: this.store, log, now, lastPullAt: () => this.downlink.lastOkAt, printer: rt.printer, onCharged: () => this.uplink.kick() });
       if (deps.lockers || config.lockers) {
@@ -76,7 +80,12 @@ export class PosAgent extends SiteAgent {
       // till pull balances at once.
       rt.present({
         status: () => ({ checkpoint: this.store.checkpoint(), outbox: this.store.outboxSize(), error: rt.hq.lastError ?? null }),
-        onNotify: () => void this.downlink.pull(),
+        onNotify: () => {
+          void this.downlink.pull();
+          // (Re)connected or rung: charges waiting for the broker may go now.
+          if (link) void this.uplink.kick();
+        },
+        extra: link && { topics: [link.ackTopic], onMessage: (topic, payload) => link.onAck(payload) },
       });
       log.info({ url: this.url, device: config.device, shop: config.shop }, 'pos started');
     } catch (err) {
@@ -93,6 +102,7 @@ export class PosAgent extends SiteAgent {
   }
 
   async stop(): Promise<void> {
+    this.chargeLink?.close();
     await this.rt.stop(() => {
       if (this.store?.db.open) this.store.close();
     });

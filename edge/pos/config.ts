@@ -15,6 +15,12 @@ export const posConfigSchema = z.strictObject({
   staleMs: z.number().int().min(100).default(20_000),
   /** Most a band may be charged here while offline (never more than its last known balance less what was charged since). */
   offlineLimitFen: z.number().int().min(0).max(1_000_000).default(20_000),
+  /**
+   * How charges reach HQ: `http` (POST to `cloudUrl`), or `mqtt` (published on `mqttUrl`: behind
+   * a site hub, which queues them while its WAN is down and forwards them as it does gates'
+   * entries; the hub also passes the balance pulls through to HQ).
+   */
+  uplink: z.enum(['http', 'mqtt']).default('http'),
   /** SHA-256 (hex) of the supervisor PIN that allows refunding a charge. */
   supervisorPinSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** The wristband reader (PN532); absent: bands are typed or simulated on the page. */
@@ -28,7 +34,9 @@ export const posConfigSchema = z.strictObject({
 export type PosConfig = z.infer<typeof posConfigSchema>;
 
 export function parsePosConfig(input: unknown, source = 'pos config'): PosConfig {
-  return parseAgentConfig(posConfigSchema, input, source);
+  const c = parseAgentConfig(posConfigSchema, input, source);
+  if (c.uplink === 'mqtt' && !c.mqttUrl) throw new Error(`${source}: uplink: "mqtt" needs mqttUrl (the site hub's broker)`);
+  return c;
 }
 
 export function loadPosConfig(path: string): PosConfig {

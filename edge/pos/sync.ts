@@ -2,6 +2,7 @@ import type { Logger } from '../../shared/log/logger.ts';
 import { SingleFlight } from '../../shared/sync/single-flight.ts';
 import { HqRefused, type HqClient } from '../agent/hq.ts';
 import { OutboxSender } from '../agent/outbox.ts';
+import type { ChargeResult } from './charge-link.ts';
 import type { PosStore, WalletRow } from './store.ts';
 
 /**
@@ -65,10 +66,11 @@ export class PosDownlink {
   }
 }
 
-interface Result { chargeId: string; result: string; version?: number; balanceFen?: number; overspentFen?: number; error?: { code: string; message: string } }
+type Result = ChargeResult;
 
 /**
- * Charges up to HQ from the SQLite outbox (`POST /sync/pos/charges`), oldest first, through
+ * Charges up to HQ from the SQLite outbox (`POST /sync/pos/charges`, or over MQTT through the
+ * site hub with `send` from charge-link.ts), oldest first, through
  * the agents' outbox sender (edge/agent/outbox.ts). HQ records each once by its chargeId, so
  * a batch sent again after a lost answer is harmless; a charge leaves the outbox only with
  * HQ's answer for it. Failures back off with jitter.
@@ -81,6 +83,8 @@ export class PosUplink {
     retryMinMs: number; retryMaxMs: number; random?: () => number; batchSize?: number;
     /** HQ answered a batch (balances there changed). */
     onSent?: () => void;
+    /** How a batch reaches HQ; default: HTTP to the cloudUrl. */
+    send?: (body: ReturnType<typeof chargesBody>) => Promise<Result[]>;
   }) {
     this.sender = new OutboxSender({ ...o, nextAt: () => o.store.outboxNextAt(), drain: () => this.drain() });
   }
@@ -96,8 +100,11 @@ export class PosUplink {
       const due = store.outboxDue(this.o.batchSize ?? 100);
       if (!due.length) return;
       try {
-        const res = await this.o.hq.call<{ results: Result[] }>('POST', `/api/v1/sync/pos/charges?site=${this.o.site}`, chargesBody(this.o.device, this.o.shop, due), 15_000);
-        acceptResults(store, log, due, res.body.results ?? []);
+        const body = chargesBody(this.o.device, this.o.shop, due);
+        const results = this.o.send
+          ? await this.o.send(body)
+          : (await this.o.hq.call<{ results: Result[] }>('POST', `/api/v1/sync/pos/charges?site=${this.o.site}`, body, 15_000)).body.results ?? [];
+        acceptResults(store, log, due, results);
         this.sender.succeeded();
         this.o.onSent?.();
       } catch (err) {
