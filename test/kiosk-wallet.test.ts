@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestKiosk, type TestKiosk } from '../edge/kiosk/testing/kiosk.ts';
+import { startBrowser } from './support/browser.ts';
 import { api, startTestCloud } from './support/cloud.ts';
 import { provision } from './support/provision.ts';
 
@@ -81,6 +82,31 @@ test('an open band topped up at the kiosk; the exit desk refunds it the way it w
   assert.is(settled.status, 200, JSON.stringify(settled.body));
   assert.equal(settled.body.refund, [{ method: 'mobile', amountFen: 15_000 }]);
   assert.is(settled.body.bandFeeFen, 3000);
+});
+
+test('the touch page: a new band read, a top-up chosen, paid, the receipt asked for (Chromium)', async () => {
+  const browser = await startBrowser();
+  try {
+    const page = browser.page;
+    await page.goto(`${kiosk.agent.url}/`);
+    await page.click('#go-wallet');
+    await page.fill('#band', 'b1b2b3b4');
+    await page.click('#wallet-read');
+    await page.waitForSelector('.topup[data-fen="10000"]');
+    assert.match((await page.textContent('#wallet-state')) ?? '', '押金 ¥30.00');
+    assert.is((await page.textContent('.topup[data-fen="10000"]'))?.trim(), '充值 ¥100.00 + 押金 ¥30.00');
+    await page.click('.topup[data-fen="10000"]');
+    await page.waitForSelector('#pay.active');
+    assert.is((await page.textContent('#pay-amount'))?.trim(), '¥130.00');
+    await page.fill('#authcode', OK);
+    await page.click('#pay-submit');
+    await page.waitForSelector('#done.active');
+    assert.is((await page.textContent('#done-text'))?.trim(), '已支付 ¥130.00，腕带余额 ¥100.00，请取走凭条');
+    const w = (await api(cloud.url, '/api/v1/wallets/bands/B1B2B3B4')).body;
+    assert.equal({ balanceFen: w.balanceFen, depositFen: w.depositFen }, { balanceFen: 10_000, depositFen: 3000 });
+  } finally {
+    await browser.close();
+  }
 });
 
 test.run();
