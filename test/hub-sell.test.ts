@@ -14,22 +14,9 @@ import { startTestGate, type TestGate } from './support/gate.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
 import { LinkSim } from './tools/link-sim.ts';
+import { hubApi, hubLogin } from './support/hub.ts';
 
 type Cloud = Awaited<ReturnType<typeof startTestCloud>>;
-
-/** One JSON call to the hub's window API (the same paths and answers as HQ's). */
-async function hubApi(hub: SiteHub, path: string, init: { body?: unknown; token?: string; key?: string; method?: string } = {}) {
-  const res = await fetch(`${hub.url}/api/v1${path}`, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.key ? { 'idempotency-key': init.key } : {}) },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  return { status: res.status, body: await res.json() as any };
-}
-
-async function hubLogin(hub: SiteHub, username: string, password: string): Promise<string> {
-  return must(await hubApi(hub, '/auth/login', { body: { username, password } }), 200).token;
-}
 
 const rows = async <T>(cloud: Cloud, q: ReturnType<typeof sql>) => ((await cloud.ctx!.db.execute(q)) as unknown as { rows: T[] }).rows;
 

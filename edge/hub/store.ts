@@ -59,6 +59,19 @@ const MIGRATIONS = [
    create unique index hub_shifts_open on hub_shifts (seller_id) where closed_at is null;
    create table hub_sessions (token_hash text primary key, user_id text not null, expires_at integer not null, ended_at integer);
    create table hub_prints (ticket_id text not null, print_no integer not null, user_id text not null, at integer not null, reason text, primary key (ticket_id, print_no));`,
+  // Capacity leases from HQ (edge/hub/window/leases.ts): cumulative counters, as HQ keeps them.
+  `create table hub_leases (
+     kind text not null,
+     ref integer not null,
+     day text not null,
+     granted integer not null default 0,
+     returned integer not null default 0,
+     sold integer not null default 0,
+     -- places a refused sale asked for: asked of HQ with the next exchange
+     want integer not null default 0,
+     limited integer,
+     primary key (kind, ref, day)
+   );`,
 ];
 
 export interface QueuedMessage { id: number; topic: string; payload: Buffer; retain: boolean }

@@ -41,6 +41,8 @@ export const hubLine = z.object({
   totalFen: fen.nonnegative(),
   persons: z.number().int().positive(),
   tickets: z.array(hubTicket).min(1).max(500),
+  /** Sold inside the hub's capacity lease (shared/hub/lease.ts): its places were held at HQ already. */
+  leased: z.literal(true).optional(),
 });
 
 /** What a hub takes offline: money in hand, a card slip; nothing that needs HQ to answer. */
@@ -133,6 +135,8 @@ export const hubKit = z.object({
     /** The price on each of the next days (price calendar applied), by business day. */
     prices: z.record(day, fen.nonnegative()),
     basePriceFen: fen.nonnegative(),
+    /** The daily capacity on each of those days (null: not limited); a limited day is sold only within a lease. */
+    capacity: z.record(day, z.number().int().nonnegative().nullable()).optional(),
   })),
   discounts: z.array(z.object({ code, name: z.string(), kind: z.enum(['percent', 'fixed']), value: z.number().int().nonnegative(), customerCategory: z.string().nullable(), active: z.boolean() })),
   users: z.array(z.object({

@@ -7,6 +7,7 @@ import type { IssuerKey } from '../../../shared/code/keys.ts';
 import type { HubKit } from '../../../shared/hub/journal.ts';
 import { DEFAULT_TEMPLATE, ticketPreviewPng, ticketToEscPos } from '../../../shared/template/index.ts';
 import type { SaleBook } from './book.ts';
+import type { LeaseBook } from './leases.ts';
 import { HubError } from './errors.ts';
 import { orderView, priceLines, refund, sell, visitDayOf, type KitUser, type SellContext } from './sell.ts';
 import { closeShift, openShift, shiftView } from './shifts.ts';
@@ -45,8 +46,9 @@ export interface WindowDeps {
   delegation: () => { keyId: string; notAfter: number } | undefined;
   /** HQ's clock as the hub knows it. */
   now: () => number;
-  /** A sale, refund or close was written: send it up. */
+  /** A sale, refund or close was written (or a lease found short): send it up. */
   written: () => void;
+  leases?: LeaseBook;
 }
 
 const userView = (u: KitUser) => ({ id: u.id, username: u.username, displayName: u.displayName, roles: u.roles, permissions: u.permissions });
@@ -73,7 +75,7 @@ export function windowRoutes(d: WindowDeps) {
     if (!k) throw new HubError('hub_not_ready', 'no kit from HQ yet', 503);
     return k;
   };
-  const ctx = (): SellContext => ({ kit: kit(), key: d.key, delegation: d.delegation(), book: d.book, now: d.now(), site: d.site });
+  const ctx = (): SellContext => ({ kit: kit(), key: d.key, delegation: d.delegation(), book: d.book, now: d.now(), site: d.site, leases: d.leases, short: d.written });
   const signedIn = async (c: Context<Env>, next: () => Promise<void>) => {
     const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
     const s = token ? d.book.session(token, d.now()) : undefined;

@@ -5,6 +5,9 @@ import type { Logger } from '../../../shared/log/logger.ts';
 import { SingleFlight } from '../../../shared/sync/single-flight.ts';
 import type { HubStore } from '../store.ts';
 import type { SaleBook } from './book.ts';
+import type { LeaseBook, LeasePolicy } from './leases.ts';
+import { leaseAnswer } from '../../../shared/hub/lease.ts';
+import { businessDay } from '../../../shared/time/zone.ts';
 import { publicKeyHex } from './key.ts';
 
 const FETCH_TIMEOUT_MS = 30_000;
@@ -30,6 +33,7 @@ export class WindowUplink {
 
   constructor(private readonly opts: {
     store: HubStore; book: SaleBook; key: IssuerKey; cloudUrl: string; site: string; intervalMs: number; kitEveryMs: number;
+    leases?: { book: LeaseBook; policy: LeasePolicy };
     log: Logger; now: () => number; fetch: typeof fetch; credential?: DeviceCredential;
   }) {
     const saved = opts.store.meta('window_kit');
@@ -71,6 +75,7 @@ export class WindowUplink {
         store.setMeta('window_kit_at', String(now()));
         this.kitCache = kit;
       }
+      await this.exchangeLeases();
       const d = this.delegation;
       const askedAt = Number(store.meta('window_delegation_at') ?? 0);
       // Asked at each kit refresh at most: HQ renews the delegation, at most hourly.
@@ -85,6 +90,18 @@ export class WindowUplink {
       const message = (err as Error).message;
       if (message !== this.lastError) log.warn({ err: message }, 'window sync with HQ failed; trying again');
       this.lastError = message;
+    }
+  }
+
+  /** Tops up the capacity leases, gives back what is not needed (shared/hub/lease.ts). */
+  private async exchangeLeases(): Promise<void> {
+    const { leases, now } = this.opts;
+    const kit = this.kitCache;
+    if (!leases || !kit) return;
+    const asks = leases.book.asks(kit, businessDay(now(), kit.timeZone), leases.policy);
+    for (let i = 0; i < asks.length; i += 500) {
+      const answer = leaseAnswer.parse(await this.call('POST', '/leases', { leases: asks.slice(i, i + 500) }));
+      leases.book.apply(answer.leases);
     }
   }
 
