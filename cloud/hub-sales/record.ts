@@ -7,6 +7,7 @@ import { AppError } from '../http/errors.ts';
 import { ledger, type Actor } from '../ledger/index.ts';
 import { appendAudit, type Tx } from '../office/audit.ts';
 import { appendChanges } from '../sync/changes.ts';
+import { flagHubOrder } from './conflicts.ts';
 import { placeHubOrder } from './leases.ts';
 
 /**
@@ -45,6 +46,7 @@ export async function recordHubOrder(tx: Tx, _ctx: CloudContext, at: { site: str
     await appendAudit(tx, { at: o.at, actor: `hub:${at.hub}`, action: 'hub_over_capacity', subject: o.id, body: { type: type.code, day: o.visitDay, persons } });
   }
   const overCapacity = short.length > 0;
+  await flagHubOrder(tx, at, o);
   await recordLines(tx, actor, at.site, o);
   return { overCapacity };
 }

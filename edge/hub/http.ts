@@ -50,6 +50,8 @@ export function hubApp(opts: {
   window?: Hono<any>;
   /** The built back office app, served at / for the site's windows. */
   webDir?: string;
+  /** Tickets the windows refunded here, still valid (edge/hub/window/book.ts). */
+  refunded?: (now: number) => string[];
 }) {
   const { store, site, puller } = opts;
   const api = new Hono()
@@ -80,7 +82,7 @@ export function hubApp(opts: {
       // As at HQ: a gate holds the tickets of its own lanes' venues, and hashes cards with the site's key.
       const venues = device?.role === 'gate' ? servedVenues(store, device.device) : parseVenues(q.venues);
       const credentialKey = device?.role === 'kiosk' ? undefined : store.meta('credential_key');
-      const batch = readHubChanges(store, { ...q, venues }, { serverTime: opts.serverTime(), caughtUp, credentialKey });
+      const batch = readHubChanges(store, { ...q, venues }, { serverTime: opts.serverTime(), caughtUp, credentialKey, refunded: opts.refunded && (() => opts.refunded!(opts.serverTime())) });
       if (!batch) throw new HubHttpError('not_synced', 'the hub has no copy of the change log yet (no answer from HQ so far)', 503);
       return c.json(batch);
     });

@@ -109,6 +109,8 @@ export class SiteHub {
         window = windowRoutes({
           book, leases, site: config.site, key: hubKey, kit: () => uplink.kit, delegation: () => uplink.delegation, now: hqNow,
           written: () => setImmediate(() => void this.uplink?.run()),
+          // A refund: the gates pull now and find it on the hub's page (edge/hub/changes.ts).
+          refunded: () => void lan.publish(topics.notify(config.site), Buffer.from(JSON.stringify({ at: hqNow() })), false).catch(() => undefined),
         });
       }
       await lan.start(store.retained());
@@ -117,7 +119,7 @@ export class SiteHub {
         store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(), verify,
         refusal: key ? refusal : undefined,
         bodyLimit: config.httpBodyLimit,
-        window, webDir: config.window.webDir,
+        window, webDir: config.window.webDir, refunded: this.book ? (at) => this.book?.refundedTickets(at) ?? [] : undefined,
       });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = tls

@@ -238,6 +238,12 @@ export class HubStore {
     return this.records;
   }
 
+  /** Of these tickets, those HQ's log (as copied) revokes. */
+  revokedTickets(ids: readonly string[]): Set<string> {
+    const st = this.db.prepare("select 1 from changes where kind = 'revoke' and json_extract(body, '$.ticketId') = ? limit 1");
+    return new Set(ids.filter((id) => st.get(id) !== undefined));
+  }
+
   readChanges(since: number, limit: number): StoredChange[] {
     return this.q.readChanges.all(since, limit);
   }

@@ -49,6 +49,8 @@ export interface WindowDeps {
   /** A sale, refund or close was written (or a lease found short): send it up. */
   written: () => void;
   leases?: LeaseBook;
+  /** A refund was written: the site's gates should hear of it now. */
+  refunded?: () => void;
 }
 
 const userView = (u: KitUser) => ({ id: u.id, username: u.username, displayName: u.displayName, roles: u.roles, permissions: u.permissions });
@@ -153,6 +155,7 @@ export function windowRoutes(d: WindowDeps) {
     .post('/orders/:id/refunds', async (c) => {
       const r = refund(ctx(), c.get('hubUser'), c.req.param('id'), await body(c));
       d.written();
+      d.refunded?.();
       return c.json({ refundId: r.refundId, order: orderView(r.row, d.site) }, 201);
     })
     .get('/shifts/current', (c) => {
