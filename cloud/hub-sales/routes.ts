@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { leaseAnswer, leaseExchange } from '../../shared/hub/lease.ts';
+import { anchorList } from '../../shared/hub/anchors.ts';
 import { delegatedKey, hubKit as hubKitSchema, journalAck, journalUpload, keyDelegation } from '../../shared/hub/journal.ts';
 import type { CloudContext } from '../context.ts';
 import { endpoint } from '../http/endpoint.ts';
@@ -29,6 +30,12 @@ export function hubSalesRoutes(ctx: CloudContext) {
       async (c) => c.json(await delegateKey(ctx, requireHub(c.get('device')), c.req.valid('json'))))
     .post('/leases', endpoint({ summary: '站点容量租约 / a site hub\'s share of each day\'s capacity: asks for more, gives back what it does not need', query: siteQuery, body: leaseExchange, responses: { 200: leaseAnswer } }),
       async (c) => c.json({ leases: await exchangeLeases(ctx, requireHub(c.get('device')), c.req.valid('json').leases) }))
+    .get('/anchors', endpoint({ summary: '审计链锚点 / HQ\'s signed audit heads after `after`, for the hub to keep where HQ\'s database cannot reach', query: siteQuery.extend({ after: z.coerce.number().int().min(-1).default(-1) }), responses: { 200: anchorList } }),
+      (c) => {
+        requireHub(c.get('device'));
+        const after = c.req.valid('query').after;
+        return c.json({ items: (ctx.audit?.anchors() ?? []).filter((a) => a.seq > after).slice(0, 1000) });
+      })
     .post('/journal', endpoint({ summary: '站点销售上传 / a site hub\'s sales, refunds and shifts, each taken exactly once', query: siteQuery, body: journalUpload, responses: { 200: journalAck } }),
       async (c) => c.json(await takeJournal(ctx, requireHub(c.get('device')), c.req.valid('json').entries)));
 }

@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z, ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
 import { readHubChanges } from './changes.ts';
+import type { AnchorCopy } from './anchors.ts';
 import type { HubStore } from './store.ts';
 import { appFilesHandler } from '../../shared/http/app-files.ts';
 import { errorAnswer } from './window/errors.ts';
@@ -52,11 +53,15 @@ export function hubApp(opts: {
   webDir?: string;
   /** Tickets the windows refunded here, still valid (edge/hub/window/book.ts). */
   refunded?: (now: number) => string[];
+  /** HQ's signed audit heads as kept here (edge/hub/anchors.ts). */
+  anchors?: AnchorCopy;
 }) {
   const { store, site, puller } = opts;
   const api = new Hono()
     .use('*', bodyLimits({ maxSize: opts.bodyLimit ?? 64 * 1024 }))
     .get('/health', (c) => c.json({ ok: true, site, hub: opts.hub, time: opts.serverTime(), ...opts.state() }))
+    // Signed heads of HQ's audit chain: public like a notice board; only HQ's key makes them count.
+    .get('/hub/anchors', (c) => c.json({ items: opts.anchors?.all() ?? [] }))
     .use('/sync/changes', async (c, next) => {
       if (!opts.verify) return next();
       const basic = parseBasicAuth(c.req.header('authorization'));

@@ -18,6 +18,7 @@ import { Upstream } from './upstream.ts';
 import { SaleBook } from './window/book.ts';
 import { loadHubKey } from './window/key.ts';
 import { LeaseBook } from './window/leases.ts';
+import { AnchorCopy } from './anchors.ts';
 import { windowRoutes } from './window/routes.ts';
 import { WindowUplink } from './window/uplink.ts';
 
@@ -94,13 +95,15 @@ export class SiteHub {
       });
       this.puller = puller;
       let window: ReturnType<typeof windowRoutes> | undefined;
+      let anchors: AnchorCopy | undefined;
       if (config.window.enabled) {
         const book = new SaleBook(store.db);
         const hubKey = loadHubKey(config.dataDir);
         const leases = new LeaseBook(store.db);
+        anchors = new AnchorCopy(store.db, now);
         this.leases = leases;
         const uplink = new WindowUplink({
-          leases: { book: leases, policy: config.window.lease },
+          leases: { book: leases, policy: config.window.lease }, anchors,
           store, book, key: hubKey, cloudUrl: config.upstream.cloudUrl, site: config.site, intervalMs: config.window.syncIntervalMs, kitEveryMs: config.window.kitEveryMs,
           log: log.child('window'), now: hqNow, fetch: this.deps.fetch ?? this.wanFetch, credential,
         });
@@ -119,7 +122,7 @@ export class SiteHub {
         store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(), verify,
         refusal: key ? refusal : undefined,
         bodyLimit: config.httpBodyLimit,
-        window, webDir: config.window.webDir, refunded: this.book ? (at) => this.book?.refundedTickets(at) ?? [] : undefined,
+        window, webDir: config.window.webDir, anchors, refunded: this.book ? (at) => this.book?.refundedTickets(at) ?? [] : undefined,
       });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = tls

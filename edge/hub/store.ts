@@ -72,6 +72,8 @@ const MIGRATIONS = [
      limited integer,
      primary key (kind, ref, day)
    );`,
+  // HQ's signed audit heads (issue 14), kept where HQ's database cannot reach: edge/hub/anchors.ts.
+  `create table audit_anchors (seq integer not null, at integer not null, body text not null, received_at integer not null, primary key (seq, at));`,
 ];
 
 export interface QueuedMessage { id: number; topic: string; payload: Buffer; retain: boolean }

@@ -5,6 +5,7 @@ import type { Logger } from '../../../shared/log/logger.ts';
 import { SingleFlight } from '../../../shared/sync/single-flight.ts';
 import type { HubStore } from '../store.ts';
 import type { SaleBook } from './book.ts';
+import type { AnchorCopy } from '../anchors.ts';
 import type { LeaseBook, LeasePolicy } from './leases.ts';
 import { leaseAnswer } from '../../../shared/hub/lease.ts';
 import { businessDay } from '../../../shared/time/zone.ts';
@@ -34,6 +35,7 @@ export class WindowUplink {
   constructor(private readonly opts: {
     store: HubStore; book: SaleBook; key: IssuerKey; cloudUrl: string; site: string; intervalMs: number; kitEveryMs: number;
     leases?: { book: LeaseBook; policy: LeasePolicy };
+    anchors?: AnchorCopy;
     log: Logger; now: () => number; fetch: typeof fetch; credential?: DeviceCredential;
   }) {
     const saved = opts.store.meta('window_kit');
@@ -85,6 +87,7 @@ export class WindowUplink {
         store.setMeta('window_delegation_at', String(now()));
       }
       await this.upload();
+      await this.opts.anchors?.pull((path) => this.call('GET', path));
       this.lastError = undefined;
     } catch (err) {
       const message = (err as Error).message;
@@ -125,6 +128,9 @@ export class WindowUplink {
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    const [p, q] = path.split('?');
+    path = p!;
+    const extra = q ? `&${q}` : '';
     const abort = new AbortController();
     this.abort = abort;
     const timer = setTimeout(() => abort.abort(new Error('HQ did not answer in time')), FETCH_TIMEOUT_MS);
@@ -132,7 +138,7 @@ export class WindowUplink {
     aborted.catch(() => undefined);
     const c = this.opts.credential;
     try {
-      const res = await Promise.race([this.opts.fetch(`${this.opts.cloudUrl}/api/v1/sync/hub${path}?site=${encodeURIComponent(this.opts.site)}`, {
+      const res = await Promise.race([this.opts.fetch(`${this.opts.cloudUrl}/api/v1/sync/hub${path}?site=${encodeURIComponent(this.opts.site)}${extra}`, {
         method, signal: abort.signal,
         headers: { ...(c ? { authorization: deviceAuthHeader(c.username, c.token) } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
