@@ -183,6 +183,14 @@ test('a day at a site whose ADSL drops at noon: the hub sells, the gate admits i
     // Within the hub's shift: the close reached HQ's audit chain.
     const [closeRec] = await rows<{ n: number }>(cloud, sql`select count(*)::int n from audit_log where action = 'hub_shift_close' and subject = ${shift.id}`);
     assert.is(closeRec!.n, 1);
+    // ... and is an HQ shift, its report made by HQ from the hub's sales it recorded: the same figures, to the fen.
+    const hqShift = must(await api(cloud.url, `/api/v1/shifts/${shift.id}`), 200);
+    assert.ok(hqShift.closedAt && hqShift.reportHash);
+    const pay = (m: string) => hqShift.report.payments.find((p: any) => p.method === m);
+    assert.equal({ expected: pay('cash').expectedFen, counted: pay('cash').countedFen, diff: pay('cash').differenceFen }, { expected: 137000, counted: 137000, diff: 0 });
+    assert.equal({ charges: pay('card').chargesFen, counted: pay('card').countedFen }, { charges: 36000, counted: 36000 });
+    assert.equal(hqShift.report.payments, closed.report.payments, 'HQ\'s report of the hub\'s shift is the hub\'s');
+    assert.is(hqShift.report.orders, closed.report.orders);
     const perOrder = entries.filter((e) => e.kind === 'order').map((e) => JSON.stringify(e).length);
     process.stderr.write(`hub sale at HQ with the line up in ${lineUpMs} ms; ${entries.length} journal entries, ${wan[1].stats.bytesUp} bytes up over HTTP; an order entry is ${Math.min(...perOrder)}-${Math.max(...perOrder)} bytes of JSON\n`);
 

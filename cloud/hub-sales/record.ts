@@ -7,6 +7,7 @@ import { AppError } from '../http/errors.ts';
 import { ledger, type Actor } from '../ledger/index.ts';
 import { appendAudit, type Tx } from '../office/audit.ts';
 import { appendChanges } from '../sync/changes.ts';
+import { recordClosedShift } from '../office/shifts.ts';
 import { flagHubOrder } from './conflicts.ts';
 import { placeHubOrder } from './leases.ts';
 
@@ -99,10 +100,11 @@ export async function recordHubRefund(tx: Tx, _ctx: CloudContext, at: { site: st
   return { conflict: true };
 }
 
-/** A shift closed at the hub: its handover figures go into the audit chain. */
+/** A shift closed at the hub: its handover figures go into the audit chain, and it becomes an HQ shift with its report. */
 export async function recordHubShift(tx: Tx, _ctx: CloudContext, at: { site: string; hub: string }, s: HubShift): Promise<void> {
   const actor = await hubActor(tx, s.seller.id, s.id);
   await appendAudit(tx, { at: s.closedAt, actor: actor.name, action: 'hub_shift_close', subject: s.id, body: { ...s, site: at.site, hub: at.hub } });
+  await recordClosedShift(tx, { id: s.id, sellerId: s.seller.id, site: at.site, floatFen: s.floatFen, openedAt: s.openedAt, closedAt: s.closedAt, counted: s.counted ?? { cash: s.countedCashFen }, actor: actor.name });
 }
 
 /** The seller, in the book of their shift at the hub. */

@@ -92,6 +92,8 @@ export const hubShift = z.object({
   salesFen: fen,
   refundsFen: fen,
   orders: z.number().int().nonnegative(),
+  /** What was counted per method at the handover (cash in the drawer, card slips). */
+  counted: z.record(z.string().regex(/^[a-z_]{1,32}$/), fen.nonnegative()).optional(),
 });
 export type HubShift = z.infer<typeof hubShift>;
 
