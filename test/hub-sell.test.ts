@@ -41,6 +41,8 @@ test('a day at a site whose ADSL drops at noon: the hub sells, the gate admits i
   try {
     await provision(cloud.url, 'demo', [{ device: 'hub-1', role: 'hub' }, { device: 'gate-1', lanes: ['lane-1'] }]);
     const { sellers } = await seedOffice(cloud.url);
+    // HQ's print template for adult tickets: the hub prints with it (from its copy of the change log).
+    must(await api(cloud.url, '/api/v1/templates', { body: { code: 'adult-ticket', name: '成人票样式', type: 'adult', layout: { paper: 80, elements: [{ kind: 'field', field: 'typeName', label: '票种：' }, { kind: 'qr', moduleSize: 6, align: 'center' }] } } }), 201);
     for (const l of wan) await l.start();
     const config = parseHubConfig({
       hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
@@ -125,6 +127,7 @@ test('a day at a site whose ADSL drops at noon: the hub sells, the gate admits i
     // A printed job through the window's print bridge, laid out at the hub.
     const print = must(await hubApi(h, `/tickets/${b.lines[0].tickets[0].id}/prints`, { token: seller, body: { output: 'escpos' } }), 200);
     assert.ok(Buffer.from(print.data, 'base64').length > 100);
+    assert.equal(print.template, { code: 'adult-ticket', version: 1 }, 'HQ\'s template, at the hub, offline');
     assert.is((await hubApi(h, `/tickets/${b.lines[0].tickets[0].id}/prints`, { token: seller, body: {} })).body.error.code, 'reprint_reason_required');
 
     // The seller hands over at the hub: float 500 + cash 240 + 150 + 480 = 1370 yuan in the drawer.

@@ -110,7 +110,7 @@ export class SiteHub {
         this.book = book;
         this.uplink = uplink;
         window = windowRoutes({
-          book, leases, site: config.site, key: hubKey, kit: () => uplink.kit, delegation: () => uplink.delegation, now: hqNow,
+          book, leases, templates: () => store.templates(), site: config.site, key: hubKey, kit: () => uplink.kit, delegation: () => uplink.delegation, now: hqNow,
           written: () => setImmediate(() => void this.uplink?.run()),
           // A refund: the gates pull now and find it on the hub's page (edge/hub/changes.ts).
           refunded: () => void lan.publish(topics.notify(config.site), Buffer.from(JSON.stringify({ at: hqNow() })), false).catch(() => undefined),

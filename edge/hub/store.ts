@@ -2,6 +2,7 @@ import { changeValidUntil } from '../../shared/sync/page.ts';
 import { laneRules, type LaneRules, type TypeRules } from '../../shared/rules/model.ts';
 import type { SenderRecord } from '../../shared/auth/entries.ts';
 import type { VenueLookup } from '../../shared/sync/venues.ts';
+import type { HeldTemplate } from '../../shared/template/pick.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -238,6 +239,14 @@ export class HubStore {
       this.records = { devices, lanes };
     }
     return this.records;
+  }
+
+  /** HQ's ticket print templates, every version in the copy (the windows print with them: shared/template pickTemplate). */
+  templates(): HeldTemplate[] {
+    return (this.db.prepare("select body from changes where kind = 'template' order by seq").all() as { body: string }[]).map((r) => {
+      const c = JSON.parse(r.body) as HeldTemplate;
+      return { code: c.code, version: c.version, typeId: c.typeId, layout: c.layout };
+    });
   }
 
   /** Of these tickets, those HQ's log (as copied) revokes. */

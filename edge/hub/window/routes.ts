@@ -5,7 +5,8 @@ import { ruleFor } from '../../../shared/auth/access.ts';
 import { verifyPassword } from '../../../shared/auth/password.ts';
 import type { IssuerKey } from '../../../shared/code/keys.ts';
 import type { HubKit } from '../../../shared/hub/journal.ts';
-import { DEFAULT_TEMPLATE, ticketPreviewPng, ticketToEscPos } from '../../../shared/template/index.ts';
+import { DEFAULT_TEMPLATE, pickTemplate, ticketPreviewPng, ticketToEscPos } from '../../../shared/template/index.ts';
+import type { HeldTemplate } from '../../../shared/template/pick.ts';
 import type { SaleBook } from './book.ts';
 import type { LeaseBook } from './leases.ts';
 import { HubError } from './errors.ts';
@@ -49,6 +50,8 @@ export interface WindowDeps {
   /** A sale, refund or close was written (or a lease found short): send it up. */
   written: () => void;
   leases?: LeaseBook;
+  /** HQ's print templates, from the hub's copy of the change log. */
+  templates?: () => HeldTemplate[];
   /** A refund was written: the site's gates should hear of it now. */
   refunded?: () => void;
 }
@@ -189,8 +192,11 @@ export function windowRoutes(d: WindowDeps) {
         persons: t.persons, entries: t.entries, orderNo: line.saleId, siteName: d.site, issuedAt: row.order.at,
       };
       const opts = { timeZone: kit().timeZone };
-      const bytes = await (r.output === 'escpos' ? ticketToEscPos(DEFAULT_TEMPLATE, data, opts) : ticketPreviewPng(DEFAULT_TEMPLATE, data, opts));
+      // HQ's template for the type (else its default, else the built-in layout), as at HQ and the kiosks.
+      const picked = pickTemplate(d.templates?.() ?? [], t.typeId);
+      const layout = picked?.layout ?? DEFAULT_TEMPLATE;
+      const bytes = await (r.output === 'escpos' ? ticketToEscPos(layout, data, opts) : ticketPreviewPng(layout, data, opts));
       const printNo = d.book.addPrint(id, c.get('hubUser').id, d.now(), r.reason, () => { throw new HubError('reprint_reason_required', 'a reprint needs a reason', 400, { field: 'reason' }); });
-      return c.json({ ticketId: id, printNo, reprint: printNo > 1, output: r.output, template: null, data: bytes.toString('base64') });
+      return c.json({ ticketId: id, printNo, reprint: printNo > 1, output: r.output, template: picked ? { code: picked.code, version: picked.version } : null, data: bytes.toString('base64') });
     });
 }
