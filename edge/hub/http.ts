@@ -34,6 +34,9 @@ const CHECK_WITH_HQ_MS = 3000;
  * pulling while the WAN is down (they get what the hub has). `serverTime` is the hub's
  * clock corrected to HQ's, so a gate's own correction still lines up with HQ.
  */
+/** The hub's requests carry the device that signed in on /sync (set by its device auth). */
+type HubEnv = { Variables: { device?: DeviceIdentity } };
+
 export function hubApp(opts: {
   store: HubStore; site: string; hub: string; log: Logger;
   serverTime: () => number;
@@ -52,7 +55,7 @@ export function hubApp(opts: {
   webDir?: string;
 }) {
   const { store, site, puller } = opts;
-  const api = new Hono()
+  const api = new Hono<HubEnv>()
     .use('*', bodyLimits({ maxSize: opts.bodyLimit ?? 64 * 1024 }))
     .get('/health', (c) => c.json({ ok: true, site, hub: opts.hub, time: opts.serverTime(), ...opts.state() }))
     .use('/sync/changes', async (c, next) => {
@@ -62,7 +65,7 @@ export function hubApp(opts: {
       if (!id) throw new HubHttpError('device_unauthorized', 'device credentials missing or wrong', 401);
       const no = opts.refusal?.(id);
       if (no) throw new HubHttpError(no.code, no.message, no.code === 'unknown_device' ? 404 : 403);
-      c.set('device' as never, id as never);
+      c.set('device', id);
       return next();
     })
     .use('/sync/changes', compressPages())
@@ -76,7 +79,7 @@ export function hubApp(opts: {
         await Promise.race([puller.pull(), new Promise((r) => setTimeout(r, CHECK_WITH_HQ_MS).unref())]);
       }
       const caughtUp = puller.caughtUpAt !== undefined && puller.caughtUpAt > asked;
-      const device = c.get('device' as never) as DeviceIdentity | undefined;
+      const device = c.get('device');
       // As at HQ: a gate holds the tickets of its own lanes' venues, and hashes cards with the site's key.
       const venues = device?.role === 'gate' ? servedVenues(store, device.device) : parseVenues(q.venues);
       const credentialKey = device?.role === 'kiosk' ? undefined : store.meta('credential_key');
