@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { CloudContext } from '../context.ts';
 import type { SignedInEnv } from '../http/env.ts';
-import { AppError, jsonBody } from '../http/errors.ts';
+import { jsonBody } from '../http/errors.ts';
+import { idempotency } from '../http/idempotency.ts';
 import { addLedgerEntry, createAccount, createVoucher, getAccount, getVoucher, patchAccount } from './accounts.ts';
 import { refundOrder, reissueTicket, extendTicket } from './after-sale.ts';
 import { printTicket } from './prints.ts';
@@ -13,17 +14,11 @@ import {
 import { closeShift, currentShift, getShift, openShift, printShift } from './shifts.ts';
 import { createBatch, getBatch, moveStock, stockHeldBy } from './stock.ts';
 
-function idempotencyKey(header: string | undefined): string | undefined {
-  if (header !== undefined && !/^[\x21-\x7e]{1,128}$/.test(header)) {
-    throw new AppError('invalid_idempotency_key', 'Idempotency-Key must be 1-128 printable characters');
-  }
-  return header;
-}
-
 /** The ticket office: catalog settings, window orders, payments, accounts, stock, shifts, audit. */
 export function officeRoutes(ctx: CloudContext, mobile: MobileProvider) {
   const orders = new Hono<SignedInEnv>()
-    .post('/', async (c) => c.json(await createOrder(ctx, c.get('user'), await jsonBody(c), mobile, idempotencyKey(c.req.header('Idempotency-Key'))), 201))
+    .post('/', idempotency(ctx, { replay: async (c, ref) => c.json(await getOrder(ctx, String(ref.orderId)), 201) }),
+      async (c) => c.json(await createOrder(ctx, c.get('user'), await jsonBody(c), mobile, c.get('idempotency')), 201))
     .get('/:id', async (c) => c.json(await getOrder(ctx, c.req.param('id'))))
     .post('/:id/refunds', async (c) => c.json(await refundOrder(ctx, c.get('user'), c.req.param('id'), await jsonBody(c)), 201))
     .post('/:id/issue', async (c) => c.json(await issueReservation(ctx, c.get('user'), c.req.param('id'), await jsonBody(c))))
