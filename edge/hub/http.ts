@@ -49,6 +49,11 @@ export function hubApp(opts: {
   refusal?: (id: DeviceIdentity) => { code: string; message: string } | undefined;
   /** Largest request body, bytes (default 64 KiB: gates only send queries). */
   bodyLimit?: number;
+  /**
+   * A POS's balance pulls passed through to HQ (`/sync/pos/catalog`, `/sync/pos/wallets`) with
+   * its own credential; absent: not served.
+   */
+  relayPos?: (pathAndQuery: string, authorization: string | undefined) => Promise<Response>;
   /** The window's endpoints (edge/hub/window/routes.ts), under /api/v1 after the devices' own. */
   window?: Hono<any>;
   /** The built back office app, served at / for the site's windows. */
@@ -67,6 +72,27 @@ export function hubApp(opts: {
       if (no) throw new HubHttpError(no.code, no.message, no.code === 'unknown_device' ? 404 : 403);
       c.set('device', id);
       return next();
+    })
+    .get('/sync/pos/:what{catalog|wallets}', async (c) => {
+      if (!opts.relayPos) throw new HubHttpError('not_found', 'this hub does not relay for POS agents', 404);
+      const authorization = c.req.header('authorization');
+      if (opts.verify) {
+        const basic = parseBasicAuth(authorization);
+        const id = basic && opts.verify(basic.username, basic.token);
+        if (!id || id.role !== 'pos') throw new HubHttpError('device_unauthorized', 'POS credentials missing or wrong', 401);
+        const no = opts.refusal?.(id);
+        if (no) throw new HubHttpError(no.code, no.message, no.code === 'unknown_device' ? 404 : 403);
+      }
+      const url = new URL(c.req.url);
+      // Balances change only at HQ: while the WAN is down there is nothing true to serve, and
+      // the POS must see that (its pulls fail, it charges within its offline limit).
+      let res: Response;
+      try {
+        res = await opts.relayPos(`/api/v1/sync/pos/${c.req.param('what')}${url.search}`, authorization);
+      } catch (err) {
+        throw new HubHttpError('hq_unreachable', `HQ unreachable from the hub: ${(err as Error).message}`, 503);
+      }
+      return new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } });
     })
     .use('/sync/changes', compressPages())
     .get('/sync/changes', async (c) => {

@@ -19,6 +19,9 @@ import { loadHubKey } from './window/key.ts';
 import { windowRoutes } from './window/routes.ts';
 import { WindowUplink } from './window/uplink.ts';
 
+/** A POS's balance pull waits at most this long on HQ behind the hub (its own hqTimeoutMs is usually shorter). */
+const RELAY_TIMEOUT_MS = 10_000;
+
 export interface HubDeps {
   now?: () => number;
   fetch?: typeof fetch;
@@ -111,6 +114,9 @@ export class SiteHub {
         refusal: key ? refusal : undefined,
         bodyLimit: config.httpBodyLimit,
         window, webDir: config.window.webDir,
+        relayPos: (path, authorization) => (this.deps.fetch ?? this.wanFetch!)(config.upstream.cloudUrl + path, {
+          headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(RELAY_TIMEOUT_MS),
+        }),
       });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = tls
