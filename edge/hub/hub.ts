@@ -22,6 +22,9 @@ import { AnchorCopy } from './anchors.ts';
 import { windowRoutes } from './window/routes.ts';
 import { WindowUplink } from './window/uplink.ts';
 
+/** A POS's balance pull waits at most this long on HQ behind the hub (its own hqTimeoutMs is usually shorter). */
+const RELAY_TIMEOUT_MS = 10_000;
+
 export interface HubDeps {
   now?: () => number;
   fetch?: typeof fetch;
@@ -123,6 +126,9 @@ export class SiteHub {
         refusal: key ? refusal : undefined,
         bodyLimit: config.httpBodyLimit,
         window, webDir: config.window.webDir, anchors, refunded: this.book ? (at) => this.book?.refundedTickets(at) ?? [] : undefined,
+        relayPos: (path, authorization) => (this.deps.fetch ?? this.wanFetch!)(config.upstream.cloudUrl + path, {
+          headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(RELAY_TIMEOUT_MS),
+        }),
       });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = tls
