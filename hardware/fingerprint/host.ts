@@ -20,6 +20,7 @@ export interface FingerprintHostOptions {
 }
 
 interface Pending {
+  ins: number;
   timer: TimerHandle;
   ack?: Ack;
   /** Collect data packets after an ok ack until PID 08. */
@@ -75,6 +76,7 @@ export class FingerprintHost {
       }
       p.ack = { code: pk.payload[0]!, data: pk.payload.subarray(1) };
       if (!p.upload || p.ack.code !== 0) this.#settle(p, undefined, p.ack);
+      else this.#arm(p);
       return;
     }
     if (pk.pid !== PID.data && pk.pid !== PID.end) {
@@ -83,6 +85,7 @@ export class FingerprintHost {
     }
     p.chunks.push(pk.payload);
     if (pk.pid === PID.end) this.#settle(p, undefined, { ...p.ack, upload: Buffer.concat(p.chunks) });
+    else this.#arm(p);
   }
 
   /** Sends an instruction and its parameters; resolves with the ack (any code: the caller judges). */
@@ -91,11 +94,8 @@ export class FingerprintHost {
     if (this.#pending) return Promise.reject(new DeviceError('busy', 'a fingerprint command is in progress'));
     const o = this.#o;
     const ack = new Promise<Ack>((resolve, reject) => {
-      const timer = o.timers.setTimeout(() => {
-        this.#parser.reset();
-        this.#settle(p, new DeviceError('timeout', `fingerprint module did not answer ${ins.toString(16)}`, { ins }));
-      }, o.responseTimeoutMs);
-      const p: Pending = { timer, upload: !!opts.upload, chunks: [], resolve, reject };
+      const p: Pending = { ins, timer: undefined, upload: !!opts.upload, chunks: [], resolve, reject };
+      this.#arm(p);
       this.#pending = p;
       const payload = Buffer.concat([Buffer.from([ins]), Buffer.from(params)]);
       o.write(encodePacket({ address: o.address, pid: PID.command, payload })).catch((err: Error) => this.#settle(p, err));
@@ -117,6 +117,15 @@ export class FingerprintHost {
   open(): void {
     this.#closed = false;
     this.#parser.reset();
+  }
+
+  /** (Re)starts the answer timeout: an upload may take long in all, but never long between packets. */
+  #arm(p: Pending): void {
+    if (p.timer !== undefined) this.#o.timers.clearTimeout(p.timer);
+    p.timer = this.#o.timers.setTimeout(() => {
+      this.#parser.reset();
+      this.#settle(p, new DeviceError('timeout', `fingerprint module did not answer ${p.ins.toString(16)}`, { ins: p.ins }));
+    }, this.#o.responseTimeoutMs);
   }
 
   #settle(p: Pending, err: Error | undefined, ack?: Ack): void {

@@ -14,7 +14,7 @@ test('a command packet is laid out as the manual prints it', () => {
 test('split byte by byte, with noise and a corrupt packet between: the good ones come out', () => {
   const p = new PacketParser();
   const bad = Buffer.from(GEN_IMG);
-  bad[bad.length - 1] ^= 0xff;
+  bad[bad.length - 1] = 0xff ^ bad[bad.length - 1]!;
   const stream = Buffer.concat([Buffer.from([0x00, 0x12]), GEN_IMG, bad, GEN_IMG]);
   const out = [...stream].flatMap((b) => p.push(Buffer.from([b])));
   const packets = out.filter((o) => 'packet' in o);
