@@ -7,8 +7,8 @@ import { CODE_TEXT_LENGTH } from '../code/ticket-code.ts';
  * UID, an ID card reader the ID number; the console and CLI only have text, so text is
  * classified by shape.
  */
-/** `face`: found by 1:N face identification at the gate (never typed or scanned). */
-export type CredentialKind = 'code' | 'barcode' | 'card' | 'idcard' | 'face';
+/** `face`, `finger`: found by 1:N identification at the gate (never typed or scanned). */
+export type CredentialKind = 'code' | 'barcode' | 'card' | 'idcard' | 'face' | 'finger';
 export const CACHE_CREDENTIALS = ['barcode', 'card', 'idcard'] as const;
 export type CacheCredential = (typeof CACHE_CREDENTIALS)[number];
 

@@ -77,6 +77,15 @@ export const change = z.discriminatedUnion('kind', [
     seq: z.number().int().positive(), kind: z.literal('face'), ticketId: uuid, model: z.string().min(1).max(64),
     embedding: z.string().max(8192).nullable(), validUntil: z.number().int().nonnegative(),
   }),
+  /**
+   * A fingerprint bound to a ticket or member card: the module's template (base64 of its
+   * character file, never an image) and the template format; null when removed. Gates keep it
+   * sealed like a face and drop it after `validUntil` (unix s).
+   */
+  z.object({
+    seq: z.number().int().positive(), kind: z.literal('fingerprint'), ticketId: uuid, format: z.string().min(1).max(32),
+    template: z.string().max(2048).nullable(), validUntil: z.number().int().nonnegative(),
+  }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('booking'), booking: bookingRow }),
   /** A venue's capacity and time-slot rules (shared/rules/model.ts VenueRules): gates keep the in-park count under it. */
   z.object({ seq: z.number().int().positive(), kind: z.literal('venue'), rules: venueRules }),
