@@ -9,7 +9,8 @@ import { CODE_TEXT_LENGTH } from '../code/ticket-code.ts';
  */
 /** `face`, `finger`: found by 1:N identification at the gate (never typed or scanned). */
 export type CredentialKind = 'code' | 'barcode' | 'card' | 'idcard' | 'face' | 'finger';
-export const CACHE_CREDENTIALS = ['barcode', 'card', 'idcard'] as const;
+import { CACHE_CREDENTIALS } from './model.ts';
+export { CACHE_CREDENTIALS };
 export type CacheCredential = (typeof CACHE_CREDENTIALS)[number];
 
 export interface Credential {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { CACHE_CREDENTIALS } from '../rules/credential.ts';
 import { calendarDay } from '../time/day.ts';
-import { ENTRY_KINDS, laneRules, MODES, timeSlot, typeRules, venueRules } from '../rules/model.ts';
+import { CACHE_CREDENTIALS, ENTRY_KINDS, laneRules, MODES, timeSlot, typeRules, venueRules } from '../rules/model.ts';
 
 /**
  * Messages between HQ and devices. Down: a change log read with `since=<checkpoint>`.
