@@ -68,6 +68,7 @@ async function start(): Promise<void> {
   const show = (s: Shown) => {
     result.className = `result ${s.admit ? 'ok' : 'refused'}`;
     result.dataset.reason = s.reason;
+    result.dataset.at = String(++shownCount);
     result.replaceChildren(
       el('div', { class: 'big' }, s.admit ? '放行' : '禁止通行'),
       el('div', { class: 'small' }, s.message),
@@ -114,6 +115,7 @@ async function start(): Promise<void> {
 }
 
 let audio: AudioContext | undefined;
+let shownCount = 0;
 function beep(ok: boolean): void {
   try {
     audio ??= new AudioContext();
