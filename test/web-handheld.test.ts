@@ -31,11 +31,9 @@ async function scan(text: string): Promise<{ reason: string; text: string; ok: b
   const before = await page.getAttribute('#hh-result', 'data-at');
   await page.fill('#hh-scan', text);
   await page.press('#hh-scan', 'Enter');
-  await page.waitForFunction((b) => document.querySelector('#hh-result')?.getAttribute('data-at') !== b, before);
-  return page.evaluate(() => {
-    const r = document.querySelector('#hh-result')!;
-    return { reason: r.getAttribute('data-reason')!, text: (r as HTMLElement).innerText.replace(/\s+/g, ' '), ok: r.classList.contains('ok') };
-  });
+  await page.waitForFunction(`document.querySelector('#hh-result')?.getAttribute('data-at') !== ${JSON.stringify(before)}`);
+  const r = page.locator('#hh-result');
+  return { reason: (await r.getAttribute('data-reason'))!, text: (await r.innerText()).replace(/\s+/g, ' '), ok: /\bok\b/.test((await r.getAttribute('class')) ?? '') };
 }
 
 test('sync, offline: QR, barcode and a used ticket judged in the browser; online again: HQ has each entry once', async () => {
@@ -52,13 +50,13 @@ test('sync, offline: QR, barcode and a used ticket judged in the browser; online
   // Installable: a manifest and a service worker controlling the page after a reload.
   const manifest = await (await fetch(`${cloud.url}/handheld.webmanifest`)).json() as { display: string; start_url: string };
   assert.is(manifest.display, 'standalone');
-  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]');
-  assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), 'the service worker serves the page');
+  assert.ok(await page.evaluate('navigator.serviceWorker.controller !== null'), 'the service worker serves the page');
 
   await browser.context.setOffline(true);
-  await page.evaluate(() => window.dispatchEvent(new Event('offline')));
+  await page.evaluate(`window.dispatchEvent(new Event('offline'))`);
   const a = await scan(qr.code);
   assert.ok(a.ok, a.text);
   assert.match(a.text, /放行/);
@@ -89,7 +87,7 @@ test('sync, offline: QR, barcode and a used ticket judged in the browser; online
   assert.match(await page.textContent('#hh-counter') ?? '', /人工 1/);
 
   await browser.context.setOffline(false);
-  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.evaluate(`window.dispatchEvent(new Event('online'))`);
   await waitFor('the outbox uploaded', async () => (await status('outbox')) === '0', 15_000);
   await page.click('#hh-sync'); // once more: nothing new arrives twice
   await new Promise((r) => setTimeout(r, 500));
@@ -132,7 +130,7 @@ test('the decision table runs in the browser build of the rule engine', async ()
   assert.not.match(code, /require\("node:/, 'no node module in the browser build');
   await page.goto(`${cloud.url}/handheld.html`);
   await page.addScriptTag({ content: code });
-  const r = await page.evaluate(() => (window as unknown as { runTable(): { cases: number; picks: number; failed: string[] } }).runTable());
+  const r = await page.evaluate('window.runTable()') as { cases: number; picks: number; failed: string[] };
   assert.ok(r.cases > 50, `${r.cases} cases`);
   assert.ok(r.picks > 0);
   assert.equal(r.failed, []);

@@ -1,22 +1,13 @@
 import { eq, lt } from 'drizzle-orm';
-import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
-import { fingerprints, tickets } from '../db/schema/index.ts';
+import { fingerprints } from '../db/schema/index.ts';
+import { ticketFor } from '../faces/service.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { appendChanges } from '../sync/changes.ts';
-
-const uuid = z.string().uuid();
 
 /** Template formats a gate's module can take: the R30x / AS60x character file (512 bytes). */
 export const FINGERPRINT_FORMATS = { 'r30x-512': 512 } as const;
 export type FingerprintFormat = keyof typeof FINGERPRINT_FORMATS;
-
-async function ticketFor(ctx: CloudContext, id: string) {
-  if (!uuid.safeParse(id).success) throw notFound('ticket', id);
-  const [t] = await ctx.db.select().from(tickets).where(eq(tickets.id, id));
-  if (!t) throw notFound('ticket', id);
-  return t;
-}
 
 /**
  * Binds a fingerprint to a ticket (a member card binds through its ticket): the template the
