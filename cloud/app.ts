@@ -6,6 +6,7 @@ import { channelApiRoutes, devicePickupRoutes, pickupRoutes } from './channels/r
 import type { CloudContext } from './context.ts';
 import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
 import { faceRoutes } from './faces/routes.ts';
+import { fingerprintRoutes } from './fingerprints/routes.ts';
 import { memberRoutes } from './members/routes.ts';
 import { customerRoutes } from './customers/routes.ts';
 import { originRoutes } from './origin/routes.ts';
@@ -63,6 +64,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/sales', salesRoutes(ctx))
     .route('/tickets', ticketRoutes(ctx))
     .route('/tickets', faceRoutes(ctx))
+    .route('/tickets', fingerprintRoutes(ctx))
     .route('/entries', entriesRoutes(ctx))
     .route('/templates', templateRoutes(ctx))
     .route('/over-use', overUseRoutes(ctx))
