@@ -6,7 +6,7 @@ import { orders, sales, tickets, ticketTypes, users } from '../db/schema/index.t
 import { AppError } from '../http/errors.ts';
 import { ledger, type Actor } from '../ledger/index.ts';
 import { appendAudit, auditSavepoint, type Tx } from '../office/audit.ts';
-import { takeCapacity } from '../office/pricing.ts';
+import { takeCapacity } from '../office/pricing/pricing.ts';
 import { appendChanges } from '../sync/changes.ts';
 
 /**
