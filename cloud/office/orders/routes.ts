@@ -6,7 +6,7 @@ import type { CloudEnv } from '../../http/env.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { extendView, orderView, printView, refundView, reissueView } from '../../openapi/responses.ts';
 import type { MobileProvider } from '../payments/mobile.ts';
-import { extendRequest, extendTicket, refundOrder, refundRequest, reissueRequest, reissueTicket } from './after-sale.ts';
+import { extendRequest, extendTicket, refundAnswer, refundOrder, refundRequest, reissueRequest, reissueTicket } from './after-sale.ts';
 import { cancelReservation, createOrder, getOrder, issueReservation, issueRequest, orderRequest } from './orders.ts';
 import { printRequest, printTicket } from './prints.ts';
 
@@ -24,8 +24,8 @@ export function orderRoutes(ctx: CloudContext, mobile: MobileProvider) {
     }), async (c) => c.json(await createOrder(ctx, c.get('user'), c.req.valid('json'), mobile, c.get('idempotency')), 201))
     .get('/:id', endpoint({ summary: '订单 / one order with its lines, tickets and payments', params: id, responses: { 200: orderView } }),
       async (c) => c.json(await getOrder(ctx, c.req.valid('param').id)))
-    .post('/:id/refunds', endpoint({ summary: '退款 / refund all or part of an order', params: id, body: refundRequest.meta({ id: 'RefundRequest' }), responses: { 201: refundView }, signedIn: true }),
-      async (c) => c.json(await refundOrder(ctx, c.get('user'), c.req.valid('param').id, c.req.valid('json')), 201))
+    .post('/:id/refunds', idempotency(ctx, { replay: async (c, ref) => c.json(await refundAnswer(ctx, String(ref.orderId), String(ref.refundId)), 201) }), endpoint({ summary: '退款 / refund all or part of an order', params: id, body: refundRequest.meta({ id: 'RefundRequest' }), responses: { 201: refundView }, signedIn: true }),
+      async (c) => c.json(await refundOrder(ctx, c.get('user'), c.req.valid('param').id, c.req.valid('json'), c.get('idempotency')), 201))
     .post('/:id/issue', endpoint({ summary: '预留出票 / take payment for a reservation and issue it', params: id, body: issueRequest, responses: { 200: orderView }, signedIn: true }),
       async (c) => c.json(await issueReservation(ctx, c.get('user'), c.req.valid('param').id, c.req.valid('json'))))
     .post('/:id/cancel', endpoint({ summary: '取消预留 / cancel a reservation, giving its places back', params: id, responses: { 200: orderView }, signedIn: true }),
