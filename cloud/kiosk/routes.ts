@@ -124,7 +124,7 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
 }
 
 /** The attempt id a kiosk made before paying: its sale's idempotency key. */
-async function attemptOf(c: Context): Promise<string | undefined> {
+export async function attemptOf(c: Context): Promise<string | undefined> {
   try {
     const id = (JSON.parse(await c.req.text()) as { attemptId?: unknown } | null)?.attemptId;
     return typeof id === 'string' ? id : undefined;
