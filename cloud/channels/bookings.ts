@@ -19,7 +19,7 @@ import { idempotent, requestHash, type Outcome } from './idempotency.ts';
 import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
-import { bindBookingSlot, holdBookingSlot, releaseBookingSlots, slotVenue } from '../slots/service.ts';
+import { bindHeldSlot, heldSlot, holdBookingSlot, releaseBookingSlots, releaseTicketSlots, slotOf, slotVenue } from '../slots/service.ts';
 
 type Booking = typeof bookings.$inferSelect;
 type Db = CloudContext['db'];
@@ -142,12 +142,14 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     const items = await tx.select({ item: bookingItems, type: ticketTypes }).from(bookingItems)
       .innerJoin(ticketTypes, eq(ticketTypes.id, bookingItems.typeId)).where(eq(bookingItems.bookingId, b.id));
     // The channel collected the money: one order in the channel's settlement, paid by method
-    // `channel` with the channel's payment reference, a line per booked type.
+    // `channel` with the channel's payment reference, a line per booked type; the slot held
+    // is signed into the codes.
+    const slot = slotOf(await heldSlot(tx, b.id));
     const sold = await ledger.sell(tx, ctx, ledger.channelActor(ch.code), {
       site: b.site, visitDay: b.visitDay, channel: 'channel', source: ch.code, at: now, note: `booking ${b.orderNo}`,
       freeReason: b.totalFen === 0 ? `渠道免费票 ${b.orderNo}` : null,
       lines: items.map(({ item, type }) => ({
-        type, quantity: item.quantity, unitFen: item.unitPriceFen,
+        type, quantity: item.quantity, unitFen: item.unitPriceFen, slot,
         validFrom: startOfBusinessDay(b.visitDay, tz), validUntil: startOfBusinessDay(addDays(b.visitDay, type.validityDays), tz),
       })),
       payments: b.totalFen === 0 ? [] : [{ method: 'channel', amountFen: b.totalFen, reference: req.paymentRef }],
@@ -155,8 +157,8 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     for (const line of sold.lines) {
       await tx.update(bookingItems).set({ saleId: line.saleId }).where(and(eq(bookingItems.bookingId, b.id), eq(bookingItems.typeId, line.line.type.id)));
       await bindRealName(tx, b.site, b.idHash, line.tickets.map((t) => t.id), now);
-      await bindBookingSlot(tx, b.site, b.id, line.tickets.map((t) => ({ id: t.id, persons: line.line.type.persons })));
     }
+    await bindHeldSlot(tx, b.site, b.id, sold.lines.flatMap((line) => line.tickets.map((t) => ({ id: t.id, persons: t.persons }))));
     await tx.update(bookings).set({ state: 'issued', paidAt: new Date(now), paymentRef: req.paymentRef }).where(eq(bookings.id, b.id));
     await publishBooking(ctx, tx, b.id);
     return { status: 200, body: await bookingView(tx, ch, b.id) };
@@ -190,6 +192,7 @@ export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: str
     await releaseCapacities(tx, [b.id], b.visitDay);
     await releaseBookingSlots(tx, [b.id]);
     if (b.state === 'issued') {
+      await releaseTicketSlots(tx, ids, false);
       await ledger.revokeTickets(tx, b.site, ids, 'cancelled', now);
       // The money goes back through the channel's settlement, by the method it came in.
       const [line] = await tx.select({ orderId: sales.orderId }).from(bookingItems).innerJoin(sales, eq(sales.id, bookingItems.saleId)).where(eq(bookingItems.bookingId, b.id)).limit(1);
