@@ -19,6 +19,7 @@ import { idempotent, requestHash, type Outcome } from './idempotency.ts';
 import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
+import { refuseWhenFull } from '../capacity/alarms.ts';
 import { bindHeldSlot, heldSlot, holdBookingSlot, releaseBookingSlots, releaseTicketSlots, slotOf, slotVenue } from '../slots/service.ts';
 
 type Booking = typeof bookings.$inferSelect;
@@ -50,6 +51,7 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
     if (unknown.length) return err(422, 'type_not_offered', `本渠道不售 / not sold through this channel: ${unknown.join(', ')}`);
     const quantity = req.items.reduce((n, i) => n + i.quantity, 0);
 
+    await refuseWhenFull(tx, ctx, ch.site, slotVenue(types.get(req.items[0]!.type)!.rules), req.visitDay);
     await releaseExpiredHolds(tx, ch.id, req.visitDay, now);
     if (!(await reserveQuota(tx, ch, req.visitDay, quantity))) {
       throw new AppError('quota_exceeded', `${req.visitDay} 渠道余票不足 / the channel's quota for ${req.visitDay} is used up`, 409, { day: req.visitDay });

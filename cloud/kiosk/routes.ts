@@ -20,6 +20,7 @@ import { ledger } from '../ledger/index.ts';
 import { auditedTx } from '../office/audit.ts';
 import { takeCapacity } from '../office/pricing.ts';
 import { bindRealName } from '../tickets/credentials.ts';
+import { refuseWhenFull } from '../capacity/alarms.ts';
 import { isValidIdNumber, normaliseCredential, storedCredential } from '../../shared/rules/credential.ts';
 
 /** The kiosk a request comes from (device auth under /sync has checked its credential). */
@@ -130,11 +131,12 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
     });
 }
 
-/** Said before charging, as sold out is: no slot of today left with room for the visitors (a race after it is paid_not_issued). */
+/** Said before charging, as sold out is: the park full, or no slot of today left with room for the visitors (a race after it is paid_not_issued). */
 async function checkSlotRoom(ctx: CloudContext, site: string, req: z.infer<typeof kioskSaleRequest>, day: string) {
   const rows = await Promise.all(req.items.map(async (i) => ({ q: i.quantity, type: await ticketTypeByCode(ctx.db, i.type) })));
   const persons = rows.reduce((n, r) => n + r.q * r.type.persons, 0);
   const local = wallClock(ctx.now(), ctx.config.timeZone);
+  await refuseWhenFull(ctx.db, ctx, site, slotVenue(rows[0]!.type.rules), day);
   const found = await openSlots(ctx.db, { site, venue: slotVenue(rows[0]!.type.rules), day, persons, minute: local.hour * 60 + local.minute, walkIn: false });
   if (!found) return;
   const fits = req.slot === undefined ? found.room.length > 0 : found.room.some((s) => s.slotFrom === req.slot);
@@ -158,6 +160,7 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, key: string
   const orderId = await auditedTx(ctx.db, async (tx) => {
     const actor = await ledger.kioskActor(tx, kiosk.site, kiosk.device, day, at);
     // Places in one fixed order (by type), as the window takes them: two sales never wait on each other.
+    await refuseWhenFull(tx, ctx, kiosk.site, slotVenue(rows[0]!.type.rules), day);
     for (const r of [...rows].sort((a, b) => a.type.id - b.type.id)) await takeCapacity(tx, r.type, day, r.item.quantity * r.type.persons);
     // A day sold by time slot: the kiosk sells from the slot's quota less the walk-in share
     // (kept for the windows), the slot chosen or the one under way (cloud/slots).

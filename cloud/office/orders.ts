@@ -18,6 +18,7 @@ import type { MobileProvider } from './mobile.ts';
 import { discounted, priceOn, takeCapacity, releaseCapacity } from './pricing.ts';
 import { bindHeldSlot, bindTicketSlots, heldSlot, holdSlot, releaseHeldSlots, slotOf, slotVenue, takeWindowSlot } from '../slots/service.ts';
 import { calendarDay } from '../../shared/time/day.ts';
+import { refuseWhenFull } from '../capacity/alarms.ts';
 
 const dayText = calendarDay;
 const code = z.string().regex(/^[a-z0-9_-]{1,32}$/);
@@ -173,6 +174,7 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
         id: orderId, site, visitDay: day, channel: 'window', accountId: account?.id ?? null, status, totalFen: total, note: req.note ?? null,
         freeReason: total === 0 ? whyFree(lines) : null, idempotencyKey, requestHash, request: req, at: now,
       });
+      await refuseWhenFull(tx, ctx, site, slotVenue(lines[0]!.type.rules), day);
       // Places per type and day, in one fixed order so two orders never wait on each other.
       const perType = new Map<number, { type: TypeRow; persons: number }>();
       for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
