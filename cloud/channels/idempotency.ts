@@ -5,6 +5,7 @@ import { channelRequests } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Tx } from '../tickets/issue.ts';
 import { auditedTx } from '../office/audit.ts';
+import { changesAtEnd } from '../sync/changes.ts';
 
 export interface Outcome { status: 200 | 201 | 409 | 422; body: unknown }
 
@@ -44,10 +45,13 @@ export async function idempotent(ctx: CloudContext, channelId: number, key: stri
     try {
       return await auditedTx(ctx.db, async (tx) => {
         await tx.insert(channelRequests).values({ channelId, key, requestHash: hash, createdAt: new Date(ctx.now()) });
-        const out = await run(tx);
-        await tx.update(channelRequests).set({ status: out.status, response: out.body as object })
-          .where(and(eq(channelRequests.channelId, channelId), eq(channelRequests.key, key)));
-        return out;
+        // The change log's lock is the last one taken (cloud/sync/changes.ts changesAtEnd).
+        return changesAtEnd(tx, async () => {
+          const out = await run(tx);
+          await tx.update(channelRequests).set({ status: out.status, response: out.body as object })
+            .where(and(eq(channelRequests.channelId, channelId), eq(channelRequests.key, key)));
+          return out;
+        });
       });
     } catch (err) {
       if (attempt < 3 && isKeyClash(err)) continue;

@@ -21,6 +21,7 @@ import { auditedTx } from '../office/audit.ts';
 import { takeCapacity } from '../office/pricing.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { refuseWhenFull } from '../capacity/alarms.ts';
+import { changesAtEnd } from '../sync/changes.ts';
 import { isValidIdNumber, normaliseCredential, storedCredential } from '../../shared/rules/credential.ts';
 
 /** The kiosk a request comes from (device auth under /sync has checked its credential). */
@@ -157,11 +158,9 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, key: string
   const tz = ctx.config.timeZone;
   const day = businessDay(at, tz);
   const rows = await Promise.all(req.items.map(async (i) => ({ item: i, type: await ticketTypeByCode(ctx.db, i.type) })));
-  const orderId = await auditedTx(ctx.db, async (tx) => {
+  const orderId = await auditedTx(ctx.db, async (tx) => changesAtEnd(tx, async () => {
     const actor = await ledger.kioskActor(tx, kiosk.site, kiosk.device, day, at);
-    // Places in one fixed order (by type), as the window takes them: two sales never wait on each other.
     await refuseWhenFull(tx, ctx, kiosk.site, slotVenue(rows[0]!.type.rules), day);
-    for (const r of [...rows].sort((a, b) => a.type.id - b.type.id)) await takeCapacity(tx, r.type, day, r.item.quantity * r.type.persons);
     // A day sold by time slot: the kiosk sells from the slot's quota less the walk-in share
     // (kept for the windows), the slot chosen or the one under way (cloud/slots).
     const local = wallClock(at, tz);
@@ -176,9 +175,11 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, key: string
       payments: [{ method: 'mobile', amountFen: req.amountFen, reference: providerRef }],
     });
     if (slot) await bindTicketSlots(tx, kiosk.site, slot, sold.lines.flatMap((l) => l.tickets.map((t) => ({ id: t.id, persons: t.persons }))));
+    // Places in one fixed order (the slot, then by type), as every sale takes them: two sales never wait on each other.
+    for (const r of [...rows].sort((a, b) => a.type.id - b.type.id)) await takeCapacity(tx, r.type, day, r.item.quantity * r.type.persons);
     await bindRealName(tx, kiosk.site, req.idNumber && storedCredential('idcard', req.idNumber), sold.lines.flatMap((l) => l.tickets.map((t) => t.id)), at);
     return sold.orderId;
-  });
+  }));
   ctx.notify(kiosk.site);
   return Promise.all((await saleIds(orderId)).map((id) => getSale(ctx, id)));
 }

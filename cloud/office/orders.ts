@@ -19,6 +19,7 @@ import { discounted, priceOn, takeCapacity, releaseCapacity } from './pricing.ts
 import { bindHeldSlot, bindTicketSlots, heldSlot, holdSlot, releaseHeldSlots, slotOf, slotVenue, takeWindowSlot } from '../slots/service.ts';
 import { calendarDay } from '../../shared/time/day.ts';
 import { refuseWhenFull } from '../capacity/alarms.ts';
+import { changesAtEnd } from '../sync/changes.ts';
 
 const dayText = calendarDay;
 const code = z.string().regex(/^[a-z0-9_-]{1,32}$/);
@@ -160,7 +161,7 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
   const orderId = uuidv7();
   const mobiles = req.payments.filter((p) => p.method === 'mobile');
   try {
-    await auditedTx(ctx.db, async (tx) => {
+    await auditedTx(ctx.db, async (tx) => changesAtEnd(tx, async () => {
       const actor = await resolveSeller(tx, user);
       // The account row is locked first: its ledger is checked and moved in this transaction,
       // and taking the lock late (after the order's foreign key shares it) deadlocks two orders.
@@ -175,10 +176,6 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
         freeReason: total === 0 ? whyFree(lines) : null, idempotencyKey, requestHash, request: req, at: now,
       });
       await refuseWhenFull(tx, ctx, site, slotVenue(lines[0]!.type.rules), day);
-      // Places per type and day, in one fixed order so two orders never wait on each other.
-      const perType = new Map<number, { type: TypeRow; persons: number }>();
-      for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
-      for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
       // A day sold by time slot: the window sells from the slot's walk-in share first
       // (cloud/slots); a reservation or a pending mobile payment holds it until issued.
       const local = wallClock(now, ctx.config.timeZone);
@@ -205,7 +202,13 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
         const sold = await ledger.issueLines(tx, ctx, actor, { orderId, site, at: now }, ledgerLines(ctx, day, lines, slotOf(slot)));
         if (slot) await bindTicketSlots(tx, site, slot, sold.flatMap((l) => l.tickets.map((t) => ({ id: t.id, persons: t.persons }))));
       }
-    });
+      // Places per type and day last (after the slot, as every sale takes them), in one fixed
+      // order so two orders never wait on each other: the day's row is held from here to the
+      // commit only.
+      const perType = new Map<number, { type: TypeRow; persons: number }>();
+      for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
+      for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
+    }));
   } catch (err) {
     if (idempotencyKey && /idempotency_key/.test(String((err as { cause?: unknown }).cause ?? err))) return createOrder(ctx, user, input, mobile, idempotencyKey);
     throw err;
@@ -291,11 +294,11 @@ async function cancelHeld(tx: Tx, order: typeof orders.$inferSelect, user: AuthU
   const req = orderRequest.parse(order.request);
   const byType = new Map<string, number>();
   for (const l of req.lines) byType.set(l.type, (byType.get(l.type) ?? 0) + l.quantity);
+  await releaseHeldSlots(tx, [order.id], true);
   for (const [c, q] of byType) {
     const [t] = await tx.select().from(ticketTypes).where(eq(ticketTypes.code, c));
     if (t) await releaseCapacity(tx, t.id, order.visitDay, q * t.persons);
   }
-  await releaseHeldSlots(tx, [order.id], true);
   await tx.update(orders).set({ status: 'cancelled' }).where(eq(orders.id, order.id));
   await appendAudit(tx, { at, actor: user.username, action: 'order_status', subject: order.id, body: { status: 'cancelled', why } });
 }
