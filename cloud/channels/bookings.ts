@@ -256,7 +256,9 @@ export async function bookingView(tx: Tx | Db, ch: Pick<Channel, 'code'> | undef
   if (!b) throw notFound('booking', bookingId);
   const items = await tx.select({ type: ticketTypes.code, quantity: bookingItems.quantity, unitPriceFen: bookingItems.unitPriceFen })
     .from(bookingItems).innerJoin(ticketTypes, eq(ticketTypes.id, bookingItems.typeId)).where(eq(bookingItems.bookingId, bookingId)).orderBy(asc(ticketTypes.id));
-  const list = await tx.select({ t: tickets, type: ticketTypes.code }).from(bookingItems)
+  // Tickets exist once paid: a booking still held (or let go unpaid) has none to look up.
+  const unpaid = b.b.state === 'booked' || (b.b.state === 'expired' && !b.b.paidAt);
+  const list = unpaid ? [] : await tx.select({ t: tickets, type: ticketTypes.code }).from(bookingItems)
     .innerJoin(tickets, eq(tickets.saleId, bookingItems.saleId)).innerJoin(ticketTypes, eq(ticketTypes.id, tickets.typeId))
     .where(eq(bookingItems.bookingId, bookingId)).orderBy(asc(tickets.id));
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
