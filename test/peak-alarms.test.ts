@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ingestBatch } from '../cloud/entries/ingest.ts';
 import { addDays } from '../shared/time/zone.ts';
 import { bookingChannel, today } from './support/channel.ts';
-import { api, freshPostgres, startTestCloud } from './support/cloud.ts';
+import { api, onBothBackends, startTestCloud } from './support/cloud.ts';
 import { testDeviceHeader } from './support/devices.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision, provisionGates } from './support/provision.ts';
@@ -97,18 +97,6 @@ async function alarms(extra: Record<string, unknown>, label: string): Promise<vo
   }
 }
 
-test('capacity alarms with acknowledge; sales stop at 100 % on every channel (PGlite)', async () => {
-  await alarms({}, 'pglite');
-});
-
-test('the same on the Postgres server (when TEST_DATABASE_URL names one)', async () => {
-  const pg = await freshPostgres();
-  if (!pg) return;
-  try {
-    await alarms({ databaseUrl: pg.url }, 'postgres');
-  } finally {
-    await pg.drop();
-  }
-});
+onBothBackends(test, 'capacity alarms with acknowledge; sales stop at 100 % on every channel', alarms);
 
 test.run();

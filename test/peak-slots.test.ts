@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readTicketCode } from '../shared/code/ticket-code.ts';
 import { addDays } from '../shared/time/zone.ts';
 import { bookingChannel, today } from './support/channel.ts';
-import { api, freshPostgres, startTestCloud } from './support/cloud.ts';
+import { api, onBothBackends, startTestCloud } from './support/cloud.ts';
 import { testDeviceHeader } from './support/devices.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
@@ -96,18 +96,6 @@ async function slotPaths(extra: Record<string, unknown>, label: string): Promise
   }
 }
 
-test('kiosk, reservation, mobile-pending, booking and refund paths take and give back slot places (PGlite)', async () => {
-  await slotPaths({}, 'pglite');
-});
-
-test('the same on the Postgres server (when TEST_DATABASE_URL names one)', async () => {
-  const pg = await freshPostgres();
-  if (!pg) return;
-  try {
-    await slotPaths({ databaseUrl: pg.url }, 'postgres');
-  } finally {
-    await pg.drop();
-  }
-});
+onBothBackends(test, 'kiosk, reservation, mobile-pending, booking and refund paths take and give back slot places', slotPaths);
 
 test.run();
