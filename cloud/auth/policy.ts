@@ -102,6 +102,7 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/live', methods: ['GET'], access: ['administrator', 'supervisor'] },
   // Capacity alarms are acknowledged from the same screen.
   { prefix: '/live', methods: ['POST'], access: ['administrator', 'supervisor'] },
+  { prefix: '/hub-leases', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
 
   // Other modules.
   { prefix: '/templates', methods: '*', access: ['administrator', 'supervisor'] },

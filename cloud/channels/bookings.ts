@@ -15,7 +15,8 @@ import type { Tx } from '../tickets/issue.ts';
 import { ledger } from '../ledger/index.ts';
 import { releaseCapacity, takeCapacity } from '../office/pricing.ts';
 import { listPrices, type Channel } from './admin.ts';
-import { idempotent, requestHash, type Outcome } from './idempotency.ts';
+import type { IdempotencyClaim } from '../http/idempotency.ts';
+import { auditedTx } from '../office/audit.ts';
 import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
@@ -25,6 +26,9 @@ import { bindHeldSlot, heldSlot, holdBookingSlot, releaseBookingSlots, releaseTi
 type Booking = typeof bookings.$inferSelect;
 type Db = CloudContext['db'];
 
+/** What a write of the booking API answers: a refusal that is an answer (an expired hold) is one too. */
+export interface Outcome { status: 200 | 201 | 409 | 422; body: unknown }
+
 const err = (status: 409 | 422, code: string, message: string): Outcome => ({ status, body: { error: { code, message } } });
 
 function randomText(bytes: number): string {
@@ -32,8 +36,8 @@ function randomText(bytes: number): string {
 }
 
 /** Books tickets for a visit day: checks prices and the channel's quota; holds them until paid. */
-export async function createBooking(ctx: CloudContext, ch: Channel, req: BookingRequest, key: string): Promise<Outcome> {
-  return idempotent(ctx, ch.id, key, requestHash('book', req), async (tx) => {
+export async function createBooking(ctx: CloudContext, ch: Channel, req: BookingRequest, idem?: IdempotencyClaim): Promise<Outcome> {
+  return auditedTx(ctx.db, async (tx): Promise<Outcome> => {
     const now = ctx.now();
     const tz = ctx.config.timeZone;
     const today = businessDay(now, tz);
@@ -79,6 +83,7 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
       const type = types.get(i.type)!;
       await takeCapacity(tx, type, req.visitDay, i.quantity * type.persons);
     }
+    await idem?.claim(tx, { bookingId: id });
     return { status: 201, body: await bookingView(tx, ch, id) };
   });
 }
@@ -130,8 +135,8 @@ async function lockBooking(tx: Tx, ch: Channel, orderNo: string): Promise<Bookin
 }
 
 /** Payment confirmed by the channel (or our web shop's payment provider): tickets are made. */
-export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string, req: PayRequest, key: string): Promise<Outcome> {
-  const out = await idempotent(ctx, ch.id, key, requestHash(`pay ${orderNo}`, req), async (tx) => {
+export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string, req: PayRequest, idem?: IdempotencyClaim): Promise<Outcome> {
+  const out = await auditedTx(ctx.db, async (tx): Promise<Outcome> => {
     const now = ctx.now();
     const b = await lockBooking(tx, ch, orderNo);
     if (b.state !== 'booked') {
@@ -169,6 +174,7 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     await bindHeldSlot(tx, b.site, b.id, sold.lines.flatMap((line) => line.tickets.map((t) => ({ id: t.id, persons: t.persons }))));
     await tx.update(bookings).set({ state: 'issued', paidAt: new Date(now), paymentRef: req.paymentRef }).where(eq(bookings.id, b.id));
     await publishBooking(ctx, tx, b.id);
+    await idem?.claim(tx, { bookingId: b.id });
     return { status: 200, body: await bookingView(tx, ch, b.id) };
   });
   ctx.notify(ch.site);
@@ -180,8 +186,8 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
  * after pickup or after any of its tickets was used. Its tickets are revoked (gates refuse
  * them from their next pull) and its tickets go back to the channel's quota.
  */
-export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: string, reason: string | undefined, key: string): Promise<Outcome> {
-  const out = await idempotent(ctx, ch.id, key, requestHash(`cancel ${orderNo}`, { reason }), async (tx) => {
+export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: string, reason: string | undefined, idem?: IdempotencyClaim): Promise<Outcome> {
+  const out = await auditedTx(ctx.db, async (tx): Promise<Outcome> => {
     const now = ctx.now();
     const b = await lockBooking(tx, ch, orderNo);
     if (b.state === 'cancelled') return { status: 200, body: await bookingView(tx, ch, b.id) };
@@ -208,6 +214,7 @@ export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: str
       if (order && b.totalFen > 0) await ledger.refund(tx, ledger.channelActor(ch.code), { order, amountFen: b.totalFen, method: 'channel', reason: reason ?? `渠道取消 ${b.orderNo}`, at: now });
       await publishBooking(ctx, tx, b.id);
     }
+    await idem?.claim(tx, { bookingId: b.id });
     return { status: 200, body: await bookingView(tx, ch, b.id) };
   });
   ctx.notify(ch.site);

@@ -44,23 +44,9 @@ export const CODE_TEXT_LENGTHS: readonly number[] = [CODE_TEXT_LENGTH, CODE_TEXT
 /** Anything longer than this is refused before any decoding work is done. */
 export const MAX_CODE_TEXT = 256;
 
-export interface TicketFacts {
-  ticketId: string;
-  typeId: number;
-  /** UTC seconds since 1970, inclusive. */
-  validFrom: number;
-  /** UTC seconds since 1970, exclusive. */
-  validUntil: number;
-  persons: number;
-  /** 0 means unlimited within validity. */
-  entries: number;
-  /** The booked time slot, site-local "HH:MM" on the visit day (version 2 codes). */
-  slot?: { from: string; to: string };
-}
-
-export interface SignedFacts extends TicketFacts {
-  keyId: string;
-}
+// The facts a code carries are the rule engine's input: defined beside it (no node imports there).
+export type { SignedFacts, TicketFacts } from '../rules/model.ts';
+import type { SignedFacts, TicketFacts } from '../rules/model.ts';
 
 export type CodeRefusal = 'empty' | 'too_long' | 'malformed' | 'unknown_key' | 'forged';
 

@@ -1,1 +1,0 @@
-CREATE INDEX "bookings_held_idx" ON "bookings" USING btree ("channel_id","visit_day","hold_until") WHERE "bookings"."state" = 'booked';
