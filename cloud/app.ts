@@ -30,7 +30,7 @@ import { authRoutes, userRoutes } from './users/routes.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
 import { kioskWalletRoutes } from './kiosk/wallets.ts';
 import { liveRoutes } from './live/routes.ts';
-import { SimulatedMobileProvider } from './office/mobile.ts';
+import { SimulatedMobileProvider } from './office/payments/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';

@@ -1,15 +1,15 @@
-import { eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { DeviceIdentity } from '../../shared/auth/device.ts';
 import type { AuthUser } from '../auth/roles.ts';
 import type { CloudContext } from '../context.ts';
-import { walletMovements } from '../db/schema/index.ts';
+import { idempotency } from '../http/idempotency.ts';
+import { attemptOf } from './routes.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
 import type { MobileProvider } from '../office/mobile.ts';
-import { bandUid, issueWallet, MAX_WALLET_FEN, topUp, walletOfBand } from '../wallet/wallets.ts';
+import { bandUid, getWallet, issueWallet, MAX_WALLET_FEN, topUp, walletOfBand } from '../wallet/wallets.ts';
 
 export const kioskWalletRequest = z.strictObject({
   /** Made and stored by the kiosk before paying: the payment's and the wallet movement's idempotency key. */
@@ -25,7 +25,7 @@ export const kioskWalletRequest = z.strictObject({
 }).meta({ id: 'KioskWalletRequest' });
 
 const bandState = z.object({ state: z.enum(['new', 'open', 'lost']), balanceFen: z.number().int(), depositFen: z.number().int() });
-const paidView = z.object({ state: z.literal('paid'), providerRef: z.string(), walletId: z.string(), bandUid: z.string(), balanceFen: z.number().int(), depositFen: z.number().int(), amountFen: z.number().int() });
+const paidView = z.object({ state: z.literal('paid'), providerRef: z.string().optional(), walletId: z.string(), bandUid: z.string(), balanceFen: z.number().int(), depositFen: z.number().int(), amountFen: z.number().int() });
 
 function kioskOf(c: Context<CloudEnv>): DeviceIdentity {
   const id = c.get('device');
@@ -56,7 +56,7 @@ export function kioskWalletRoutes(ctx: CloudContext, opts: { payments: MobilePro
           throw err;
         }
       })
-    .post('/', endpoint({
+    .post('/', idempotency(ctx, { key: attemptOf, replay: async (c, ref) => c.json(await replayed(ctx, String(ref.walletId), await c.req.json().catch(() => ({})))) }), endpoint({
       summary: 'Kiosk: open a wallet on a band or top it up, paid by the visitor\'s payment code (idempotent on attemptId)', body: kioskWalletRequest,
       responses: { 200: paidView, 202: { description: 'The payment is still pending at the provider' } },
     }), async (c) => {
@@ -65,14 +65,11 @@ export function kioskWalletRoutes(ctx: CloudContext, opts: { payments: MobilePro
       const depositFen = req.kind === 'issue' ? req.depositFen : 0;
       if (req.kind === 'issue' && depositFen < 1) throw new AppError('invalid_request', '新腕带需要押金 / a new band needs its deposit', 400, { field: 'depositFen' });
       if (req.amountFen !== depositFen + req.topUpFen) throw new AppError('price_changed', `金额不符 / the total is ${depositFen + req.topUpFen} fen`, 409, { amountFen: depositFen + req.topUpFen });
-      const key = `kiosk:${kiosk.site}:${kiosk.device}:${req.attemptId}`;
       // Refused before charging what cannot be done now (the band issued meanwhile, or blocked).
+      // A retry of a committed attempt never comes here: idempotency() answers it.
       const current = await walletOfBand(ctx.db, req.bandUid).catch(() => undefined);
-      const replay = await paidBefore(ctx, key, req.kind);
-      if (!replay) {
-        if (req.kind === 'issue' && current) throw new AppError('band_in_use', '腕带已在使用中 / the band is issued already: top it up', 409);
-        if (req.kind === 'topup' && current?.state !== 'open') throw new AppError('wallet_closed', '腕带未发放、已挂失或已结算 / the band is not open', 409);
-      }
+      if (req.kind === 'issue' && current) throw new AppError('band_in_use', '腕带已在使用中 / the band is issued already: top it up', 409);
+      if (req.kind === 'topup' && current?.state !== 'open') throw new AppError('wallet_closed', '腕带未发放、已挂失或已结算 / the band is not open', 409);
       const charge = await opts.payments.charge({ intentId: `kiosk-wallet-${kiosk.site}-${kiosk.device}-${req.attemptId}`, amountFen: req.amountFen, authCode: req.authCode });
       let status = charge.status;
       if (status === 'pending') status = await opts.payments.query(charge.providerRef);
@@ -82,8 +79,8 @@ export function kioskWalletRoutes(ctx: CloudContext, opts: { payments: MobilePro
       let w;
       try {
         w = req.kind === 'issue'
-          ? await issueWallet(ctx, actor, { bandUid: req.bandUid, depositFen, topUpFen: req.topUpFen, method: 'mobile', site: kiosk.role === 'hq' ? undefined : kiosk.site }, key)
-          : await topUp(ctx, actor, current?.id ?? '', { amountFen: req.topUpFen, method: 'mobile' }, key);
+          ? await issueWallet(ctx, actor, { bandUid: req.bandUid, depositFen, topUpFen: req.topUpFen, method: 'mobile', site: kiosk.role === 'hq' ? undefined : kiosk.site }, c.get('idempotency'))
+          : await topUp(ctx, actor, current!.id, { amountFen: req.topUpFen, method: 'mobile' }, c.get('idempotency'));
       } catch (err) {
         const code = err instanceof AppError ? err.code : 'internal';
         ctx.log.error({ kiosk: kiosk.device, attemptId: req.attemptId, providerRef: charge.providerRef, code, err: (err as Error).message }, 'kiosk wallet paid but not credited');
@@ -94,8 +91,8 @@ export function kioskWalletRoutes(ctx: CloudContext, opts: { payments: MobilePro
     });
 }
 
-/** This attempt's movement is recorded already (a retry after a lost answer): it is answered again, not refused. */
-async function paidBefore(ctx: CloudContext, key: string, kind: 'issue' | 'topup'): Promise<boolean> {
-  const [m] = await ctx.db.select({ id: walletMovements.id }).from(walletMovements).where(eq(walletMovements.id, `${kind}:${key}`));
-  return m !== undefined;
+/** The answer of a committed attempt whose stored answer was lost (the process died between the two). */
+async function replayed(ctx: CloudContext, walletId: string, body: { amountFen?: number }) {
+  const w = await getWallet(ctx, walletId);
+  return { state: 'paid' as const, walletId: w.id, bandUid: w.bandUid, balanceFen: w.balanceFen, depositFen: w.depositFen, amountFen: Number(body.amountFen ?? 0) };
 }
