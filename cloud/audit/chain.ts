@@ -39,7 +39,7 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serializati
  * caller goes on (so before any answer is sent): its records are committed with it in
  * `audit_pending` (a sale and its records are one fact: both or neither), then
  * `audit_chain()` appends them in one batch with whatever else committed meanwhile
- * (migration 0022). Why not at commit: the chain is one sequence, so chaining at commit
+ * (migration 0025). Why not at commit: the chain is one sequence, so chaining at commit
  * made every audited transaction wait for the one before it through its whole commit
  * (fsync included), holding its row locks (a hot quota row) meanwhile; measured at peak this
  * was the ceiling (test/bench/peak.ts). Records a crash leaves unchained are chained by the
