@@ -115,6 +115,8 @@ export interface TicketFacts {
   persons: number;
   /** 0 means unlimited within validity. */
   entries: number;
+  /** The booked time slot, site-local "HH:MM" on the visit day (version 2 codes). */
+  slot?: { from: string; to: string };
 }
 
 export interface SignedFacts extends TicketFacts {
