@@ -28,8 +28,9 @@ import { deviceCredentialRoutes, deviceRoutes } from './devices/routes.ts';
 import { siteRoutes } from './sites/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
+import { kioskWalletRoutes } from './kiosk/wallets.ts';
 import { liveRoutes } from './live/routes.ts';
-import { SimulatedMobileProvider } from './office/mobile.ts';
+import { SimulatedMobileProvider } from './office/payments/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
@@ -44,6 +45,8 @@ const healthView = z.object({ ok: z.boolean(), site: z.string(), keyId: z.string
 export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
   // Made on first request from the routes themselves, then kept: the routes do not change.
   const made: { app?: Hono<CloudEnv>; document?: object; channels?: object } = {};
+  // One simulated provider for the kiosks' sales and wallets: an attempt is one intent there.
+  const kioskPayments = new SimulatedMobileProvider({ now: () => ctx.now() });
   // Every call is authorised on the server against one policy table (auth/policy.ts).
   const api = new Hono<CloudEnv>()
     .use('*', refuseControlChars())
@@ -92,7 +95,8 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .use('/sync/*', ctx.deviceAuth.http())
     .route('/sync/pickups', devicePickupRoutes(ctx))
     .route('/sync/hub', hubSalesRoutes(ctx))
-    .route('/sync/kiosk', kioskRoutes(ctx, { payments: new SimulatedMobileProvider({ now: () => ctx.now() }) }))
+    .route('/sync/kiosk', kioskRoutes(ctx, { payments: kioskPayments }))
+    .route('/sync/kiosk/wallets', kioskWalletRoutes(ctx, { payments: kioskPayments }))
     .route('/sync/pos', posSyncRoutes(ctx))
     .route('/sync', syncRoutes(ctx));
   const app = new Hono<CloudEnv>().use(`${API_BASE}/*`, httpBodyLimits(ctx.config)).route(API_BASE, api);
