@@ -86,7 +86,7 @@ export async function ackCapacityAlarm(ctx: CloudContext, user: AuthUser, site: 
  * Sales stop at 100 % (Tourism Law art. 45): a sale for today at a venue whose persons
  * inside reached its capacity is refused, on every channel (windows, kiosks, bookings), in
  * the sale's transaction. A day's sales against a type's daily capacity stop in the upsert
- * that takes the places (office/pricing.ts takeCapacity, `sold_out`).
+ * that takes the places (office/pricing/pricing.ts takeCapacity, `sold_out`).
  */
 export async function refuseWhenFull(tx: Tx | CloudContext['db'], ctx: CloudContext, site: string, venue: string, day: string): Promise<void> {
   const now = ctx.now();
