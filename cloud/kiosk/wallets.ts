@@ -8,7 +8,7 @@ import { attemptOf } from './routes.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
-import type { MobileProvider } from '../office/mobile.ts';
+import type { MobileProvider } from '../office/payments/mobile.ts';
 import { bandUid, getWallet, issueWallet, MAX_WALLET_FEN, topUp, walletOfBand } from '../wallet/wallets.ts';
 
 export const kioskWalletRequest = z.strictObject({

@@ -149,7 +149,7 @@ export class GateAgent {
       store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,
       credential: this.credential(config), resendHorizonMs: config.resendHorizonHours * 3_600_000,
       ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now, ca,
-      coalesceMs: config.coalesceMs, liveSiblings: config.liveSiblings, pubackTimeoutMs: config.pubackTimeoutMs, keepaliveS: config.keepaliveS,
+      coalesceMs: config.coalesceMs, liveSiblings: config.liveSiblings, pubackTimeoutMs: config.pubackTimeoutMs, keepaliveS: config.keepaliveS, mqttVersion: config.mqttVersion,
       handlers: {
         onConnect: () => {
           void this.downlink.pull();
@@ -244,7 +244,7 @@ export class GateAgent {
       connected: this.link.connected, outbox: this.store.outboxSize(), checkpoint: this.store.checkpoint(),
       lastPullAt: this.downlink.lastPullAt, pullError: this.downlink.lastError,
       /** Entry batches handed to the line, bytes, and connections dropped on a silent line, since start. */
-      upBytes: this.link.upBytesSent, deadLinks: this.link.deadLinks,
+      upBytes: this.link.upBytesSent, deadLinks: this.link.deadLinks, echoes: this.link.echoes,
     };
   }
 

@@ -65,6 +65,12 @@ export const gateConfigSchema = z.object({
   liveSiblings: z.boolean().default(false),
   /** Seconds of silence before the broker calls the gate gone (its last will says offline). */
   keepaliveS: z.number().int().min(5).max(600).default(30),
+  /**
+   * MQTT protocol version: 4 (3.1.1: HQ's built-in broker and the hub's are aedes, which speaks
+   * nothing else) or 5 (mosquitto, EMQX): its subscriptions then ask the broker not to send
+   * the gate's own uploads back (No Local), where the built-in brokers drop them themselves.
+   */
+  mqttVersion: z.union([z.literal(4), z.literal(5)]).default(4),
   /** A batch the broker has not acknowledged this long means a silently dead line: reconnect. */
   pubackTimeoutMs: z.number().int().min(200).default(5_000),
   /** When HQ turns out to have lost acknowledged uploads (restored from a backup), own passages this recent are sent again. */

@@ -33,6 +33,7 @@ export function hubConfigVia(dataDir: string, wan: readonly [LinkSim, LinkSim], 
   return parseHubConfig({
     hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
     upstream: { mqttUrl: `mqtt://127.0.0.1:${wan[0].port}`, cloudUrl: `http://127.0.0.1:${wan[1].port}` },
-    pullIntervalMs: 300, statusIntervalMs: 1000, ...extra,
+    // Uploads leave the hub at once unless a test says otherwise (production coalesces 10 s: edge/hub/config.ts).
+    pullIntervalMs: 300, statusIntervalMs: 1000, coalesceMs: 0, ...extra,
   });
 }
