@@ -10,7 +10,7 @@ import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone
 import type { CloudContext } from '../context.ts';
 import { bookingItems, bookings, bookingSlots, channelDayUsage, channels, entries, orders, sales, tickets, ticketTypes, timeSlots } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import { appendChanges } from '../sync/changes.ts';
+import { appendChanges, changesAtEnd } from '../sync/changes.ts';
 import type { Tx } from '../tickets/issue.ts';
 import { ledger } from '../ledger/index.ts';
 import { releaseCapacity, takeCapacity } from '../office/pricing/pricing.ts';
@@ -136,7 +136,8 @@ async function lockBooking(tx: Tx, ch: Channel, orderNo: string): Promise<Bookin
 
 /** Payment confirmed by the channel (or our web shop's payment provider): tickets are made. */
 export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string, req: PayRequest, idem?: IdempotencyClaim): Promise<Outcome> {
-  const out = await auditedTx(ctx.db, async (tx): Promise<Outcome> => {
+  // The change log's lock is the last one taken (cloud/sync/changes.ts changesAtEnd).
+  const out = await auditedTx(ctx.db, async (tx): Promise<Outcome> => changesAtEnd(tx, async (): Promise<Outcome> => {
     const now = ctx.now();
     const b = await lockBooking(tx, ch, orderNo);
     if (b.state !== 'booked') {
@@ -176,7 +177,7 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     await publishBooking(ctx, tx, b.id);
     await idem?.claim(tx, { bookingId: b.id });
     return { status: 200, body: await bookingView(tx, ch, b.id) };
-  });
+  }));
   ctx.notify(ch.site);
   return out;
 }
@@ -187,7 +188,8 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
  * them from their next pull) and its tickets go back to the channel's quota.
  */
 export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: string, reason: string | undefined, idem?: IdempotencyClaim): Promise<Outcome> {
-  const out = await auditedTx(ctx.db, async (tx): Promise<Outcome> => {
+  // The change log's lock is the last one taken (cloud/sync/changes.ts changesAtEnd).
+  const out = await auditedTx(ctx.db, async (tx): Promise<Outcome> => changesAtEnd(tx, async (): Promise<Outcome> => {
     const now = ctx.now();
     const b = await lockBooking(tx, ch, orderNo);
     if (b.state === 'cancelled') return { status: 200, body: await bookingView(tx, ch, b.id) };
@@ -216,7 +218,7 @@ export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: str
     }
     await idem?.claim(tx, { bookingId: b.id });
     return { status: 200, body: await bookingView(tx, ch, b.id) };
-  });
+  }));
   ctx.notify(ch.site);
   return out;
 }
