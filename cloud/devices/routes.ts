@@ -48,7 +48,7 @@ export function deviceCredentialRoutes(ctx: CloudContext) {
     const record = await requireDevice(ctx.db, site, device);
     if (record.role !== role) throw new AppError('wrong_role', `设备 ${device} 登记为 ${record.role} / device ${device} is provisioned as a ${record.role}, not a ${role}`, 409);
     const credential = ctx.deviceAuth.issue(role, site, device);
-    await recordIssued(ctx.db, role, site, device);
+    await recordIssued(ctx.db, role, site, device, { actor: c.get('user')?.username ?? 'system', at: ctx.now() });
     // An external broker learns the account now (cloud/mqtt/dynsec.ts), the built-in one needs
     // nothing. A broker out of reach gets it on HQ's next connect: the credential is recorded.
     await ctx.brokerAccounts?.register({ role, site, device, ...credential, active: record.active })
@@ -70,7 +70,7 @@ export function deviceRoutes(ctx: CloudContext) {
     .put('/sites/:site/devices/:device', endpoint({ summary: '登记设备 / provision a device for a site: its role and the lanes a gate serves', params: device, body: devicePut, responses: { 200: deviceRecordView } }),
       async (c) => {
         const { site, device } = c.req.valid('param');
-        const row = await provisionDevice(ctx, site, device, c.req.valid('json'));
+        const row = await provisionDevice(ctx, site, device, c.req.valid('json'), c.get('user')?.username);
         await brokerAccountsFollow(ctx, site, device);
         return c.json(row);
       })

@@ -46,7 +46,16 @@ const en: Shape<typeof zhCN> = {
   auditlog: {
     at: 'Time', actor: 'By', action: 'Action', subject: 'Subject', what: 'What', subjectHint: 'subject (order, gate…)', anyAction: 'any action', verify: 'Verify the chain',
     modeLine: 'switched to "{mode}", reason: {reason}', ackLine: 'alarm acknowledged: {note}',
-    actions: { mode: 'mode switch', lane_rules: 'lane rules', alarm_ack: 'alarm acknowledged', refund: 'refund', capacity: 'daily capacity', seller_grants: 'seller grants', account_entry: 'customer account', contract: 'contract' },
+    actions: {
+      mode: 'mode switch', lane_rules: 'lane rules', alarm_ack: 'alarm acknowledged', refund: 'refund', capacity: 'daily capacity', seller_grants: 'seller grants', account_entry: 'customer account', contract: 'contract',
+      ticket_type: 'ticket type', price_rule: 'price rule', holiday: 'holiday', discount: 'discount', device_command: 'device command', device: 'device', device_credential: 'device credential', ticket_reprint: 'reprint',
+      insert: 'row added', update: 'row changed', delete: 'row deleted',
+    },
+    ops: { create: 'new', update: 'changed', delete: 'deleted', provision: 'provisioned', revoke: 'revoked', restore: 'restored', change: 'changed' },
+    ruleLine: '{op} "{name}" {price}', typeLine: '{op}: {changes}', typeCreate: 'new "{name}" {price}', holidayLine: '{op} holiday "{name}"', discountLine: 'new discount "{name}"',
+    commandLine: 'command sent: {name}', deviceLine: '{op} {role}{lanes}', lanesOf: ', lanes {lanes}', credentialLine: '{role} credential issued (the secret is not recorded)', grantsLine: 'types: {types}; discounts: {discounts}',
+    capacityLine: 'capacity {n}', none: 'none', fields: { name: 'name', priceFen: 'base price', saleMethods: 'sale methods', dailyCapacity: 'daily capacity', active: 'on sale' },
+
   },
   mode: { normal: 'Normal', closed: 'Closed', emergency: 'Emergency' },
   live: {
@@ -57,7 +66,7 @@ const en: Shape<typeof zhCN> = {
     door: 'Door', doors: { closed: 'closed', open: 'open', 'emergency-open': 'held open (emergency)' }, lastDecision: 'Last decision', admitted: 'admitted',
     counters: 'Counters', countersText: 'admitted {admitted} · refused {refused} · passed {passed}', backlog: 'To upload', lag: '{n} to pull', lastSeen: 'Last message',
     cmd: { 'open-once': 'Open once', 'sync-now': 'Sync now', reboot: 'Reboot' }, rebootSure: 'Reboot {device}?', commandSent: 'Sent to {device}: {name}',
-    roles: { gate: 'gate', kiosk: 'kiosk', hub: 'site hub' }, noDevices: 'No device is provisioned for this site yet',
+    roles: { gate: 'gate', kiosk: 'kiosk', hub: 'site hub', pos: 'POS' }, noDevices: 'No device is provisioned for this site yet',
     byHour: 'Entries by hour (today / same day last week)', byChannel: 'Sales by channel today', channel: 'Channel', persons: 'Visitors', gross: 'Amount', noSales: 'No sales yet today',
     alarms: 'Alarms', device: 'Device', alarm: 'Alarm', acked: 'acknowledged by {by}', ack: 'Acknowledge', noAlarms: 'No alarms',
     orderTitle: { device: 'Switch gate {target} to "{mode}"', venue: 'Switch every gate of venue {target} to "{mode}"', site: 'Switch the whole site {target} to "{mode}"' },

@@ -42,7 +42,16 @@ export default {
   auditlog: {
     at: '时间', actor: '操作人', action: '操作', subject: '对象', what: '内容', subjectHint: '对象（订单号、闸机…）', anyAction: '全部操作', verify: '校验审计链',
     modeLine: '切换为「{mode}」，原因：{reason}', ackLine: '确认告警，说明：{note}',
-    actions: { mode: '切换模式', lane_rules: '通道规则', alarm_ack: '确认告警', refund: '退款', capacity: '每日限量', seller_grants: '售票授权', account_entry: '客户账户', contract: '合同' },
+    actions: {
+      mode: '切换模式', lane_rules: '通道规则', alarm_ack: '确认告警', refund: '退款', capacity: '每日限量', seller_grants: '售票授权', account_entry: '客户账户', contract: '合同',
+      ticket_type: '票种', price_rule: '价格规则', holiday: '节假日', discount: '折扣', device_command: '设备指令', device: '设备登记', device_credential: '设备凭证', ticket_reprint: '重打门票',
+      insert: '新增记录', update: '修改记录', delete: '删除记录',
+    },
+    ops: { create: '新增', update: '修改', delete: '删除', provision: '登记', revoke: '吊销', restore: '恢复', change: '修改' },
+    ruleLine: '{op}「{name}」{price}', typeLine: '{op}：{changes}', typeCreate: '新建「{name}」{price}', holidayLine: '{op}节假日「{name}」', discountLine: '新建折扣「{name}」',
+    commandLine: '发送指令：{name}', deviceLine: '{op}{role}{lanes}', lanesOf: '，通道 {lanes}', credentialLine: '发放{role}凭证（密钥不记录）', grantsLine: '票种：{types}；折扣：{discounts}',
+    capacityLine: '限量 {n}', none: '无', fields: { name: '名称', priceFen: '基础票价', saleMethods: '售票方式', dailyCapacity: '每日限量', active: '在售' },
+
   },
   mode: { normal: '正常', closed: '关闭', emergency: '紧急' },
   live: {
@@ -53,7 +62,7 @@ export default {
     door: '闸门', doors: { closed: '关闭', open: '打开', 'emergency-open': '紧急常开' }, lastDecision: '最近判定', admitted: '放行',
     counters: '计数', countersText: '放行 {admitted} · 拒绝 {refused} · 通过 {passed}', backlog: '待上传', lag: '待同步 {n}', lastSeen: '最近消息',
     cmd: { 'open-once': '开闸一次', 'sync-now': '立即同步', reboot: '重启' }, rebootSure: '确定重启 {device}？', commandSent: '已向 {device} 发送：{name}',
-    roles: { gate: '闸机', kiosk: '自助机', hub: '站点服务器' }, noDevices: '此景区还没有登记设备',
+    roles: { gate: '闸机', kiosk: '自助机', hub: '站点服务器', pos: '收银终端' }, noDevices: '此景区还没有登记设备',
     byHour: '分时入园（今天 / 上周同日）', byChannel: '今日渠道销售', channel: '渠道', persons: '人数', gross: '金额', noSales: '今天还没有销售',
     alarms: '告警', device: '设备', alarm: '告警内容', acked: '{by} 已确认', ack: '确认', noAlarms: '没有告警',
     orderTitle: { device: '将闸机 {target} 切换为「{mode}」', venue: '将园区 {target} 的全部闸机切换为「{mode}」', site: '将全景区 {target} 切换为「{mode}」' },
