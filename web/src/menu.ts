@@ -29,6 +29,7 @@ const catalog = () => import('./views/supervisor/Catalog.vue');
 const lanes = () => import('./views/supervisor/Lanes.vue');
 const users = () => import('./views/supervisor/Users.vue');
 const auditLog = () => import('./views/supervisor/AuditLog.vue');
+const devices = () => import('./views/supervisor/Devices.vue');
 
 /**
  * One menu per role (a user with several roles sees several); an item shows only when the
@@ -61,6 +62,7 @@ export const MENU: MenuSection[] = [
       { path: '/live', title: 'menu.live', needs: ['GET', '/live'], component: live },
       { path: '/system/catalog', title: 'menu.catalog', needs: ['POST', '/ticket-types'], component: catalog },
       { path: '/system/lanes', title: 'menu.lanes', needs: ['PUT', '/sites/x/lanes/x'], component: lanes },
+      { path: '/system/devices', title: 'menu.devices', needs: ['POST', '/device-credentials'], component: devices },
       { path: '/system/users', title: 'menu.users', needs: ['POST', '/users'], component: users },
       { path: '/system/audit', title: 'menu.auditLog', needs: ['GET', '/audit/log'], component: auditLog },
     ],

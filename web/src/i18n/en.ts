@@ -9,7 +9,7 @@ const en: Shape<typeof zhCN> = {
   menu: {
     window: 'Ticket window', finance: 'Finance', supervisor: 'Supervisor', marketing: 'Marketing',
     sell: 'Sell', pickup: 'Pick up', orders: 'Refund & change', members: 'Member cards', shift: 'Shift', exit: 'Exit desk',
-    system: 'System', live: 'Live site', catalog: 'Ticket types & prices', lanes: 'Lanes & release rules', users: 'Users & roles', auditLog: 'Audit log',
+    system: 'System', live: 'Live site', catalog: 'Ticket types & prices', lanes: 'Lanes & release rules', users: 'Users & roles', auditLog: 'Audit log', devices: 'Devices',
     shifts: 'Shifts', payments: 'Payments & refunds', reconciliation: 'Reconciliation', accounts: 'Customer accounts', stock: 'Ticket stock', audit: 'Audit check', reports: 'Reports',
   },
   common: { search: 'Search', cancel: 'Cancel', confirm: 'OK', done: 'Done', more: 'Load more', back: 'Back' },
@@ -42,6 +42,15 @@ const en: Shape<typeof zhCN> = {
   users: {
     new: 'New user', edit: 'Edit user: {name}', name: 'Name', roles: 'Roles', refund: 'May refund', refundHint: 'sellers may not refund by default', active: 'active', inactive: 'switched off',
     search: 'username or name', anyRole: 'any role', rolesHint: 'a person may hold several roles; the menu follows them', newPassword: 'New password', keepPassword: 'empty = unchanged', saved: 'Saved {name}',
+  },
+  devices: {
+    new: 'Provision a device', edit: 'Device {device}', device: 'Device id', deviceHint: 'letters, digits, e.g. gate-east-1', badName: 'A device id is letters, digits, - or _ (up to 64)', name: 'Name', nameHint: 'e.g. East gate 1',
+    role: 'Kind', lanes: 'Lanes', needLane: 'A gate serves at least one lane', noLanes: 'This site has no lanes yet: add one under Lanes first', link: 'Link', active: 'Active', inactive: 'Revoked',
+    provisionedAt: 'Provisioned', hint: 'Provision, then issue the credential: the device scans its QR at setup', saved: '{device} provisioned', issue: 'Issue credential', revoke: 'Revoke', restore: 'Restore',
+    revokeSure: 'Revoke {device}? Its credential stops working at once: no connection, no sync', revoked: '{device} revoked', restored: '{device} restored',
+    issueTitle: 'Credential of {device}', issueHint: 'The device reaches HQ at these addresses; give ones it can reach (default: this page\'s).', cloudUrl: 'HQ address', mqttUrl: 'Broker address', mqttDefault: 'empty: HQ\'s broker',
+    issueNow: 'Make the credential and QR', once: 'Shown this once: let the device scan it, or copy the token into its config, before closing', qrAlt: 'Device setup QR',
+    scanHint: 'On the device: provisioning/install.sh --setup-qr photo.png (or with a scanner: --setup-code <what it read>)', username: 'Username', token: 'Token', written: 'Scanned, close',
   },
   auditlog: {
     at: 'Time', actor: 'By', action: 'Action', subject: 'Subject', what: 'What', subjectHint: 'subject (order, gate…)', anyAction: 'any action', verify: 'Verify the chain',

@@ -5,7 +5,7 @@ export default {
   menu: {
     window: '售票窗口', finance: '财务', supervisor: '主管', marketing: '市场',
     sell: '售票', pickup: '取票', orders: '退改签', members: '会员卡', shift: '交班', exit: '离园结算',
-    system: '系统管理', live: '现场监控', catalog: '票种与价格', lanes: '通道规则', users: '用户与权限', auditLog: '审计日志',
+    system: '系统管理', live: '现场监控', catalog: '票种与价格', lanes: '通道规则', users: '用户与权限', auditLog: '审计日志', devices: '设备登记',
     shifts: '班次', payments: '收款与退款', reconciliation: '对账', accounts: '客户账户', stock: '票卡库存', audit: '审计校验', reports: '报表',
   },
   common: { search: '查询', cancel: '取消', confirm: '确定', done: '完成', more: '加载更多', back: '返回' },
@@ -38,6 +38,15 @@ export default {
   users: {
     new: '新建用户', edit: '修改用户：{name}', name: '姓名', roles: '角色', refund: '可办理退款', refundHint: '售票员默认不能退款', active: '启用', inactive: '停用',
     search: '用户名或姓名', anyRole: '全部角色', rolesHint: '一个人可有多个角色；菜单按角色显示', newPassword: '新密码', keepPassword: '不填则不修改', saved: '已保存 {name}',
+  },
+  devices: {
+    new: '登记设备', edit: '修改设备：{device}', device: '设备编号', deviceHint: '字母、数字，例如 gate-east-1', badName: '设备编号只能用字母、数字、- 或 _（最长 64）', name: '名称', nameHint: '例如 东门1号闸机',
+    role: '类型', lanes: '通道', needLane: '闸机至少要服务一条通道', noLanes: '此景区还没有通道，请先在「通道规则」里新建', link: '连接', active: '启用', inactive: '已吊销',
+    provisionedAt: '登记时间', hint: '登记后发放凭证：设备安装时扫二维码即可连接', saved: '已登记 {device}', issue: '发放凭证', revoke: '吊销', restore: '恢复',
+    revokeSure: '吊销 {device}？吊销后它的凭证立即失效，不能再连接和同步', revoked: '{device} 已吊销，凭证已失效', restored: '{device} 已恢复',
+    issueTitle: '发放凭证：{device}', issueHint: '设备按下面的地址连接总部。地址要写设备能访问到的，默认是本页的地址。', cloudUrl: '总部地址', mqttUrl: '消息服务地址', mqttDefault: '不填则用总部消息服务的地址',
+    issueNow: '生成凭证和二维码', once: '凭证只显示这一次：关闭前请让设备扫码，或把密钥抄到设备配置里', qrAlt: '设备安装二维码',
+    scanHint: '在设备上运行 provisioning/install.sh --setup-qr 照片.png（或用扫码枪：--setup-code 扫到的内容）', username: '用户名', token: '密钥', written: '设备已扫码，关闭',
   },
   auditlog: {
     at: '时间', actor: '操作人', action: '操作', subject: '对象', what: '内容', subjectHint: '对象（订单号、闸机…）', anyAction: '全部操作', verify: '校验审计链',
