@@ -30,6 +30,12 @@ const lanes = () => import('./views/supervisor/Lanes.vue');
 const users = () => import('./views/supervisor/Users.vue');
 const auditLog = () => import('./views/supervisor/AuditLog.vue');
 const devices = () => import('./views/supervisor/Devices.vue');
+const customers = () => import('./views/marketing/Customers.vue');
+const guides = () => import('./views/marketing/Guides.vue');
+const performance = () => import('./views/marketing/Performance.vue');
+const memberCare = () => import('./views/marketing/MemberCare.vue');
+const channels = () => import('./views/marketing/Channels.vue');
+const origin = () => import('./views/marketing/Origin.vue');
 
 /**
  * One menu per role (a user with several roles sees several); an item shows only when the
@@ -74,8 +80,14 @@ export const MENU: MenuSection[] = [
     ],
   },
   {
-    key: 'marketing', title: 'menu.marketing', roles: ['marketing'], items: [
+    key: 'marketing', title: 'menu.marketing', roles: ['marketing', 'administrator'], items: [
+      { path: '/marketing/customers', title: 'menu.customers', needs: ['POST', '/customers'], component: customers },
+      { path: '/marketing/guides', title: 'menu.guides', needs: ['POST', '/customers/guides'], component: guides },
+      { path: '/marketing/performance', title: 'menu.performance', needs: ['GET', '/customers/performance'], component: performance },
+      { path: '/marketing/members', title: 'menu.memberCare', needs: ['GET', '/members'], component: memberCare },
       { path: '/window/members', title: 'menu.members', needs: ['POST', '/members/cards'], component: members },
+      { path: '/marketing/channels', title: 'menu.channels', needs: ['GET', '/channels/admin'], component: channels },
+      { path: '/marketing/origin', title: 'menu.origin', needs: ['GET', '/origin/stats'], component: origin },
       { path: '/finance/accounts', title: 'menu.accounts', needs: ['GET', '/customer-accounts'], component: accounts },
       { path: '/finance/reports', title: 'menu.reports', needs: ['GET', '/reports'], component: reports },
     ],
