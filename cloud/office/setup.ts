@@ -90,6 +90,31 @@ export async function getCapacity(ctx: CloudContext, code: string, d: string) {
   const sold = row?.sold ?? 0;
   return { type: code, day: dd, capacity, sold, left: capacity === null ? null : Math.max(0, capacity - sold) };
 }
+export const capacityRangeQuery = z.object({ from: day, to: day }).strict()
+  .refine((q) => q.to >= q.from, { message: 'to before from', path: ['to'] })
+  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < 93, { message: 'at most 93 days', path: ['to'] });
+export const capacityRangeView = z.object({
+  type: z.string(), defaultCapacity: z.number().int().nullable().describe('The type\'s daily capacity where a day sets none; null: no limit'),
+  days: z.array(z.object({
+    day: z.string(), capacity: z.number().int().nullable(), sold: z.number().int(), left: z.number().int().nullable(), set: z.boolean().describe('This day has a capacity of its own'),
+  })),
+}).meta({ id: 'CapacityRange' });
+
+/** Capacity, sold and left of a type for each day of a range: the catalog's capacity calendar. */
+export async function capacityRange(ctx: CloudContext, code: string, q: z.infer<typeof capacityRangeQuery>): Promise<z.infer<typeof capacityRangeView>> {
+  const type = await ticketTypeByCode(ctx.db, code);
+  const rows = await ctx.db.select().from(dayCapacity).where(and(eq(dayCapacity.typeId, type.id), sql`${dayCapacity.day} between ${q.from} and ${q.to}`));
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  const days = [];
+  for (let d = q.from; d <= q.to; d = new Date(Date.parse(d) + 86_400_000).toISOString().slice(0, 10)) {
+    const r = byDay.get(d);
+    const capacity = r ? r.capacity ?? type.dailyCapacity : type.dailyCapacity;
+    const sold = r?.sold ?? 0;
+    days.push({ day: d, capacity, sold, left: capacity === null ? null : Math.max(0, capacity - sold), set: r !== undefined && r.capacity !== null });
+  }
+  return { type: code, defaultCapacity: type.dailyCapacity, days };
+}
+
 export async function putCapacity(ctx: CloudContext, user: AuthUser, code: string, d: string, input: unknown) {
   const dd = day.parse(d);
   const { capacity } = capacityBody.parse(input);

@@ -43,6 +43,14 @@ const en: Shape<typeof zhCN> = {
     new: 'New user', edit: 'Edit user: {name}', name: 'Name', roles: 'Roles', refund: 'May refund', refundHint: 'sellers may not refund by default', active: 'active', inactive: 'switched off',
     search: 'username or name', anyRole: 'any role', rolesHint: 'a person may hold several roles; the menu follows them', newPassword: 'New password', keepPassword: 'empty = unchanged', saved: 'Saved {name}',
   },
+  cap: {
+    tab: 'Daily capacity', defaultIs: 'Default daily capacity of the type: {n}; days set on their own in orange, click a day to change it', soldLeft: '{sold} sold, {left} left', hint: 'Capacity counts by visit day; never below what is sold',
+    editTitle: 'Capacity of {day}', soldAlready: '{n} already sold; the capacity cannot be less. Empty: the type\'s default.',
+  },
+  grants: {
+    tab: 'Seller grants', pick: 'Pick a seller', hint: 'A seller sells only the ticked types and gives only the ticked discounts; the server checks', types: 'Types', discounts: 'Discounts', saved: 'Grants of {name} saved',
+    noSellers: 'No sellers yet: add one under Users', contractHint: 'A customer contract\'s discount needs no grant: it applies to that customer\'s orders',
+  },
   mkt: {
     all: 'All', kinds: { agency: 'Agency', unit: 'Agreement unit' }, kind: 'Kind', newCustomer: 'New customer', customerSaved: '{name} added', codeHint: 'lower-case letters, digits, e.g. cits', contact: 'Contact', phone: 'Phone',
     noCustomers: 'No customers yet: add one', pickCustomer: 'Pick a customer for its contracts, credit and statement', customer: 'Customer',

@@ -39,6 +39,14 @@ export default {
     new: '新建用户', edit: '修改用户：{name}', name: '姓名', roles: '角色', refund: '可办理退款', refundHint: '售票员默认不能退款', active: '启用', inactive: '停用',
     search: '用户名或姓名', anyRole: '全部角色', rolesHint: '一个人可有多个角色；菜单按角色显示', newPassword: '新密码', keepPassword: '不填则不修改', saved: '已保存 {name}',
   },
+  cap: {
+    tab: '每日限量', defaultIs: '票种默认每日限量：{n}；橙色为单独设置的日子，点一天修改', soldLeft: '已售 {sold} 余 {left}', hint: '限量按游玩日计；不能少于当天已售',
+    editTitle: '{day} 的限量', soldAlready: '当天已售 {n} 张；限量不能少于已售。不填表示按票种默认。',
+  },
+  grants: {
+    tab: '售票授权', pick: '选择售票员', hint: '售票员只能卖勾选的票种、给勾选的折扣；服务器会检查', types: '票种', discounts: '折扣', saved: '已保存 {name} 的授权',
+    noSellers: '还没有售票员，请在「用户与权限」里添加', contractHint: '客户合同的折扣不用授权：给该客户挂账时自动打折',
+  },
   mkt: {
     all: '全部', kinds: { agency: '旅行社', unit: '协议单位' }, kind: '类型', newCustomer: '新建客户', customerSaved: '已建客户 {name}', codeHint: '小写字母、数字，例如 cits', contact: '联系人', phone: '手机号',
     noCustomers: '还没有客户，点「新建客户」', pickCustomer: '点左侧一个客户，查看合同、额度和对账单', customer: '客户',
