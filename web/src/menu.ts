@@ -30,6 +30,7 @@ const lanes = () => import('./views/supervisor/Lanes.vue');
 const users = () => import('./views/supervisor/Users.vue');
 const auditLog = () => import('./views/supervisor/AuditLog.vue');
 const devices = () => import('./views/supervisor/Devices.vue');
+const templates = () => import('./views/supervisor/Templates.vue');
 const customers = () => import('./views/marketing/Customers.vue');
 const guides = () => import('./views/marketing/Guides.vue');
 const performance = () => import('./views/marketing/Performance.vue');
@@ -68,6 +69,7 @@ export const MENU: MenuSection[] = [
       { path: '/live', title: 'menu.live', needs: ['GET', '/live'], component: live },
       { path: '/system/catalog', title: 'menu.catalog', needs: ['POST', '/ticket-types'], component: catalog },
       { path: '/system/lanes', title: 'menu.lanes', needs: ['PUT', '/sites/x/lanes/x'], component: lanes },
+      { path: '/system/templates', title: 'menu.templates', needs: ['POST', '/templates'], component: templates },
       { path: '/system/devices', title: 'menu.devices', needs: ['POST', '/device-credentials'], component: devices },
       { path: '/system/users', title: 'menu.users', needs: ['POST', '/users'], component: users },
       { path: '/system/audit', title: 'menu.auditLog', needs: ['GET', '/audit/log'], component: auditLog },

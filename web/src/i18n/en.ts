@@ -9,7 +9,7 @@ const en: Shape<typeof zhCN> = {
   menu: {
     window: 'Ticket window', finance: 'Finance', supervisor: 'Supervisor', marketing: 'Marketing',
     sell: 'Sell', pickup: 'Pick up', orders: 'Refund & change', members: 'Member cards', shift: 'Shift', exit: 'Exit desk',
-    system: 'System', live: 'Live site', catalog: 'Ticket types & prices', lanes: 'Lanes & release rules', users: 'Users & roles', auditLog: 'Audit log', devices: 'Devices', customers: 'Agencies & units', guides: 'Guides & drivers', performance: 'Customer performance', memberCare: 'Members & expiry', channels: 'Channels', origin: 'Visitor origin',
+    system: 'System', live: 'Live site', catalog: 'Ticket types & prices', lanes: 'Lanes & release rules', users: 'Users & roles', auditLog: 'Audit log', devices: 'Devices', templates: 'Print templates', customers: 'Agencies & units', guides: 'Guides & drivers', performance: 'Customer performance', memberCare: 'Members & expiry', channels: 'Channels', origin: 'Visitor origin',
     shifts: 'Shifts', payments: 'Payments & refunds', reconciliation: 'Reconciliation', accounts: 'Customer accounts', stock: 'Ticket stock', audit: 'Audit check', reports: 'Reports',
   },
   common: { search: 'Search', cancel: 'Cancel', confirm: 'OK', done: 'Done', more: 'Load more', back: 'Back' },
@@ -50,6 +50,15 @@ const en: Shape<typeof zhCN> = {
   grants: {
     tab: 'Seller grants', pick: 'Pick a seller', hint: 'A seller sells only the ticked types and gives only the ticked discounts; the server checks', types: 'Types', discounts: 'Discounts', saved: 'Grants of {name} saved',
     noSellers: 'No sellers yet: add one under Users', contractHint: 'A customer contract\'s discount needs no grant: it applies to that customer\'s orders',
+  },
+  tpl: {
+    open: 'Open a template', new: 'New template', codeHint: 'code, e.g. adult-80', name: 'Name', anyType: 'default (every type)', create: 'Create', saveVersion: 'Save as a new version', add: 'Add',
+    kinds: { text: 'Text', field: 'Field', qr: 'QR code', barcode: 'Barcode', image: 'Logo' }, dragHint: 'Drag elements on the paper (1 mm steps); change them on the right; rightmost is what the printer prints',
+    fields: { typeName: 'Type', price: 'Price', validFrom: 'Valid from', validUntil: 'Valid until', validDates: 'Validity', persons: 'Persons', entries: 'Entries', ticketId: 'Ticket no.', orderNo: 'Order no.', siteName: 'Site name', issuedAt: 'Issued at' },
+    sources: { barcode: 'bound barcode', ticketId: 'ticket no.', orderNo: 'order no.' }, text: 'Text', field: 'Field', label: 'Label', size: 'Size', bold: 'Bold', module: 'Module', height: 'Height', widthDots: 'Width (dots)',
+    align: 'Align', left: 'left', center: 'centre', right: 'right', pos: 'Position', posText: '{y} dots down, {x} from the left', pickHint: 'Click an element on the paper to change it', versions: 'Versions', current: 'current',
+    rollback: 'Roll back to this', preview: 'Print preview', previewHint: 'Print preview (the printer\'s own layout code)', needName: 'Give the template a code (lower-case letters, digits) and a name',
+    saved: 'Saved as version {v}', rolledBack: 'Version {from} restored as version {v}',
   },
   mkt: {
     all: 'All', kinds: { agency: 'Agency', unit: 'Agreement unit' }, kind: 'Kind', newCustomer: 'New customer', customerSaved: '{name} added', codeHint: 'lower-case letters, digits, e.g. cits', contact: 'Contact', phone: 'Phone',

@@ -5,7 +5,7 @@ export default {
   menu: {
     window: '售票窗口', finance: '财务', supervisor: '主管', marketing: '市场',
     sell: '售票', pickup: '取票', orders: '退改签', members: '会员卡', shift: '交班', exit: '离园结算',
-    system: '系统管理', live: '现场监控', catalog: '票种与价格', lanes: '通道规则', users: '用户与权限', auditLog: '审计日志', devices: '设备登记', customers: '旅行社与协议单位', guides: '导游与司机', performance: '客户业绩', memberCare: '会员查询与到期', channels: '销售渠道', origin: '客源地',
+    system: '系统管理', live: '现场监控', catalog: '票种与价格', lanes: '通道规则', users: '用户与权限', auditLog: '审计日志', devices: '设备登记', templates: '票面模板', customers: '旅行社与协议单位', guides: '导游与司机', performance: '客户业绩', memberCare: '会员查询与到期', channels: '销售渠道', origin: '客源地',
     shifts: '班次', payments: '收款与退款', reconciliation: '对账', accounts: '客户账户', stock: '票卡库存', audit: '审计校验', reports: '报表',
   },
   common: { search: '查询', cancel: '取消', confirm: '确定', done: '完成', more: '加载更多', back: '返回' },
@@ -46,6 +46,15 @@ export default {
   grants: {
     tab: '售票授权', pick: '选择售票员', hint: '售票员只能卖勾选的票种、给勾选的折扣；服务器会检查', types: '票种', discounts: '折扣', saved: '已保存 {name} 的授权',
     noSellers: '还没有售票员，请在「用户与权限」里添加', contractHint: '客户合同的折扣不用授权：给该客户挂账时自动打折',
+  },
+  tpl: {
+    open: '打开模板', new: '新模板', codeHint: '代码，例如 adult-80', name: '模板名称', anyType: '默认（所有票种）', create: '创建', saveVersion: '保存为新版本', add: '添加',
+    kinds: { text: '文字', field: '字段', qr: '二维码', barcode: '条码', image: '标志' }, dragHint: '在纸上拖动元素摆放位置（1 毫米一格）；右侧改属性；最右是打印机会打出的样子',
+    fields: { typeName: '票种', price: '票价', validFrom: '生效时间', validUntil: '失效时间', validDates: '有效期', persons: '人数', entries: '入园次数', ticketId: '票号', orderNo: '订单号', siteName: '景区名称', issuedAt: '出票时间' },
+    sources: { barcode: '绑定的条码', ticketId: '票号', orderNo: '订单号' }, text: '文字', field: '字段', label: '前缀', size: '字号', bold: '加粗', module: '模块', height: '高度', widthDots: '宽（点）',
+    align: '对齐', left: '左', center: '中', right: '右', pos: '位置', posText: '距顶 {y} 点，距左 {x}', pickHint: '点纸上的一个元素修改它', versions: '版本', current: '当前',
+    rollback: '回滚到此版本', preview: '打印预览', previewHint: '打印预览（与打印机同一排版程序）', needName: '请填写模板代码（小写字母、数字）和名称',
+    saved: '已保存为第 {v} 版', rolledBack: '已把第 {from} 版恢复为第 {v} 版',
   },
   mkt: {
     all: '全部', kinds: { agency: '旅行社', unit: '协议单位' }, kind: '类型', newCustomer: '新建客户', customerSaved: '已建客户 {name}', codeHint: '小写字母、数字，例如 cits', contact: '联系人', phone: '手机号',
