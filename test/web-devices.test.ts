@@ -106,4 +106,27 @@ test('revoked from the screen, the credential is refused at the broker; the audi
   assert.not.match(log, /\d+\/\d+\/\d{4}/, 'times read 2026-12-06 14:05');
 });
 
+test('the catalog: a day's capacity set on the month view, a seller's grants ticked and saved (both audited)', async () => {
+  must(await api(u, '/api/v1/ticket-types', { body: { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 } }), 201);
+  const seller = must(await api(u, '/api/v1/users', { body: { username: 'amy', displayName: '艾米', roles: ['seller'], password: 'amy-password' } }), 201);
+  await page.click('[data-menu="/system/catalog"]');
+  await page.click('.el-tabs__item:has-text("每日限量")');
+  const day = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  await page.click(`[data-capacity] td[data-day="${day}"]`);
+  await page.fill('#cap-value', '300');
+  await page.click('#cap-save');
+  await page.waitForSelector(`[data-capacity] td.set[data-day="${day}"]:has-text("300")`);
+  assert.match(await text(`[data-capacity] td[data-day="${day}"]`), '已售 0 余 300');
+
+  await page.click('.el-tabs__item:has-text("售票授权")');
+  await page.waitForSelector('[data-grant-type="adult"]');
+  await page.click('[data-grant-type="adult"]');
+  await page.click('#grants-save');
+  await page.waitForSelector('.el-message:has-text("已保存 艾米 的授权")');
+  assert.equal(must(await api(u, `/api/v1/sellers/${seller.id}/grants`), 200).types, ['adult']);
+  const log = must(await api(u, '/api/v1/audit/log?limit=20'), 200).items as { action: string; subject: string }[];
+  assert.ok(log.some((r) => r.action === 'capacity' && r.subject === `adult/${day}`));
+  assert.ok(log.some((r) => r.action === 'seller_grants' && r.subject === seller.id));
+});
+
 test.run();
