@@ -106,7 +106,7 @@ test('revoked from the screen, the credential is refused at the broker; the audi
   assert.not.match(log, /\d+\/\d+\/\d{4}/, 'times read 2026-12-06 14:05');
 });
 
-test('the catalog: a day's capacity set on the month view, a seller's grants ticked and saved (both audited)', async () => {
+test('the catalog: the capacity of a day set on the month view, the grants of a seller ticked and saved (both audited)', async () => {
   must(await api(u, '/api/v1/ticket-types', { body: { code: 'adult', name: '成人票', priceFen: 12000, validityDays: 1, entries: 1, persons: 1 } }), 201);
   const seller = must(await api(u, '/api/v1/users', { body: { username: 'amy', displayName: '艾米', roles: ['seller'], password: 'amy-password' } }), 201);
   await page.click('[data-menu="/system/catalog"]');

@@ -169,6 +169,7 @@ try {
     const q = must(await admin('/api/v1/quote', { lines: [{ type: 'adult', quantity: n, group: 'each' }], account }), 200);
     must(await admin('/api/v1/orders', { lines: [{ type: 'adult', quantity: n, group: 'each' }], account, payments: [{ method: 'on_account', amountFen: q.totalFen }] }), 201);
   }
+  must(await admin('/api/v1/ticket-types/adult', { saleMethods: ['print', 'id_binding'] }, 'PATCH'), 200);
   for (const [region, n] of [['110101', 5], ['310104', 3], ['320102', 2], ['440305', 1], ['320506', 2]] as const) {
     must(await admin('/api/v1/orders', { lines: [{ type: 'adult', quantity: n, group: 'each', idcards: Array.from({ length: n }, (_, i) => idn(region, `1990030${i + 1}`)) }], payments: [{ method: 'cash', amountFen: 12000 * n, tenderedFen: 12000 * n }] }), 201);
   }
