@@ -20,6 +20,7 @@ import { DeviceAuth, loadDeviceSecret } from './devices/auth.ts';
 import { UplinkService } from './sync/uplink.ts';
 import { recordChargesFromBroker } from './wallet/charges.ts';
 import { changeLogId } from './sync/changes.ts';
+import { chainPending } from './audit/chain.ts';
 import { listDesired } from './gates/service.ts';
 import { deviceRecord, recordDevice, recordRefusals } from './devices/service.ts';
 import { ensureDefaultSite } from './sites/service.ts';
@@ -118,6 +119,8 @@ export class Cloud {
       // The doorbell rings at most every 250 ms per site: a burst of sales is one pull per gate.
       const bells = new Map<string, NodeJS.Timeout>();
       this.bells = bells;
+      // Records a crash left committed but unchained (cloud/audit/chain.ts auditedTx) go on the chain first.
+      await chainPending(this.opened.db);
       const ctx: CloudContext = {
         config, db: this.opened.db, key, log, deviceAuth, now: this.now, changeLog: await changeLogId(this.opened.db),
         notify: (site) => {

@@ -40,7 +40,8 @@ async function startSite(): Promise<Site> {
   const config = parseHubConfig({
     hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
     upstream: { mqttUrl: `mqtt://127.0.0.1:${wan[0].port}`, cloudUrl: `http://127.0.0.1:${wan[1].port}` },
-    pullIntervalMs: 300, statusIntervalMs: 1000,
+    // Uploads leave the hub at once (the production default coalesces them for 10 s: edge/hub/config.ts).
+    pullIntervalMs: 300, statusIntervalMs: 1000, coalesceMs: 0,
   });
   const hub = new SiteHub(config, testLog.child('hub'));
   await hub.start();

@@ -47,7 +47,7 @@ test('a day at a site whose ADSL drops at noon: the hub sells, the gate admits i
     const config = parseHubConfig({
       hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
       upstream: { mqttUrl: `mqtt://127.0.0.1:${wan[0].port}`, cloudUrl: `http://127.0.0.1:${wan[1].port}` },
-      pullIntervalMs: 300, statusIntervalMs: 1000, window: { syncIntervalMs: 300 },
+      pullIntervalMs: 300, statusIntervalMs: 1000, coalesceMs: 0, window: { syncIntervalMs: 300 },
     });
     hub = new SiteHub(config, testLog.child('hub'));
     await hub.start();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bookingChannel, today } from './support/channel.ts';
-import { api, freshPostgres, startTestCloud } from './support/cloud.ts';
+import { api, onBothBackends, startTestCloud } from './support/cloud.ts';
 
 /**
  * N concurrent buyers over real HTTP never oversell a time slot: each books one ticket in a
@@ -41,18 +41,6 @@ async function buyers(extra: Record<string, unknown>, label: string): Promise<vo
   }
 }
 
-test('60 concurrent buyers, a slot of 20 with 2 for the windows: 18 sold, never more (PGlite)', async () => {
-  await buyers({}, 'pglite');
-});
-
-test('the same on the Postgres server (when TEST_DATABASE_URL names one)', async () => {
-  const pg = await freshPostgres();
-  if (!pg) return;
-  try {
-    await buyers({ databaseUrl: pg.url }, 'postgres');
-  } finally {
-    await pg.drop();
-  }
-});
+onBothBackends(test, '60 concurrent buyers, a slot of 20 with 2 for the windows: 18 sold, never more', buyers);
 
 test.run();

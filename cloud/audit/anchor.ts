@@ -1,3 +1,4 @@
+import { chainPending } from './chain.ts';
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -83,6 +84,8 @@ export class AnchorLog {
 }
 
 export async function chainHead(db: Db): Promise<{ seq: number; hash: string } | undefined> {
+  // Records committed but not yet chained (auditedTx chains just after commit) are chained first.
+  await chainPending(db);
   const r = (await db.execute(sql`select seq, hash from audit_log order by seq desc limit 1`)) as unknown as { rows: { seq: string; hash: string }[] };
   const h = r.rows[0];
   return h && { seq: Number(h.seq), hash: h.hash };

@@ -35,19 +35,68 @@ export async function appendAudit(tx: Tx | Db, r: AuditInput): Promise<void> {
 const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serialization failure
 
 /**
- * A transaction whose audit records are chained at its commit. Postgres may still pick it as
- * a deadlock victim (row locks taken in different orders by other modules); it is then run
- * again from the start, a few times, since it wrote nothing.
+ * A transaction whose audit records are chained as soon as it has committed, before its
+ * caller goes on (so before any answer is sent): its records are committed with it in
+ * `audit_pending` (a sale and its records are one fact: both or neither), then
+ * `audit_chain()` appends them in one batch with whatever else committed meanwhile
+ * (migration 0025). Why not at commit: the chain is one sequence, so chaining at commit
+ * made every audited transaction wait for the one before it through its whole commit
+ * (fsync included), holding its row locks (a hot quota row) meanwhile; measured at peak this
+ * was the ceiling (test/bench/peak.ts). Records a crash leaves unchained are chained by the
+ * next batch (HQ chains at start, and verify and the anchor chain first).
+ *
+ * Postgres may still pick it as a deadlock victim (row locks taken in different orders by
+ * other modules); it is then run again from the start, a few times, since it wrote nothing.
  */
 export async function auditedTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(fn);
+      const out = await db.transaction(async (tx) => {
+        await tx.execute(DEFER);
+        return fn(tx);
+      });
+      // Committed: a failed batch leaves the records waiting, and the next batch takes them.
+      await chainPending(db).catch(() => undefined);
+      return out;
     } catch (err) {
       const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
       if (attempt >= 4 || !code || !RETRYABLE.has(code)) throw err;
     }
   }
+}
+
+const DEFER = sql`select set_config('audit.defer', 'on', true)`;
+
+/**
+ * One batch at a time per database handle, and callers arriving while one runs share the next
+ * one (it starts after theirs committed, so it takes their records): at 50 concurrent sales
+ * the chain's lock is taken by two batches at most, never by fifty transactions in a row.
+ * Keyed by the handle (a WeakMap, gone with it), since auditedTx is handed only the database.
+ */
+interface Batches { running?: Promise<void>; next?: Promise<void> }
+const batches = new WeakMap<object, Batches>();
+
+/** Chains every committed record waiting in audit_pending (cloud/audit/README.md). */
+export function chainPending(db: Db): Promise<void> {
+  let b = batches.get(db);
+  if (!b) batches.set(db, (b = {}));
+  const state = b;
+  const run = (): Promise<void> => {
+    const p = db.execute(sql`select audit_chain()`).then(() => undefined);
+    const tracked: Promise<void> = p.catch(() => undefined).then(() => {
+      if (state.running === tracked) state.running = undefined;
+    });
+    state.running = tracked;
+    return p;
+  };
+  if (!state.running) return run();
+  if (!state.next) {
+    state.next = state.running.catch(() => undefined).then(() => {
+      state.next = undefined;
+      return run();
+    });
+  }
+  return state.next;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { chainPending } from './chain.ts';
 import type { KeyObject } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { anchorSigned, type Anchor } from './anchor.ts';
@@ -64,6 +65,8 @@ const DETAIL_LIMIT = 200;
  */
 export async function verifyAudit(db: Db, opts: { tables?: AuditedTable[]; anchors?: AnchorSource } = {}): Promise<AuditVerdict> {
   const t0 = performance.now();
+  // Records committed but not yet chained (auditedTx chains just after commit): chained first, so they are checked.
+  await chainPending(db);
   const tables = opts.tables ?? AUDITED_TABLES;
   const problems: AuditFinding[] = [];
   const add = (f: AuditFinding) => problems.push({ subject: f.key, ...f });

@@ -100,6 +100,8 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/commands', methods: ['GET'], access: ['administrator', 'supervisor'] },
   // The control room's screen (and its event stream).
   { prefix: '/live', methods: ['GET'], access: ['administrator', 'supervisor'] },
+  // Capacity alarms are acknowledged from the same screen.
+  { prefix: '/live', methods: ['POST'], access: ['administrator', 'supervisor'] },
   { prefix: '/hub-leases', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
 
   // Other modules.

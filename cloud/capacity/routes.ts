@@ -9,7 +9,7 @@ import { isCalendarDay } from '../../shared/time/day.ts';
 import { businessDay } from '../../shared/time/zone.ts';
 import { capacityStatus, capacityStatusView, getVenueCapacity, setVenueCapacity, venueCapacityRequest, venueCapacityView } from './service.ts';
 import { boardPage } from './board.ts';
-import { capacityRange, capacityRangeQuery, capacityRangeView } from '../office/setup.ts';
+import { capacityRange, capacityRangeQuery, capacityRangeView } from '../office/pricing/setup.ts';
 
 const venueParams = z.object({ site: siteName, venue: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/) });
 const publicQuery = z.object({ site: siteName.optional() });

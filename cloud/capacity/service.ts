@@ -69,7 +69,7 @@ export async function getVenueCapacity(ctx: CloudContext, site: string, venue: s
 }
 
 /** Persons inside a venue now by HQ's entries (shared/rules/capacity.ts), since the business day began. */
-export async function inParkAt(db: Db, site: string, venue: string, now: number, tz: string): Promise<number> {
+export async function inParkAt(db: Db | Tx, site: string, venue: string, now: number, tz: string): Promise<number> {
   const since = new Date(startOfBusinessDay(businessDay(now, tz), tz));
   const [r] = await db.select({ net: sql<number>`coalesce(sum(${sql.raw(IN_PARK_DELTA_SQL)}), 0)::int` }).from(entries)
     .where(and(eq(entries.site, site), eq(entries.venue, venue), gte(entries.correctedTime, since), sql`${entries.correctedTime} <= ${new Date(now)}`));

@@ -34,24 +34,25 @@ export async function ingestBatch(db: Db, site: string, batch: UpBatch, now = ne
   // Measured (test/bench/sync.ts, PGlite): drizzle's multi-row insert binds a parameter per
   // value (2,400 for 200 entries), the over-use check took three more queries with one per
   // ticket and an insert per over-used ticket; binding and round trips, not the work, made
-  // most of the ~136 ms a 200-entry batch cost. Here the entries go in, and the use of every
-  // ticket they touch comes back, in one statement over arrays.
+  // most of the ~136 ms a 200-entry batch cost. Here the entries go in as arrays in one
+  // statement, and what needs no lock (the sender's record and lanes, the checks) is done
+  // before the transaction takes its locks.
   const touchedIds = [...new Set(batch.entries.filter((e) => e.ticketId && (e.kind === 'normal' || e.kind === 'return')).map((e) => e.ticketId!))];
+  const named = [...new Set(batch.entries.map((e) => e.lane))];
+  const [[sender], laneRows] = await Promise.all([
+    db.select().from(devices).where(and(eq(devices.site, site), eq(devices.device, batch.device), isNotNull(devices.provisionedAt))),
+    named.length ? db.select().from(lanes).where(and(eq(lanes.site, site), inArray(lanes.lane, named))) : Promise.resolve([]),
+  ]);
+  const laneOf = (lane: string) => laneRows.find((l) => l.lane === lane)?.rules;
+  const checked = batch.entries.map((e) => ({ e, why: checkEntry(e, sender, laneOf, now.getTime(), limits) }));
+  const good = checked.filter((c) => !c.why).map((c) => c.e);
+  const bad = checked.filter((c) => c.why) as { e: (typeof checked)[number]['e']; why: EntryRefusal }[];
   return db.transaction(async (tx) => {
     // One writer per stream at a time, so two deliveries of one batch cannot race the watermark;
     // then the tickets (sorted: no deadlock between two batches), so concurrent batches from two
     // gates touching one ticket see each other's entries when they count its use.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${batch.device + '/' + batch.epoch})),
       (select count(pg_advisory_xact_lock(h)) from (select distinct hashtext('ticket/' || id) h from unnest(${pgArray(touchedIds)}::text[]) id order by h) s)`);
-    const named = [...new Set(batch.entries.map((e) => e.lane))];
-    const [[sender], laneRows] = await Promise.all([
-      tx.select().from(devices).where(and(eq(devices.site, site), eq(devices.device, batch.device), isNotNull(devices.provisionedAt))),
-      named.length ? tx.select().from(lanes).where(and(eq(lanes.site, site), inArray(lanes.lane, named))) : Promise.resolve([]),
-    ]);
-    const laneOf = (lane: string) => laneRows.find((l) => l.lane === lane)?.rules;
-    const checked = batch.entries.map((e) => ({ e, why: checkEntry(e, sender, laneOf, now.getTime(), limits) }));
-    const good = checked.filter((c) => !c.why).map((c) => c.e);
-    const bad = checked.filter((c) => c.why) as { e: (typeof checked)[number]['e']; why: EntryRefusal }[];
 
     const use = good.length === 0 ? [] : await insertAndCount(tx, site, batch.device, good, now);
     const inserted = use[0]?.inserted ?? 0;
@@ -94,40 +95,35 @@ interface TicketUse {
 }
 
 /**
- * Inserts the entries (a resent one is ignored by its nonce) and returns, per limited ticket
- * they touched and venue, its use counted over every entry HQ holds. The statement's snapshot
- * does not see its own inserts, so the new rows are added to the old ones explicitly.
+ * Inserts the entries (a resent one is ignored by its nonce) in one statement, then returns,
+ * per limited ticket they touched and venue, its use counted over every entry HQ holds (the
+ * new ones included: a later statement of the transaction sees them). Two plain statements
+ * rather than one with CTEs: PGlite plans every statement afresh, and planning the combined
+ * one cost more than running both (test/bench/sync.ts, hq_ingest_*).
  */
 async function insertAndCount(tx: Tx, site: string, device: string, good: readonly EntryRecord[], now: Date): Promise<TicketUse[]> {
   const col = <T extends string | number | null>(f: (e: EntryRecord) => T) => pgArray(good.map(f));
-  return rows<TicketUse>(tx, sql`
-    with ins as (
-      insert into ${entries} (nonce, ticket_id, site, device, lane, venue, direction, kind, persons, device_time, corrected_time, received_at)
-      select n, t, ${site}::text, ${device}::text, l, v, d, k, p, to_timestamp(dt / 1000.0), to_timestamp(ct / 1000.0), ${now.toISOString()}::timestamptz
-      from unnest(${col((e) => e.nonce)}::uuid[], ${col((e) => e.ticketId)}::uuid[], ${col((e) => e.lane)}::text[], ${col((e) => e.venue)}::text[],
-        ${col((e) => e.direction)}::text[], ${col((e) => e.kind)}::text[], ${col((e) => e.persons)}::int[], ${col((e) => e.deviceTime)}::bigint[],
-        ${col((e) => e.correctedTime)}::bigint[]) as u(n, t, l, v, d, k, p, dt, ct)
-      on conflict do nothing
-      returning nonce, ticket_id, venue, kind, direction, persons, device),
-    -- Unlimited tickets (annual cards) can never be over-used: not counted.
-    known as (
-      select t.id, t.type_id, t.persons, t.entries, tt.rules
-      from (select distinct ticket_id id from ins where ticket_id is not null and kind in ('normal', 'return')) x
-      join ${tickets} t on t.id = x.id join ${ticketTypes} tt on tt.id = t.type_id
-      where t.entries > 0 or tt.rules -> 'venues' is not null),
-    seen as (
-      select e.ticket_id, e.venue, e.kind, e.direction, e.persons, e.device from known k join ${entries} e on e.ticket_id = k.id
-      union all
-      select i.ticket_id, i.venue, i.kind, i.direction, i.persons, i.device from ins i join known k on k.id = i.ticket_id),
-    used as (
-      select k.id, k.type_id, k.persons, k.entries, k.rules, s.venue,
-        coalesce(sum(case when s.kind = 'normal' and s.direction = 'in' then s.persons when s.kind = 'return' then -s.persons else 0 end), 0)::int used,
-        array_agg(distinct s.device) filter (where s.kind = 'normal') devices
-      from known k join seen s on s.ticket_id = k.id
-      group by k.id, k.type_id, k.persons, k.entries, k.rules, s.venue)
-    select (select count(*) from ins)::int inserted,
-      (select array_agg(nonce::text) from ins where kind = 'normal' and direction = 'in' and ticket_id is not null) admitted,
-      used.* from (select 1) one left join used on true`);
+  const ins = await rows<{ nonce: string; ticket_id: string | null; kind: string; direction: string }>(tx, sql`
+    insert into ${entries} (nonce, ticket_id, site, device, lane, venue, direction, kind, persons, device_time, corrected_time, received_at)
+    select n, t, ${site}::text, ${device}::text, l, v, d, k, p, to_timestamp(dt / 1000.0), to_timestamp(ct / 1000.0), ${now.toISOString()}::timestamptz
+    from unnest(${col((e) => e.nonce)}::uuid[], ${col((e) => e.ticketId)}::uuid[], ${col((e) => e.lane)}::text[], ${col((e) => e.venue)}::text[],
+      ${col((e) => e.direction)}::text[], ${col((e) => e.kind)}::text[], ${col((e) => e.persons)}::int[], ${col((e) => e.deviceTime)}::bigint[],
+      ${col((e) => e.correctedTime)}::bigint[]) as u(n, t, l, v, d, k, p, dt, ct)
+    on conflict do nothing
+    returning nonce, ticket_id, kind, direction`);
+  const admitted = ins.filter((e) => e.kind === 'normal' && e.direction === 'in' && e.ticket_id).map((e) => e.nonce);
+  const touched = [...new Set(ins.filter((e) => e.ticket_id && (e.kind === 'normal' || e.kind === 'return')).map((e) => e.ticket_id!))];
+  const head = { inserted: ins.length, admitted: admitted.length ? admitted : null };
+  if (!touched.length) return [{ ...head, id: null } as TicketUse];
+  // Unlimited tickets (annual cards) can never be over-used: not counted.
+  const used = await rows<Omit<TicketUse, 'inserted' | 'admitted'>>(tx, sql`
+    select t.id, t.type_id, t.persons, t.entries, tt.rules, e.venue,
+      coalesce(sum(case when e.kind = 'normal' and e.direction = 'in' then e.persons when e.kind = 'return' then -e.persons else 0 end), 0)::int used,
+      array_agg(distinct e.device) filter (where e.kind = 'normal') devices
+    from ${tickets} t join ${ticketTypes} tt on tt.id = t.type_id join ${entries} e on e.ticket_id = t.id
+    where t.id = any(${pgArray(touched)}::uuid[]) and (t.entries > 0 or tt.rules -> 'venues' is not null)
+    group by t.id, tt.id, e.venue`);
+  return used.length ? used.map((u) => ({ ...head, ...u })) : [{ ...head, id: null } as TicketUse];
 }
 
 /** Tickets used beyond what they grant (shared/rules/decide.ts grantAt), recorded in one statement. */

@@ -149,7 +149,7 @@ export function idempotency<E extends CloudEnv = CloudEnv>(ctx: CloudContext, op
         try {
           await tx.insert(idempotencyKeys).values({ scope, key, requestHash: hash, ref: ref ?? null, createdAt: new Date(ctx.now()) });
         } catch (err) {
-          if (isKeyTaken(err)) throw new AppError(IN_PROGRESS, '同一幂等键的请求正在处理 / a request with this Idempotency-Key is being carried out', 409, { key });
+          if (isKeyTaken(err)) throw new AppError('idempotency_in_progress', '同一幂等键的请求正在处理 / a request with this Idempotency-Key is being carried out', 409, { key });
           throw err;
         }
         claimed = true;

@@ -9,17 +9,20 @@ import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
 import { idempotency, type IdempotencyClaim } from '../http/idempotency.ts';
-import type { MobileProvider } from '../office/mobile.ts';
-import { getCapacity } from '../office/setup.ts';
+import type { MobileProvider } from '../office/payments/mobile.ts';
+import { getCapacity } from '../office/pricing/setup.ts';
 import { getSale } from '../sales/service.ts';
-import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
+import { addDays, businessDay, startOfBusinessDay, wallClock } from '../../shared/time/zone.ts';
+import { bindTicketSlots, openSlots, slotOf, slotVenue, takeWindowSlot } from '../slots/service.ts';
 import { asc, eq } from 'drizzle-orm';
 import { ticketTypeByCode } from '../catalog/service.ts';
 import { orders, payments, sales } from '../db/schema/index.ts';
 import { ledger } from '../ledger/index.ts';
 import { auditedTx } from '../office/audit.ts';
-import { takeCapacity } from '../office/pricing.ts';
+import { takeCapacity } from '../office/pricing/pricing.ts';
 import { bindRealName } from '../tickets/credentials.ts';
+import { refuseWhenFull } from '../capacity/alarms.ts';
+import { changesAtEnd } from '../sync/changes.ts';
 import { isValidIdNumber, normaliseCredential, storedCredential } from '../../shared/rules/credential.ts';
 
 /** The kiosk a request comes from (device auth under /sync has checked its credential). */
@@ -47,6 +50,8 @@ export const kioskSaleRequest = z.object({
   authCode: z.string().regex(/^\d{10,32}$/),
   /** The visitor's ID card, read at the kiosk: real-name tickets are bound to it. */
   idNumber: z.string().max(20).refine((v) => isValidIdNumber(normaliseCredential('idcard', v)), '身份证号无效 / not a valid ID card number').optional(),
+  /** Start of today's time slot (分时预约) the visitor chose; absent: the slot under way, or the next one with room. */
+  slot: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').optional(),
 }).strict().meta({ id: 'KioskSaleRequest' });
 
 const kioskType = z.object({
@@ -102,6 +107,7 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
           throw new AppError('sold_out', `今日余票不足 / not enough ${i.type} tickets left today: ${cap.left}`, 409, { type: i.type, left: cap.left });
         }
       }
+      await checkSlotRoom(ctx, kiosk.site, req, today);
       // The provider's charge is idempotent on the intent id: a retried attempt is the same charge.
       const intentId = `kiosk-${kiosk.site}-${kiosk.device}-${req.attemptId}`;
       const charge = await opts.payments.charge({ intentId, amountFen: total, authCode: req.authCode });
@@ -123,8 +129,20 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
     });
 }
 
+/** Said before charging, as sold out is: the park full, or no slot of today left with room for the visitors (a race after it is paid_not_issued). */
+async function checkSlotRoom(ctx: CloudContext, site: string, req: z.infer<typeof kioskSaleRequest>, day: string) {
+  const rows = await Promise.all(req.items.map(async (i) => ({ q: i.quantity, type: await ticketTypeByCode(ctx.db, i.type) })));
+  const persons = rows.reduce((n, r) => n + r.q * r.type.persons, 0);
+  const local = wallClock(ctx.now(), ctx.config.timeZone);
+  await refuseWhenFull(ctx.db, ctx, site, slotVenue(rows[0]!.type.rules), day);
+  const found = await openSlots(ctx.db, { site, venue: slotVenue(rows[0]!.type.rules), day, persons, minute: local.hour * 60 + local.minute, walkIn: false });
+  if (!found) return;
+  const fits = req.slot === undefined ? found.room.length > 0 : found.room.some((s) => s.slotFrom === req.slot);
+  if (!fits) throw new AppError('slot_full', req.slot ? `${req.slot} 时段已约满 / the ${req.slot} slot is full` : '今日余下时段已约满 / today\'s remaining slots are full', 409, { day, from: req.slot ?? null });
+}
+
 /** The attempt id a kiosk made before paying: its sale's idempotency key. */
-async function attemptOf(c: Context): Promise<string | undefined> {
+export async function attemptOf(c: Context): Promise<string | undefined> {
   try {
     const id = (JSON.parse(await c.req.text()) as { attemptId?: unknown } | null)?.attemptId;
     return typeof id === 'string' ? id : undefined;
@@ -157,22 +175,29 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, idem: Idemp
   const tz = ctx.config.timeZone;
   const day = businessDay(at, tz);
   const rows = await Promise.all(req.items.map(async (i) => ({ item: i, type: await ticketTypeByCode(ctx.db, i.type) })));
-  const orderId = await auditedTx(ctx.db, async (tx) => {
+  const orderId = await auditedTx(ctx.db, async (tx) => changesAtEnd(tx, async () => {
     const actor = await ledger.kioskActor(tx, kiosk.site, kiosk.device, day, at);
-    // Places in one fixed order (by type), as the window takes them: two sales never wait on each other.
-    for (const r of [...rows].sort((a, b) => a.type.id - b.type.id)) await takeCapacity(tx, r.type, day, r.item.quantity * r.type.persons);
+    await refuseWhenFull(tx, ctx, kiosk.site, slotVenue(rows[0]!.type.rules), day);
+    // A day sold by time slot: the kiosk sells from the slot's quota less the walk-in share
+    // (kept for the windows), the slot chosen or the one under way (cloud/slots).
+    const local = wallClock(at, tz);
+    const persons = rows.reduce((n, r) => n + r.item.quantity * r.type.persons, 0);
+    const slot = await takeWindowSlot(tx, { site: kiosk.site, venue: slotVenue(rows[0]!.type.rules), day, from: req.slot, persons, today: day, minute: local.hour * 60 + local.minute, walkIn: false });
     const sold = await ledger.sell(tx, ctx, actor, {
       site: kiosk.site, visitDay: day, channel: 'kiosk', source: kiosk.device, at, request: req,
       lines: rows.map(({ item, type }) => ({
-        type, quantity: item.quantity, unitFen: type.priceFen,
+        type, quantity: item.quantity, unitFen: type.priceFen, slot: slotOf(slot),
         validFrom: startOfBusinessDay(day, tz), validUntil: startOfBusinessDay(addDays(day, type.validityDays), tz),
       })),
       payments: [{ method: 'mobile', amountFen: req.amountFen, reference: providerRef }],
     });
+    if (slot) await bindTicketSlots(tx, kiosk.site, slot, sold.lines.flatMap((l) => l.tickets.map((t) => ({ id: t.id, persons: t.persons }))));
+    // Places in one fixed order (the slot, then by type), as every sale takes them: two sales never wait on each other.
+    for (const r of [...rows].sort((a, b) => a.type.id - b.type.id)) await takeCapacity(tx, r.type, day, r.item.quantity * r.type.persons);
     await bindRealName(tx, kiosk.site, req.idNumber && storedCredential('idcard', req.idNumber), sold.lines.flatMap((l) => l.tickets.map((t) => t.id)), at);
     await idem?.claim(tx, { orderId: sold.orderId });
     return sold.orderId;
-  });
+  }));
   ctx.notify(kiosk.site);
   return orderId;
 }

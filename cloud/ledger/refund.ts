@@ -3,7 +3,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { orders, payments, refunds, sales, tickets } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { appendAudit, refundRecord, type Tx } from '../office/audit.ts';
-import { releaseCapacity } from '../office/pricing.ts';
+import { releaseCapacity } from '../office/pricing/pricing.ts';
+import { releaseTicketSlots } from '../slots/service.ts';
 import { postEntry } from './accounts.ts';
 import { ACCOUNT_LEDGER, insertPayment, type Method } from './payments.ts';
 import { revokeTickets } from './tickets.ts';
@@ -99,6 +100,8 @@ export async function refund(tx: Tx, actor: Actor, o: {
   }
   // Places back before the change log's lock: an order takes a place and then that lock,
   // so taking them the other way round here could deadlock with it.
+  // A window's tickets took the slot's walk-in share, every other channel's the rest.
+  await releaseTicketSlots(tx, ticketRows.map((t) => t.id), order.channel === 'window');
   for (const t of ticketRows) await releaseCapacity(tx, t.typeId, order.visitDay, t.persons);
   for (const t of ticketRows) await revokeTickets(tx, t.site, [t.id], 'refunded', at);
   return { refundId, amountFen, parts, payments: paid, tickets: ticketRows.map((t) => t.id) };

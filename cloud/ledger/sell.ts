@@ -33,6 +33,8 @@ export interface Line {
   barcodes?: string[];
   cards?: string[];
   idcards?: string[];
+  /** The time slot the line's places were taken from (cloud/slots): signed into its codes. */
+  slot?: { from: string; to: string };
 }
 
 export interface OrderHead {
@@ -90,7 +92,7 @@ export async function issueLines(tx: Tx, ctx: CloudContext, actor: Actor, o: { o
     await appendAudit(tx, { at: o.at, actor: actor.name, action: 'sale', subject: saleId, body: { ...row, createdAt: row.createdAt.toISOString() } });
     const issued = await issueTickets(tx, ctx, {
       saleId, site: o.site, type: l.type, count: group === 'one' ? 1 : l.quantity, persons: group === 'one' ? persons : l.type.persons,
-      validFrom: l.validFrom, validUntil: l.validUntil, priceFen: group === 'one' ? totalFen : l.unitFen, entries: l.entries, at: o.at,
+      validFrom: l.validFrom, validUntil: l.validUntil, priceFen: group === 'one' ? totalFen : l.unitFen, entries: l.entries, slot: l.slot, at: o.at,
     });
     for (const [i, t] of issued.entries()) {
       if (l.barcodes) await sellStock(tx, actor, o, l.type.id, l.barcodes[i]!, t.id);

@@ -7,6 +7,7 @@ import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { requireSite, siteName } from '../sites/service.ts';
 import { liveDevices, liveSummary } from './service.ts';
+import { ackCapacityAlarm, capacityAckBody, capacityAlarms, capacityAlarmView } from '../capacity/alarms.ts';
 
 const instant = z.string().describe('ISO 8601 instant');
 export const liveSummaryView = z.object({
@@ -15,6 +16,7 @@ export const liveSummaryView = z.object({
   venues: z.array(z.object({ venue: z.string(), name: z.string(), personsIn: z.number().int(), personsOut: z.number().int(), inPark: z.number().int(), lastPassage: instant.nullable() })),
   hours: z.object({ today: z.array(z.number().int()).length(24), lastWeek: z.array(z.number().int()).length(24).describe('The same weekday a week ago') }),
   sales: z.array(z.object({ channel: z.string(), channelName: z.string(), quantity: z.number().int(), visitors: z.number().int(), grossFen: z.number().int() })),
+  capacityAlarms: z.array(capacityAlarmView).describe('承载量告警: venues and ticket types at their warning level or full today, acknowledged or not'),
 }).meta({ id: 'LiveSummary' });
 const liveView = z.object({ summary: liveSummaryView, devices: z.array(deviceView) }).meta({ id: 'LiveSite' });
 const site = z.object({ site: siteName });
@@ -39,6 +41,15 @@ export function liveRoutes(ctx: CloudContext) {
         const [summary, devices] = await Promise.all([liveSummary(ctx, s), liveDevices(ctx, s)]);
         return c.json({ summary, devices });
       })
+    .get('/:site/capacity-alarms', endpoint({ summary: '承载量告警 / today\'s capacity alarms (warning level and full), acknowledged or not', params: site, responses: { 200: z.object({ items: z.array(capacityAlarmView) }) } }),
+      async (c) => c.json({ items: await capacityAlarms(ctx, (await requireSite(ctx.db, c.req.valid('param').site)).id) }))
+    .post('/:site/capacity-alarms/ack', endpoint({
+      summary: '确认承载量告警 / acknowledge a capacity alarm at the level it stands (audited)', params: site, body: capacityAckBody, signedIn: true,
+      responses: { 200: z.object({ items: z.array(capacityAlarmView) }) },
+    }), async (c) => {
+      const b = c.req.valid('json');
+      return c.json({ items: await ackCapacityAlarm(ctx, c.get('user'), (await requireSite(ctx.db, c.req.valid('param').site)).id, b.subject, b.note) });
+    })
     .get('/:site/stream', endpoint({
       summary: '现场推送 / server-sent events: `devices` (every device, when one changed) and `summary` (the figures, when they changed)', params: site,
       responses: { 200: { description: 'text/event-stream; each event\'s data is the JSON of GET /live/:site\'s `devices` or `summary`', contentType: 'text/event-stream' } },

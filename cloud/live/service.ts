@@ -3,6 +3,7 @@ import type { CloudContext } from '../context.ts';
 import { listDevices } from '../devices/service.ts';
 import { runReport } from '../reports/routes.ts';
 import { listVenues, requireSite } from '../sites/service.ts';
+import { capacityAlarms } from '../capacity/alarms.ts';
 
 const HOURS = 24;
 
@@ -27,12 +28,13 @@ export async function liveSummary(ctx: CloudContext, site: string) {
   const now = ctx.now();
   const today = businessDay(now, tz);
   const lastWeek = addDays(today, -7);
-  const [venues, inPark, hoursToday, hoursLastWeek, sales] = await Promise.all([
+  const [venues, inPark, hoursToday, hoursLastWeek, sales, alarms] = await Promise.all([
     listVenues(ctx, site),
     runReport(ctx, 'in-park', { site }),
     runReport(ctx, 'entries-by-hour', { from: today, to: today, site }),
     runReport(ctx, 'entries-by-hour', { from: lastWeek, to: lastWeek, site }),
     runReport(ctx, 'sales-by-channel', { from: today, to: today, site }),
+    capacityAlarms(ctx, site),
   ]);
   const parkRows = inPark.rows as { venue: string; personsIn: number; personsOut: number; inPark: number; lastPassage: string }[];
   const venueList = venues.map((v) => {
@@ -50,6 +52,7 @@ export async function liveSummary(ctx: CloudContext, site: string) {
     hours: { today: byHour(hoursToday.rows), lastWeek: byHour(hoursLastWeek.rows) },
     sales: (sales.rows as { channel: string; channelName: string; visitors: number; quantity: number; grossFen: number }[])
       .map((r) => ({ channel: r.channel, channelName: r.channelName, quantity: r.quantity, visitors: r.visitors, grossFen: r.grossFen })),
+    capacityAlarms: alarms,
   };
 }
 

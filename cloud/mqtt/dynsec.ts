@@ -15,11 +15,11 @@ import type { Logger } from '../../shared/log/logger.ts';
  *   tk-gates-S   a gate also subscribes to its siblings' uploads (tk/v1/S/+/up)
  *   tk-dev-S-D   a gate or kiosk D publishes its own tk/v1/S/D/{up,status,reported,cmd/res}
  *                and subscribes to its own tk/v1/S/D/{up/ack,desired,cmd/req}
- *   tk-hub-S     a hub publishes those of any device of S (it relays them) and subscribes
- *                within tk/v1/S/#
+ *   tk-hub-S-H   a hub H publishes those of any device of S (it relays them) and its own
+ *                bundle tk/v1/S/H/bundle, and subscribes within tk/v1/S/#
  *   client       username role:S:D, bound to the client id role:S:D (another device's
  *                credential cannot take it), password its token, roles tk-site-S and
- *                tk-dev-S-D (and tk-gates-S for a gate) or tk-hub-S; disabled while HQ has
+ *                tk-dev-S-D (and tk-gates-S for a gate) or tk-hub-S-H; disabled while HQ has
  *                no active device of that role provisioned under that name
  *
  * Why the plugin and not a password file + ACL file: accounts are added over MQTT the moment
@@ -62,7 +62,9 @@ function accountRoles(a: Pick<Account, 'role' | 'site' | 'device'>): Role[] {
     drop: [{ acltype: 'subscribePattern', topic: at('#') }],
   };
   if (a.role === 'hub') {
-    return [site, { rolename: `tk-hub-${a.site}`, acls: [...OWN_TOPICS.map((t) => allow('publishClientSend', at(`+/${t}`))), allow('subscribePattern', at('#'))] }];
+    // A hub's bundle (shared/sync/bundle.ts) goes on its own topic only.
+    const bundle = allow('publishClientSend', at(`${a.device}/bundle`));
+    return [site, { rolename: `tk-hub-${a.site}-${a.device}`, acls: [...OWN_TOPICS.map((t) => allow('publishClientSend', at(`+/${t}`))), bundle, allow('subscribePattern', at('#'))] }];
   }
   const own = {
     rolename: `tk-dev-${a.site}-${a.device}`,

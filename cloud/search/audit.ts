@@ -1,3 +1,4 @@
+import { chainPending } from '../audit/chain.ts';
 import { and, eq, ilike, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
@@ -27,6 +28,7 @@ export const auditPage = pageView(auditRecordView).meta({ id: 'AuditPage' });
  * chain's one writer is cloud/office/audit.ts.
  */
 export async function searchAudit(ctx: CloudContext, q: z.output<typeof auditQuery>) {
+  await chainPending(ctx.db);
   const where: SQL[] = [...onDays(auditLog.at, q.from, q.to, ctx.config.timeZone)];
   if (q.q) where.push(or(ilike(auditLog.subject, likeText(q.q)), ilike(auditLog.action, likeText(q.q)))!);
   if (q.actor) where.push(eq(auditLog.actor, q.actor));

@@ -123,24 +123,63 @@ export async function bindTicketSlots(tx: Tx, site: string, slot: Slot, list: re
   await appendChanges(tx, site, list.map((t) => ({ kind: 'slot' as const, ticketId: t.id, slot: { from: slot.slotFrom, to: slot.slotTo } })));
 }
 
-/** A booking holds its slot's places until paid or let go. */
-export async function holdBookingSlot(tx: Tx, bookingId: string, o: Parameters<typeof takeSlot>[1]): Promise<void> {
-  const slot = await takeSlot(tx, o);
-  if (slot) await tx.insert(bookingSlots).values({ bookingId, slotId: slot.id, persons: o.persons });
+/**
+ * A booking, or a window order not yet paid (a group reservation, a mobile payment pending),
+ * holds its slot's places until it is paid or let go; `booking_slots` keeps the hold by the
+ * holder's id (a booking's or an order's).
+ */
+export async function holdSlot(tx: Tx, holderId: string, slot: Slot | undefined, persons: number): Promise<void> {
+  if (slot) await tx.insert(bookingSlots).values({ bookingId: holderId, slotId: slot.id, persons });
 }
 
-/** The paid booking's tickets get the slot it held. */
-export async function bindBookingSlot(tx: Tx, site: string, bookingId: string, list: readonly { id: string; persons: number }[]): Promise<void> {
-  const [held] = await tx.select({ slot: timeSlots }).from(bookingSlots).innerJoin(timeSlots, eq(timeSlots.id, bookingSlots.slotId)).where(eq(bookingSlots.bookingId, bookingId));
-  if (held) await bindTicketSlots(tx, site, held.slot, list);
+/** A booking holds its slot's places until paid or let go. */
+export async function holdBookingSlot(tx: Tx, bookingId: string, o: Parameters<typeof takeSlot>[1]): Promise<void> {
+  await holdSlot(tx, bookingId, await takeSlot(tx, o), o.persons);
+}
+
+/** The slot a booking or an unpaid order holds, if any. */
+export async function heldSlot(tx: Tx, holderId: string): Promise<Slot | undefined> {
+  const [held] = await tx.select({ slot: timeSlots }).from(bookingSlots).innerJoin(timeSlots, eq(timeSlots.id, bookingSlots.slotId)).where(eq(bookingSlots.bookingId, holderId));
+  return held?.slot;
+}
+
+/**
+ * Paid: the tickets get the slot held, and its places go with them (the hold keeps the slot
+ * for the booking's view with no places of its own, so letting the holder go later gives back
+ * nothing twice; the tickets give theirs back when refunded or cancelled, releaseTicketSlots).
+ */
+export async function bindHeldSlot(tx: Tx, site: string, holderId: string, list: readonly { id: string; persons: number }[]): Promise<void> {
+  const slot = await heldSlot(tx, holderId);
+  if (!slot) return;
+  await bindTicketSlots(tx, site, slot, list);
+  await tx.update(bookingSlots).set({ persons: 0 }).where(eq(bookingSlots.bookingId, holderId));
+}
+
+/** Bookings or orders let go (cancelled, expired, declined): their slots' places come back. */
+export async function releaseHeldSlots(tx: Tx, holderIds: readonly string[], walkIn: boolean): Promise<void> {
+  if (holderIds.length === 0) return;
+  const held = await tx.delete(bookingSlots).where(inArray(bookingSlots.bookingId, [...holderIds])).returning();
+  for (const h of held) await releaseSlot(tx, h.slotId, h.persons, walkIn);
 }
 
 /** Bookings let go (cancelled, expired): their slots' places come back. */
-export async function releaseBookingSlots(tx: Tx, bookingIds: readonly string[]): Promise<void> {
-  if (bookingIds.length === 0) return;
-  const held = await tx.delete(bookingSlots).where(inArray(bookingSlots.bookingId, [...bookingIds])).returning();
-  for (const h of held) await releaseSlot(tx, h.slotId, h.persons, false);
+export const releaseBookingSlots = (tx: Tx, bookingIds: readonly string[]) => releaseHeldSlots(tx, bookingIds, false);
+
+/**
+ * Tickets refunded or cancelled give their slot's places back, once: the binding is removed
+ * with it (the gates hold the ticket revoked anyway). Window sales took the walk-in share
+ * (`walkIn`), every other channel the rest.
+ */
+export async function releaseTicketSlots(tx: Tx, ticketIds: readonly string[], walkIn: boolean): Promise<void> {
+  if (ticketIds.length === 0) return;
+  const gone = await tx.delete(ticketSlots).where(inArray(ticketSlots.ticketId, [...ticketIds])).returning();
+  const bySlot = new Map<number, number>();
+  for (const g of gone) bySlot.set(g.slotId, (bySlot.get(g.slotId) ?? 0) + g.persons);
+  for (const [slotId, persons] of [...bySlot].sort((a, b) => a[0] - b[0])) await releaseSlot(tx, slotId, persons, walkIn);
 }
+
+/** A slot as its tickets' codes carry it. */
+export const slotOf = (s: Slot | undefined): { from: string; to: string } | undefined => (s ? { from: s.slotFrom, to: s.slotTo } : undefined);
 
 /** The slot of a ticket, for HQ's explain. */
 export async function ticketSlot(db: Db | Tx, ticketId: string): Promise<{ from: string; to: string } | undefined> {
@@ -148,20 +187,36 @@ export async function ticketSlot(db: Db | Tx, ticketId: string): Promise<{ from:
   return s;
 }
 
+/** Places a sale may still take of a slot: windows the whole quota, everyone else all but the walk-in share. */
+export const slotRoom = (s: Slot, walkIn: boolean): number =>
+  walkIn ? s.quota - s.sold - s.soldWalkIn : Math.min(s.quota - s.walkIn - s.sold, s.quota - s.sold - s.soldWalkIn);
+
 /**
- * A window sale's slot (the walk-in share first, then the rest of the quota). Named: that
- * slot. Not named, on a day sold by slot: today, the slot under way (or the next one with
- * room) for a walk-in; another day needs one named.
+ * Today's slots not yet over at `minute` (site-local minutes after midnight) with room for
+ * `persons`, in order; `open` is every slot not yet over. A day without slots: undefined.
  */
-export async function takeWindowSlot(tx: Tx, o: { site: string; venue: string; day: string; from?: string; persons: number; today: string; minute: number }): Promise<Slot | undefined> {
-  if (o.from !== undefined || o.day !== o.today) return takeSlot(tx, { ...o, walkIn: true });
-  const slots = await tx.select().from(timeSlots).where(and(eq(timeSlots.site, o.site), eq(timeSlots.venue, o.venue), eq(timeSlots.day, o.day))).orderBy(asc(timeSlots.slotFrom));
-  if (slots.length === 0) return undefined;
-  const open = slots.filter((s) => toMin(s.slotTo) > o.minute);
-  for (const s of open) {
-    if (s.quota - s.sold - s.soldWalkIn < o.persons) continue;
+export async function openSlots(db: Db | Tx, o: { site: string; venue: string; day: string; persons: number; minute: number; walkIn: boolean }): Promise<{ open: Slot[]; room: Slot[]; all: Slot[] } | undefined> {
+  const all = await db.select().from(timeSlots).where(and(eq(timeSlots.site, o.site), eq(timeSlots.venue, o.venue), eq(timeSlots.day, o.day))).orderBy(asc(timeSlots.slotFrom));
+  if (all.length === 0) return undefined;
+  const open = all.filter((s) => toMin(s.slotTo) > o.minute);
+  return { all, open, room: open.filter((s) => slotRoom(s, o.walkIn) >= o.persons) };
+}
+
+/**
+ * A walk-in sale's slot: a window's (`walkIn`: the walk-in share first, then the rest of the
+ * quota) or a kiosk's (the quota less the walk-in share, kept for the windows). Named: that
+ * slot. Not named, on a day sold by slot: today, the slot under way (or the next one with
+ * room); another day needs one named.
+ */
+export async function takeWindowSlot(tx: Tx, o: { site: string; venue: string; day: string; from?: string; persons: number; today: string; minute: number; walkIn?: boolean }): Promise<Slot | undefined> {
+  const walkIn = o.walkIn ?? true;
+  if (o.from !== undefined || o.day !== o.today) return takeSlot(tx, { ...o, walkIn });
+  const found = await openSlots(tx, { ...o, walkIn });
+  if (!found) return undefined;
+  const { open, all: slots } = found;
+  for (const s of found.room) {
     try {
-      return await takeSlot(tx, { ...o, from: s.slotFrom, walkIn: true });
+      return await takeSlot(tx, { ...o, from: s.slotFrom, walkIn });
     } catch (err) {
       if ((err as AppError).code !== 'slot_full') throw err; // taken meanwhile: try the next
     }

@@ -17,9 +17,41 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
  */
 export async function appendChanges(tx: Tx | Db, site: string, bodies: ChangeBody[]): Promise<number[]> {
   if (bodies.length === 0) return [];
+  const held = atEnd.get(tx);
+  if (held) {
+    held.push(...bodies.map((body) => ({ site, body })));
+    return [];
+  }
   await tx.execute(sql`select pg_advisory_xact_lock(7301)`);
   const rows = await tx.insert(changes).values(bodies.map((b) => ({ site, kind: b.kind, body: b }))).returning({ seq: changes.seq });
   return rows.map((r) => r.seq);
+}
+
+/** Changes held back by changesAtEnd, per transaction object (a savepoint's appends are not held). */
+const atEnd = new WeakMap<object, { site: string; body: ChangeBody }[]>();
+
+/**
+ * Runs `fn` with its transaction's change-log appends held back and written as its last
+ * statement: the log's lock is then held from there to the commit only, not from a sale's
+ * first ticket through everything the sale does after (measured at peak: that lock, held by
+ * each sale in turn, was the Postgres ceiling; test/bench/peak.ts). Same rows, same order;
+ * appendChanges answers no sequence numbers meanwhile, so a writer that needs them (a mode's
+ * version) is not run inside this.
+ */
+export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
+  const held: { site: string; body: ChangeBody }[] = [];
+  atEnd.set(tx, held);
+  let out: T;
+  try {
+    out = await fn();
+  } finally {
+    atEnd.delete(tx);
+  }
+  if (held.length) {
+    await tx.execute(sql`select pg_advisory_xact_lock(7301)`);
+    await tx.insert(changes).values(held.map((h) => ({ site: h.site, kind: h.body.kind, body: h.body })));
+  }
+  return out;
 }
 
 /** The change log's identity, made once per database. */
@@ -64,7 +96,7 @@ export async function readChanges(db: Db, opts: {
 
 /** What venue scoping (shared/sync/venues.ts) needs to know of a page, from HQ's own tables. */
 async function hqVenueLookup(db: Db, page: Change[]): Promise<VenueLookup> {
-  const ticketIds = page.flatMap((c) => (c.kind === 'credential' || c.kind === 'face' ? [c.ticketId] : []));
+  const ticketIds = page.flatMap((c) => (c.kind === 'credential' || c.kind === 'face' || c.kind === 'fingerprint' ? [c.ticketId] : []));
   const ticketTypes = new Map<string, number>();
   if (ticketIds.length) {
     for (const t of await db.select({ id: tickets.id, typeId: tickets.typeId }).from(tickets).where(inArray(tickets.id, ticketIds))) ticketTypes.set(t.id, t.typeId);

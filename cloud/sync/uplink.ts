@@ -2,8 +2,9 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.ts';
 import { ZodError } from 'zod';
 import { type UpAck, type UpBatch } from '../../shared/sync/messages.ts';
-import { isDeviceUp, parseDeviceTopic, topics } from '../../shared/sync/topics.ts';
+import { BUNDLE, isDeviceUp, parseDeviceTopic, topics } from '../../shared/sync/topics.ts';
 import { unpackBatch } from '../../shared/sync/pack.ts';
+import { unpackBundle, type Bundle } from '../../shared/sync/bundle.ts';
 import type { Db } from '../db/open.ts';
 import { ingestBatch } from '../entries/ingest.ts';
 import type { EntryLimits } from '../../shared/auth/entries.ts';
@@ -58,7 +59,7 @@ export class UplinkService {
     client.on('error', (err) => this.opts.log.warn({ err: err.message }, 'mqtt error'));
     const share = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
     client.on('connect', () => {
-      client.subscribe([topics.allUp, topics.allCharges, topics.allStatus, topics.allReported, topics.allCmdRes].map(share), { qos: 1 });
+      client.subscribe([topics.allUp, topics.allCharges, topics.allStatus, topics.allReported, topics.allCmdRes, topics.allBundles].map(share), { qos: 1 });
       this.opts.onConnect?.();
     });
     await new Promise<void>((resolve, reject) => {
@@ -79,43 +80,81 @@ export class UplinkService {
 
   private async handle(topic: string, payload: Buffer): Promise<void> {
     const t = parseDeviceTopic(topic);
-    if (!t || !isDeviceUp(t.kind)) return;
+    if (!t) return;
+    if (t.kind === BUNDLE) return this.bundle(t.site, t.device, payload);
+    if (!isDeviceUp(t.kind)) return;
     const { site, device, kind: what } = t;
     if (what === 'charges') return this.charges(site, device, payload);
-    if (what !== 'up') {
-      let body: unknown;
-      try {
-        body = JSON.parse(payload.toString('utf8'));
-      } catch {
-        this.opts.log.warn({ device, what }, 'device message refused: not JSON');
-        return;
-      }
-      await this.opts.onDevice?.(site, device, what, body);
+    if (what !== 'up') return this.message(site, device, what, payload);
+    const batch = this.batch(device, payload);
+    if (!batch) return;
+    const ackedUpTo = await this.ingest(site, batch);
+    // QoS 0: an ack lost with the connection is made again by the next batch or the
+    // device's re-send, so a PUBACK for it would only add a packet per batch to the line.
+    const ack: UpAck = { epoch: batch.epoch, upTo: ackedUpTo };
+    this.publish(topics.upAck(site, device), ack, 0);
+  }
+
+  private async message(site: string, device: string, what: 'status' | 'reported' | 'cmd/res', payload: Buffer): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.opts.log.warn({ device, what }, 'device message refused: not JSON');
       return;
     }
+    await this.opts.onDevice?.(site, device, what, body);
+  }
+
+  private batch(device: string, payload: Buffer): UpBatch | undefined {
     if (payload.length > MAX_UP_BYTES) {
       this.opts.log.warn({ device, bytes: payload.length }, 'upload refused: too large');
-      return;
+      return undefined;
     }
     let batch: UpBatch;
     try {
       batch = unpackBatch(payload);
     } catch (err) {
-      const issue = err instanceof ZodError ? err.issues[0]?.message : (err as Error).message;
-      this.opts.log.warn({ device, issue }, 'upload refused: not a valid batch');
-      return;
+      this.opts.log.warn({ device, issue: issueOf(err) }, 'upload refused: not a valid batch');
+      return undefined;
     }
     if (batch.device !== device) {
       this.opts.log.warn({ device, claimed: batch.device }, 'upload refused: device does not match topic');
+      return undefined;
+    }
+    return batch;
+  }
+
+  private async ingest(site: string, batch: UpBatch): Promise<number> {
+    const { ackedUpTo, inserted, refused } = await ingestBatch(this.opts.db, site, batch, new Date(), this.opts.entryLimits);
+    if (refused.length) this.opts.log.warn({ site, device: batch.device, refused: refused.length, first: refused[0] }, 'entries refused: not this device\'s to report');
+    this.opts.log.debug(() => ({ device: batch.device, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, inserted, ackedUpTo }), 'batch ingested');
+    return ackedUpTo;
+  }
+
+  /**
+   * A site hub's bundle (shared/sync/bundle.ts): each item taken as if its device had sent it
+   * here, in order; then one ack for the hub, `{id, upTo}` with what each batch's stream is
+   * acked up to (0: not taken), which the hub hands to its gates. Only a hub may publish on a
+   * bundle topic (shared/auth/device.ts), and every entry is still checked against its own
+   * device's record, so a bundle cannot speak for another site.
+   */
+  private async bundle(site: string, hub: string, payload: Buffer): Promise<void> {
+    let bundle: Bundle;
+    try {
+      if (payload.length > MAX_UP_BYTES) throw new RangeError('too large');
+      bundle = unpackBundle(payload);
+    } catch (err) {
+      this.opts.log.warn({ hub, issue: issueOf(err) }, 'bundle refused: not a valid bundle');
       return;
     }
-    const { ackedUpTo, inserted, refused } = await ingestBatch(this.opts.db, site, batch, new Date(), this.opts.entryLimits);
-    if (refused.length) this.opts.log.warn({ site, device, refused: refused.length, first: refused[0] }, 'entries refused: not this device\'s to report');
-    this.opts.log.debug(() => ({ device, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, inserted, ackedUpTo }), 'batch ingested');
-    // QoS 0: an ack lost with the connection is made again by the next batch or the
-    // device's re-send, so a PUBACK for it would only add a packet per batch to the line.
-    const ack: UpAck = { epoch: batch.epoch, upTo: ackedUpTo };
-    this.publish(topics.upAck(site, device), ack, 0);
+    const upTo: number[] = [];
+    const { id, items } = bundle;
+    for (const item of items) {
+      if (item.kind === 'batch') upTo.push(await this.ingest(site, item.batch));
+      else await this.message(site, item.device, item.kind, item.payload);
+    }
+    this.publish(topics.bundleAck(site, hub), { id, upTo }, 0);
   }
 
   private async charges(site: string, device: string, payload: Buffer): Promise<void> {
@@ -133,4 +172,8 @@ export class UplinkService {
     // sends again what it has no answer for, and HQ answers `duplicate`.
     if (answer) this.publish(topics.upAck(site, device), answer, 1);
   }
+}
+
+function issueOf(err: unknown): string | undefined {
+  return err instanceof ZodError ? err.issues[0]?.message : (err as Error).message;
 }

@@ -41,3 +41,9 @@ test('a bad config names the bad key', () => {
 });
 
 test.run();
+
+test('the example for a gate on a site hub\'s LAN: each entry to the hub at once, HQ\'s ack awaited a coalescing period longer', () => {
+  const c = loadGateConfig(new URL('../../provisioning/gate/gate.hub.example.json', import.meta.url).pathname);
+  assert.is(c.coalesceMs, 0);
+  assert.ok(c.ackTimeoutMs > 10_000, 'longer than the hub\'s default coalescing');
+});

@@ -12,6 +12,7 @@ import { turnstileConfigSchema } from '../../hardware/turnstile/create.ts';
 import { DEFAULT_TZ } from '../../shared/time/zone.ts';
 import { checkDeviceUrls } from '../../shared/net/tls.ts';
 import { faceConfigSchema } from '../face/config.ts';
+import { fingerprintConfigSchema } from '../../hardware/fingerprint/create.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - or _, up to 64');
 
@@ -64,6 +65,12 @@ export const gateConfigSchema = z.object({
   liveSiblings: z.boolean().default(false),
   /** Seconds of silence before the broker calls the gate gone (its last will says offline). */
   keepaliveS: z.number().int().min(5).max(600).default(30),
+  /**
+   * MQTT protocol version: 4 (3.1.1: HQ's built-in broker and the hub's are aedes, which speaks
+   * nothing else) or 5 (mosquitto, EMQX): its subscriptions then ask the broker not to send
+   * the gate's own uploads back (No Local), where the built-in brokers drop them themselves.
+   */
+  mqttVersion: z.union([z.literal(4), z.literal(5)]).default(4),
   /** A batch the broker has not acknowledged this long means a silently dead line: reconnect. */
   pubackTimeoutMs: z.number().int().min(200).default(5_000),
   /** When HQ turns out to have lost acknowledged uploads (restored from a backup), own passages this recent are sent again. */
@@ -85,6 +92,10 @@ export const gateConfigSchema = z.object({
   wiegand: wiegandConfigSchema.optional(),
   /** Camera and thresholds of the face check (edge/face/config.ts); without it faces are not checked here. */
   face: faceConfigSchema.optional(),
+  /** The fingerprint module (hardware/fingerprint/create.ts); its watch mode is switched on here. */
+  fingerprint: fingerprintConfigSchema.optional(),
+  /** How long the gate waits for a finger after a credential whose ticket has one bound. */
+  fingerWaitMs: z.number().int().min(500).max(60_000).default(8000),
   /** Local control page/API for the simulated scanner; off when port is absent. */
   console: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).optional(),
 });

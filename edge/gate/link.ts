@@ -53,6 +53,8 @@ export class Link {
   private readonly sender: Sender;
   /** Connections dropped because the line went silent, since start. */
   deadLinks = 0;
+  /** Own uploads the broker sent back (none on the built-in brokers, nor on MQTT 5 with No Local), since start. */
+  echoes = 0;
   /** Bytes of entry batches handed to the line (MQTT packets: topic, payload, header), since start. */
   upBytesSent = 0;
 
@@ -67,6 +69,7 @@ export class Link {
     /** A published batch without the broker's PUBACK this long means a dead line. */
     pubackTimeoutMs: number;
     keepaliveS: number;
+    mqttVersion: 4 | 5;
     credential?: DeviceCredential;
     /** CA (PEM) the broker's certificate is checked against (mqtts://); absent: the system's list. */
     ca?: Buffer;
@@ -77,7 +80,7 @@ export class Link {
     const { site, device } = opts;
     this.session = new MqttSession({
       url: opts.url, role: 'gate', site, device, credential: opts.credential, ca: opts.ca, log: opts.log,
-      keepaliveS: opts.keepaliveS, reconnectMs: 500,
+      keepaliveS: opts.keepaliveS, reconnectMs: 500, protocolVersion: opts.mqttVersion,
       subscriptions: [
         topics.upAck(site, device), topics.notify(site), topics.siteDesired(site), topics.desired(site, device), topics.siteUp(site),
         topics.siteSibling(site), topics.cmdReq(site, device),
@@ -202,7 +205,10 @@ export class Link {
     const t = parseDeviceTopic(topic);
     const sibling = t?.site === site && (t.kind === 'up' || t.kind === 'sib') ? t.device : undefined;
     if (sibling) {
-      if (sibling === device) return;
+      if (sibling === device) {
+        this.echoes++;
+        return;
+      }
       try {
         const batch = unpackBatch(payload);
         if (batch.device !== sibling) throw new Error(`batch says device ${batch.device}`);

@@ -73,7 +73,8 @@ export class Decider {
     const counted = grantAt(facts, type, o.lane.venue) !== 0 || type?.venues !== undefined;
     const history = store.history(facts.ticketId, counted ? undefined : this.dayStart(o.now));
     const venue = store.venue(o.lane.venue);
-    const slot = store.slot(facts.ticketId);
+    // The cache's slot (HQ may have moved the booking) else the one signed into the code.
+    const slot = store.slot(facts.ticketId) ?? facts.slot;
     return {
       facts, type, lane: o.lane, direction: o.direction, mode: o.mode, revoked: store.revokedReason(facts.ticketId), history,
       persons: o.persons, now: o.now, tz: this.tz, siteLanes: store.lanes,

@@ -13,7 +13,8 @@ test('defaults: LAN ports as HQ has them, on every interface', () => {
   assert.is(c.httpPort, 8780);
   assert.is(c.mqttHost, '0.0.0.0');
   assert.is(c.pullIntervalMs, 60_000);
-  assert.is(c.forwardWindow, 32);
+  assert.is(c.forwardWindow, 4);
+  assert.is(c.coalesceMs, 10_000);
   assert.is(c.upstream.cloudUrl, 'https://hq.example.com', 'no trailing slash');
 });
 

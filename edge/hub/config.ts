@@ -49,8 +49,19 @@ export const hubConfigSchema = z.strictObject({
   pullIntervalMs: z.number().int().min(100).default(60_000),
   /** Changes asked for per page from HQ. */
   pageSize: z.number().int().min(1).max(5000).default(1000),
-  /** Queued messages in flight to HQ's broker awaiting its PUBACK. */
-  forwardWindow: z.number().int().min(1).max(1000).default(32),
+  /** Bundles (shared/sync/bundle.ts: up to 32 KB of queued messages each) in flight to HQ's broker awaiting its PUBACK. */
+  forwardWindow: z.number().int().min(1).max(1000).default(4),
+  /**
+   * What the site's devices send for HQ leaves as one bundle when its oldest message is this
+   * old (or at once when it is full or holds a mode report or a command answer); 0 = at once.
+   * 10 s: 10 gates at a visitor's pace then cost HQ's line ~20 bytes an entry, headers and
+   * acks included, and reach HQ within ~11 s (test/bench/sync.ts, paced through a hub).
+   */
+  coalesceMs: z.number().int().min(0).max(600_000).default(10_000),
+  /** A bundle without HQ's broker's PUBACK (and nothing else acknowledged) this long means a silently dead WAN. */
+  pubackTimeoutMs: z.number().int().min(500).default(10_000),
+  /** MQTT keep-alive to HQ, seconds. */
+  keepaliveS: z.number().int().min(5).max(300).default(30),
   /** Re-publish the hub's own retained status (queue length, checkpoint) this often. */
   statusIntervalMs: z.number().int().min(1000).default(30_000),
   /**

@@ -139,7 +139,7 @@ export class SiteHub {
       this.httpPort = (this.http.address() as { port: number }).port;
       this.upstream = new Upstream({
         url: config.upstream.mqttUrl, site: config.site, hub: config.hub, window: config.forwardWindow,
-        statusIntervalMs: config.statusIntervalMs, store, routes, log: log.child('upstream'), now: hqNow, credential, ca,
+        statusIntervalMs: config.statusIntervalMs, coalesceMs: config.coalesceMs, pubackTimeoutMs: config.pubackTimeoutMs, keepaliveS: config.keepaliveS, store, routes, log: log.child('upstream'), now: hqNow, credential, ca,
         relay: (topic, payload, retain) => lan.publish(topic, payload, retain),
         onNotify: () => void puller.pull(),
         // The doorbell may have rung while the WAN was down.

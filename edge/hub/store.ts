@@ -77,7 +77,7 @@ const MIGRATIONS = [
   `create table audit_anchors (seq integer not null, at integer not null, body text not null, received_at integer not null, primary key (seq, at));`,
 ];
 
-export interface QueuedMessage { id: number; topic: string; payload: Buffer; retain: boolean }
+export interface QueuedMessage { id: number; topic: string; payload: Buffer; retain: boolean; /** When the hub took it (ms). */ at: number }
 export interface StoredChange { seq: number; validUntil: number | null; body: string }
 
 type Row<T> = Statement<unknown[], T>;
@@ -93,7 +93,7 @@ export class HubStore {
     insert: Statement<unknown[]>;
     dropTopic: Statement<unknown[]>;
     exists: Row<{ id: number }>;
-    after: Row<{ id: number; topic: string; payload: Buffer; retain: number }>;
+    after: Row<{ id: number; topic: string; payload: Buffer; retain: number; at: number }>;
     remove: Statement<unknown[]>;
     stats: Row<{ messages: number; bytes: number | null }>;
     getMeta: Row<{ value: string }>;
@@ -108,7 +108,7 @@ export class HubStore {
       insert: db.prepare('insert into queue (topic, payload, retain, digest, received_at) values (?, ?, ?, ?, ?)'),
       dropTopic: db.prepare('delete from queue where topic = ?'),
       exists: db.prepare('select id from queue where topic = ? and digest = ? limit 1'),
-      after: db.prepare('select id, topic, payload, retain from queue where id > ? order by id limit ?'),
+      after: db.prepare('select id, topic, payload, retain, received_at at from queue where id > ? order by id limit ?'),
       remove: db.prepare('delete from queue where id = ?'),
       stats: db.prepare('select count(*) messages, sum(length(payload)) bytes from queue'),
       getMeta: db.prepare('select value from meta where key = ?'),
@@ -155,12 +155,19 @@ export class HubStore {
 
   /** Queued messages after `id`, oldest first. */
   queuedAfter(id: number, limit: number): QueuedMessage[] {
-    return this.q.after.all(id, limit).map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, retain: r.retain === 1 }));
+    return this.q.after.all(id, limit).map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, retain: r.retain === 1, at: r.at }));
   }
 
   /** HQ's broker has it: forget it. */
   dequeue(id: number): void {
     this.q.remove.run(id);
+  }
+
+  /** HQ's broker has them all (a bundle): forget them in one transaction. */
+  dequeueMany(ids: readonly number[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.q.remove.run(id);
+    })();
   }
 
   queueStats(): { messages: number; bytes: number } {

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { base32nopad } from '@scure/base';
-import { isDeviceUp, parseDeviceTopic, SIBLING } from '../sync/topics.ts';
+import { BUNDLE, isDeviceUp, parseDeviceTopic, SIBLING } from '../sync/topics.ts';
 
 /**
  * Device credentials. HQ holds one secret; each site gets a key derived from it, and each
@@ -75,7 +75,10 @@ export function verifyDevice(keyFor: (site: string) => Buffer | undefined, usern
 export function canPublish(id: DeviceIdentity, topic: string): boolean {
   if (id.role === 'hq') return true;
   const t = parseDeviceTopic(topic);
-  if (!t || t.site !== id.site || !(isDeviceUp(t.kind) || (t.kind === SIBLING && (id.role === 'gate' || id.role === 'hub')))) return false;
+  if (!t || t.site !== id.site) return false;
+  // A bundle speaks for the site's devices: a hub's own, on its own topic.
+  if (t.kind === BUNDLE) return id.role === 'hub' && t.device === id.device;
+  if (!(isDeviceUp(t.kind) || (t.kind === SIBLING && (id.role === 'gate' || id.role === 'hub')))) return false;
   return id.role === 'hub' || t.device === id.device;
 }
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { base32nopad } from '@scure/base';
 import vectors from './vectors.json' with { type: 'json' };
 import { generateIssuerKey, issuerKeyFromPem, issuerKeyFromSeed, issuerKeyToPem, publicKeyFromRaw, rawPublicKey } from './keys.ts';
-import { CODE_TEXT_LENGTH, encodeTicketCode, packPayload, readTicketCode, type TicketFacts } from './ticket-code.ts';
+import { CODE_TEXT_LENGTH, CODE_TEXT_LENGTH_SLOT, encodeTicketCode, packPayload, readTicketCode, type TicketFacts } from './ticket-code.ts';
 
 const key = issuerKeyFromSeed(Buffer.from(vectors.seedHex, 'hex'));
 const keyring = new Map([[key.keyId, key.publicKey]]);
@@ -72,6 +72,29 @@ test('issuer keys survive a PEM round trip', () => {
   assert.is(back.keyId, k.keyId);
   const code = encodeTicketCode(vectors.cases[1]!.facts, back);
   assert.ok(readTicketCode(code, new Map([[k.keyId, k.publicKey]])).ok);
+});
+
+test('a slot is signed into a version 2 code; version 1 codes stay as they were', () => {
+  const base: TicketFacts = vectors.cases[0]!.facts;
+  const code = encodeTicketCode({ ...base, slot: { from: '10:00', to: '12:00' } }, key);
+  assert.is(code.length, CODE_TEXT_LENGTH_SLOT);
+  assert.equal(readTicketCode(code, keyring), { ok: true, facts: { ...base, slot: { from: '10:00', to: '12:00' }, keyId: key.keyId } });
+  const late = encodeTicketCode({ ...base, slot: { from: '22:00', to: '24:00' } }, key);
+  assert.equal((readTicketCode(late, keyring) as { facts: TicketFacts }).facts.slot, { from: '22:00', to: '24:00' });
+  // Without a slot: the version 1 bytes, exactly (the published vectors above still hold).
+  assert.is(encodeTicketCode(base, key), vectors.cases[0]!.code);
+  // The slot is signed: every flipped bit of it is refused.
+  const bytes = Buffer.from(base32nopad.decode(code));
+  for (let bit = 38 * 8; bit < 42 * 8; bit++) {
+    const b = Buffer.from(bytes);
+    b[bit >> 3]! ^= 1 << (bit & 7);
+    assert.not.ok(readTicketCode(base32nopad.encode(b), keyring).ok, `slot bit ${bit} flipped was admitted`);
+  }
+  // A version 1 code cut to version 2's length, or a version 2 byte on a version 1 code, is not a code.
+  const v1 = Buffer.from(base32nopad.decode(vectors.cases[0]!.code));
+  v1[0] = 2;
+  assert.equal(readTicketCode(base32nopad.encode(v1), keyring), { ok: false, reason: 'malformed' });
+  assert.throws(() => encodeTicketCode({ ...base, slot: { from: '12:00', to: '10:00' } }, key), /slot out of range/);
 });
 
 test.run();

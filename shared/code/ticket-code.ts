@@ -19,32 +19,34 @@ import type { IssuerKey, Keyring } from './keys.ts';
  *    35   2 entries allowed (0 = unlimited within validity)
  *    37   1 flags (reserved, 0)
  *
+ * Version 2 is version 1 (version byte 2) followed by the booked time slot (分时预约), so a
+ * gate that has not yet heard of the ticket still holds the visitor to it:
+ *
+ *    38   2 slot start, minutes after local midnight of the visit day (0..1439)
+ *    40   2 slot end, minutes after local midnight (1..1440)
+ *
+ * A ticket without a slot is still issued as version 1, and version 1 codes stay valid.
+ *
  * Text form: RFC 4648 base32 without padding (A-Z, 2-7), all inside the QR alphanumeric
- * set, so a QR code holds it in alphanumeric mode; 102 bytes -> 164 characters.
+ * set, so a QR code holds it in alphanumeric mode; 102 bytes -> 164 characters (version 2:
+ * 106 bytes -> 170 characters).
  */
 export const CODE_VERSION = 1;
+export const CODE_VERSION_SLOT = 2;
 const PAYLOAD_BYTES = 38;
+const PAYLOAD_BYTES_SLOT = 42;
 const SIGNATURE_BYTES = 64;
 export const CODE_BYTES = PAYLOAD_BYTES + SIGNATURE_BYTES;
 export const CODE_TEXT_LENGTH = Math.ceil((CODE_BYTES * 8) / 5);
+export const CODE_TEXT_LENGTH_SLOT = Math.ceil(((PAYLOAD_BYTES_SLOT + SIGNATURE_BYTES) * 8) / 5);
+/** Lengths of the text forms, for telling a code from other scanned text. */
+export const CODE_TEXT_LENGTHS: readonly number[] = [CODE_TEXT_LENGTH, CODE_TEXT_LENGTH_SLOT];
 /** Anything longer than this is refused before any decoding work is done. */
 export const MAX_CODE_TEXT = 256;
 
-export interface TicketFacts {
-  ticketId: string;
-  typeId: number;
-  /** UTC seconds since 1970, inclusive. */
-  validFrom: number;
-  /** UTC seconds since 1970, exclusive. */
-  validUntil: number;
-  persons: number;
-  /** 0 means unlimited within validity. */
-  entries: number;
-}
-
-export interface SignedFacts extends TicketFacts {
-  keyId: string;
-}
+// The facts a code carries are the rule engine's input: defined beside it (no node imports there).
+export type { SignedFacts, TicketFacts } from '../rules/model.ts';
+import type { SignedFacts, TicketFacts } from '../rules/model.ts';
 
 export type CodeRefusal = 'empty' | 'too_long' | 'malformed' | 'unknown_key' | 'forged';
 
@@ -67,6 +69,10 @@ function checkRange(name: string, value: number, max: number): void {
   if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`${name} out of range: ${value}`);
 }
 
+const toMinute = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
+const fromMinute = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+const HHMM = /^([01]\d|2[0-4]):[0-5]\d$/;
+
 export function packPayload(facts: TicketFacts, keyId: string): Buffer {
   checkRange('typeId', facts.typeId, 0xffffffff);
   checkRange('validFrom', facts.validFrom, 0xffffffff);
@@ -74,8 +80,12 @@ export function packPayload(facts: TicketFacts, keyId: string): Buffer {
   checkRange('persons', facts.persons, 0xffff);
   checkRange('entries', facts.entries, 0xffff);
   if (!/^[0-9a-f]{8}$/.test(keyId)) throw new Error(`key id must be 8 hex digits: ${keyId}`);
-  const b = Buffer.alloc(PAYLOAD_BYTES);
-  b.writeUInt8(CODE_VERSION, 0);
+  const slot = facts.slot;
+  if (slot && (!HHMM.test(slot.from) || !HHMM.test(slot.to) || toMinute(slot.from) >= toMinute(slot.to) || toMinute(slot.to) > 1440)) {
+    throw new Error(`slot out of range: ${slot.from}-${slot.to}`);
+  }
+  const b = Buffer.alloc(slot ? PAYLOAD_BYTES_SLOT : PAYLOAD_BYTES);
+  b.writeUInt8(slot ? CODE_VERSION_SLOT : CODE_VERSION, 0);
   Buffer.from(keyId, 'hex').copy(b, 1);
   uuidToBytes(facts.ticketId).copy(b, 5);
   b.writeUInt32BE(facts.typeId, 21);
@@ -84,6 +94,10 @@ export function packPayload(facts: TicketFacts, keyId: string): Buffer {
   b.writeUInt16BE(facts.persons, 33);
   b.writeUInt16BE(facts.entries, 35);
   b.writeUInt8(0, 37);
+  if (slot) {
+    b.writeUInt16BE(toMinute(slot.from), 38);
+    b.writeUInt16BE(toMinute(slot.to), 40);
+  }
   return b;
 }
 
@@ -96,6 +110,7 @@ function unpackPayload(b: Buffer): SignedFacts {
     validUntil: b.readUInt32BE(29),
     persons: b.readUInt16BE(33),
     entries: b.readUInt16BE(35),
+    ...(b[0] === CODE_VERSION_SLOT ? { slot: { from: fromMinute(b.readUInt16BE(38)), to: fromMinute(b.readUInt16BE(40)) } } : {}),
   };
 }
 
@@ -106,12 +121,12 @@ export function encodeTicketCode(facts: TicketFacts, key: IssuerKey): string {
 }
 
 /** Decodes the text form into bytes, or says why it is not a code. Never throws. */
-export function parseCodeText(text: string): { ok: true; bytes: Buffer } | { ok: false; reason: CodeRefusal } {
+export function parseCodeText(text: string): { ok: true; bytes: Buffer; payloadBytes: number } | { ok: false; reason: CodeRefusal } {
   if (text.length > MAX_CODE_TEXT) return { ok: false, reason: 'too_long' };
   const trimmed = text.trim();
   if (trimmed.length === 0) return { ok: false, reason: 'empty' };
   // ASCII only, checked before upper-casing: Unicode case mapping would turn 'ſ' into 'S'.
-  if (trimmed.length !== CODE_TEXT_LENGTH || !/^[A-Za-z2-7]+$/.test(trimmed)) return { ok: false, reason: 'malformed' };
+  if (!CODE_TEXT_LENGTHS.includes(trimmed.length) || !/^[A-Za-z2-7]+$/.test(trimmed)) return { ok: false, reason: 'malformed' };
   const clean = trimmed.toUpperCase();
   let bytes: Buffer;
   try {
@@ -120,17 +135,23 @@ export function parseCodeText(text: string): { ok: true; bytes: Buffer } | { ok:
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (bytes.length !== CODE_BYTES || bytes[0] !== CODE_VERSION || bytes[37] !== 0) return { ok: false, reason: 'malformed' };
-  return { ok: true, bytes };
+  const payloadBytes = bytes[0] === CODE_VERSION ? PAYLOAD_BYTES : bytes[0] === CODE_VERSION_SLOT ? PAYLOAD_BYTES_SLOT : -1;
+  if (bytes.length !== payloadBytes + SIGNATURE_BYTES || bytes[37] !== 0) return { ok: false, reason: 'malformed' };
+  if (payloadBytes === PAYLOAD_BYTES_SLOT) {
+    const from = bytes.readUInt16BE(38);
+    const to = bytes.readUInt16BE(40);
+    if (from >= to || to > 1440) return { ok: false, reason: 'malformed' };
+  }
+  return { ok: true, bytes, payloadBytes };
 }
 
 /** Parses and verifies a scanned code against the keys this device trusts. Never throws. */
 export function readTicketCode(text: string, keys: Keyring): CodeResult {
   const parsed = parseCodeText(text);
   if (!parsed.ok) return parsed;
-  const payload = parsed.bytes.subarray(0, PAYLOAD_BYTES);
+  const payload = parsed.bytes.subarray(0, parsed.payloadBytes);
   const key = keys.get(payload.subarray(1, 5).toString('hex'));
   if (!key) return { ok: false, reason: 'unknown_key' };
-  if (!verify(null, payload, key, parsed.bytes.subarray(PAYLOAD_BYTES))) return { ok: false, reason: 'forged' };
+  if (!verify(null, payload, key, parsed.bytes.subarray(parsed.payloadBytes))) return { ok: false, reason: 'forged' };
   return { ok: true, facts: unpackPayload(payload) };
 }

@@ -1,15 +1,16 @@
 import { createHmac } from 'node:crypto';
 import { lookupHash } from '../booking/lookup.ts';
-import { CODE_TEXT_LENGTH } from '../code/ticket-code.ts';
+import { CODE_TEXT_LENGTHS } from '../code/ticket-code.ts';
 
 /**
  * What a presented credential is. A scanner reports text (QR or 1D barcode), a card reader a
  * UID, an ID card reader the ID number; the console and CLI only have text, so text is
  * classified by shape.
  */
-/** `face`: found by 1:N face identification at the gate (never typed or scanned). */
-export type CredentialKind = 'code' | 'barcode' | 'card' | 'idcard' | 'face';
-export const CACHE_CREDENTIALS = ['barcode', 'card', 'idcard'] as const;
+/** `face`, `finger`: found by 1:N identification at the gate (never typed or scanned). */
+export type CredentialKind = 'code' | 'barcode' | 'card' | 'idcard' | 'face' | 'finger';
+import { CACHE_CREDENTIALS } from './model.ts';
+export { CACHE_CREDENTIALS };
 export type CacheCredential = (typeof CACHE_CREDENTIALS)[number];
 
 export interface Credential {
@@ -31,7 +32,7 @@ export function isValidIdNumber(id: string): boolean {
 /** Classifies scanned text. Undefined: not a credential of any kind. */
 export function classifyText(text: string): Credential | undefined {
   const t = text.trim();
-  if (t.length === CODE_TEXT_LENGTH && /^[A-Za-z2-7]+$/.test(t)) return { kind: 'code', value: t };
+  if (CODE_TEXT_LENGTHS.includes(t.length) && /^[A-Za-z2-7]+$/.test(t)) return { kind: 'code', value: t };
   // Only printable ASCII is a credential; Unicode case mapping would turn 'ﬀ' into 'FF'.
   if (!/^[\x21-\x7e]+$/.test(t)) return undefined;
   const upper = t.toUpperCase();

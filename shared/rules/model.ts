@@ -103,3 +103,25 @@ export interface Passage {
 
 export const MODES = ['normal', 'closed', 'emergency'] as const;
 export type Mode = (typeof MODES)[number];
+
+/** What a ticket's signed code carries (shared/code/ticket-code.ts), and what the engine decides on. */
+export interface TicketFacts {
+  ticketId: string;
+  typeId: number;
+  /** UTC seconds since 1970, inclusive. */
+  validFrom: number;
+  /** UTC seconds since 1970, exclusive. */
+  validUntil: number;
+  persons: number;
+  /** 0 means unlimited within validity. */
+  entries: number;
+  /** The booked time slot, site-local "HH:MM" on the visit day (version 2 codes). */
+  slot?: { from: string; to: string };
+}
+
+export interface SignedFacts extends TicketFacts {
+  keyId: string;
+}
+
+/** Credentials resolved through the synced cache (shared/rules/credential.ts hashes them). */
+export const CACHE_CREDENTIALS = ['barcode', 'card', 'idcard'] as const;

@@ -36,7 +36,7 @@ const bytesUuid = (b: Buffer) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
 
-class Writer {
+export class Writer {
   private parts: Buffer[] = [];
   u8(n: number) { this.parts.push(Buffer.from([n])); }
   bytes(b: Buffer) { this.parts.push(b); }
@@ -60,7 +60,7 @@ class Writer {
   done(): Buffer { return Buffer.concat(this.parts); }
 }
 
-class Reader {
+export class Reader {
   private at = 0;
   constructor(private readonly b: Buffer) {}
   private need(n: number) { if (this.at + n > this.b.length) throw new RangeError('truncated batch'); }
@@ -83,6 +83,11 @@ class Reader {
 }
 
 export function packBatch(batch: UpBatch): Buffer {
+  return deflateRawSync(encodeBatch(batch), { level: 9 });
+}
+
+/** The batch's layout before deflate (a hub's bundle deflates several together: bundle.ts). */
+export function encodeBatch(batch: UpBatch): Buffer {
   const w = new Writer();
   w.u8(VERSION);
   w.str(batch.device);
@@ -114,13 +119,18 @@ export function packBatch(batch: UpBatch): Buffer {
     w.zigzag(e.correctedTime - e.deviceTime);
     prev = e.deviceTime;
   });
-  return deflateRawSync(w.done(), { level: 9 });
+  return w.done();
 }
 
 /** Decodes and validates a batch in either form; throws with a reason on anything else. */
 export function unpackBatch(payload: Buffer): UpBatch {
   if (payload[0] === 0x7b) return upBatch.parse(JSON.parse(payload.toString('utf8')));
-  const r = new Reader(inflateRawSync(payload, { maxOutputLength: MAX_INFLATED }));
+  return decodeBatch(inflateRawSync(payload, { maxOutputLength: MAX_INFLATED }));
+}
+
+/** A batch from its layout before deflate (encodeBatch); throws with a reason on anything else. */
+export function decodeBatch(raw: Buffer): UpBatch {
+  const r = new Reader(raw);
   const version = r.u8();
   if (version !== VERSION && version !== 1) throw new RangeError(`unknown batch version ${version}`);
   const maxFlags = version === 1 ? 0x1f : 0x3f;

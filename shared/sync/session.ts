@@ -20,6 +20,12 @@ export interface SessionOptions {
    */
   keepaliveS: number;
   reconnectMs: number;
+  /**
+   * 4 (MQTT 3.1.1, default: aedes speaks nothing else) or 5: every subscription then carries
+   * No Local, so the broker never sends a device what it published itself (its own uploads
+   * on the site's upload topic); the built-in brokers drop those echoes themselves.
+   */
+  protocolVersion?: 4 | 5;
   connectTimeoutMs?: number;
   /** Subscribed (QoS 1) on every connect. */
   subscriptions: string[];
@@ -56,7 +62,7 @@ export class MqttSession {
   start(): void {
     const o = this.opts;
     const options: IClientOptions = {
-      clientId: clientIdFor({ role: o.role, site: o.site, device: o.device }), clean: !o.persistent, protocolVersion: 4,
+      clientId: clientIdFor({ role: o.role, site: o.site, device: o.device }), clean: !o.persistent, protocolVersion: o.protocolVersion ?? 4,
       resubscribe: false, username: o.credential?.username, password: o.credential?.token,
       reconnectPeriod: o.reconnectMs, connectTimeout: o.connectTimeoutMs ?? 5000, keepalive: o.keepaliveS, queueQoSZero: false,
       ...(o.ca ? { ca: o.ca } : {}),
@@ -76,7 +82,7 @@ export class MqttSession {
     };
     client.on('connect', () => {
       this.connected = true;
-      if (o.subscriptions.length) client.subscribe(o.subscriptions, { qos: 1 });
+      if (o.subscriptions.length) client.subscribe(o.subscriptions, { qos: 1, ...(o.protocolVersion === 5 ? { nl: true } : {}) });
       this.beat();
       o.onConnect?.();
     });

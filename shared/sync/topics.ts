@@ -15,9 +15,15 @@ export const DEVICE_DOWN = ['up/ack', 'desired', 'cmd/req'] as const;
  * keeps it on the LAN, so siblings decide with it while the uploads to HQ are coalesced.
  */
 export const SIBLING = 'sib' as const;
+/**
+ * A site hub's coalesced uplink (bundle.ts) on its own device topic, and HQ's answer to it.
+ * Only a hub may publish a bundle: it speaks for its site's devices.
+ */
+export const BUNDLE = 'bundle' as const;
+export const BUNDLE_ACK = 'bundle/ack' as const;
 export type DeviceUpKind = (typeof DEVICE_UP)[number];
 export type DeviceDownKind = (typeof DEVICE_DOWN)[number];
-export type DeviceTopicKind = DeviceUpKind | DeviceDownKind | typeof SIBLING;
+export type DeviceTopicKind = DeviceUpKind | DeviceDownKind | typeof SIBLING | typeof BUNDLE | typeof BUNDLE_ACK;
 
 export const topics = {
   up: (site: string, device: string) => `tk/v1/${site}/${device}/up`,
@@ -25,6 +31,8 @@ export const topics = {
   charges: (site: string, device: string) => `tk/v1/${site}/${device}/charges`,
   status: (site: string, device: string) => `tk/v1/${site}/${device}/status`,
   sibling: (site: string, device: string) => `tk/v1/${site}/${device}/${SIBLING}`,
+  bundle: (site: string, hub: string) => `tk/v1/${site}/${hub}/${BUNDLE}`,
+  bundleAck: (site: string, hub: string) => `tk/v1/${site}/${hub}/${BUNDLE_ACK}`,
   notify: (site: string) => `tk/v1/${site}/notify`,
   /** Desired mode for every device of a site, and for one device. Retained. */
   siteDesired: (site: string) => `tk/v1/${site}/desired`,
@@ -33,6 +41,7 @@ export const topics = {
   cmdReq: (site: string, device: string) => `tk/v1/${site}/${device}/cmd/req`,
   cmdRes: (site: string, device: string) => `tk/v1/${site}/${device}/cmd/res`,
   allCmdRes: 'tk/v1/+/+/cmd/res',
+  allBundles: `tk/v1/+/+/${BUNDLE}`,
   /** What HQ subscribes to: every device's uploads, statuses and reported modes. */
   allUp: 'tk/v1/+/+/up',
   allCharges: 'tk/v1/+/+/charges',
@@ -44,7 +53,7 @@ export const topics = {
   siteSibling: (site: string) => `tk/v1/${site}/+/${SIBLING}`,
 } as const;
 
-const DEVICE_TOPIC = new RegExp(`^tk/v1/(${NAME})/(${NAME})/(up|up/ack|status|desired|reported|cmd/req|cmd/res|charges|${SIBLING})$`);
+const DEVICE_TOPIC = new RegExp(`^tk/v1/(${NAME})/(${NAME})/(up|up/ack|status|desired|reported|cmd/req|cmd/res|charges|${SIBLING}|${BUNDLE}|${BUNDLE_ACK})$`);
 const SITE_TOPIC = new RegExp(`^tk/v1/(${NAME})/(notify|desired)$`);
 
 export interface DeviceTopic { site: string; device: string; kind: DeviceTopicKind }

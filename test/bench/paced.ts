@@ -1,8 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inArray, sql } from 'drizzle-orm';
 import type { Cloud } from '../../cloud/server.ts';
 import { entries } from '../../cloud/db/schema/index.ts';
 import { gateConfigSchema } from '../../edge/gate/config.ts';
-import { waitFor } from '../support/cloud.ts';
+import { parseHubConfig } from '../../edge/hub/config.ts';
+import { SiteHub } from '../../edge/hub/hub.ts';
+import { testLog, waitFor } from '../support/cloud.ts';
+import { testSiteKey } from '../support/devices.ts';
 import { startTestGate, type TestGate } from '../support/gate.ts';
 import { provisionIn } from '../support/provision.ts';
 import { wireBytes, type LinkStats } from '../tools/link-sim.ts';
@@ -13,6 +19,14 @@ import { sleep, Wan } from './wan.ts';
 /** The gate's production defaults, as the README recommends them for a site (edge/gate/config.ts). */
 export const PRODUCTION = gateConfigSchema.pick({ coalesceMs: true, heartbeatMs: true, keepaliveS: true, pullIntervalMs: true, ackTimeoutMs: true }).parse({});
 
+/**
+ * A gate on a site hub's LAN, as the README recommends: each entry to the hub at once (the LAN
+ * is free, and siblings hear it at once), the hub coalescing for HQ; HQ's ack comes a
+ * coalescing period later, so the gate waits longer for it before it re-sends.
+ */
+export const BEHIND_HUB = { ...PRODUCTION, coalesceMs: 0, ackTimeoutMs: 30_000 };
+
+/** A gate and the line(s) it reaches HQ through: its own WAN, or the hub's shared one. */
 interface PacedGate { device: string; gate: TestGate; wan: Wan }
 
 async function startPacedGate(cloud: Cloud, device: string, lane: string): Promise<PacedGate> {
@@ -25,6 +39,30 @@ async function startPacedGate(cloud: Cloud, device: string, lane: string): Promi
     await wan.stop();
     throw err;
   }
+}
+
+/** A site hub behind one simulated ADSL line to HQ, with its production defaults (windows off: no sales in this bench). */
+async function startPacedHub(cloud: Cloud, hub: string): Promise<{ hub: SiteHub; wan: Wan; stop(): Promise<void> }> {
+  await provisionIn(cloud.ctx!, 'demo', [{ device: hub, role: 'hub' }]);
+  const wan = new Wan(cloud);
+  await wan.start();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tk-paced-hub-'));
+  const site = new SiteHub(parseHubConfig({
+    hub, site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
+    upstream: { mqttUrl: wan.mqttUrl, cloudUrl: wan.cloudUrl }, window: { enabled: false },
+  }), testLog.child(hub));
+  const stop = async () => {
+    await site.stop();
+    await wan.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await site.start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { hub: site, wan, stop };
 }
 
 export interface PacedResult {
@@ -42,6 +80,12 @@ export interface PacedResult {
   /** Messages a gate sent HQ per minute: batches, statuses. */
   batchesPerMinute: number;
   statusPerMinute: number;
+  /**
+   * Where the down bytes come from, application payload per entry: HQ's acks (per batch, or per
+   * bundle through a hub) and, direct, the siblings' uploads each gate hears over its own line.
+   */
+  downAckPayloadPerEntry: number;
+  downSiblingPayloadPerEntry: number;
   /** Scan (device time) to committed at HQ (received_at), seconds. */
   lagP50S: number;
   lagP99S: number;
@@ -52,17 +96,26 @@ export interface PacedResult {
  * for `seconds`, configured as in production. Counted on the lines from the first scan until
  * HQ holds every entry and the last acks have crossed.
  */
-export async function runPaced(cloud: Cloud, observer: Observer, opts: { gates: number; seconds: number; codes: string[] }): Promise<PacedResult> {
-  const devices = Array.from({ length: opts.gates }, (_, i) => `paced-${String(i + 1).padStart(2, '0')}`);
+export async function runPaced(cloud: Cloud, observer: Observer, opts: { gates: number; seconds: number; codes: string[]; via?: 'direct' | 'hub' }): Promise<PacedResult> {
+  const via = opts.via ?? 'direct';
+  const devices = Array.from({ length: opts.gates }, (_, i) => `paced-${via}-${String(i + 1).padStart(2, '0')}`);
   await provisionIn(cloud.ctx!, 'demo', devices.map((device) => ({ device, lanes: [`${device}-lane`] })));
   const gates: PacedGate[] = [];
+  const hub = via === 'hub' ? await startPacedHub(cloud, 'paced-hub') : undefined;
   try {
-    process.stderr.write(`paced: ${opts.gates} gates, 1 scan a second each for ${opts.seconds} s (coalesceMs ${PRODUCTION.coalesceMs})...\n`);
-    for (const device of devices) gates.push(await startPacedGate(cloud, device, `${device}-lane`));
+    process.stderr.write(via === 'hub'
+      ? `paced via a hub: ${opts.gates} gates on its LAN, 1 scan a second each for ${opts.seconds} s, the hub coalescing ${hub!.hub.config.coalesceMs} ms...\n`
+      : `paced direct: ${opts.gates} gates, 1 scan a second each for ${opts.seconds} s (coalesceMs ${PRODUCTION.coalesceMs})...\n`);
+    for (const device of devices) {
+      if (!hub) gates.push(await startPacedGate(cloud, device, `${device}-lane`));
+      else gates.push({ device, wan: hub.wan, gate: await startTestGate({ device, lane: `${device}-lane`, cloudUrl: hub.hub.url, mqttUrl: hub.hub.mqttUrl, ...BEHIND_HUB }) });
+    }
     const head = await logHead(cloud);
     await waitFor('paced gates synced', () => gates.every((g) => g.gate.agent.linkState.connected && g.gate.agent.store.checkpoint() >= head), 180_000, 100);
     await sleep(1500); // connect-time status, reported mode and pulls are not the pace's traffic
-    const before = gates.map((g) => ({ mqtt: g.wan.mqtt.stats, http: g.wan.http.stats }));
+    // The lines counted: each gate's own, or the hub's one line for all of them.
+    const lines = hub ? [hub.wan] : gates.map((g) => g.wan);
+    const before = lines.map((w) => ({ mqtt: w.mqtt.stats, http: w.http.stats }));
     const t0 = performance.now();
     const codes = [...opts.codes];
     let admitted = 0;
@@ -82,28 +135,34 @@ export async function runPaced(cloud: Cloud, observer: Observer, opts: { gates: 
     await waitFor('paced outboxes acked', () => gates.every((g) => g.gate.agent.store.outboxSize() === 0), 60_000, 100);
     await sleep(1000);
     const minutes = (performance.now() - t0) / 60_000;
-    const sum = (f: (g: PacedGate, i: number) => { up: number; down: number }) =>
-      gates.reduce((a, g, i) => { const x = f(g, i); return { up: a.up + x.up, down: a.down + x.down }; }, { up: 0, down: 0 });
+    const sum = (f: (w: Wan, i: number) => { up: number; down: number }) =>
+      lines.reduce((a, w, i) => { const x = f(w, i); return { up: a.up + x.up, down: a.down + x.down }; }, { up: 0, down: 0 });
     const diff = (a: LinkStats, b: LinkStats) => ({ up: b.bytesUp - a.bytesUp, down: b.bytesDown - a.bytesDown });
-    const mqtt = sum((g, i) => wireBytes(before[i]!.mqtt, g.wan.mqtt.stats));
-    const http = sum((g, i) => wireBytes(before[i]!.http, g.wan.http.stats));
-    const app = sum((g, i) => diff(before[i]!.mqtt, g.wan.mqtt.stats));
+    const mqtt = sum((w, i) => wireBytes(before[i]!.mqtt, w.mqtt.stats));
+    const http = sum((w, i) => wireBytes(before[i]!.http, w.http.stats));
+    const app = sum((w, i) => diff(before[i]!.mqtt, w.mqtt.stats));
     const lags = (await db.select({ lag: sql<number>`extract(epoch from (${entries.receivedAt} - ${entries.deviceTime}))::float8` }).from(entries).where(inArray(entries.device, devices)))
       .map((r) => Number(r.lag)).sort((a, b) => a - b);
     const q = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] ?? 0;
-    const heard = devices.map((d) => observer.summary(d, t0));
+    // Through a hub, HQ's broker hears the hub's bundles (the gates' batches and statuses inside).
+    const heard = (hub ? ['paced-hub'] : devices).map((d) => observer.summary(d, t0));
+    const payload = (what: string) => heard.reduce((a, h) => a + (h[what]?.bytes ?? 0), 0);
     const perGateMinute = (what: string) => heard.reduce((a, h) => a + (h[what]?.messages ?? 0), 0) / gates.length / minutes;
     return {
       gates: gates.length, entries: admitted, seconds: opts.seconds,
       upPerEntry: (mqtt.up + http.up) / admitted, downPerEntry: (mqtt.down + http.down) / admitted,
       mqttUpPerEntry: mqtt.up / admitted, mqttDownPerEntry: mqtt.down / admitted, mqttAppUpPerEntry: app.up / admitted,
-      batchesPerMinute: perGateMinute('up'), statusPerMinute: perGateMinute('status'),
+      batchesPerMinute: perGateMinute(hub ? 'bundle' : 'up'), statusPerMinute: perGateMinute('status'),
+      downAckPayloadPerEntry: payload(hub ? 'bundle/ack' : 'up/ack') / admitted,
+      // Direct, every gate of the site hears every other's uploads (to share entries); through a hub, on the LAN.
+      downSiblingPayloadPerEntry: hub ? 0 : (payload('up') * (gates.length - 1)) / admitted,
       lagP50S: q(0.5), lagP99S: q(0.99),
     };
   } finally {
     for (const g of gates) {
       await g.gate.cleanup();
-      await g.wan.stop();
+      if (!hub) await g.wan.stop();
     }
+    await hub?.stop();
   }
 }

@@ -8,7 +8,7 @@
  *   - window:   N window orders (POST /orders, cash) as the administrator.
  * Progress on stderr; the last line of stdout is one JSON object.
  *
- * Env: PEAK_N (default 600), PEAK_C (default 50).
+ * Env: PEAK_N (default 600), PEAK_C (default 50), PEAK_ONLY=pglite|pg (one backend only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -166,15 +166,17 @@ async function backend(name: string, databaseUrl?: string) {
 }
 
 const out: Record<string, unknown> = { n: N, clients: C };
-const lite = await backend('pglite');
-Object.assign(out, {
+const only = process.env.PEAK_ONLY;
+const skipped = { perS: 0, p50: 0, p99: 0, ok: 0, refused: 0, errors: 0, cpuPerSale: 0 };
+const lite = only === 'pg' ? { baseline: skipped, slots: skipped, window: skipped, oversold: 0 } : await backend('pglite');
+if (only !== 'pg') Object.assign(out, {
   pglite_baseline_per_s: lite.baseline.perS, pglite_baseline_p99_ms: lite.baseline.p99,
   pglite_per_s: lite.slots.perS, pglite_p50_ms: lite.slots.p50, pglite_p99_ms: lite.slots.p99, pglite_hq_cpu_ms_per_sale: lite.slots.cpuPerSale,
   pglite_window_per_s: lite.window.perS, pglite_window_p99_ms: lite.window.p99, pglite_window_hq_cpu_ms_per_sale: lite.window.cpuPerSale,
   pglite_oversold: lite.oversold,
 });
 let oversold = lite.oversold;
-const pg = await freshPostgres();
+const pg = only === 'pglite' ? undefined : await freshPostgres();
 if (pg) {
   try {
     const r = await backend('postgres', pg.url);
@@ -183,6 +185,7 @@ if (pg) {
       pg_baseline_per_s: r.baseline.perS, pg_baseline_p99_ms: r.baseline.p99,
       pg_per_s: r.slots.perS, pg_p50_ms: r.slots.p50, pg_p99_ms: r.slots.p99, hq_cpu_ms_per_sale: r.slots.cpuPerSale,
       pg_window_per_s: r.window.perS, pg_window_p99_ms: r.window.p99, pg_window_hq_cpu_ms_per_sale: r.window.cpuPerSale,
+      pg_baseline_hq_cpu_ms_per_sale: r.baseline.cpuPerSale, pg_errors: r.baseline.errors + r.slots.errors + r.window.errors,
       pg_fsync_sync_commit: r.fsync,
     });
   } finally {

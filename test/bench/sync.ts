@@ -8,9 +8,11 @@
  *   baseline  the same entries as one JSON message each, QoS 1, through an identical line
  *   floor     the packed size of an entry's own fields, nonce derived (entries.ts floorBytes)
  *   catchup   entries queued while the line was cut: restore() until HQ holds them all
- *   paced     10 gates each scanning 1 visitor a second for 2 minutes, production config:
- *             bytes on the wire per entry (IP and TCP headers included: link-sim counts
- *             packets and models delayed ACKs, 52 bytes a header), messages a minute, lag
+ *   paced     10 gates each scanning 1 visitor a second for 2 minutes, production config,
+ *             twice: on a site hub's LAN with the hub's one line to HQ (recommended), and
+ *             each gate on its own line (paced_direct_*): bytes on the wire per entry (IP
+ *             and TCP headers included: link-sim counts packets and models delayed ACKs,
+ *             52 bytes a header), messages a minute, lag
  *   dead link a rush upload when the line dies silently (no FIN): bytes sent beyond one copy
  *   ingest    HQ's ingest per 200-entry batch, against the pre-issue-18 ingest as baseline
  *
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
     // Disjoint tickets for the live scans (they must be unused) and for each generated log.
     const random = seededRandom(20_240_601);
     const liveCodes = fan.adultCodes.slice(-opts.live);
-    const pacedCodes = fan.adultCodes.slice(0, -opts.live).slice(0, opts.pacedGates * opts.pacedS).map((c) => c.code);
+    const pacedCodes = fan.adultCodes.slice(0, -opts.live).slice(0, 2 * opts.pacedGates * opts.pacedS).map((c) => c.code);
     for (const c of pacedCodes) liveCodesReserved.add(c);
     const reserved = new Set([...liveCodes, ...fan.adultCodes.filter((c) => liveCodesReserved.has(c.code))].map((c) => c.id));
     const pool = shuffle(fan.pool.filter((t) => !reserved.has(t.id)), random);
@@ -113,7 +115,10 @@ async function main(): Promise<void> {
     const cu = await runCatchup(cloud, observer, catchupEntries);
     const cuOtherCpu = cuCpu.cores();
 
-    const paced = await runPaced(cloud, observer, { gates: opts.pacedGates, seconds: opts.pacedS, codes: pacedCodes });
+    // Both ways a site can reach HQ, the recommended one (through a hub) first; disjoint codes.
+    const half = Math.floor(pacedCodes.length / 2);
+    const paced = await runPaced(cloud, observer, { gates: opts.pacedGates, seconds: opts.pacedS, codes: pacedCodes.slice(0, half), via: 'hub' });
+    const direct = await runPaced(cloud, observer, { gates: opts.pacedGates, seconds: opts.pacedS, codes: pacedCodes.slice(half), via: 'direct' });
     process.stderr.write(`dead link: ${opts.deadLink} entries at 200/s, the line silent for 6 s...\n`);
     const dead = await runDeadLink(cloud, observer, { entries: opts.deadLink, perSecond: 200, silentAfterMs: 6000, silentMs: 6000 });
 
@@ -174,6 +179,7 @@ async function main(): Promise<void> {
       hq_ingest_baseline_min_ms_per_batch: r1(probe.baselineMinMs),
       hq_ingest_entries_per_s: Math.round(200_000 / probe.ingestMs),
       hq_ingest_baseline_entries_per_s: Math.round(200_000 / probe.baselineMs),
+      paced_config: 'hub: gates on a site hub\'s LAN (coalesceMs 0, ackTimeoutMs 30000), the hub coalescing 10 s into bundles over one WAN line (README recommends it)',
       paced_gates: paced.gates,
       paced_entries: paced.entries,
       paced_s: paced.seconds,
@@ -188,7 +194,16 @@ async function main(): Promise<void> {
       paced_status_per_gate_per_min: r1(paced.statusPerMinute),
       paced_hq_lag_p50_s: r2(paced.lagP50S),
       paced_hq_lag_p99_s: r2(paced.lagP99S),
+      paced_down_ack_payload_bytes_per_entry: r1(paced.downAckPayloadPerEntry),
       paced_ok: paced.upPerEntry <= 30 && paced.downPerEntry <= 20 && paced.lagP99S < 15,
+      paced_direct_up_bytes_per_entry: r1(direct.upPerEntry),
+      paced_direct_down_bytes_per_entry: r1(direct.downPerEntry),
+      paced_direct_mqtt_app_up_bytes_per_entry: r1(direct.mqttAppUpPerEntry),
+      paced_direct_down_ack_payload_bytes_per_entry: r1(direct.downAckPayloadPerEntry),
+      paced_direct_down_sibling_payload_bytes_per_entry: r1(direct.downSiblingPayloadPerEntry),
+      paced_direct_batches_per_gate_per_min: r1(direct.batchesPerMinute),
+      paced_direct_hq_lag_p99_s: r2(direct.lagP99S),
+      paced_direct_ok: direct.upPerEntry <= 30 && direct.downPerEntry <= 20 && direct.lagP99S < 15,
       dead_link_entries: dead.entries,
       dead_link_at_hq: dead.atHq,
       dead_link_data_bytes: dead.dataBytes,
@@ -226,10 +241,13 @@ async function main(): Promise<void> {
       ['  line alone would take, s', out.catchup_line_floor_s],
       ['  HQ ingest per 200-entry batch, ms (baseline)', `${out.hq_ingest_ms_per_batch} (${out.hq_ingest_baseline_ms_per_batch}, x${out.hq_ingest_speedup})`],
       ['', ''],
-      [`paced: ${paced.gates} gates x 1 scan/s x ${paced.seconds} s, bytes per entry up / down`, `${out.paced_up_bytes_per_entry} / ${out.paced_down_bytes_per_entry}${out.paced_ok ? '' : '  MISSED'}`],
+      [`paced via a hub: ${paced.gates} gates x 1 scan/s x ${paced.seconds} s, bytes per entry up / down`, `${out.paced_up_bytes_per_entry} / ${out.paced_down_bytes_per_entry}${out.paced_ok ? '' : '  MISSED'}`],
       ['  MQTT line only, up / down', `${out.paced_mqtt_up_bytes_per_entry} / ${out.paced_mqtt_down_bytes_per_entry}`],
-      ['  batches / statuses per gate per minute', `${out.paced_batches_per_gate_per_min} / ${out.paced_status_per_gate_per_min}`],
+      ['  bundles per gate per minute', out.paced_batches_per_gate_per_min],
       ['  scan to committed at HQ, p50 / p99 s', `${out.paced_hq_lag_p50_s} / ${out.paced_hq_lag_p99_s}`],
+      ['paced direct (each gate its own line), up / down', `${out.paced_direct_up_bytes_per_entry} / ${out.paced_direct_down_bytes_per_entry}${out.paced_direct_ok ? '' : '  MISSED'}`],
+      ['  down payload: siblings\' uploads / HQ\'s acks', `${out.paced_direct_down_sibling_payload_bytes_per_entry} / ${out.paced_direct_down_ack_payload_bytes_per_entry}`],
+      ['  scan to committed at HQ, p99 s', out.paced_direct_hq_lag_p99_s],
       [`dead link: extra bytes of ${dead.dataBytes.toLocaleString('en')}`, `${out.dead_link_extra_bytes} (${Math.round(out.dead_link_extra_ratio * 100)} %), noticed in ${out.dead_link_noticed_s} s`],
       ['', ''],
       [`fanout of ${fan.tickets.toLocaleString('en')} tickets to ${fan.gates} gates, s (goal < ${GOALS.fanoutS})`, `${out.fanout_s}${out.fanout_ok ? '' : '  MISSED'}`],

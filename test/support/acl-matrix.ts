@@ -115,6 +115,7 @@ export async function runAclMatrix(opts: {
   gate = await forbidden(good, gate1, gate, 'tk/v1/demo/gate-1/desired', 'HQ\'s topic');
   gate = await forbidden(good, gate1, gate, 'tk/v1/demo/gate-2/up', 'another gate\'s name');
   gate = await forbidden(good, gate1, gate, 'tk/v1/demo/notify', 'the doorbell');
+  gate = await forbidden(good, gate1, gate, 'tk/v1/demo/gate-1/bundle', 'a bundle (it would speak for its siblings)');
   await gate.endAsync(true);
 
   // A kiosk: its own presence only.
@@ -131,7 +132,9 @@ export async function runAclMatrix(opts: {
   let hub = await connect(own('hub', 'hub-1'), hubLogin);
   await allowed(hub, 'tk/v1/demo/gate-2/up', 'a hub relaying a gate\'s upload');
   await allowed(hub, 'tk/v1/demo/gate-2/status', 'a hub relaying a gate\'s status');
+  await allowed(hub, 'tk/v1/demo/hub-1/bundle', 'a hub\'s own bundle');
   hub = await forbidden(hubLogin, own('hub', 'hub-1'), hub, 'tk/v1/demo/gate-2/desired', 'a hub posing as HQ');
+  hub = await forbidden(hubLogin, own('hub', 'hub-1'), hub, 'tk/v1/demo/watcher/bundle', 'another hub\'s bundle');
   await hub.endAsync(true);
   await watcher.endAsync(true);
 }

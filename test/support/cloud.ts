@@ -112,3 +112,20 @@ export async function freshPostgres(): Promise<{ url: string; drop(): Promise<vo
     },
   };
 }
+
+/**
+ * Registers `body` as two tests: on PGlite, and on a fresh database of the Postgres server
+ * when TEST_DATABASE_URL names one (else that test passes without running).
+ */
+export function onBothBackends(test: (name: string, fn: () => Promise<void>) => void, name: string, body: (extra: Record<string, unknown>, label: string) => Promise<void>): void {
+  test(`${name} (PGlite)`, () => body({}, 'pglite'));
+  test('the same on the Postgres server (when TEST_DATABASE_URL names one)', async () => {
+    const pg = await freshPostgres();
+    if (!pg) return;
+    try {
+      await body({ databaseUrl: pg.url }, 'postgres');
+    } finally {
+      await pg.drop();
+    }
+  });
+}

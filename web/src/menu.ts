@@ -37,6 +37,8 @@ const performance = () => import('./views/marketing/Performance.vue');
 const memberCare = () => import('./views/marketing/MemberCare.vue');
 const channels = () => import('./views/marketing/Channels.vue');
 const origin = () => import('./views/marketing/Origin.vue');
+const shopsView = () => import('./views/supervisor/Shops.vue');
+const lockersView = () => import('./views/supervisor/Lockers.vue');
 
 /**
  * One menu per role (a user with several roles sees several); an item shows only when the
@@ -73,6 +75,8 @@ export const MENU: MenuSection[] = [
       { path: '/system/devices', title: 'menu.devices', needs: ['POST', '/device-credentials'], component: devices },
       { path: '/system/users', title: 'menu.users', needs: ['POST', '/users'], component: users },
       { path: '/system/audit', title: 'menu.auditLog', needs: ['GET', '/audit/log'], component: auditLog },
+      { path: '/system/shops', title: 'menu.shops', needs: ['PUT', '/shops/x'], component: shopsView },
+      { path: '/system/lockers', title: 'menu.lockers', needs: ['GET', '/lockers'], component: lockersView },
     ],
   },
   {

@@ -79,3 +79,18 @@ export const channelNotices = pgTable('channel_notices', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   deliveredAt: timestamp('delivered_at', { withTimezone: true }),
 }, (t) => [uniqueIndex('channel_notices_kind_subject_idx').on(t.kind, t.subject)]);
+
+/**
+ * A supervisor's acknowledgement of a capacity alarm (cloud/capacity/alarms.ts) on a
+ * business day: `subject` is `venue:<venue>` (persons inside) or `type:<code>` (the day's
+ * sales). It covers the level it saw (warning, or full too) until the level rises.
+ */
+export const capacityAlarmAcks = pgTable('capacity_alarm_acks', {
+  site: text('site').notNull(),
+  subject: text('subject').notNull(),
+  day: text('day').notNull(),
+  level: text('level').notNull(),
+  note: text('note'),
+  ackedBy: text('acked_by').notNull(),
+  ackedAt: timestamp('acked_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.site, t.subject, t.day] })]);

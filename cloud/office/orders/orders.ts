@@ -1,23 +1,25 @@
 import { and, asc, eq, inArray, isNull, sql, TransactionRollbackError } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import { addDays, businessDay, startOfBusinessDay, wallClock } from '../../shared/time/zone.ts';
-import { hasRole, type AuthUser } from '../auth/roles.ts';
-import type { CloudContext } from '../context.ts';
-import { requireSite } from '../sites/service.ts';
+import { addDays, businessDay, startOfBusinessDay, wallClock } from '../../../shared/time/zone.ts';
+import { hasRole, type AuthUser } from '../../auth/roles.ts';
+import type { CloudContext } from '../../context.ts';
+import { requireSite } from '../../sites/service.ts';
 import {
   discounts, orders, paymentIntents, payments, sales, sellerDiscounts, sellerTypes, shifts, stockItems, stockMoves,
   tickets, ticketTypes, users,
-} from '../db/schema/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
-import type { IdempotencyClaim } from '../http/idempotency.ts';
-import { ledger, type Actor, type Line, type Payment } from '../ledger/index.ts';
-import { accountRow, money, uuid } from '../ledger/accounts.ts';
-import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from './audit.ts';
-import type { MobileProvider } from './mobile.ts';
-import { contractDiscount, discounted, priceOn, takeCapacity, releaseCapacity } from './pricing.ts';
-import { bindTicketSlots, slotVenue, takeWindowSlot } from '../slots/service.ts';
-import { calendarDay } from '../../shared/time/day.ts';
+} from '../../db/schema/index.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import type { IdempotencyClaim } from '../../http/idempotency.ts';
+import { ledger, type Actor, type Line, type Payment } from '../../ledger/index.ts';
+import { accountRow, money, uuid } from '../../ledger/accounts.ts';
+import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from '../audit.ts';
+import type { MobileProvider } from '../payments/mobile.ts';
+import { contractDiscount, discounted, priceOn, takeCapacity, releaseCapacity } from '../pricing/pricing.ts';
+import { bindHeldSlot, bindTicketSlots, heldSlot, holdSlot, releaseHeldSlots, slotOf, slotVenue, takeWindowSlot } from '../../slots/service.ts';
+import { calendarDay } from '../../../shared/time/day.ts';
+import { refuseWhenFull } from '../../capacity/alarms.ts';
+import { changesAtEnd } from '../../sync/changes.ts';
 
 const dayText = calendarDay;
 const code = z.string().regex(/^[a-z0-9_-]{1,32}$/);
@@ -118,10 +120,10 @@ function settled(ps: PaymentSpec[]): Payment[] {
 }
 
 /** The lines of a priced order as the ledger issues them, valid from the visit day. */
-function ledgerLines(ctx: CloudContext, day: string, lines: PricedLine[]): Line[] {
+function ledgerLines(ctx: CloudContext, day: string, lines: PricedLine[], slot?: { from: string; to: string }): Line[] {
   const tz = ctx.config.timeZone;
   return lines.map((l) => ({
-    type: l.type, quantity: l.req.quantity, unitFen: l.unitFen, listFen: l.listFen, discountCode: l.discountCode, group: l.req.group,
+    type: l.type, quantity: l.req.quantity, unitFen: l.unitFen, listFen: l.listFen, discountCode: l.discountCode, group: l.req.group, slot,
     validFrom: startOfBusinessDay(day, tz), validUntil: startOfBusinessDay(addDays(day, l.type.validityDays), tz),
     barcodes: l.req.barcodes, cards: l.req.cards, idcards: l.req.idcards,
   }));
@@ -151,7 +153,7 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
   if (req.reserve && req.lines.some((l) => l.barcodes || l.cards || l.idcards)) throw new AppError('invalid_request', 'a reservation is issued as printed codes');
   const orderId = uuidv7();
   const mobiles = req.payments.filter((p) => p.method === 'mobile');
-  await auditedTx(ctx.db, async (tx) => {
+  await auditedTx(ctx.db, async (tx) => changesAtEnd(tx, async () => {
     const actor = await resolveSeller(tx, user);
     // The account row is locked first: its ledger is checked and moved in this transaction,
     // and taking the lock late (after the order's foreign key shares it) deadlocks two orders.
@@ -165,10 +167,13 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
       id: orderId, site, visitDay: day, channel: 'window', accountId: account?.id ?? null, status, totalFen: total, note: req.note ?? null,
       freeReason: total === 0 ? whyFree(lines) : null, request: req, at: now,
     });
-    // Places per type and day, in one fixed order so two orders never wait on each other.
-    const perType = new Map<number, { type: TypeRow; persons: number }>();
-    for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
-    for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
+    await refuseWhenFull(tx, ctx, site, slotVenue(lines[0]!.type.rules), day);
+    // A day sold by time slot: the window sells from the slot's walk-in share first
+    // (cloud/slots); a reservation or a pending mobile payment holds it until issued.
+    const local = wallClock(now, ctx.config.timeZone);
+    const persons = lines.reduce((n, l) => n + l.persons, 0);
+    const slot = await takeWindowSlot(tx, { site, venue: slotVenue(lines[0]!.type.rules), day, from: req.slot, persons, today, minute: local.hour * 60 + local.minute });
+    if (status !== 'issued') await holdSlot(tx, orderId, slot, persons);
     const o = { orderId, accountId: account?.id ?? null, at: now };
     if (status === 'pending') {
       // Everything but the mobile charge is checked now, in a savepoint rolled back, and
@@ -185,17 +190,18 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
       }
     }
     if (status === 'issued') {
-      // A day sold by time slot: the window sells from the slot's walk-in share first (cloud/slots).
-      const local = wallClock(now, ctx.config.timeZone);
-      const slot = await takeWindowSlot(tx, {
-        site, venue: slotVenue(lines[0]!.type.rules), day, from: req.slot, persons: lines.reduce((n, l) => n + l.persons, 0), today, minute: local.hour * 60 + local.minute,
-      });
       await ledger.pay(tx, actor, o, settled(req.payments));
-      const sold = await ledger.issueLines(tx, ctx, actor, { orderId, site, at: now }, ledgerLines(ctx, day, lines));
+      const sold = await ledger.issueLines(tx, ctx, actor, { orderId, site, at: now }, ledgerLines(ctx, day, lines, slotOf(slot)));
       if (slot) await bindTicketSlots(tx, site, slot, sold.flatMap((l) => l.tickets.map((t) => ({ id: t.id, persons: t.persons }))));
     }
+    // Places per type and day last (after the slot, as every sale takes them), in one fixed
+    // order so two orders never wait on each other: the day's row is held from here to the
+    // commit only.
+    const perType = new Map<number, { type: TypeRow; persons: number }>();
+    for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
+    for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
     await idem?.claim(tx, { orderId });
-  });
+  }));
   if (mobiles.length) await chargeIntents(ctx, orderId, mobile, req.payments);
   else ctx.notify(site);
   return getOrder(ctx, orderId);
@@ -252,7 +258,7 @@ async function settlePending(ctx: CloudContext, orderId: string, ps: PaymentSpec
       const [p] = await ledger.pay(tx, { ...actor, till: it.shiftId ? { book: 'shift', shiftId: it.shiftId } : actor.till }, o, [{ method: 'mobile', amountFen: it.amountFen, reference: it.providerRef }]);
       await tx.update(paymentIntents).set({ paymentId: p!.id, updatedAt: new Date(at) }).where(eq(paymentIntents.id, it.id));
     }
-    await ledger.issueLines(tx, ctx, actor, { orderId, site: order.site, at }, ledgerLines(ctx, order.visitDay, lines));
+    await issueHeld(tx, ctx, actor, order, lines, at);
     await tx.update(orders).set({ status: 'issued', issuedAt: new Date(at) }).where(eq(orders.id, orderId));
     await appendAudit(tx, { at, actor: user.username, action: 'order_status', subject: orderId, body: { status: 'issued' } });
   });
@@ -266,10 +272,18 @@ async function priceLinesAgain(tx: Tx, ctx: CloudContext, req: OrderRequest, day
   return priceLines(tx, ctx, admin, req, day, category);
 }
 
+/** A held order's tickets, with the slot it held signed into their codes and their places bound to it. */
+async function issueHeld(tx: Tx, ctx: CloudContext, actor: Actor, order: typeof orders.$inferSelect, lines: PricedLine[], at: number) {
+  const slot = slotOf(await heldSlot(tx, order.id));
+  const sold = await ledger.issueLines(tx, ctx, actor, { orderId: order.id, site: order.site, at }, ledgerLines(ctx, order.visitDay, lines, slot));
+  await bindHeldSlot(tx, order.site, order.id, sold.flatMap((l) => l.tickets.map((t) => ({ id: t.id, persons: t.persons }))));
+}
+
 async function cancelHeld(tx: Tx, order: typeof orders.$inferSelect, user: AuthUser, at: number, why: string) {
   const req = orderRequest.parse(order.request);
   const byType = new Map<string, number>();
   for (const l of req.lines) byType.set(l.type, (byType.get(l.type) ?? 0) + l.quantity);
+  await releaseHeldSlots(tx, [order.id], true);
   for (const [c, q] of byType) {
     const [t] = await tx.select().from(ticketTypes).where(eq(ticketTypes.code, c));
     if (t) await releaseCapacity(tx, t.id, order.visitDay, q * t.persons);
@@ -294,7 +308,7 @@ export async function issueReservation(ctx: CloudContext, user: AuthUser, orderI
     if (locked!.totalFen === 0 && !locked!.freeReason) throw new AppError('free_needs_reason', '免费票须填写原因 / a free sale needs a reason', 400);
     const at = ctx.now();
     await ledger.pay(tx, actor, { orderId, accountId: locked!.accountId, at }, settled(ps));
-    await ledger.issueLines(tx, ctx, actor, { orderId, site: locked!.site, at }, ledgerLines(ctx, locked!.visitDay, lines));
+    await issueHeld(tx, ctx, actor, locked!, lines, at);
     await tx.update(orders).set({ status: 'issued', issuedAt: new Date(at), shiftId: actor.till.shiftId }).where(eq(orders.id, orderId));
     await appendAudit(tx, { at, actor: user.username, action: 'order_status', subject: orderId, body: { status: 'issued' } });
   });
