@@ -31,6 +31,8 @@ export interface CloudContext {
   deviceSignal?: DeviceSignal;
   /** An external broker's device accounts (MQTT_URL with MQTT_ACCOUNTS=dynsec); absent otherwise. */
   brokerAccounts?: { register(account: Account): Promise<void> };
+  /** The broker address HQ's devices are given in their setup code (absent in bare test contexts). */
+  mqttUrl?: string;
   /** Signs the audit chain's head into a file the database cannot reach (absent in bare test contexts). */
   audit?: AuditAnchorer;
 }

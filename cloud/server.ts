@@ -135,6 +135,7 @@ export class Cloud {
         publish: (topic, payload, qos) => uplink.publish(topic, payload, qos),
         brokerAccounts: this.dynsec,
         deviceSignal,
+        mqttUrl: this.mqttUrl,
       };
       // The audit chain's head, signed with a key the database does not hold, into a file.
       this.anchorer = new AuditAnchorer({

@@ -6,6 +6,8 @@
 #
 #   provisioning/install.sh gate  <device> <site> [options]
 #   provisioning/install.sh kiosk <device> <site> [options]
+#   provisioning/install.sh --setup-qr PHOTO.png [options]   (the QR HQ's 设备登记 screen shows:
+#   provisioning/install.sh --setup-code 'TKS1:...' [options]  role, device, site, lane, URLs, token)
 #     --cloud-url URL     HQ (or the site hub) HTTP API, e.g. https://hq.example.com:8780
 #     --mqtt-url URL      the site's broker, e.g. mqtts://hq.example.com:8883
 #     --token TOKEN       the device credential: npm run cli -- device-token <site> <device> [kiosk]
@@ -20,8 +22,30 @@
 # overwritten (its token is a secret the operator may have changed).
 set -euo pipefail
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 die() { echo "install.sh: $*" >&2; exit 1; }
+
+# A setup code (read from the QR by zbarimg, or typed by a USB scanner) gives everything the
+# positional arguments and --cloud-url/--mqtt-url/--token/--lane would: decoded by
+# shared/auth/setup-code.ts's rules, restated here so install needs nothing but node.
+if [ "${1:-}" = --setup-qr ] || [ "${1:-}" = --setup-code ]; then
+  if [ "$1" = --setup-qr ]; then
+    command -v zbarimg >/dev/null || { echo "install.sh: zbarimg is needed to read the QR: apt-get install zbar-tools" >&2; exit 1; }
+    code=$(zbarimg -q --raw "${2:?a photo of the setup QR}" | head -n 1) || { echo "install.sh: no QR code found in $2" >&2; exit 1; }
+  else
+    code=${2:?the setup code}
+  fi
+  shift 2
+  mapfile -t setup < <(node -e '
+const c = process.argv[1].trim();
+if (!c.startsWith("TKS1:")) { console.error("install.sh: not a device setup code (TKS1:...)"); process.exit(1); }
+let p; try { p = JSON.parse(Buffer.from(c.slice(5), "base64url").toString("utf8")); } catch { console.error("install.sh: the setup code is damaged: scan it again"); process.exit(1); }
+for (const k of ["role", "device", "site", "cloudUrl", "mqttUrl", "token"]) if (typeof p[k] !== "string" || !p[k] || /\n/.test(p[k])) { console.error(`install.sh: the setup code has no ${k}`); process.exit(1); }
+console.log([p.role, p.device, p.site, p.cloudUrl, p.mqttUrl, p.token, (p.lanes && p.lanes[0]) || "lane-1"].join("\n"));
+' "$code") || exit 1
+  [ "${#setup[@]}" -eq 7 ] || { echo "install.sh: could not read the setup code" >&2; exit 1; }
+  set -- "${setup[0]}" "${setup[1]}" "${setup[2]}" --cloud-url "${setup[3]}" --mqtt-url "${setup[4]}" --token "${setup[5]}" --lane "${setup[6]}" "$@"
+fi
 
 [ $# -ge 3 ] || usage
 role=$1 device=$2 site=$3

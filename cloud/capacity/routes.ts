@@ -9,6 +9,7 @@ import { isCalendarDay } from '../../shared/time/day.ts';
 import { businessDay } from '../../shared/time/zone.ts';
 import { capacityStatus, capacityStatusView, getVenueCapacity, setVenueCapacity, venueCapacityRequest, venueCapacityView } from './service.ts';
 import { boardPage } from './board.ts';
+import { capacityRange, capacityRangeQuery, capacityRangeView } from '../office/pricing/setup.ts';
 
 const venueParams = z.object({ site: siteName, venue: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/) });
 const publicQuery = z.object({ site: siteName.optional() });
@@ -19,6 +20,9 @@ const publicQuery = z.object({ site: siteName.optional() });
  */
 export function capacityRoutes(ctx: CloudContext) {
   return new Hono<CloudEnv>()
+    .get('/capacity/:type', endpoint({
+      summary: '每日限量日历 / a type\'s capacity, sold and left for each day of a range (at most 93 days)', params: z.object({ type: z.string() }), query: capacityRangeQuery, responses: { 200: capacityRangeView },
+    }), async (c) => c.json(await capacityRange(ctx, c.req.valid('param').type, c.req.valid('query'))))
     .get('/venue-capacity/:site/:venue', endpoint({ summary: '园区承载量 / a venue\'s capacity and slot rules', params: venueParams, responses: { 200: venueCapacityView } }),
       async (c) => c.json(await getVenueCapacity(ctx, c.req.valid('param').site, c.req.valid('param').venue)))
     .put('/venue-capacity/:site/:venue', endpoint({ summary: '设置园区承载量 / set a venue\'s capacity and slot rules (gates get them on their next pull)', params: venueParams, body: venueCapacityRequest, responses: { 200: venueCapacityView } }),

@@ -30,9 +30,9 @@ export function catalogRoutes(ctx: CloudContext) {
     .get('/', endpoint({ summary: '票种 / ticket types', responses: { 200: z.object({ items: z.array(ticketTypeView) }) } }),
       async (c) => c.json({ items: await listTicketTypes(ctx.db) }))
     .post('/', endpoint({ summary: '新建票种 / a ticket type', body: newTicketType, responses: { 201: ticketTypeView } }),
-      async (c) => c.json(await createTicketType(ctx.db, c.req.valid('json')), 201))
+      async (c) => c.json(await createTicketType(ctx.db, c.req.valid('json'), c.get('user')?.username, ctx.now()), 201))
     .patch('/:code', endpoint({ summary: '修改票种 / name, price, sale methods, capacity, active', params: code, body: ticketTypePatch, responses: { 200: ticketTypeView } }),
-      async (c) => c.json(await updateTicketType(ctx.db, c.req.valid('param').code, c.req.valid('json'))));
+      async (c) => c.json(await updateTicketType(ctx.db, c.req.valid('param').code, c.req.valid('json'), c.get('user')?.username, ctx.now())));
 }
 
 /** The price calendar (GET, a type's price day by day) and the preview of a rule before it is saved. */

@@ -6,6 +6,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import type { Db } from '../db/open.ts';
 import { ticketTypes } from '../db/schema/index.ts';
 import { appendChanges } from '../sync/changes.ts';
+import { appendAudit, auditedTx } from '../audit/chain.ts';
 
 export const MEDIA = ['qr_paper', 'qr_phone', 'barcode_stock', 'rfid_card', 'ic_card', 'id_card', 'face'] as const;
 export const SALE_METHODS = ['print', 'barcode_activation', 'card_issue', 'id_binding', 'face_binding'] as const;
@@ -37,22 +38,28 @@ export const ticketTypePatch = z.object({
   active: z.boolean().optional(),
 }).strict();
 
-export async function updateTicketType(db: Db, code: string, input: unknown): Promise<TicketType> {
+export async function updateTicketType(db: Db, code: string, input: unknown, actor = 'system', now = Date.now()): Promise<TicketType> {
   const p = ticketTypePatch.parse(input);
   const type = await ticketTypeByCode(db, code);
   if (Object.keys(p).length === 0) return type;
-  const [row] = await db.update(ticketTypes).set(p).where(eq(ticketTypes.id, type.id)).returning();
-  return row!;
+  return auditedTx(db, async (tx) => {
+    const [row] = await tx.update(ticketTypes).set(p).where(eq(ticketTypes.id, type.id)).returning();
+    // What changed, before and after: "adult 120 -> 150" reads from the record alone.
+    const before = Object.fromEntries(Object.keys(p).map((k) => [k, type[k as keyof typeof p]]));
+    await appendAudit(tx, { at: now, actor, action: 'ticket_type', subject: code, body: { op: 'update', before, after: p } });
+    return row!;
+  });
 }
 export type TicketType = typeof ticketTypes.$inferSelect;
 
 /** Creates a type; its rules reach every device through the change log in the same commit. */
-export async function createTicketType(db: Db, input: z.input<typeof newTicketType>): Promise<TicketType> {
+export async function createTicketType(db: Db, input: z.input<typeof newTicketType>, actor = 'system', now = Date.now()): Promise<TicketType> {
   const t = newTicketType.parse(input);
-  return db.transaction(async (tx) => {
+  return auditedTx(db, async (tx) => {
     const [row] = await tx.insert(ticketTypes).values({ ...t, saleMethods: [...new Set(t.saleMethods)], dailyCapacity: t.dailyCapacity ?? null }).onConflictDoNothing().returning();
     if (!row) throw new AppError('duplicate', `ticket type already exists: ${t.code}`, 409, { type: t.code });
     await appendChanges(tx, '*', [{ kind: 'type', typeId: row.id, rules: row.rules }]);
+    await appendAudit(tx, { at: now, actor, action: 'ticket_type', subject: t.code, body: { op: 'create', name: t.name, priceFen: t.priceFen, category: t.category } });
     return row;
   });
 }

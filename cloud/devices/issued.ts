@@ -2,12 +2,17 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { CloudContext } from '../context.ts';
 import type { Db } from '../db/open.ts';
 import { deviceCredentials, devices } from '../db/schema/index.ts';
+import { appendAudit, auditedTx } from '../audit/chain.ts';
 
 export type IssuedRole = 'gate' | 'kiosk' | 'hub' | 'pos';
 
 /** Records that a device's credential was handed out (idempotent: the first time is kept). */
-export async function recordIssued(db: Db, role: IssuedRole, site: string, device: string): Promise<void> {
-  await db.insert(deviceCredentials).values({ role, site, device }).onConflictDoNothing();
+export async function recordIssued(db: Db, role: IssuedRole, site: string, device: string, by?: { actor: string; at: number }): Promise<void> {
+  await auditedTx(db, async (tx) => {
+    await tx.insert(deviceCredentials).values({ role, site, device }).onConflictDoNothing();
+    // Every hand-out is recorded (who saw the secret, when); the secret itself never is.
+    if (by) await appendAudit(tx, { at: by.at, actor: by.actor, action: 'device_credential', subject: `${site}/${device}`, body: { role } });
+  });
 }
 
 /**

@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import QRCode from 'qrcode';
+import { encodeSetupCode } from '../../shared/auth/setup-code.ts';
 import { z } from 'zod';
 import { MODES } from '../../shared/rules/model.ts';
 import type { CloudContext } from '../context.ts';
@@ -11,7 +13,18 @@ import { brokerAccountsFollow, recordIssued } from './issued.ts';
 import { devicePut, getDevice, listDevices, PROVISIONED_ROLES, provisionDevice, requireDevice } from './service.ts';
 
 /** POST /device-credentials */
-export const credentialRequest = z.strictObject({ site: siteName, device: siteName, role: z.enum(PROVISIONED_ROLES) });
+export const credentialRequest = z.strictObject({
+  site: siteName, device: siteName, role: z.enum(PROVISIONED_ROLES),
+  cloudUrl: z.string().url().max(300).optional().describe('HQ (or the site hub) as the device reaches it, for the setup code; default: this request\'s origin'),
+  mqttUrl: z.string().url().max(300).optional().describe('The broker as the device reaches it, for the setup code; default: HQ\'s broker'),
+});
+const credentialView = z.object({
+  site: z.string(), device: z.string(), role: z.enum(PROVISIONED_ROLES), username: z.string(), token: z.string().describe('The secret: shown once, never stored in the audit chain'),
+  siteKey: z.string().optional().describe('A hub\'s site key (hex)'),
+  cloudUrl: z.string(), mqttUrl: z.string(), lanes: z.array(z.string()),
+  setupCode: z.string().describe('TKS1:... what the board\'s installer reads (shared/auth/setup-code.ts)'),
+  setupQr: z.string().describe('The setup code as a QR code: data:image/png;base64,...'),
+}).meta({ id: 'DeviceCredential' });
 
 const instant = z.string().describe('ISO 8601 instant');
 /** A device as HQ provisioned it (PUT /sites/:site/devices/:device). */
@@ -42,19 +55,26 @@ const device = z.object({ site: siteName, device: siteName });
  */
 export function deviceCredentialRoutes(ctx: CloudContext) {
   return new Hono<CloudEnv>().post('/', endpoint({
-    summary: '设备凭证 / issue the credential of a provisioned device (a hub also gets its site key)', body: credentialRequest, responses: { 201: { description: 'The credential' } },
+    summary: '设备凭证 / issue the credential of a provisioned device (a hub also gets its site key), with its setup code and QR', body: credentialRequest, responses: { 201: credentialView },
   }), async (c) => {
-    const { site, device, role } = c.req.valid('json');
+    const { site, device, role, ...urls } = c.req.valid('json');
     const record = await requireDevice(ctx.db, site, device);
     if (record.role !== role) throw new AppError('wrong_role', `设备 ${device} 登记为 ${record.role} / device ${device} is provisioned as a ${record.role}, not a ${role}`, 409);
     const credential = ctx.deviceAuth.issue(role, site, device);
-    await recordIssued(ctx.db, role, site, device);
+    await recordIssued(ctx.db, role, site, device, { actor: c.get('user')?.username ?? 'system', at: ctx.now() });
     // An external broker learns the account now (cloud/mqtt/dynsec.ts), the built-in one needs
     // nothing. A broker out of reach gets it on HQ's next connect: the credential is recorded.
     await ctx.brokerAccounts?.register({ role, site, device, ...credential, active: record.active })
       .catch((err: Error) => ctx.log.warn({ site, device, err: err.message }, 'broker account not made yet; it will be on the next connect'));
     ctx.log.info({ site, device, role }, 'device credential issued');
-    return c.json({ site, device, role, ...credential, ...(role === 'hub' ? { siteKey: ctx.deviceAuth.siteKeyHex(site) } : {}) }, 201);
+    const cloudUrl = urls.cloudUrl ?? new URL(c.req.url).origin;
+    const mqttUrl = urls.mqttUrl ?? ctx.mqttUrl ?? `mqtt://${new URL(c.req.url).hostname}:1883`;
+    const setupCode = encodeSetupCode({ site, device, role, lanes: record.lanes, cloudUrl, mqttUrl, token: credential.token });
+    // Error correction M: a phone photo of a screen still reads; the code is ~300 characters.
+    const setupQr = await QRCode.toDataURL(setupCode, { errorCorrectionLevel: 'M', margin: 4, scale: 6 });
+    return c.json({
+      site, device, role, ...credential, ...(role === 'hub' ? { siteKey: ctx.deviceAuth.siteKeyHex(site) } : {}), cloudUrl, mqttUrl, lanes: record.lanes, setupCode, setupQr,
+    }, 201);
   });
 }
 
@@ -70,7 +90,7 @@ export function deviceRoutes(ctx: CloudContext) {
     .put('/sites/:site/devices/:device', endpoint({ summary: '登记设备 / provision a device for a site: its role and the lanes a gate serves', params: device, body: devicePut, responses: { 200: deviceRecordView } }),
       async (c) => {
         const { site, device } = c.req.valid('param');
-        const row = await provisionDevice(ctx, site, device, c.req.valid('json'));
+        const row = await provisionDevice(ctx, site, device, c.req.valid('json'), c.get('user')?.username);
         await brokerAccountsFollow(ctx, site, device);
         return c.json(row);
       })

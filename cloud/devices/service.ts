@@ -8,6 +8,7 @@ import { AppError } from '../http/errors.ts';
 import { requireSite, siteName } from '../sites/service.ts';
 import { appendChanges } from '../sync/changes.ts';
 import { listDesired } from '../gates/service.ts';
+import { appendAudit, auditedTx } from '../audit/chain.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Reader = Db | Tx;
@@ -53,7 +54,7 @@ export async function requireDevice(db: Reader, site: string, device: string): P
  * (so an entry for a lane has one device that may report it). The record reaches the site's
  * devices through the change log: gates check a sibling's entries with it, the hub its LAN.
  */
-export async function provisionDevice(ctx: CloudContext, site: string, device: string, input: z.input<typeof devicePut>): Promise<DeviceRow> {
+export async function provisionDevice(ctx: CloudContext, site: string, device: string, input: z.input<typeof devicePut>, actor = 'system'): Promise<DeviceRow> {
   const req = devicePut.parse(input);
   await requireSite(ctx.db, site);
   siteName.parse(device);
@@ -61,8 +62,9 @@ export async function provisionDevice(ctx: CloudContext, site: string, device: s
   if (req.role !== 'gate' && req.lanes.length > 0) throw new AppError('lanes_for_gates', `只有闸机有通道 / only gates serve lanes, not a ${req.role}`, 400);
   const wanted = [...new Set(req.lanes)].sort();
   const now = new Date(ctx.now());
-  const row = await ctx.db.transaction(async (tx) => {
+  const row = await auditedTx(ctx.db, async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`devices/${site}`}))`);
+    const before = await deviceRecord(tx, site, device);
     const known = new Set((await tx.select({ lane: lanes.lane }).from(lanes).where(eq(lanes.site, site))).map((l) => l.lane));
     const missing = wanted.find((l) => !known.has(l));
     if (missing) throw new AppError('unknown_lane', `通道 ${site}/不存在 / unknown lane: ${missing}`, 404, { what: 'lane', id: missing });
@@ -79,6 +81,9 @@ export async function provisionDevice(ctx: CloudContext, site: string, device: s
       .onConflictDoUpdate({ target: [devices.site, devices.device], set: { ...set, provisionedAt: sql`coalesce(${devices.provisionedAt}, ${now.toISOString()}::timestamptz)` } })
       .returning();
     await appendChanges(tx, site, [{ kind: 'device', device, role: req.role, lanes: wanted, active: req.active }]);
+    // provision (new), revoke (switched off: its credential is refused from now on), restore, change.
+    const op = !before ? 'provision' : before.active && !req.active ? 'revoke' : !before.active && req.active ? 'restore' : 'change';
+    await appendAudit(tx, { at: ctx.now(), actor, action: 'device', subject: `${site}/${device}`, body: { op, role: req.role, lanes: wanted, name: set.name, active: req.active } });
     return saved!;
   });
   ctx.notify(site);

@@ -5,6 +5,7 @@ import { COMMANDS, commandResponse, type CommandRequest } from '../../shared/syn
 import { topics } from '../../shared/sync/topics.ts';
 import type { CloudContext } from '../context.ts';
 import { commands } from '../db/schema/index.ts';
+import { appendAudit, auditedTx } from '../audit/chain.ts';
 
 export const commandInput = z.object({
   name: z.enum(COMMANDS),
@@ -16,12 +17,16 @@ export const commandInput = z.object({
 const FINAL = new Set(['done', 'failed', 'expired', 'rejected']);
 
 /** Records a command and sends it; a device that is offline gets it when it comes back, if still in time. */
-export async function sendCommand(ctx: CloudContext, site: string, device: string, input: z.infer<typeof commandInput>) {
+export async function sendCommand(ctx: CloudContext, site: string, device: string, input: z.infer<typeof commandInput>, actor = 'system') {
   const id = randomUUID();
   const expiresAt = ctx.now() + input.ttlSeconds * 1000;
-  const [row] = await ctx.db.insert(commands).values({ id, site, device, name: input.name, args: input.args, expiresAt: new Date(expiresAt) }).returning();
+  const row = await auditedTx(ctx.db, async (tx) => {
+    const [r] = await tx.insert(commands).values({ id, site, device, name: input.name, args: input.args, expiresAt: new Date(expiresAt) }).returning();
+    await appendAudit(tx, { at: ctx.now(), actor, action: 'device_command', subject: `${site}/${device}`, body: { command: input.name, id, args: input.args, ttlSeconds: input.ttlSeconds } });
+    return r!;
+  });
   ctx.publish(topics.cmdReq(site, device), { id, name: input.name, args: input.args, expiresAt } satisfies CommandRequest, 1);
-  return row!;
+  return row;
 }
 
 /** Sends again every command still waiting for this device and not expired (it just came online). */

@@ -52,7 +52,7 @@ export function gateRoutes(ctx: CloudContext) {
     .post('/sites/:site/devices/:device/commands', endpoint({ summary: '下发指令 / open-once, sync-now, reboot', params: device, body: commandInput, responses: { 201: { description: 'The command' } } }),
       async (c) => {
         const d = await known(c.req.valid('param'));
-        return c.json(await sendCommand(ctx, d.site, d.device, c.req.valid('json')), 201);
+        return c.json(await sendCommand(ctx, d.site, d.device, c.req.valid('json'), actorOf(c.get('user'))), 201);
       })
     .get('/sites/:site/devices/:device/commands', endpoint({ summary: '指令记录 / commands sent to a device', params: device }),
       async (c) => {

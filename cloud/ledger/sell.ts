@@ -5,6 +5,7 @@ import { orders, sales, stockItems, stockMoves, ticketTypes } from '../db/schema
 import { AppError, notFound } from '../http/errors.ts';
 import { appendAudit, type Tx } from '../office/audit.ts';
 import { bindCredentialTx } from '../tickets/credentials.ts';
+import { recordIdOrigins } from '../origin/service.ts';
 import { pay, type Payment } from './payments.ts';
 import { issueTickets, type IssuedTicket } from './tickets.ts';
 import type { Actor } from './till.ts';
@@ -98,6 +99,7 @@ export async function issueLines(tx: Tx, ctx: CloudContext, actor: Actor, o: { o
       if (l.cards) await bindCredentialTx(tx, o.site, t.id, 'card', l.cards[i]!, { now: o.at });
       if (l.idcards) await bindCredentialTx(tx, o.site, t.id, 'idcard', l.idcards[i]!, { now: o.at });
     }
+    if (l.idcards) await recordIdOrigins(tx, o.site, o.at, issued.map((t, i) => ({ ref: t.id, idNumber: l.idcards![i]!, persons: t.persons })));
     out.push({ saleId, line: l, tickets: issued });
   }
   return out;

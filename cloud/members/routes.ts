@@ -4,8 +4,8 @@ import type { CloudContext } from '../context.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { idempotency } from '../http/idempotency.ts';
-import { cardView, findMembers, issueCard, issueRequest, memberQuery, reissueCard, reissueRequest, renewCard, renewRequest } from './service.ts';
-import { memberCardView, membersView } from './views.ts';
+import { cardView, expiringCards, expiringQuery, findMembers, issueCard, issueRequest, memberQuery, reissueCard, reissueRequest, renewCard, renewRequest } from './service.ts';
+import { expiringView, memberCardView, membersView } from './views.ts';
 
 const card = z.object({ cardNo: z.string().min(1).max(64) });
 
@@ -14,6 +14,8 @@ export function memberRoutes(ctx: CloudContext) {
   return new Hono<CloudEnv>()
     .get('/', endpoint({ summary: '查找会员 / find members by phone, ID, card or name', query: memberQuery, responses: { 200: membersView } }),
       async (c) => c.json(await findMembers(ctx, c.req.valid('query'))))
+    .get('/expiring', endpoint({ summary: '即将到期 / active cards that run out within N days', query: expiringQuery, responses: { 200: expiringView } }),
+      async (c) => c.json(await expiringCards(ctx, c.req.valid('query'))))
     .post('/cards', idempotency(ctx, { replay: async (c, ref) => c.json(await cardView(ctx, String(ref.cardNo)), 201) }), endpoint({
       summary: '办卡 / issue a member, resident or staff card', body: issueRequest.meta({ id: 'MemberCardRequest' }), responses: { 201: memberCardView },
     }), async (c) => c.json(await issueCard(ctx, c.req.valid('json'), { userId: c.get('user')?.id, idem: c.get('idempotency') }), 201))

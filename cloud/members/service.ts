@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { PHONE, normaliseLookup } from '../../shared/booking/lookup.ts';
@@ -277,3 +277,19 @@ export async function findMembers(ctx: CloudContext, q: z.infer<typeof memberQue
   }));
 }
 
+
+export const expiringQuery = z.object({ days: z.coerce.number().int().min(0).max(366).default(30) }).strict();
+
+/** Active cards that run out within `days` business days from today (today included), soonest first: whom marketing calls to renew. */
+export async function expiringCards(ctx: CloudContext, q: z.infer<typeof expiringQuery>) {
+  const today = businessDay(ctx.now(), ctx.config.timeZone);
+  const until = addDays(today, q.days);
+  const rows = await ctx.db.select({ card: memberCards, member: members, type: ticketTypes.code }).from(memberCards)
+    .innerJoin(members, eq(members.id, memberCards.memberId)).innerJoin(ticketTypes, eq(ticketTypes.id, memberCards.typeId))
+    .where(and(eq(memberCards.state, 'active'), gte(memberCards.expiresOn, today), lte(memberCards.expiresOn, until)))
+    .orderBy(asc(memberCards.expiresOn), asc(memberCards.cardNo)).limit(500);
+  return {
+    from: today, until,
+    items: rows.map(({ card, member, type }) => ({ cardNo: card.cardNo, kind: card.kind, type, expiresOn: card.expiresOn, name: member.name, phone: member.phone })),
+  };
+}

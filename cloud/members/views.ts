@@ -24,3 +24,8 @@ export const membersView = z.array(memberView.extend({
     cardNo: z.string(), kind: z.string(), type: z.string(), state: z.string(), expiresOn: day, expired: z.boolean(), cardUid: z.string().nullable(), ticketId: id,
   })),
 }).meta({ id: 'MemberWithCards' }));
+
+export const expiringView = z.object({
+  from: day, until: day,
+  items: z.array(z.object({ cardNo: z.string(), kind: z.string(), type: z.string(), expiresOn: day, name: z.string(), phone: z.string() })),
+}).meta({ id: 'ExpiringCards' });

@@ -8,7 +8,8 @@ import { calendarDay } from '../../shared/time/day.ts';
 import type { CloudContext } from '../context.ts';
 import { bookings, visitorOrigins } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
-import type { Region, Regions } from './regions.ts';
+import { Regions, type Region } from './regions.ts';
+import type { Tx } from '../audit/chain.ts';
 
 const day = calendarDay;
 const site = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -54,6 +55,26 @@ export async function recordOrigin(ctx: CloudContext, regions: Regions, e: z.inf
     provinceCode: region.provinceCode, province: region.province, cityCode: region.cityCode, city: region.city,
   }).returning();
   return view(row!);
+}
+
+// The division tables are read-only: loaded once, on the first ID-card sale.
+let shared: Regions | undefined;
+
+/**
+ * Window sales with ID cards bound count by themselves: each ticket's holder from the first
+ * six digits of the number, read before the number is stored hashed (shared/rules/credential.ts),
+ * in the sale's transaction. A number whose region is unknown still counts, as unknown.
+ */
+export async function recordIdOrigins(tx: Tx, site: string, at: number, holders: { ref: string; idNumber: string; persons: number }[]) {
+  if (!holders.length) return;
+  const regions = (shared ??= Regions.load());
+  await tx.insert(visitorOrigins).values(holders.map((h) => {
+    const region = regions.byCode(normaliseLookup('id', h.idNumber).slice(0, 6));
+    return {
+      id: uuidv7(), site, at: new Date(at), persons: h.persons, source: 'id_sale', ref: h.ref,
+      provinceCode: region?.provinceCode ?? null, province: region?.province ?? null, cityCode: region?.cityCode ?? null, city: region?.city ?? null,
+    };
+  }));
 }
 
 const view = (r: typeof visitorOrigins.$inferSelect) => ({ ...r, at: r.at.toISOString(), createdAt: r.createdAt.toISOString() });

@@ -6,7 +6,7 @@ import { discounts, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { accountRow } from '../office/payments/accounts.ts';
 import { orderRequest } from '../office/orders/orders.ts';
-import { discounted, priceOn } from '../office/pricing/pricing.ts';
+import { contractDiscount, discounted, priceOn } from '../office/pricing/pricing.ts';
 
 /** What an order would cost: the order's own lines, account and visit day (payments are not needed). */
 export const quoteRequest = orderRequest.pick({ lines: true, account: true, visitDay: true, site: true }).strict().meta({ id: 'QuoteRequest' });
@@ -43,11 +43,12 @@ export async function quote(ctx: CloudContext, req: z.output<typeof quoteRequest
   const account = req.account ? await accountRow(ctx.db, req.account) : undefined;
   if (account && !account.active) throw new AppError('account_inactive', `account ${account.name} is closed`, 409);
   const lines = [];
+  const contract = await contractDiscount(ctx.db, account?.id, visitDay);
   for (const [i, l] of req.lines.entries()) {
     const [type] = await ctx.db.select().from(ticketTypes).where(eq(ticketTypes.code, l.type));
     if (!type) throw notFound('ticket type', l.type);
     if (!type.active) throw new AppError('type_inactive', `${type.name} is not on sale`, 409, { line: i });
-    let d: typeof discounts.$inferSelect | undefined;
+    let d: typeof discounts.$inferSelect | undefined = l.discount ? undefined : contract;
     if (l.discount) {
       [d] = await ctx.db.select().from(discounts).where(eq(discounts.code, l.discount));
       if (!d || !d.active) throw notFound('discount', l.discount);

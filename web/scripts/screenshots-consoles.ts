@@ -2,7 +2,10 @@
  * The supervisor's and marketing's screens (docs/console-*.png, shown in the README): the live
  * site on a 1920x1080 wall screen and on a phone, with two real gate agents reporting to a
  * throwaway HQ (PGlite), a morning of entries and sales, one gate closed and one alarm; then
- * the catalog (a weekend price previewed), a lane's rules with explain, the audit log, users.
+ * the catalog (a weekend price previewed, capacity by day, seller grants), a lane's rules with
+ * explain, the audit log, users, device provisioning with its setup QR, the print template
+ * designer; then marketing's consoles (an agency's contract and statement after a sale on its
+ * account, guides, performance, members, channels, visitor origin).
  * Run by `npm run screenshots:web` after the window and finance screens.
  */
 import { mkdirSync } from 'node:fs';
@@ -121,6 +124,86 @@ try {
   await page.click('[data-menu="/system/users"]');
   await page.waitForSelector('[data-users] .el-table__row');
   await shot('users');
+
+  await page.click('[data-menu="/system/catalog"]');
+  await page.click('.el-tabs__item:has-text("每日限量")');
+  await page.waitForSelector('[data-capacity] td[data-day]');
+  await shot('catalog-capacity');
+  await page.click('.el-tabs__item:has-text("售票授权")');
+  await page.waitForSelector('[data-grant-type]');
+  await shot('catalog-grants');
+
+  await page.click('[data-menu="/system/devices"]');
+  await page.waitForSelector('[data-devices] .el-table__row');
+  await page.click('[data-issue="gate-e1"]');
+  await page.click('#issue-confirm');
+  await page.waitForSelector('[data-setup-qr]');
+  await shot('devices');
+  await page.click('#issue-done');
+
+  await page.click('[data-menu="/system/templates"]');
+  await page.waitForSelector('[data-preview]');
+  await page.fill('#tpl-code', 'adult-80');
+  await page.fill('#tpl-name', '成人票面');
+  await page.click('[data-add="barcode"]');
+  await page.click('[data-el="2"]');
+  await shot('templates');
+
+  // Marketing: an agency on contract, a sale on its account, a guide, a channel, ID-card sales.
+  must(await admin('/api/v1/customers', { code: 'cits', name: '国旅北京', kind: 'agency', contact: '张经理', phone: '13800138000' }), 201);
+  must(await admin('/api/v1/customers', { code: 'ctrip-sh', name: '携程上海', kind: 'agency' }), 201);
+  must(await admin('/api/v1/customers', { code: 'bank', name: '市工商银行', kind: 'unit' }), 201);
+  const day0 = new Date().toISOString().slice(0, 10);
+  const yearOn = new Date(Date.now() + 364 * 86_400_000).toISOString().slice(0, 10);
+  must(await admin('/api/v1/customers/cits/contracts', { contractNo: 'CITS-2026-01', startDay: day0, endDay: yearOn, category: 'agency', discountPct: 10, creditLimitFen: 500000, settlement: 'monthly', settlementDays: 30 }), 201);
+  must(await admin('/api/v1/customers/bank/contracts', { contractNo: 'BANK-2026-01', startDay: day0, endDay: yearOn, category: 'unit', discountPct: 20, creditLimitFen: 200000, settlement: 'monthly', settlementDays: 15 }), 201);
+  must(await admin('/api/v1/shifts', { floatFen: 0 }), 201);
+  const accounts = must(await admin('/api/v1/customer-accounts?limit=50'), 200).items as { id: string; name: string }[];
+  const idn = (region: string, birth: string) => {
+    const body = `${region}${birth}123`;
+    const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    return body + '10X98765432'[[...body].reduce((n, d, i) => n + Number(d) * w[i]!, 0) % 11]!;
+  };
+  for (const [name, n] of [['国旅北京', 18], ['国旅北京', 6], ['市工商银行', 10]] as const) {
+    const account = accounts.find((a) => a.name === name)!.id;
+    const q = must(await admin('/api/v1/quote', { lines: [{ type: 'adult', quantity: n, group: 'each' }], account }), 200);
+    must(await admin('/api/v1/orders', { lines: [{ type: 'adult', quantity: n, group: 'each' }], account, payments: [{ method: 'on_account', amountFen: q.totalFen }] }), 201);
+  }
+  must(await admin('/api/v1/ticket-types/adult', { saleMethods: ['print', 'id_binding'] }, 'PATCH'), 200);
+  for (const [region, n] of [['110101', 5], ['310104', 3], ['320102', 2], ['440305', 1], ['320506', 2]] as const) {
+    must(await admin('/api/v1/orders', { lines: [{ type: 'adult', quantity: n, group: 'each', idcards: Array.from({ length: n }, (_, i) => idn(region, `1990030${i + 1}`)) }], payments: [{ method: 'cash', amountFen: 12000 * n, tenderedFen: 12000 * n }] }), 201);
+  }
+  const guide = must(await admin('/api/v1/customers/guides', { kind: 'guide', name: '刘导', phone: '13912345678', customer: 'cits', pointsPerPerson: 2, rebateFenPerPerson: 500 }), 201);
+  must(await admin(`/api/v1/customers/guides/${guide.id}/visits`, { ref: 'G-20261207-01', persons: 18 }), 201);
+  must(await admin('/api/v1/channels/admin', { code: 'ctrip', name: '携程', kind: 'ota', dailyQuota: 500 }), 201);
+  must(await admin('/api/v1/channels/admin', { code: 'web', name: '景区官网', kind: 'web' }), 201);
+
+  await page.click('#logout');
+  await signIn(page, 'lijing', 'lijing-password');
+  await page.click('[data-menu="/marketing/customers"]');
+  await page.click('[data-customers] .el-table__row:has-text("cits")');
+  await page.waitForSelector('[data-statement] .el-table__row');
+  await shot('marketing-customers');
+  await page.click('#contract-new');
+  await page.waitForSelector('[data-contract-dialog]');
+  await shot('marketing-contract');
+  await page.keyboard.press('Escape');
+  await page.click('[data-menu="/marketing/guides"]');
+  await page.click('[data-guides] .el-table__row');
+  await page.waitForSelector('[data-ledger] .el-table__row');
+  await shot('marketing-guides');
+  await page.click('[data-menu="/marketing/performance"]');
+  await page.waitForSelector('[data-performance] .el-table__row');
+  await shot('marketing-performance');
+  await page.click('[data-menu="/marketing/members"]');
+  await page.waitForSelector('[data-expiring]');
+  await shot('marketing-members');
+  await page.click('[data-menu="/marketing/channels"]');
+  await page.waitForSelector('[data-channels] .el-table__row');
+  await shot('marketing-channels');
+  await page.click('[data-menu="/marketing/origin"]');
+  await page.waitForSelector('[data-provinces] .el-table__row');
+  await shot('marketing-origin');
 } finally {
   await browser.close();
   for (const g of gates) await g.cleanup();

@@ -29,6 +29,14 @@ const catalog = () => import('./views/supervisor/Catalog.vue');
 const lanes = () => import('./views/supervisor/Lanes.vue');
 const users = () => import('./views/supervisor/Users.vue');
 const auditLog = () => import('./views/supervisor/AuditLog.vue');
+const devices = () => import('./views/supervisor/Devices.vue');
+const templates = () => import('./views/supervisor/Templates.vue');
+const customers = () => import('./views/marketing/Customers.vue');
+const guides = () => import('./views/marketing/Guides.vue');
+const performance = () => import('./views/marketing/Performance.vue');
+const memberCare = () => import('./views/marketing/MemberCare.vue');
+const channels = () => import('./views/marketing/Channels.vue');
+const origin = () => import('./views/marketing/Origin.vue');
 const shopsView = () => import('./views/supervisor/Shops.vue');
 const lockersView = () => import('./views/supervisor/Lockers.vue');
 
@@ -63,6 +71,8 @@ export const MENU: MenuSection[] = [
       { path: '/live', title: 'menu.live', needs: ['GET', '/live'], component: live },
       { path: '/system/catalog', title: 'menu.catalog', needs: ['POST', '/ticket-types'], component: catalog },
       { path: '/system/lanes', title: 'menu.lanes', needs: ['PUT', '/sites/x/lanes/x'], component: lanes },
+      { path: '/system/templates', title: 'menu.templates', needs: ['POST', '/templates'], component: templates },
+      { path: '/system/devices', title: 'menu.devices', needs: ['POST', '/device-credentials'], component: devices },
       { path: '/system/users', title: 'menu.users', needs: ['POST', '/users'], component: users },
       { path: '/system/audit', title: 'menu.auditLog', needs: ['GET', '/audit/log'], component: auditLog },
       { path: '/system/shops', title: 'menu.shops', needs: ['PUT', '/shops/x'], component: shopsView },
@@ -76,8 +86,14 @@ export const MENU: MenuSection[] = [
     ],
   },
   {
-    key: 'marketing', title: 'menu.marketing', roles: ['marketing'], items: [
+    key: 'marketing', title: 'menu.marketing', roles: ['marketing', 'administrator'], items: [
+      { path: '/marketing/customers', title: 'menu.customers', needs: ['POST', '/customers'], component: customers },
+      { path: '/marketing/guides', title: 'menu.guides', needs: ['POST', '/customers/guides'], component: guides },
+      { path: '/marketing/performance', title: 'menu.performance', needs: ['GET', '/customers/performance'], component: performance },
+      { path: '/marketing/members', title: 'menu.memberCare', needs: ['GET', '/members'], component: memberCare },
       { path: '/window/members', title: 'menu.members', needs: ['POST', '/members/cards'], component: members },
+      { path: '/marketing/channels', title: 'menu.channels', needs: ['GET', '/channels/admin'], component: channels },
+      { path: '/marketing/origin', title: 'menu.origin', needs: ['GET', '/origin/stats'], component: origin },
       { path: '/finance/accounts', title: 'menu.accounts', needs: ['GET', '/customer-accounts'], component: accounts },
       { path: '/finance/reports', title: 'menu.reports', needs: ['GET', '/reports'], component: reports },
     ],

@@ -15,7 +15,7 @@ import { ledger, type Actor, type Line, type Payment } from '../../ledger/index.
 import { accountRow, money, uuid } from '../../ledger/accounts.ts';
 import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from '../audit.ts';
 import type { MobileProvider } from '../payments/mobile.ts';
-import { discounted, priceOn, takeCapacity, releaseCapacity } from '../pricing/pricing.ts';
+import { contractDiscount, discounted, priceOn, takeCapacity, releaseCapacity } from '../pricing/pricing.ts';
 import { bindHeldSlot, bindTicketSlots, heldSlot, holdSlot, releaseHeldSlots, slotOf, slotVenue, takeWindowSlot } from '../../slots/service.ts';
 import { calendarDay } from '../../../shared/time/day.ts';
 import { refuseWhenFull } from '../../capacity/alarms.ts';
@@ -74,6 +74,7 @@ const MAX_DAYS_AHEAD = 180;
 async function priceLines(tx: Tx, ctx: CloudContext, user: AuthUser, req: OrderRequest, day: string, accountCategory: string | undefined): Promise<PricedLine[]> {
   const admin = hasRole(user, 'administrator');
   const out: PricedLine[] = [];
+  const contract = await contractDiscount(tx, req.account, day);
   for (const [i, l] of req.lines.entries()) {
     const [type] = await tx.select().from(ticketTypes).where(eq(ticketTypes.code, l.type));
     if (!type) throw notFound('ticket type', l.type);
@@ -82,11 +83,11 @@ async function priceLines(tx: Tx, ctx: CloudContext, user: AuthUser, req: OrderR
       const [g] = await tx.select().from(sellerTypes).where(and(eq(sellerTypes.userId, user.id), eq(sellerTypes.typeId, type.id)));
       if (!g) throw new AppError('type_not_granted', `无权销售 ${type.name} / you may not sell ${type.code}`, 403, { line: i, type: type.code });
     }
-    let d: typeof discounts.$inferSelect | undefined;
+    let d: typeof discounts.$inferSelect | undefined = l.discount ? undefined : contract;
     if (l.discount) {
       [d] = await tx.select().from(discounts).where(eq(discounts.code, l.discount));
       if (!d || !d.active) throw notFound('discount', l.discount);
-      if (!admin) {
+      if (!admin && d.id !== contract?.id) {
         const [g] = await tx.select().from(sellerDiscounts).where(and(eq(sellerDiscounts.userId, user.id), eq(sellerDiscounts.discountId, d.id)));
         if (!g) throw new AppError('discount_not_granted', `无权使用折扣 ${d.name} / you may not give discount ${d.code}`, 403, { line: i, discount: d.code });
       }

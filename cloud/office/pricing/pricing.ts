@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/open.ts';
-import { dayCapacity, holidays, priceRules, type discounts, type ticketTypes } from '../../db/schema/index.ts';
+import { customerAccounts, customers, dayCapacity, discounts, holidays, priceRules, type ticketTypes } from '../../db/schema/index.ts';
+import { contractOn } from '../../customers/service.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Tx } from '../audit.ts';
 
@@ -57,4 +58,21 @@ export async function takeCapacity(tx: Tx, type: typeof ticketTypes.$inferSelect
 export async function releaseCapacity(tx: Tx, typeId: number, day: string, persons: number): Promise<void> {
   await tx.update(dayCapacity).set({ sold: sql`greatest(0, ${dayCapacity.sold} - ${persons})` })
     .where(and(eq(dayCapacity.typeId, typeId), eq(dayCapacity.day, day)));
+}
+
+/**
+ * The discount a customer's contract in force on the visit day gives its account's orders
+ * (`contract-<customer>`, made when the contract was signed), or undefined. It applies to a
+ * line that names no discount, and needs no seller grant: marketing's signed (audited)
+ * contract is the grant.
+ */
+export async function contractDiscount(db: Db | Tx, accountId: string | undefined, day: string): Promise<typeof discounts.$inferSelect | undefined> {
+  if (!accountId) return undefined;
+  const [a] = await db.select({ customerId: customerAccounts.customerId }).from(customerAccounts).where(eq(customerAccounts.id, accountId));
+  if (!a?.customerId) return undefined;
+  const c = await contractOn(db as Db, a.customerId, day);
+  if (!c || c.discountPct <= 0) return undefined;
+  const [cust] = await db.select({ code: customers.code }).from(customers).where(eq(customers.id, a.customerId));
+  const [d] = await db.select().from(discounts).where(and(eq(discounts.code, `contract-${cust!.code}`), eq(discounts.active, true)));
+  return d;
 }

@@ -28,36 +28,56 @@ export const holidayBody = z.object({ name: z.string().min(1).max(64) }).strict(
 export const capacityBody = z.object({ capacity: z.number().int().min(0).max(10_000_000).nullable() }).strict();
 export const grantsBody = z.object({ types: z.array(typeCode).max(500), discounts: z.array(discountCode).max(500) }).strict();
 
-export async function createDiscount(ctx: CloudContext, input: unknown) {
+/** Who changed a setting, for its action record (the row images carry the rows themselves). */
+const actorName = (user?: AuthUser) => user?.username ?? 'system';
+
+export async function createDiscount(ctx: CloudContext, input: unknown, user?: AuthUser) {
   const d = newDiscount.parse(input);
-  const [row] = await ctx.db.insert(discounts).values(d).onConflictDoNothing().returning();
-  if (!row) throw new AppError('duplicate', `discount already exists: ${d.code}`, 409);
-  return row;
+  return auditedTx(ctx.db, async (tx) => {
+    const [row] = await tx.insert(discounts).values(d).onConflictDoNothing().returning();
+    if (!row) throw new AppError('duplicate', `折扣代码已存在 / discount already exists: ${d.code}`, 409, { field: 'code' });
+    await appendAudit(tx, { at: ctx.now(), actor: actorName(user), action: 'discount', subject: d.code, body: { op: 'create', name: d.name, kind: d.kind, value: d.value, customerCategory: d.customerCategory ?? null } });
+    return row;
+  });
 }
 export const listDiscounts = (ctx: CloudContext) => ctx.db.select().from(discounts).orderBy(asc(discounts.id));
 
-export async function createPriceRule(ctx: CloudContext, input: unknown) {
+export async function createPriceRule(ctx: CloudContext, input: unknown, user?: AuthUser) {
   const { type: code, ...r } = newPriceRule.parse(input);
   const type = await ticketTypeByCode(ctx.db, code);
-  const [row] = await ctx.db.insert(priceRules).values({ ...r, typeId: type.id }).returning();
-  return { ...row!, type: code };
+  return auditedTx(ctx.db, async (tx) => {
+    const [row] = await tx.insert(priceRules).values({ ...r, typeId: type.id }).returning();
+    await appendAudit(tx, { at: ctx.now(), actor: actorName(user), action: 'price_rule', subject: `${code}/${row!.id}`, body: { op: 'create', ...ruleRecord(row!), basePriceFen: type.priceFen } });
+    return { ...row!, type: code };
+  });
+}
+function ruleRecord(r: typeof priceRules.$inferSelect) {
+  return { name: r.name, priceFen: r.priceFen, fromDay: r.fromDay, toDay: r.toDay, weekdays: r.weekdays, holidaysOnly: r.holidaysOnly, priority: r.priority };
 }
 export async function listPriceRules(ctx: CloudContext, code?: string) {
   const q = ctx.db.select().from(priceRules);
   return code ? q.where(eq(priceRules.typeId, (await ticketTypeByCode(ctx.db, code)).id)) : q.orderBy(asc(priceRules.id));
 }
-export async function deletePriceRule(ctx: CloudContext, id: string) {
+export async function deletePriceRule(ctx: CloudContext, id: string, user?: AuthUser) {
   const n = z.coerce.number().int().min(1).max(2 ** 31 - 1).safeParse(id);
   if (!n.success) throw notFound('price rule', id);
-  const [row] = await ctx.db.delete(priceRules).where(eq(priceRules.id, n.data)).returning();
-  if (!row) throw notFound('price rule', id);
-  return row;
+  return auditedTx(ctx.db, async (tx) => {
+    const [row] = await tx.delete(priceRules).where(eq(priceRules.id, n.data)).returning();
+    if (!row) throw notFound('price rule', id);
+    const [type] = await tx.select({ code: ticketTypes.code }).from(ticketTypes).where(eq(ticketTypes.id, row.typeId));
+    await appendAudit(tx, { at: ctx.now(), actor: actorName(user), action: 'price_rule', subject: `${type?.code ?? row.typeId}/${row.id}`, body: { op: 'delete', ...ruleRecord(row) } });
+    return row;
+  });
 }
 
-export async function putHoliday(ctx: CloudContext, d: string, input: unknown) {
+export async function putHoliday(ctx: CloudContext, d: string, input: unknown, user?: AuthUser) {
   const dd = day.parse(d);
   const { name } = holidayBody.parse(input);
-  await ctx.db.insert(holidays).values({ day: dd, name }).onConflictDoUpdate({ target: holidays.day, set: { name } });
+  await auditedTx(ctx.db, async (tx) => {
+    const [before] = await tx.select().from(holidays).where(eq(holidays.day, dd));
+    await tx.insert(holidays).values({ day: dd, name }).onConflictDoUpdate({ target: holidays.day, set: { name } });
+    await appendAudit(tx, { at: ctx.now(), actor: actorName(user), action: 'holiday', subject: dd, body: { op: before ? 'update' : 'create', name, before: before?.name ?? null } });
+  });
   return { day: dd, name };
 }
 export const listHolidays = (ctx: CloudContext) => ctx.db.select().from(holidays).orderBy(asc(holidays.day));
@@ -70,6 +90,31 @@ export async function getCapacity(ctx: CloudContext, code: string, d: string) {
   const sold = row?.sold ?? 0;
   return { type: code, day: dd, capacity, sold, left: capacity === null ? null : Math.max(0, capacity - sold) };
 }
+export const capacityRangeQuery = z.object({ from: day, to: day }).strict()
+  .refine((q) => q.to >= q.from, { message: 'to before from', path: ['to'] })
+  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < 93, { message: 'at most 93 days', path: ['to'] });
+export const capacityRangeView = z.object({
+  type: z.string(), defaultCapacity: z.number().int().nullable().describe('The type\'s daily capacity where a day sets none; null: no limit'),
+  days: z.array(z.object({
+    day: z.string(), capacity: z.number().int().nullable(), sold: z.number().int(), left: z.number().int().nullable(), set: z.boolean().describe('This day has a capacity of its own'),
+  })),
+}).meta({ id: 'CapacityRange' });
+
+/** Capacity, sold and left of a type for each day of a range: the catalog's capacity calendar. */
+export async function capacityRange(ctx: CloudContext, code: string, q: z.infer<typeof capacityRangeQuery>): Promise<z.infer<typeof capacityRangeView>> {
+  const type = await ticketTypeByCode(ctx.db, code);
+  const rows = await ctx.db.select().from(dayCapacity).where(and(eq(dayCapacity.typeId, type.id), sql`${dayCapacity.day} between ${q.from} and ${q.to}`));
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  const days = [];
+  for (let d = q.from; d <= q.to; d = new Date(Date.parse(d) + 86_400_000).toISOString().slice(0, 10)) {
+    const r = byDay.get(d);
+    const capacity = r ? r.capacity ?? type.dailyCapacity : type.dailyCapacity;
+    const sold = r?.sold ?? 0;
+    days.push({ day: d, capacity, sold, left: capacity === null ? null : Math.max(0, capacity - sold), set: r !== undefined && r.capacity !== null });
+  }
+  return { type: code, defaultCapacity: type.dailyCapacity, days };
+}
+
 export async function putCapacity(ctx: CloudContext, user: AuthUser, code: string, d: string, input: unknown) {
   const dd = day.parse(d);
   const { capacity } = capacityBody.parse(input);
