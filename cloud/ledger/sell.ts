@@ -9,8 +9,8 @@ import { pay, type Payment } from './payments.ts';
 import { issueTickets, type IssuedTicket } from './tickets.ts';
 import type { Actor } from './till.ts';
 
-/** Where a sale was made. */
-export const CHANNELS = ['window', 'kiosk', 'members', 'direct', 'channel'] as const;
+/** Where a sale was made; `wallet` and `account` carry money held for a customer (./held.ts), never tickets. */
+export const CHANNELS = ['window', 'kiosk', 'members', 'direct', 'channel', 'wallet', 'account'] as const;
 export type SaleChannel = (typeof CHANNELS)[number];
 
 type TypeRow = typeof ticketTypes.$inferSelect;
@@ -60,7 +60,8 @@ export const lineTotal = (l: Pick<Line, 'unitFen' | 'quantity'>) => l.unitFen * 
 export async function openOrder(tx: Tx, actor: Actor, o: OrderHead): Promise<string> {
   const id = o.id ?? uuidv7();
   const status = o.status ?? 'issued';
-  if (o.totalFen === 0 && status === 'issued' && !o.freeReason) throw new AppError('free_needs_reason', '免费票须填写原因 / a free sale needs a reason', 400);
+  const held = o.channel === 'wallet' || o.channel === 'account';
+  if (o.totalFen === 0 && status === 'issued' && !o.freeReason && !held) throw new AppError('free_needs_reason', '免费票须填写原因 / a free sale needs a reason', 400);
   await tx.insert(orders).values({
     id, site: o.site, sellerId: actor.user?.id ?? null, shiftId: actor.till.shiftId, accountId: o.accountId ?? null, channel: o.channel, source: o.source ?? null,
     freeReason: o.freeReason ?? null, status, visitDay: o.visitDay, totalFen: o.totalFen, note: o.note ?? null,

@@ -8,6 +8,7 @@ import { lockers, posCharges, walletLines, walletMovements, wallets } from '../d
 import { AppError } from '../http/errors.ts';
 import { appendAudit, auditedTx, type Tx } from '../office/audit.ts';
 import { bindCredentialTx, releaseCredentials } from '../tickets/credentials.ts';
+import { ledger } from '../ledger/index.ts';
 import { account, recordMovement } from './money.ts';
 import { releaseLockerTx } from './lockers.ts';
 
@@ -125,8 +126,8 @@ export async function issueWallet(ctx: CloudContext, user: AuthUser, input: z.in
     const id = uuidv7();
     await tx.insert(wallets).values({ id, site, bandUid: req.bandUid, state: 'open', ticketId: req.ticketId ?? null, holderName: req.holderName ?? null, version: await nextVersion(tx), openedAt: new Date(now) });
     if (req.ticketId) await bindCredentialTx(tx, site, req.ticketId, 'card', req.bandUid, { now });
-    await recordMovement(tx, {
-      id: movementId, walletId: id, site, kind: 'issue', at: now, actor: actorOf(user), detail: { method: req.method, depositFen: req.depositFen, topUpFen: req.topUpFen },
+    await recordMovement(tx, ctx, await ledger.deskActor(tx, user.id), {
+      id: movementId, walletId: id, bandUid: req.bandUid, site, kind: 'issue', at: now, actor: actorOf(user), detail: { method: req.method, depositFen: req.depositFen, topUpFen: req.topUpFen },
       lines: [
         { account: account.pay(req.method), amountFen: req.depositFen + req.topUpFen },
         { account: account.deposit(id), amountFen: -req.depositFen },
@@ -149,8 +150,8 @@ export async function topUp(ctx: CloudContext, user: AuthUser, walletId: string,
     const w = await lockWallet(tx, walletId);
     if (w.state !== 'open') throw new AppError('wallet_closed', `该腕带已挂失或已结算，不能充值 / the band is ${w.state}`, 409, { state: w.state });
     if (w.balanceFen + req.amountFen > MAX_WALLET_FEN) throw new AppError('wallet_limit', '余额超过上限 / the balance would pass the limit', 400, { limitFen: MAX_WALLET_FEN });
-    await recordMovement(tx, {
-      id: movementId, walletId: w.id, site: w.site, kind: 'topup', at: now, actor: actorOf(user), detail: { method: req.method, amountFen: req.amountFen },
+    await recordMovement(tx, ctx, await ledger.deskActor(tx, user.id), {
+      id: movementId, walletId: w.id, bandUid: w.bandUid, site: w.site, kind: 'topup', at: now, actor: actorOf(user), detail: { method: req.method, amountFen: req.amountFen },
       lines: [{ account: account.pay(req.method), amountFen: req.amountFen }, { account: account.wallet(w.id), amountFen: -req.amountFen }],
     }, now);
     return refreshWallet(tx, w.id);
@@ -232,8 +233,8 @@ export async function settleWallet(ctx: CloudContext, user: AuthUser, walletId: 
       ...refund.map((r) => ({ account: account.pay(r.method), amountFen: -r.amountFen })),
       ...(due < 0 ? [{ account: account.pay(req.collectMethod), amountFen: -due }] : []),
     ];
-    await recordMovement(tx, {
-      id: movementId, walletId: w.id, site: w.site, kind: 'settle', at: now, actor: actorOf(user), lines,
+    await recordMovement(tx, ctx, await ledger.deskActor(tx, user.id), {
+      id: movementId, walletId: w.id, bandUid: w.bandUid, site: w.site, kind: 'settle', at: now, actor: actorOf(user), lines,
       detail: { refund, bandFeeFen, collectedFen: due < 0 ? -due : 0, collectMethod: due < 0 ? req.collectMethod : undefined, lost: w.state === 'lost' },
     }, now);
     if (w.ticketId && w.state !== 'lost') await releaseCredentials(tx, w.site, [w.ticketId], 'cancelled', now);

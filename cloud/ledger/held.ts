@@ -1,0 +1,69 @@
+import { eq } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { businessDay } from '../../shared/time/zone.ts';
+import { orders, payments, refunds } from '../db/schema/index.ts';
+import { AppError } from '../http/errors.ts';
+import { appendAudit, refundRecord, type Tx } from '../office/audit.ts';
+import { insertPayment, type Method } from './payments.ts';
+import { openOrder } from './sell.ts';
+import type { Actor } from './till.ts';
+
+/**
+ * Money held for a customer rather than spent on tickets: a wristband wallet's deposit and
+ * balance, a customer account's deposit (and what is paid off its credit). It comes in and
+ * goes out at a desk like any other money, so it is in a book like any other money: each
+ * wallet and each account has one order with the ledger (channel `wallet` / `account`,
+ * found by its idempotency key), which sells nothing (total 0, no lines) and carries every
+ * payment in (positive, in the book of whoever took it) and every refund out (a `refunds`
+ * row and its negative payments, in the book of whoever paid it back).
+ */
+export const HELD = ['wallet', 'account'] as const;
+export type Held = (typeof HELD)[number];
+
+type Order = typeof orders.$inferSelect;
+
+/** The order that carries a wallet's or an account's money, opened on its first movement. */
+export async function heldOrder(tx: Tx, actor: Actor, o: { kind: Held; id: string; site: string; accountId?: string | null; note: string; at: number; timeZone: string }): Promise<Order> {
+  const key = `${o.kind}:${o.id}`;
+  const find = async () => (await tx.select().from(orders).where(eq(orders.idempotencyKey, key)))[0];
+  const known = await find();
+  if (known) return known;
+  await openOrder(tx, actor, {
+    site: o.site, visitDay: businessDay(o.at, o.timeZone), channel: o.kind, source: o.id, accountId: o.accountId ?? null, totalFen: 0, status: 'issued',
+    note: o.note, idempotencyKey: key, request: { held: o.kind, id: o.id }, at: o.at,
+  });
+  return (await find())!;
+}
+
+/** Money in for a wallet or an account: a payment of the method into the actor's book. */
+export async function payIn(tx: Tx, actor: Actor, order: Order, p: { method: Method; amountFen: number; reference?: string | null; at: number }) {
+  if (!Number.isSafeInteger(p.amountFen) || p.amountFen <= 0) throw new AppError('invalid_request', 'a payment is more than 0');
+  return insertPayment(tx, actor, {
+    id: uuidv7(), orderId: order.id, method: p.method, amountFen: p.amountFen, tenderedFen: null, changeFen: null,
+    reference: p.reference ?? null, refundId: null, createdAt: new Date(p.at),
+  });
+}
+
+/**
+ * Money out of a wallet or an account: one `refunds` row and a negative payment per method,
+ * in the actor's book, never more than its order took in, in total. Per method the holder's
+ * own rule applies (a wallet may pay card money back in cash at the visitor's wish).
+ */
+export async function payOut(tx: Tx, actor: Actor, order: Order, o: { parts: { method: Method; amountFen: number }[]; reason: string; at: number }) {
+  const parts = o.parts.filter((p) => p.amountFen !== 0);
+  if (parts.some((p) => !Number.isSafeInteger(p.amountFen) || p.amountFen < 0)) throw new AppError('invalid_request', 'a refund part is more than 0');
+  const amountFen = parts.reduce((s, p) => s + p.amountFen, 0);
+  if (amountFen === 0) return null;
+  const net = (await tx.select({ a: payments.amountFen }).from(payments).where(eq(payments.orderId, order.id))).reduce((s, p) => s + p.a, 0);
+  if (amountFen > net) throw new AppError('refund_exceeds_paid', `退款 ${amountFen} 超过已收 ${net} / refund ${amountFen} is more than the ${net} held`, 409, { paidFen: net, askedFen: amountFen });
+  const refundId = uuidv7();
+  const [r] = await tx.insert(refunds).values({
+    id: refundId, orderId: order.id, userId: actor.user?.id ?? null, shiftId: actor.till.shiftId, book: actor.till.book, amountFen, reason: o.reason, ticketIds: [], createdAt: new Date(o.at),
+  }).returning();
+  await appendAudit(tx, { at: o.at, actor: actor.name, action: 'refund', subject: refundId, body: refundRecord(r!) });
+  const out = [];
+  for (const p of parts) {
+    out.push(await insertPayment(tx, actor, { id: uuidv7(), orderId: order.id, method: p.method, amountFen: -p.amountFen, refundId, reference: null, createdAt: new Date(o.at) }));
+  }
+  return { refundId, amountFen, payments: out };
+}
