@@ -26,6 +26,7 @@ import { deviceStreamRoutes, syncRoutes } from './sync/routes.ts';
 import { deviceCredentialRoutes, deviceRoutes } from './devices/routes.ts';
 import { siteRoutes } from './sites/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
+import { kioskOwedRoutes } from './kiosk/owed.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
 import { liveRoutes } from './live/routes.ts';
 import { SimulatedMobileProvider } from './office/mobile.ts';
@@ -81,6 +82,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/pickups', pickupRoutes(ctx))
     .route('/reports', reportRoutes(ctx))
     .route('/audit', auditRoutes(ctx))
+    .route('/kiosk-sales', kioskOwedRoutes(ctx))
     .route('/wallets', walletRoutes(ctx))
     .route('/shops', shopRoutes(ctx))
     .route('/lockers', lockerRoutes(ctx))

@@ -116,6 +116,7 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
         // Charged, but the tickets could not be made (sold out meanwhile): say so, never "nothing charged".
         const code = err instanceof AppError ? err.code : 'internal';
         ctx.log.error({ kiosk: kiosk.device, attemptId: req.attemptId, providerRef: charge.providerRef, code, err: (err as Error).message }, 'kiosk sale paid but not issued');
+        if (code !== 'paid_not_issued') await recordOwed(ctx, kiosk, key, req, total, charge.providerRef, code);
         throw new AppError('paid_not_issued', `已扣款但出票失败，请联系工作人员 / paid, but the tickets could not be issued (${code}); staff will refund`, 409, { providerRef: charge.providerRef, cause: code });
       }
       ctx.log.info({ kiosk: kiosk.device, attemptId: req.attemptId, amountFen: total, providerRef: charge.providerRef }, 'kiosk sale paid');
@@ -134,7 +135,8 @@ type KioskType = Awaited<ReturnType<typeof kioskTypes>>[number];
  */
 async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, key: string, req: z.infer<typeof kioskSaleRequest>, types: Map<string, KioskType>, providerRef: string) {
   const saleIds = async (orderId: string) => (await ctx.db.select({ id: sales.id }).from(sales).where(eq(sales.orderId, orderId)).orderBy(asc(sales.id))).map((s) => s.id);
-  const [prior] = await ctx.db.select({ id: orders.id }).from(orders).where(eq(orders.idempotencyKey, key));
+  const [prior] = await ctx.db.select({ id: orders.id, status: orders.status }).from(orders).where(eq(orders.idempotencyKey, key));
+  if (prior && prior.status !== 'issued') throw new AppError('paid_not_issued', `已扣款但出票失败，请联系工作人员 / paid, but the tickets were not issued (order ${prior.id})`, 409, { orderId: prior.id });
   if (prior) return Promise.all((await saleIds(prior.id)).map((id) => getSale(ctx, id)));
   const at = ctx.now();
   const tz = ctx.config.timeZone;
@@ -157,4 +159,24 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, key: string
   });
   ctx.notify(kiosk.site);
   return Promise.all((await saleIds(orderId)).map((id) => getSale(ctx, id)));
+}
+
+/**
+ * The money of a kiosk sale charged at the provider whose tickets could not be made: an
+ * order owed (ledger.owe) in the kiosk's shift of the day with its mobile payment, so the
+ * books hold the money and the reconciliation names it until finance refunds it or issues
+ * the tickets (cloud/kiosk/owed.ts). A retry of the attempt finds it and is answered the same.
+ */
+async function recordOwed(ctx: CloudContext, kiosk: DeviceIdentity, key: string, req: z.infer<typeof kioskSaleRequest>, totalFen: number, providerRef: string, cause: string) {
+  const at = ctx.now();
+  const day = businessDay(at, ctx.config.timeZone);
+  await auditedTx(ctx.db, async (tx) => {
+    const [prior] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.idempotencyKey, key));
+    if (prior) return;
+    const actor = await ledger.kioskActor(tx, kiosk.site, kiosk.device, day, at);
+    await ledger.owe(tx, actor, {
+      site: kiosk.site, visitDay: day, channel: 'kiosk', source: kiosk.device, at, idempotencyKey: key, request: req, totalFen, cause,
+      payments: [{ method: 'mobile', amountFen: totalFen, reference: providerRef }],
+    });
+  }).catch((err) => ctx.log.error({ kiosk: kiosk.device, attemptId: req.attemptId, providerRef, err: (err as Error).message }, 'kiosk money owed could not be recorded'));
 }

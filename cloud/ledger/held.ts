@@ -4,6 +4,7 @@ import { businessDay } from '../../shared/time/zone.ts';
 import { orders, payments, refunds } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { appendAudit, refundRecord, type Tx } from '../office/audit.ts';
+import { accountRow, postEntry, type Ledger } from './accounts.ts';
 import { insertPayment, type Method } from './payments.ts';
 import { openOrder } from './sell.ts';
 import type { Actor } from './till.ts';
@@ -66,4 +67,25 @@ export async function payOut(tx: Tx, actor: Actor, order: Order, o: { parts: { m
     out.push(await insertPayment(tx, actor, { id: uuidv7(), orderId: order.id, method: p.method, amountFen: -p.amountFen, refundId, reference: null, createdAt: new Date(o.at) }));
   }
   return { refundId, amountFen, payments: out };
+}
+
+/**
+ * An entry of a customer account made at a desk. Money that comes with it is a payment in a
+ * book like any other: a deposit raised or a credit paid off is money in (a payment of the
+ * method on the account's order), a deposit lowered is money paid back (a refund of it).
+ * Points, and credit raised by hand, move no money and stay entries alone.
+ */
+export async function accountMovement(tx: Tx, actor: Actor, e: {
+  accountId: string; ledger: Ledger; amount: number; method: Method; reference?: string | null; note: string; site: string; at: number; timeZone: string;
+}) {
+  const moneyIn = (e.ledger === 'deposit' && e.amount > 0) || (e.ledger === 'credit' && e.amount < 0);
+  const moneyOut = e.ledger === 'deposit' && e.amount < 0;
+  if (!moneyIn && !moneyOut) return postEntry(tx, { accountId: e.accountId, ledger: e.ledger, amount: e.amount, note: e.note, userId: actor.user?.id ?? null, actor: actor.name, at: e.at });
+  const acct = await accountRow(tx, e.accountId, true);
+  const order = await heldOrder(tx, actor, { kind: 'account', id: acct.id, site: e.site, accountId: acct.id, note: `客户账户 ${acct.name}`, at: e.at, timeZone: e.timeZone });
+  const entry = await postEntry(tx, { accountId: acct.id, ledger: e.ledger, amount: e.amount, orderId: order.id, note: e.note, userId: actor.user?.id ?? null, actor: actor.name, at: e.at });
+  const fen = Math.abs(e.amount);
+  if (moneyIn) await payIn(tx, actor, order, { method: e.method, amountFen: fen, reference: e.reference ?? null, at: e.at });
+  else await payOut(tx, actor, order, { parts: [{ method: e.method, amountFen: fen }], reason: `预存款退还 ${e.note}`, at: e.at });
+  return entry;
 }

@@ -95,6 +95,15 @@ export async function findings(db: Db, r: Range): Promise<Finding[]> {
     if (v.bad && f.differenceFen === 0) f.differenceCount = v.bad;
     out.push(f);
   }
+  // Money taken for a sale whose tickets were never issued (a kiosk charged, then sold out):
+  // owed to the visitor, a named difference until it is refunded or the tickets are issued.
+  const owed = await rows(db, sql`
+    select o.id, o.created_at, o.channel, ${who} as who, coalesce((select sum(p.amount_fen) from payments p where p.order_id = o.id), 0) as held
+    from orders o left join users u on u.id = o.seller_id
+    where o.status = 'owed' and ${within(sql`o.created_at`, r)}${siteIs(sql`o.site`, r)}`);
+  for (const o of owed) {
+    if (n(o.held) !== 0) out.push(money(dayOf(o.created_at), 'owed', `${o.who} / 订单 ${o.id}`, 0, n(o.held), `已扣款 ${y(n(o.held))} 未出票，待退款或补出票 / paid, not issued: refund it or issue the tickets`));
+  }
   const orphanSales = await rows(db, sql`
     select s.id, s.created_at, s.total_fen from sales s left join orders o on o.id = s.order_id
     where (o.id is null or o.status <> 'issued' or o.channel in ('wallet', 'account')) and ${within(sql`s.created_at`, r)}${siteIs(sql`s.site`, r)}`);

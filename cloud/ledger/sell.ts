@@ -42,8 +42,8 @@ export interface OrderHead {
   /** The kiosk's device id or the channel's code. */
   source?: string | null;
   accountId?: string | null;
-  /** reserved, pending, issued, cancelled: see `orders`. */
-  status?: 'reserved' | 'pending' | 'issued';
+  /** reserved, pending, issued, owed (paid, tickets not issued), cancelled: see `orders`. */
+  status?: 'reserved' | 'pending' | 'issued' | 'owed';
   totalFen: number;
   note?: string | null;
   /** Required when the order is free. */
@@ -135,4 +135,17 @@ export async function sell(tx: Tx, ctx: CloudContext, actor: Actor, o: Omit<Orde
   const paid = await pay(tx, actor, { orderId, accountId: o.accountId ?? null, at: o.at }, o.payments);
   const lines = await issueLines(tx, ctx, actor, { orderId, site: o.site, at: o.at }, o.lines);
   return { orderId, totalFen, payments: paid, lines };
+}
+
+/**
+ * Money taken for a sale whose tickets could not be made (a kiosk charged the visitor, then
+ * the type sold out): an order `owed` with its payments, in the caller's (audited)
+ * transaction. It is money the park owes back, a named difference in the reconciliation
+ * until it is refunded or its tickets are issued.
+ */
+export async function owe(tx: Tx, actor: Actor, o: Omit<OrderHead, 'status'> & { payments: Payment[]; cause: string }) {
+  checkPaid(o.totalFen, o.payments);
+  const orderId = await openOrder(tx, actor, { ...o, status: 'owed', note: o.note ?? `已扣款未出票 / paid, not issued: ${o.cause}` });
+  const paid = await pay(tx, actor, { orderId, accountId: o.accountId ?? null, at: o.at }, o.payments);
+  return { orderId, payments: paid };
 }
