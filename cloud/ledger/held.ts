@@ -29,7 +29,9 @@ export async function heldOrder(tx: Tx, actor: Actor, o: { kind: Held; id: strin
   const find = async () => (await tx.select().from(orders).where(eq(orders.idempotencyKey, key)))[0];
   const known = await find();
   if (known) return known;
-  await openOrder(tx, actor, {
+  // The order itself is in no shift: it sells nothing, and each of its payments and refunds
+  // is in the book of whoever took or paid back that money.
+  await openOrder(tx, { ...actor, till: { book: actor.till.book, shiftId: null } }, {
     site: o.site, visitDay: businessDay(o.at, o.timeZone), channel: o.kind, source: o.id, accountId: o.accountId ?? null, totalFen: 0, status: 'issued',
     note: o.note, idempotencyKey: key, request: { held: o.kind, id: o.id }, at: o.at,
   });
