@@ -6,7 +6,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import { appendAudit, type Tx } from '../office/audit.ts';
 import { bindCredentialTx } from '../tickets/credentials.ts';
 import { pay, type Payment } from './payments.ts';
-import { issueTickets, type IssuedTicket } from './tickets.ts';
+import { issueTickets, type IssuedTicket, type SignedTicket } from './tickets.ts';
 import type { Actor } from './till.ts';
 
 /** Where a sale was made; `wallet` and `account` carry money held for a customer (./held.ts), never tickets. */
@@ -32,6 +32,10 @@ export interface Line {
   barcodes?: string[];
   cards?: string[];
   idcards?: string[];
+  /** The sale line's id when it was made elsewhere (a site hub's journal). */
+  saleId?: string;
+  /** Its tickets when a site hub signed them already (with its delegated key): kept as they are. */
+  signed?: SignedTicket[];
 }
 
 export interface OrderHead {
@@ -80,7 +84,7 @@ export interface SoldLine { saleId: string; line: Line; tickets: IssuedTicket[] 
 export async function issueLines(tx: Tx, ctx: CloudContext, actor: Actor, o: { orderId: string; site: string; at: number }, lines: Line[]): Promise<SoldLine[]> {
   const out: SoldLine[] = [];
   for (const l of lines) {
-    const saleId = uuidv7();
+    const saleId = l.saleId ?? uuidv7();
     const group = l.group ?? 'each';
     const persons = l.quantity * l.type.persons;
     const totalFen = lineTotal(l);
@@ -92,7 +96,7 @@ export async function issueLines(tx: Tx, ctx: CloudContext, actor: Actor, o: { o
     await appendAudit(tx, { at: o.at, actor: actor.name, action: 'sale', subject: saleId, body: { ...row, createdAt: row.createdAt.toISOString() } });
     const issued = await issueTickets(tx, ctx, {
       saleId, site: o.site, type: l.type, count: group === 'one' ? 1 : l.quantity, persons: group === 'one' ? persons : l.type.persons,
-      validFrom: l.validFrom, validUntil: l.validUntil, priceFen: group === 'one' ? totalFen : l.unitFen, entries: l.entries, at: o.at,
+      validFrom: l.validFrom, validUntil: l.validUntil, priceFen: group === 'one' ? totalFen : l.unitFen, entries: l.entries, signed: l.signed, at: o.at,
     });
     for (const [i, t] of issued.entries()) {
       if (l.barcodes) await sellStock(tx, actor, o, l.type.id, l.barcodes[i]!, t.id);
