@@ -167,7 +167,7 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, key: string
  * books hold the money and the reconciliation names it until finance refunds it or issues
  * the tickets (cloud/kiosk/owed.ts). A retry of the attempt finds it and is answered the same.
  */
-async function recordOwed(ctx: CloudContext, kiosk: DeviceIdentity, key: string, req: z.infer<typeof kioskSaleRequest>, totalFen: number, providerRef: string, cause: string) {
+export async function recordOwed(ctx: CloudContext, kiosk: DeviceIdentity, key: string, req: z.infer<typeof kioskSaleRequest>, totalFen: number, providerRef: string, cause: string) {
   const at = ctx.now();
   const day = businessDay(at, ctx.config.timeZone);
   await auditedTx(ctx.db, async (tx) => {
