@@ -34,7 +34,7 @@ import { officeRoutes } from './office/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
 import { searchRoutes } from './search/routes.ts';
-import { hubSalesRoutes } from './hub-sales/routes.ts';
+import { hubLeaseRoutes, hubSalesRoutes } from './hub-sales/routes.ts';
 import { capacityRoutes } from './capacity/routes.ts';
 import { noticeRoutes } from './channels/notice-routes.ts';
 import { lockerRoutes, posSyncRoutes, shopRoutes, walletRoutes } from './wallet/routes.ts';
@@ -87,6 +87,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/shops', shopRoutes(ctx))
     .route('/lockers', lockerRoutes(ctx))
     .route('/live', liveRoutes(ctx))
+    .route('/hub-leases', hubLeaseRoutes(ctx))
     // Everything under /sync is for devices, signed in with their own credentials.
     .use('/sync/*', ctx.deviceAuth.http())
     .route('/sync/pickups', devicePickupRoutes(ctx))

@@ -18,6 +18,7 @@ import { ensureAdmin } from './auth/service.ts';
 import { Broker } from './mqtt/broker.ts';
 import { DeviceAuth, loadDeviceSecret } from './devices/auth.ts';
 import { UplinkService } from './sync/uplink.ts';
+import { recordChargesFromBroker } from './wallet/charges.ts';
 import { changeLogId } from './sync/changes.ts';
 import { listDesired } from './gates/service.ts';
 import { deviceRecord, recordDevice, recordRefusals } from './devices/service.ts';
@@ -103,6 +104,7 @@ export class Cloud {
         // Retained desired modes again on every (re)connect: the broker may have restarted without
         // them (by the lease's holder when several nodes share the broker).
         onConnect: () => void (this.lease?.held === false ? Promise.resolve() : this.republishDesired()).catch((err: Error) => log.error({ err: err.message }, 'could not publish desired modes')),
+        onCharges: (site, device, body) => recordChargesFromBroker(ctx, site, device, body),
         onDevice: async (site, device, what, payload) => {
           if (what === 'cmd/res') {
             await recordResponse(ctx, site, device, payload);

@@ -66,11 +66,11 @@ if (missing) {
       await waitFor('outboxes drained', () => gates.every((g) => g.agent.store.outboxSize() === 0), 60_000);
       const db = cloud.ctx!.db;
       const rows = async <T>(q: ReturnType<typeof sql>) => (await db.execute(q) as unknown as { rows: T[] }).rows;
-      const orders = await rows<{ id: string; key: string }>(sql`select id, idempotency_key as key from orders where idempotency_key like 'load-%'`);
+      const orders = await rows<{ id: string; key: string }>(sql`select o.id, k.key from idempotency_keys k join orders o on o.id::text = k.ref->>'orderId' where k.key like 'load-%'`);
       const byKey = new Map(orders.map((o) => [o.key, o.id]));
       assert.is(orders.length, sales.answered.length, 'one order per key answered, none besides');
       for (const a of sales.answered) assert.is(byKey.get(a.key), a.orderId, `order ${a.key} answered 201 is in the new primary`);
-      const [paid] = await rows<{ n: number }>(sql`select count(*)::int as n from payments p join orders o on o.id = p.order_id where o.idempotency_key like 'load-%'`);
+      const [paid] = await rows<{ n: number }>(sql`select count(*)::int as n from payments p join idempotency_keys k on k.ref->>'orderId' = p.order_id::text where k.key like 'load-%'`);
       assert.is(paid!.n, sales.answered.length, 'one payment per order');
       for (const g of gates) {
         const held = (await rows<{ nonce: string }>(sql`select nonce from entries where device = ${g.agent.config.device} order by nonce`)).map((r) => r.nonce);

@@ -130,7 +130,7 @@ if (missing) {
 
       db = await openDb({ databaseUrl: server.url, pgliteDir: '' });
       const rows = async <T>(text: string, params: unknown[] = []) => (await (db!.db as unknown as { $client: { query: (t: string, p: unknown[]) => Promise<{ rows: T[] }> } }).$client.query(text, params)).rows;
-      const orders = await rows<{ id: string; key: string }>(`select id, idempotency_key as key from orders where idempotency_key like 'load-%'`);
+      const orders = await rows<{ id: string; key: string }>(`select o.id, k.key from idempotency_keys k join orders o on o.id::text = k.ref->>'orderId' where k.key like 'load-%'`);
       const byKey = new Map(orders.map((o) => [o.key, o.id]));
       assert.is(orders.length, sales.answered.length, 'one order per key answered, none besides');
       for (const a of sales.answered) assert.is(byKey.get(a.key), a.orderId, `order ${a.key}`);

@@ -14,22 +14,9 @@ import { startTestGate, type TestGate } from './support/gate.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
 import { LinkSim } from './tools/link-sim.ts';
+import { hubApi, hubLogin } from './support/hub.ts';
 
 type Cloud = Awaited<ReturnType<typeof startTestCloud>>;
-
-/** One JSON call to the hub's window API (the same paths and answers as HQ's). */
-async function hubApi(hub: SiteHub, path: string, init: { body?: unknown; token?: string; key?: string; method?: string } = {}) {
-  const res = await fetch(`${hub.url}/api/v1${path}`, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.key ? { 'idempotency-key': init.key } : {}) },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  return { status: res.status, body: await res.json() as any };
-}
-
-async function hubLogin(hub: SiteHub, username: string, password: string): Promise<string> {
-  return must(await hubApi(hub, '/auth/login', { body: { username, password } }), 200).token;
-}
 
 const rows = async <T>(cloud: Cloud, q: ReturnType<typeof sql>) => ((await cloud.ctx!.db.execute(q)) as unknown as { rows: T[] }).rows;
 
@@ -54,6 +41,8 @@ test('a day at a site whose ADSL drops at noon: the hub sells, the gate admits i
   try {
     await provision(cloud.url, 'demo', [{ device: 'hub-1', role: 'hub' }, { device: 'gate-1', lanes: ['lane-1'] }]);
     const { sellers } = await seedOffice(cloud.url);
+    // HQ's print template for adult tickets: the hub prints with it (from its copy of the change log).
+    must(await api(cloud.url, '/api/v1/templates', { body: { code: 'adult-ticket', name: '成人票样式', type: 'adult', layout: { paper: 80, elements: [{ kind: 'field', field: 'typeName', label: '票种：' }, { kind: 'qr', moduleSize: 6, align: 'center' }] } } }), 201);
     for (const l of wan) await l.start();
     const config = parseHubConfig({
       hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
@@ -138,6 +127,7 @@ test('a day at a site whose ADSL drops at noon: the hub sells, the gate admits i
     // A printed job through the window's print bridge, laid out at the hub.
     const print = must(await hubApi(h, `/tickets/${b.lines[0].tickets[0].id}/prints`, { token: seller, body: { output: 'escpos' } }), 200);
     assert.ok(Buffer.from(print.data, 'base64').length > 100);
+    assert.equal(print.template, { code: 'adult-ticket', version: 1 }, 'HQ\'s template, at the hub, offline');
     assert.is((await hubApi(h, `/tickets/${b.lines[0].tickets[0].id}/prints`, { token: seller, body: {} })).body.error.code, 'reprint_reason_required');
 
     // The seller hands over at the hub: float 500 + cash 240 + 150 + 480 = 1370 yuan in the drawer.
@@ -196,6 +186,14 @@ test('a day at a site whose ADSL drops at noon: the hub sells, the gate admits i
     // Within the hub's shift: the close reached HQ's audit chain.
     const [closeRec] = await rows<{ n: number }>(cloud, sql`select count(*)::int n from audit_log where action = 'hub_shift_close' and subject = ${shift.id}`);
     assert.is(closeRec!.n, 1);
+    // ... and is an HQ shift, its report made by HQ from the hub's sales it recorded: the same figures, to the fen.
+    const hqShift = must(await api(cloud.url, `/api/v1/shifts/${shift.id}`), 200);
+    assert.ok(hqShift.closedAt && hqShift.reportHash);
+    const pay = (m: string) => hqShift.report.payments.find((p: any) => p.method === m);
+    assert.equal({ expected: pay('cash').expectedFen, counted: pay('cash').countedFen, diff: pay('cash').differenceFen }, { expected: 137000, counted: 137000, diff: 0 });
+    assert.equal({ charges: pay('card').chargesFen, counted: pay('card').countedFen }, { charges: 36000, counted: 36000 });
+    assert.equal(hqShift.report.payments, closed.report.payments, 'HQ\'s report of the hub\'s shift is the hub\'s');
+    assert.is(hqShift.report.orders, closed.report.orders);
     const perOrder = entries.filter((e) => e.kind === 'order').map((e) => JSON.stringify(e).length);
     process.stderr.write(`hub sale at HQ with the line up in ${lineUpMs} ms; ${entries.length} journal entries, ${wan[1].stats.bytesUp} bytes up over HTTP; an order entry is ${Math.min(...perOrder)}-${Math.max(...perOrder)} bytes of JSON\n`);
 

@@ -191,18 +191,20 @@ test('an ID card on the reader (SAM over a pty) finds the holder\'s bookings; it
 });
 
 /**
- * Sale lines HQ made for this kiosk: one order per attempt (its idempotency key carries the
- * attempt id), a line per type, paid by one mobile payment in the kiosk's shift of the day.
+ * Sale lines HQ made for this kiosk: one order per attempt (the attempt id is its
+ * idempotency key), a line per type, paid by one mobile payment in the kiosk's shift of the day.
  */
 async function kioskSales(attemptId: string): Promise<number> {
   const rows = async (q: string) => {
     const r = (await cloud.ctx!.db.execute(q)) as unknown as { rows?: Record<string, unknown>[] } & Record<string, unknown>[];
     return r.rows ?? r;
   };
-  const lines = await rows(`select s.total_fen, o.total_fen as order_fen, o.shift_id from sales s join orders o on o.id = s.order_id
-    where o.idempotency_key = 'kiosk:demo:kiosk-1:${attemptId}' and o.channel = 'kiosk'`);
+  // The attempt's key (idempotency_keys, the kiosk's own scope) names the order it made.
+  const keyed = `join idempotency_keys k on k.ref->>'orderId' = o.id::text and k.scope = 'device:demo/kiosk-1' and k.key = '${attemptId}'`;
+  const lines = await rows(`select s.total_fen, o.total_fen as order_fen, o.shift_id from sales s join orders o on o.id = s.order_id ${keyed}
+    where o.channel = 'kiosk'`);
   if (lines.length) {
-    const paid = await rows(`select p.amount_fen, p.method, p.book, p.shift_id from payments p join orders o on o.id = p.order_id where o.idempotency_key = 'kiosk:demo:kiosk-1:${attemptId}'`);
+    const paid = await rows(`select p.amount_fen, p.method, p.book, p.shift_id from payments p join orders o on o.id = p.order_id ${keyed}`);
     assert.equal(paid.map((p) => [Number(p.amount_fen), p.method, p.book, p.shift_id]), [[Number(lines[0]!.order_fen), 'mobile', 'shift', lines[0]!.shift_id]], 'paid once, in the kiosk\'s shift');
     assert.is(lines.reduce((s, l) => s + Number(l.total_fen), 0), Number(lines[0]!.order_fen), 'the lines add up to the payment');
   }

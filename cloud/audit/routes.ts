@@ -6,6 +6,8 @@ import { AppError } from '../http/errors.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { requestLocale } from '../http/localise.ts';
 import { verifyAudit } from './verify.ts';
+import type { Anchor } from './anchor.ts';
+import { auditAnchor } from '../../shared/hub/anchors.ts';
 
 const json = z.unknown().describe('A value as the row or the record holds it');
 export const auditFindingView = z.object({
@@ -35,17 +37,25 @@ const anchorView = z.object({
   v: z.literal(1), seq: z.number().int(), hash: z.string(), at: z.number().int().describe('Signed at (ms)'), keyId: z.string(), sig: z.string().describe('Ed25519, base64'),
 }).meta({ id: 'AuditAnchor' });
 
+/** The verdict with HQ's own anchors and those given (a hub's copy), in the request's language. */
+async function verdict(ctx: CloudContext, en: boolean, extra: Anchor[]) {
+  const v = await verifyAudit(ctx.db, { anchors: ctx.audit && { list: [...ctx.audit.anchors(), ...extra], keys: ctx.audit.keys } });
+  return { ...v, problems: v.problems.map(({ problemEn, ...p }) => (en ? { ...p, problem: problemEn } : p)) };
+}
+
 export function auditRoutes(ctx: CloudContext) {
   return new Hono<CloudEnv>()
     .get('/verify', endpoint({
       summary: '审计链校验 / check the audit chain and every audited row',
       description: 'Walks the chain, checks every row of an audited table (cloud/audit/tables.ts) against its newest image and every recorded change against what may change. Findings name table, key and column.',
       responses: { 200: auditVerdictView },
-    }), async (c) => {
-      const v = await verifyAudit(ctx.db, { anchors: ctx.audit && { list: ctx.audit.anchors(), keys: ctx.audit.keys } });
-      const en = requestLocale(c) === 'en';
-      return c.json({ ...v, problems: v.problems.map(({ problemEn, ...p }) => (en ? { ...p, problem: problemEn } : p)) });
-    })
+    }), async (c) => c.json(await verdict(ctx, requestLocale(c) === 'en', [])))
+    .post('/verify', endpoint({
+      summary: '以站点副本校验审计链 / check the chain also against signed heads kept elsewhere (a site hub\'s copy)',
+      description: 'As GET /audit/verify, with `anchors` added to the anchor file\'s (e.g. GET /api/v1/hub/anchors at a site hub): an anchor counts only with a valid signature of HQ\'s anchor key, so the copy needs no trust, and a deleted tail is found even when the anchor file went with it.',
+      body: z.object({ anchors: z.array(auditAnchor).max(100_000) }).strict(),
+      responses: { 200: auditVerdictView },
+    }), async (c) => c.json(await verdict(ctx, requestLocale(c) === 'en', c.req.valid('json').anchors)))
     .post('/anchors', endpoint({
       summary: '立即签署审计链头 / sign the chain\'s head now (before a risky change, at a day\'s close)',
       responses: { 200: anchorView },

@@ -3,7 +3,7 @@ import type { CloudContext } from '../context.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
 import { accessFor } from './policy.ts';
-import type { AuthUser, Role } from './roles.ts';
+import type { Role } from './roles.ts';
 import { authenticate } from './service.ts';
 
 export function bearer(c: Context): string | undefined {
@@ -34,18 +34,4 @@ export function authorise(ctx: CloudContext, base: string): MiddlewareHandler<Cl
     }
     return next();
   };
-}
-
-/**
- * The logged-in user of a request (set by authorise), for the routes not yet declared with
- * `endpoint({ signedIn: true })` (cloud/http/endpoint.ts), which types `c.get('user')`.
- */
-export function userOf(c: Context): AuthUser {
-  const u: AuthUser | undefined = c.get('user');
-  if (!u) throw new AppError('unauthenticated', '请先登录 / log in first', 401);
-  return u;
-}
-
-export function maybeUser(c: Context): AuthUser | undefined {
-  return c.get('user');
 }

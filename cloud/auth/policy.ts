@@ -100,6 +100,7 @@ export const POLICY: readonly PolicyEntry[] = [
   { prefix: '/commands', methods: ['GET'], access: ['administrator', 'supervisor'] },
   // The control room's screen (and its event stream).
   { prefix: '/live', methods: ['GET'], access: ['administrator', 'supervisor'] },
+  { prefix: '/hub-leases', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
 
   // Other modules.
   { prefix: '/templates', methods: '*', access: ['administrator', 'supervisor'] },

@@ -15,7 +15,8 @@ import type { Tx } from '../tickets/issue.ts';
 import { ledger } from '../ledger/index.ts';
 import { releaseCapacity, takeCapacity } from '../office/pricing.ts';
 import { listPrices, type Channel } from './admin.ts';
-import { idempotent, requestHash, type Outcome } from './idempotency.ts';
+import type { IdempotencyClaim } from '../http/idempotency.ts';
+import { auditedTx } from '../office/audit.ts';
 import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
@@ -24,6 +25,9 @@ import { bindBookingSlot, holdBookingSlot, releaseBookingSlots, slotVenue } from
 type Booking = typeof bookings.$inferSelect;
 type Db = CloudContext['db'];
 
+/** What a write of the booking API answers: a refusal that is an answer (an expired hold) is one too. */
+export interface Outcome { status: 200 | 201 | 409 | 422; body: unknown }
+
 const err = (status: 409 | 422, code: string, message: string): Outcome => ({ status, body: { error: { code, message } } });
 
 function randomText(bytes: number): string {
@@ -31,8 +35,8 @@ function randomText(bytes: number): string {
 }
 
 /** Books tickets for a visit day: checks prices and the channel's quota; holds them until paid. */
-export async function createBooking(ctx: CloudContext, ch: Channel, req: BookingRequest, key: string): Promise<Outcome> {
-  return idempotent(ctx, ch.id, key, requestHash('book', req), async (tx) => {
+export async function createBooking(ctx: CloudContext, ch: Channel, req: BookingRequest, idem?: IdempotencyClaim): Promise<Outcome> {
+  return auditedTx(ctx.db, async (tx): Promise<Outcome> => {
     const now = ctx.now();
     const tz = ctx.config.timeZone;
     const today = businessDay(now, tz);
@@ -73,6 +77,7 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
       holdUntil: new Date(now + ch.holdMinutes * 60_000), createdAt: new Date(now),
     });
     await tx.insert(bookingItems).values(req.items.map((i) => ({ bookingId: id, typeId: prices.get(i.type)!.typeId, quantity: i.quantity, unitPriceFen: prices.get(i.type)!.priceFen })));
+    await idem?.claim(tx, { bookingId: id });
     return { status: 201, body: await bookingView(tx, ch, id) };
   });
 }
@@ -122,8 +127,8 @@ async function lockBooking(tx: Tx, ch: Channel, orderNo: string): Promise<Bookin
 }
 
 /** Payment confirmed by the channel (or our web shop's payment provider): tickets are made. */
-export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string, req: PayRequest, key: string): Promise<Outcome> {
-  const out = await idempotent(ctx, ch.id, key, requestHash(`pay ${orderNo}`, req), async (tx) => {
+export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string, req: PayRequest, idem?: IdempotencyClaim): Promise<Outcome> {
+  const out = await auditedTx(ctx.db, async (tx): Promise<Outcome> => {
     const now = ctx.now();
     const b = await lockBooking(tx, ch, orderNo);
     if (b.state !== 'booked') {
@@ -159,6 +164,7 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     }
     await tx.update(bookings).set({ state: 'issued', paidAt: new Date(now), paymentRef: req.paymentRef }).where(eq(bookings.id, b.id));
     await publishBooking(ctx, tx, b.id);
+    await idem?.claim(tx, { bookingId: b.id });
     return { status: 200, body: await bookingView(tx, ch, b.id) };
   });
   ctx.notify(ch.site);
@@ -170,8 +176,8 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
  * after pickup or after any of its tickets was used. Its tickets are revoked (gates refuse
  * them from their next pull) and its tickets go back to the channel's quota.
  */
-export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: string, reason: string | undefined, key: string): Promise<Outcome> {
-  const out = await idempotent(ctx, ch.id, key, requestHash(`cancel ${orderNo}`, { reason }), async (tx) => {
+export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: string, reason: string | undefined, idem?: IdempotencyClaim): Promise<Outcome> {
+  const out = await auditedTx(ctx.db, async (tx): Promise<Outcome> => {
     const now = ctx.now();
     const b = await lockBooking(tx, ch, orderNo);
     if (b.state === 'cancelled') return { status: 200, body: await bookingView(tx, ch, b.id) };
@@ -197,6 +203,7 @@ export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: str
       if (order && b.totalFen > 0) await ledger.refund(tx, ledger.channelActor(ch.code), { order, amountFen: b.totalFen, method: 'channel', reason: reason ?? `渠道取消 ${b.orderNo}`, at: now });
       await publishBooking(ctx, tx, b.id);
     }
+    await idem?.claim(tx, { bookingId: b.id });
     return { status: 200, body: await bookingView(tx, ch, b.id) };
   });
   ctx.notify(ch.site);

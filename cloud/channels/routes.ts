@@ -4,14 +4,14 @@ import type { CloudContext } from '../context.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv, CloudVariables } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
+import { idempotency } from '../http/idempotency.ts';
 import { businessDay } from '../../shared/time/zone.ts';
 import {
   channelByCode, channelByKey, channelView, type Channel, channelPatch, createChannel, listChannels, listPrices, newChannel, pricesRequest, rotateKey, setPrices, updateChannel,
 } from './admin.ts';
-import { cancelBooking, createBooking, getBooking, listBookings, payBooking, quotaLeft } from './bookings.ts';
+import { bookingView as viewBooking, cancelBooking, createBooking, getBooking, listBookings, payBooking, quotaLeft, type Outcome } from './bookings.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
 import { z } from 'zod';
-import { requireKey, type Outcome } from './idempotency.ts';
 import { devicePickups, flaggedPickups, lookupBookings, lookupQuery, pickupRequest, recordDevicePickups, windowPickup } from './pickup.ts';
 import { reconcile } from './reconcile.ts';
 import {
@@ -22,8 +22,8 @@ const adminBookingsQuery = z.object({ day: z.string().max(10), state: z.enum(['b
 
 const send = (c: Context, o: Outcome) => c.json(o.body as object, o.status);
 
-/** The channel API's env: the channel the request's X-Channel-Key names, and the write's Idempotency-Key. */
-type ChannelEnv = { Variables: CloudVariables & { channel: Channel; idempotencyKey: string } };
+/** The channel API's env: the channel the request's X-Channel-Key names. */
+type ChannelEnv = { Variables: CloudVariables & { channel: Channel } };
 
 /**
  * The key is checked before anything else of the request (a caller without a valid key learns
@@ -31,10 +31,6 @@ type ChannelEnv = { Variables: CloudVariables & { channel: Channel; idempotencyK
  */
 const channelKey = (ctx: CloudContext): MiddlewareHandler<ChannelEnv> => async (c, next) => {
   c.set('channel', await channelByKey(ctx, c.req.header('X-Channel-Key')));
-  await next();
-};
-const idempotencyKey: MiddlewareHandler<ChannelEnv> = async (c, next) => {
-  c.set('idempotencyKey', requireKey(c.req.header('Idempotency-Key')));
   await next();
 };
 
@@ -49,6 +45,10 @@ const orderNo = z.object({ orderNo: z.string().min(1).max(40) });
  */
 export function channelApiRoutes(ctx: CloudContext) {
   const keyed = channelKey(ctx);
+  // Every write: a key of the channel's own, required; a lost answer is the booking as it is now.
+  const idempotencyKey = (status: 200 | 201) => idempotency<ChannelEnv>(ctx, {
+    required: true, replay: async (c, ref) => c.json(await viewBooking(ctx.db, c.get('channel'), String(ref.bookingId)), status),
+  });
   const api = new Hono<ChannelEnv>()
     .get('/products', keyed, endpoint({
       operationId: 'listProducts', tags, summary: 'Ticket types this channel sells, its prices and quota left for a day', query: productsQuery, responses: { 200: productsView.meta({ id: 'Products' }) },
@@ -60,10 +60,10 @@ export function channelApiRoutes(ctx: CloudContext) {
       const products = (await listPrices(ctx.db, ch)).map(({ typeId: _id, ...p }) => p);
       return c.json({ day, quota: ch.dailyQuota, remaining: await quotaLeft(ctx, ch, day), products });
     })
-    .post('/bookings', keyed, idempotencyKey, endpoint({
-      operationId: 'createBooking', tags, summary: 'Book tickets for a visit day (held until paid)', body: bookingRequest.meta({ id: 'BookingRequest' }), idempotencyKey: 'required',
+    .post('/bookings', keyed, idempotencyKey(201), endpoint({
+      operationId: 'createBooking', tags, summary: 'Book tickets for a visit day (held until paid)', body: bookingRequest.meta({ id: 'BookingRequest' }),
       responses: { 201: booking },
-    }), async (c) => send(c, await createBooking(ctx, c.get('channel'), c.req.valid('json'), c.get('idempotencyKey'))))
+    }), async (c) => send(c, await createBooking(ctx, c.get('channel'), c.req.valid('json'), c.get('idempotency'))))
     .get('/bookings/:orderNo', keyed, endpoint({ operationId: 'getBooking', tags, summary: 'A booking with its tickets', params: orderNo, responses: { 200: booking } }),
       async (c) => c.json(await getBooking(ctx, c.get('channel'), c.req.valid('param').orderNo)))
     .get('/bookings/:orderNo/qr.svg', keyed, endpoint({
@@ -77,14 +77,14 @@ export function channelApiRoutes(ctx: CloudContext) {
       const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       return c.body(svg, 200, { 'content-type': 'image/svg+xml' });
     })
-    .post('/bookings/:orderNo/pay', keyed, idempotencyKey, endpoint({
-      operationId: 'payBooking', tags, summary: 'Confirm payment: tickets are issued, their codes returned', params: orderNo, body: payRequest.meta({ id: 'PayRequest' }), idempotencyKey: 'required',
+    .post('/bookings/:orderNo/pay', keyed, idempotencyKey(200), endpoint({
+      operationId: 'payBooking', tags, summary: 'Confirm payment: tickets are issued, their codes returned', params: orderNo, body: payRequest.meta({ id: 'PayRequest' }),
       responses: { 200: booking },
-    }), async (c) => send(c, await payBooking(ctx, c.get('channel'), c.req.valid('param').orderNo, c.req.valid('json'), c.get('idempotencyKey'))))
-    .post('/bookings/:orderNo/cancel', keyed, idempotencyKey, endpoint({
+    }), async (c) => send(c, await payBooking(ctx, c.get('channel'), c.req.valid('param').orderNo, c.req.valid('json'), c.get('idempotency'))))
+    .post('/bookings/:orderNo/cancel', keyed, idempotencyKey(200), endpoint({
       operationId: 'cancelBooking', tags, summary: 'Cancel: until the channel\'s cutoff before the visit day, not after pickup or entry; tickets are revoked', params: orderNo,
-      body: cancelRequest.meta({ id: 'CancelRequest' }).optional(), idempotencyKey: 'required', responses: { 200: booking },
-    }), async (c) => send(c, await cancelBooking(ctx, c.get('channel'), c.req.valid('param').orderNo, c.req.valid('json')?.reason, c.get('idempotencyKey'))))
+      body: cancelRequest.meta({ id: 'CancelRequest' }).optional(), responses: { 200: booking },
+    }), async (c) => send(c, await cancelBooking(ctx, c.get('channel'), c.req.valid('param').orderNo, c.req.valid('json')?.reason, c.get('idempotency'))))
     .get('/reconciliation', keyed, endpoint({
       operationId: 'reconciliation', tags, summary: 'This channel\'s business day: booked, paid, cancelled, picked up, in fen, with every order', query: reconciliationQuery,
       responses: { 200: reconciliationView.meta({ id: 'Reconciliation' }) },

@@ -13,7 +13,8 @@
  *   explain <ticket> [lane]    what a gate at that lane would decide now, and why
  *   over-use                   tickets used beyond what they grant (offline gates)
  *   login                      print a bearer token (for SCENIC_TOKEN)
- *   audit-verify               check the financial audit chain (exit 4 if it is broken)
+ *   audit-verify [--hub <url>] check the financial audit chain (exit 4 if it is broken), also
+ *                              against the signed heads a site hub keeps
  *   device-token <site> <device> [gate|kiosk|hub]   a provisioned device's credential for its config
  *   sites                      the sites HQ serves;  site-add <site> <name>  adds one
  *   lane <lane> [venue]        adds (or keeps) a lane of the site, into a venue (default main)
@@ -224,7 +225,12 @@ async function main(): Promise<void> {
       return;
     }
     case 'audit-verify': {
-      const r = await call(`${cloudUrl}/api/v1/audit/verify`);
+      // --hub <url> (repeatable): also check against the signed heads a site hub keeps.
+      const hubs = process.argv.flatMap((a, i) => (a === '--hub' && process.argv[i + 1] ? [process.argv[i + 1]!.replace(/\/+$/, '')] : []));
+      const copies = [];
+      for (const h of hubs) copies.push(...(await call(`${h}/api/v1/hub/anchors`, undefined, false)).items);
+      const r = hubs.length ? await call(`${cloudUrl}/api/v1/audit/verify`, { body: { anchors: copies } }) : await call(`${cloudUrl}/api/v1/audit/verify`);
+      if (hubs.length) process.stdout.write(`  ${t('站点锚点副本', 'anchors kept by the hubs')}: ${copies.length} (${hubs.join(', ')})\n`);
       if (r.ok) process.stdout.write(`✔ ${t('审计链完整', 'audit chain intact')}: ${r.records} ${t('条记录', 'records')}, head ${r.head.slice(0, 16)}…\n`);
       else {
         process.stdout.write(`✘ ${t('审计链已被篡改', 'audit chain broken')}: ${r.problems.length} ${t('处问题', 'problem(s)')}\n`);
@@ -266,7 +272,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      process.stdout.write('usage: npm run cli -- <login | audit-verify | lockouts | unlock <username> | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | explain-card <kind> <value> [lane] | over-use | sites | site-add <site> <name> | lane <lane> [venue] | provision <device> <role> [lanes] | device-token <site> <device> [role]> [--en]\n');
+      process.stdout.write('usage: npm run cli -- <login | audit-verify [--hub <url>] | lockouts | unlock <username> | sell <type> [n] | scan <gate> <code> [persons] [--out] | entries [ticket] | ticket <id> | types | status | mode <m> [device] | devices | revoke <ticket> <reason> | bind <ticket> <kind> <value> | explain <ticket> [lane] | explain-card <kind> <value> [lane] | over-use | sites | site-add <site> <name> | lane <lane> [venue] | provision <device> <role> [lanes] | device-token <site> <device> [role]> [--en]\n');
       if (cmd && cmd !== 'help') process.exitCode = 2;
   }
 }

@@ -31,8 +31,6 @@ export interface EndpointSpec {
   body?: z.ZodType;
   /** Bodies the handler reads itself (documented only): media type -> schema or null. */
   otherBodies?: Readonly<Record<string, z.ZodType | null>>;
-  /** The route honours an Idempotency-Key header (required for it, or optional). */
-  idempotencyKey?: 'optional' | 'required';
   responses?: Readonly<Record<number, z.ZodType | ResponseDecl>>;
   /** The handler needs the logged-in user (the policy guarantees one; checked here too). */
   signedIn?: boolean;

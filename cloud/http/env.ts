@@ -1,5 +1,6 @@
 import type { DeviceIdentity } from '../../shared/auth/device.ts';
 import type { AuthUser } from '../auth/roles.ts';
+import type { IdempotencyClaim } from './idempotency.ts';
 
 /**
  * What a request of HQ's app carries besides itself, typed: `new Hono<CloudEnv>()` and
@@ -9,8 +10,10 @@ import type { AuthUser } from '../auth/roles.ts';
 export interface CloudVariables {
   user?: AuthUser;
   device?: DeviceIdentity;
+  /** Set by idempotency() when the request carries a key: the write claims it in its transaction. */
+  idempotency?: IdempotencyClaim;
 }
 export type CloudEnv = { Variables: CloudVariables };
 
 /** The env of a handler behind a `signedIn` route declaration: the user is there. */
-export type SignedInEnv = { Variables: { user: AuthUser } };
+export type SignedInEnv = { Variables: CloudVariables & { user: AuthUser } };

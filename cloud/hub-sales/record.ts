@@ -1,12 +1,14 @@
-import { eq, inArray, TransactionRollbackError } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { HubOrder, HubRefund, HubShift } from '../../shared/hub/journal.ts';
 import type { AuthUser } from '../auth/roles.ts';
 import type { CloudContext } from '../context.ts';
 import { orders, tickets, ticketTypes, users } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { ledger, type Actor } from '../ledger/index.ts';
-import { appendAudit, auditSavepoint, type Tx } from '../office/audit.ts';
-import { takeCapacity } from '../office/pricing.ts';
+import { appendAudit, type Tx } from '../office/audit.ts';
+import { recordClosedShift } from '../office/shifts.ts';
+import { flagHubOrder } from './conflicts.ts';
+import { placeHubOrder } from './leases.ts';
 
 /**
  * How a site hub's journal is written into HQ's books, through the ledger (cloud/ledger):
@@ -34,26 +36,15 @@ export async function recordHubOrder(tx: Tx, ctx: CloudContext, at: { site: stri
       reference: p.method === 'card' ? p.reference : null, refundId: null, createdAt: new Date(o.at),
     });
   }
-  // The places were taken at the site already: HQ counts them, and flags a day gone past its
-  // capacity (the hub sells without a lease of its own yet; see the README).
-  let overCapacity = false;
-  const perType = new Map<number, number>();
-  for (const l of o.lines) perType.set(l.typeId, (perType.get(l.typeId) ?? 0) + l.persons);
-  for (const [typeId, persons] of [...perType].sort((a, b) => a[0] - b[0])) {
+  // The places: inside the hub's lease they were held at HQ already (cloud/hub-sales/leases.ts);
+  // a sale that finds no room is recorded all the same (the visitors are in) and flagged.
+  const short = await placeHubOrder(tx, at, o);
+  for (const { typeId, persons } of short) {
     const type = await typeRow(tx, typeId);
-    const took = await tx.transaction(async (sp) => {
-      auditSavepoint(sp);
-      await takeCapacity(sp, type, o.visitDay, persons);
-      return true;
-    }).catch((err) => {
-      if ((err instanceof AppError && err.code === 'sold_out') || err instanceof TransactionRollbackError) return false;
-      throw err;
-    });
-    if (!took) {
-      overCapacity = true;
-      await appendAudit(tx, { at: o.at, actor: `hub:${at.hub}`, action: 'hub_over_capacity', subject: o.id, body: { type: type.code, day: o.visitDay, persons } });
-    }
+    await appendAudit(tx, { at: o.at, actor: `hub:${at.hub}`, action: 'hub_over_capacity', subject: o.id, body: { type: type.code, day: o.visitDay, persons } });
   }
+  const overCapacity = short.length > 0;
+  await flagHubOrder(tx, at, o);
   await recordLines(tx, ctx, actor, at.site, o);
   return { overCapacity };
 }
@@ -101,10 +92,11 @@ export async function recordHubRefund(tx: Tx, _ctx: CloudContext, at: { site: st
   return { conflict: true };
 }
 
-/** A shift closed at the hub: its handover figures go into the audit chain. */
+/** A shift closed at the hub: its handover figures go into the audit chain, and it becomes an HQ shift with its report. */
 export async function recordHubShift(tx: Tx, _ctx: CloudContext, at: { site: string; hub: string }, s: HubShift): Promise<void> {
   const actor = await hubActor(tx, s.seller.id, s.id);
   await appendAudit(tx, { at: s.closedAt, actor: actor.name, action: 'hub_shift_close', subject: s.id, body: { ...s, site: at.site, hub: at.hub } });
+  await recordClosedShift(tx, { id: s.id, sellerId: s.seller.id, site: at.site, floatFen: s.floatFen, openedAt: s.openedAt, closedAt: s.closedAt, counted: s.counted ?? { cash: s.countedCashFen }, actor: actor.name });
 }
 
 /** The seller, in the book of their shift at the hub. */

@@ -1,10 +1,10 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { DeviceIdentity } from '../../shared/auth/device.ts';
 import { keyIdOf, publicKeyFromRaw } from '../../shared/code/keys.ts';
 import { entryDigest, type HubKit, type JournalAck, type JournalEntry } from '../../shared/hub/journal.ts';
 import { addDays, businessDay } from '../../shared/time/zone.ts';
 import type { CloudContext } from '../context.ts';
-import { discounts, hubKeys, hubUploads, issuerKeys, sellerDiscounts, sellerTypes, ticketTypes, users } from '../db/schema/index.ts';
+import { dayCapacity, discounts, hubKeys, hubUploads, issuerKeys, sellerDiscounts, sellerTypes, ticketTypes, users } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { auditedTx } from '../office/audit.ts';
 import { priceOn } from '../office/pricing.ts';
@@ -34,13 +34,19 @@ export async function hubKit(ctx: CloudContext, site: string): Promise<HubKit> {
   const today = businessDay(now, tz);
   const days = Array.from({ length: PRICE_DAYS }, (_, i) => addDays(today, i));
   const types = await ctx.db.select().from(ticketTypes).orderBy(ticketTypes.id);
+  const caps = await ctx.db.select().from(dayCapacity).where(inArray(dayCapacity.day, days));
   const out: HubKit['types'] = [];
   for (const t of types) {
     const prices: Record<string, number> = {};
-    for (const d of days) prices[d] = (await priceOn(ctx.db, t, d)).priceFen;
+    const capacity: Record<string, number | null> = {};
+    for (const d of days) {
+      prices[d] = (await priceOn(ctx.db, t, d)).priceFen;
+      const c = caps.find((r) => r.typeId === t.id && r.day === d);
+      capacity[d] = c?.capacity ?? t.dailyCapacity;
+    }
     out.push({
       id: t.id, code: t.code, name: t.name, active: t.active, persons: t.persons, entries: t.entries, validityDays: t.validityDays,
-      saleMethods: t.saleMethods, category: t.category, prices, basePriceFen: t.priceFen,
+      saleMethods: t.saleMethods, category: t.category, prices, basePriceFen: t.priceFen, capacity,
     });
   }
   const ds = await ctx.db.select().from(discounts).orderBy(discounts.id);

@@ -2,7 +2,6 @@ import { and, asc, eq, gte, lt } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
-import { userOf } from '../auth/middleware.ts';
 import type { CloudContext } from '../context.ts';
 import { orders, payments, ticketTypes } from '../db/schema/index.ts';
 import { endpoint } from '../http/endpoint.ts';
@@ -52,7 +51,7 @@ export function kioskOwedRoutes(ctx: CloudContext) {
       responses: { 201: owedView }, signedIn: true,
     }), async (c) => {
       const { id } = c.req.valid('param');
-      const user = userOf(c);
+      const user = c.get('user');
       const at = ctx.now();
       await auditedTx(ctx.db, async (tx) => {
         const [order] = await tx.select().from(orders).where(and(eq(orders.id, id), eq(orders.channel, 'kiosk'))).for('update');
@@ -70,7 +69,7 @@ export function kioskOwedRoutes(ctx: CloudContext) {
       responses: { 201: owedView.extend({ tickets: z.array(z.object({ id: z.string(), code: z.string() })) }) }, signedIn: true,
     }), async (c) => {
       const { id } = c.req.valid('param');
-      const user = userOf(c);
+      const user = c.get('user');
       const at = ctx.now();
       const tz = ctx.config.timeZone;
       const day = businessDay(at, tz);

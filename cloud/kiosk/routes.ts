@@ -8,13 +8,14 @@ import type { CloudContext } from '../context.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
+import { idempotency, type IdempotencyClaim } from '../http/idempotency.ts';
 import type { MobileProvider } from '../office/mobile.ts';
 import { getCapacity } from '../office/setup.ts';
 import { getSale } from '../sales/service.ts';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import { asc, eq } from 'drizzle-orm';
 import { ticketTypeByCode } from '../catalog/service.ts';
-import { orders, sales } from '../db/schema/index.ts';
+import { orders, payments, sales } from '../db/schema/index.ts';
 import { ledger } from '../ledger/index.ts';
 import { auditedTx } from '../office/audit.ts';
 import { takeCapacity } from '../office/pricing.ts';
@@ -82,7 +83,7 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
     })
     .get('/types', endpoint({ summary: 'Types a kiosk sells: visitor tickets with a price', responses: { 200: z.object({ types: z.array(kioskType) }) } }),
       async (c) => c.json({ types: await kioskTypes(ctx) }))
-    .post('/sales', endpoint({
+    .post('/sales', idempotency(ctx, { key: attemptOf, replay: async (c, ref) => c.json(await paidView(ctx, String(ref.orderId))) }), endpoint({
       summary: 'A self-service sale paid by the visitor\'s payment code (idempotent on attemptId)', body: kioskSaleRequest,
       responses: { 200: kioskSaleView, 202: { description: 'The payment is still pending at the provider', schema: kioskPendingView } },
     }), async (c) => {
@@ -101,7 +102,10 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
           throw new AppError('sold_out', `今日余票不足 / not enough ${i.type} tickets left today: ${cap.left}`, 409, { type: i.type, left: cap.left });
         }
       }
-      const key = `kiosk:${kiosk.site}:${kiosk.device}:${req.attemptId}`;
+      // An attempt charged before and not issued is money owed (recordOwed below): said again, never sold twice.
+      const owedKey = `kiosk:${kiosk.site}:${kiosk.device}:${req.attemptId}`;
+      const [owed] = await ctx.db.select({ id: orders.id }).from(orders).where(eq(orders.id, ledger.keyedId(owedKey)));
+      if (owed) throw new AppError('paid_not_issued', `已扣款但出票失败，请联系工作人员 / paid, but the tickets were not issued (order ${owed.id})`, 409, { orderId: owed.id });
       // The provider's charge is idempotent on the intent id: a retried attempt is the same charge.
       const intentId = `kiosk-${kiosk.site}-${kiosk.device}-${req.attemptId}`;
       const charge = await opts.payments.charge({ intentId, amountFen: total, authCode: req.authCode });
@@ -109,22 +113,42 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
       if (status === 'pending') status = await opts.payments.query(charge.providerRef);
       if (status === 'failed') throw new AppError('payment_failed', '支付失败，未扣款 / payment failed; nothing was charged', 402, { providerRef: charge.providerRef });
       if (status === 'pending') return c.json({ state: 'pending', providerRef: charge.providerRef }, 202);
-      let sold: Awaited<ReturnType<typeof getSale>>[];
+      let orderId: string;
       try {
-        sold = await sellAtKiosk(ctx, kiosk, key, req, types, charge.providerRef);
+        orderId = await sellAtKiosk(ctx, kiosk, c.get('idempotency'), req, charge.providerRef);
       } catch (err) {
         // Charged, but the tickets could not be made (sold out meanwhile): say so, never "nothing charged".
         const code = err instanceof AppError ? err.code : 'internal';
         ctx.log.error({ kiosk: kiosk.device, attemptId: req.attemptId, providerRef: charge.providerRef, code, err: (err as Error).message }, 'kiosk sale paid but not issued');
-        if (code !== 'paid_not_issued') await recordOwed(ctx, kiosk, key, req, total, charge.providerRef, code);
+        await recordOwed(ctx, kiosk, owedKey, req, total, charge.providerRef, code);
         throw new AppError('paid_not_issued', `已扣款但出票失败，请联系工作人员 / paid, but the tickets could not be issued (${code}); staff will refund`, 409, { providerRef: charge.providerRef, cause: code });
       }
       ctx.log.info({ kiosk: kiosk.device, attemptId: req.attemptId, amountFen: total, providerRef: charge.providerRef }, 'kiosk sale paid');
-      return c.json({
-        state: 'paid', providerRef: charge.providerRef, amountFen: total,
-        tickets: sold.flatMap((s) => s.tickets.map((t) => ({ ...t, typeId: types.get(s.type)!.typeId, typeName: types.get(s.type)!.name }))),
-      });
+      return c.json(await paidView(ctx, orderId));
     });
+}
+
+/** The attempt id a kiosk made before paying: its sale's idempotency key. */
+async function attemptOf(c: Context): Promise<string | undefined> {
+  try {
+    const id = (JSON.parse(await c.req.text()) as { attemptId?: unknown } | null)?.attemptId;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined; // endpoint() says what is wrong with the body
+  }
+}
+
+/** The answer to a paid kiosk sale, from what the ledger recorded (also rebuilds a lost answer). */
+async function paidView(ctx: CloudContext, orderId: string) {
+  const [order] = await ctx.db.select().from(orders).where(eq(orders.id, orderId));
+  const [paid] = await ctx.db.select({ reference: payments.reference }).from(payments).where(eq(payments.orderId, orderId)).limit(1);
+  const names = new Map((await listTicketTypes(ctx.db)).map((t) => [t.code, { typeId: t.id, typeName: t.name }]));
+  const ids = (await ctx.db.select({ id: sales.id }).from(sales).where(eq(sales.orderId, orderId)).orderBy(asc(sales.id))).map((s) => s.id);
+  const sold = await Promise.all(ids.map((id) => getSale(ctx, id)));
+  return {
+    state: 'paid' as const, providerRef: paid?.reference ?? '', amountFen: order!.totalFen,
+    tickets: sold.flatMap((s) => s.tickets.map((t) => ({ ...t, ...names.get(s.type)! }))),
+  };
 }
 
 type KioskType = Awaited<ReturnType<typeof kioskTypes>>[number];
@@ -133,11 +157,7 @@ type KioskType = Awaited<ReturnType<typeof kioskTypes>>[number];
  * The kiosk's sale through the ledger, once per attempt: one order in the kiosk's shift of the
  * day, its mobile payment with the provider's reference, a line per type, real names bound.
  */
-async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, key: string, req: z.infer<typeof kioskSaleRequest>, types: Map<string, KioskType>, providerRef: string) {
-  const saleIds = async (orderId: string) => (await ctx.db.select({ id: sales.id }).from(sales).where(eq(sales.orderId, orderId)).orderBy(asc(sales.id))).map((s) => s.id);
-  const [prior] = await ctx.db.select({ id: orders.id, status: orders.status }).from(orders).where(eq(orders.idempotencyKey, key));
-  if (prior && prior.status !== 'issued') throw new AppError('paid_not_issued', `已扣款但出票失败，请联系工作人员 / paid, but the tickets were not issued (order ${prior.id})`, 409, { orderId: prior.id });
-  if (prior) return Promise.all((await saleIds(prior.id)).map((id) => getSale(ctx, id)));
+async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, idem: IdempotencyClaim | undefined, req: z.infer<typeof kioskSaleRequest>, providerRef: string): Promise<string> {
   const at = ctx.now();
   const tz = ctx.config.timeZone;
   const day = businessDay(at, tz);
@@ -147,35 +167,37 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, key: string
     // Places in one fixed order (by type), as the window takes them: two sales never wait on each other.
     for (const r of [...rows].sort((a, b) => a.type.id - b.type.id)) await takeCapacity(tx, r.type, day, r.item.quantity * r.type.persons);
     const sold = await ledger.sell(tx, ctx, actor, {
-      site: kiosk.site, visitDay: day, channel: 'kiosk', source: kiosk.device, at, idempotencyKey: key, request: req,
+      site: kiosk.site, visitDay: day, channel: 'kiosk', source: kiosk.device, at, request: req,
       lines: rows.map(({ item, type }) => ({
-        type, quantity: item.quantity, unitFen: types.get(item.type)!.priceFen,
+        type, quantity: item.quantity, unitFen: type.priceFen,
         validFrom: startOfBusinessDay(day, tz), validUntil: startOfBusinessDay(addDays(day, type.validityDays), tz),
       })),
       payments: [{ method: 'mobile', amountFen: req.amountFen, reference: providerRef }],
     });
     await bindRealName(tx, kiosk.site, req.idNumber && storedCredential('idcard', req.idNumber), sold.lines.flatMap((l) => l.tickets.map((t) => t.id)), at);
+    await idem?.claim(tx, { orderId: sold.orderId });
     return sold.orderId;
   });
   ctx.notify(kiosk.site);
-  return Promise.all((await saleIds(orderId)).map((id) => getSale(ctx, id)));
+  return orderId;
 }
 
 /**
  * The money of a kiosk sale charged at the provider whose tickets could not be made: an
  * order owed (ledger.owe) in the kiosk's shift of the day with its mobile payment, so the
  * books hold the money and the reconciliation names it until finance refunds it or issues
- * the tickets (cloud/kiosk/owed.ts). A retry of the attempt finds it and is answered the same.
+ * the tickets (cloud/kiosk/owed.ts). Its key is the attempt's: a retry finds it and is answered the same.
  */
 export async function recordOwed(ctx: CloudContext, kiosk: DeviceIdentity, key: string, req: z.infer<typeof kioskSaleRequest>, totalFen: number, providerRef: string, cause: string) {
   const at = ctx.now();
   const day = businessDay(at, ctx.config.timeZone);
   await auditedTx(ctx.db, async (tx) => {
-    const [prior] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.idempotencyKey, key));
+    const id = ledger.keyedId(key);
+    const [prior] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, id));
     if (prior) return;
     const actor = await ledger.kioskActor(tx, kiosk.site, kiosk.device, day, at);
     await ledger.owe(tx, actor, {
-      site: kiosk.site, visitDay: day, channel: 'kiosk', source: kiosk.device, at, idempotencyKey: key, request: req, totalFen, cause,
+      id, site: kiosk.site, visitDay: day, channel: 'kiosk', source: kiosk.device, at, request: req, totalFen, cause,
       payments: [{ method: 'mobile', amountFen: totalFen, reference: providerRef }],
     });
   }).catch((err) => ctx.log.error({ kiosk: kiosk.device, attemptId: req.attemptId, providerRef, err: (err as Error).message }, 'kiosk money owed could not be recorded'));

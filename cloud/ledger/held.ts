@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { businessDay } from '../../shared/time/zone.ts';
@@ -14,7 +15,7 @@ import type { Actor } from './till.ts';
  * balance, a customer account's deposit (and what is paid off its credit). It comes in and
  * goes out at a desk like any other money, so it is in a book like any other money: each
  * wallet and each account has one order with the ledger (channel `wallet` / `account`,
- * found by its idempotency key), which sells nothing (total 0, no lines) and carries every
+ * found by an id that follows from it), which sells nothing (total 0, no lines) and carries every
  * payment in (positive, in the book of whoever took it) and every refund out (a `refunds`
  * row and its negative payments, in the book of whoever paid it back).
  */
@@ -23,17 +24,27 @@ export type Held = (typeof HELD)[number];
 
 type Order = typeof orders.$inferSelect;
 
+/**
+ * An order id that follows from a key (RFC 9562 version 8, from SHA-256): the order of a
+ * wallet, of an account, of a kiosk attempt is found by its primary key, and a second
+ * writer of the same one is refused by it.
+ */
+export function keyedId(key: string): string {
+  const h = createHash('sha256').update(key).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /** The order that carries a wallet's or an account's money, opened on its first movement. */
 export async function heldOrder(tx: Tx, actor: Actor, o: { kind: Held; id: string; site: string; accountId?: string | null; note: string; at: number; timeZone: string }): Promise<Order> {
-  const key = `${o.kind}:${o.id}`;
-  const find = async () => (await tx.select().from(orders).where(eq(orders.idempotencyKey, key)))[0];
+  const id = keyedId(`${o.kind}:${o.id}`);
+  const find = async () => (await tx.select().from(orders).where(eq(orders.id, id)))[0];
   const known = await find();
   if (known) return known;
   // The order itself is in no shift: it sells nothing, and each of its payments and refunds
   // is in the book of whoever took or paid back that money.
   await openOrder(tx, { ...actor, till: { book: actor.till.book, shiftId: null } }, {
     site: o.site, visitDay: businessDay(o.at, o.timeZone), channel: o.kind, source: o.id, accountId: o.accountId ?? null, totalFen: 0, status: 'issued',
-    note: o.note, idempotencyKey: key, request: { held: o.kind, id: o.id }, at: o.at,
+    id, note: o.note, request: { held: o.kind, id: o.id }, at: o.at,
   });
   return (await find())!;
 }

@@ -7,7 +7,7 @@
  *   });
  */
 import { accountRow, balances, postEntry, redeemVoucher } from './accounts.ts';
-import { accountMovement, heldOrder, payIn, payOut } from './held.ts';
+import { accountMovement, heldOrder, keyedId, payIn, payOut } from './held.ts';
 import { insertPayment, pay } from './payments.ts';
 import { refund, refundable, splitRefund } from './refund.ts';
 import { checkPaid, issueLines, openOrder, owe, sell } from './sell.ts';
@@ -20,7 +20,7 @@ export const ledger = {
   refund, refundable, splitRefund,
   issueTickets, revokeTickets,
   postEntry, redeemVoucher, accountRow, balances,
-  heldOrder, payIn, payOut, accountMovement, walletMovement,
+  heldOrder, keyedId, payIn, payOut, accountMovement, walletMovement,
   staffActor, staffTill, kioskActor, channelActor, deskActor,
 };
 

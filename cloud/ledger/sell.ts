@@ -52,8 +52,6 @@ export interface OrderHead {
   note?: string | null;
   /** Required when the order is free. */
   freeReason?: string | null;
-  idempotencyKey?: string | null;
-  requestHash?: string | null;
   request?: unknown;
   at: number;
 }
@@ -69,7 +67,7 @@ export async function openOrder(tx: Tx, actor: Actor, o: OrderHead): Promise<str
   await tx.insert(orders).values({
     id, site: o.site, sellerId: actor.user?.id ?? null, shiftId: actor.till.shiftId, accountId: o.accountId ?? null, channel: o.channel, source: o.source ?? null,
     freeReason: o.freeReason ?? null, status, visitDay: o.visitDay, totalFen: o.totalFen, note: o.note ?? null,
-    idempotencyKey: o.idempotencyKey ?? null, requestHash: o.requestHash ?? null, request: o.request ?? {}, createdAt: new Date(o.at), issuedAt: status === 'issued' ? new Date(o.at) : null,
+    request: o.request ?? {}, createdAt: new Date(o.at), issuedAt: status === 'issued' ? new Date(o.at) : null,
   });
   await appendAudit(tx, {
     at: o.at, actor: actor.name, action: 'order', subject: id,

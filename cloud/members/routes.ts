@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
-import { AppError } from '../http/errors.ts';
+import { idempotency } from '../http/idempotency.ts';
 import { cardView, findMembers, issueCard, issueRequest, memberQuery, reissueCard, reissueRequest, renewCard, renewRequest } from './service.ts';
 import { memberCardView, membersView } from './views.ts';
 
@@ -14,13 +14,9 @@ export function memberRoutes(ctx: CloudContext) {
   return new Hono<CloudEnv>()
     .get('/', endpoint({ summary: '查找会员 / find members by phone, ID, card or name', query: memberQuery, responses: { 200: membersView } }),
       async (c) => c.json(await findMembers(ctx, c.req.valid('query'))))
-    .post('/cards', endpoint({
-      summary: '办卡 / issue a member, resident or staff card', body: issueRequest.meta({ id: 'MemberCardRequest' }), idempotencyKey: 'optional', responses: { 201: memberCardView },
-    }), async (c) => {
-      const key = c.req.header('Idempotency-Key');
-      if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) throw new AppError('invalid_idempotency_key', 'Idempotency-Key must be 1-128 printable characters');
-      return c.json(await issueCard(ctx, c.req.valid('json'), { userId: c.get('user')?.id, idempotencyKey: key }), 201);
-    })
+    .post('/cards', idempotency(ctx, { replay: async (c, ref) => c.json(await cardView(ctx, String(ref.cardNo)), 201) }), endpoint({
+      summary: '办卡 / issue a member, resident or staff card', body: issueRequest.meta({ id: 'MemberCardRequest' }), responses: { 201: memberCardView },
+    }), async (c) => c.json(await issueCard(ctx, c.req.valid('json'), { userId: c.get('user')?.id, idem: c.get('idempotency') }), 201))
     .get('/cards/:cardNo', endpoint({ summary: '会员卡 / a card', params: card, responses: { 200: memberCardView } }),
       async (c) => c.json(await cardView(ctx, c.req.valid('param').cardNo)))
     .post('/cards/:cardNo/renew', endpoint({ summary: '续卡 / renew a card', params: card, body: renewRequest, responses: { 200: memberCardView } }),

@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import type { CloudContext } from '../context.ts';
 import { requireSite } from '../sites/service.ts';
 import { memberCardEvents, memberCards, members, tickets, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
+import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { bindCredentialTx, moveCredentials } from '../tickets/credentials.ts';
 import { ledger } from '../ledger/index.ts';
 import { auditedTx, type Tx } from '../office/audit.ts';
@@ -117,15 +118,7 @@ async function bind(tx: Tx, site: string, kind: 'card' | 'idcard', raw: string, 
 }
 
 /** Issues a card: a holder (new or known), a ticket valid for the card's term from today, at the type's price. */
-export async function issueCard(ctx: CloudContext, input: z.infer<typeof issueRequest>, opts: { userId?: string; idempotencyKey?: string } = {}) {
-  const hash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
-  if (opts.idempotencyKey) {
-    const [prior] = await ctx.db.select().from(memberCards).where(eq(memberCards.idempotencyKey, opts.idempotencyKey));
-    if (prior) {
-      if (prior.requestHash !== hash) throw new AppError('idempotency_conflict', 'Idempotency-Key was already used for a different request', 409);
-      return cardView(ctx, prior.cardNo);
-    }
-  }
+export async function issueCard(ctx: CloudContext, input: z.infer<typeof issueRequest>, opts: { userId?: string; idem?: IdempotencyClaim } = {}) {
   const type = await ticketTypeByCode(ctx.db, input.type);
   checkType(type, input.kind);
   const details = input.member ? checkDetails(input.member) : undefined;
@@ -136,35 +129,31 @@ export async function issueCard(ctx: CloudContext, input: z.infer<typeof issueRe
   const today = businessDay(now, ctx.config.timeZone);
   const expiresOn = termFrom(today, input.kind);
   const no = input.cardNo ?? `M${String(randomInt(0, 1e10)).padStart(10, '0')}`;
-  try {
-    await auditedTx(ctx.db, async (tx) => {
-      let memberId = input.memberId;
-      let idNumber = details?.idNumber;
-      if (memberId) {
-        const [m] = await tx.select().from(members).where(eq(members.id, memberId));
-        if (!m) throw notFound('member', memberId);
-        idNumber = m.idNumber ?? undefined;
-        if (input.bindIdCard && !idNumber) throw new AppError('id_number_required', '会员无身份证号 / the member has no ID number on file', 422);
-      } else {
-        memberId = uuidv7();
-        await tx.insert(members).values({ id: memberId, name: details!.name, sex: details!.sex ?? null, phone: details!.phone, idNumber: idNumber ?? null, employeeNo: details!.employeeNo ?? null, createdAt: new Date(now) });
-      }
-      const sale = await sellCard(tx, ctx, { userId: opts.userId, site, day: today, type, priceFen: type.priceFen, ...window(ctx, today, expiresOn), payment: input.payment, freeReason: `免费卡种 ${type.code}`, note: `办卡 ${no}`, at: now });
-      const ticketId = sale.tickets[0]!.id;
-      const cardId = uuidv7();
-      const [card] = await tx.insert(memberCards).values({
-        id: cardId, cardNo: no, memberId, typeId: type.id, kind: input.kind, state: 'active', cardUid: input.cardUid ? normaliseCredential('card', input.cardUid) : null,
-        validFrom: today, expiresOn, ticketId, idempotencyKey: opts.idempotencyKey ?? null, requestHash: hash, createdAt: new Date(now),
-      }).onConflictDoNothing({ target: memberCards.cardNo }).returning();
-      if (!card) throw new AppError('duplicate', `卡号已存在 / card number already in use: ${no}`, 409);
-      if (input.cardUid) await bind(tx, site, 'card', input.cardUid, ticketId, []);
-      if (input.bindIdCard) await bind(tx, site, 'idcard', idNumber!, ticketId, []);
-      await tx.insert(memberCardEvents).values({ id: uuidv7(), cardId, event: 'issue', priceFen: type.priceFen, expiresBefore: null, expiresAfter: expiresOn, ticketId, saleId: sale.saleId, byUserId: opts.userId ?? null, at: new Date(now) });
-    });
-  } catch (err) {
-    if (opts.idempotencyKey && /idempotency_key/.test(String((err as { cause?: unknown }).cause ?? err))) return issueCard(ctx, input, opts);
-    throw err;
-  }
+  await auditedTx(ctx.db, async (tx) => {
+    let memberId = input.memberId;
+    let idNumber = details?.idNumber;
+    if (memberId) {
+      const [m] = await tx.select().from(members).where(eq(members.id, memberId));
+      if (!m) throw notFound('member', memberId);
+      idNumber = m.idNumber ?? undefined;
+      if (input.bindIdCard && !idNumber) throw new AppError('id_number_required', '会员无身份证号 / the member has no ID number on file', 422);
+    } else {
+      memberId = uuidv7();
+      await tx.insert(members).values({ id: memberId, name: details!.name, sex: details!.sex ?? null, phone: details!.phone, idNumber: idNumber ?? null, employeeNo: details!.employeeNo ?? null, createdAt: new Date(now) });
+    }
+    const sale = await sellCard(tx, ctx, { userId: opts.userId, site, day: today, type, priceFen: type.priceFen, ...window(ctx, today, expiresOn), payment: input.payment, freeReason: `免费卡种 ${type.code}`, note: `办卡 ${no}`, at: now });
+    const ticketId = sale.tickets[0]!.id;
+    const cardId = uuidv7();
+    const [card] = await tx.insert(memberCards).values({
+      id: cardId, cardNo: no, memberId, typeId: type.id, kind: input.kind, state: 'active', cardUid: input.cardUid ? normaliseCredential('card', input.cardUid) : null,
+      validFrom: today, expiresOn, ticketId, createdAt: new Date(now),
+    }).onConflictDoNothing({ target: memberCards.cardNo }).returning();
+    if (!card) throw new AppError('duplicate', `卡号已存在 / card number already in use: ${no}`, 409);
+    if (input.cardUid) await bind(tx, site, 'card', input.cardUid, ticketId, []);
+    if (input.bindIdCard) await bind(tx, site, 'idcard', idNumber!, ticketId, []);
+    await tx.insert(memberCardEvents).values({ id: uuidv7(), cardId, event: 'issue', priceFen: type.priceFen, expiresBefore: null, expiresAfter: expiresOn, ticketId, saleId: sale.saleId, byUserId: opts.userId ?? null, at: new Date(now) });
+    await opts.idem?.claim(tx, { cardNo: no });
+  });
   ctx.notify(site);
   return cardView(ctx, no);
 }

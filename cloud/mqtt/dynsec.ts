@@ -31,7 +31,7 @@ import type { Logger } from '../../shared/log/logger.ts';
  */
 
 /** What a device of each role publishes and subscribes to (MQTT 3.1.1 topics; shared/auth/device.ts holds the rule). */
-const OWN_TOPICS = ['up', 'status', 'reported', 'cmd/res'] as const;
+const OWN_TOPICS = ['up', 'status', 'reported', 'cmd/res', 'charges'] as const;
 const OWN_SUBSCRIPTIONS = ['up/ack', 'desired', 'cmd/req'] as const;
 const SITE_SUBSCRIPTIONS = ['notify', 'desired'] as const;
 const TOPIC = 'tk/v1';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, sql, TransactionRollbackError } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
@@ -11,6 +10,7 @@ import {
   tickets, ticketTypes, users,
 } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
+import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { ledger, type Actor, type Line, type Payment } from '../ledger/index.ts';
 import { accountRow, money, uuid } from '../ledger/accounts.ts';
 import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from './audit.ts';
@@ -137,7 +137,7 @@ async function resolveSeller(tx: Tx, user: AuthUser): Promise<Actor> {
  * payment the order waits (`pending`, places held) until the provider confirms; a reservation
  * holds places with no payment until the group arrives (issueReservation).
  */
-export async function createOrder(ctx: CloudContext, user: AuthUser, input: unknown, mobile: MobileProvider, idempotencyKey?: string) {
+export async function createOrder(ctx: CloudContext, user: AuthUser, input: unknown, mobile: MobileProvider, idem?: IdempotencyClaim) {
   const req = orderRequest.parse(input);
   const site = req.site ?? ctx.config.site;
   await requireSite(ctx.db, site, { active: true });
@@ -148,65 +148,53 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
   if (day > addDays(today, MAX_DAYS_AHEAD)) throw new AppError('visit_day_too_far', `visit day ${day} is more than ${MAX_DAYS_AHEAD} days ahead`, 400);
   if (req.reserve && req.payments.length) throw new AppError('invalid_request', 'a reservation is paid when it is issued');
   if (req.reserve && req.lines.some((l) => l.barcodes || l.cards || l.idcards)) throw new AppError('invalid_request', 'a reservation is issued as printed codes');
-  const requestHash = createHash('sha256').update(JSON.stringify({ req, site, user: user.id })).digest('hex');
-  if (idempotencyKey) {
-    const [prior] = await ctx.db.select().from(orders).where(eq(orders.idempotencyKey, idempotencyKey));
-    if (prior) {
-      if (prior.requestHash !== requestHash) throw new AppError('idempotency_conflict', 'Idempotency-Key was already used for a different request', 409);
-      return getOrder(ctx, prior.id);
-    }
-  }
   const orderId = uuidv7();
   const mobiles = req.payments.filter((p) => p.method === 'mobile');
-  try {
-    await auditedTx(ctx.db, async (tx) => {
-      const actor = await resolveSeller(tx, user);
-      // The account row is locked first: its ledger is checked and moved in this transaction,
-      // and taking the lock late (after the order's foreign key shares it) deadlocks two orders.
-      const account = req.account ? await accountRow(tx, req.account, true) : undefined;
-      if (account && !account.active) throw new AppError('account_inactive', `account ${account.name} is closed`, 409);
-      const lines = await priceLines(tx, ctx, user, req, day, account?.category);
-      const total = lines.reduce((s, l) => s + l.totalFen, 0);
-      if (!req.reserve) ledger.checkPaid(total, req.payments);
-      const status = req.reserve ? 'reserved' : mobiles.length ? 'pending' : 'issued';
-      await ledger.openOrder(tx, actor, {
-        id: orderId, site, visitDay: day, channel: 'window', accountId: account?.id ?? null, status, totalFen: total, note: req.note ?? null,
-        freeReason: total === 0 ? whyFree(lines) : null, idempotencyKey, requestHash, request: req, at: now,
-      });
-      // Places per type and day, in one fixed order so two orders never wait on each other.
-      const perType = new Map<number, { type: TypeRow; persons: number }>();
-      for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
-      for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
-      const o = { orderId, accountId: account?.id ?? null, at: now };
-      if (status === 'pending') {
-        // Everything but the mobile charge is checked now, in a savepoint rolled back, and
-        // recorded for real when the provider confirms.
-        await tx.transaction(async (sp) => {
-          auditSavepoint(sp);
-          await ledger.pay(sp, actor, o, settled(req.payments));
-          sp.rollback();
-        }).catch((e) => {
-          if (!(e instanceof TransactionRollbackError)) throw e;
-        });
-        for (const p of mobiles) {
-          await tx.insert(paymentIntents).values({ id: uuidv7(), orderId, shiftId: actor.till.shiftId, userId: user.id, provider: mobile.name, providerRef: `auth:${p.authCode}`, amountFen: p.amountFen, status: 'created' });
-        }
-      }
-      if (status === 'issued') {
-        // A day sold by time slot: the window sells from the slot's walk-in share first (cloud/slots).
-        const local = wallClock(now, ctx.config.timeZone);
-        const slot = await takeWindowSlot(tx, {
-          site, venue: slotVenue(lines[0]!.type.rules), day, from: req.slot, persons: lines.reduce((n, l) => n + l.persons, 0), today, minute: local.hour * 60 + local.minute,
-        });
-        await ledger.pay(tx, actor, o, settled(req.payments));
-        const sold = await ledger.issueLines(tx, ctx, actor, { orderId, site, at: now }, ledgerLines(ctx, day, lines));
-        if (slot) await bindTicketSlots(tx, site, slot, sold.flatMap((l) => l.tickets.map((t) => ({ id: t.id, persons: t.persons }))));
-      }
+  await auditedTx(ctx.db, async (tx) => {
+    const actor = await resolveSeller(tx, user);
+    // The account row is locked first: its ledger is checked and moved in this transaction,
+    // and taking the lock late (after the order's foreign key shares it) deadlocks two orders.
+    const account = req.account ? await accountRow(tx, req.account, true) : undefined;
+    if (account && !account.active) throw new AppError('account_inactive', `account ${account.name} is closed`, 409);
+    const lines = await priceLines(tx, ctx, user, req, day, account?.category);
+    const total = lines.reduce((s, l) => s + l.totalFen, 0);
+    if (!req.reserve) ledger.checkPaid(total, req.payments);
+    const status = req.reserve ? 'reserved' : mobiles.length ? 'pending' : 'issued';
+    await ledger.openOrder(tx, actor, {
+      id: orderId, site, visitDay: day, channel: 'window', accountId: account?.id ?? null, status, totalFen: total, note: req.note ?? null,
+      freeReason: total === 0 ? whyFree(lines) : null, request: req, at: now,
     });
-  } catch (err) {
-    if (idempotencyKey && /idempotency_key/.test(String((err as { cause?: unknown }).cause ?? err))) return createOrder(ctx, user, input, mobile, idempotencyKey);
-    throw err;
-  }
+    // Places per type and day, in one fixed order so two orders never wait on each other.
+    const perType = new Map<number, { type: TypeRow; persons: number }>();
+    for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
+    for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
+    const o = { orderId, accountId: account?.id ?? null, at: now };
+    if (status === 'pending') {
+      // Everything but the mobile charge is checked now, in a savepoint rolled back, and
+      // recorded for real when the provider confirms.
+      await tx.transaction(async (sp) => {
+        auditSavepoint(sp);
+        await ledger.pay(sp, actor, o, settled(req.payments));
+        sp.rollback();
+      }).catch((e) => {
+        if (!(e instanceof TransactionRollbackError)) throw e;
+      });
+      for (const p of mobiles) {
+        await tx.insert(paymentIntents).values({ id: uuidv7(), orderId, shiftId: actor.till.shiftId, userId: user.id, provider: mobile.name, providerRef: `auth:${p.authCode}`, amountFen: p.amountFen, status: 'created' });
+      }
+    }
+    if (status === 'issued') {
+      // A day sold by time slot: the window sells from the slot's walk-in share first (cloud/slots).
+      const local = wallClock(now, ctx.config.timeZone);
+      const slot = await takeWindowSlot(tx, {
+        site, venue: slotVenue(lines[0]!.type.rules), day, from: req.slot, persons: lines.reduce((n, l) => n + l.persons, 0), today, minute: local.hour * 60 + local.minute,
+      });
+      await ledger.pay(tx, actor, o, settled(req.payments));
+      const sold = await ledger.issueLines(tx, ctx, actor, { orderId, site, at: now }, ledgerLines(ctx, day, lines));
+      if (slot) await bindTicketSlots(tx, site, slot, sold.flatMap((l) => l.tickets.map((t) => ({ id: t.id, persons: t.persons }))));
+    }
+    await idem?.claim(tx, { orderId });
+  });
   if (mobiles.length) await chargeIntents(ctx, orderId, mobile, req.payments);
   else ctx.notify(site);
   return getOrder(ctx, orderId);

@@ -116,6 +116,22 @@ export async function closeShift(ctx: CloudContext, user: AuthUser, id: string, 
   return getShift(ctx, id);
 }
 
+/**
+ * A shift a site hub opened and closed (cloud/hub-sales/record.ts), made an HQ shift when its
+ * close arrives: the row as at the hub, and its handover report computed here, by HQ's own
+ * rules, from what HQ recorded of the hub's sales and refunds in it (so HQ's shift report
+ * shows the hub's shift to the fen), sealed like any other.
+ */
+export async function recordClosedShift(tx: Tx, s: { id: string; sellerId: string; site: string; floatFen: number; openedAt: number; closedAt: number; counted: Partial<Record<string, number>>; actor: string }) {
+  const row = { id: s.id, sellerId: s.sellerId, site: s.site, floatFen: s.floatFen, openedAt: new Date(s.openedAt), closedAt: null };
+  await tx.insert(shifts).values(row);
+  const report = await figures(tx, { ...row, device: null, day: null, report: null, reportHash: null }, s.counted, s.closedAt);
+  const reportHash = sha256(canonical(report));
+  await tx.update(shifts).set({ closedAt: new Date(s.closedAt), report, reportHash }).where(eq(shifts.id, s.id));
+  await appendAudit(tx, { at: s.closedAt, actor: s.actor, action: 'shift.close', subject: s.id, body: { shiftId: s.id, reportHash } });
+  return report;
+}
+
 export async function getShift(ctx: CloudContext, id: string) {
   const s = await shiftRow(ctx, id);
   return { id: s.id, sellerId: s.sellerId, floatFen: s.floatFen, openedAt: s.openedAt.toISOString(), closedAt: s.closedAt?.toISOString() ?? null, report: s.report, reportHash: s.reportHash };

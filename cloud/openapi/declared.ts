@@ -14,12 +14,11 @@ import { moveRequest, newBatch } from '../office/stock.ts';
  * and they move to route declarations when it is next reworked. Keys: "METHOD /path" under
  * /api/v1. The coverage test (openapi.test.ts) lists them as not yet converted.
  */
-const idem = 'optional' as const;
 const text = { description: 'Plain text', contentType: 'text/plain' };
 
 export const DECLARED: Record<string, EndpointSpec> = {
   // Window orders (cloud/office/orders.ts, after-sale.ts)
-  'POST /orders': { summary: '售票下单 / sell: lines, discounts, split payments; reserve for groups', body: orderRequest.meta({ id: 'OrderRequest' }), idempotencyKey: idem, responses: { 201: { description: 'The order' } } },
+  'POST /orders': { summary: '售票下单 / sell: lines, discounts, split payments; reserve for groups', body: orderRequest.meta({ id: 'OrderRequest' }), responses: { 201: { description: 'The order' } } },
   'GET /orders/:id': { summary: '订单 / one order with its lines, tickets and payments' },
   'POST /orders/:id/refunds': { summary: '退款 / refund all or part of an order', body: refundRequest.meta({ id: 'RefundRequest' }), responses: { 201: { description: 'The refund and the order' } } },
   'POST /orders/:id/issue': { summary: '预留出票 / take payment for a reservation and issue it', body: issueRequest },

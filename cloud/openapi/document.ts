@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { accessFor, type Access } from '../auth/policy.ts';
 import { endpointSpec, type EndpointSpec, type ResponseDecl } from '../http/endpoint.ts';
+import { idempotencyOf } from '../http/idempotency.ts';
 
 /**
  * The OpenAPI 3.1 document of an app, made by walking its routes (`app.routes`): each
@@ -121,7 +122,12 @@ function parameters(schemas: Schemas, where: 'path' | 'query', schema: z.ZodObje
   });
 }
 
-function operation(schemas: Schemas, method: string, path: string, spec: EndpointSpec | undefined, access: Access | undefined): Json {
+/** The header, described once here; each write that takes it lists it (required or not). */
+export const IDEMPOTENCY_KEY_DOC = 'Idempotency-Key: a key unique per write, for safe retries. The same key from the same user, device or channel with the same '
+  + 'method, path and body replays the first answer (header Idempotent-Replayed: true) without writing again; with another request it is refused '
+  + '(409 idempotency_conflict). A write that failed keeps no key: retry with the same one. Two requests with one key at once write once.';
+
+function operation(schemas: Schemas, method: string, path: string, spec: EndpointSpec | undefined, access: Access | undefined, idem?: 'optional' | 'required'): Json {
   const names = [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
   const { security, roles } = securityOf(access);
   if (!spec) {
@@ -130,9 +136,9 @@ function operation(schemas: Schemas, method: string, path: string, spec: Endpoin
   const params = [
     ...parameters(schemas, 'path', spec.params, names),
     ...(spec.query ? parameters(schemas, 'query', spec.query, []) : []),
-    ...(spec.idempotencyKey ? [{
-      name: 'Idempotency-Key', in: 'header', required: spec.idempotencyKey === 'required',
-      description: 'Unique per write; a retry with the same key and body returns the first answer', schema: { type: 'string', minLength: 1, maxLength: 128 },
+    ...(idem ? [{
+      name: 'Idempotency-Key', in: 'header', required: idem === 'required',
+      description: 'See the API description (Idempotency-Key)', schema: { type: 'string', minLength: 1, maxLength: 128 },
     }] : []),
   ];
   const content: Json = {};
@@ -159,8 +165,8 @@ function operation(schemas: Schemas, method: string, path: string, spec: Endpoin
 }
 
 /** Every (method, path) route of an app under `base`, with the handlers registered for it. */
-export function routesOf(app: Hono<any, any, any>, base: string): { method: string; path: string; fullPath: string; specs: EndpointSpec[] }[] {
-  const byKey = new Map<string, { method: string; path: string; fullPath: string; specs: EndpointSpec[] }>();
+export function routesOf(app: Hono<any, any, any>, base: string): { method: string; path: string; fullPath: string; specs: EndpointSpec[]; idempotency?: 'optional' | 'required' }[] {
+  const byKey = new Map<string, { method: string; path: string; fullPath: string; specs: EndpointSpec[]; idempotency?: 'optional' | 'required' }>();
   for (const r of app.routes) {
     if (r.method === 'ALL' || !METHODS.includes(r.method.toLowerCase())) continue;
     if (r.path !== base && !r.path.startsWith(`${base}/`)) continue;
@@ -169,6 +175,7 @@ export function routesOf(app: Hono<any, any, any>, base: string): { method: stri
     const entry = byKey.get(key) ?? { method: r.method, path, fullPath: r.path, specs: [] };
     const spec = endpointSpec(r.handler);
     if (spec) entry.specs.push(spec);
+    entry.idempotency ??= idempotencyOf(r.handler);
     byKey.set(key, entry);
   }
   return [...byKey.values()];
@@ -183,12 +190,12 @@ export function openApiDocument(app: Hono<any, any, any>, opts: DocumentOptions)
     const declaredBase = opts.declaredBase ?? opts.base;
     const spec = r.specs[0] ?? opts.declared?.[`${r.method} ${r.fullPath.slice(declaredBase.length) || '/'}`];
     const access = opts.security ? opts.security(r.method, r.path) : accessFor(r.path, r.method);
-    (paths[openApiPath(r.path)] ??= {})[r.method.toLowerCase()] = operation(schemas, r.method, r.path, spec, access);
+    (paths[openApiPath(r.path)] ??= {})[r.method.toLowerCase()] = operation(schemas, r.method, r.path, spec, access, r.idempotency);
   }
   const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
   return {
     openapi: '3.1.0',
-    info: { title: opts.title, version: opts.version ?? '1.0.0', ...(opts.description ? { description: opts.description } : {}) },
+    info: { title: opts.title, version: opts.version ?? '1.0.0', description: [opts.description, IDEMPOTENCY_KEY_DOC].filter(Boolean).join('\n\n') },
     servers: [{ url: opts.base }],
     components: {
       securitySchemes: {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
@@ -6,8 +5,9 @@ import type { AuthUser } from '../auth/roles.ts';
 import type { CloudContext } from '../context.ts';
 import { requireSite } from '../sites/service.ts';
 import { ticketTypeByCode } from '../catalog/service.ts';
-import { orders, sales, tickets, ticketTypes } from '../db/schema/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
+import { sales, tickets, ticketTypes } from '../db/schema/index.ts';
+import { notFound } from '../http/errors.ts';
+import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { ledger } from '../ledger/index.ts';
 import { auditedTx } from '../office/audit.ts';
 import { takeCapacity } from '../office/pricing.ts';
@@ -37,47 +37,33 @@ export type Sale = z.infer<typeof saleView>;
  * The administrator's direct sale: `quantity` tickets of one type, valid from the start of
  * today's business day in the site's zone, paid in full, through the ledger like any sale.
  */
-export async function sell(ctx: CloudContext, user: AuthUser, input: SaleRequest, idempotencyKey?: string): Promise<Sale> {
+export async function sell(ctx: CloudContext, user: AuthUser, input: SaleRequest, idem?: IdempotencyClaim): Promise<Sale> {
   const req = saleRequest.parse(input);
   const site = req.site ?? ctx.config.site;
   await requireSite(ctx.db, site, { active: true });
-  const requestHash = createHash('sha256').update(JSON.stringify({ ...req, site, user: user.id })).digest('hex');
-  const key = idempotencyKey === undefined ? undefined : `sales:${idempotencyKey}`;
-  if (key) {
-    const [prior] = await ctx.db.select().from(orders).where(eq(orders.idempotencyKey, key));
-    if (prior) {
-      if (prior.requestHash !== requestHash) throw new AppError('idempotency_conflict', 'Idempotency-Key 已用于另一请求 / Idempotency-Key was already used for a different request', 409);
-      return firstSaleOf(ctx, prior.id);
-    }
-  }
   const type = await ticketTypeByCode(ctx.db, req.type);
   const at = ctx.now();
   const tz = ctx.config.timeZone;
   const day = businessDay(at, tz);
   const total = type.priceFen * req.quantity;
-  let orderId: string;
-  try {
-    orderId = await auditedTx(ctx.db, async (tx) => {
-      const actor = await ledger.staffActor(tx, user);
-      await takeCapacity(tx, type, day, req.quantity * type.persons);
-      const sold = await ledger.sell(tx, ctx, actor, {
-        site, visitDay: day, channel: 'direct', at, idempotencyKey: key, requestHash, request: req,
-        freeReason: total === 0 ? req.freeReason ?? `免费票种 ${type.code}` : null,
-        lines: [{ type, quantity: req.quantity, unitFen: type.priceFen, validFrom: startOfBusinessDay(day, tz), validUntil: startOfBusinessDay(addDays(day, type.validityDays), tz) }],
-        payments: total === 0 ? [] : [req.method === 'cash' ? { method: 'cash', amountFen: total } : { method: req.method, amountFen: total, reference: req.reference! }],
-      });
-      return sold.orderId;
+  const orderId = await auditedTx(ctx.db, async (tx) => {
+    const actor = await ledger.staffActor(tx, user);
+    await takeCapacity(tx, type, day, req.quantity * type.persons);
+    const sold = await ledger.sell(tx, ctx, actor, {
+      site, visitDay: day, channel: 'direct', at, request: req,
+      freeReason: total === 0 ? req.freeReason ?? `免费票种 ${type.code}` : null,
+      lines: [{ type, quantity: req.quantity, unitFen: type.priceFen, validFrom: startOfBusinessDay(day, tz), validUntil: startOfBusinessDay(addDays(day, type.validityDays), tz) }],
+      payments: total === 0 ? [] : [req.method === 'cash' ? { method: 'cash', amountFen: total } : { method: req.method, amountFen: total, reference: req.reference! }],
     });
-  } catch (err) {
-    // Two retries racing with one key: the loser returns the winner's sale.
-    if (key && /idempotency_key/.test(String((err as { cause?: unknown }).cause ?? err))) return sell(ctx, user, input, idempotencyKey);
-    throw err;
-  }
+    await idem?.claim(tx, { orderId: sold.orderId });
+    return sold.orderId;
+  });
   ctx.notify(site);
   return firstSaleOf(ctx, orderId);
 }
 
-async function firstSaleOf(ctx: CloudContext, orderId: string): Promise<Sale> {
+/** The (first) sale of an order: the answer to a direct sale. */
+export async function firstSaleOf(ctx: CloudContext, orderId: string): Promise<Sale> {
   const [s] = await ctx.db.select({ id: sales.id }).from(sales).where(eq(sales.orderId, orderId)).orderBy(asc(sales.id)).limit(1);
   return getSale(ctx, s!.id);
 }

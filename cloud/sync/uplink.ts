@@ -35,6 +35,11 @@ export class UplinkService {
     tls?: Pick<IClientOptions, 'ca' | 'rejectUnauthorized'>;
     /** Every (re)connect: a broker that restarted has lost its retained messages. */
     onConnect?: () => void;
+    /**
+     * A POS's charges (JSON on `.../charges`, through a site hub or straight): what to answer
+     * on its `up/ack`, or undefined to answer nothing (a refusal that is logged).
+     */
+    onCharges?: (site: string, device: string, body: unknown) => Promise<object | undefined>;
     /** A device's status or reported mode arrived. */
     onDevice?: (site: string, device: string, what: 'status' | 'reported' | 'cmd/res', payload: unknown) => Promise<void>;
   }) {}
@@ -53,7 +58,7 @@ export class UplinkService {
     client.on('error', (err) => this.opts.log.warn({ err: err.message }, 'mqtt error'));
     const share = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
     client.on('connect', () => {
-      client.subscribe([topics.allUp, topics.allStatus, topics.allReported, topics.allCmdRes].map(share), { qos: 1 });
+      client.subscribe([topics.allUp, topics.allCharges, topics.allStatus, topics.allReported, topics.allCmdRes].map(share), { qos: 1 });
       this.opts.onConnect?.();
     });
     await new Promise<void>((resolve, reject) => {
@@ -76,6 +81,7 @@ export class UplinkService {
     const t = parseDeviceTopic(topic);
     if (!t || !isDeviceUp(t.kind)) return;
     const { site, device, kind: what } = t;
+    if (what === 'charges') return this.charges(site, device, payload);
     if (what !== 'up') {
       let body: unknown;
       try {
@@ -110,5 +116,21 @@ export class UplinkService {
     // device's re-send, so a PUBACK for it would only add a packet per batch to the line.
     const ack: UpAck = { epoch: batch.epoch, upTo: ackedUpTo };
     this.publish(topics.upAck(site, device), ack, 0);
+  }
+
+  private async charges(site: string, device: string, payload: Buffer): Promise<void> {
+    if (!this.opts.onCharges) return;
+    let body: unknown;
+    try {
+      if (payload.length > MAX_UP_BYTES) throw new Error('too large');
+      body = JSON.parse(payload.toString('utf8'));
+    } catch (err) {
+      this.opts.log.warn({ site, device, err: (err as Error).message }, 'charges refused: not a JSON upload');
+      return;
+    }
+    const answer = await this.opts.onCharges(site, device, body);
+    // QoS 1: a site hub's persistent session keeps the answer while its WAN is down; the POS
+    // sends again what it has no answer for, and HQ answers `duplicate`.
+    if (answer) this.publish(topics.upAck(site, device), answer, 1);
   }
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { posCharges, shops, wallets } from '../db/schema/index.ts';
+import { deviceRecord } from '../devices/service.ts';
 import { auditedTx } from '../office/audit.ts';
 import { account, recordMovement } from './money.ts';
 import { lockerFeed } from './lockers.ts';
@@ -99,6 +100,33 @@ export async function recordCharges(ctx: CloudContext, dev: { site: string; devi
   // Other shops learn the new balances at once (the doorbell), not at their next timed pull.
   if (touched.size) ctx.notify(dev.site);
   return results;
+}
+
+/**
+ * Charges that came over MQTT (`tk/v1/{site}/{device}/charges`, relayed as opaque bytes by the
+ * site hub): the broker has checked that the topic is the device's own (or its site hub's);
+ * here HQ checks that the device is a provisioned POS, then records them as the HTTP upload
+ * does. The answer goes back on the device's `up/ack` with the batch id the POS waits on.
+ */
+export async function recordChargesFromBroker(ctx: CloudContext, site: string, device: string, payload: unknown): Promise<object | undefined> {
+  const batch = typeof payload === 'object' && payload !== null && typeof (payload as { batch?: unknown }).batch === 'string' ? (payload as { batch: string }).batch.slice(0, 64) : undefined;
+  if (!batch) {
+    ctx.log.warn({ site, device }, 'charges refused: no batch id');
+    return undefined;
+  }
+  const dev = await deviceRecord(ctx.db, site, device);
+  if (!dev || dev.role !== 'pos' || !dev.active) {
+    ctx.log.warn({ site, device, role: dev?.role, active: dev?.active }, 'charges refused: not an active POS of the site');
+    return { batch, error: { code: 'device_forbidden', message: `只有本景区的收银终端可以上传消费 / ${device} is not an active POS of site ${site}` } };
+  }
+  const { batch: _b, ...body } = payload as Record<string, unknown>;
+  const parsed = chargesUpload.safeParse(body);
+  if (!parsed.success || parsed.data.device !== device) {
+    const message = parsed.success ? `device ${device} uploads as itself` : `invalid ${parsed.error.issues[0]?.path.join('.') ?? 'body'}`;
+    ctx.log.warn({ site, device, message }, 'charges refused');
+    return { batch, error: { code: 'invalid_request', message } };
+  }
+  return { batch, results: await recordCharges(ctx, { site, device }, parsed.data) };
 }
 
 export const feedView = z.object({

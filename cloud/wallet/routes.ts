@@ -1,21 +1,20 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { DeviceIdentity } from '../../shared/auth/device.ts';
-import { userOf } from '../auth/middleware.ts';
 import type { CloudContext } from '../context.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
+import { idempotency } from '../http/idempotency.ts';
 import { chargeResult, chargesUpload, feedView, overspentCharges, overspentView, recordCharges, walletFeed } from './charges.ts';
 import { assignLocker, listLockers, lockerCode, lockerPut, lockerView, putLocker, releaseLocker } from './lockers.ts';
 import { itemPut, listShops, posCatalog, putItem, putShop, shopCode, shopPut, shopView } from './shops.ts';
 import {
-  bandWallet, getWallet, issueRequest, issueWallet, listWallets, reportLost, settleRequest, settleWallet, topUp, topUpRequest, walletView,
+  bandWallet, getWallet, issueRequest, issueWallet, listWallets, reportLost, settledWallet, settleRequest, settleWallet, topUp, topUpRequest, walletView,
 } from './wallets.ts';
 
 const siteName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const idParam = z.object({ id: z.string().max(64) });
-const key = (c: Context) => c.req.header('Idempotency-Key');
 const settledView = walletView.extend({ refund: z.array(z.object({ method: z.string(), amountFen: z.number().int() })), bandFeeFen: z.number().int() });
 const listView = z.object({ items: z.array(z.object({ id: z.string(), bandUid: z.string(), state: z.string(), balanceFen: z.number().int(), depositFen: z.number().int(), holderName: z.string().nullable(), openedAt: z.string() })) });
 
@@ -25,23 +24,26 @@ const listView = z.object({ items: z.array(z.object({ id: z.string(), bandUid: z
  * lockers; the over-spend report. Money moves only through cloud/wallet/money.ts.
  */
 export function walletRoutes(ctx: CloudContext) {
+  // Money at the desk: a key required; a lost answer is the wallet as it is now (and the settlement's refund).
+  const keyed = idempotency(ctx, { required: true, replay: async (c, ref) => c.json(await getWallet(ctx, String(ref.walletId)), 201) });
+  const settleKeyed = idempotency(ctx, { required: true, replay: async (c, ref) => c.json(await settledWallet(ctx, String(ref.walletId), String(ref.movementId))) });
   return new Hono<CloudEnv>()
     .get('/', endpoint({ summary: '一卡通列表 / wristband wallets, newest first', query: z.object({ state: z.enum(['open', 'lost', 'settled']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }), responses: { 200: listView } }),
       async (c) => c.json({ items: await listWallets(ctx, c.req.valid('query')) }))
-    .post('/', endpoint({ summary: '发放腕带 / issue a wristband: deposit and first top-up', body: issueRequest, idempotencyKey: 'required', responses: { 201: walletView }, signedIn: true }),
-      async (c) => c.json(await issueWallet(ctx, userOf(c), c.req.valid('json'), key(c)), 201))
+    .post('/', keyed, endpoint({ summary: '发放腕带 / issue a wristband: deposit and first top-up', body: issueRequest, responses: { 201: walletView }, signedIn: true }),
+      async (c) => c.json(await issueWallet(ctx, c.get('user'), c.req.valid('json'), c.get('idempotency')), 201))
     .get('/overspent', endpoint({ summary: '超额消费报告 / charges that spent a band past its balance or after it was blocked', query: z.object({ site: siteName.optional() }), responses: { 200: overspentView } }),
       async (c) => c.json({ items: await overspentCharges(ctx, c.req.valid('query').site) }))
     .get('/bands/:uid', endpoint({ summary: '读腕带 / the wallet a band opens now (exit desk)', params: z.object({ uid: z.string().max(40) }), responses: { 200: walletView } }),
       async (c) => c.json(await bandWallet(ctx, c.req.valid('param').uid)))
     .get('/:id', endpoint({ summary: '一卡通账户 / one wallet: deposits, balance, charges, lockers', params: idParam, responses: { 200: walletView } }),
       async (c) => c.json(await getWallet(ctx, c.req.valid('param').id)))
-    .post('/:id/top-ups', endpoint({ summary: '充值 / top up a wallet', params: idParam, body: topUpRequest, idempotencyKey: 'required', responses: { 201: walletView }, signedIn: true }),
-      async (c) => c.json(await topUp(ctx, userOf(c), c.req.valid('param').id, c.req.valid('json'), key(c)), 201))
+    .post('/:id/top-ups', keyed, endpoint({ summary: '充值 / top up a wallet', params: idParam, body: topUpRequest, responses: { 201: walletView }, signedIn: true }),
+      async (c) => c.json(await topUp(ctx, c.get('user'), c.req.valid('param').id, c.req.valid('json'), c.get('idempotency')), 201))
     .post('/:id/lost', endpoint({ summary: '腕带挂失 / block a lost band at once at every shop and gate', params: idParam, responses: { 200: walletView }, signedIn: true }),
-      async (c) => c.json(await reportLost(ctx, userOf(c), c.req.valid('param').id)))
-    .post('/:id/settle', endpoint({ summary: '离园结算 / settle at the exit: lockers, refund of balance and deposit, band returned', params: idParam, body: settleRequest, idempotencyKey: 'required', responses: { 200: settledView }, signedIn: true }),
-      async (c) => c.json(await settleWallet(ctx, userOf(c), c.req.valid('param').id, c.req.valid('json'), key(c))));
+      async (c) => c.json(await reportLost(ctx, c.get('user'), c.req.valid('param').id)))
+    .post('/:id/settle', settleKeyed, endpoint({ summary: '离园结算 / settle at the exit: lockers, refund of balance and deposit, band returned', params: idParam, body: settleRequest, responses: { 200: settledView }, signedIn: true }),
+      async (c) => c.json(await settleWallet(ctx, c.get('user'), c.req.valid('param').id, c.req.valid('json'), c.get('idempotency'))));
 }
 
 export function shopRoutes(ctx: CloudContext) {
@@ -62,14 +64,14 @@ export function lockerRoutes(ctx: CloudContext) {
     .put('/:site/:code', endpoint({ summary: '设置储物柜 / create or change a locker', params: at, body: lockerPut.omit({ site: true }), responses: { 200: lockerView } }),
       async (c) => c.json(await putLocker(ctx, c.req.valid('param').code, { ...c.req.valid('json'), site: c.req.valid('param').site })))
     .post('/:site/:code/assign', endpoint({ summary: '分配储物柜 / assign a locker to a wristband', params: at, body: z.strictObject({ walletId: z.string().uuid() }), responses: { 200: lockerView }, signedIn: true }),
-      async (c) => c.json(await assignLocker(ctx, userOf(c), c.req.valid('param').site, c.req.valid('param').code, c.req.valid('json').walletId)))
+      async (c) => c.json(await assignLocker(ctx, c.get('user'), c.req.valid('param').site, c.req.valid('param').code, c.req.valid('json').walletId)))
     .post('/:site/:code/release', endpoint({ summary: '退储物柜 / release a locker (deposit back, or the hourly fee)', params: at, responses: { 200: lockerView }, signedIn: true }),
-      async (c) => c.json(await releaseLocker(ctx, userOf(c), c.req.valid('param').site, c.req.valid('param').code)));
+      async (c) => c.json(await releaseLocker(ctx, c.get('user'), c.req.valid('param').site, c.req.valid('param').code)));
 }
 
 /** The POS a request comes from (device auth under /sync has checked its credential). */
-function posOf(ctx: CloudContext, c: Context): DeviceIdentity {
-  const id = c.get('device' as never) as DeviceIdentity | undefined;
+function posOf(ctx: CloudContext, c: Context<CloudEnv>): DeviceIdentity {
+  const id = c.get('device');
   // Device auth switched off (development): anyone speaks for the site it names.
   if (!id && !ctx.deviceAuth.required) return { role: 'hq', site: '*', device: 'unchecked' };
   if (!id || (id.role !== 'pos' && id.role !== 'hq')) throw new AppError('device_forbidden', 'only POS agents may call this', 403);

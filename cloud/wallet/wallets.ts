@@ -6,6 +6,7 @@ import type { CloudContext } from '../context.ts';
 import type { Db } from '../db/open.ts';
 import { lockers, posCharges, walletLines, walletMovements, wallets } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
+import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { appendAudit, auditedTx, type Tx } from '../office/audit.ts';
 import { bindCredentialTx, releaseCredentials } from '../tickets/credentials.ts';
 import { ledger } from '../ledger/index.ts';
@@ -95,31 +96,16 @@ export async function viewWallet(db: Db | Tx, row: WalletRow): Promise<WalletVie
   };
 }
 
-/** A movement of this id was recorded already: the request is a retry, answer as before. */
-async function replayed(db: Db | Tx, movementId: string): Promise<WalletRow | undefined> {
-  const [m] = await db.select().from(walletMovements).where(eq(walletMovements.id, movementId));
-  if (!m?.walletId) return undefined;
-  const [w] = await db.select().from(wallets).where(eq(wallets.id, m.walletId));
-  return w;
-}
-
-function needKey(key: string | undefined): string {
-  if (!key || !/^[\x21-\x7e]{1,128}$/.test(key)) throw new AppError('idempotency_key_required', '缺少 Idempotency-Key / this write needs an Idempotency-Key header', 400);
-  return key;
-}
-
 /**
  * Issues a wristband: a wallet with the band deposit and a first top-up, paid at the desk;
  * bound to the admission ticket's card credential when one is given (gates then admit it).
  */
-export async function issueWallet(ctx: CloudContext, user: AuthUser, input: z.input<typeof issueRequest>, key?: string): Promise<WalletView> {
+export async function issueWallet(ctx: CloudContext, user: AuthUser, input: z.input<typeof issueRequest>, idem?: IdempotencyClaim): Promise<WalletView> {
   const req = issueRequest.parse(input);
-  const movementId = `issue:${needKey(key)}`;
+  const movementId = `issue:${uuidv7()}`;
   const site = req.site ?? ctx.config.site;
   const now = ctx.now();
   const row = await auditedTx(ctx.db, async (tx) => {
-    const again = await replayed(tx, movementId);
-    if (again) return again;
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`band/${req.bandUid}`}))`);
     const [taken] = await tx.select({ id: wallets.id }).from(wallets).where(and(eq(wallets.bandUid, req.bandUid), ne(wallets.state, 'settled')));
     if (taken) throw new AppError('band_in_use', `腕带已在使用中，请先结算 / band ${req.bandUid} is already issued`, 409, { walletId: taken.id });
@@ -134,19 +120,18 @@ export async function issueWallet(ctx: CloudContext, user: AuthUser, input: z.in
         { account: account.wallet(id), amountFen: -req.topUpFen },
       ],
     }, now);
+    await idem?.claim(tx, { walletId: id, movementId });
     return refreshWallet(tx, id);
   });
   ctx.notify(row.site);
   return viewWallet(ctx.db, row);
 }
 
-export async function topUp(ctx: CloudContext, user: AuthUser, walletId: string, input: z.input<typeof topUpRequest>, key?: string): Promise<WalletView> {
+export async function topUp(ctx: CloudContext, user: AuthUser, walletId: string, input: z.input<typeof topUpRequest>, idem?: IdempotencyClaim): Promise<WalletView> {
   const req = topUpRequest.parse(input);
-  const movementId = `topup:${needKey(key)}`;
+  const movementId = `topup:${uuidv7()}`;
   const now = ctx.now();
   const row = await auditedTx(ctx.db, async (tx) => {
-    const again = await replayed(tx, movementId);
-    if (again) return again;
     const w = await lockWallet(tx, walletId);
     if (w.state !== 'open') throw new AppError('wallet_closed', `该腕带已挂失或已结算，不能充值 / the band is ${w.state}`, 409, { state: w.state });
     if (w.balanceFen + req.amountFen > MAX_WALLET_FEN) throw new AppError('wallet_limit', '余额超过上限 / the balance would pass the limit', 400, { limitFen: MAX_WALLET_FEN });
@@ -154,6 +139,7 @@ export async function topUp(ctx: CloudContext, user: AuthUser, walletId: string,
       id: movementId, walletId: w.id, bandUid: w.bandUid, site: w.site, kind: 'topup', at: now, actor: actorOf(user), detail: { method: req.method, amountFen: req.amountFen },
       lines: [{ account: account.pay(req.method), amountFen: req.amountFen }, { account: account.wallet(w.id), amountFen: -req.amountFen }],
     }, now);
+    await idem?.claim(tx, { walletId: w.id, movementId });
     return refreshWallet(tx, w.id);
   });
   ctx.notify(row.site);
@@ -195,17 +181,11 @@ async function paidInByMethod(tx: Tx, walletId: string): Promise<Map<string, num
  * paid in; the rest in cash. A balance spent below zero (offline) is first taken from the
  * deposit, and anything still owed is collected. Idempotent by key; the wallet ends settled.
  */
-export async function settleWallet(ctx: CloudContext, user: AuthUser, walletId: string, input: z.input<typeof settleRequest>, key?: string): Promise<WalletView & { refund: { method: string; amountFen: number }[]; bandFeeFen: number }> {
+export async function settleWallet(ctx: CloudContext, user: AuthUser, walletId: string, input: z.input<typeof settleRequest>, idem?: IdempotencyClaim): Promise<WalletView & { refund: { method: string; amountFen: number }[]; bandFeeFen: number }> {
   const req = settleRequest.parse(input);
-  const movementId = `settle:${needKey(key)}`;
+  const movementId = `settle:${uuidv7()}`;
   const now = ctx.now();
   const out = await auditedTx(ctx.db, async (tx) => {
-    const again = await replayed(tx, movementId);
-    if (again) {
-      const [m] = await tx.select().from(walletMovements).where(eq(walletMovements.id, movementId));
-      const d = m!.detail as { refund: { method: string; amountFen: number }[]; bandFeeFen: number };
-      return { row: again, refund: d.refund, bandFeeFen: d.bandFeeFen };
-    }
     let w = await lockWallet(tx, walletId);
     if (w.state === 'settled') throw new AppError('wallet_closed', '该腕带已结算 / the band was settled already', 409, { state: w.state });
     for (const l of await tx.select().from(lockers).where(eq(lockers.walletId, w.id))) await releaseLockerTx(tx, ctx, w, l, actorOf(user), now);
@@ -238,10 +218,18 @@ export async function settleWallet(ctx: CloudContext, user: AuthUser, walletId: 
       detail: { refund, bandFeeFen, collectedFen: due < 0 ? -due : 0, collectMethod: due < 0 ? req.collectMethod : undefined, lost: w.state === 'lost' },
     }, now);
     if (w.ticketId && w.state !== 'lost') await releaseCredentials(tx, w.site, [w.ticketId], 'cancelled', now);
+    await idem?.claim(tx, { walletId: w.id, movementId });
     return { row: await refreshWallet(tx, w.id, { state: 'settled', closedAt: new Date(now) }), refund, bandFeeFen };
   });
   ctx.notify(out.row.site);
   return { ...(await viewWallet(ctx.db, out.row)), refund: out.refund, bandFeeFen: out.bandFeeFen };
+}
+
+/** The answer of a settlement, from its movement (rebuilds a lost answer). */
+export async function settledWallet(ctx: CloudContext, walletId: string, movementId: string) {
+  const [m] = await ctx.db.select().from(walletMovements).where(eq(walletMovements.id, movementId));
+  const d = m!.detail as { refund: { method: string; amountFen: number }[]; bandFeeFen: number };
+  return { ...(await getWallet(ctx, walletId)), refund: d.refund, bandFeeFen: d.bandFeeFen };
 }
 
 export async function getWallet(ctx: CloudContext, id: string): Promise<WalletView> {

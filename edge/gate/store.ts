@@ -333,6 +333,7 @@ export class GateStore {
     let mode: DesiredMode | undefined;
     const faces: FaceChange[] = [];
     this.db.$client.transaction(() => {
+      for (const r of batch.local ?? []) this.q.upsertRevocation.run(r.ticketId, r.reason);
       for (const c of batch.changes) {
         switch (c.kind) {
           case 'ticket': this.q.upsertTicket.run(c.ticket); break;

@@ -16,7 +16,7 @@ export type HubBatch = Omit<ChangeBatch, 'changes'> & { changes: unknown[] };
  * from HQ itself. Only a hub that caught up with HQ after the gate asked (`caughtUp`) can
  * tell them apart; otherwise it answers "nothing new yet" and lets the gate keep its cache.
  */
-export function readHubChanges(store: HubStore, q: { since: number; limit: number; log?: string; venues?: readonly string[] }, at: { serverTime: number; caughtUp: boolean; credentialKey?: string }): HubBatch | undefined {
+export function readHubChanges(store: HubStore, q: { since: number; limit: number; log?: string; venues?: readonly string[] }, at: { serverTime: number; caughtUp: boolean; credentialKey?: string; refunded?: () => string[] }): HubBatch | undefined {
   const { log, checkpoint } = store.changeLog();
   if (!log) return undefined;
   type Body = Parameters<typeof scopeToVenues>[0][number] & { seq: number };
@@ -26,5 +26,18 @@ export function readHubChanges(store: HubStore, q: { since: number; limit: numbe
   const rows = beyond ? [] : store.readChanges(q.since, q.limit + 1).map((r) => JSON.parse(r.body) as Body);
   const page = changePage(q, { log, serverTime: at.serverTime, rows, end: checkpoint, beyondEnd: beyond ? (at.caughtUp ? 'reset' : 'wait') : undefined },
     (changes) => (q.venues ? scopeToVenues(changes, q.venues, store.venueLookup()) : changes));
-  return { ...page, ...(at.credentialKey ? { credentialKey: at.credentialKey } : {}) } as HubBatch;
+  const local = page.more || page.reset ? [] : localRevocations(store, at.refunded?.() ?? []);
+  return { ...page, ...(at.credentialKey ? { credentialKey: at.credentialKey } : {}), ...(local.length ? { local } : {}) } as HubBatch;
+}
+
+/**
+ * Tickets the hub's windows refunded that HQ's log does not revoke yet (the refund waits for
+ * the line): the last page of every pull carries them as `local` revocations (outside HQ's
+ * numbering, applied by ticket id any number of times), so the site's gates refuse them at
+ * once. HQ's own revocation takes their place once it is in the copy.
+ */
+function localRevocations(store: HubStore, refunded: string[]): { kind: 'revoke'; ticketId: string; reason: string }[] {
+  if (refunded.length === 0) return [];
+  const known = store.revokedTickets(refunded);
+  return refunded.filter((id) => !known.has(id)).map((ticketId) => ({ kind: 'revoke' as const, ticketId, reason: 'refunded' }));
 }

@@ -65,6 +65,15 @@ export const hubConfigSchema = z.strictObject({
     syncIntervalMs: z.number().int().min(100).default(5000),
     /** Fetch types, prices and staff from HQ, and renew the key's delegation, this often. */
     kitEveryMs: z.number().int().min(1000).default(300_000),
+    /**
+     * Capacity leases (edge/hub/window/leases.ts): on a day HQ limits, the hub sells only
+     * places HQ leased it. It keeps `target` persons per type and day in hand for the next
+     * `days` days (and for any day a sale found short), and gives back what is over twice that.
+     */
+    lease: z.strictObject({
+      target: z.number().int().min(0).max(100_000).default(50),
+      days: z.number().int().min(1).max(7).default(2),
+    }).prefault({}),
   }).prefault({}),
 });
 export type HubConfig = z.infer<typeof hubConfigSchema>;

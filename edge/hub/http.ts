@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z, ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
 import { readHubChanges } from './changes.ts';
+import type { AnchorCopy } from './anchors.ts';
 import type { HubStore } from './store.ts';
 import { appFilesHandler } from '../../shared/http/app-files.ts';
 import { errorAnswer } from './window/errors.ts';
@@ -34,6 +35,9 @@ const CHECK_WITH_HQ_MS = 3000;
  * pulling while the WAN is down (they get what the hub has). `serverTime` is the hub's
  * clock corrected to HQ's, so a gate's own correction still lines up with HQ.
  */
+/** The hub's requests carry the device that signed in on /sync (set by its device auth). */
+type HubEnv = { Variables: { device?: DeviceIdentity } };
+
 export function hubApp(opts: {
   store: HubStore; site: string; hub: string; log: Logger;
   serverTime: () => number;
@@ -46,15 +50,26 @@ export function hubApp(opts: {
   refusal?: (id: DeviceIdentity) => { code: string; message: string } | undefined;
   /** Largest request body, bytes (default 64 KiB: gates only send queries). */
   bodyLimit?: number;
+  /**
+   * A POS's balance pulls passed through to HQ (`/sync/pos/catalog`, `/sync/pos/wallets`) with
+   * its own credential; absent: not served.
+   */
+  relayPos?: (pathAndQuery: string, authorization: string | undefined) => Promise<Response>;
   /** The window's endpoints (edge/hub/window/routes.ts), under /api/v1 after the devices' own. */
   window?: Hono<any>;
   /** The built back office app, served at / for the site's windows. */
   webDir?: string;
+  /** Tickets the windows refunded here, still valid (edge/hub/window/book.ts). */
+  refunded?: (now: number) => string[];
+  /** HQ's signed audit heads as kept here (edge/hub/anchors.ts). */
+  anchors?: AnchorCopy;
 }) {
   const { store, site, puller } = opts;
-  const api = new Hono()
+  const api = new Hono<HubEnv>()
     .use('*', bodyLimits({ maxSize: opts.bodyLimit ?? 64 * 1024 }))
     .get('/health', (c) => c.json({ ok: true, site, hub: opts.hub, time: opts.serverTime(), ...opts.state() }))
+    // Signed heads of HQ's audit chain: public like a notice board; only HQ's key makes them count.
+    .get('/hub/anchors', (c) => c.json({ items: opts.anchors?.all() ?? [] }))
     .use('/sync/changes', async (c, next) => {
       if (!opts.verify) return next();
       const basic = parseBasicAuth(c.req.header('authorization'));
@@ -62,8 +77,29 @@ export function hubApp(opts: {
       if (!id) throw new HubHttpError('device_unauthorized', 'device credentials missing or wrong', 401);
       const no = opts.refusal?.(id);
       if (no) throw new HubHttpError(no.code, no.message, no.code === 'unknown_device' ? 404 : 403);
-      c.set('device' as never, id as never);
+      c.set('device', id);
       return next();
+    })
+    .get('/sync/pos/:what{catalog|wallets}', async (c) => {
+      if (!opts.relayPos) throw new HubHttpError('not_found', 'this hub does not relay for POS agents', 404);
+      const authorization = c.req.header('authorization');
+      if (opts.verify) {
+        const basic = parseBasicAuth(authorization);
+        const id = basic && opts.verify(basic.username, basic.token);
+        if (!id || id.role !== 'pos') throw new HubHttpError('device_unauthorized', 'POS credentials missing or wrong', 401);
+        const no = opts.refusal?.(id);
+        if (no) throw new HubHttpError(no.code, no.message, no.code === 'unknown_device' ? 404 : 403);
+      }
+      const url = new URL(c.req.url);
+      // Balances change only at HQ: while the WAN is down there is nothing true to serve, and
+      // the POS must see that (its pulls fail, it charges within its offline limit).
+      let res: Response;
+      try {
+        res = await opts.relayPos(`/api/v1/sync/pos/${c.req.param('what')}${url.search}`, authorization);
+      } catch (err) {
+        throw new HubHttpError('hq_unreachable', `HQ unreachable from the hub: ${(err as Error).message}`, 503);
+      }
+      return new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } });
     })
     .use('/sync/changes', compressPages())
     .get('/sync/changes', async (c) => {
@@ -76,11 +112,11 @@ export function hubApp(opts: {
         await Promise.race([puller.pull(), new Promise((r) => setTimeout(r, CHECK_WITH_HQ_MS).unref())]);
       }
       const caughtUp = puller.caughtUpAt !== undefined && puller.caughtUpAt > asked;
-      const device = c.get('device' as never) as DeviceIdentity | undefined;
+      const device = c.get('device');
       // As at HQ: a gate holds the tickets of its own lanes' venues, and hashes cards with the site's key.
       const venues = device?.role === 'gate' ? servedVenues(store, device.device) : parseVenues(q.venues);
       const credentialKey = device?.role === 'kiosk' ? undefined : store.meta('credential_key');
-      const batch = readHubChanges(store, { ...q, venues }, { serverTime: opts.serverTime(), caughtUp, credentialKey });
+      const batch = readHubChanges(store, { ...q, venues }, { serverTime: opts.serverTime(), caughtUp, credentialKey, refunded: opts.refunded && (() => opts.refunded!(opts.serverTime())) });
       if (!batch) throw new HubHttpError('not_synced', 'the hub has no copy of the change log yet (no answer from HQ so far)', 503);
       return c.json(batch);
     });

@@ -7,6 +7,7 @@ import { fetchTrusting } from '../../shared/net/fetch.ts';
 import { readCa, readServerTls } from '../../shared/net/tls.ts';
 import { createLogger, type Logger } from '../../shared/log/logger.ts';
 import { topics } from '../../shared/sync/topics.ts';
+import { businessDay } from '../../shared/time/zone.ts';
 import type { HubConfig } from './config.ts';
 import { hubApp } from './http.ts';
 import { LanBroker } from './lan-broker.ts';
@@ -16,8 +17,13 @@ import { siteRoutes } from './topics.ts';
 import { Upstream } from './upstream.ts';
 import { SaleBook } from './window/book.ts';
 import { loadHubKey } from './window/key.ts';
+import { LeaseBook } from './window/leases.ts';
+import { AnchorCopy } from './anchors.ts';
 import { windowRoutes } from './window/routes.ts';
 import { WindowUplink } from './window/uplink.ts';
+
+/** A POS's balance pull waits at most this long on HQ behind the hub (its own hqTimeoutMs is usually shorter). */
+const RELAY_TIMEOUT_MS = 10_000;
 
 export interface HubDeps {
   now?: () => number;
@@ -38,6 +44,8 @@ export class SiteHub {
   private uplink: WindowUplink | undefined;
   /** The windows' sale book (undefined while stopped, or with the windows switched off). */
   book: SaleBook | undefined;
+  /** The capacity HQ leased the windows. */
+  leases: LeaseBook | undefined;
   private checks: LanChecks | undefined;
   private http: ServerType | undefined;
   private wanFetch: ReturnType<typeof fetchTrusting> | undefined;
@@ -90,18 +98,25 @@ export class SiteHub {
       });
       this.puller = puller;
       let window: ReturnType<typeof windowRoutes> | undefined;
+      let anchors: AnchorCopy | undefined;
       if (config.window.enabled) {
         const book = new SaleBook(store.db);
         const hubKey = loadHubKey(config.dataDir);
+        const leases = new LeaseBook(store.db);
+        anchors = new AnchorCopy(store.db, now);
+        this.leases = leases;
         const uplink = new WindowUplink({
+          leases: { book: leases, policy: config.window.lease }, anchors,
           store, book, key: hubKey, cloudUrl: config.upstream.cloudUrl, site: config.site, intervalMs: config.window.syncIntervalMs, kitEveryMs: config.window.kitEveryMs,
           log: log.child('window'), now: hqNow, fetch: this.deps.fetch ?? this.wanFetch, credential,
         });
         this.book = book;
         this.uplink = uplink;
         window = windowRoutes({
-          book, site: config.site, key: hubKey, kit: () => uplink.kit, delegation: () => uplink.delegation, now: hqNow,
+          book, leases, templates: () => store.templates(), site: config.site, key: hubKey, kit: () => uplink.kit, delegation: () => uplink.delegation, now: hqNow,
           written: () => setImmediate(() => void this.uplink?.run()),
+          // A refund: the gates pull now and find it on the hub's page (edge/hub/changes.ts).
+          refunded: () => void lan.publish(topics.notify(config.site), Buffer.from(JSON.stringify({ at: hqNow() })), false).catch(() => undefined),
         });
       }
       await lan.start(store.retained());
@@ -110,7 +125,10 @@ export class SiteHub {
         store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(), verify,
         refusal: key ? refusal : undefined,
         bodyLimit: config.httpBodyLimit,
-        window, webDir: config.window.webDir,
+        window, webDir: config.window.webDir, anchors, refunded: this.book ? (at) => this.book?.refundedTickets(at) ?? [] : undefined,
+        relayPos: (path, authorization) => (this.deps.fetch ?? this.wanFetch!)(config.upstream.cloudUrl + path, {
+          headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(RELAY_TIMEOUT_MS),
+        }),
       });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = tls
@@ -140,7 +158,7 @@ export class SiteHub {
 
   async stop(): Promise<void> {
     const { http, upstream, puller, lan, store, uplink } = this;
-    this.http = this.upstream = this.puller = this.lan = this.store = this.uplink = this.book = undefined;
+    this.http = this.upstream = this.puller = this.lan = this.store = this.uplink = this.book = this.leases = undefined;
     await uplink?.stop();
     await puller?.stop();
     await upstream?.stop();
@@ -175,6 +193,7 @@ export class SiteHub {
         journal: this.book.journalStats(),
         kitAt: store?.meta('window_kit_at') ? Number(store.meta('window_kit_at')) : undefined,
         delegation: this.uplink?.delegation,
+        leases: this.leases && this.uplink?.kit ? this.leases.summary(businessDay(this.now() + (this.puller?.clockOffset ?? 0), this.uplink.kit.timeZone)) : [],
         error: this.uplink?.lastError,
       },
     };

@@ -2,6 +2,7 @@ import { changeValidUntil } from '../../shared/sync/page.ts';
 import { laneRules, type LaneRules, type TypeRules } from '../../shared/rules/model.ts';
 import type { SenderRecord } from '../../shared/auth/entries.ts';
 import type { VenueLookup } from '../../shared/sync/venues.ts';
+import type { HeldTemplate } from '../../shared/template/pick.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -59,6 +60,21 @@ const MIGRATIONS = [
    create unique index hub_shifts_open on hub_shifts (seller_id) where closed_at is null;
    create table hub_sessions (token_hash text primary key, user_id text not null, expires_at integer not null, ended_at integer);
    create table hub_prints (ticket_id text not null, print_no integer not null, user_id text not null, at integer not null, reason text, primary key (ticket_id, print_no));`,
+  // Capacity leases from HQ (edge/hub/window/leases.ts): cumulative counters, as HQ keeps them.
+  `create table hub_leases (
+     kind text not null,
+     ref integer not null,
+     day text not null,
+     granted integer not null default 0,
+     returned integer not null default 0,
+     sold integer not null default 0,
+     -- places a refused sale asked for: asked of HQ with the next exchange
+     want integer not null default 0,
+     limited integer,
+     primary key (kind, ref, day)
+   );`,
+  // HQ's signed audit heads (issue 14), kept where HQ's database cannot reach: edge/hub/anchors.ts.
+  `create table audit_anchors (seq integer not null, at integer not null, body text not null, received_at integer not null, primary key (seq, at));`,
 ];
 
 export interface QueuedMessage { id: number; topic: string; payload: Buffer; retain: boolean }
@@ -223,6 +239,20 @@ export class HubStore {
       this.records = { devices, lanes };
     }
     return this.records;
+  }
+
+  /** HQ's ticket print templates, every version in the copy (the windows print with them: shared/template pickTemplate). */
+  templates(): HeldTemplate[] {
+    return (this.db.prepare("select body from changes where kind = 'template' order by seq").all() as { body: string }[]).map((r) => {
+      const c = JSON.parse(r.body) as HeldTemplate;
+      return { code: c.code, version: c.version, typeId: c.typeId, layout: c.layout };
+    });
+  }
+
+  /** Of these tickets, those HQ's log (as copied) revokes. */
+  revokedTickets(ids: readonly string[]): Set<string> {
+    const st = this.db.prepare("select 1 from changes where kind = 'revoke' and json_extract(body, '$.ticketId') = ? limit 1");
+    return new Set(ids.filter((id) => st.get(id) !== undefined));
   }
 
   readChanges(since: number, limit: number): StoredChange[] {

@@ -6,7 +6,7 @@ import type { BookingRow } from '../../shared/sync/messages.ts';
 import { FakeHq } from '../../test/support/fake-hq.ts';
 import { openKioskDb } from './db/open.ts';
 import { KioskDownlink } from './downlink.ts';
-import { HqClient } from './hq.ts';
+import { HqClient } from '../agent/hq.ts';
 import { KioskStore } from './store.ts';
 
 const booking = (orderNo: string, state: BookingRow['state'] = 'issued'): BookingRow => ({

@@ -1,6 +1,6 @@
 import type { Logger } from '../../shared/log/logger.ts';
 import { ChangePuller } from '../../shared/sync/puller.ts';
-import { HqRefused, type HqClient } from './hq.ts';
+import { HqRefused, type HqClient } from '../agent/hq.ts';
 import type { KioskStore } from './store.ts';
 
 /**

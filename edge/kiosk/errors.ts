@@ -1,3 +1,5 @@
+import { agentErrorClass } from '../agent/errors.ts';
+
 /**
  * What can go wrong at a kiosk, with a stable code the screen turns into its own words
  * (page/kiosk.js) and a message in both languages for logs and API callers.
@@ -24,12 +26,5 @@ export const KIOSK_ERRORS = {
 } as const;
 export type KioskErrorCode = keyof typeof KIOSK_ERRORS;
 
-export class KioskError extends Error {
-  readonly status: number;
-  constructor(readonly code: KioskErrorCode, readonly context: Record<string, unknown> = {}, detail?: string) {
-    const [status, zh, en] = KIOSK_ERRORS[code];
-    super(`${zh} / ${en}${detail ? ` (${detail})` : ''}`);
-    this.name = 'KioskError';
-    this.status = status;
-  }
-}
+export const KioskError = agentErrorClass('KioskError', KIOSK_ERRORS);
+export type KioskError = InstanceType<typeof KioskError>;

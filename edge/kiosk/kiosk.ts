@@ -7,7 +7,7 @@ import { isValidIdNumber } from '../../shared/rules/credential.ts';
 import { businessDay } from '../../shared/time/zone.ts';
 import type { KioskConfig } from './config.ts';
 import { KioskError } from './errors.ts';
-import { HqRefused, HqUnreachable, type HqClient } from './hq.ts';
+import { HqRefused, HqUnreachable, type HqClient } from '../agent/hq.ts';
 import { ticketJob, type PrintTicket } from './print.ts';
 import type { CachedBooking, KioskStore, SaleRow, TypeRow } from './store.ts';
 

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { z, ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -73,15 +72,4 @@ export function kioskApp(kiosk: Kiosk, status: () => KioskStatus, log: Logger, l
     return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
   });
   return app;
-}
-
-/** Listens on host:port; rejects when the port is taken. */
-export async function listen(app: Hono, host: string, port: number): Promise<{ server: ServerType; port: number }> {
-  return new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => {
-      s.off('error', reject);
-      resolve({ server: s, port: (s.address() as { port: number }).port });
-    });
-    s.once('error', reject);
-  });
 }

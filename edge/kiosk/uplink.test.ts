@@ -4,7 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { openKioskDb } from './db/open.ts';
-import { HqClient } from './hq.ts';
+import { HqClient } from '../agent/hq.ts';
 import { KioskStore } from './store.ts';
 import { PickupUplink } from './uplink.ts';
 

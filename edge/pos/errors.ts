@@ -1,3 +1,5 @@
+import { agentErrorClass } from '../agent/errors.ts';
+
 /** What can go wrong at a POS, with a stable code the page turns into its own words. */
 export const POS_ERRORS = {
   invalid_request: [400, '输入有误', 'invalid input'],
@@ -14,12 +16,5 @@ export const POS_ERRORS = {
 } as const;
 export type PosErrorCode = keyof typeof POS_ERRORS;
 
-export class PosError extends Error {
-  readonly status: number;
-  constructor(readonly code: PosErrorCode, readonly context: Record<string, unknown> = {}) {
-    const [status, zh, en] = POS_ERRORS[code];
-    super(`${zh} / ${en}`);
-    this.name = 'PosError';
-    this.status = status;
-  }
-}
+export const PosError = agentErrorClass('PosError', POS_ERRORS);
+export type PosError = InstanceType<typeof PosError>;

@@ -1,5 +1,8 @@
 import type { Logger } from '../../shared/log/logger.ts';
-import { HqRefused, type HqClient } from '../kiosk/hq.ts';
+import { SingleFlight } from '../../shared/sync/single-flight.ts';
+import { HqRefused, type HqClient } from '../agent/hq.ts';
+import { OutboxSender } from '../agent/outbox.ts';
+import type { ChargeResult } from './charge-link.ts';
 import type { PosStore, WalletRow } from './store.ts';
 
 /**
@@ -11,9 +14,8 @@ export class PosDownlink {
   lastOkAt: number | undefined;
   lastError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
   private stopped = true;
+  private readonly flight = new SingleFlight(() => this.once(), () => this.stopped);
 
   constructor(private readonly o: {
     store: PosStore; hq: HqClient; site: string; shop: string; intervalMs: number; log: Logger; now: () => number;
@@ -29,27 +31,17 @@ export class PosDownlink {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
+    await this.flight.settled();
   }
 
   /** Pulls now (single flight: a ring during a pull makes one more pull after it). */
   pull(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
     clearTimeout(this.timer);
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.once();
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = undefined;
+    return this.flight.run().finally(() => {
+      clearTimeout(this.timer);
       if (!this.stopped) this.timer = setTimeout(() => void this.pull(), this.o.intervalMs);
     });
-    return this.running;
   }
 
   private async once(): Promise<void> {
@@ -74,98 +66,82 @@ export class PosDownlink {
   }
 }
 
-interface Result { chargeId: string; result: string; version?: number; balanceFen?: number; overspentFen?: number; error?: { code: string; message: string } }
+type Result = ChargeResult;
 
 /**
- * Charges up to HQ from the SQLite outbox (`POST /sync/pos/charges`), oldest first. HQ
- * records each once by its chargeId, so a batch sent again after a lost answer is harmless;
- * a charge leaves the outbox only with HQ's answer for it. Failures back off with jitter.
+ * Charges up to HQ from the SQLite outbox (`POST /sync/pos/charges`, or over MQTT through the
+ * site hub with `send` from charge-link.ts), oldest first, through
+ * the agents' outbox sender (edge/agent/outbox.ts). HQ records each once by its chargeId, so
+ * a batch sent again after a lost answer is harmless; a charge leaves the outbox only with
+ * HQ's answer for it. Failures back off with jitter.
  */
 export class PosUplink {
-  lastError: string | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
-  private failures = 0;
+  private readonly sender: OutboxSender;
 
   constructor(private readonly o: {
     store: PosStore; hq: HqClient; site: string; device: string; shop: string; log: Logger; now: () => number;
     retryMinMs: number; retryMaxMs: number; random?: () => number; batchSize?: number;
     /** HQ answered a batch (balances there changed). */
     onSent?: () => void;
-  }) {}
-
-  start(): void {
-    this.stopped = false;
-    void this.kick();
+    /** How a batch reaches HQ; default: HTTP to the cloudUrl. */
+    send?: (body: ReturnType<typeof chargesBody>) => Promise<Result[]>;
+  }) {
+    this.sender = new OutboxSender({ ...o, nextAt: () => o.store.outboxNextAt(), drain: () => this.drain() });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    clearTimeout(this.timer);
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.drain();
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = undefined;
-      const next = this.o.store.outboxNextAt();
-      if (!this.stopped && next !== undefined) this.timer = setTimeout(() => void this.kick(), Math.max(0, next - this.o.now()));
-    });
-    return this.running;
-  }
+  get lastError(): string | undefined { return this.sender.lastError; }
+  start(): void { this.sender.start(); }
+  stop(): Promise<void> { return this.sender.stop(); }
+  kick(): Promise<void> { return this.sender.kick(); }
 
   private async drain(): Promise<void> {
     const { store, log } = this.o;
-    while (!this.stopped) {
+    while (!this.sender.stopped) {
       const due = store.outboxDue(this.o.batchSize ?? 100);
       if (!due.length) return;
-      const body = {
-        device: this.o.device,
-        charges: due.map((c) => ({
-          chargeId: c.chargeId, walletId: c.walletId, bandUid: c.bandUid, shop: this.o.shop, amountFen: c.amountFen, items: c.items,
-          ...(c.voidOf ? { voidOf: c.voidOf } : {}), at: c.at, offline: c.offline, confirm: c.decided === 'hq',
-        })),
-      };
       try {
-        const res = await this.o.hq.call<{ results: Result[] }>('POST', `/api/v1/sync/pos/charges?site=${this.o.site}`, body, 15_000);
-        const results = res.body.results ?? [];
-        if (results.length !== due.length) throw new Error(`HQ answered ${results.length} results for ${due.length} charges`);
-        store.acknowledge(results.map((r) => ({ ...r, result: r.result === 'rejected' ? `rejected:${r.error?.code ?? 'unknown'}` : r.result })), new Map(due.map((c) => [c.chargeId, c.decided])));
-        for (const r of results) {
-          if (r.result === 'rejected' && ['insufficient_balance', 'band_blocked'].includes(r.error?.code ?? '')) log.info({ chargeId: r.chargeId, code: r.error?.code }, 'HQ declined a charge');
-          else if (r.result === 'rejected') log.error({ chargeId: r.chargeId, code: r.error?.code, err: r.error?.message }, 'HQ refused a charge; kept as rejected');
-          else if ((r.overspentFen ?? 0) > 0) log.warn({ chargeId: r.chargeId, overspentFen: r.overspentFen }, 'HQ reports the band over-spent');
-        }
-        this.failures = 0;
-        this.lastError = undefined;
-        log.info({ sent: results.length }, 'charges recorded at HQ');
+        const body = chargesBody(this.o.device, this.o.shop, due);
+        const results = this.o.send
+          ? await this.o.send(body)
+          : (await this.o.hq.call<{ results: Result[] }>('POST', `/api/v1/sync/pos/charges?site=${this.o.site}`, body, 15_000)).body.results ?? [];
+        acceptResults(store, log, due, results);
+        this.sender.succeeded();
         this.o.onSent?.();
       } catch (err) {
         if (err instanceof HqRefused) {
           // The whole batch refused (credential, a body HQ cannot read): kept, retried slowly, said loudly.
           log.error({ code: err.code, err: err.message }, 'HQ refused the charge upload');
         }
-        this.failures++;
-        this.lastError = (err as Error).message;
-        const base = Math.min(this.o.retryMaxMs, this.o.retryMinMs * 2 ** Math.min(this.failures, 20));
-        const delay = Math.round(base * (0.5 + (this.o.random ?? Math.random)() * 0.5));
-        store.deferred(due.map((c) => c.chargeId), this.lastError, this.o.now() + delay);
-        log.warn({ err: this.lastError, queued: store.outboxSize(), retryInMs: delay }, 'charges not sent; will retry');
+        const at = this.sender.failed(err);
+        store.deferred(due.map((c) => c.chargeId), this.sender.lastError!, at);
+        log.warn({ err: this.sender.lastError, queued: store.outboxSize(), retryInMs: at - this.o.now() }, 'charges not sent; will retry');
         return;
       }
     }
   }
+}
+
+type Due = ReturnType<PosStore['outboxDue']>;
+
+/** The upload body HQ takes (cloud/wallet/charges.ts chargesUpload), over HTTP or MQTT alike. */
+export function chargesBody(device: string, shop: string, due: Due) {
+  return {
+    device,
+    charges: due.map((c) => ({
+      chargeId: c.chargeId, walletId: c.walletId, bandUid: c.bandUid, shop, amountFen: c.amountFen, items: c.items,
+      ...(c.voidOf ? { voidOf: c.voidOf } : {}), at: c.at, offline: c.offline, confirm: c.decided === 'hq',
+    })),
+  };
+}
+
+/** HQ's answers for a batch into the store (the rows leave the outbox), each one logged as it deserves. */
+export function acceptResults(store: PosStore, log: Logger, due: Due, results: Result[]): void {
+  if (results.length !== due.length) throw new Error(`HQ answered ${results.length} results for ${due.length} charges`);
+  store.acknowledge(results.map((r) => ({ ...r, result: r.result === 'rejected' ? `rejected:${r.error?.code ?? 'unknown'}` : r.result })), new Map(due.map((c) => [c.chargeId, c.decided])));
+  for (const r of results) {
+    if (r.result === 'rejected' && ['insufficient_balance', 'band_blocked'].includes(r.error?.code ?? '')) log.info({ chargeId: r.chargeId, code: r.error?.code }, 'HQ declined a charge');
+    else if (r.result === 'rejected') log.error({ chargeId: r.chargeId, code: r.error?.code, err: r.error?.message }, 'HQ refused a charge; kept as rejected');
+    else if ((r.overspentFen ?? 0) > 0) log.warn({ chargeId: r.chargeId, overspentFen: r.overspentFen }, 'HQ reports the band over-spent');
+  }
+  log.info({ sent: results.length }, 'charges recorded at HQ');
 }

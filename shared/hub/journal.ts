@@ -41,6 +41,8 @@ export const hubLine = z.object({
   totalFen: fen.nonnegative(),
   persons: z.number().int().positive(),
   tickets: z.array(hubTicket).min(1).max(500),
+  /** Sold inside the hub's capacity lease (shared/hub/lease.ts): its places were held at HQ already. */
+  leased: z.literal(true).optional(),
 });
 
 /** What a hub takes offline: money in hand, a card slip; nothing that needs HQ to answer. */
@@ -90,6 +92,8 @@ export const hubShift = z.object({
   salesFen: fen,
   refundsFen: fen,
   orders: z.number().int().nonnegative(),
+  /** What was counted per method at the handover (cash in the drawer, card slips). */
+  counted: z.record(z.string().regex(/^[a-z_]{1,32}$/), fen.nonnegative()).optional(),
 });
 export type HubShift = z.infer<typeof hubShift>;
 
@@ -133,6 +137,8 @@ export const hubKit = z.object({
     /** The price on each of the next days (price calendar applied), by business day. */
     prices: z.record(day, fen.nonnegative()),
     basePriceFen: fen.nonnegative(),
+    /** The daily capacity on each of those days (null: not limited); a limited day is sold only within a lease. */
+    capacity: z.record(day, z.number().int().nonnegative().nullable()).optional(),
   })),
   discounts: z.array(z.object({ code, name: z.string(), kind: z.enum(['percent', 'fixed']), value: z.number().int().nonnegative(), customerCategory: z.string().nullable(), active: z.boolean() })),
   users: z.array(z.object({

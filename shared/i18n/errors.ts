@@ -265,6 +265,10 @@ export const ERROR_MESSAGES = {
   hub_not_ready: { zh: () => '站点服务器尚未从总部取得票种和用户，请待网络恢复后重试', en: () => 'The site hub has not yet fetched ticket types and users from HQ: try again once the line is up' },
   hub_no_key: { zh: () => '站点服务器尚无总部授权的签名密钥，暂不能售票', en: () => 'The site hub holds no signing key delegated by HQ yet: it cannot sell' },
   delegation_expired: { zh: () => '站点售票授权已到期，请恢复与总部的网络连接', en: () => 'The site\'s selling delegation has run out: restore the line to HQ' },
+  lease_exhausted: {
+    zh: (p) => `站点可售余量不足${has(p.type) ? `：${s(p.type)}` : ''}${has(p.day) ? ` ${s(p.day)}` : ''}${has(p.left) ? ` 剩 ${s(p.left)} 人` : ''}，请稍候（联网时自动向总部申请）`,
+    en: (p) => `The site hub's share of capacity is short${has(p.type) ? ` for ${s(p.type)}` : ''}${has(p.day) ? ` on ${s(p.day)}` : ''}${has(p.left) ? `: ${s(p.left)} left` : ''}; it asks HQ for more while the line is up`,
+  },
   offline_method: { zh: (p) => `站点服务器仅收现金和银行卡${has(p.method) ? `，不能收 ${s(p.method)}` : ''}`, en: (p) => `The site hub takes cash and card only${has(p.method) ? `, not ${s(p.method)}` : ''}` },
   not_at_hub: { zh: () => '此功能仅在总部提供', en: () => 'This is available at HQ only' },
   not_hub_sale: { zh: () => '只能退本站点服务器售出的订单，其他订单请到总部办理', en: () => 'Only sales made at this site hub are refunded here: refund others at HQ' },

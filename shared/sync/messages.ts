@@ -113,6 +113,12 @@ export const changeBatch = z.object({
   checksum: z.string().optional(),
   /** The site's credential key (hex), for gates to hash the cards and ID numbers they read. */
   credentialKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /**
+   * Revocations made at the site hub that HQ's log does not hold yet (a refund at the hub's
+   * window while the WAN is down): outside the log's numbering, applied by ticket id, sent on
+   * the last page of every pull until HQ's own revocation is in the hub's copy.
+   */
+  local: z.array(z.object({ kind: z.literal('revoke'), ticketId: uuid, reason: z.string().max(32) })).max(10_000).optional(),
 });
 export type ChangeBatch = z.infer<typeof changeBatch>;
 

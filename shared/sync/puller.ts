@@ -18,6 +18,8 @@ export const pageEnvelope = z.object({
   changes: z.array(z.unknown()),
   checksum: z.string().optional(),
   credentialKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** A site hub's own revocations, outside the log's numbering (shared/sync/messages.ts changeBatch). */
+  local: z.array(z.unknown()).optional(),
 });
 export type PulledPage = z.infer<typeof pageEnvelope>;
 

@@ -6,7 +6,8 @@
 const NAME = '[A-Za-z0-9_-]{1,64}';
 
 /** What a device publishes on its own topics (HQ and a hub take these up). */
-export const DEVICE_UP = ['up', 'status', 'reported', 'cmd/res'] as const;
+/** `charges`: a POS's wallet charges (JSON), apart from `up` so gates sharing entries never see them. */
+export const DEVICE_UP = ['up', 'status', 'reported', 'cmd/res', 'charges'] as const;
 /** What HQ (or the hub relaying it) sends to one device. */
 export const DEVICE_DOWN = ['up/ack', 'desired', 'cmd/req'] as const;
 /**
@@ -21,6 +22,7 @@ export type DeviceTopicKind = DeviceUpKind | DeviceDownKind | typeof SIBLING;
 export const topics = {
   up: (site: string, device: string) => `tk/v1/${site}/${device}/up`,
   upAck: (site: string, device: string) => `tk/v1/${site}/${device}/up/ack`,
+  charges: (site: string, device: string) => `tk/v1/${site}/${device}/charges`,
   status: (site: string, device: string) => `tk/v1/${site}/${device}/status`,
   sibling: (site: string, device: string) => `tk/v1/${site}/${device}/${SIBLING}`,
   notify: (site: string) => `tk/v1/${site}/notify`,
@@ -33,6 +35,7 @@ export const topics = {
   allCmdRes: 'tk/v1/+/+/cmd/res',
   /** What HQ subscribes to: every device's uploads, statuses and reported modes. */
   allUp: 'tk/v1/+/+/up',
+  allCharges: 'tk/v1/+/+/charges',
   allStatus: 'tk/v1/+/+/status',
   allReported: 'tk/v1/+/+/reported',
   /** What a gate subscribes to: its siblings' uploads, to share entries on the site. */
@@ -41,7 +44,7 @@ export const topics = {
   siteSibling: (site: string) => `tk/v1/${site}/+/${SIBLING}`,
 } as const;
 
-const DEVICE_TOPIC = new RegExp(`^tk/v1/(${NAME})/(${NAME})/(up|up/ack|status|desired|reported|cmd/req|cmd/res|${SIBLING})$`);
+const DEVICE_TOPIC = new RegExp(`^tk/v1/(${NAME})/(${NAME})/(up|up/ack|status|desired|reported|cmd/req|cmd/res|charges|${SIBLING})$`);
 const SITE_TOPIC = new RegExp(`^tk/v1/(${NAME})/(notify|desired)$`);
 
 export interface DeviceTopic { site: string; device: string; kind: DeviceTopicKind }

@@ -98,19 +98,6 @@ export const bookingItems = pgTable('booking_items', {
 }, (t) => [primaryKey({ columns: [t.bookingId, t.typeId] })]);
 
 /**
- * Write requests of the booking API by idempotency key, per channel: a retry with the same
- * key and body gets the stored answer; another body with the same key is refused.
- */
-export const channelRequests = pgTable('channel_requests', {
-  channelId: integer('channel_id').notNull().references(() => channels.id),
-  key: text('key').notNull(),
-  requestHash: text('request_hash').notNull(),
-  status: integer('status'),
-  response: jsonb('response'),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [primaryKey({ columns: [t.channelId, t.key] })]);
-
-/**
  * Every pickup a window or device reported, by the device's own pickup id (idempotent). A
  * booking picked up twice (two kiosks offline) keeps both rows; the later is flagged.
  */

@@ -35,8 +35,6 @@ export const memberCards = pgTable('member_cards', {
   expiresOn: text('expires_on').notNull(),
   ticketId: uuid('ticket_id').notNull().references(() => tickets.id),
   replacedBy: uuid('replaced_by'),
-  idempotencyKey: text('idempotency_key').unique(),
-  requestHash: text('request_hash'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('member_cards_member_idx').on(t.memberId)]);
 

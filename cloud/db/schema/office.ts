@@ -122,8 +122,6 @@ export const orders = pgTable('orders', {
   visitDay: text('visit_day').notNull(),
   totalFen: bigint('total_fen', { mode: 'number' }).notNull(),
   note: text('note'),
-  idempotencyKey: text('idempotency_key').unique(),
-  requestHash: text('request_hash'),
   /** The lines as requested, kept for a reservation issued later. */
   request: jsonb('request').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -9,9 +9,6 @@ export const sales = pgTable('sales', {
   quantity: integer('quantity').notNull(),
   unitPriceFen: integer('unit_price_fen').notNull(),
   totalFen: bigint('total_fen', { mode: 'number' }).notNull(),
-  /** A retried request with the same key gets the same sale back. */
-  idempotencyKey: text('idempotency_key').unique(),
-  requestHash: text('request_hash'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   /** Set when the sale is one line of a window order (orders.id). */
   orderId: uuid('order_id'),

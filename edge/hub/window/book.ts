@@ -139,6 +139,15 @@ export class SaleBook {
     return r && this.order(r.id);
   }
 
+  /**
+   * Tickets the hub refunded that are still valid at `now` (ms), with the refund's time: the
+   * site's gates refuse them from the hub's own pages before HQ has heard of the refund.
+   */
+  refundedTickets(now: number): string[] {
+    return (this.db.prepare(`select distinct json_extract(t.value, '$.id') id from hub_orders o, json_each(o.body, '$.lines') l, json_each(l.value, '$.tickets') t
+      where o.refund is not null and json_extract(t.value, '$.validUntil') > ? order by 1`).all(now) as { id: string }[]).map((r) => r.id);
+  }
+
   startSession(token: string, userId: string, expiresAt: number): void {
     this.db.prepare('insert into hub_sessions (token_hash, user_id, expires_at) values (?, ?, ?)').run(tokenHash(token), userId, expiresAt);
   }

@@ -5,8 +5,10 @@ import { ruleFor } from '../../../shared/auth/access.ts';
 import { verifyPassword } from '../../../shared/auth/password.ts';
 import type { IssuerKey } from '../../../shared/code/keys.ts';
 import type { HubKit } from '../../../shared/hub/journal.ts';
-import { DEFAULT_TEMPLATE, ticketPreviewPng, ticketToEscPos } from '../../../shared/template/index.ts';
+import { DEFAULT_TEMPLATE, pickTemplate, ticketPreviewPng, ticketToEscPos } from '../../../shared/template/index.ts';
+import type { HeldTemplate } from '../../../shared/template/pick.ts';
 import type { SaleBook } from './book.ts';
+import type { LeaseBook } from './leases.ts';
 import { HubError } from './errors.ts';
 import { orderView, priceLines, refund, sell, visitDayOf, type KitUser, type SellContext } from './sell.ts';
 import { closeShift, openShift, shiftView } from './shifts.ts';
@@ -45,8 +47,13 @@ export interface WindowDeps {
   delegation: () => { keyId: string; notAfter: number } | undefined;
   /** HQ's clock as the hub knows it. */
   now: () => number;
-  /** A sale, refund or close was written: send it up. */
+  /** A sale, refund or close was written (or a lease found short): send it up. */
   written: () => void;
+  leases?: LeaseBook;
+  /** HQ's print templates, from the hub's copy of the change log. */
+  templates?: () => HeldTemplate[];
+  /** A refund was written: the site's gates should hear of it now. */
+  refunded?: () => void;
 }
 
 const userView = (u: KitUser) => ({ id: u.id, username: u.username, displayName: u.displayName, roles: u.roles, permissions: u.permissions });
@@ -73,7 +80,7 @@ export function windowRoutes(d: WindowDeps) {
     if (!k) throw new HubError('hub_not_ready', 'no kit from HQ yet', 503);
     return k;
   };
-  const ctx = (): SellContext => ({ kit: kit(), key: d.key, delegation: d.delegation(), book: d.book, now: d.now(), site: d.site });
+  const ctx = (): SellContext => ({ kit: kit(), key: d.key, delegation: d.delegation(), book: d.book, now: d.now(), site: d.site, leases: d.leases, short: d.written });
   const signedIn = async (c: Context<Env>, next: () => Promise<void>) => {
     const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
     const s = token ? d.book.session(token, d.now()) : undefined;
@@ -151,6 +158,7 @@ export function windowRoutes(d: WindowDeps) {
     .post('/orders/:id/refunds', async (c) => {
       const r = refund(ctx(), c.get('hubUser'), c.req.param('id'), await body(c));
       d.written();
+      d.refunded?.();
       return c.json({ refundId: r.refundId, order: orderView(r.row, d.site) }, 201);
     })
     .get('/shifts/current', (c) => {
@@ -184,8 +192,11 @@ export function windowRoutes(d: WindowDeps) {
         persons: t.persons, entries: t.entries, orderNo: line.saleId, siteName: d.site, issuedAt: row.order.at,
       };
       const opts = { timeZone: kit().timeZone };
-      const bytes = await (r.output === 'escpos' ? ticketToEscPos(DEFAULT_TEMPLATE, data, opts) : ticketPreviewPng(DEFAULT_TEMPLATE, data, opts));
+      // HQ's template for the type (else its default, else the built-in layout), as at HQ and the kiosks.
+      const picked = pickTemplate(d.templates?.() ?? [], t.typeId);
+      const layout = picked?.layout ?? DEFAULT_TEMPLATE;
+      const bytes = await (r.output === 'escpos' ? ticketToEscPos(layout, data, opts) : ticketPreviewPng(layout, data, opts));
       const printNo = d.book.addPrint(id, c.get('hubUser').id, d.now(), r.reason, () => { throw new HubError('reprint_reason_required', 'a reprint needs a reason', 400, { field: 'reason' }); });
-      return c.json({ ticketId: id, printNo, reprint: printNo > 1, output: r.output, template: null, data: bytes.toString('base64') });
+      return c.json({ ticketId: id, printNo, reprint: printNo > 1, output: r.output, template: picked ? { code: picked.code, version: picked.version } : null, data: bytes.toString('base64') });
     });
 }

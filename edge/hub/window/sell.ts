@@ -5,6 +5,7 @@ import type { IssuerKey } from '../../../shared/code/keys.ts';
 import type { HubKit, HubOrder, HubPayment, HubRefund } from '../../../shared/hub/journal.ts';
 import { addDays, businessDay, startOfBusinessDay } from '../../../shared/time/zone.ts';
 import type { OrderRow, SaleBook } from './book.ts';
+import type { LeaseBook } from './leases.ts';
 import { HubError } from './errors.ts';
 
 export type KitUser = HubKit['users'][number];
@@ -50,6 +51,10 @@ export interface SellContext {
   /** HQ's clock as the hub knows it. */
   now: number;
   site: string;
+  /** Capacity leases from HQ: on a day HQ limits, sold only within them. */
+  leases?: LeaseBook;
+  /** A sale found its lease short: ask HQ for more now, if the line is up. */
+  short?: () => void;
 }
 
 const isAdmin = (u: KitUser) => u.roles.includes('administrator');
@@ -147,8 +152,26 @@ export function sell(ctx: SellContext, user: KitUser, input: unknown, idempotenc
       };
     }),
   };
-  const seq = ctx.book.addOrder(order, idempotencyKey);
+  const seq = sellWithin(ctx, order, idempotencyKey);
   return { id: order.id, seq, sellerId: user.id, shiftId: shift.id, order, refund: null };
+}
+
+/** The order and its places of the lease commit together; a short lease is asked of HQ. */
+function sellWithin(ctx: SellContext, order: HubOrder, idempotencyKey: string | undefined): number {
+  const { leases } = ctx;
+  try {
+    return ctx.book.tx(() => {
+      const leased = leases?.take(ctx.kit, order.visitDay, order.lines.map((l) => ({ typeId: l.typeId, typeCode: l.type, persons: l.persons })));
+      for (const l of order.lines) if (leased?.has(l.typeId)) l.leased = true;
+      return ctx.book.addOrder(order, idempotencyKey);
+    });
+  } catch (err) {
+    if (leases && err instanceof HubError && err.code === 'lease_exhausted') {
+      leases.demand(err.context.ref as number, order.visitDay, err.context.asked as number);
+      ctx.short?.();
+    }
+    throw err;
+  }
 }
 
 /**

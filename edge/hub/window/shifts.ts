@@ -72,7 +72,7 @@ export function closeShift(book: SaleBook, user: KitUser, id: string, input: unk
   const entry: HubShift = {
     id, seller: { id: user.id, username: user.username }, openedAt: s.openedAt, closedAt: now, floatFen: s.floatFen,
     expectedCashFen: cash.expectedFen, countedCashFen: counted.cash ?? cash.expectedFen,
-    salesFen: report.totals.chargesFen, refundsFen: report.totals.refundsFen, orders: report.orders,
+    salesFen: report.totals.chargesFen, refundsFen: report.totals.refundsFen, orders: report.orders, counted,
   };
   book.closeShift(entry, { ...report, reportHash });
   return book.shift(id)!;

@@ -5,6 +5,10 @@ import type { Logger } from '../../../shared/log/logger.ts';
 import { SingleFlight } from '../../../shared/sync/single-flight.ts';
 import type { HubStore } from '../store.ts';
 import type { SaleBook } from './book.ts';
+import type { AnchorCopy } from '../anchors.ts';
+import type { LeaseBook, LeasePolicy } from './leases.ts';
+import { leaseAnswer } from '../../../shared/hub/lease.ts';
+import { businessDay } from '../../../shared/time/zone.ts';
 import { publicKeyHex } from './key.ts';
 
 const FETCH_TIMEOUT_MS = 30_000;
@@ -30,6 +34,8 @@ export class WindowUplink {
 
   constructor(private readonly opts: {
     store: HubStore; book: SaleBook; key: IssuerKey; cloudUrl: string; site: string; intervalMs: number; kitEveryMs: number;
+    leases?: { book: LeaseBook; policy: LeasePolicy };
+    anchors?: AnchorCopy;
     log: Logger; now: () => number; fetch: typeof fetch; credential?: DeviceCredential;
   }) {
     const saved = opts.store.meta('window_kit');
@@ -71,6 +77,7 @@ export class WindowUplink {
         store.setMeta('window_kit_at', String(now()));
         this.kitCache = kit;
       }
+      await this.exchangeLeases();
       const d = this.delegation;
       const askedAt = Number(store.meta('window_delegation_at') ?? 0);
       // Asked at each kit refresh at most: HQ renews the delegation, at most hourly.
@@ -80,11 +87,24 @@ export class WindowUplink {
         store.setMeta('window_delegation_at', String(now()));
       }
       await this.upload();
+      await this.opts.anchors?.pull((path) => this.call('GET', path));
       this.lastError = undefined;
     } catch (err) {
       const message = (err as Error).message;
       if (message !== this.lastError) log.warn({ err: message }, 'window sync with HQ failed; trying again');
       this.lastError = message;
+    }
+  }
+
+  /** Tops up the capacity leases, gives back what is not needed (shared/hub/lease.ts). */
+  private async exchangeLeases(): Promise<void> {
+    const { leases, now } = this.opts;
+    const kit = this.kitCache;
+    if (!leases || !kit) return;
+    const asks = leases.book.asks(kit, businessDay(now(), kit.timeZone), leases.policy);
+    for (let i = 0; i < asks.length; i += 500) {
+      const answer = leaseAnswer.parse(await this.call('POST', '/leases', { leases: asks.slice(i, i + 500) }));
+      leases.book.apply(answer.leases);
     }
   }
 
@@ -108,6 +128,9 @@ export class WindowUplink {
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    const [p, q] = path.split('?');
+    path = p!;
+    const extra = q ? `&${q}` : '';
     const abort = new AbortController();
     this.abort = abort;
     const timer = setTimeout(() => abort.abort(new Error('HQ did not answer in time')), FETCH_TIMEOUT_MS);
@@ -115,7 +138,7 @@ export class WindowUplink {
     aborted.catch(() => undefined);
     const c = this.opts.credential;
     try {
-      const res = await Promise.race([this.opts.fetch(`${this.opts.cloudUrl}/api/v1/sync/hub${path}?site=${encodeURIComponent(this.opts.site)}`, {
+      const res = await Promise.race([this.opts.fetch(`${this.opts.cloudUrl}/api/v1/sync/hub${path}?site=${encodeURIComponent(this.opts.site)}${extra}`, {
         method, signal: abort.signal,
         headers: { ...(c ? { authorization: deviceAuthHeader(c.username, c.token) } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,

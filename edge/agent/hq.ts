@@ -24,16 +24,16 @@ export interface HqClientOptions {
   fetch?: typeof fetch;
 }
 
-/** JSON calls to HQ as this kiosk (Basic auth with its device credential), each with a deadline. */
+/** JSON calls to HQ (or the site hub) as this agent (Basic auth with its device credential), each with a deadline. */
 export class HqClient {
-  /** When HQ last answered at all (UTC ms on the kiosk's clock). */
+  /** When HQ last answered at all (UTC ms on the agent's clock). */
   lastContactAt: number | undefined;
   lastError: string | undefined;
   private readonly abort = new AbortController();
 
   constructor(private readonly opts: HqClientOptions) {}
 
-  /** Ends every call in flight (the kiosk is stopping). */
+  /** Ends every call in flight (the agent is stopping). */
   close(): void {
     this.abort.abort();
   }
