@@ -6,6 +6,7 @@ import { channelApiRoutes, devicePickupRoutes, pickupRoutes } from './channels/r
 import type { CloudContext } from './context.ts';
 import { entriesRoutes, overUseRoutes } from './entries/routes.ts';
 import { faceRoutes } from './faces/routes.ts';
+import { fingerprintRoutes } from './fingerprints/routes.ts';
 import { memberRoutes } from './members/routes.ts';
 import { customerRoutes } from './customers/routes.ts';
 import { originRoutes } from './origin/routes.ts';
@@ -28,8 +29,9 @@ import { siteRoutes } from './sites/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
 import { kioskOwedRoutes } from './kiosk/owed.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
+import { kioskWalletRoutes } from './kiosk/wallets.ts';
 import { liveRoutes } from './live/routes.ts';
-import { SimulatedMobileProvider } from './office/mobile.ts';
+import { SimulatedMobileProvider } from './office/payments/mobile.ts';
 import { officeRoutes } from './office/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { quoteRoutes } from './quote/routes.ts';
@@ -44,6 +46,8 @@ const healthView = z.object({ ok: z.boolean(), site: z.string(), keyId: z.string
 export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
   // Made on first request from the routes themselves, then kept: the routes do not change.
   const made: { app?: Hono<CloudEnv>; document?: object; channels?: object } = {};
+  // One simulated provider for the kiosks' sales and wallets: an attempt is one intent there.
+  const kioskPayments = new SimulatedMobileProvider({ now: () => ctx.now() });
   // Every call is authorised on the server against one policy table (auth/policy.ts).
   const api = new Hono<CloudEnv>()
     .use('*', refuseControlChars())
@@ -61,6 +65,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/sales', salesRoutes(ctx))
     .route('/tickets', ticketRoutes(ctx))
     .route('/tickets', faceRoutes(ctx))
+    .route('/tickets', fingerprintRoutes(ctx))
     .route('/entries', entriesRoutes(ctx))
     .route('/templates', templateRoutes(ctx))
     .route('/over-use', overUseRoutes(ctx))
@@ -92,7 +97,8 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .use('/sync/*', ctx.deviceAuth.http())
     .route('/sync/pickups', devicePickupRoutes(ctx))
     .route('/sync/hub', hubSalesRoutes(ctx))
-    .route('/sync/kiosk', kioskRoutes(ctx, { payments: new SimulatedMobileProvider({ now: () => ctx.now() }) }))
+    .route('/sync/kiosk', kioskRoutes(ctx, { payments: kioskPayments }))
+    .route('/sync/kiosk/wallets', kioskWalletRoutes(ctx, { payments: kioskPayments }))
     .route('/sync/pos', posSyncRoutes(ctx))
     .route('/sync', syncRoutes(ctx));
   const app = new Hono<CloudEnv>().use(`${API_BASE}/*`, httpBodyLimits(ctx.config)).route(API_BASE, api);

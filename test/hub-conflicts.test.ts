@@ -4,15 +4,12 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseHubConfig } from '../edge/hub/config.ts';
 import { SiteHub } from '../edge/hub/hub.ts';
 import { api, startTestCloud, TEST_ADMIN_PASSWORD, testLog, waitFor } from './support/cloud.ts';
-import { testSiteKey } from './support/devices.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
-import { hubApi, hubLogin } from './support/hub.ts';
+import { hubApi, hubConfigVia, hubLogin, wanTo } from './support/hub.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
-import { LinkSim } from './tools/link-sim.ts';
 
 type Cloud = Awaited<ReturnType<typeof startTestCloud>>;
 const rows = async <T>(cloud: Cloud, q: ReturnType<typeof sql>) => ((await cloud.ctx!.db.execute(q)) as unknown as { rows: T[] }).rows;
@@ -25,21 +22,13 @@ const rows = async <T>(cloud: Cloud, q: ReturnType<typeof sql>) => ((await cloud
 test('conflicts of an outage are decided, not lost', async () => {
   const cloud = await startTestCloud();
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-hubconflict-'));
-  const wan = [
-    new LinkSim({ target: { host: '127.0.0.1', port: cloud.mqttPort }, latencyMs: 20 }),
-    new LinkSim({ target: { host: '127.0.0.1', port: cloud.httpPort }, latencyMs: 20 }),
-  ] as const;
+  const wan = await wanTo(cloud);
   let hub: SiteHub | undefined;
   let gate: TestGate | undefined;
   try {
     await provision(cloud.url, 'demo', [{ device: 'hub-1', role: 'hub' }, { device: 'gate-1', lanes: ['lane-1'] }]);
     const { sellers } = await seedOffice(cloud.url);
-    for (const l of wan) await l.start();
-    hub = new SiteHub(parseHubConfig({
-      hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
-      upstream: { mqttUrl: `mqtt://127.0.0.1:${wan[0].port}`, cloudUrl: `http://127.0.0.1:${wan[1].port}` },
-      pullIntervalMs: 300, statusIntervalMs: 1000, window: { syncIntervalMs: 200, kitEveryMs: 1000 },
-    }), testLog.child('hub'));
+    hub = new SiteHub(hubConfigVia(dataDir, wan, { window: { syncIntervalMs: 200, kitEveryMs: 1000 } }), testLog.child('hub'));
     await hub.start();
     const h = hub;
     gate = await startTestGate({ device: 'gate-1', lane: 'lane-1', mqttUrl: h.mqttUrl, cloudUrl: h.url });

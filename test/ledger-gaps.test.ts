@@ -127,7 +127,7 @@ test('payments and refunds from before books are put in a book by the migration,
   assert.ok(differences(await reconcile()).some((x) => x.check === 'orphans'), 'no book: outside the books');
   assert.not.ok(must(await api(u, '/api/v1/audit/verify'), 200).ok);
 
-  const migration = readFileSync(new URL('../cloud/db/migrations/0023_backfill_books.sql', import.meta.url), 'utf8');
+  const migration = readFileSync(new URL('../cloud/db/migrations/0024_backfill_books.sql', import.meta.url), 'utf8');
   await db.transaction(async (tx) => {
     for (const stmt of migration.split('--> statement-breakpoint')) await tx.execute(sql.raw(stmt));
   });

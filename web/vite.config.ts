@@ -17,6 +17,8 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000,
     reportCompressedSize: false,
+    // The handheld validator is a page of its own: small, installable, no back-office bundle.
+    rollupOptions: { input: { main: `${root}index.html`, handheld: `${root}handheld.html` } },
   },
   server: {
     // `npm run dev:web`: the API of an HQ started with `npm start` / `npm run cloud`.

@@ -4,8 +4,8 @@ import { calendarDay } from '../../shared/time/day.ts';
 import type { CloudContext } from '../context.ts';
 import { holidays, priceRules } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
-import { isoWeekday, priceOn } from '../office/pricing.ts';
-import { newPriceRule } from '../office/setup.ts';
+import { isoWeekday, priceOn } from '../office/pricing/pricing.ts';
+import { newPriceRule } from '../office/pricing/setup.ts';
 import { ticketTypeByCode } from './service.ts';
 
 /** Longest calendar asked for at once: a little over two months of a month view. */
@@ -37,7 +37,7 @@ function daysBetween(from: string, to: string): string[] {
 
 /**
  * A type's price on each day of a range, as a window quote would charge it: the pricing
- * itself is cloud/office/pricing.ts's `priceOn`, asked day by day.
+ * itself is cloud/office/pricing/pricing.ts's `priceOn`, asked day by day.
  */
 export async function priceCalendar(ctx: CloudContext, q: z.infer<typeof calendarQuery>) {
   const type = await ticketTypeByCode(ctx.db, q.type);

@@ -13,7 +13,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import { appendChanges } from '../sync/changes.ts';
 import type { Tx } from '../tickets/issue.ts';
 import { ledger } from '../ledger/index.ts';
-import { releaseCapacity, takeCapacity } from '../office/pricing.ts';
+import { releaseCapacity, takeCapacity } from '../office/pricing/pricing.ts';
 import { listPrices, type Channel } from './admin.ts';
 import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { auditedTx } from '../office/audit.ts';

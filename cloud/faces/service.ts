@@ -14,7 +14,8 @@ const MIN_ENROL_WIDTH = DEFAULT_QUALITY.minFaceWidth;
 export const FACE_SOURCES = ['upload', 'window-camera', 'idcard'] as const;
 export type FaceSource = (typeof FACE_SOURCES)[number];
 
-async function ticketFor(ctx: CloudContext, id: string) {
+/** The ticket a biometric binding is for (a face here, a fingerprint in cloud/fingerprints), or 404. */
+export async function ticketFor(ctx: CloudContext, id: string) {
   if (!uuid.safeParse(id).success) throw notFound('ticket', id);
   const [t] = await ctx.db.select().from(tickets).where(eq(tickets.id, id));
   if (!t) throw notFound('ticket', id);

@@ -90,6 +90,15 @@ async function exercise(hq: Hq) {
   const o3 = await send(hq, admin, '/api/v1/orders', order, 'w-1');
   assert.equal([o3.status, o3.body.id, o3.body.totalFen], [201, o1.body.id, 20000]);
   assert.is(await orders(hq), 6);
+  // A refund of it, split over no more than was paid: once, however often it is sent.
+  const refund = { amountFen: 10000, reason: '游客退一张' };
+  const r1 = await send(hq, admin, `/api/v1/orders/${o1.body.id}/refunds`, refund, 'r-1');
+  const r2 = await send(hq, admin, `/api/v1/orders/${o1.body.id}/refunds`, refund, 'r-1');
+  assert.equal([r1.status, r2.status, r2.replayed, r2.body.refundId], [201, 201, 'true', r1.body.refundId], JSON.stringify(r1.body));
+  await hq.ctx.db.execute(`update idempotency_keys set status = null, response = null where key = 'r-1'`);
+  const r3 = await send(hq, admin, `/api/v1/orders/${o1.body.id}/refunds`, refund, 'r-1');
+  assert.equal([r3.status, r3.body.refundId, r3.body.parts, r3.body.order.refundedFen], [201, r1.body.refundId, [{ method: 'cash', amountFen: 10000 }], 10000]);
+  assert.is(await scalar(hq, `select count(*)::int as n from refunds`), 1, 'refunded once');
   // Without a key a write is not deduplicated (the key is optional here), and a malformed one is refused.
   assert.is((await send(hq, admin, '/api/v1/sales', sale)).status, 201);
   assert.is((await send(hq, admin, '/api/v1/sales', sale, 'x'.repeat(129))).body.error.code, 'invalid_idempotency_key');

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { HubOrder } from '../../shared/hub/journal.ts';
 import { ticketTypes, users } from '../db/schema/index.ts';
 import { appendAudit, type Tx } from '../office/audit.ts';
-import { priceOn } from '../office/pricing.ts';
+import { priceOn } from '../office/pricing/pricing.ts';
 
 /**
  * What HQ decided differently while a hub sold offline, recorded beside the sale (never

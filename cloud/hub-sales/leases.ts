@@ -7,7 +7,7 @@ import type { Db } from '../db/open.ts';
 import { dayCapacity, hubLeases, ticketTypes } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { appendAudit, auditedTx, type Tx } from '../office/audit.ts';
-import { releaseCapacity, takeCapacity } from '../office/pricing.ts';
+import { releaseCapacity, takeCapacity } from '../office/pricing/pricing.ts';
 
 /**
  * Capacity leases: HQ holds a share of a day's capacity for each site hub, which sells it

@@ -6,7 +6,7 @@ import { orders, tickets, ticketTypes, users } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { ledger, type Actor } from '../ledger/index.ts';
 import { appendAudit, type Tx } from '../office/audit.ts';
-import { recordClosedShift } from '../office/shifts.ts';
+import { recordClosedShift } from '../office/shifts/shifts.ts';
 import { flagHubOrder } from './conflicts.ts';
 import { placeHubOrder } from './leases.ts';
 

@@ -7,7 +7,7 @@ import type { CloudContext } from '../context.ts';
 import { dayCapacity, discounts, hubKeys, hubUploads, issuerKeys, sellerDiscounts, sellerTypes, ticketTypes, users } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { auditedTx } from '../office/audit.ts';
-import { priceOn } from '../office/pricing.ts';
+import { priceOn } from '../office/pricing/pricing.ts';
 import { appendChanges } from '../sync/changes.ts';
 import { recordHubOrder, recordHubRefund, recordHubShift } from './record.ts';
 

@@ -9,7 +9,7 @@ import type { CloudEnv } from '../http/env.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { ledger } from '../ledger/index.ts';
 import { appendAudit, auditedTx } from '../office/audit.ts';
-import { takeCapacity } from '../office/pricing.ts';
+import { takeCapacity } from '../office/pricing/pricing.ts';
 
 const owedView = z.object({
   id: z.string(), site: z.string(), kiosk: z.string().nullable(), status: z.string(), createdAt: z.string(), totalFen: z.number().int(),

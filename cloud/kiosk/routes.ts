@@ -9,8 +9,8 @@ import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
 import { AppError } from '../http/errors.ts';
 import { idempotency, type IdempotencyClaim } from '../http/idempotency.ts';
-import type { MobileProvider } from '../office/mobile.ts';
-import { getCapacity } from '../office/setup.ts';
+import type { MobileProvider } from '../office/payments/mobile.ts';
+import { getCapacity } from '../office/pricing/setup.ts';
 import { getSale } from '../sales/service.ts';
 import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone.ts';
 import { asc, eq } from 'drizzle-orm';
@@ -18,7 +18,7 @@ import { ticketTypeByCode } from '../catalog/service.ts';
 import { orders, payments, sales } from '../db/schema/index.ts';
 import { ledger } from '../ledger/index.ts';
 import { auditedTx } from '../office/audit.ts';
-import { takeCapacity } from '../office/pricing.ts';
+import { takeCapacity } from '../office/pricing/pricing.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { isValidIdNumber, normaliseCredential, storedCredential } from '../../shared/rules/credential.ts';
 
@@ -129,7 +129,7 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
 }
 
 /** The attempt id a kiosk made before paying: its sale's idempotency key. */
-async function attemptOf(c: Context): Promise<string | undefined> {
+export async function attemptOf(c: Context): Promise<string | undefined> {
   try {
     const id = (JSON.parse(await c.req.text()) as { attemptId?: unknown } | null)?.attemptId;
     return typeof id === 'string' ? id : undefined;

@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { orders, payments, refunds, sales, tickets } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { appendAudit, refundRecord, type Tx } from '../office/audit.ts';
-import { releaseCapacity } from '../office/pricing.ts';
+import { releaseCapacity } from '../office/pricing/pricing.ts';
 import { postEntry } from './accounts.ts';
 import { ACCOUNT_LEDGER, insertPayment, type Method } from './payments.ts';
 import { revokeTickets } from './tickets.ts';

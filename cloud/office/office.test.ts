@@ -79,7 +79,7 @@ test('price calendar: weekday, season and holiday rules; highest priority wins',
   must(await api(u, '/api/v1/price-rules', { body: { type: 'park', name: '节假日', holidaysOnly: true, priceFen: 18000, priority: 5 } }), 201);
   must(await api(u, '/api/v1/holidays/2030-10-01', { method: 'PUT', body: { name: '国庆节' } }), 200);
   const price = async (day: string) => {
-    const { priceOn } = await import('./pricing.ts');
+    const { priceOn } = await import('./pricing/pricing.ts');
     const { ticketTypeByCode } = await import('../catalog/service.ts');
     return (await priceOn(cloud.ctx!.db, await ticketTypeByCode(cloud.ctx!.db, 'park'), day)).priceFen;
   };

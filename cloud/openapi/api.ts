@@ -1,6 +1,4 @@
 import type { Hono } from 'hono';
-import { DECLARED } from './declared.ts';
-import { withResponses } from './responses.ts';
 import { openApiDocument } from './document.ts';
 
 export const API_BASE = '/api/v1';
@@ -13,7 +11,6 @@ export function apiDocument(app: Hono<any, any, any>) {
     description: 'JSON under /api/v1; money in fen (integers); times as ISO instants, business days as YYYY-MM-DD in the site\'s zone. '
       + 'Errors are {"error":{"code","message"}}: `code` is stable, `message` is in Chinese unless Accept-Language: en or ?lang=en. '
       + 'Lists page with a cursor: pass `next` as `cursor`. x-roles: the roles the policy lets call an operation.',
-    declared: withResponses(DECLARED),
   });
 }
 

@@ -16,10 +16,6 @@ export interface DocumentOptions {
   title: string;
   version?: string;
   description?: string;
-  /** Declarations of routes that do not carry one yet, keyed "METHOD /path" (path relative to declaredBase, `:param` form). */
-  declared?: Readonly<Record<string, EndpointSpec>>;
-  /** What the keys of `declared` are relative to; default `base`. */
-  declaredBase?: string;
   /** Which routes to describe (path relative to base, `:param` form). */
   include?: (method: string, path: string) => boolean;
   /** Security for an operation; default: from the policy table. */
@@ -187,8 +183,7 @@ export function openApiDocument(app: Hono<any, any, any>, opts: DocumentOptions)
   const paths: Record<string, Record<string, Json>> = {};
   for (const r of routesOf(app, opts.base)) {
     if (opts.include && !opts.include(r.method, r.path)) continue;
-    const declaredBase = opts.declaredBase ?? opts.base;
-    const spec = r.specs[0] ?? opts.declared?.[`${r.method} ${r.fullPath.slice(declaredBase.length) || '/'}`];
+    const spec = r.specs[0];
     const access = opts.security ? opts.security(r.method, r.path) : accessFor(r.path, r.method);
     (paths[openApiPath(r.path)] ??= {})[r.method.toLowerCase()] = operation(schemas, r.method, r.path, spec, access, r.idempotency);
   }

@@ -7,25 +7,7 @@ import { createApp } from '../app.ts';
 import { accessFor } from '../auth/policy.ts';
 import { openHq } from '../../test/support/hq.ts';
 import { checkAnswer } from '../../test/support/api-schema.ts';
-import { DECLARED } from './declared.ts';
 import { openApiPath, routesOf } from './document.ts';
-
-/**
- * Routes that validate inside their services and are described by a declaration in
- * declared.ts rather than by an endpoint() of their own: the window office (cloud/office).
- * They move to route declarations when it is next reworked; this list shows what remains.
- */
-const NOT_YET_CONVERTED = [
-  // cloud/office
-  'POST /orders', 'GET /orders/:id', 'POST /orders/:id/refunds', 'POST /orders/:id/issue', 'POST /orders/:id/cancel',
-  'POST /payments/intents/:id/query', 'POST /tickets/:id/reissue', 'POST /tickets/:id/extend', 'POST /tickets/:id/prints',
-  'POST /customer-accounts', 'GET /customer-accounts/:id', 'PATCH /customer-accounts/:id', 'POST /customer-accounts/:id/entries',
-  'POST /vouchers', 'GET /vouchers/:code',
-  'POST /stock/batches', 'GET /stock/batches/:id', 'GET /stock/held/:userId', 'POST /stock/receive', 'POST /stock/issue', 'POST /stock/return', 'POST /stock/void',
-  'POST /shifts', 'GET /shifts/current', 'GET /shifts/:id', 'GET /shifts/:id/print', 'POST /shifts/:id/close',
-  'GET /discounts', 'POST /discounts', 'GET /price-rules', 'POST /price-rules', 'DELETE /price-rules/:id', 'GET /holidays', 'PUT /holidays/:day',
-  'GET /capacity/:type/:day', 'PUT /capacity/:type/:day', 'GET /sellers/:id/grants', 'PUT /sellers/:id/grants',
-];
 
 const hq = await openHq();
 const res = await hq.raw('GET', '/api/v1/openapi.json');
@@ -39,12 +21,18 @@ test('the document is served without credentials, as OpenAPI 3.1', () => {
   assert.ok(routes.length > 100, `${routes.length} routes`);
 });
 
-test('every route of the app is declared once, by endpoint() or, for the modules listed as not yet converted, in declared.ts', () => {
+test('every route of the app is declared once, by the endpoint() beside its handler', () => {
   const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
-  const unconverted = routes.filter((r) => r.specs.length === 0).map(key);
-  assert.equal(unconverted.sort(), [...NOT_YET_CONVERTED].sort(), 'routes without an endpoint() are exactly the listed ones');
-  assert.equal(Object.keys(DECLARED).sort(), [...NOT_YET_CONVERTED].sort(), 'declared.ts describes exactly those');
-  for (const r of routes) assert.ok(r.specs.length <= 1, `${key(r)} has one declaration`);
+  assert.equal(routes.filter((r) => r.specs.length === 0).map(key), [], 'no route without an endpoint()');
+  for (const r of routes) assert.ok(r.specs.length === 1, `${key(r)} has one declaration`);
+});
+
+test('the Idempotency-Key is described once, and listed by every write that takes it', () => {
+  assert.match(doc.info.description, /Idempotency-Key: a key unique per write/);
+  const takes = (method: string, path: string) => doc.paths[path][method].parameters?.find((p: any) => p.name === 'Idempotency-Key' && p.in === 'header');
+  for (const [m, p] of [['post', '/orders'], ['post', '/sales'], ['post', '/members/cards']] as const) assert.is(takes(m, p)?.required, false, `${m} ${p}`);
+  for (const [m, p] of [['post', '/wallets'], ['post', '/wallets/{id}/top-ups'], ['post', '/wallets/{id}/settle'], ['post', '/channels/bookings']] as const) assert.is(takes(m, p)?.required, true, `${m} ${p}`);
+  assert.not.ok(takes('post', '/shifts'), 'a write without the middleware does not list it');
 });
 
 test('every route is in the document, with its parameters, answers and who may call it', () => {

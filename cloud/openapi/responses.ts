@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import type { EndpointSpec } from '../http/endpoint.ts';
 
 /**
- * The answers of the routes declared in declared.ts that the back office app reads, as the
- * services return them (cloud/office, cloud/reports, ...). Declared here so the
- * OpenAPI document describes them and the app's generated client is typed by them: a service
- * that changes its answer changes the document, and the app's typecheck says where it breaks.
- * `openapi/responses.test.ts` holds real answers to these schemas.
+ * The answers of the window office's routes (the routes.ts of each cloud/office folder declare them), as its
+ * services return them. The OpenAPI document describes them and the app's generated client is
+ * typed by them: a service that changes its answer changes the document, and the app's
+ * typecheck says where it breaks. `openapi/responses.test.ts` holds real answers to them.
  */
 const id = z.string();
 const instant = z.string().describe('ISO instant');
@@ -74,36 +72,8 @@ export const discountView = z.object({
   customerCategory: z.string().nullable(), active: z.boolean(),
 }).meta({ id: 'Discount' });
 
-/** "METHOD /path" -> the answers to add to its declaration. */
-export const RESPONSES: Record<string, EndpointSpec['responses']> = {
-  'POST /orders': { 201: orderView },
-  'GET /orders/:id': { 200: orderView },
-  'POST /orders/:id/refunds': { 201: z.object({ refundId: id, parts: z.array(z.object({ method: METHOD, amountFen: fen })).describe('How the refund was split over the methods'), order: orderView }) },
-  'POST /orders/:id/issue': { 200: orderView },
-  'POST /orders/:id/cancel': { 200: orderView },
-  'POST /payments/intents/:id/query': { 200: orderView },
-  'POST /tickets/:id/reissue': { 201: z.object({ oldTicketId: id, ticket: orderTicketView.omit({ priceFen: true, revoked: true }) }) },
-  'POST /tickets/:id/extend': { 200: z.object({ ticketId: id, code: z.string(), validUntil: instant }) },
-  'POST /tickets/:id/prints': { 201: printView },
-  'GET /customer-accounts/:id': { 200: accountView },
-  'PATCH /customer-accounts/:id': { 200: accountView },
-  'POST /customer-accounts/:id/entries': { 201: accountView.extend({ entry: z.object({ id, ledger: z.string(), amount: z.number().int(), note: z.string().nullable(), createdAt: instant }) }) },
-  'GET /stock/batches/:id': { 200: stockBatchView },
-  'POST /shifts': { 201: shiftView },
-  'GET /shifts/current': { 200: shiftView },
-  'GET /shifts/:id': { 200: shiftView },
-  'POST /shifts/:id/close': { 200: shiftView },
-  'GET /discounts': { 200: z.object({ items: z.array(discountView) }) },
-};
-
-/** Adds the answers above to declarations that have none of their own for that status. */
-export function withResponses(declared: Record<string, EndpointSpec>): Record<string, EndpointSpec> {
-  const out = { ...declared };
-  for (const [key, responses] of Object.entries(RESPONSES)) {
-    const d = out[key];
-    if (!d) continue;
-    const kept = Object.fromEntries(Object.entries(d.responses ?? {}).filter(([, v]) => !('description' in (v as object)) || 'schema' in (v as object)));
-    out[key] = { ...d, responses: { ...responses, ...kept } };
-  }
-  return out;
-}
+export const refundView = z.object({ refundId: id, parts: z.array(z.object({ method: METHOD, amountFen: fen })).describe('How the refund was split over the methods'), order: orderView });
+export const reissueView = z.object({ oldTicketId: id, ticket: orderTicketView.omit({ priceFen: true, revoked: true }) });
+export const extendView = z.object({ ticketId: id, code: z.string(), validUntil: instant });
+export const accountEntryView = accountView.extend({ entry: z.object({ id, ledger: z.string(), amount: z.number().int(), note: z.string().nullable(), createdAt: instant }) });
+export const discountsView = z.object({ items: z.array(discountView) });

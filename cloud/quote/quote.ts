@@ -4,9 +4,9 @@ import { businessDay } from '../../shared/time/zone.ts';
 import type { CloudContext } from '../context.ts';
 import { discounts, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import { accountRow } from '../office/accounts.ts';
-import { orderRequest } from '../office/orders.ts';
-import { discounted, priceOn } from '../office/pricing.ts';
+import { accountRow } from '../office/payments/accounts.ts';
+import { orderRequest } from '../office/orders/orders.ts';
+import { discounted, priceOn } from '../office/pricing/pricing.ts';
 
 /** What an order would cost: the order's own lines, account and visit day (payments are not needed). */
 export const quoteRequest = orderRequest.pick({ lines: true, account: true, visitDay: true, site: true }).strict().meta({ id: 'QuoteRequest' });

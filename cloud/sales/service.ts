@@ -10,7 +10,7 @@ import { notFound } from '../http/errors.ts';
 import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { ledger } from '../ledger/index.ts';
 import { auditedTx } from '../office/audit.ts';
-import { takeCapacity } from '../office/pricing.ts';
+import { takeCapacity } from '../office/pricing/pricing.ts';
 
 export const saleRequest = z.object({
   type: z.string().min(1).max(32),

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { stockBatches, stockItems, ticketTypes, users } from '../db/schema/index.ts';
-import { serialOf, STOCK_STATUSES } from '../office/stock.ts';
+import { serialOf, STOCK_STATUSES } from '../office/stock/stock.ts';
 import { anyOf, cursorParam, limitParam, page, pageView, sortParam, uuidParam } from './paging.ts';
 
 const typeCode = z.string().regex(/^[a-z0-9_-]{1,32}$/);

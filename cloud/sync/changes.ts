@@ -64,7 +64,7 @@ export async function readChanges(db: Db, opts: {
 
 /** What venue scoping (shared/sync/venues.ts) needs to know of a page, from HQ's own tables. */
 async function hqVenueLookup(db: Db, page: Change[]): Promise<VenueLookup> {
-  const ticketIds = page.flatMap((c) => (c.kind === 'credential' || c.kind === 'face' ? [c.ticketId] : []));
+  const ticketIds = page.flatMap((c) => (c.kind === 'credential' || c.kind === 'face' || c.kind === 'fingerprint' ? [c.ticketId] : []));
   const ticketTypes = new Map<string, number>();
   if (ticketIds.length) {
     for (const t of await db.select({ id: tickets.id, typeId: tickets.typeId }).from(tickets).where(inArray(tickets.id, ticketIds))) ticketTypes.set(t.id, t.typeId);

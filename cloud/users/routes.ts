@@ -7,7 +7,7 @@ import { PERMISSIONS, ROLES, type AuthUser } from '../auth/roles.ts';
 import { createUser, login, loginRequest, logout, newUser, updateUser, userPatch } from '../auth/service.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
-import { getGrants } from '../office/setup.ts';
+import { getGrants } from '../office/pricing/setup.ts';
 import { searchUsers, userView, usersPage, usersQuery } from '../search/users.ts';
 import { AppError } from '../http/errors.ts';
 import { clientAddress } from '../http/client-address.ts';

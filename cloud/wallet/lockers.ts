@@ -18,7 +18,7 @@ export const lockerCode = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
 
 type LockerRow = typeof lockers.$inferSelect;
 
-export const lockerView = z.object({ site: z.string(), code: z.string(), mode: z.string(), feeFen: z.number().int(), walletId: z.string().nullable(), bandUid: z.string().nullable(), assignedAt: z.string().nullable() });
+export const lockerView = z.object({ site: z.string(), code: z.string(), mode: z.string(), feeFen: z.number().int(), walletId: z.string().nullable(), bandUid: z.string().nullable(), assignedAt: z.string().nullable() }).meta({ id: 'Locker' });
 
 export async function putLocker(ctx: CloudContext, code: string, input: z.input<typeof lockerPut>) {
   const req = lockerPut.parse(input);

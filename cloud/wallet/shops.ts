@@ -18,7 +18,7 @@ export const itemPut = z.strictObject({ name: z.string().min(1).max(40), priceFe
 export const shopView = z.object({
   code: z.string(), site: z.string(), name: z.string(), tenant: z.boolean(), commissionBp: z.number().int(), active: z.boolean(),
   items: z.array(z.object({ code: z.string(), name: z.string(), priceFen: z.number().int(), active: z.boolean() })),
-});
+}).meta({ id: 'Shop' });
 
 export async function putShop(ctx: CloudContext, code: string, input: z.input<typeof shopPut>) {
   shopCode.parse(code);

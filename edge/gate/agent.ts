@@ -24,6 +24,8 @@ import type { GateConfig } from './config.ts';
 import { openGateDb } from './db/open.ts';
 import { Downlink } from './downlink.ts';
 import { FACE_REFUSAL, type FaceVerifier } from './face.ts';
+import { FINGER_REFUSAL, FingerCheck } from './finger.ts';
+import type { FingerprintReader, Outcome } from '../../hardware/fingerprint/port.ts';
 import { Feedback, type FeedbackPorts } from './feedback.ts';
 import { Link } from './link.ts';
 import { GateMode } from './mode.ts';
@@ -64,6 +66,8 @@ export interface GateDeps extends Partial<FeedbackPorts> {
   turnstile: Turnstile;
   scanner: Scanner;
   face?: FaceVerifier;
+  /** A fingerprint module (hardware/fingerprint, watch mode): 1:1 after a credential, 1:N alone. */
+  fingerprint?: FingerprintReader;
   /** Restarts the device (the `reboot` command); without it, reboot commands are rejected. */
   reboot?: () => void;
   log: Logger;
@@ -105,6 +109,7 @@ export class GateAgent {
   private readonly decided = { admitted: 0, refused: 0 };
   lastDecision: Decision | undefined;
   private readonly defaultLane: LaneRules;
+  private readonly finger: FingerCheck | undefined;
 
   private readonly onCode = ({ text }: { text: string }) => void this.present(text);
   private readonly onPassage = (e: PassageEvent) => this.passages.sensed(e, this.mode === 'emergency');
@@ -129,6 +134,10 @@ export class GateAgent {
       indicator: deps.indicator ?? new SimIndicator(), display: deps.display ?? new SimDisplay(), voice: deps.voice ?? new SimVoice(),
     }, config.locale, log.child('feedback'));
     this.decider = new Decider(store, config.timeZone);
+    this.finger = deps.fingerprint && new FingerCheck({
+      reader: deps.fingerprint, store, nowS: () => Math.floor(this.now() / 1000), waitMs: config.fingerWaitMs,
+      prompt: (p) => this.feedback.prompt(p), onPressAlone: (p) => void this.presentFinger(p), log: log.child('finger'),
+    });
     // A site CA (config `ca`) for https:// and mqtts://: HQ or the hub is checked against it.
     const ca = config.ca ? readCa(config.ca, 'ca') : undefined;
     this.wanFetch = fetchTrusting(ca);
@@ -185,6 +194,7 @@ export class GateAgent {
     await scanner.start();
     await this.feedback.start();
     await this.deps.face?.start?.(this.store, { prompt: (p) => this.feedback.prompt(p) });
+    await this.finger?.start();
     scanner.on('code', this.onCode);
     turnstile.on('passage', this.onPassage);
     turnstile.on('emergency', this.onEmergencyInput);
@@ -213,6 +223,7 @@ export class GateAgent {
     await this.wanFetch.close();
     await this.passages.settled();
     await this.deps.face?.stop?.();
+    await this.finger?.stop();
     await this.feedback.stop();
     await scanner.stop();
     await turnstile.stop();
@@ -311,6 +322,11 @@ export class GateAgent {
         e = { verdict: { admit: true, kind: 'emergency', venue: this.laneRules.venue, persons: 1, remaining: null, faceRequired: false }, credential: e.credential };
       }
       if (e.verdict.admit && e.verdict.faceRequired) e = { ...e, verdict: await this.checkFace(e.verdict, e.ticketId!, e.credential!) };
+      // A ticket with a fingerprint bound (held here) is its holder's only: the finger follows the credential.
+      if (e.verdict.admit && e.verdict.kind !== 'emergency' && e.ticketId && this.finger?.holds(e.ticketId)) {
+        const result = await this.finger.verify(e.ticketId).catch(() => 'unavailable' as const);
+        if (result !== 'match') e = { ...e, verdict: { admit: false, reason: FINGER_REFUSAL[result], detail: {} } };
+      }
       d = this.conclude(e, direction, t0);
     } catch (err) {
       this.deps.log.error({ err }, 'decision failed');
@@ -348,6 +364,31 @@ export class GateAgent {
     } catch (err) {
       this.deps.log.error({ err }, 'face decision failed');
       d = this.refused('face_unavailable', {}, t0, undefined, 'face');
+    }
+    return this.shown(d);
+  }
+
+  /**
+   * Entry by finger alone: the module searches the press among the templates it holds (1:N),
+   * then the ticket goes through the rule engine like any other credential, for one person.
+   * Called for each press no credential waits for.
+   */
+  async presentFinger(press: Outcome, opts: PresentOptions = {}): Promise<Decision> {
+    const t0 = performance.now();
+    const direction = opts.direction ?? this.config.direction;
+    let d: Decision;
+    try {
+      const found = this.finger ? await this.finger.identify(press).catch(() => ({ result: 'unavailable' as const })) : { result: 'unavailable' as const };
+      if (this.mode === 'emergency') d = this.conclude({ verdict: { admit: true, kind: 'emergency', venue: this.laneRules.venue, persons: 1, remaining: null, faceRequired: false }, credential: 'finger' }, direction, t0);
+      else if (found.result !== 'match') d = this.refused(FINGER_REFUSAL[found.result], {}, t0, undefined, 'finger');
+      else {
+        const facts = this.store.ticket(found.ticketId);
+        const e: Evaluated = facts ? { ...this.decide([facts], { direction, persons: opts.persons ?? 1 }), credential: 'finger' } : { verdict: { admit: false, reason: 'unknown', detail: {} }, ticketId: found.ticketId, credential: 'finger' };
+        d = this.conclude(e, direction, t0);
+      }
+    } catch (err) {
+      this.deps.log.error({ err }, 'fingerprint decision failed');
+      d = this.refused('finger_unavailable', {}, t0, undefined, 'finger');
     }
     return this.shown(d);
   }

@@ -12,6 +12,7 @@ import { turnstileConfigSchema } from '../../hardware/turnstile/create.ts';
 import { DEFAULT_TZ } from '../../shared/time/zone.ts';
 import { checkDeviceUrls } from '../../shared/net/tls.ts';
 import { faceConfigSchema } from '../face/config.ts';
+import { fingerprintConfigSchema } from '../../hardware/fingerprint/create.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - or _, up to 64');
 
@@ -85,6 +86,10 @@ export const gateConfigSchema = z.object({
   wiegand: wiegandConfigSchema.optional(),
   /** Camera and thresholds of the face check (edge/face/config.ts); without it faces are not checked here. */
   face: faceConfigSchema.optional(),
+  /** The fingerprint module (hardware/fingerprint/create.ts); its watch mode is switched on here. */
+  fingerprint: fingerprintConfigSchema.optional(),
+  /** How long the gate waits for a finger after a credential whose ticket has one bound. */
+  fingerWaitMs: z.number().int().min(500).max(60_000).default(8000),
   /** Local control page/API for the simulated scanner; off when port is absent. */
   console: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).optional(),
 });

@@ -13,6 +13,7 @@ import type { GateConfig } from './config.ts';
 import { startConsole } from './console.ts';
 import { ReaderWiring } from './readers.ts';
 import { createFaceVerifier } from '../face/create.ts';
+import { createFingerprintReader } from '../../hardware/fingerprint/create.ts';
 
 export interface RunningGate {
   agent: GateAgent;
@@ -26,7 +27,8 @@ export async function runGate(config: GateConfig, log: Logger, reboot?: () => vo
   const scanner = await createScanner(config.scanner, { log: log.child('scanner') });
   const face = config.face ? await createFaceVerifier(config.face, log.child('face')) : undefined;
   const ports = { turnstile, indicator: await createIndicator(config.indicator), display: await createDisplay(config.display), voice: await createVoice(config.voice) };
-  const agent = new GateAgent(config, { ...ports, scanner, log, reboot, face });
+  const fingerprint = config.fingerprint ? await createFingerprintReader({ ...config.fingerprint, watch: true }, { log: log.child('fingerprint') }) : undefined;
+  const agent = new GateAgent(config, { ...ports, scanner, log, reboot, face, fingerprint });
   await agent.start();
   const readers = new ReaderWiring({
     scanner,

@@ -10,7 +10,7 @@ import { ticketDigest, type DigestRow } from '../../shared/sync/digest.ts';
 import { entryNonce } from '../../shared/sync/nonce.ts';
 import type { SenderRecord } from '../../shared/auth/entries.ts';
 import type { GateDb } from './db/open.ts';
-import { decodeEmbedding, seal, unseal } from '../../shared/face/seal.ts';
+import { decodeEmbedding, seal, sealBytes, unseal, unsealBytes } from '../../shared/face/seal.ts';
 
 export interface PendingBatch {
   firstSeq: number;
@@ -85,6 +85,8 @@ export class GateStore {
   epoch: string;
   /** Told when HQ changed this gate's own lanes and the cache was dropped to be fetched anew for them. */
   onScopeChanged: (() => void) | undefined;
+  /** Told after each committed batch that carried fingerprints (the fingerprint check writes them to its module). */
+  onFingerprints: (() => void) | undefined;
   /** Told after each committed batch that carried faces (the face verifier's gallery listens). */
   onFaces: ((changes: FaceChange[], reset?: boolean) => void) | undefined;
   private key: Buffer | undefined;
@@ -332,6 +334,7 @@ export class GateStore {
     const newDevices: [string, SenderRecord][] = [];
     let mode: DesiredMode | undefined;
     const faces: FaceChange[] = [];
+    let fingerprintsChanged = false;
     this.db.$client.transaction(() => {
       for (const r of batch.local ?? []) this.q.upsertRevocation.run(r.ticketId, r.reason);
       for (const c of batch.changes) {
@@ -362,6 +365,21 @@ export class GateStore {
               break;
             }
             faces.push({ ticketId: c.ticketId, model: c.model, embedding: null, validUntil: c.validUntil });
+            break;
+          }
+          case 'fingerprint': {
+            const key = this.faceKey();
+            if (!key) break;
+            fingerprintsChanged = true;
+            if (c.template === null) {
+              this.db.$client.prepare('delete from fingerprints where ticket_id = ?').run(c.ticketId);
+              break;
+            }
+            const template = Buffer.from(c.template, 'base64');
+            // A new template for a ticket leaves its module page empty until written again.
+            this.db.$client.prepare(`insert into fingerprints (ticket_id, format, sealed, valid_until, page) values (?, ?, ?, ?, null)
+              on conflict(ticket_id) do update set format = excluded.format, sealed = excluded.sealed, valid_until = excluded.valid_until, page = null`)
+              .run(c.ticketId, c.format, sealBytes(key, c.ticketId, c.format, template), c.validUntil);
             break;
           }
           case 'type':
@@ -405,6 +423,7 @@ export class GateStore {
     for (const v of newVenues) this.venueMap.set(v.venue, v);
     if (newLanes.length) this.laneList = undefined;
     if (faces.length) this.onFaces?.(faces);
+    if (fingerprintsChanged) this.onFingerprints?.();
     // HQ scopes a gate's pulls by its lanes' venues: when they change, what is cached was
     // chosen for the old lanes, so it is fetched anew (nothing scanned is touched).
     const mine = newDevices.filter(([id]) => id === device).pop()?.[1];
@@ -429,7 +448,7 @@ export class GateStore {
    */
   resetCache(log: string): void {
     this.db.$client.transaction(() => {
-      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes', 'faces', 'devices', 'venues', 'ticket_slots']) this.db.$client.exec(`delete from ${table}`);
+      for (const table of ['tickets', 'credentials', 'revocations', 'ticket_types', 'lanes', 'faces', 'fingerprints', 'devices', 'venues', 'ticket_slots']) this.db.$client.exec(`delete from ${table}`);
       this.q.setMeta.run('checkpoint', '0');
       this.q.setMeta.run('change_log', log);
     })();
@@ -439,6 +458,7 @@ export class GateStore {
     this.deviceMap.clear();
     this.laneList = undefined;
     this.onFaces?.([], true);
+    this.onFingerprints?.();
   }
 
   /** Forgets the bindings of tickets that ended before `nowS` (HQ releases them only when the value is bound again). */
@@ -493,6 +513,47 @@ export class GateStore {
     const gone = (this.db.$client.prepare('select ticket_id ticketId from faces where valid_until <= ?').all(nowS) as { ticketId: string }[]).map((r) => r.ticketId);
     if (gone.length) this.db.$client.prepare('delete from faces where valid_until <= ?').run(nowS);
     return gone;
+  }
+
+  /** The fingerprint template bound to a ticket, unsealed; undefined when none is held (or it ended). */
+  fingerprint(ticketId: string, nowS: number): { format: string; template: Buffer; page: number | null } | undefined {
+    const key = this.faceKey();
+    const row = this.db.$client.prepare('select format, sealed, valid_until validUntil, page from fingerprints where ticket_id = ?').get(ticketId) as { format: string; sealed: Buffer; validUntil: number; page: number | null } | undefined;
+    if (!key || !row || row.validUntil <= nowS) return undefined;
+    return { format: row.format, template: unsealBytes(key, ticketId, row.format, row.sealed), page: row.page };
+  }
+
+  /** The ticket whose template the module holds in `page`. */
+  fingerprintAt(page: number, nowS: number): string | undefined {
+    const row = this.db.$client.prepare('select ticket_id ticketId from fingerprints where page = ? and valid_until > ?').get(page, nowS) as { ticketId: string } | undefined;
+    return row?.ticketId;
+  }
+
+  /** Templates valid at `nowS` that no module page holds yet, soonest-ending last. */
+  fingerprintsToWrite(nowS: number, limit: number): string[] {
+    return (this.db.$client.prepare('select ticket_id ticketId from fingerprints where page is null and valid_until > ? order by valid_until desc limit ?')
+      .all(nowS, limit) as { ticketId: string }[]).map((r) => r.ticketId);
+  }
+
+  /** Module pages in use. */
+  fingerprintPages(): Set<number> {
+    return new Set((this.db.$client.prepare('select page from fingerprints where page is not null').all() as { page: number }[]).map((r) => r.page));
+  }
+
+  setFingerprintPage(ticketId: string, page: number | null): void {
+    this.db.$client.prepare('update fingerprints set page = ? where ticket_id = ?').run(page, ticketId);
+  }
+
+  /** Forgets every module page (the module was emptied or replaced). */
+  clearFingerprintPages(): void {
+    this.db.$client.prepare('update fingerprints set page = null').run();
+  }
+
+  /** Deletes the fingerprints of tickets that ended; returns the module pages they held. */
+  purgeExpiredFingerprints(nowS: number): number[] {
+    const pages = (this.db.$client.prepare('select page from fingerprints where valid_until <= ? and page is not null').all(nowS) as { page: number }[]).map((r) => r.page);
+    this.db.$client.prepare('delete from fingerprints where valid_until <= ?').run(nowS);
+    return pages;
   }
 
   entriesFor(ticketId: string): EntryRecord[] {

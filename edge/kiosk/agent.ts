@@ -13,6 +13,7 @@ import { Kiosk } from './kiosk.ts';
 import { kioskApp, type KioskStatus } from './server.ts';
 import { KioskStore } from './store.ts';
 import { PickupUplink } from './uplink.ts';
+import { KioskWallet } from './wallet.ts';
 
 export interface KioskDeps {
   log: Logger;
@@ -32,6 +33,7 @@ export interface KioskDeps {
 export class KioskAgent extends SiteAgent {
   store!: KioskStore;
   kiosk!: Kiosk;
+  wallet!: KioskWallet;
   downlink!: KioskDownlink;
   uplink!: PickupUplink;
   private lastScan: { seq: number; text: string } | null = null;
@@ -64,7 +66,8 @@ export class KioskAgent extends SiteAgent {
         idcard.on('error', (err) => log.warn({ err: err.message }, 'ID card reader'));
         await idcard.start();
       }
-      await rt.listen(kioskApp(this.kiosk, () => this.status(), log.child('http'), () => this.lastCard?.idNumber));
+      this.wallet = new KioskWallet({ config, store: this.store, hq: rt.hq, printer: rt.printer, log: log.child('wallet'), now });
+      await rt.listen(kioskApp(this.kiosk, () => this.status(), log.child('http'), () => this.lastCard?.idNumber, this.wallet));
       rt.run(this.downlink, this.uplink);
       rt.present({
         status: () => ({ checkpoint: this.store.checkpoint(), outbox: this.store.outboxSize(), error: rt.hq.lastError ?? null }),

@@ -19,6 +19,13 @@ export const kioskConfigSchema = z.strictObject({
   scanner: scannerConfigSchema.optional(),
   /** An ID card reader (SAM): a card placed on it looks up the holder's bookings. */
   idcard: idCardConfigSchema.optional(),
+  /** The one-card (一卡通): a wristband opened here pays this deposit; the screen offers these top-ups (fen). */
+  wallet: z.strictObject({
+    depositFen: z.number().int().min(1).max(100_000).default(3000),
+    topUpsFen: z.array(z.number().int().min(100).max(1_000_000)).min(1).max(6).default([5000, 10_000, 20_000]),
+    /** Most a visitor may top up at once here. */
+    maxTopUpFen: z.number().int().min(100).max(1_000_000).default(100_000),
+  }).prefault({}),
   /** The touch screen page and its JSON API. */
   http: httpListen(8795),
 });

@@ -23,6 +23,9 @@ export const KIOSK_ERRORS = {
   sold_out: [409, '今日余票不足', 'not enough tickets left today'],
   paid_not_issued: [409, '已扣款但出票失败，请联系工作人员退款', 'paid, but the tickets could not be issued; staff will refund'],
   busy: [409, '正在处理，请稍候', 'still working on it; please wait'],
+  invalid_band: [400, '腕带号无效，请重新刷腕带', 'not a wristband; read it again'],
+  band_blocked: [409, '腕带已挂失或已在使用，请到服务台', 'this band is blocked or changed meanwhile; please go to the desk'],
+  wallet_unavailable: [503, '暂时无法充值（网络中断）', 'wristband top-up is unavailable (no connection)'],
 } as const;
 export type KioskErrorCode = keyof typeof KIOSK_ERRORS;
 

@@ -4,6 +4,7 @@ import { z, ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
 import { KioskError } from './errors.ts';
 import type { Kiosk } from './kiosk.ts';
+import type { KioskWallet } from './wallet.ts';
 
 const findBody = z.discriminatedUnion('by', [
   z.strictObject({ by: z.literal('order'), order: z.string().min(1).max(40), phone: z.string().min(1).max(20) }),
@@ -13,6 +14,7 @@ const findBody = z.discriminatedUnion('by', [
 const confirmBody = z.strictObject({ token: z.string().min(1).max(64) });
 const saleBody = z.strictObject({ items: z.array(z.strictObject({ type: z.string().min(1).max(32), quantity: z.number().int().min(0).max(20) })).min(1).max(10) });
 const payBody = z.strictObject({ authCode: z.string().max(32).default('') });
+const walletBody = z.strictObject({ bandUid: z.string().min(1).max(40), topUpFen: z.number().int().min(1) });
 const swipeBody = z.strictObject({ idNumber: z.string().min(1).max(20) });
 
 const PAGE_DIR = new URL('./page/', import.meta.url);
@@ -36,11 +38,15 @@ export interface KioskStatus {
  * The kiosk's touch-screen page and the JSON API it calls, on loopback. Errors are
  * `{"error": {"code", "message"}}` with the code the page turns into its own words.
  */
-export function kioskApp(kiosk: Kiosk, status: () => KioskStatus, log: Logger, lastIdCard: () => string | undefined = () => undefined) {
+export function kioskApp(kiosk: Kiosk, status: () => KioskStatus, log: Logger, lastIdCard: () => string | undefined = () => undefined, wallet?: KioskWallet) {
   const files = { html: asset('index.html'), js: asset('kiosk.js'), css: asset('kiosk.css') };
   const body = async (c: { req: { json(): Promise<unknown> } }) => c.req.json().catch(() => {
     throw new KioskError('invalid_request', {}, 'body is not JSON');
   });
+  const walletOf = () => {
+    if (!wallet) throw new KioskError('wallet_unavailable');
+    return wallet;
+  };
   const app = new Hono()
     .get('/', (c) => c.html(files.html))
     .get('/kiosk.js', (c) => c.body(files.js, 200, { 'content-type': 'text/javascript; charset=utf-8' }))
@@ -57,6 +63,13 @@ export function kioskApp(kiosk: Kiosk, status: () => KioskStatus, log: Logger, l
       return c.json(await kiosk.find({ by: 'id', idNumber }));
     })
     .get('/api/sale/types', async (c) => c.json({ types: await kiosk.saleTypes() }))
+    // The one-card (一卡通): a wristband opened or topped up, paid by payment code, a receipt printed.
+    .get('/api/wallet/bands/:uid', async (c) => c.json(await walletOf().band(c.req.param('uid'))))
+    .post('/api/wallet', async (c) => {
+      const b = walletBody.parse(await body(c));
+      return c.json(await walletOf().start(b.bandUid, b.topUpFen));
+    })
+    .post('/api/wallet/:attemptId/pay', async (c) => c.json(await walletOf().pay(c.req.param('attemptId'), payBody.parse(await body(c)).authCode)))
     .post('/api/sale', async (c) => c.json(await kiosk.startSale(saleBody.parse(await body(c)).items)))
     .post('/api/sale/:attemptId/pay', async (c) => c.json(await kiosk.paySale(c.req.param('attemptId'), payBody.parse(await body(c)).authCode)));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path}` } }, 404));

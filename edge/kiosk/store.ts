@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { publicKeyFromRaw, type Keyring } from '../../shared/code/keys.ts';
 import { bookingRow, type BookingRow } from '../../shared/sync/messages.ts';
 import type { KioskDb } from './db/open.ts';
-import { bookings, bookingTickets, issuerKeys, meta, outbox, pickups, sales, templates, ticketTypes } from './db/schema.ts';
+import { bookings, bookingTickets, issuerKeys, meta, outbox, pickups, sales, templates, ticketTypes, walletAttempts } from './db/schema.ts';
 
 export type CachedBooking = typeof bookings.$inferSelect & { tickets: (typeof bookingTickets.$inferSelect)[] };
 export type PickupRow = typeof pickups.$inferSelect;
 export type SaleRow = typeof sales.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
+export type WalletAttemptRow = typeof walletAttempts.$inferSelect;
 export type TypeRow = typeof ticketTypes.$inferSelect;
 
 /** What a pickup posted to HQ carries (cloud/channels/pickup.ts devicePickups). */
@@ -285,5 +286,23 @@ export class KioskStore {
       const total = s.tickets ? (JSON.parse(s.tickets) as unknown[]).length : 0;
       return this.updateSale(attemptId, { printed: JSON.stringify(printed), state: printed.length >= total ? 'done' : s.state });
     });
+  }
+
+  // ---- wristband wallets (一卡通) ----
+
+  createWalletAttempt(a: Pick<WalletAttemptRow, 'attemptId' | 'bandUid' | 'kind' | 'depositFen' | 'topUpFen' | 'amountFen'>): WalletAttemptRow {
+    const now = this.now();
+    const row: WalletAttemptRow = { ...a, state: 'new', result: null, printed: false, error: null, createdAt: now, updatedAt: now };
+    this.db.insert(walletAttempts).values(row).run();
+    return row;
+  }
+
+  walletAttempt(attemptId: string): WalletAttemptRow | undefined {
+    return this.db.select().from(walletAttempts).where(eq(walletAttempts.attemptId, attemptId)).get();
+  }
+
+  updateWalletAttempt(attemptId: string, set: Partial<Pick<WalletAttemptRow, 'state' | 'result' | 'printed' | 'error'>>): WalletAttemptRow {
+    this.db.update(walletAttempts).set({ ...set, updatedAt: this.now() }).where(eq(walletAttempts.attemptId, attemptId)).run();
+    return this.walletAttempt(attemptId)!;
   }
 }

@@ -11,7 +11,7 @@ import { listLanes, putLane } from '../../cloud/sites/service.ts';
 import { provisionDevice } from '../../cloud/devices/service.ts';
 import { createUser } from '../../cloud/auth/service.ts';
 import { AppError } from '../../cloud/http/errors.ts';
-import { putGrants } from '../../cloud/office/setup.ts';
+import { putGrants } from '../../cloud/office/pricing/setup.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 import { formatYuan, fen } from '../../shared/money/money.ts';
 import { SimPrinter } from '../../hardware/printer/sim.ts';

@@ -30,21 +30,9 @@ export const CODE_TEXT_LENGTH = Math.ceil((CODE_BYTES * 8) / 5);
 /** Anything longer than this is refused before any decoding work is done. */
 export const MAX_CODE_TEXT = 256;
 
-export interface TicketFacts {
-  ticketId: string;
-  typeId: number;
-  /** UTC seconds since 1970, inclusive. */
-  validFrom: number;
-  /** UTC seconds since 1970, exclusive. */
-  validUntil: number;
-  persons: number;
-  /** 0 means unlimited within validity. */
-  entries: number;
-}
-
-export interface SignedFacts extends TicketFacts {
-  keyId: string;
-}
+// The facts a code carries are the rule engine's input: defined beside it (no node imports there).
+export type { SignedFacts, TicketFacts } from '../rules/model.ts';
+import type { SignedFacts, TicketFacts } from '../rules/model.ts';
 
 export type CodeRefusal = 'empty' | 'too_long' | 'malformed' | 'unknown_key' | 'forged';
 

@@ -28,23 +28,33 @@ export function loadOrCreateKey(path: string): Buffer {
 const aad = (ticketId: string, model: string) => Buffer.from(`${ticketId}\n${model}`, 'utf8');
 
 export function seal(key: Buffer, ticketId: string, model: string, embedding: Float32Array): Buffer {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', key, iv);
-  c.setAAD(aad(ticketId, model));
-  const body = Buffer.concat([c.update(Buffer.from(embedding.buffer, embedding.byteOffset, embedding.byteLength)), c.final()]);
-  return Buffer.concat([iv, c.getAuthTag(), body]);
+  return sealBytes(key, ticketId, model, Buffer.from(embedding.buffer, embedding.byteOffset, embedding.byteLength));
 }
 
 export function unseal(key: Buffer, ticketId: string, model: string, sealed: Buffer): Float32Array {
   if (sealed.length < 28 || (sealed.length - 28) % 4 !== 0) throw new FaceSealError('sealed embedding has a bad length');
+  const plain = unsealBytes(key, ticketId, model, sealed);
+  return new Float32Array(plain.buffer.slice(plain.byteOffset, plain.byteOffset + plain.byteLength));
+}
+
+/** The same sealing for other biometric templates (a fingerprint module's character file). */
+export function sealBytes(key: Buffer, ticketId: string, model: string, plain: Buffer): Buffer {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(aad(ticketId, model));
+  const body = Buffer.concat([c.update(plain), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), body]);
+}
+
+export function unsealBytes(key: Buffer, ticketId: string, model: string, sealed: Buffer): Buffer {
+  if (sealed.length < 28) throw new FaceSealError('sealed record has a bad length');
   try {
     const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
     d.setAAD(aad(ticketId, model));
     d.setAuthTag(sealed.subarray(12, 28));
-    const plain = Buffer.concat([d.update(sealed.subarray(28)), d.final()]);
-    return new Float32Array(plain.buffer.slice(plain.byteOffset, plain.byteOffset + plain.byteLength));
+    return Buffer.concat([d.update(sealed.subarray(28)), d.final()]);
   } catch {
-    throw new FaceSealError('sealed embedding does not decrypt (wrong key, or altered)');
+    throw new FaceSealError('sealed record does not decrypt (wrong key, or altered)');
   }
 }
 

@@ -73,6 +73,8 @@ export const ERROR_MESSAGES = {
   invalid_idempotency_key: { zh: () => '幂等键 (Idempotency-Key) 须为 1 至 128 个可打印字符', en: () => 'Idempotency-Key must be 1 to 128 printable characters' },
   idempotency_key_required: { zh: () => '写操作须带幂等键 (Idempotency-Key)', en: () => 'Every write needs an Idempotency-Key header' },
   idempotency_conflict: { zh: () => '此幂等键已用于另一个请求', en: () => 'This Idempotency-Key was already used for a different request' },
+  idempotency_in_progress: { zh: () => '同一幂等键的请求正在处理', en: () => 'A request with this Idempotency-Key is being carried out' },
+  idempotency_in_doubt: { zh: () => '该请求已执行，但结果未能保存，请查询结果', en: () => 'The request was carried out but its answer was lost: look the result up' },
   unauthenticated: { zh: () => '请先登录', en: () => 'Please log in first' },
   invalid_token: { zh: () => '登录已失效，请重新登录', en: () => 'Your session has expired, please log in again' },
   invalid_credentials: { zh: () => '用户名或密码错误', en: () => 'Wrong username or password' },

@@ -7,9 +7,10 @@ import { CODE_TEXT_LENGTH } from '../code/ticket-code.ts';
  * UID, an ID card reader the ID number; the console and CLI only have text, so text is
  * classified by shape.
  */
-/** `face`: found by 1:N face identification at the gate (never typed or scanned). */
-export type CredentialKind = 'code' | 'barcode' | 'card' | 'idcard' | 'face';
-export const CACHE_CREDENTIALS = ['barcode', 'card', 'idcard'] as const;
+/** `face`, `finger`: found by 1:N identification at the gate (never typed or scanned). */
+export type CredentialKind = 'code' | 'barcode' | 'card' | 'idcard' | 'face' | 'finger';
+import { CACHE_CREDENTIALS } from './model.ts';
+export { CACHE_CREDENTIALS };
 export type CacheCredential = (typeof CACHE_CREDENTIALS)[number];
 
 export interface Credential {

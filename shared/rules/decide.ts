@@ -1,4 +1,4 @@
-import type { TicketFacts } from '../code/ticket-code.ts';
+import type { TicketFacts } from './model.ts';
 import { startOfBusinessDay, wallClock } from '../time/zone.ts';
 import { loadLevel, type LoadLevel } from './capacity.ts';
 import { MAIN_VENUE, type EntryKind, type LaneRules, type Mode, type Passage, type TimeSlot, type TypeRules, type VenueRules } from './model.ts';

@@ -103,3 +103,23 @@ export interface Passage {
 
 export const MODES = ['normal', 'closed', 'emergency'] as const;
 export type Mode = (typeof MODES)[number];
+
+/** What a ticket's signed code carries (shared/code/ticket-code.ts), and what the engine decides on. */
+export interface TicketFacts {
+  ticketId: string;
+  typeId: number;
+  /** UTC seconds since 1970, inclusive. */
+  validFrom: number;
+  /** UTC seconds since 1970, exclusive. */
+  validUntil: number;
+  persons: number;
+  /** 0 means unlimited within validity. */
+  entries: number;
+}
+
+export interface SignedFacts extends TicketFacts {
+  keyId: string;
+}
+
+/** Credentials resolved through the synced cache (shared/rules/credential.ts hashes them). */
+export const CACHE_CREDENTIALS = ['barcode', 'card', 'idcard'] as const;

@@ -17,6 +17,8 @@ export const REFUSALS = [
   'closed', 'wrong_direction', 'lane_closed', 'wrong_lane', 'wrong_venue', 'anti_passback',
   // the face check
   'face_mismatch', 'no_face', 'several_faces', 'face_unavailable', 'face_not_live',
+  // the fingerprint check
+  'no_finger', 'finger_poor_image', 'finger_mismatch', 'finger_unavailable',
 ] as const;
 export type Refusal = (typeof REFUSALS)[number];
 
@@ -79,6 +81,10 @@ const zh: Messages = {
   several_faces: () => '检测到多张人脸，请一人一验',
   face_unavailable: () => '人脸核验暂不可用，请到人工通道',
   face_not_live: () => '未通过活体检测，请本人缓慢转头或到人工通道',
+  no_finger: () => '未检测到手指，请将手指平放在指纹仪上',
+  finger_poor_image: () => '指纹不清晰，请擦干手指后重按',
+  finger_mismatch: () => '指纹不匹配，请重按或到人工通道',
+  finger_unavailable: () => '指纹核验暂不可用，请到人工通道',
 };
 
 const en: Messages = {
@@ -110,6 +116,10 @@ const en: Messages = {
   several_faces: () => 'Several faces found, one person at a time',
   face_unavailable: () => 'Face check unavailable, please use the staffed lane',
   face_not_live: () => 'Liveness check failed: turn your head slowly, or use the staffed lane',
+  no_finger: () => 'No finger found: lay your finger flat on the reader',
+  finger_poor_image: () => 'Fingerprint unclear: dry your finger and press again',
+  finger_mismatch: () => 'Fingerprint does not match: press again, or use the staffed lane',
+  finger_unavailable: () => 'Fingerprint check unavailable, please use the staffed lane',
 };
 
 export function refusalMessage(reason: Refusal, detail: RefusalDetail = {}, locale: Locale = 'zh-CN'): string {

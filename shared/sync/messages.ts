@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { CACHE_CREDENTIALS } from '../rules/credential.ts';
 import { calendarDay } from '../time/day.ts';
-import { ENTRY_KINDS, laneRules, MODES, timeSlot, typeRules, venueRules } from '../rules/model.ts';
+import { CACHE_CREDENTIALS, ENTRY_KINDS, laneRules, MODES, timeSlot, typeRules, venueRules } from '../rules/model.ts';
 
 /**
  * Messages between HQ and devices. Down: a change log read with `since=<checkpoint>`.
@@ -76,6 +75,15 @@ export const change = z.discriminatedUnion('kind', [
   z.object({
     seq: z.number().int().positive(), kind: z.literal('face'), ticketId: uuid, model: z.string().min(1).max(64),
     embedding: z.string().max(8192).nullable(), validUntil: z.number().int().nonnegative(),
+  }),
+  /**
+   * A fingerprint bound to a ticket or member card: the module's template (base64 of its
+   * character file, never an image) and the template format; null when removed. Gates keep it
+   * sealed like a face and drop it after `validUntil` (unix s).
+   */
+  z.object({
+    seq: z.number().int().positive(), kind: z.literal('fingerprint'), ticketId: uuid, format: z.string().min(1).max(32),
+    template: z.string().max(2048).nullable(), validUntil: z.number().int().nonnegative(),
   }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('booking'), booking: bookingRow }),
   /** A venue's capacity and time-slot rules (shared/rules/model.ts VenueRules): gates keep the in-park count under it. */

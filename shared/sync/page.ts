@@ -5,7 +5,7 @@ import { changesChecksum } from './checksum.ts';
  * site hub's copy (edge/hub/changes.ts), so a device cannot tell one from the other.
  */
 
-/** A ticket (booking, face) that ended this long ago is of no use to a device: left out of pages. */
+/** A ticket (booking, face, fingerprint) that ended this long ago is of no use to a device: left out of pages. */
 export const EXPIRED_GRACE_S = 86_400;
 
 /** When a change stops mattering (unix s): tickets, bookings (end of the visit day) and faces; null for the rest. */
@@ -13,7 +13,7 @@ export function changeValidUntil(body: unknown): number | null {
   const b = body as { kind?: unknown; ticket?: { validUntil?: unknown }; booking?: { validUntil?: unknown }; validUntil?: unknown };
   if (b.kind === 'ticket' && typeof b.ticket?.validUntil === 'number') return b.ticket.validUntil;
   if (b.kind === 'booking' && typeof b.booking?.validUntil === 'number') return b.booking.validUntil;
-  if (b.kind === 'face' && typeof b.validUntil === 'number') return b.validUntil;
+  if ((b.kind === 'face' || b.kind === 'fingerprint') && typeof b.validUntil === 'number') return b.validUntil;
   return null;
 }
 

@@ -26,7 +26,7 @@ export function scopeToVenues<C extends Scoped>(changes: C[], venues: readonly s
   for (const c of changes) if (c.kind === 'ticket' && c.ticket) inPage.set(c.ticket.id, c.ticket.typeId);
   return changes.filter((c) => {
     if (c.kind === 'ticket' && c.ticket) return grantsVenue(lookup.typeRules(c.ticket.typeId), venues);
-    if ((c.kind === 'credential' || c.kind === 'face') && c.ticketId) {
+    if ((c.kind === 'credential' || c.kind === 'face' || c.kind === 'fingerprint') && c.ticketId) {
       const typeId = inPage.get(c.ticketId) ?? lookup.ticketType(c.ticketId);
       return typeId === undefined || grantsVenue(lookup.typeRules(typeId), venues);
     }

@@ -1,4 +1,7 @@
+import { parseHubConfig, type HubConfig } from '../../edge/hub/config.ts';
 import type { SiteHub } from '../../edge/hub/hub.ts';
+import { LinkSim } from '../tools/link-sim.ts';
+import { testSiteKey } from './devices.ts';
 import { must } from './office.ts';
 
 /** One JSON call to a site hub's window API (the same paths and answers as HQ's). */
@@ -13,4 +16,23 @@ export async function hubApi(hub: SiteHub, path: string, init: { body?: unknown;
 
 export async function hubLogin(hub: SiteHub, username: string, password: string): Promise<string> {
   return must(await hubApi(hub, '/auth/login', { body: { username, password } }), 200).token;
+}
+
+/** HQ's MQTT and HTTP ports behind a simulated WAN (test/tools/link-sim.ts), started. */
+export async function wanTo(cloud: { mqttPort: number; httpPort: number }, link: Omit<ConstructorParameters<typeof LinkSim>[0], 'target'> = { latencyMs: 20 }): Promise<readonly [LinkSim, LinkSim]> {
+  const wan = [
+    new LinkSim({ ...link, target: { host: '127.0.0.1', port: cloud.mqttPort } }),
+    new LinkSim({ ...link, target: { host: '127.0.0.1', port: cloud.httpPort } }),
+  ] as const;
+  for (const l of wan) await l.start();
+  return wan;
+}
+
+/** Site `demo`'s hub `hub-1` on loopback, reaching HQ through `wan`. */
+export function hubConfigVia(dataDir: string, wan: readonly [LinkSim, LinkSim], extra: Record<string, unknown> = {}): HubConfig {
+  return parseHubConfig({
+    hub: 'hub-1', site: 'demo', siteKey: testSiteKey('demo'), dataDir, mqttHost: '127.0.0.1', mqttPort: 0, httpHost: '127.0.0.1', httpPort: 0,
+    upstream: { mqttUrl: `mqtt://127.0.0.1:${wan[0].port}`, cloudUrl: `http://127.0.0.1:${wan[1].port}` },
+    pullIntervalMs: 300, statusIntervalMs: 1000, ...extra,
+  });
 }

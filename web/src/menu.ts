@@ -29,6 +29,8 @@ const catalog = () => import('./views/supervisor/Catalog.vue');
 const lanes = () => import('./views/supervisor/Lanes.vue');
 const users = () => import('./views/supervisor/Users.vue');
 const auditLog = () => import('./views/supervisor/AuditLog.vue');
+const shopsView = () => import('./views/supervisor/Shops.vue');
+const lockersView = () => import('./views/supervisor/Lockers.vue');
 
 /**
  * One menu per role (a user with several roles sees several); an item shows only when the
@@ -63,6 +65,8 @@ export const MENU: MenuSection[] = [
       { path: '/system/lanes', title: 'menu.lanes', needs: ['PUT', '/sites/x/lanes/x'], component: lanes },
       { path: '/system/users', title: 'menu.users', needs: ['POST', '/users'], component: users },
       { path: '/system/audit', title: 'menu.auditLog', needs: ['GET', '/audit/log'], component: auditLog },
+      { path: '/system/shops', title: 'menu.shops', needs: ['PUT', '/shops/x'], component: shopsView },
+      { path: '/system/lockers', title: 'menu.lockers', needs: ['GET', '/lockers'], component: lockersView },
     ],
   },
   {

@@ -106,5 +106,5 @@ export function can(method: string, path: string): boolean {
 
 export const hasRole = (...roles: Role[]) => session.user?.roles.some((r) => roles.includes(r)) ?? false;
 
-/** Refunds need the `refund` permission unless the role is finance or administrator (cloud/office/after-sale.ts). */
+/** Refunds need the `refund` permission unless the role is finance or administrator (cloud/office/orders/after-sale.ts). */
 export const mayRefund = () => can('POST', '/orders/x/refunds') && (hasRole('finance', 'administrator') || (session.user?.permissions.includes('refund') ?? false));

@@ -6,6 +6,7 @@ export * from './entries.ts';
 export * from './auth.ts';
 export * from './channels.ts';
 export * from './faces.ts';
+export * from './fingerprints.ts';
 export * from './members.ts';
 export * from './templates.ts';
 export * from './customers.ts';

@@ -1,4 +1,4 @@
-import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Tickets this gate knows from the change log. Signed codes pass without a row here. */
 export const tickets = sqliteTable('tickets', {
@@ -104,6 +104,19 @@ export const faces = sqliteTable('faces', {
   /** UTC seconds, as the ticket's validUntil. */
   validUntil: integer('valid_until').notNull(),
 }, (t) => [index('faces_valid_until_idx').on(t.validUntil)]);
+
+/**
+ * Fingerprint templates bound to tickets (from the change log), sealed like faces. `page` is
+ * the library page of the gate's fingerprint module that holds it (for 1:N search), null
+ * while it is not (yet) written there or the module is full.
+ */
+export const fingerprints = sqliteTable('fingerprints', {
+  ticketId: text('ticket_id').primaryKey(),
+  format: text('format').notNull(),
+  sealed: blob('sealed', { mode: 'buffer' }).notNull(),
+  validUntil: integer('valid_until').notNull(),
+  page: integer('page'),
+}, (t) => [index('fingerprints_valid_until_idx').on(t.validUntil), uniqueIndex('fingerprints_page_idx').on(t.page)]);
 
 /** Capacity and slot rules of the site's venues (JSON of shared/rules/model.ts VenueRules). */
 export const venues = sqliteTable('venues', {

@@ -15,7 +15,7 @@ const code = z.string().regex(/^[a-z0-9_-]{1,32}$/);
 const money = z.number().int().min(0).max(1e12);
 
 /**
- * The window's order as HQ takes it (cloud/office/orders.ts orderRequest): the same body, so
+ * The window's order as HQ takes it (cloud/office/orders/orders.ts orderRequest): the same body, so
  * the same app sells at either. What needs HQ to answer (customer accounts, vouchers, mobile
  * payment codes, stock, cards, reservations) is refused here with a reason, not ignored.
  */
@@ -109,7 +109,7 @@ function payments(ps: HubOrderRequest['payments']): HubPayment[] {
 }
 
 /**
- * Sells at the hub by the window's rules (a port of cloud/office/orders.ts createOrder for
+ * Sells at the hub by the window's rules (a port of cloud/office/orders/orders.ts createOrder for
  * what a hub may do alone): an open shift, the seller's grants, the day's price from the
  * kit, payments covering the total; tickets signed with the hub's delegated key, never valid
  * past the delegation. The order and its journal entry commit together.

@@ -106,6 +106,25 @@ export const sales = sqliteTable('sales', {
   updatedAt: integer('updated_at').notNull(),
 });
 
+/** Wristband wallets opened or topped up here (一卡通): stored before paying, the attempt is HQ's and the provider's idempotency key. */
+export const walletAttempts = sqliteTable('wallet_attempts', {
+  attemptId: text('attempt_id').primaryKey(),
+  bandUid: text('band_uid').notNull(),
+  /** issue (deposit + balance on a new band) or topup. */
+  kind: text('kind').notNull(),
+  depositFen: integer('deposit_fen').notNull(),
+  topUpFen: integer('top_up_fen').notNull(),
+  amountFen: integer('amount_fen').notNull(),
+  /** new, paid, failed. */
+  state: text('state').notNull(),
+  /** HQ's answer once paid (balance, deposit), JSON. */
+  result: text('result'),
+  printed: integer('printed', { mode: 'boolean' }).notNull().default(false),
+  error: text('error'),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
 export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),

@@ -11,6 +11,9 @@ const T = {
     online: '在线', offline: '离线', confirm: '确认取票', resume: '继续出票', tickets: '张', persons: '人', visitDay: '游玩日期', contact: '联系人',
     printed: (n, t) => `已出票 ${n}/${t} 张`, doneSale: (n, y) => `已支付 ¥${y}，出票 ${n} 张`, fromCache: '（离线模式：来自本机缓存）', lang: 'English',
     nothingChosen: '请至少选择一张票',
+    wallet: '一卡通', walletHint: '腕带开卡 / 充值', walletHow: '请将腕带放在读卡区', band: '腕带号', read: '读取',
+    bandNew: (d) => `新腕带：开卡需押金 ¥${d}（离园退还），请选择充值金额`, bandOpen: (b) => `余额 ¥${b}，请选择充值金额`,
+    topUp: (y, d) => (d ? `充值 ¥${y} + 押金 ¥${d}` : `充值 ¥${y}`), doneWallet: (y, b) => `已支付 ¥${y}，腕带余额 ¥${b}，请取走凭条`,
   },
   en: {
     title: 'Self-service tickets', pickup: 'Pick up', pickupHint: 'Booked online / OTA', buy: 'Buy', buyHint: "Today's tickets", pickupHow: 'How would you like to find your booking?',
@@ -22,6 +25,9 @@ const T = {
     online: 'online', offline: 'offline', confirm: 'Print my tickets', resume: 'Print the rest', tickets: 'tickets', persons: 'persons', visitDay: 'Visit day', contact: 'Contact',
     printed: (n, t) => `Printed ${n} of ${t} tickets`, doneSale: (n, y) => `Paid ¥${y}, ${n} tickets printed`, fromCache: '(offline: from this kiosk\'s cache)', lang: '中文',
     nothingChosen: 'Choose at least one ticket',
+    wallet: 'Wristband', walletHint: 'Open / top up', walletHow: 'Place your wristband on the reader', band: 'Wristband no.', read: 'Read',
+    bandNew: (d) => `New wristband: deposit ¥${d} (refunded at the exit); choose a top-up`, bandOpen: (b) => `Balance ¥${b}; choose a top-up`,
+    topUp: (y, d) => (d ? `Top up ¥${y} + deposit ¥${d}` : `Top up ¥${y}`), doneWallet: (y, b) => `Paid ¥${y}, balance ¥${b}; take your receipt`,
   },
 };
 const ERRORS = {
@@ -30,7 +36,8 @@ const ERRORS = {
     expired_session: '操作已超时，请重新查询', already_picked_up: '该订单已取票', booking_cancelled: '订单已取消', not_paid: '订单未付款',
     not_today: '不是今天的订单，请在游玩当日取票', paper_out: '打印机缺纸，请联系工作人员', printer_unavailable: '打印机故障，请联系工作人员',
     sale_unavailable: '暂时无法购票（网络中断），取票不受影响', payment_failed: '支付失败，未扣款', payment_pending: '等待支付确认…',
-    price_changed: '票价已变更，请重新选择', sold_out: '今日余票不足', paid_not_issued: '已扣款但出票失败，请联系工作人员退款', busy: '正在处理，请稍候', network: '取票机故障，请联系工作人员', internal: '取票机故障，请联系工作人员',
+    price_changed: '票价已变更，请重新选择', sold_out: '今日余票不足', invalid_band: '腕带号无效，请重新刷腕带',
+    band_blocked: '腕带已挂失或已在使用，请到服务台', wallet_unavailable: '暂时无法充值（网络中断）', paid_not_issued: '已扣款但出票失败，请联系工作人员退款', busy: '正在处理，请稍候', network: '取票机故障，请联系工作人员', internal: '取票机故障，请联系工作人员',
   },
   en: {
     invalid_request: 'Please check your input', invalid_phone: 'Not a valid mobile number', invalid_id_number: 'Not a valid ID card number',
@@ -39,7 +46,8 @@ const ERRORS = {
     not_today: 'This booking is for another day: pick it up on your visit day', paper_out: 'The printer is out of paper: please ask staff',
     printer_unavailable: 'The printer is not working: please ask staff', sale_unavailable: 'Ticket sales are unavailable (no connection). Pickup still works.',
     payment_failed: 'Payment failed: nothing was charged', payment_pending: 'Waiting for the payment to be confirmed…', price_changed: 'Prices changed: please choose again',
-    sold_out: 'Not enough tickets left today', paid_not_issued: 'You were charged but the tickets could not be issued: please ask staff for a refund', busy: 'Still working on it, please wait', network: 'The kiosk is not working: please ask staff', internal: 'The kiosk is not working: please ask staff',
+    sold_out: 'Not enough tickets left today', invalid_band: 'Not a wristband: read it again',
+    band_blocked: 'This wristband is blocked or changed: please go to the desk', wallet_unavailable: 'Wristband top-up is unavailable (no connection)', paid_not_issued: 'You were charged but the tickets could not be issued: please ask staff for a refund', busy: 'Still working on it, please wait', network: 'The kiosk is not working: please ask staff', internal: 'The kiosk is not working: please ask staff',
   },
 };
 let lang = 'zh-CN';
@@ -191,16 +199,54 @@ async function startSale() {
   } catch (e) { fail(e); }
 }
 
+// ---- wristband wallet (一卡通) ----
+async function readBand() {
+  busy('searching');
+  try {
+    const b = await api('GET', `/api/wallet/bands/${encodeURIComponent($('band').value.trim())}`);
+    const fresh = b.state === 'new';
+    $('wallet-state').textContent = fresh ? t('bandNew')(yuan(b.newDepositFen)) : t('bandOpen')(yuan(b.balanceFen));
+    $('topups').innerHTML = '';
+    for (const fen of b.topUpsFen) {
+      const btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'primary topup';
+      btn.dataset.fen = String(fen);
+      btn.textContent = t('topUp')(yuan(fen), fresh ? yuan(b.newDepositFen) : null);
+      btn.onclick = () => startWallet(b.bandUid, fen);
+      $('topups').appendChild(btn);
+    }
+    show('wallet');
+  } catch (e) { fail(e); }
+}
+
+async function startWallet(bandUid, topUpFen) {
+  busy('searching');
+  try {
+    const r = await api('POST', '/api/wallet', { bandUid, topUpFen });
+    sale = { ...sale, attemptId: r.attemptId, amountFen: r.amountFen, wallet: true };
+    $('pay-amount').textContent = `¥${yuan(r.amountFen)}`;
+    $('authcode').value = '';
+    show('pay');
+  } catch (e) { fail(e); }
+}
+
 async function pay(authCode, attempt = 0) {
   busy('paying');
   try {
+    if (sale.wallet) {
+      const w = await api('POST', `/api/wallet/${sale.attemptId}/pay`, { authCode });
+      $('done-text').textContent = t('doneWallet')(yuan(w.amountFen), yuan(w.balanceFen));
+      show('done');
+      return;
+    }
     const r = await api('POST', `/api/sale/${sale.attemptId}/pay`, { authCode });
     $('done-text').textContent = t('doneSale')(r.printed, yuan(r.amountFen));
     show('done');
   } catch (e) {
     // Pending: the visitor is confirming on the phone; ask again with the same attempt.
     if (e.code === 'payment_pending' && attempt < 30) { setTimeout(() => pay(authCode, attempt + 1), 1000); return; }
-    fail(e, ['paper_out', 'printer_unavailable', 'sale_unavailable', 'busy', 'payment_pending'].includes(e.code) ? () => pay(authCode) : null);
+    fail(e, ['paper_out', 'printer_unavailable', 'sale_unavailable', 'wallet_unavailable', 'busy', 'payment_pending'].includes(e.code) ? () => pay(authCode) : null);
   }
 }
 
@@ -209,6 +255,8 @@ function wire() {
   $('lang').onclick = () => { lang = lang === 'zh-CN' ? 'en' : 'zh-CN'; applyLang(); };
   $('go-pickup').onclick = () => { for (const id of ['order', 'phone', 'code', 'idnumber']) $(id).value = ''; show('pickup'); };
   $('go-sale').onclick = openSale;
+  $('go-wallet').onclick = () => { $('band').value = ''; $('wallet-state').textContent = ''; $('topups').innerHTML = ''; show('wallet'); $('band').focus(); };
+  $('wallet-form').onsubmit = (e) => { e.preventDefault(); readBand(); };
   for (const b of document.querySelectorAll('.back, .home')) b.onclick = () => show('home');
   for (const tab of document.querySelectorAll('.tab')) {
     tab.onclick = () => {

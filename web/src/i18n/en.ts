@@ -9,7 +9,7 @@ const en: Shape<typeof zhCN> = {
   menu: {
     window: 'Ticket window', finance: 'Finance', supervisor: 'Supervisor', marketing: 'Marketing',
     sell: 'Sell', pickup: 'Pick up', orders: 'Refund & change', members: 'Member cards', shift: 'Shift', exit: 'Exit desk',
-    system: 'System', live: 'Live site', catalog: 'Ticket types & prices', lanes: 'Lanes & release rules', users: 'Users & roles', auditLog: 'Audit log',
+    system: 'System', live: 'Live site', catalog: 'Ticket types & prices', lanes: 'Lanes & release rules', users: 'Users & roles', auditLog: 'Audit log', shops: 'Shops', lockers: 'Lockers',
     shifts: 'Shifts', payments: 'Payments & refunds', reconciliation: 'Reconciliation', accounts: 'Customer accounts', stock: 'Ticket stock', audit: 'Audit check', reports: 'Reports',
   },
   common: { search: 'Search', cancel: 'Cancel', confirm: 'OK', done: 'Done', more: 'Load more', back: 'Back' },
@@ -89,6 +89,24 @@ const en: Shape<typeof zhCN> = {
     reprintReason: 'Why reprint (audited), e.g. paper jam', mobileDeclined: 'Mobile payment declined; the order was cancelled',
     bindTitle: 'Bind ID card / IC card / pre-printed ticket', idcard: 'ID card', iccard: 'IC card', barcode: 'Pre-printed',
     bindHint: 'Swipe or scan (the reader types and presses Enter)', bindCount: '{have} of {need} bound', left: '{n} left',
+  },
+  shops: {
+    title: 'Shops (items and prices)', list: 'Shops', add: 'New shop', none: 'No shops yet', code: 'Code', name: 'Name', kind: 'Kind',
+    own: 'Own', tenant: 'Tenant', tenantWith: 'Tenant · {pct}% commission', items: 'Items', state: 'State', active: 'Open', inactive: 'Closed',
+    addTitle: 'New shop', editTitle: 'Shop {code}', codeHint: 'letters, digits, - or _, e.g. snack', commission: 'Commission',
+    commissionHint: 'on the tenant\'s net sales, kept in the settlement', save: 'Save', saved: 'Saved: {name}', badCode: 'Letters, digits, - or _ only (up to 32)',
+    badCommission: 'Commission is between 0 and 100', itemsOf: 'Items and prices of {name}', noItems: 'No items yet', itemName: 'Item', price: 'Price',
+    priceHint: 'e.g. 15 or 15.50', onSale: 'On sale', offSale: 'Withdrawn', addItem: 'Add item', cancel: 'Cancel', badPrice: 'Not a price, e.g. 15 or 15.50',
+    itemSaved: 'Item saved: {name} {price}',
+  },
+  lockers: {
+    title: 'Lockers', all: 'All', free: 'Free', held: 'In use', summary: '{n} lockers: {held} in use, {free} free', none: 'No lockers',
+    code: 'Locker', mode: 'Charged', depositOf: 'Deposit {fee}', hourlyOf: '{fee} per hour', state: 'State', inUse: 'In use', idle: 'Free',
+    band: 'Band', since: 'Assigned', actions: 'Actions', release: 'Release', assign: 'Assign', ok: 'OK', bandHint: 'Read band',
+    needBand: 'Read the band or type its number', assigned: 'Locker {code} assigned to band {band}', released: 'Locker {code} released (deposit back or hourly fee taken)',
+    setup: 'Set up a locker', deposit: 'Deposit', hourly: 'Hourly', perHour: 'Per hour', save: 'Save', saved: 'Locker {code} saved',
+    badCode: 'Letters, digits, - or _ only', badFee: 'Not an amount, e.g. 20 or 5.50',
+    setupHint: 'Deposit: held from the band\'s balance while assigned, back on release. Hourly: per started hour, taken at release. A locker in use cannot be changed.',
   },
   exit: {
     title: 'Exit desk (wristbands)', band: 'Band', bandHint: 'Tap the band or type its number', read: 'Read', needBand: 'Tap a band', state: 'State', holder: 'Holder',

@@ -5,7 +5,7 @@ export default {
   menu: {
     window: '售票窗口', finance: '财务', supervisor: '主管', marketing: '市场',
     sell: '售票', pickup: '取票', orders: '退改签', members: '会员卡', shift: '交班', exit: '离园结算',
-    system: '系统管理', live: '现场监控', catalog: '票种与价格', lanes: '通道规则', users: '用户与权限', auditLog: '审计日志',
+    system: '系统管理', live: '现场监控', catalog: '票种与价格', lanes: '通道规则', users: '用户与权限', auditLog: '审计日志', shops: '二次消费点', lockers: '储物柜',
     shifts: '班次', payments: '收款与退款', reconciliation: '对账', accounts: '客户账户', stock: '票卡库存', audit: '审计校验', reports: '报表',
   },
   common: { search: '查询', cancel: '取消', confirm: '确定', done: '完成', more: '加载更多', back: '返回' },
@@ -85,6 +85,24 @@ export default {
     reprintReason: '重打原因（记入审计），例如 卡纸', mobileDeclined: '移动支付被拒，订单已取消',
     bindTitle: '绑定身份证 / IC卡 / 票卡', idcard: '身份证', iccard: 'IC卡', barcode: '预制票卡',
     bindHint: '刷卡或扫码（读卡器会自动输入并回车）', bindCount: '已绑定 {have} / 需要 {need}', left: '余 {n}',
+  },
+  shops: {
+    title: '二次消费点（商户与商品）', list: '消费点', add: '新增消费点', none: '还没有消费点', code: '编号', name: '名称', kind: '经营方式',
+    own: '自营', tenant: '联营商户', tenantWith: '联营 · 佣金 {pct}%', items: '商品', state: '状态', active: '营业', inactive: '停用',
+    addTitle: '新增消费点', editTitle: '消费点 {code}', codeHint: '字母、数字、- 或 _，如 snack', commission: '佣金比例',
+    commissionHint: '按联营商户的净销售额计提，结算报表中扣除', save: '保存', saved: '已保存：{name}', badCode: '编号只能用字母、数字、- 或 _（最多 32 位）',
+    badCommission: '佣金比例应在 0 到 100 之间', itemsOf: '{name} 的商品与价格', noItems: '还没有商品', itemName: '商品名称', price: '价格',
+    priceHint: '如 15 或 15.50', onSale: '在售', offSale: '下架', addItem: '添加商品', cancel: '取消', badPrice: '价格格式不对，例如 15 或 15.50',
+    itemSaved: '已保存商品：{name} {price}',
+  },
+  lockers: {
+    title: '储物柜', all: '全部', free: '空闲', held: '使用中', summary: '共 {n} 个：使用中 {held}，空闲 {free}', none: '没有储物柜',
+    code: '柜号', mode: '收费方式', depositOf: '押金 {fee}', hourlyOf: '计时 {fee}/小时', state: '状态', inUse: '使用中', idle: '空闲',
+    band: '腕带', since: '分配时间', actions: '操作', release: '退柜', assign: '分配', ok: '确定', bandHint: '刷腕带',
+    needBand: '请刷腕带或输入腕带号', assigned: '柜 {code} 已分配给腕带 {band}', released: '柜 {code} 已退（押金退回或已扣计时费）',
+    setup: '设置储物柜', deposit: '押金', hourly: '计时', perHour: '每小时', save: '保存', saved: '已保存柜 {code}',
+    badCode: '柜号只能用字母、数字、- 或 _', badFee: '金额格式不对，例如 20 或 5.50',
+    setupHint: '押金：分配时从腕带余额中冻结，退柜时退回；计时：退柜时按开始的小时数从余额中扣除。使用中的柜不能修改。',
   },
   exit: {
     title: '离园结算（一卡通）', band: '腕带', bandHint: '刷腕带或输入腕带号', read: '读取', needBand: '请刷腕带', state: '状态', holder: '持有人',

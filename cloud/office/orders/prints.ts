@@ -1,15 +1,15 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import { DEFAULT_TEMPLATE, pickTemplate, ticketPreviewPng, ticketToEscPos } from '../../shared/template/index.ts';
-import type { AuthUser } from '../auth/roles.ts';
-import type { CloudContext } from '../context.ts';
-import { shifts, ticketEvents, tickets } from '../db/schema/index.ts';
-import { ticketTemplates } from '../db/schema/templates.ts';
-import { AppError, notFound } from '../http/errors.ts';
-import { templateError, ticketPrintData } from '../templates/service.ts';
-import { uuid } from './accounts.ts';
-import { appendAudit, auditedTx } from './audit.ts';
+import { DEFAULT_TEMPLATE, pickTemplate, ticketPreviewPng, ticketToEscPos } from '../../../shared/template/index.ts';
+import type { AuthUser } from '../../auth/roles.ts';
+import type { CloudContext } from '../../context.ts';
+import { shifts, ticketEvents, tickets } from '../../db/schema/index.ts';
+import { ticketTemplates } from '../../db/schema/templates.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import { templateError, ticketPrintData } from '../../templates/service.ts';
+import { uuid } from '../payments/accounts.ts';
+import { appendAudit, auditedTx } from '../audit.ts';
 
 export const printRequest = z.object({
   /** Needed from the second print of a ticket on (a reprint is audited with it). */

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createPrinter } from '../../hardware/printer/create.ts';
-import type { SimPrinter } from '../../hardware/printer/sim.ts';
-import { api, startTestCloud } from '../../test/support/cloud.ts';
-import { cash, must, seedOffice } from '../../test/support/office.ts';
-import { zbarDecode } from '../../test/support/zbar.ts';
+import { createPrinter } from '../../../hardware/printer/create.ts';
+import type { SimPrinter } from '../../../hardware/printer/sim.ts';
+import { api, startTestCloud } from '../../../test/support/cloud.ts';
+import { cash, must, seedOffice } from '../../../test/support/office.ts';
+import { zbarDecode } from '../../../test/support/zbar.ts';
 
 type Cloud = Awaited<ReturnType<typeof startTestCloud>>;
 let cloud: Cloud;

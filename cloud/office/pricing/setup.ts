@@ -1,13 +1,13 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { AuthUser } from '../auth/roles.ts';
-import { ticketTypeByCode } from '../catalog/service.ts';
-import type { CloudContext } from '../context.ts';
-import { dayCapacity, discounts, holidays, priceRules, sellerDiscounts, sellerTypes, ticketTypes, users } from '../db/schema/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
-import { appendAudit, auditedTx } from './audit.ts';
-import { uuid } from './accounts.ts';
-import { calendarDay } from '../../shared/time/day.ts';
+import type { AuthUser } from '../../auth/roles.ts';
+import { ticketTypeByCode } from '../../catalog/service.ts';
+import type { CloudContext } from '../../context.ts';
+import { dayCapacity, discounts, holidays, priceRules, sellerDiscounts, sellerTypes, ticketTypes, users } from '../../db/schema/index.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import { appendAudit, auditedTx } from '../audit.ts';
+import { uuid } from '../payments/accounts.ts';
+import { calendarDay } from '../../../shared/time/day.ts';
 
 const day = calendarDay;
 export const typeCode = z.string().regex(/^[a-z0-9_-]{1,32}$/);

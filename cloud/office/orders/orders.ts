@@ -1,23 +1,23 @@
 import { and, asc, eq, inArray, isNull, sql, TransactionRollbackError } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import { addDays, businessDay, startOfBusinessDay, wallClock } from '../../shared/time/zone.ts';
-import { hasRole, type AuthUser } from '../auth/roles.ts';
-import type { CloudContext } from '../context.ts';
-import { requireSite } from '../sites/service.ts';
+import { addDays, businessDay, startOfBusinessDay, wallClock } from '../../../shared/time/zone.ts';
+import { hasRole, type AuthUser } from '../../auth/roles.ts';
+import type { CloudContext } from '../../context.ts';
+import { requireSite } from '../../sites/service.ts';
 import {
   discounts, orders, paymentIntents, payments, sales, sellerDiscounts, sellerTypes, shifts, stockItems, stockMoves,
   tickets, ticketTypes, users,
-} from '../db/schema/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
-import type { IdempotencyClaim } from '../http/idempotency.ts';
-import { ledger, type Actor, type Line, type Payment } from '../ledger/index.ts';
-import { accountRow, money, uuid } from '../ledger/accounts.ts';
-import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from './audit.ts';
-import type { MobileProvider } from './mobile.ts';
-import { discounted, priceOn, takeCapacity, releaseCapacity } from './pricing.ts';
-import { bindTicketSlots, slotVenue, takeWindowSlot } from '../slots/service.ts';
-import { calendarDay } from '../../shared/time/day.ts';
+} from '../../db/schema/index.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import type { IdempotencyClaim } from '../../http/idempotency.ts';
+import { ledger, type Actor, type Line, type Payment } from '../../ledger/index.ts';
+import { accountRow, money, uuid } from '../../ledger/accounts.ts';
+import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from '../audit.ts';
+import type { MobileProvider } from '../payments/mobile.ts';
+import { discounted, priceOn, takeCapacity, releaseCapacity } from '../pricing/pricing.ts';
+import { bindTicketSlots, slotVenue, takeWindowSlot } from '../../slots/service.ts';
+import { calendarDay } from '../../../shared/time/day.ts';
 
 const dayText = calendarDay;
 const code = z.string().regex(/^[a-z0-9_-]{1,32}$/);

@@ -1,17 +1,17 @@
 import { eq, sum } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import type { AuthUser } from '../auth/roles.ts';
-import type { CloudContext } from '../context.ts';
-import type { Db } from '../db/open.ts';
-import { accountEntries, customerAccounts, vouchers, voucherRedemptions } from '../db/schema/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
-import { appendAudit, auditedTx } from './audit.ts';
-import { accountEntryRecord, accountRow, balances, LEDGERS, MAX_FEN, money, uuid } from '../ledger/accounts.ts';
-import { ledger } from '../ledger/index.ts';
+import type { AuthUser } from '../../auth/roles.ts';
+import type { CloudContext } from '../../context.ts';
+import type { Db } from '../../db/open.ts';
+import { accountEntries, customerAccounts, vouchers, voucherRedemptions } from '../../db/schema/index.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import { appendAudit, auditedTx } from '../audit.ts';
+import { accountEntryRecord, accountRow, balances, LEDGERS, MAX_FEN, money, uuid } from '../../ledger/accounts.ts';
+import { ledger } from '../../ledger/index.ts';
 
-export { MAX_FEN, money, uuid, LEDGERS, type Ledger } from '../ledger/accounts.ts';
-export { accountRow, balances, accountEntryRecord } from '../ledger/accounts.ts';
+export { MAX_FEN, money, uuid, LEDGERS, type Ledger } from '../../ledger/accounts.ts';
+export { accountRow, balances, accountEntryRecord } from '../../ledger/accounts.ts';
 
 export const newAccount = z.object({
   name: z.string().min(1).max(100),

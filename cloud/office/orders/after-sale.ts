@@ -1,18 +1,19 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import { encodeTicketCode } from '../../shared/code/ticket-code.ts';
-import { hasRole, type AuthUser } from '../auth/roles.ts';
-import type { CloudContext } from '../context.ts';
-import { entries, orders, payments, refunds, sales, shifts, ticketEvents, tickets, ticketTypes } from '../db/schema/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
-import { ledger, METHODS } from '../ledger/index.ts';
-import { openShiftOf } from '../ledger/till.ts';
-import { appendChanges } from '../sync/changes.ts';
-import { bindCredentialTx } from '../tickets/service.ts';
-import { releaseCredentials } from '../tickets/credentials.ts';
-import { money, uuid } from '../ledger/accounts.ts';
-import { appendAudit, type Tx, auditedTx } from './audit.ts';
+import { encodeTicketCode } from '../../../shared/code/ticket-code.ts';
+import { hasRole, type AuthUser } from '../../auth/roles.ts';
+import type { CloudContext } from '../../context.ts';
+import { entries, orders, payments, refunds, sales, shifts, ticketEvents, tickets, ticketTypes } from '../../db/schema/index.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import type { IdempotencyClaim } from '../../http/idempotency.ts';
+import { ledger, METHODS } from '../../ledger/index.ts';
+import { openShiftOf } from '../../ledger/till.ts';
+import { appendChanges } from '../../sync/changes.ts';
+import { bindCredentialTx } from '../../tickets/service.ts';
+import { releaseCredentials } from '../../tickets/credentials.ts';
+import { money, uuid } from '../../ledger/accounts.ts';
+import { appendAudit, type Tx, auditedTx } from '../audit.ts';
 import { getOrder, orderRow } from './orders.ts';
 
 const shiftOf = async (tx: Tx, userId: string) => (await openShiftOf(tx, userId))?.id ?? null;
@@ -38,7 +39,7 @@ export const refundRequest = z.object({
  * money comes out of the refunder's book: their shift, or the finance office's cash book.
  * Refunded tickets are revoked in the same transaction, and their places given back.
  */
-export async function refundOrder(ctx: CloudContext, user: AuthUser, orderId: string, input: unknown) {
+export async function refundOrder(ctx: CloudContext, user: AuthUser, orderId: string, input: unknown, idem?: IdempotencyClaim) {
   const r = refundRequest.parse(input);
   if (!user.permissions.includes('refund') && !hasRole(user, 'administrator', 'finance')) {
     throw new AppError('refund_not_allowed', '无退款权限 / you may not refund', 403);
@@ -49,10 +50,18 @@ export async function refundOrder(ctx: CloudContext, user: AuthUser, orderId: st
     const [locked] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
     if (locked!.status !== 'issued') throw new AppError('order_not_issued', `订单状态为 ${locked!.status} / order is ${locked!.status}`, 409);
     const actor = await ledger.staffActor(tx, user);
-    return ledger.refund(tx, actor, { order: locked!, ticketIds: r.tickets, amountFen: r.amountFen, parts: r.split, method: r.method, reason: r.reason, at });
+    const refunded = await ledger.refund(tx, actor, { order: locked!, ticketIds: r.tickets, amountFen: r.amountFen, parts: r.split, method: r.method, reason: r.reason, at });
+    await idem?.claim(tx, { orderId, refundId: refunded.refundId });
+    return refunded;
   });
   if (done.tickets.length) ctx.notify(order.site);
   return { refundId: done.refundId, parts: done.parts, order: await getOrder(ctx, orderId) };
+}
+
+/** The answer of a refund made, from its payments (rebuilds a lost answer). */
+export async function refundAnswer(ctx: CloudContext, orderId: string, refundId: string) {
+  const back = await ctx.db.select().from(payments).where(eq(payments.refundId, refundId)).orderBy(asc(payments.id));
+  return { refundId, parts: back.map((p) => ({ method: p.method as z.infer<typeof method>, amountFen: -p.amountFen })), order: await getOrder(ctx, orderId) };
 }
 
 export const reissueRequest = z.object({

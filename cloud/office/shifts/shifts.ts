@@ -1,15 +1,15 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import { formatYuan, fen } from '../../shared/money/money.ts';
-import { formatLocal } from '../../shared/time/zone.ts';
-import { hasRole, type AuthUser } from '../auth/roles.ts';
-import type { CloudContext } from '../context.ts';
-import { orders, payments, refunds, sales, shifts, stockMoves, ticketEvents, ticketTypes, users } from '../db/schema/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
-import { METHODS } from '../ledger/index.ts';
-import { money, uuid } from './accounts.ts';
-import { appendAudit, canonical, sha256, type Tx, auditedTx } from './audit.ts';
+import { formatYuan, fen } from '../../../shared/money/money.ts';
+import { formatLocal } from '../../../shared/time/zone.ts';
+import { hasRole, type AuthUser } from '../../auth/roles.ts';
+import type { CloudContext } from '../../context.ts';
+import { orders, payments, refunds, sales, shifts, stockMoves, ticketEvents, ticketTypes, users } from '../../db/schema/index.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import { METHODS } from '../../ledger/index.ts';
+import { money, uuid } from '../payments/accounts.ts';
+import { appendAudit, canonical, sha256, type Tx, auditedTx } from '../audit.ts';
 
 export const openRequest = z.object({ floatFen: money }).strict();
 export const closeRequest = z.object({

@@ -1,8 +1,8 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/open.ts';
-import { dayCapacity, holidays, priceRules, type discounts, type ticketTypes } from '../db/schema/index.ts';
-import { AppError } from '../http/errors.ts';
-import type { Tx } from './audit.ts';
+import type { Db } from '../../db/open.ts';
+import { dayCapacity, holidays, priceRules, type discounts, type ticketTypes } from '../../db/schema/index.ts';
+import { AppError } from '../../http/errors.ts';
+import type { Tx } from '../audit.ts';
 
 /** ISO weekday of a business day "YYYY-MM-DD": 1 = Monday .. 7 = Sunday. */
 export function isoWeekday(day: string): number {

@@ -1,13 +1,13 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import type { AuthUser } from '../auth/roles.ts';
-import { ticketTypeByCode } from '../catalog/service.ts';
-import type { CloudContext } from '../context.ts';
-import { stockBatches, stockItems, stockMoves, users } from '../db/schema/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
-import { uuid } from './accounts.ts';
-import { appendAudit, type Tx, auditedTx } from './audit.ts';
+import type { AuthUser } from '../../auth/roles.ts';
+import { ticketTypeByCode } from '../../catalog/service.ts';
+import type { CloudContext } from '../../context.ts';
+import { stockBatches, stockItems, stockMoves, users } from '../../db/schema/index.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import { uuid } from '../payments/accounts.ts';
+import { appendAudit, type Tx, auditedTx } from '../audit.ts';
 
 /**
  * Life of a pre-printed item: made -> in_store (received) -> issued (to a seller) -> sold
