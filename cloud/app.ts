@@ -27,6 +27,7 @@ import { deviceStreamRoutes, syncRoutes } from './sync/routes.ts';
 import { deviceCredentialRoutes, deviceRoutes } from './devices/routes.ts';
 import { siteRoutes } from './sites/routes.ts';
 import { authRoutes, userRoutes } from './users/routes.ts';
+import { kioskOwedRoutes } from './kiosk/owed.ts';
 import { kioskRoutes } from './kiosk/routes.ts';
 import { kioskWalletRoutes } from './kiosk/wallets.ts';
 import { liveRoutes } from './live/routes.ts';
@@ -86,6 +87,7 @@ export function createApp(ctx: CloudContext, opts: { webDir?: string } = {}) {
     .route('/pickups', pickupRoutes(ctx))
     .route('/reports', reportRoutes(ctx))
     .route('/audit', auditRoutes(ctx))
+    .route('/kiosk-sales', kioskOwedRoutes(ctx))
     .route('/wallets', walletRoutes(ctx))
     .route('/shops', shopRoutes(ctx))
     .route('/lockers', lockerRoutes(ctx))

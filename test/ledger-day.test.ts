@@ -19,15 +19,25 @@ class Tally {
   sold = 0;
   discounts = 0;
   refunded = 0;
+  /** What wristband holders are owed: deposits and balances not yet refunded. */
+  walletOwed = 0;
   /** Net per book and method: "shift:<who>/cash", "office/cash", "channel/channel". */
   net = new Map<string, number>();
   take(where: string, method: string, fen: number) {
     const k = `${where}/${method}`;
     this.net.set(k, (this.net.get(k) ?? 0) + fen);
   }
+  /** Money held for customers (wallets, account deposits): in the books, not in the sales reports. */
+  held = new Map<string, number>();
+  hold(where: string, method: string, fen: number) {
+    this.take(where, method, fen);
+    this.held.set(method, (this.held.get(method) ?? 0) + fen);
+  }
+  /** Sales money per method. */
   byMethod() {
     const out = new Map<string, number>();
     for (const [k, v] of this.net) out.set(k.split('/').pop()!, (out.get(k.split('/').pop()!) ?? 0) + v);
+    for (const [m, v] of this.held) out.set(m, out.get(m)! - v);
     return out;
   }
 }
@@ -68,9 +78,12 @@ async function dayAcrossChannels(cloud: TestCloud) {
   must(await api(u, `/api/v1/users/${s2.id}`, { method: 'PATCH', body: { permissions: ['refund'] } }), 200);
   must(await api(u, '/api/v1/ticket-types', { body: { code: 'annual', name: '年卡', priceFen: 30000, validityDays: 365, entries: 0, persons: 1, rules: { kind: 'member', faceRequired: false } } }), 201);
   const acct = must(await api(u, '/api/v1/customer-accounts', { body: { name: '合作旅行社', category: 'agency', creditLimitFen: 100000 } }), 201);
+  // The agency's deposit is money in like any other: cash into the administrator's (office) book.
   must(await api(u, `/api/v1/customer-accounts/${acct.id}/entries`, { body: { ledger: 'deposit', amount: 50000, note: '预存' } }), 201);
+  t.hold('office', 'cash', 50000);
   must(await api(u, '/api/v1/vouchers', { body: { code: 'DAY-V1', valueFen: 3000 } }), 201);
-  await provision(u, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }]);
+  await provision(u, 'demo', [{ device: 'kiosk-1', role: 'kiosk' }, { device: 'pos-1', role: 'pos' }]);
+  must(await api(u, '/api/v1/shops/snack', { method: 'PUT', body: { name: '小吃', site: 'demo' } }), 200);
   const sh1 = must(await api(u, '/api/v1/shifts', { token: s1.token, body: { floatFen: 50000 } }), 201).id;
   const sh2 = must(await api(u, '/api/v1/shifts', { token: s2.token, body: { floatFen: 20000 } }), 201).id;
 
@@ -89,6 +102,21 @@ async function dayAcrossChannels(cloud: TestCloud) {
   t.sold += 36000; t.take('shift:seller2', 'card', 20000); t.take('shift:seller2', 'cash', 16000);
   must(await api(u, '/api/v1/orders', { token: s2.token, body: { account: acct.id, lines: [{ type: 'child', quantity: 1 }], payments: [{ method: 'on_account', amountFen: 6000 }] } }), 201);
   t.sold += 6000; t.take('shift:seller2', 'on_account', 6000);
+
+  // A wristband (water park): issued at window 1 with a deposit and a balance in cash, topped
+  // up at window 2 by card, charged at a shop's POS, settled at the exit by finance.
+  let n = 0;
+  const key = () => ({ 'Idempotency-Key': `day-band-${++n}` });
+  const band = must(await api(u, '/api/v1/wallets', { token: s1.token, body: { bandUid: '0A0B0C0D', depositFen: 3000, topUpFen: 5000, method: 'cash' }, headers: key() }), 201);
+  t.hold('shift:seller1', 'cash', 8000); t.walletOwed += 8000;
+  must(await api(u, `/api/v1/wallets/${band.id}/top-ups`, { token: s2.token, body: { amountFen: 2000, method: 'card' }, headers: key() }), 201);
+  t.hold('shift:seller2', 'card', 2000); t.walletOwed += 2000;
+  const charged = must(await api(u, '/api/v1/sync/pos/charges?site=demo', {
+    token: null, headers: testDeviceHeader('demo', 'pos-1', 'pos'),
+    body: { device: 'pos-1', charges: [{ chargeId: '0196f0a0-0000-7000-8000-00000000c0de', walletId: band.id, bandUid: '0A0B0C0D', shop: 'snack', amountFen: 4500, items: [], at: Date.now(), offline: false }] },
+  }), 200);
+  assert.is(charged.results[0].result, 'recorded');
+  t.walletOwed -= 4500;
 
   // The kiosk: a mobile payment in its own shift of the day.
   const kiosk = await fetch(`${u}/api/v1/sync/kiosk/sales`, {
@@ -135,6 +163,13 @@ async function dayAcrossChannels(cloud: TestCloud) {
   const tooMuch = await api(u, `/api/v1/orders/${o2.id}/refunds`, { token: s2.token, body: { amountFen: 1000, method: 'cash', reason: '再退一次' } });
   assert.equal([tooMuch.status, tooMuch.body.error.code], [409, 'refund_exceeds_method']);
 
+  // The band settles at the exit with finance (office book): the card money goes back by card,
+  // the rest of the balance and the deposit in cash.
+  const settled = must(await api(u, `/api/v1/wallets/${band.id}/settle`, { token: finance.token, body: { refundTo: 'original' }, headers: key() }), 200);
+  assert.equal(settled.refund, [{ method: 'card', amountFen: 2000 }, { method: 'cash', amountFen: 3500 }]);
+  t.hold('office', 'card', -2000); t.hold('office', 'cash', -3500); t.walletOwed -= 5500;
+  assert.is(t.walletOwed, 0);
+
   // Both windows hand over, counting what the tally says is in the drawer.
   const cashOf = (who: string, float: number) => (t.net.get(`shift:${who}/cash`) ?? 0) + float;
   must(await api(u, `/api/v1/shifts/${sh1}/close`, { token: s1.token, body: { counted: { cash: cashOf('seller1', 50000) } } }), 200);
@@ -150,7 +185,7 @@ async function dayAcrossChannels(cloud: TestCloud) {
   const bad = rec.rows.filter((r: any) => Number(r.differenceFen ?? 0) !== 0 || Number(r.differenceCount ?? 0) !== 0);
   assert.equal(bad, [], 'no differences');
   assert.equal([rec.rows[0].check, rec.rows[0].subject], ['day', '平']);
-  for (const check of ['sales', 'books', 'refunds', 'shift', 'accounts', 'tickets']) assert.ok(rec.rows.some((r: any) => r.check === check), `${check} is checked`);
+  for (const check of ['sales', 'books', 'refunds', 'shift', 'accounts', 'wallets', 'tickets']) assert.ok(rec.rows.some((r: any) => r.check === check), `${check} is checked`);
 
   // The reports against the test's own sums.
   const byDay = must(await api(u, `/api/v1/reports/sales-by-day?from=${day}&to=${day}`), 200).rows[0];
@@ -170,8 +205,22 @@ async function dayAcrossChannels(cloud: TestCloud) {
     from payments p left join shifts sh on sh.id = p.shift_id left join users u on u.id = sh.seller_id group by 1, 2, 3`);
   const got = new Map(books.map((b) => [`${b.book === 'shift' ? `shift:${b.who}` : b.book}/${b.method}`, Number(b.net)]));
   assert.equal(Object.fromEntries([...got].filter(([, v]) => v !== 0).sort()), Object.fromEntries([...t.net].filter(([, v]) => v !== 0).sort()));
+  // The wallet's money: its journal's desk lines are the books' wallet payments, and what band
+  // holders are owed (minus the wallet, deposit and locker lines) is the tally's.
+  const owedNow = await q(sql`select coalesce(-sum(amount_fen), 0)::bigint as owed from wallet_lines where account like 'wallet:%' or account like 'deposit:%' or account like 'locker:%'`);
+  assert.is(Number(owedNow[0]!.owed), t.walletOwed);
+  const liab = rec.rows.find((r: any) => r.check === 'wallets' && r.subject.startsWith('一卡通负债'));
+  assert.equal([liab.expectedFen, liab.actualFen], [t.walletOwed, t.walletOwed]);
+  const walletBooks = await q(sql`select p.book, p.method, sum(p.amount_fen)::bigint as net from payments p join orders o on o.id = p.order_id where o.channel = 'wallet' group by 1, 2 order by 1, 2`);
+  assert.equal(walletBooks.map((b) => [b.book, b.method, Number(b.net)]), [['office', 'card', -2000], ['office', 'cash', -3500], ['shift', 'card', 2000], ['shift', 'cash', 8000]]);
   const deposit = await q(sql`select sum(amount)::bigint as balance from account_entries where account_id = ${acct.id} and ledger = 'deposit'`);
   assert.is(Number(deposit[0]!.balance), 50000 - 10000);
+
+  // A wallet line edited by hand is a difference too.
+  await db.execute(sql`update wallet_lines set amount_fen = amount_fen - 100 where account = ${'wallet:' + band.id} and movement_id like 'topup:%'`);
+  const walletRec = must(await api(u, `/api/v1/reports/reconciliation?from=${day}&to=${day}`), 200);
+  assert.ok(walletRec.rows.some((r: any) => r.check === 'wallets' && r.differenceFen !== 0), 'the edited wallet line is a difference');
+  await db.execute(sql`update wallet_lines set amount_fen = amount_fen + 100 where account = ${'wallet:' + band.id} and movement_id like 'topup:%'`);
 
   // A sale line edited by hand is a difference on its day, in red for finance.
   await db.execute(sql`update sales set total_fen = 1 where id = (select id from sales where order_id = ${o1.id} limit 1)`);

@@ -210,7 +210,7 @@ async function matrix(cloud: TestCloud) {
 
   // 5. The issue's cases, triggers on: recorded, but written facts changed.
   const deposit = (await rows<{ id: string }>(db, sql`select id from account_entries where ledger = 'deposit' order by created_at limit 1`))[0]!.id;
-  const order = (await rows<{ id: string }>(db, sql`select id from orders order by created_at limit 1`))[0]!.id;
+  const order = (await rows<{ id: string }>(db, sql`select id from orders where total_fen > 0 order by created_at limit 1`))[0]!.id;
   const sale = (await rows<{ id: string }>(db, sql`select id from sales order by created_at limit 1`))[0]!.id;
   const payment = (await rows<{ id: string }>(db, sql`select id from payments order by created_at desc limit 1`))[0]!.id;
   await db.execute(sql`update account_entries set amount = amount * 100 where id = ${deposit}`);

@@ -122,6 +122,9 @@ export const POLICY: readonly PolicyEntry[] = [
   // Marketing reads the sales reports (by channel, by customer, visitor origin) too.
   { prefix: '/reports', methods: ['GET'], access: ['administrator', 'finance', 'marketing', 'supervisor'] },
   { prefix: '/reports', methods: '*', access: ['administrator', 'finance', 'supervisor'] },
+  // Kiosk sales paid and not issued (cloud/kiosk/owed.ts): finance refunds them or issues the tickets.
+  { prefix: '/kiosk-sales', methods: ['GET'], access: ['administrator', 'finance', 'supervisor'] },
+  { prefix: '/kiosk-sales', methods: ['POST'], access: ['administrator', 'finance'] },
   // Water park one-card (cloud/wallet): windows and the exit desk issue, top up, settle;
   // finance reads; a supervisor blocks a lost band; shops and lockers are set up by the administrator.
   { prefix: '/wallets', methods: ['GET'], access: ['administrator', 'finance', 'seller', 'supervisor'] },

@@ -2,11 +2,10 @@ import { eq, inArray } from 'drizzle-orm';
 import type { HubOrder, HubRefund, HubShift } from '../../shared/hub/journal.ts';
 import type { AuthUser } from '../auth/roles.ts';
 import type { CloudContext } from '../context.ts';
-import { orders, sales, tickets, ticketTypes, users } from '../db/schema/index.ts';
+import { orders, tickets, ticketTypes, users } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { ledger, type Actor } from '../ledger/index.ts';
 import { appendAudit, type Tx } from '../office/audit.ts';
-import { appendChanges } from '../sync/changes.ts';
 import { recordClosedShift } from '../office/shifts/shifts.ts';
 import { flagHubOrder } from './conflicts.ts';
 import { placeHubOrder } from './leases.ts';
@@ -17,14 +16,12 @@ import { placeHubOrder } from './leases.ts';
  * own ids (ledger.insertPayment), refunds (ledger.refund) and revocations. The seller's money
  * is in the book of the hub's shift (`shift`, the hub's shift id).
  *
- * One part is written here and not by the ledger: the sale lines and their tickets. The
- * ledger's issueLines / issueTickets sign new codes with HQ's key, while a hub's tickets are
- * already signed with the hub's delegated key, printed, and perhaps admitted at a gate: their
- * ids and codes must be kept. `recordLines` mirrors ledger/sell.ts issueLines (the sale row
- * and its audit record, the tickets and their change-log rows) for presigned tickets; it goes
- * once the ledger takes presigned tickets.
+ * The sale lines and their tickets go through ledger.issueLines too, as tickets signed
+ * elsewhere: a hub's tickets are signed with its delegated key, printed, and perhaps admitted
+ * at a gate already, so their ids and codes are kept; the ledger checks each code against the
+ * keys HQ delegated to the site's hubs before it takes it.
  */
-export async function recordHubOrder(tx: Tx, _ctx: CloudContext, at: { site: string; hub: string }, o: HubOrder): Promise<{ overCapacity: boolean }> {
+export async function recordHubOrder(tx: Tx, ctx: CloudContext, at: { site: string; hub: string }, o: HubOrder): Promise<{ overCapacity: boolean }> {
   const actor = await hubActor(tx, o.seller.id, o.shiftId);
   await ledger.openOrder(tx, actor, {
     id: o.id, site: at.site, visitDay: o.visitDay, channel: 'window', source: at.hub, totalFen: o.totalFen, status: 'issued', note: `站点服务器 ${at.hub}`,
@@ -48,29 +45,24 @@ export async function recordHubOrder(tx: Tx, _ctx: CloudContext, at: { site: str
   }
   const overCapacity = short.length > 0;
   await flagHubOrder(tx, at, o);
-  await recordLines(tx, actor, at.site, o);
+  await recordLines(tx, ctx, actor, at.site, o);
   return { overCapacity };
 }
 
-async function recordLines(tx: Tx, actor: Actor, site: string, o: HubOrder): Promise<void> {
+/** The sale lines and their tickets, through the ledger, keeping the hub's ids and its signed codes. */
+async function recordLines(tx: Tx, ctx: CloudContext, actor: Actor, site: string, o: HubOrder): Promise<void> {
+  const lines = [];
   for (const l of o.lines) {
-    const row = {
-      id: l.saleId, site, typeId: l.typeId, quantity: l.quantity, unitPriceFen: l.unitFen, totalFen: l.totalFen,
-      createdAt: new Date(o.at), orderId: o.id, listPriceFen: l.listFen, discountCode: l.discount, groupMode: l.group, persons: l.persons,
-    };
-    await tx.insert(sales).values(row);
-    await appendAudit(tx, { at: o.at, actor: actor.name, action: 'sale', subject: l.saleId, body: { ...row, createdAt: row.createdAt.toISOString() } });
-    await tx.insert(tickets).values(l.tickets.map((t) => ({
-      id: t.id, saleId: l.saleId, site, typeId: t.typeId, keyId: t.keyId, code: t.code,
-      validFrom: new Date(t.validFrom), validUntil: new Date(t.validUntil), persons: t.persons, entries: t.entries,
-      priceFen: t.priceFen, issuedAt: new Date(o.at),
-    })));
-    // The site's devices (and the hub's own copy) learn of the tickets as of any sale.
-    await appendChanges(tx, site, l.tickets.map((t) => ({
-      kind: 'ticket' as const,
-      ticket: { id: t.id, typeId: t.typeId, validFrom: Math.floor(t.validFrom / 1000), validUntil: Math.floor(t.validUntil / 1000), persons: t.persons, entries: t.entries },
-    })));
+    const type = await typeRow(tx, l.typeId);
+    if (l.persons !== l.quantity * type.persons || l.totalFen !== l.unitFen * l.quantity) {
+      throw new AppError('hub_line_mismatch', `the hub's line ${l.saleId} does not add up at HQ (${l.quantity} × ${l.unitFen}, ${l.persons} persons)`, 409, { saleId: l.saleId });
+    }
+    lines.push({
+      type, quantity: l.quantity, unitFen: l.unitFen, listFen: l.listFen, discountCode: l.discount, group: l.group, saleId: l.saleId,
+      validFrom: l.tickets[0]!.validFrom, validUntil: l.tickets[0]!.validUntil, signed: l.tickets,
+    });
   }
+  await ledger.issueLines(tx, ctx, actor, { orderId: o.id, site, at: o.at }, lines);
 }
 
 /**

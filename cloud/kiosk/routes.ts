@@ -108,6 +108,10 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
         }
       }
       await checkSlotRoom(ctx, kiosk.site, req, today);
+      // An attempt charged before and not issued is money owed (recordOwed below): said again, never sold twice.
+      const owedKey = `kiosk:${kiosk.site}:${kiosk.device}:${req.attemptId}`;
+      const [owed] = await ctx.db.select({ id: orders.id }).from(orders).where(eq(orders.id, ledger.keyedId(owedKey)));
+      if (owed) throw new AppError('paid_not_issued', `已扣款但出票失败，请联系工作人员 / paid, but the tickets were not issued (order ${owed.id})`, 409, { orderId: owed.id });
       // The provider's charge is idempotent on the intent id: a retried attempt is the same charge.
       const intentId = `kiosk-${kiosk.site}-${kiosk.device}-${req.attemptId}`;
       const charge = await opts.payments.charge({ intentId, amountFen: total, authCode: req.authCode });
@@ -122,6 +126,7 @@ export function kioskRoutes(ctx: CloudContext, opts: { payments: MobileProvider 
         // Charged, but the tickets could not be made (sold out meanwhile): say so, never "nothing charged".
         const code = err instanceof AppError ? err.code : 'internal';
         ctx.log.error({ kiosk: kiosk.device, attemptId: req.attemptId, providerRef: charge.providerRef, code, err: (err as Error).message }, 'kiosk sale paid but not issued');
+        await recordOwed(ctx, kiosk, owedKey, req, total, charge.providerRef, code);
         throw new AppError('paid_not_issued', `已扣款但出票失败，请联系工作人员 / paid, but the tickets could not be issued (${code}); staff will refund`, 409, { providerRef: charge.providerRef, cause: code });
       }
       ctx.log.info({ kiosk: kiosk.device, attemptId: req.attemptId, amountFen: total, providerRef: charge.providerRef }, 'kiosk sale paid');
@@ -200,4 +205,25 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, idem: Idemp
   }));
   ctx.notify(kiosk.site);
   return orderId;
+}
+
+/**
+ * The money of a kiosk sale charged at the provider whose tickets could not be made: an
+ * order owed (ledger.owe) in the kiosk's shift of the day with its mobile payment, so the
+ * books hold the money and the reconciliation names it until finance refunds it or issues
+ * the tickets (cloud/kiosk/owed.ts). Its key is the attempt's: a retry finds it and is answered the same.
+ */
+export async function recordOwed(ctx: CloudContext, kiosk: DeviceIdentity, key: string, req: z.infer<typeof kioskSaleRequest>, totalFen: number, providerRef: string, cause: string) {
+  const at = ctx.now();
+  const day = businessDay(at, ctx.config.timeZone);
+  await auditedTx(ctx.db, async (tx) => {
+    const id = ledger.keyedId(key);
+    const [prior] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, id));
+    if (prior) return;
+    const actor = await ledger.kioskActor(tx, kiosk.site, kiosk.device, day, at);
+    await ledger.owe(tx, actor, {
+      id, site: kiosk.site, visitDay: day, channel: 'kiosk', source: kiosk.device, at, request: req, totalFen, cause,
+      payments: [{ method: 'mobile', amountFen: totalFen, reference: providerRef }],
+    });
+  }).catch((err) => ctx.log.error({ kiosk: kiosk.device, attemptId: req.attemptId, providerRef, err: (err as Error).message }, 'kiosk money owed could not be recorded'));
 }

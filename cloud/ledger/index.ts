@@ -7,17 +7,20 @@
  *   });
  */
 import { accountRow, balances, postEntry, redeemVoucher } from './accounts.ts';
+import { accountMovement, heldOrder, keyedId, payIn, payOut } from './held.ts';
 import { insertPayment, pay } from './payments.ts';
 import { refund, refundable, splitRefund } from './refund.ts';
-import { checkPaid, issueLines, openOrder, sell } from './sell.ts';
+import { checkPaid, issueLines, openOrder, owe, sell } from './sell.ts';
 import { issueTickets, revokeTickets } from './tickets.ts';
 import { channelActor, deskActor, kioskActor, staffActor, staffTill } from './till.ts';
+import { walletMovement } from './wallet.ts';
 
 export const ledger = {
-  sell, openOrder, pay, issueLines, checkPaid, insertPayment,
+  sell, owe, openOrder, pay, issueLines, checkPaid, insertPayment,
   refund, refundable, splitRefund,
   issueTickets, revokeTickets,
   postEntry, redeemVoucher, accountRow, balances,
+  heldOrder, keyedId, payIn, payOut, accountMovement, walletMovement,
   staffActor, staffTill, kioskActor, channelActor, deskActor,
 };
 
@@ -29,3 +32,5 @@ export type { Part } from './refund.ts';
 export { METHODS } from './payments.ts';
 export { CHANNELS } from './sell.ts';
 export { LEDGERS, MAX_FEN, money, uuid, type Ledger } from './accounts.ts';
+export { HELD, type Held } from './held.ts';
+export { walletAccount, type Movement, type MovementKind } from './wallet.ts';

@@ -7,11 +7,11 @@ import { appendAudit, type Tx } from '../office/audit.ts';
 import { bindCredentialTx } from '../tickets/credentials.ts';
 import { recordIdOrigins } from '../origin/service.ts';
 import { pay, type Payment } from './payments.ts';
-import { issueTickets, type IssuedTicket } from './tickets.ts';
+import { issueTickets, type IssuedTicket, type SignedTicket } from './tickets.ts';
 import type { Actor } from './till.ts';
 
-/** Where a sale was made. */
-export const CHANNELS = ['window', 'kiosk', 'members', 'direct', 'channel'] as const;
+/** Where a sale was made; `wallet` and `account` carry money held for a customer (./held.ts), never tickets. */
+export const CHANNELS = ['window', 'kiosk', 'members', 'direct', 'channel', 'wallet', 'account'] as const;
 export type SaleChannel = (typeof CHANNELS)[number];
 
 type TypeRow = typeof ticketTypes.$inferSelect;
@@ -35,6 +35,10 @@ export interface Line {
   idcards?: string[];
   /** The time slot the line's places were taken from (cloud/slots): signed into its codes. */
   slot?: { from: string; to: string };
+  /** The sale line's id when it was made elsewhere (a site hub's journal). */
+  saleId?: string;
+  /** Its tickets when a site hub signed them already (with its delegated key): kept as they are. */
+  signed?: SignedTicket[];
 }
 
 export interface OrderHead {
@@ -45,8 +49,8 @@ export interface OrderHead {
   /** The kiosk's device id or the channel's code. */
   source?: string | null;
   accountId?: string | null;
-  /** reserved, pending, issued, cancelled: see `orders`. */
-  status?: 'reserved' | 'pending' | 'issued';
+  /** reserved, pending, issued, owed (paid, tickets not issued), cancelled: see `orders`. */
+  status?: 'reserved' | 'pending' | 'issued' | 'owed';
   totalFen: number;
   note?: string | null;
   /** Required when the order is free. */
@@ -61,7 +65,8 @@ export const lineTotal = (l: Pick<Line, 'unitFen' | 'quantity'>) => l.unitFen * 
 export async function openOrder(tx: Tx, actor: Actor, o: OrderHead): Promise<string> {
   const id = o.id ?? uuidv7();
   const status = o.status ?? 'issued';
-  if (o.totalFen === 0 && status === 'issued' && !o.freeReason) throw new AppError('free_needs_reason', '免费票须填写原因 / a free sale needs a reason', 400);
+  const held = o.channel === 'wallet' || o.channel === 'account';
+  if (o.totalFen === 0 && status === 'issued' && !o.freeReason && !held) throw new AppError('free_needs_reason', '免费票须填写原因 / a free sale needs a reason', 400);
   await tx.insert(orders).values({
     id, site: o.site, sellerId: actor.user?.id ?? null, shiftId: actor.till.shiftId, accountId: o.accountId ?? null, channel: o.channel, source: o.source ?? null,
     freeReason: o.freeReason ?? null, status, visitDay: o.visitDay, totalFen: o.totalFen, note: o.note ?? null,
@@ -80,7 +85,7 @@ export interface SoldLine { saleId: string; line: Line; tickets: IssuedTicket[] 
 export async function issueLines(tx: Tx, ctx: CloudContext, actor: Actor, o: { orderId: string; site: string; at: number }, lines: Line[]): Promise<SoldLine[]> {
   const out: SoldLine[] = [];
   for (const l of lines) {
-    const saleId = uuidv7();
+    const saleId = l.saleId ?? uuidv7();
     const group = l.group ?? 'each';
     const persons = l.quantity * l.type.persons;
     const totalFen = lineTotal(l);
@@ -92,7 +97,7 @@ export async function issueLines(tx: Tx, ctx: CloudContext, actor: Actor, o: { o
     await appendAudit(tx, { at: o.at, actor: actor.name, action: 'sale', subject: saleId, body: { ...row, createdAt: row.createdAt.toISOString() } });
     const issued = await issueTickets(tx, ctx, {
       saleId, site: o.site, type: l.type, count: group === 'one' ? 1 : l.quantity, persons: group === 'one' ? persons : l.type.persons,
-      validFrom: l.validFrom, validUntil: l.validUntil, priceFen: group === 'one' ? totalFen : l.unitFen, entries: l.entries, slot: l.slot, at: o.at,
+      validFrom: l.validFrom, validUntil: l.validUntil, priceFen: group === 'one' ? totalFen : l.unitFen, entries: l.entries, slot: l.slot, signed: l.signed, at: o.at,
     });
     for (const [i, t] of issued.entries()) {
       if (l.barcodes) await sellStock(tx, actor, o, l.type.id, l.barcodes[i]!, t.id);
@@ -136,4 +141,17 @@ export async function sell(tx: Tx, ctx: CloudContext, actor: Actor, o: Omit<Orde
   const paid = await pay(tx, actor, { orderId, accountId: o.accountId ?? null, at: o.at }, o.payments);
   const lines = await issueLines(tx, ctx, actor, { orderId, site: o.site, at: o.at }, o.lines);
   return { orderId, totalFen, payments: paid, lines };
+}
+
+/**
+ * Money taken for a sale whose tickets could not be made (a kiosk charged the visitor, then
+ * the type sold out): an order `owed` with its payments, in the caller's (audited)
+ * transaction. It is money the park owes back, a named difference in the reconciliation
+ * until it is refunded or its tickets are issued.
+ */
+export async function owe(tx: Tx, actor: Actor, o: Omit<OrderHead, 'status'> & { payments: Payment[]; cause: string }) {
+  checkPaid(o.totalFen, o.payments);
+  const orderId = await openOrder(tx, actor, { ...o, status: 'owed', note: o.note ?? `已扣款未出票 / paid, not issued: ${o.cause}` });
+  const paid = await pay(tx, actor, { orderId, accountId: o.accountId ?? null, at: o.at }, o.payments);
+  return { orderId, payments: paid };
 }

@@ -9,6 +9,8 @@ const CHECKS: Record<CheckName | 'day', [string, string]> = {
   refunds: ['退款 = 退出的款', 'Refunds = money paid back'],
   shift: ['交班封存 = 收付款', 'Sealed shift = payments'],
   accounts: ['账户分录 = 账户收付款', 'Account entries = account payments'],
+  wallets: ['一卡通 = 账本', 'Wallets = books'],
+  owed: ['已扣款未出票', 'Paid, not issued'],
   stock: ['票卡售出 = 激活', 'Stock sold = activated'],
   tickets: ['出票 = 销售数量', 'Tickets = quantity sold'],
   orphans: ['账外记录', 'Outside the books'],

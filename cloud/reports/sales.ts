@@ -15,6 +15,8 @@ import { daysOf, fromLocalHour, localHourBins } from './range.ts';
 const visitors = sql`coalesce(s.persons, s.quantity * tt.persons)`;
 /** A group line: one ticket for the whole group, or a ticket type of the group category. */
 const isGroup = sql`(s.group_mode = 'one' or tt.category = 'group')`;
+/** Money held for customers (wristband wallets, account deposits) is in the books, not in sales. */
+const saleOrder = sql`o.channel not in ('wallet', 'account')`;
 const inRange = (column: ReturnType<typeof sql>, p: ReportParams) => sql`${column} >= ${p.range.start} and ${column} < ${p.range.end}`;
 const saleLines = (p: ReportParams) => sql`sales s join ticket_types tt on tt.id = s.type_id where ${inRange(sql`s.created_at`, p)}${siteIs(sql`s.site`, p.site)}`;
 
@@ -33,7 +35,7 @@ async function refundsByDay(db: Db, p: ReportParams): Promise<Map<string, number
   const payBin = localHourBins(sql`p.created_at`, p.range);
   const rows = await query(db, sql`
     select ${payBin.bin} as h, -sum(p.amount_fen) as amount from payments p join orders o on o.id = p.order_id
-      where p.amount_fen < 0 and ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
+      where p.amount_fen < 0 and ${saleOrder} and ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
   const out = new Map<string, number>();
   for (const r of rows) {
     const day = fromLocalHour(payBin.hourOf(r.h)).day;
@@ -117,7 +119,7 @@ export const salesBySeller: ReportDef = {
       select coalesce(p.user_id::text, o.channel || ':' || coalesce(o.source, '')) as uid, coalesce(sum(p.amount_fen) filter (where p.amount_fen > 0), 0) as collected,
         coalesce(-sum(p.amount_fen) filter (where p.amount_fen < 0), 0) as refunded
       from payments p join orders o on o.id = p.order_id
-      where ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
+      where ${saleOrder} and ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
     const ids = [...new Set([...sold, ...money].map((r) => String(r.uid)))];
     if (!ids.length) return [];
     const uuids = ids.filter((i) => /^[0-9a-f-]{36}$/.test(i));
@@ -154,7 +156,7 @@ export const salesByPayment: ReportDef = {
       select p.method, count(*) filter (where p.amount_fen > 0) as payments, coalesce(sum(p.amount_fen) filter (where p.amount_fen > 0), 0) as charged,
         count(*) filter (where p.amount_fen < 0) as refunds, coalesce(-sum(p.amount_fen) filter (where p.amount_fen < 0), 0) as refunded
       from payments p join orders o on o.id = p.order_id
-      where ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
+      where ${saleOrder} and ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
     return rows.filter((r) => num(r.payments) || num(r.refunds)).map((r) => {
       const chargedFen = num(r.charged);
       const refundedFen = num(r.refunded);
@@ -177,7 +179,7 @@ async function byAccount(db: Db, p: ReportParams, where = sql``) {
     select o.account_id as aid, coalesce(-sum(p.amount_fen) filter (where p.amount_fen < 0), 0) as refunded,
       coalesce(sum(p.amount_fen) filter (where p.method in ('on_account', 'signed_bill')), 0) as credit
     from payments p join orders o on o.id = p.order_id
-    where ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
+    where ${saleOrder} and ${inRange(sql`p.created_at`, p)}${siteIs(sql`o.site`, p.site)} group by 1`);
   const accounts = await query(db, sql`select a.id, a.name, a.category, c.kind, c.name as customer from customer_accounts a left join customers c on c.id = a.customer_id`);
   return { sold, money: new Map(money.map((m) => [String(m.aid), m])), accounts: new Map(accounts.map((a) => [String(a.id), a])) };
 }

@@ -85,7 +85,7 @@ export async function recordCharges(ctx: CloudContext, dev: { site: string; devi
         chargeId: c.chargeId, walletId: w.id, site: w.site, shop: c.shop, device: dev.device, amountFen: c.amountFen, items: c.items,
         voidOf: c.voidOf ?? null, at: new Date(c.at), offline: c.offline, overspentFen, afterLost, recordedAt: new Date(now),
       });
-      await recordMovement(tx, {
+      await recordMovement(tx, ctx, null, {
         id: `${c.voidOf ? 'charge_void' : 'charge'}:${c.chargeId}`, walletId: w.id, site: w.site, kind: c.voidOf ? 'charge_void' : 'charge', at: c.at,
         actor: `device:${dev.site}/${dev.device}`, shop: c.shop, detail: { chargeId: c.chargeId, voidOf: c.voidOf, offline: c.offline, overspentFen, afterLost },
         lines: [{ account: account.wallet(w.id), amountFen: sign * c.amountFen }, { account: account.shop(c.shop), amountFen: -sign * c.amountFen }],

@@ -50,7 +50,7 @@ export async function assignLocker(ctx: CloudContext, user: AuthUser, site: stri
     if (l.walletId) throw new AppError('locker_in_use', `柜子 ${code} 使用中 / locker ${code} is in use`, 409, { code });
     if (l.mode === 'deposit' && l.feeFen > 0) {
       if (w.balanceFen < l.feeFen) throw new AppError('insufficient_balance', '余额不足，请先充值 / not enough balance; top up first', 409, { balanceFen: w.balanceFen, neededFen: l.feeFen });
-      await recordMovement(tx, {
+      await recordMovement(tx, ctx, null, {
         id: `locker_hold:${site}/${code}:${now}:${w.id}`, walletId: w.id, site: w.site, kind: 'locker_hold', at: now, actor: `user:${user.username}`, detail: { locker: code },
         lines: [{ account: account.wallet(w.id), amountFen: l.feeFen }, { account: account.locker(w.id), amountFen: -l.feeFen }],
       }, now);
@@ -74,7 +74,7 @@ export async function releaseLockerTx(tx: Tx, ctx: CloudContext, w: WalletRow, l
       const fee = l.feeFen * Math.max(1, Math.ceil((now - held) / 3_600_000));
       return [{ account: account.wallet(w.id), amountFen: fee }, { account: account.lockerFee, amountFen: -fee }];
     })();
-  await recordMovement(tx, { id: `locker_release:${l.site}/${l.code}:${held}:${w.id}`, walletId: w.id, site: w.site, kind: 'locker_release', at: now, actor, detail: { locker: l.code, mode: l.mode }, lines }, now);
+  await recordMovement(tx, ctx, null, { id: `locker_release:${l.site}/${l.code}:${held}:${w.id}`, walletId: w.id, site: w.site, kind: 'locker_release', at: now, actor, detail: { locker: l.code, mode: l.mode }, lines }, now);
   await tx.update(lockers).set({ walletId: null, assignedAt: null, version: await lockerVersion(tx) }).where(and(eq(lockers.site, l.site), eq(lockers.code, l.code)));
   ctx.log.info({ locker: l.code, walletId: w.id }, 'locker released');
 }

@@ -1,3 +1,4 @@
+import { businessDay } from '../../shared/time/zone.ts';
 import { and, asc, desc, eq, like, ne, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
@@ -9,6 +10,7 @@ import { AppError } from '../http/errors.ts';
 import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { appendAudit, auditedTx, type Tx } from '../office/audit.ts';
 import { bindCredentialTx, releaseCredentials } from '../tickets/credentials.ts';
+import { ledger } from '../ledger/index.ts';
 import { account, recordMovement } from './money.ts';
 import { releaseLockerTx } from './lockers.ts';
 
@@ -49,6 +51,16 @@ export const walletView = z.object({
 export type WalletView = z.infer<typeof walletView>;
 
 const actorOf = (u: AuthUser) => `user:${u.username}`;
+
+/**
+ * The book the money of a desk's wallet movement goes into: a kiosk's (cloud/kiosk/wallets.ts,
+ * user `kiosk:<site>:<device>`) shift of the day; a person's open shift, else the office's cash book.
+ */
+async function walletBook(tx: Tx, ctx: CloudContext, user: AuthUser, now: number) {
+  const kiosk = /^kiosk:([^:]+):(.+)$/.exec(user.id);
+  if (kiosk) return ledger.kioskActor(tx, kiosk[1]!, kiosk[2]!, businessDay(now, ctx.config.timeZone), now);
+  return ledger.deskActor(tx, user.id);
+}
 
 export async function nextVersion(tx: Tx | Db): Promise<number> {
   const r = await tx.execute(sql`select nextval('wallet_version_seq')::bigint as v`);
@@ -111,8 +123,8 @@ export async function issueWallet(ctx: CloudContext, user: AuthUser, input: z.in
     const id = uuidv7();
     await tx.insert(wallets).values({ id, site, bandUid: req.bandUid, state: 'open', ticketId: req.ticketId ?? null, holderName: req.holderName ?? null, version: await nextVersion(tx), openedAt: new Date(now) });
     if (req.ticketId) await bindCredentialTx(tx, site, req.ticketId, 'card', req.bandUid, { now });
-    await recordMovement(tx, {
-      id: movementId, walletId: id, site, kind: 'issue', at: now, actor: actorOf(user), detail: { method: req.method, depositFen: req.depositFen, topUpFen: req.topUpFen },
+    await recordMovement(tx, ctx, await walletBook(tx, ctx, user, now), {
+      id: movementId, walletId: id, bandUid: req.bandUid, site, kind: 'issue', at: now, actor: actorOf(user), detail: { method: req.method, depositFen: req.depositFen, topUpFen: req.topUpFen },
       lines: [
         { account: account.pay(req.method), amountFen: req.depositFen + req.topUpFen },
         { account: account.deposit(id), amountFen: -req.depositFen },
@@ -134,8 +146,8 @@ export async function topUp(ctx: CloudContext, user: AuthUser, walletId: string,
     const w = await lockWallet(tx, walletId);
     if (w.state !== 'open') throw new AppError('wallet_closed', `该腕带已挂失或已结算，不能充值 / the band is ${w.state}`, 409, { state: w.state });
     if (w.balanceFen + req.amountFen > MAX_WALLET_FEN) throw new AppError('wallet_limit', '余额超过上限 / the balance would pass the limit', 400, { limitFen: MAX_WALLET_FEN });
-    await recordMovement(tx, {
-      id: movementId, walletId: w.id, site: w.site, kind: 'topup', at: now, actor: actorOf(user), detail: { method: req.method, amountFen: req.amountFen },
+    await recordMovement(tx, ctx, await walletBook(tx, ctx, user, now), {
+      id: movementId, walletId: w.id, bandUid: w.bandUid, site: w.site, kind: 'topup', at: now, actor: actorOf(user), detail: { method: req.method, amountFen: req.amountFen },
       lines: [{ account: account.pay(req.method), amountFen: req.amountFen }, { account: account.wallet(w.id), amountFen: -req.amountFen }],
     }, now);
     await idem?.claim(tx, { walletId: w.id, movementId });
@@ -212,8 +224,8 @@ export async function settleWallet(ctx: CloudContext, user: AuthUser, walletId: 
       ...refund.map((r) => ({ account: account.pay(r.method), amountFen: -r.amountFen })),
       ...(due < 0 ? [{ account: account.pay(req.collectMethod), amountFen: -due }] : []),
     ];
-    await recordMovement(tx, {
-      id: movementId, walletId: w.id, site: w.site, kind: 'settle', at: now, actor: actorOf(user), lines,
+    await recordMovement(tx, ctx, await walletBook(tx, ctx, user, now), {
+      id: movementId, walletId: w.id, bandUid: w.bandUid, site: w.site, kind: 'settle', at: now, actor: actorOf(user), lines,
       detail: { refund, bandFeeFen, collectedFen: due < 0 ? -due : 0, collectMethod: due < 0 ? req.collectMethod : undefined, lost: w.state === 'lost' },
     }, now);
     if (w.ticketId && w.state !== 'lost') await releaseCredentials(tx, w.site, [w.ticketId], 'cancelled', now);

@@ -141,8 +141,9 @@ export const payments = pgTable('payments', {
   /**
    * The book the money is in: shift (a window's or a kiosk's, shift_id), office (the finance
    * office's own cash book), channel (a channel's settlement; the order names the channel).
+   * Never null: rows from before books were backfilled (migration backfill_books).
    */
-  book: text('book'),
+  book: text('book').notNull(),
   /** cash, card, mobile, voucher, points, deposit, on_account, signed_bill, channel. */
   method: text('method').notNull(),
   amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
@@ -177,7 +178,7 @@ export const refunds = pgTable('refunds', {
   userId: uuid('user_id').references(() => users.id),
   shiftId: uuid('shift_id'),
   /** shift, office or channel, as for payments. */
-  book: text('book'),
+  book: text('book').notNull(),
   amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
   reason: text('reason').notNull(),
   ticketIds: jsonb('ticket_ids').$type<string[]>().notNull(),

@@ -7,7 +7,8 @@ import type { Db } from '../../db/open.ts';
 import { accountEntries, customerAccounts, vouchers, voucherRedemptions } from '../../db/schema/index.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { appendAudit, auditedTx } from '../audit.ts';
-import { accountEntryRecord, accountRow, balances, LEDGERS, MAX_FEN, money, postEntry, uuid } from '../../ledger/accounts.ts';
+import { accountEntryRecord, accountRow, balances, LEDGERS, MAX_FEN, money, uuid } from '../../ledger/accounts.ts';
+import { ledger } from '../../ledger/index.ts';
 
 export { MAX_FEN, money, uuid, LEDGERS, type Ledger } from '../../ledger/accounts.ts';
 export { accountRow, balances, accountEntryRecord } from '../../ledger/accounts.ts';
@@ -24,6 +25,9 @@ export const ledgerEntry = z.object({
   ledger: z.enum(LEDGERS),
   amount: z.number().int().min(-MAX_FEN).max(MAX_FEN).refine((n) => n !== 0, 'must not be 0'),
   note: z.string().min(1).max(200),
+  /** How money that comes with it is paid (a deposit raised or lowered, a credit paid off). */
+  method: z.enum(['cash', 'card', 'mobile']).default('cash'),
+  reference: z.string().min(1).max(100).optional(),
 }).strict();
 export const newVoucher = z.object({
   code: z.string().regex(/^[A-Za-z0-9-]{4,40}$/), valueFen: money.refine((n) => n > 0, 'must be positive'),
@@ -54,7 +58,9 @@ export async function patchAccount(ctx: CloudContext, user: AuthUser, id: string
 
 export async function addLedgerEntry(ctx: CloudContext, user: AuthUser, id: string, input: unknown) {
   const e = ledgerEntry.parse(input);
-  const row = await auditedTx(ctx.db, (tx) => postEntry(tx, { accountId: id, ledger: e.ledger, amount: e.amount, note: e.note, userId: user.id, actor: user.username, at: ctx.now() }));
+  const row = await auditedTx(ctx.db, async (tx) => ledger.accountMovement(tx, await ledger.staffActor(tx, user), {
+    accountId: id, ledger: e.ledger, amount: e.amount, method: e.method, reference: e.reference ?? null, note: e.note, site: ctx.config.site, at: ctx.now(), timeZone: ctx.config.timeZone,
+  }));
   return { entry: accountEntryRecord(row), ...(await getAccount(ctx, id)) };
 }
 
