@@ -103,6 +103,19 @@ async function exercise(hq: Hq) {
   assert.is((await send(hq, admin, '/api/v1/sales', sale)).status, 201);
   assert.is((await send(hq, admin, '/api/v1/sales', sale, 'x'.repeat(129))).body.error.code, 'invalid_idempotency_key');
   assert.is(await orders(hq), 7);
+
+  // A customer account's deposit (money in, in the office's book): once, however often it is sent.
+  const acct = await send(hq, admin, '/api/v1/customer-accounts', { name: '青山旅行社' });
+  assert.is(acct.status, 201, JSON.stringify(acct.body));
+  const deposit = { ledger: 'deposit', amount: 50000, note: '预存', method: 'card', reference: 'pos-77' };
+  const d1 = await send(hq, admin, `/api/v1/customer-accounts/${acct.body.id}/entries`, deposit, 'd-1');
+  const d2 = await send(hq, admin, `/api/v1/customer-accounts/${acct.body.id}/entries`, deposit, 'd-1');
+  assert.equal([d1.status, d2.status, d2.replayed, d2.body.entry.id], [201, 201, 'true', d1.body.entry.id], JSON.stringify(d1.body));
+  await hq.ctx.db.execute(`update idempotency_keys set status = null, response = null where key = 'd-1'`);
+  const d3 = await send(hq, admin, `/api/v1/customer-accounts/${acct.body.id}/entries`, deposit, 'd-1');
+  assert.equal([d3.status, d3.body.entry.id], [201, d1.body.entry.id]);
+  assert.is(await scalar(hq, `select count(*)::int as n from account_entries where account_id = '${acct.body.id}'`), 1, 'deposited once');
+  assert.is(await scalar(hq, `select count(*)::int as n from payments where reference = 'pos-77'`), 1, 'one payment in a book');
 }
 
 test('PGlite: replay, conflict, per principal, failures keep no key, one write under a race, a lost answer rebuilt', async () => {

@@ -21,8 +21,8 @@ export function memberRoutes(ctx: CloudContext) {
     }), async (c) => c.json(await issueCard(ctx, c.req.valid('json'), { userId: c.get('user')?.id, idem: c.get('idempotency') }), 201))
     .get('/cards/:cardNo', endpoint({ summary: '会员卡 / a card', params: card, responses: { 200: memberCardView } }),
       async (c) => c.json(await cardView(ctx, c.req.valid('param').cardNo)))
-    .post('/cards/:cardNo/renew', endpoint({ summary: '续卡 / renew a card', params: card, body: renewRequest, responses: { 200: memberCardView } }),
-      async (c) => c.json(await renewCard(ctx, c.req.valid('param').cardNo, c.req.valid('json'), { userId: c.get('user')?.id })))
-    .post('/cards/:cardNo/reissue', endpoint({ summary: '补卡 / reissue a lost or damaged card', params: card, body: reissueRequest, responses: { 201: memberCardView } }),
-      async (c) => c.json(await reissueCard(ctx, c.req.valid('param').cardNo, c.req.valid('json'), { userId: c.get('user')?.id }), 201));
+    .post('/cards/:cardNo/renew', idempotency(ctx, { replay: async (c, ref) => c.json(await cardView(ctx, String(ref.cardNo))) }), endpoint({ summary: '续卡 / renew a card', params: card, body: renewRequest, responses: { 200: memberCardView } }),
+      async (c) => c.json(await renewCard(ctx, c.req.valid('param').cardNo, c.req.valid('json'), { userId: c.get('user')?.id, idem: c.get('idempotency') })))
+    .post('/cards/:cardNo/reissue', idempotency(ctx, { replay: async (c, ref) => c.json(await cardView(ctx, String(ref.cardNo)), 201) }), endpoint({ summary: '补卡 / reissue a lost or damaged card', params: card, body: reissueRequest, responses: { 201: memberCardView } }),
+      async (c) => c.json(await reissueCard(ctx, c.req.valid('param').cardNo, c.req.valid('json'), { userId: c.get('user')?.id, idem: c.get('idempotency') }), 201));
 }

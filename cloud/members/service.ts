@@ -170,7 +170,7 @@ async function lockCard(tx: Tx, no: string): Promise<Card> {
  * its expiry, an expired one runs a term from today. A new ticket carries the new validity;
  * the old one is revoked and the card UID moves to the new one.
  */
-export async function renewCard(ctx: CloudContext, no: string, input: z.infer<typeof renewRequest>, opts: { userId?: string } = {}) {
+export async function renewCard(ctx: CloudContext, no: string, input: z.infer<typeof renewRequest>, opts: { userId?: string; idem?: IdempotencyClaim } = {}) {
   const now = ctx.now();
   const today = businessDay(now, ctx.config.timeZone);
   let site = '';
@@ -190,6 +190,7 @@ export async function renewCard(ctx: CloudContext, no: string, input: z.infer<ty
     await ledger.revokeTickets(tx, site, [card.ticketId], 'reissued');
     await tx.update(memberCards).set({ expiresOn, ticketId }).where(eq(memberCards.id, card.id));
     await tx.insert(memberCardEvents).values({ id: uuidv7(), cardId: card.id, event: 'renew', priceFen: type!.priceFen, expiresBefore: card.expiresOn, expiresAfter: expiresOn, ticketId, saleId: sale.saleId, byUserId: opts.userId ?? null, at: new Date(now) });
+    await opts.idem?.claim(tx, { cardNo: no });
   });
   ctx.notify(site);
   return cardView(ctx, no);
@@ -200,7 +201,7 @@ export async function renewCard(ctx: CloudContext, no: string, input: z.infer<ty
  * it, and its UID, from their next pull); a new card number carries the same holder, type
  * and expiry on a new ticket. An ID card binding moves to the new ticket; the old UID does not.
  */
-export async function reissueCard(ctx: CloudContext, no: string, input: z.infer<typeof reissueRequest>, opts: { userId?: string } = {}) {
+export async function reissueCard(ctx: CloudContext, no: string, input: z.infer<typeof reissueRequest>, opts: { userId?: string; idem?: IdempotencyClaim } = {}) {
   const now = ctx.now();
   const today = businessDay(now, ctx.config.timeZone);
   const newNo = input.cardNo ?? `M${String(randomInt(0, 1e10)).padStart(10, '0')}`;
@@ -225,6 +226,7 @@ export async function reissueCard(ctx: CloudContext, no: string, input: z.infer<
     if (input.cardUid) await bind(tx, site, 'card', input.cardUid, ticketId, []);
     await tx.update(memberCards).set({ state: 'void', replacedBy: newId }).where(eq(memberCards.id, card.id));
     await tx.insert(memberCardEvents).values({ id: uuidv7(), cardId: newId, event: 'reissue', priceFen: input.feeFen, expiresBefore: card.expiresOn, expiresAfter: card.expiresOn, ticketId, saleId: sale.saleId, byUserId: opts.userId ?? null, note: `replaces ${no} (${input.reason})`, at: new Date(now) });
+    await opts.idem?.claim(tx, { cardNo: newNo });
   });
   ctx.notify(site);
   return cardView(ctx, newNo);

@@ -6,6 +6,7 @@ import type { CloudContext } from '../../context.ts';
 import type { Db } from '../../db/open.ts';
 import { accountEntries, customerAccounts, vouchers, voucherRedemptions } from '../../db/schema/index.ts';
 import { AppError, notFound } from '../../http/errors.ts';
+import type { IdempotencyClaim } from '../../http/idempotency.ts';
 import { appendAudit, auditedTx } from '../audit.ts';
 import { accountEntryRecord, accountRow, balances, LEDGERS, MAX_FEN, money, uuid } from '../../ledger/accounts.ts';
 import { ledger } from '../../ledger/index.ts';
@@ -56,12 +57,23 @@ export async function patchAccount(ctx: CloudContext, user: AuthUser, id: string
   return getAccount(ctx, id);
 }
 
-export async function addLedgerEntry(ctx: CloudContext, user: AuthUser, id: string, input: unknown) {
+export async function addLedgerEntry(ctx: CloudContext, user: AuthUser, id: string, input: unknown, idem?: IdempotencyClaim) {
   const e = ledgerEntry.parse(input);
-  const row = await auditedTx(ctx.db, async (tx) => ledger.accountMovement(tx, await ledger.staffActor(tx, user), {
-    accountId: id, ledger: e.ledger, amount: e.amount, method: e.method, reference: e.reference ?? null, note: e.note, site: ctx.config.site, at: ctx.now(), timeZone: ctx.config.timeZone,
-  }));
+  const row = await auditedTx(ctx.db, async (tx) => {
+    const made = await ledger.accountMovement(tx, await ledger.staffActor(tx, user), {
+      accountId: id, ledger: e.ledger, amount: e.amount, method: e.method, reference: e.reference ?? null, note: e.note, site: ctx.config.site, at: ctx.now(), timeZone: ctx.config.timeZone,
+    });
+    await idem?.claim(tx, { accountId: id, entryId: made.id });
+    return made;
+  });
   return { entry: accountEntryRecord(row), ...(await getAccount(ctx, id)) };
+}
+
+/** The answer of an entry already made (a retried request whose first answer was lost). */
+export async function entryAnswer(ctx: CloudContext, accountId: string, entryId: string) {
+  const [row] = await ctx.db.select().from(accountEntries).where(eq(accountEntries.id, entryId));
+  if (!row) throw notFound('account entry', entryId);
+  return { entry: accountEntryRecord(row), ...(await getAccount(ctx, accountId)) };
 }
 
 export async function createVoucher(ctx: CloudContext, input: unknown) {

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { CloudContext } from '../../context.ts';
 import { endpoint } from '../../http/endpoint.ts';
 import type { CloudEnv } from '../../http/env.ts';
+import { idempotency } from '../../http/idempotency.ts';
 import { accountEntryView, accountView, orderView } from '../../openapi/responses.ts';
 import { queryIntent } from '../orders/orders.ts';
-import { accountPatch, addLedgerEntry, createAccount, createVoucher, getAccount, getVoucher, ledgerEntry, newAccount, newVoucher, patchAccount } from './accounts.ts';
+import { accountPatch, addLedgerEntry, createAccount, entryAnswer, createVoucher, getAccount, getVoucher, ledgerEntry, newAccount, newVoucher, patchAccount } from './accounts.ts';
 import type { MobileProvider } from './mobile.ts';
 
 const id = z.object({ id: z.string() });
@@ -22,8 +23,8 @@ export function paymentRoutes(ctx: CloudContext, mobile: MobileProvider) {
       async (c) => c.json(await getAccount(ctx, c.req.valid('param').id)))
     .patch('/:id', endpoint({ summary: '修改客户账户 / credit limit, name, active', params: id, body: accountPatch, responses: { 200: accountView }, signedIn: true }),
       async (c) => c.json(await patchAccount(ctx, c.get('user'), c.req.valid('param').id, c.req.valid('json'))))
-    .post('/:id/entries', endpoint({ summary: '账户记账 / deposit, points, credit repayment', params: id, body: ledgerEntry, responses: { 201: accountEntryView }, signedIn: true }),
-      async (c) => c.json(await addLedgerEntry(ctx, c.get('user'), c.req.valid('param').id, c.req.valid('json')), 201));
+    .post('/:id/entries', idempotency(ctx, { replay: async (c, ref) => c.json(await entryAnswer(ctx, String(ref.accountId), String(ref.entryId)), 201) }), endpoint({ summary: '账户记账 / deposit, points, credit repayment', params: id, body: ledgerEntry, responses: { 201: accountEntryView }, signedIn: true }),
+      async (c) => c.json(await addLedgerEntry(ctx, c.get('user'), c.req.valid('param').id, c.req.valid('json'), c.get('idempotency')), 201));
   const vouchers = new Hono<CloudEnv>()
     .post('/', endpoint({ summary: '新建代金券 / a voucher', body: newVoucher, responses: { 201: { description: 'The voucher' } } }),
       async (c) => c.json(await createVoucher(ctx, c.req.valid('json')), 201))
