@@ -14,7 +14,8 @@ const listQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-function decodeCursor(cursor: string): { t: Date; nonce: string } {
+/** A cursor over (time, nonce) as these lists give it out (also cloud/sync/routes.ts /entries). */
+export function decodeCursor(cursor: string): { t: Date; nonce: string } {
   const [t, nonce] = Buffer.from(cursor, 'base64url').toString().split('|');
   const time = new Date(Number(t));
   if (!nonce || !t || Number.isNaN(time.getTime()) || !uuid.safeParse(nonce).success) {

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNotNull, ne, or, sql } from 'drizzle-orm';
 import { ticketDigest } from '../../shared/sync/digest.ts';
-import { deviceStreams, tickets, ticketTypes } from '../db/schema/index.ts';
+import { deviceStreams, entries, tickets, ticketTypes } from '../db/schema/index.ts';
 import { grantsVenue, parseVenues, VENUES_PARAM } from '../../shared/sync/venues.ts';
 import { readChanges } from './changes.ts';
 import { keyedCredential } from '../../shared/rules/credential.ts';
@@ -14,6 +14,7 @@ import { requireSite } from '../sites/service.ts';
 import { compressPages } from '../../shared/sync/compress.ts';
 import { unpackBatch } from '../../shared/sync/pack.ts';
 import type { UpAck } from '../../shared/sync/messages.ts';
+import { decodeCursor } from '../entries/routes.ts';
 import { ingestBatch } from '../entries/ingest.ts';
 import { AppError } from '../http/errors.ts';
 
@@ -27,6 +28,19 @@ const changesQuery = z.object({
   log: z.string().max(64).optional(),
   /** Only what a device serving these venues can use (comma separated); absent: the whole site. */
   venues: z.string().regex(VENUES_PARAM, 'venue names separated by commas').optional(),
+});
+
+/**
+ * Siblings' entries since a time, paged by (received, nonce): `since` starts a poll, `after`
+ * (the `next` of the page before) goes on within it. Ingest commits are not in received
+ * order, so a poller starts each poll a little before the last entry it heard and keeps
+ * entries by nonce (web/src/handheld/validator.ts).
+ */
+const siblingQuery = z.object({
+  site: changesQuery.shape.site,
+  since: z.coerce.number().int().min(0).default(0),
+  after: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(2000).default(500),
 });
 
 const digestQuery = z.object({ site: changesQuery.shape.site, after: z.coerce.number().int().min(0), venues: changesQuery.shape.venues });
@@ -66,6 +80,32 @@ export function syncRoutes(ctx: CloudContext) {
       if (refused.length) ctx.log.warn({ device: device.device, refused: refused.length }, 'entries refused: not this device\'s to report');
       const ack: UpAck = { epoch: batch.epoch, upTo: ackedUpTo };
       return c.json(ack);
+    })
+    // What gates hear of each other on the broker, for a device that only speaks HTTP (the
+    // handheld): the other devices' entries at its own lanes' venues, as HQ took them in.
+    .get('/entries', endpoint({ summary: '邻机入园记录 / siblings\' entries at the device\'s venues, since a time (handhelds poll it)', query: siblingQuery }), async (c) => {
+      const device = c.get('device');
+      if (!device) throw new AppError('device_required', 'siblings\' entries take a device credential', 401);
+      const q = c.req.valid('query');
+      if (q.site !== device.site) throw new AppError('forbidden', 'a device hears its own site only', 403);
+      const venues = await servedVenues(ctx.db, device.site, device.device);
+      if (!venues.length) return c.json({ items: [], next: null });
+      // Nothing older than HQ takes in at all (entryMaxAgeHours): an old cursor cannot page the whole history.
+      const since = new Date(Math.max(q.since, ctx.now() - ctx.config.entryMaxAgeHours * 3_600_000));
+      const from = q.after ? decodeCursor(q.after) : undefined;
+      const rows = await ctx.db.select().from(entries).where(and(
+        eq(entries.site, device.site), ne(entries.device, device.device), inArray(entries.venue, venues), isNotNull(entries.ticketId),
+        gte(entries.receivedAt, since),
+        from ? or(gt(entries.receivedAt, from.t), and(eq(entries.receivedAt, from.t), gt(entries.nonce, from.nonce))) : undefined,
+      )).orderBy(asc(entries.receivedAt), asc(entries.nonce)).limit(q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      const items = page.map((e) => ({
+        nonce: e.nonce, ticketId: e.ticketId, device: e.device, lane: e.lane, venue: e.venue, direction: e.direction, kind: e.kind, persons: e.persons,
+        deviceTime: e.deviceTime.getTime(), correctedTime: e.correctedTime.getTime(), receivedAt: e.receivedAt.getTime(),
+      }));
+      const next = rows.length > q.limit && last ? Buffer.from(`${last.receivedAt.getTime()}|${last.nonce}`).toString('base64url') : null;
+      return c.json({ items, next });
     })
     // What a gate of the site should hold: compare with its cacheDigest() to prove convergence.
     .get('/digest', endpoint({ summary: 'Digest of the tickets a site\'s gates should hold', query: digestQuery }), async (c) => {

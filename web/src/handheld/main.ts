@@ -59,7 +59,8 @@ async function start(): Promise<void> {
 
   const refresh = async () => {
     const c = v.counter;
-    counter.textContent = `放行 ${c.admitted}（${c.persons} 人） 拒绝 ${c.refused} 人工 ${c.manual}`;
+    counter.textContent = `放行 ${c.admitted}（${c.persons} 人） 拒绝 ${c.refused} 人工 ${c.manual} 邻机 ${v.heard.count}`;
+    counter.dataset.siblings = String(v.heard.count);
     const out = await v.outboxSize();
     status.textContent = `${navigator.onLine ? '在线' : '离线'} · ${v.lane ? `通道 ${v.lane.lane}` : '未分配通道'} · 票 ${v.ticketsHeld} · 待上传 ${out}${v.lastSync ? ` · 同步 ${new Date(v.lastSync).toLocaleTimeString('zh-CN')}` : ''}`;
     status.dataset.outbox = String(out);
@@ -83,6 +84,7 @@ async function start(): Promise<void> {
     try {
       await v.sync();
       await v.upload();
+      await v.hear();
     } catch {
       // The line is down or HQ is away: the cache and the outbox wait for the next try.
     }

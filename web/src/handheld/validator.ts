@@ -55,6 +55,15 @@ interface Snapshot {
 const empty = (): Snapshot => ({ checkpoint: 0, tickets: {}, creds: {}, revoked: {}, types: {}, lanes: {}, keys: {}, venues: {}, slots: {}, devices: {}, mode: {} });
 
 interface Stored extends EntryRecord { seq: number }
+/** Another device's entry as HQ took it in (GET /api/v1/sync/entries): history here, never uploaded. */
+interface Heard extends EntryRecord { device: string; receivedAt: number }
+
+/**
+ * Each poll of siblings' entries starts this far before the newest one heard: HQ's ingest
+ * commits are not in received order, so an entry received a moment earlier may land later.
+ * What is heard twice is kept once (by nonce).
+ */
+const HEAR_OVERLAP_MS = 60_000;
 
 export class Validator {
   #db!: IDBDatabase;
@@ -64,6 +73,8 @@ export class Validator {
   #offset = 0;
   readonly tz = DEFAULT_TZ;
   counter = { admitted: 0, refused: 0, manual: 0, persons: 0 };
+  /** Siblings' entries heard (kept in the tickets' history), and HQ's time of the newest. */
+  heard = { count: 0, upTo: 0 };
   lastSync: number | undefined;
   last: Shown | undefined;
   #lastTicket: string | undefined;
@@ -75,6 +86,7 @@ export class Validator {
     this.#s = (await get<Snapshot>(this.#db, 'kv', 'snapshot')) ?? empty();
     this.#seq = (await get<number>(this.#db, 'kv', 'seq')) ?? 0;
     this.counter = (await get<Validator['counter']>(this.#db, 'kv', 'counter')) ?? this.counter;
+    this.heard = (await get<Validator['heard']>(this.#db, 'kv', 'heard')) ?? this.heard;
     this.#epoch = (await get<string>(this.#db, 'kv', 'epoch')) ?? crypto.randomUUID();
     await write(this.#db, ['kv'], (s) => s.kv.put(this.#epoch, 'epoch'));
   }
@@ -147,6 +159,44 @@ export class Validator {
       }
       default: break; // faces, fingerprints, bookings, templates: not for a handheld
     }
+  }
+
+  /**
+   * Hears what the other devices of its site admitted at its lanes' venues (what gates hear of
+   * each other on the broker), from HQ: each one joins its ticket's history, so the rule engine
+   * counts it (a ticket used at a gate is used here), and stays for offline decisions.
+   */
+  hear(): Promise<number> {
+    // One poll at a time: two would both find an entry new and count it twice.
+    this.#hearing ??= this.#hear().finally(() => { this.#hearing = undefined; });
+    return this.#hearing;
+  }
+
+  #hearing: Promise<number> | undefined;
+
+  async #hear(): Promise<number> {
+    let added = 0;
+    let after: string | null = null;
+    const since = Math.max(0, this.heard.upTo - HEAR_OVERLAP_MS);
+    for (let pages = 0; pages < 100; pages++) {
+      const q = new URLSearchParams({ site: this.setup.site, since: String(since), limit: '500' });
+      if (after) q.set('after', after);
+      const res = await fetch(`${this.setup.base}/api/v1/sync/entries?${q}`, { headers: this.#auth(), cache: 'no-store' });
+      if (!res.ok) throw new Error(`siblings: HTTP ${res.status}`);
+      const page = await res.json() as { items: Heard[]; next: string | null };
+      const fresh: Heard[] = [];
+      for (const e of page.items) if (e.device !== this.setup.device && !(await get(this.#db, 'entries', e.nonce))) fresh.push(e);
+      const heard = { count: this.heard.count + fresh.length, upTo: Math.max(this.heard.upTo, ...page.items.map((e) => e.receivedAt)) };
+      await write(this.#db, ['kv', 'entries'], (s) => {
+        for (const e of fresh) s.entries.put(e);
+        s.kv.put(heard, 'heard');
+      });
+      this.heard = heard;
+      added += fresh.length;
+      if (!page.next) break;
+      after = page.next;
+    }
+    return added;
   }
 
   /** A scan (QR text or barcode): decided locally, recorded before it is shown. */
