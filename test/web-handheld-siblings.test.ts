@@ -102,9 +102,13 @@ test('siblings\' entries: a device credential of the site, never its own entries
   const two = await (await fetch(`${cloud.url}/api/v1/sync/entries?site=demo&since=0&limit=1&after=${one.next}`, { headers: testDeviceHeader('demo', 'hh-2') })).json() as { items: unknown[]; next: string | null };
   assert.equal([...one.items, ...two.items], hh.items);
   assert.is(two.next, null);
-  // A device with no lane serves no venue: it hears nothing.
-  await provision(cloud.url, 'demo', [{ device: 'idle-1', lanes: [] }]);
-  assert.equal(((await (await ask(testDeviceHeader('demo', 'idle-1'))).json()) as { items: unknown[] }).items, []);
+  // A gate at another venue of the site (the lake) hears nothing of the main venue's entries.
+  assert.is((await api(cloud.url, '/api/v1/sites/demo/venues/lake', { method: 'PUT', body: { name: '湖区' } })).status, 200);
+  assert.is((await api(cloud.url, '/api/v1/sites/demo/lanes/lake-1', { method: 'PUT', body: { venue: 'lake' } })).status, 200);
+  await provision(cloud.url, 'demo', [{ device: 'lake-gate', lanes: ['lake-1'] }]);
+  assert.equal(((await (await ask(testDeviceHeader('demo', 'lake-gate'))).json()) as { items: unknown[] }).items, []);
+  // Its own site only.
+  assert.is((await ask(testDeviceHeader('demo', 'hh-2'), 'other')).status, 403);
 });
 
 test.run();
