@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
-import { startBrowser } from './support/browser.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
-import { testDeviceHeader, testToken } from './support/devices.ts';
+import { testDeviceHeader } from './support/devices.ts';
 import { provision } from './support/provision.ts';
+import { startHandheld } from './support/handheld.ts';
 
 /**
  * The handheld hears its siblings (issue #25): a ticket a gate admitted (its upload to HQ, the
@@ -13,11 +13,7 @@ import { provision } from './support/provision.ts';
  * in the browser refuses it as used, online and, with what it last heard, offline.
  */
 const cloud = await startTestCloud();
-const browser = await startBrowser({
-  viewport: { width: 420, height: 820 },
-  init: `localStorage.setItem('tk.handheld', JSON.stringify({ base: '', site: 'demo', device: 'hh-2', token: '${testToken('gate', 'demo', 'hh-2')}' }))`,
-});
-const page = browser.page;
+const { browser, page, scan } = await startHandheld('demo', 'hh-2');
 
 test.after(async () => {
   await browser.close();
@@ -25,15 +21,6 @@ test.after(async () => {
 });
 
 const siblings = async () => Number(await page.getAttribute('#hh-counter', 'data-siblings'));
-
-async function scan(text: string): Promise<{ reason: string; text: string; ok: boolean }> {
-  const before = await page.getAttribute('#hh-result', 'data-at');
-  await page.fill('#hh-scan', text);
-  await page.press('#hh-scan', 'Enter');
-  await page.waitForFunction(`document.querySelector('#hh-result')?.getAttribute('data-at') !== ${JSON.stringify(before)}`);
-  const r = page.locator('#hh-result');
-  return { reason: (await r.getAttribute('data-reason'))!, text: (await r.innerText()).replace(/\s+/g, ' '), ok: /\bok\b/.test((await r.getAttribute('class')) ?? '') };
-}
 
 /** gate-1 admits a ticket and uploads it as a gate's batch over HTTP. */
 const epoch = randomUUID();

@@ -2,10 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync } from 'node:fs';
 import { build } from 'esbuild';
-import { startBrowser } from './support/browser.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
-import { testToken } from './support/devices.ts';
 import { provision } from './support/provision.ts';
+import { startHandheld } from './support/handheld.ts';
 
 /**
  * The handheld validator (web/handheld.html) in real Chromium against a real HQ: first sync
@@ -14,11 +13,7 @@ import { provision } from './support/provision.ts';
  * and HQ has each entry once. The shared decision table runs in the browser too.
  */
 const cloud = await startTestCloud();
-const browser = await startBrowser({
-  viewport: { width: 420, height: 820 },
-  init: `localStorage.setItem('tk.handheld', JSON.stringify({ base: '', site: 'demo', device: 'hh-1', token: '${testToken('gate', 'demo', 'hh-1')}' }))`,
-});
-const page = browser.page;
+const { browser, page, scan } = await startHandheld('demo', 'hh-1');
 
 test.after(async () => {
   await browser.close();
@@ -26,15 +21,6 @@ test.after(async () => {
 });
 
 const status = async (key: string) => page.getAttribute('#hh-status', `data-${key}`);
-
-async function scan(text: string): Promise<{ reason: string; text: string; ok: boolean }> {
-  const before = await page.getAttribute('#hh-result', 'data-at');
-  await page.fill('#hh-scan', text);
-  await page.press('#hh-scan', 'Enter');
-  await page.waitForFunction(`document.querySelector('#hh-result')?.getAttribute('data-at') !== ${JSON.stringify(before)}`);
-  const r = page.locator('#hh-result');
-  return { reason: (await r.getAttribute('data-reason'))!, text: (await r.innerText()).replace(/\s+/g, ' '), ok: /\bok\b/.test((await r.getAttribute('class')) ?? '') };
-}
 
 test('sync, offline: QR, barcode and a used ticket judged in the browser; online again: HQ has each entry once', async () => {
   await provision(cloud.url, 'demo', [{ device: 'hh-1', lanes: ['pier'] }]);
