@@ -92,6 +92,28 @@ test('a member card: no finger, a poor press, then two presses bind the template
   assert.not.ok('template' in bound, 'HQ never gives the template back');
 });
 
+test('a ticket just sold: 录指纹 beside the sale binds the finger to that ticket', async () => {
+  await page.click('[data-menu="/window/sell"]');
+  await page.waitForSelector('button.type[data-type="adult"]');
+  await page.keyboard.type('1');
+  await page.keyboard.press('F1');
+  await page.waitForSelector('[data-total]:has-text("120.00")');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#pay-tendered-0:focus');
+  await page.keyboard.type('120');
+  await page.keyboard.press('Enter');
+  const button = await page.waitForSelector('[data-last-sale] [data-finger-enrol]');
+  const ticketId = (await button.getAttribute('data-finger-enrol'))!;
+  assert.is((await api(cloud.url, `/api/v1/tickets/${ticketId}/fingerprint`)).status, 404);
+  await button.click();
+  await page.waitForSelector('[data-last-sale] [data-finger-status]:has-text("请按手指")');
+  sim.place({ id: 'sun' });
+  await page.waitForSelector('[data-last-sale] [data-finger-status]:has-text("请再按一次")', { timeout: 10_000 });
+  sim.place({ id: 'sun' });
+  await page.waitForSelector('[data-last-sale] [data-finger-status]:has-text("指纹已录入")', { timeout: 10_000 });
+  assert.is(must(await api(cloud.url, `/api/v1/tickets/${ticketId}/fingerprint`), 200).format, 'r30x-512');
+});
+
 test('the bridge answers the template (base64, 512 bytes) or a reason, never an image; without a module it says so', async () => {
   // The visitor presses, lifts (the shared listener), and presses again once the module waits.
   let reads = 0;
