@@ -5,7 +5,7 @@ import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
 import { INS } from '../hardware/fingerprint/protocol.ts';
 import { FingerprintSim } from '../hardware/fingerprint/sim.ts';
 import { openPtyPair } from '../hardware/testing/pty.ts';
-import { startBrowser } from './support/browser.ts';
+import { openWindowShift, startBrowser } from './support/browser.ts';
 import { api, startTestCloud } from './support/cloud.ts';
 import { must, seedOffice } from './support/office.ts';
 
@@ -45,14 +45,7 @@ test.after(async () => {
 const status = () => page.textContent('[data-finger-status]').then((s) => s?.trim() ?? '');
 
 test('a member card: no finger, a poor press, then two presses bind the template to the card\'s ticket', async () => {
-  await page.goto(`${cloud.url}/#/login`);
-  await page.fill('#login-username', seller.username);
-  await page.fill('#login-password', `${seller.username}-password`);
-  await page.click('#login-submit');
-  await page.waitForSelector('[data-who]');
-  await page.fill('#shift-float', '200');
-  await page.click('#shift-open');
-  await page.waitForSelector('button.type[data-type="adult"]');
+  await openWindowShift(page, cloud.url, seller.username);
   const issued = must(await api(cloud.url, '/api/v1/members/cards', {
     token: seller.token, body: { member: { name: '赵敏', phone: '13700001234' }, type: 'annual', kind: 'annual', payment: { method: 'cash' } },
   }), 201);
