@@ -289,6 +289,15 @@ export const ERROR_MESSAGES = {
   unknown_charge: { zh: () => '要退的消费不存在或金额不符', en: () => 'The charge to refund does not exist or its amount differs' },
   already_refunded: { zh: () => '该消费已退款', en: () => 'This charge was refunded already' },
   locker_free: { zh: (p) => `储物柜${has(p.code) ? ` ${s(p.code)} ` : ''}未分配`, en: (p) => `Locker ${s(p.code)} is not assigned` },
+  park_full: { zh: () => '景区已达最大承载量，今日暂停售票，请稍后再试', en: () => 'The park is at its maximum capacity: sales for today are stopped' },
+  bad_template: { zh: () => '指纹模板格式不对（须为模块导出的 base64 模板，不收图像）', en: () => 'Not a fingerprint template of the module (base64 of its template, never an image)' },
+  hub_line_mismatch: { zh: (p) => `站点服务器上传的售票明细与总部核算不符${paren(p.saleId)}`, en: (p) => `A sale line uploaded by the site hub does not add up at HQ${paren(p.saleId)}` },
+  order_not_owed: { zh: () => '该订单不是已扣款未出票的订单', en: () => 'This order is not one paid and not issued' },
+  ticket_signature: { zh: (p) => `票${has(p.ticket) ? ` ${s(p.ticket)} ` : ''}的签名无效或与记录不符`, en: (p) => `Ticket ${s(p.ticket)} is not signed by a key of its site as recorded` },
+  ticket_count: { zh: () => '上传的票数与售票明细不符', en: () => 'The tickets uploaded do not match the sale line' },
+  no_book: { zh: () => '这笔钱没有所属账簿（班次或财务现金簿），未记账', en: () => 'This money has no book (a shift or the office cash book): nothing was recorded' },
+  device_required: { zh: () => '上传须使用设备凭证', en: () => 'Uploads take a device credential' },
+  bad_batch: { zh: () => '上传的数据批次格式不对', en: () => 'Not a valid upload batch' },
 } satisfies Record<string, ErrorMessage>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
