@@ -5,6 +5,9 @@ import { createPrinter, type PrinterDeps } from '../../hardware/printer/create.t
 import { EscPosBuilder } from '../../shared/print/escpos.ts';
 import { PrinterError } from '../../shared/print/errors.ts';
 import type { PrinterPort } from '../../hardware/printer/port.ts';
+import { createFingerprintReader } from '../../hardware/fingerprint/create.ts';
+import type { FingerFailure, FingerprintReader } from '../../hardware/fingerprint/port.ts';
+import { refusalMessage } from '../../shared/rules/reasons.ts';
 import { silentLogger, type Logger } from '../../shared/log/logger.ts';
 import type { BridgeConfig } from './config.ts';
 
@@ -23,8 +26,17 @@ const MESSAGES: Record<string, string> = {
   no_response: '打印机无响应 / printer not answering',
 };
 
+/** Why an enrolment failed, said to the seller and the visitor. */
+const FINGER_MESSAGES: Record<FingerFailure, string> = {
+  no_finger: refusalMessage('no_finger'),
+  poor_image: refusalMessage('finger_poor_image'),
+  merge_failed: '两次按的不是同一手指或位置相差太大，请重新录入',
+  no_match: '指纹不匹配，请重新录入',
+};
+
 /**
- * HTTP on loopback for the back office page: `GET /status`, `POST /print {jobs}|{text}`.
+ * HTTP on loopback for the back office page: `GET /status`, `POST /print {jobs}|{text}`, and
+ * with a fingerprint module `POST /fingerprint/enrol` (see `enrol`).
  * Cross-origin calls are answered only for the configured origins (CORS, with Chromium's
  * private network access preflight), and jobs go one after another to the printer driver,
  * which checks the printer's status before and after each where the line can answer.
@@ -32,10 +44,11 @@ const MESSAGES: Record<string, string> = {
 export class PrintBridge {
   private server: Server | undefined;
   private printer: PrinterPort | undefined;
+  private finger: FingerprintReader | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
 
-  constructor(private readonly config: BridgeConfig, private readonly deps: PrinterDeps & { printer?: PrinterPort } = {}) {
+  constructor(private readonly config: BridgeConfig, private readonly deps: PrinterDeps & { printer?: PrinterPort; fingerprint?: FingerprintReader } = {}) {
     this.log = deps.log ?? silentLogger;
   }
 
@@ -54,6 +67,9 @@ export class PrintBridge {
   async start(): Promise<void> {
     this.printer = this.deps.printer ?? await createPrinter(this.config.printer, this.deps);
     await this.printer.start();
+    const fp = this.config.fingerprint;
+    this.finger = this.deps.fingerprint ?? (fp ? await createFingerprintReader(fp, { log: this.log }) : undefined);
+    await this.finger?.start();
     this.server = createServer((req, res) => void this.handle(req, res).catch((err) => {
       this.log.error({ err }, 'print bridge request failed');
       this.send(res, 500, { error: { code: 'internal', message: 'internal error' } });
@@ -73,6 +89,8 @@ export class PrintBridge {
     await this.queue.catch(() => undefined);
     await this.printer?.stop();
     this.printer = undefined;
+    await this.finger?.stop();
+    this.finger = undefined;
   }
 
   private cors(req: IncomingMessage, res: ServerResponse): boolean {
@@ -122,7 +140,31 @@ export class PrintBridge {
       const r = await done;
       return 'error' in r ? this.send(res, 503, r) : this.send(res, 200, r);
     }
+    if (req.method === 'POST' && path === '/fingerprint/enrol') return this.enrol(res);
     this.send(res, 404, { error: { code: 'not_found', message: `no such endpoint: ${req.method} ${path}` } });
+  }
+
+  /**
+   * Enrols a finger on the window's module. The answer is NDJSON, one line per step, so the page
+   * can prompt while the visitor presses: `{step:'press'}` (请按手指), `{step:'again'}` (请再按一次),
+   * then `{ok:true, template, format}` (base64 of the module's template) or `{ok:false, error}`
+   * with a Chinese reason. The module makes the template itself; no image ever leaves it.
+   */
+  private async enrol(res: ServerResponse) {
+    if (!this.finger) return this.send(res, 404, { error: { code: 'no_fingerprint_module', message: '本机未接指纹仪 / no fingerprint module on this PC' } });
+    res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+    const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
+    line({ step: 'press', message: '请按手指' });
+    try {
+      const out = await this.finger.enrol(() => line({ step: 'again', message: '请再按一次' }));
+      line(out.ok
+        ? { ok: true, template: out.template.toString('base64'), format: `r30x-${out.template.length}` }
+        : { ok: false, error: { code: out.reason, message: FINGER_MESSAGES[out.reason] } });
+    } catch (err) {
+      this.log.warn({ err }, 'fingerprint enrolment failed');
+      line({ ok: false, error: { code: 'fingerprint_error', message: `指纹仪故障 / fingerprint module: ${(err as Error).message}` } });
+    }
+    res.end();
   }
 
   private async printAll(jobs: Buffer[]) {

@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { fingerprintConfigSchema } from '../../hardware/fingerprint/create.ts';
 import { printerConfigSchema } from '../../hardware/printer/create.ts';
 
 /**
  * The print bridge of a ticket window PC: the back office page (served by HQ or the site hub)
- * hands it ESC/POS jobs over loopback HTTP, and it prints them on the window's printer.
+ * hands it ESC/POS jobs over loopback HTTP, and it prints them on the window's printer; with a
+ * fingerprint module it also enrols fingers (two presses -> a template, never an image).
  */
 export const bridgeConfigSchema = z.strictObject({
   printer: printerConfigSchema,
+  /** The window's fingerprint module (R30x / AS60x), for enrolment (`POST /fingerprint/enrol`); optional. */
+  fingerprint: fingerprintConfigSchema.optional(),
   /** Loopback only by default: the page runs on the same PC. */
   http: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8797) }).prefault({}),
   /**

@@ -12,7 +12,7 @@ const config = loadBridgeConfig(path);
 const log = createLogger('print-bridge');
 const bridge = new PrintBridge(config, { log });
 await bridge.start();
-process.stdout.write(`打印桥 / print bridge (${config.printer.driver}): ${bridge.url}/ for ${config.allowOrigins.join(', ')}\n`);
+process.stdout.write(`打印桥 / print bridge (${config.printer.driver}${config.fingerprint ? `, 指纹仪 ${config.fingerprint.path}` : ''}): ${bridge.url}/ for ${config.allowOrigins.join(', ')}\n`);
 let stopping = false;
 const shutdown = async () => {
   if (stopping) return;

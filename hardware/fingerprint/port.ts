@@ -21,8 +21,11 @@ export interface FingerprintEvents {
 export interface FingerprintReader extends DevicePort, TypedEmitter<FingerprintEvents> {
   /** The library size in pages. */
   readonly capacity: number;
-  /** Two presses of the same finger merged into one template and uploaded. */
-  enrol(): Promise<Outcome<{ template: Buffer }>>;
+  /**
+   * Two presses of the same finger merged into one template and uploaded. `onAgain` is called
+   * once the first press is read, so a window can say "press again".
+   */
+  enrol(onAgain?: () => void): Promise<Outcome<{ template: Buffer }>>;
   /** 1:1, waiting for a press: the finger compared with a template the caller holds. */
   verify(template: Buffer): Promise<Outcome<{ score: number }>>;
   /** 1:N, waiting for a press: the finger searched in library pages [start, start + count). */

@@ -96,10 +96,11 @@ export class R30xReader extends TypedEventEmitter<FingerprintEvents> implements 
     await line.stop();
   }
 
-  enrol(): Promise<Outcome<{ template: Buffer }>> {
+  enrol(onAgain?: () => void): Promise<Outcome<{ template: Buffer }>> {
     return this.#serial(async () => {
       const first = await this.#capture(1, true);
       if (!first.ok) return first;
+      onAgain?.();
       await this.#waitLifted();
       const second = await this.#capture(2, true);
       if (!second.ok) return second;

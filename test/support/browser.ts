@@ -27,3 +27,15 @@ export async function startBrowser(opts: { viewport?: { width: number; height: n
     },
   };
 }
+
+/** A seller signs in at the window and opens a shift with a cash float (yuan); the sale screen is up. */
+export async function openWindowShift(page: Page, url: string, username: string, floatYuan = '200'): Promise<void> {
+  await page.goto(`${url}/#/login`);
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', `${username}-password`);
+  await page.click('#login-submit');
+  await page.waitForSelector('[data-who]');
+  await page.fill('#shift-float', floatYuan);
+  await page.click('#shift-open');
+  await page.waitForSelector('button.type[data-type="adult"]');
+}

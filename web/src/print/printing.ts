@@ -78,3 +78,41 @@ export async function bridgeStatus(): Promise<{ ok: boolean; driver?: string; er
     return { ok: false, error: { message: '连不上本机打印桥 / the print bridge does not answer' } };
   }
 }
+
+export type EnrolStep = 'press' | 'again';
+
+/**
+ * Enrols a finger on this PC's fingerprint module (through the print bridge, which answers
+ * NDJSON steps while the visitor presses) and binds the template to the ticket at HQ
+ * (POST /tickets/:id/fingerprint). The template goes from the bridge to HQ; never an image.
+ */
+export async function enrolFinger(ticketId: string, onStep: (step: EnrolStep, message: string) => void): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`${printSettings.bridgeUrl.replace(/\/$/, '')}/fingerprint/enrol`, { method: 'POST' });
+  } catch {
+    throw new ApiError(0, 'bridge_unreachable', '连不上本机打印桥，请检查打印桥是否运行 / the print bridge on this PC does not answer');
+  }
+  if (!res.ok || !res.body) {
+    const r = await res.json().catch(() => ({})) as { error?: { code: string; message: string } };
+    throw new ApiError(res.status, r.error?.code ?? 'fingerprint_error', r.error?.message ?? res.statusText);
+  }
+  type Line = { step?: EnrolStep; message?: string; ok?: boolean; template?: string; format?: 'r30x-512'; error?: { code: string; message: string } };
+  let result: Line | undefined;
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buf += value;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buf.slice(0, nl)) as Line;
+      buf = buf.slice(nl + 1);
+      if (line.step) onStep(line.step, line.message ?? '');
+      else result = line;
+    }
+    if (done) break;
+  }
+  if (!result?.ok || !result.template) throw new ApiError(0, result?.error?.code ?? 'fingerprint_error', result?.error?.message ?? '指纹录入未完成 / enrolment did not finish');
+  await call(api.POST('/tickets/{id}/fingerprint', { params: { path: { id: ticketId } }, body: { template: result.template, format: result.format ?? 'r30x-512' } }));
+}

@@ -1,0 +1,141 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PrintBridge } from '../edge/print-bridge/bridge.ts';
+import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
+import { INS } from '../hardware/fingerprint/protocol.ts';
+import { FingerprintSim } from '../hardware/fingerprint/sim.ts';
+import { openPtyPair } from '../hardware/testing/pty.ts';
+import { openWindowShift, startBrowser } from './support/browser.ts';
+import { api, startTestCloud } from './support/cloud.ts';
+import { must, seedOffice } from './support/office.ts';
+
+/**
+ * 录指纹 at the window, in real Chromium: the member card screen asks the window PC's bridge to
+ * enrol (the R30x simulator behind a socat pseudo-terminal, as the module on a USB serial
+ * line), the page prompts 请按手指 then 请再按一次 as the visitor presses, and HQ binds the
+ * template to the card's ticket. A missing finger and a poor press are said in Chinese.
+ */
+const cloud = await startTestCloud();
+const office = await seedOffice(cloud.url);
+const seller = office.sellers[0]!;
+must(await api(cloud.url, '/api/v1/ticket-types', {
+  body: { code: 'annual', name: '年卡', priceFen: 30000, validityDays: 365, entries: 0, persons: 1, category: 'member', rules: { kind: 'member' } },
+}), 201);
+const pty = await openPtyPair();
+const sim = new FingerprintSim({ path: pty.b, baudRate: 57600 });
+await sim.start();
+const bridge = new PrintBridge(parseBridgeConfig({
+  printer: { driver: 'sim' }, http: { port: 0 }, allowOrigins: [cloud.url],
+  fingerprint: { driver: 'r30x', path: pty.a, pollMs: 20, captureTimeoutMs: 1500 },
+}));
+await bridge.start();
+const browser = await startBrowser({ init: `localStorage.setItem('tk.printer', JSON.stringify({ mode: 'bridge', bridgeUrl: '${bridge.url}' }))` });
+const page = browser.page;
+// The visitor lifts the finger once the module has read it.
+sim.on('command', ({ ins }) => { if (ins === INS.img2Tz) sim.lift(); });
+
+test.after(async () => {
+  await browser.close();
+  await bridge.stop();
+  await sim.stop();
+  await pty.close();
+  await cloud.cleanup();
+});
+
+const status = () => page.textContent('[data-finger-status]').then((s) => s?.trim() ?? '');
+
+test('a member card: no finger, a poor press, then two presses bind the template to the card\'s ticket', async () => {
+  await openWindowShift(page, cloud.url, seller.username);
+  const issued = must(await api(cloud.url, '/api/v1/members/cards', {
+    token: seller.token, body: { member: { name: '赵敏', phone: '13700001234' }, type: 'annual', kind: 'annual', payment: { method: 'cash' } },
+  }), 201);
+  const ticketId = must(await api(cloud.url, `/api/v1/members/cards/${issued.cardNo}`, { token: seller.token }), 200).ticket.id as string;
+  assert.is((await api(cloud.url, `/api/v1/tickets/${ticketId}/fingerprint`)).status, 404);
+
+  await page.click('[data-menu="/window/members"]');
+  await page.fill('#member-query', issued.cardNo);
+  await page.click('#member-find');
+  await page.click(`[data-member-cards] .el-table__row:has-text("${issued.cardNo}")`);
+  await page.waitForSelector('[data-card] [data-finger-enrol]');
+
+  // Nobody presses: the module gives up, and the seller is told why.
+  await page.click('[data-finger-enrol]');
+  await page.waitForSelector('[data-finger-status]:has-text("请按手指")');
+  await page.waitForSelector('[data-finger-status]:has-text("未检测到手指")', { timeout: 10_000 });
+
+  // A smudged finger.
+  await page.click('[data-finger-enrol]');
+  await page.waitForSelector('[data-finger-status]:has-text("请按手指")');
+  sim.place({ id: 'zhao', quality: 'poor' });
+  await page.waitForSelector('[data-finger-status]:has-text("指纹不清晰")', { timeout: 10_000 });
+  sim.lift();
+  assert.is((await api(cloud.url, `/api/v1/tickets/${ticketId}/fingerprint`)).status, 404, 'nothing bound after failures');
+
+  // Two good presses, each after its prompt.
+  await page.click('[data-finger-enrol]');
+  await page.waitForSelector('[data-finger-status]:has-text("请按手指")');
+  sim.place({ id: 'zhao' });
+  await page.waitForSelector('[data-finger-status]:has-text("请再按一次")', { timeout: 10_000 });
+  sim.place({ id: 'zhao' });
+  await page.waitForSelector('[data-finger-status]:has-text("指纹已录入")', { timeout: 10_000 });
+  assert.is(await status(), '指纹已录入');
+  const bound = must(await api(cloud.url, `/api/v1/tickets/${ticketId}/fingerprint`), 200);
+  assert.is(bound.format, 'r30x-512');
+  assert.ok(bound.enrolledAt > Date.now() - 60_000);
+  assert.not.ok('template' in bound, 'HQ never gives the template back');
+});
+
+test('a ticket just sold: 录指纹 beside the sale binds the finger to that ticket', async () => {
+  await page.click('[data-menu="/window/sell"]');
+  await page.waitForSelector('button.type[data-type="adult"]');
+  await page.keyboard.type('1');
+  await page.keyboard.press('F1');
+  await page.waitForSelector('[data-total]:has-text("120.00")');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#pay-tendered-0:focus');
+  await page.keyboard.type('120');
+  await page.keyboard.press('Enter');
+  const button = await page.waitForSelector('[data-last-sale] [data-finger-enrol]');
+  const ticketId = (await button.getAttribute('data-finger-enrol'))!;
+  assert.is((await api(cloud.url, `/api/v1/tickets/${ticketId}/fingerprint`)).status, 404);
+  await button.click();
+  await page.waitForSelector('[data-last-sale] [data-finger-status]:has-text("请按手指")');
+  sim.place({ id: 'sun' });
+  await page.waitForSelector('[data-last-sale] [data-finger-status]:has-text("请再按一次")', { timeout: 10_000 });
+  sim.place({ id: 'sun' });
+  await page.waitForSelector('[data-last-sale] [data-finger-status]:has-text("指纹已录入")', { timeout: 10_000 });
+  assert.is(must(await api(cloud.url, `/api/v1/tickets/${ticketId}/fingerprint`), 200).format, 'r30x-512');
+});
+
+test('the bridge answers the template (base64, 512 bytes) or a reason, never an image; without a module it says so', async () => {
+  // The visitor presses, lifts (the shared listener), and presses again once the module waits.
+  let reads = 0;
+  let again = false;
+  const onCommand = ({ ins }: { ins: number }) => {
+    if (ins === INS.img2Tz) reads++;
+    else if (ins === INS.genImg && reads === 1 && !again) { again = true; setTimeout(() => sim.place({ id: 'qian' }), 30); }
+  };
+  sim.on('command', onCommand);
+  sim.place({ id: 'qian' });
+  const res = await fetch(`${bridge.url}/fingerprint/enrol`, { method: 'POST', headers: { origin: cloud.url } });
+  assert.is(res.headers.get('access-control-allow-origin'), cloud.url);
+  const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { step?: string; ok?: boolean; template?: string });
+  sim.off('command', onCommand);
+  assert.equal(lines.map((l) => l.step), ['press', 'again', undefined]);
+  const last = lines.at(-1)!;
+  assert.ok(last.ok, JSON.stringify(last));
+  assert.equal(Object.keys(last).sort(), ['format', 'ok', 'template'], 'a template, nothing else');
+  assert.is(Buffer.from(last.template!, 'base64').length, 512);
+
+  const bare = new PrintBridge(parseBridgeConfig({ printer: { driver: 'sim' }, http: { port: 0 }, allowOrigins: [cloud.url] }));
+  await bare.start();
+  try {
+    const none = await fetch(`${bare.url}/fingerprint/enrol`, { method: 'POST' });
+    assert.is(none.status, 404);
+    assert.match(((await none.json()) as { error: { message: string } }).error.message, '本机未接指纹仪');
+  } finally {
+    await bare.stop();
+  }
+});
+
+test.run();
