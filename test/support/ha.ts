@@ -6,13 +6,12 @@
  * (a failed assertion, an uncaught error), and so does the next start on the same ports.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
 
 const root = new URL('../..', import.meta.url).pathname;
-export const PGAF = join(root, 'provisioning/ha/pgaf.sh');
 
 export function pgBin(): string | undefined {
   const base = '/usr/lib/postgresql';
@@ -38,6 +37,24 @@ export function missingForServer(): string | undefined {
 const isRoot = process.getuid?.() === 0;
 /** Postgres refuses to run as root: as root, everything runs as the postgres user. */
 const asPg = (cmd: string, args: string[]) => (isRoot ? { cmd: 'runuser', args: ['-u', 'postgres', '--', cmd, ...args] } : { cmd, args });
+
+let scripts: string | undefined;
+/**
+ * A script of provisioning/ha as the postgres user can read it: as root the scripts run as
+ * postgres, and a checkout may sit in a directory only its owner can enter (mktemp -d), so
+ * they are copied once into a directory everyone may read, removed at exit.
+ */
+function script(name: 'pgaf.sh' | 'backup.sh'): string {
+  if (!isRoot) return join(root, 'provisioning/ha', name);
+  if (!scripts) {
+    const dir = mkdtempSync(join(tmpdir(), 'tk-ha-scripts-'));
+    cpSync(join(root, 'provisioning/ha'), dir, { recursive: true });
+    chmodSync(dir, 0o755);
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scripts = dir;
+  }
+  return join(scripts, name);
+}
 
 const groups = new Set<number>();
 const dirs = new Set<string>();
@@ -142,7 +159,7 @@ export async function startFormation(opts: { basePort: number; dir?: string; arc
   };
   run('mkdir', ['-p', env.XDG_CONFIG_HOME, env.XDG_DATA_HOME, env.XDG_RUNTIME_DIR], {});
   const monitor = { pgdata: join(dir, 'monitor'), port: opts.basePort };
-  run('bash', [PGAF, 'monitor', monitor.pgdata, String(monitor.port), '127.0.0.1'], env);
+  run('bash', [script('pgaf.sh'), 'monitor', monitor.pgdata, String(monitor.port), '127.0.0.1'], env);
   const monitorGroup = daemon('pg_autoctl', ['run', '--pgdata', monitor.pgdata], env, join(dir, 'monitor.log'));
   const monitorUrl = `postgres://autoctl_node@127.0.0.1:${monitor.port}/pg_auto_failover`;
   await until('the monitor', () => query(monitorUrl, 'select 1').then(() => true), 30_000);
@@ -150,7 +167,7 @@ export async function startFormation(opts: { basePort: number; dir?: string; arc
   for (const [i, name] of ['node_a', 'node_b'].entries()) {
     const port = opts.basePort + 1 + i;
     const pgdata = join(dir, name);
-    run('bash', [PGAF, 'node', pgdata, String(port), '127.0.0.1', `${monitorUrl}?sslmode=disable`, name, ...(opts.archive ? [opts.archive] : [])], env);
+    run('bash', [script('pgaf.sh'), 'node', pgdata, String(port), '127.0.0.1', `${monitorUrl}?sslmode=disable`, name, ...(opts.archive ? [opts.archive] : [])], env);
     const group = daemon('pg_autoctl', ['run', '--pgdata', pgdata], env, join(dir, `${name}.log`));
     nodes.push({ name, port, pgdata, group, url: `postgres://postgres@127.0.0.1:${port}/hq` });
     // The second node clones the first: wait until the first is primary.
@@ -164,7 +181,7 @@ export async function startFormation(opts: { basePort: number; dir?: string; arc
     const s = await states();
     return s.length === 2 && s.some((n) => n.reported === 'primary' && n.goal === 'primary') && s.some((n) => n.reported === 'secondary' && n.goal === 'secondary');
   }, 90_000);
-  const uri = run('bash', [PGAF, 'uri', monitor.pgdata], env).trim().split('\n').pop()!.trim();
+  const uri = run('bash', [script('pgaf.sh'), 'uri', monitor.pgdata], env).trim().split('\n').pop()!.trim();
   return {
     monitorUrl, uri: uri.replace('postgres://', 'postgres://postgres@'), nodes, states,
     async writable() {
@@ -191,7 +208,6 @@ export async function startFormation(opts: { basePort: number; dir?: string; arc
   };
 }
 
-export const BACKUP = join(root, 'provisioning/ha/backup.sh');
 
 export interface Server { url: string; pgdata: string; port: number; kill(): void; start(pgdata?: string): Promise<void>; stop(): void }
 
@@ -227,9 +243,9 @@ CONF`], {});
   return {
     url, port: opts.port, dir, archive, start,
     get pgdata() { return pgdata; },
-    backup: () => run('bash', [BACKUP, 'base', url, join(dir, 'backups')], env).trim().split('\n').pop()!,
-    restore: (base, kind, value) => run('bash', [BACKUP, 'restore', base, archive, join(dir, `restored-${Date.now()}`), kind, ...(value ? [value] : [])], env).trim().split('\n').pop()!,
-    mark: (name) => { run('bash', [BACKUP, 'mark', url, name], env); },
+    backup: () => run('bash', [script('backup.sh'), 'base', url, join(dir, 'backups')], env).trim().split('\n').pop()!,
+    restore: (base, kind, value) => run('bash', [script('backup.sh'), 'restore', base, archive, join(dir, `restored-${Date.now()}`), kind, ...(value ? [value] : [])], env).trim().split('\n').pop()!,
+    mark: (name) => { run('bash', [script('backup.sh'), 'mark', url, name], env); },
     logTail: () => (existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8').split('\n').slice(-20).join('\n') : ''),
     kill() {
       try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
