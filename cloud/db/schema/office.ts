@@ -294,4 +294,9 @@ export const auditPending = pgTable('audit_pending', {
   body: jsonb('body').notNull(),
   /** True on a transaction's first record: only that one queues the flush at commit. */
   first: boolean('first').notNull().default(false),
+  /**
+   * The order its transaction committed in (a number drawn at commit, in audit_flush): the chain
+   * takes transactions in commit order, so of two writers of one row the later image is chained last.
+   */
+  ord: bigint('ord', { mode: 'number' }),
 }, (t) => [index('audit_pending_tx_idx').on(t.tx)]);
