@@ -36,7 +36,8 @@ export interface LinkHandlers {
  *
  * A silently dead line (no FIN) is noticed by the broker's PUBACK not coming within
  * `pubackTimeoutMs` while a batch is out, well before keepalive would: the connection is
- * dropped and made again, and the outbox re-sends from HQ's last ack, once.
+ * dropped and made again, and the outbox re-sends what the broker never confirmed, once. Out
+ * of a catch-up, one batch at a time is unconfirmed, so the dead line swallowed one at most.
  */
 export class Link {
   private readonly session: MqttSession;
@@ -119,8 +120,12 @@ export class Link {
   }
 
   private onConnect(): void {
-    this.sentUpTo = this.opts.store.ackedUpTo();
-    this.confirmedUpTo = this.sentUpTo;
+    // Resume after what the broker confirmed, not after HQ's ack: a batch PUBACKed just before
+    // the line died had its ack (QoS 0) lost with the line more often than not, and re-sending
+    // it would cross the line twice. Should HQ lack it after all (HQ died between the two), its
+    // ack stalls and the ack timeout re-sends from the ack (check()).
+    this.confirmedUpTo = Math.max(this.confirmedUpTo, this.opts.store.ackedUpTo());
+    this.sentUpTo = this.confirmedUpTo;
     this.lastProgressAt = this.opts.now();
     this.unconfirmed.clear();
     this.opts.log.info({ url: this.opts.url }, 'link up');
@@ -153,6 +158,10 @@ export class Link {
     if (this.unconfirmed.size && this.opts.now() - Math.min(...this.unconfirmed.values()) > SUSPECT_MS) return undefined;
     const pending = store.pendingAfter(this.sentUpTo, batchSize, device);
     if (!pending) return undefined;
+    // Batches pipeline only to catch up (more than one full batch waiting); otherwise each waits
+    // for the broker's PUBACK of the one before (a quarter of a second on ADSL, well inside a
+    // rush's second per batch), so a line dying silently swallows one batch, not two.
+    if (this.unconfirmed.size && !store.pendingAfter(this.sentUpTo + batchSize, 1, device)) return undefined;
     if (coalesceMs > 0 && pending.entries.length < batchSize) {
       const due = pending.entries[0]!.deviceTime + coalesceMs;
       const wait = due - this.opts.now();

@@ -49,7 +49,7 @@ export const hubConfigSchema = z.strictObject({
   pullIntervalMs: z.number().int().min(100).default(60_000),
   /** Changes asked for per page from HQ. */
   pageSize: z.number().int().min(1).max(5000).default(1000),
-  /** Bundles (shared/sync/bundle.ts: up to 32 KB of queued messages each) in flight to HQ's broker awaiting its PUBACK. */
+  /** Bundles (shared/sync/bundle.ts: up to 32 KB of queued messages each) out to HQ and not yet acknowledged by HQ. */
   forwardWindow: z.number().int().min(1).max(1000).default(4),
   /**
    * What the site's devices send for HQ leaves as one bundle when its oldest message is this
@@ -60,6 +60,12 @@ export const hubConfigSchema = z.strictObject({
   coalesceMs: z.number().int().min(0).max(600_000).default(10_000),
   /** A bundle without HQ's broker's PUBACK (and nothing else acknowledged) this long means a silently dead WAN. */
   pubackTimeoutMs: z.number().int().min(500).default(10_000),
+  /**
+   * A bundle HQ's broker took without HQ's ack this long (and no ack of any bundle since) goes
+   * again (its ack lost with the line, or HQ lost it). HQ acks bundles in order, as it takes
+   * them: a slow HQ delays the acks, it does not stop them.
+   */
+  ackTimeoutMs: z.number().int().min(1000).default(30_000),
   /** MQTT keep-alive to HQ, seconds. */
   keepaliveS: z.number().int().min(5).max(300).default(30),
   /** Re-publish the hub's own retained status (queue length, checkpoint) this often. */

@@ -14,6 +14,7 @@ import { LanBroker } from './lan-broker.ts';
 import { Puller } from './puller.ts';
 import { HubStore } from './store.ts';
 import { siteRoutes } from './topics.ts';
+import { UpStreams } from './streams.ts';
 import { Upstream } from './upstream.ts';
 import { SaleBook } from './window/book.ts';
 import { loadHubKey } from './window/key.ts';
@@ -74,6 +75,7 @@ export class SiteHub {
       const key = config.siteKey ? Buffer.from(config.siteKey, 'hex') : undefined;
       const verify = key ? (username: string | undefined, token: string | Buffer | undefined) => verifyDevice((s) => (s === config.site ? key : undefined), username, token) : undefined;
       const credential = key ? { username: deviceUsername({ role: 'hub', site: config.site, device: config.hub }), token: deviceToken(key, 'hub', config.hub) } : undefined;
+      const streams = new UpStreams(store);
       const checks = new LanChecks({ store, now: hqNow, log: log.child('lan') });
       this.checks = checks;
       const refusal = (id: DeviceIdentity) => checks.refusal(id);
@@ -87,7 +89,11 @@ export class SiteHub {
           const route = routes.up(topic);
           if (!route) return;
           if (key) checks.upload(topic, payload);
-          if (store.enqueue(topic, payload, { ...route, at: now() }) !== undefined) setImmediate(() => this.upstream?.pump());
+          const took = streams.take(topic, payload, route, now());
+          // After the PUBACK: the gate believes no ack beyond what its broker confirmed.
+          const answer = took.answer;
+          if (answer) setImmediate(() => void this.lan?.publish(answer.topic, answer.payload, false).catch(() => undefined));
+          if (took.queued) setImmediate(() => this.upstream?.pump());
         },
       });
       this.lan = lan;
@@ -139,7 +145,7 @@ export class SiteHub {
       this.httpPort = (this.http.address() as { port: number }).port;
       this.upstream = new Upstream({
         url: config.upstream.mqttUrl, site: config.site, hub: config.hub, window: config.forwardWindow,
-        statusIntervalMs: config.statusIntervalMs, coalesceMs: config.coalesceMs, pubackTimeoutMs: config.pubackTimeoutMs, keepaliveS: config.keepaliveS, store, routes, log: log.child('upstream'), now: hqNow, credential, ca,
+        statusIntervalMs: config.statusIntervalMs, coalesceMs: config.coalesceMs, pubackTimeoutMs: config.pubackTimeoutMs, ackTimeoutMs: config.ackTimeoutMs, keepaliveS: config.keepaliveS, store, streams, routes, log: log.child('upstream'), now: hqNow, credential, ca,
         relay: (topic, payload, retain) => lan.publish(topic, payload, retain),
         onNotify: () => void puller.pull(),
         // The doorbell may have rung while the WAN was down.

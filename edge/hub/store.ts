@@ -158,6 +158,23 @@ export class HubStore {
     return this.q.after.all(id, limit).map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, retain: r.retain === 1, at: r.at }));
   }
 
+  /** These queued messages (those still queued), oldest first. */
+  queued(ids: readonly number[]): QueuedMessage[] {
+    const rows = this.db.prepare('select id, topic, payload, retain, received_at at from queue where id in (select value from json_each(?)) order by id')
+      .all(JSON.stringify(ids)) as { id: number; topic: string; payload: Buffer; retain: number; at: number }[];
+    return rows.map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, retain: r.retain === 1, at: r.at }));
+  }
+
+  /** Every queued device upload (`.../up`), to index their ranges at start (edge/hub/streams.ts). */
+  queuedUploads(): { id: number; topic: string; payload: Buffer }[] {
+    return this.db.prepare("select id, topic, payload from queue where topic like '%/up' order by id").all() as { id: number; topic: string; payload: Buffer }[];
+  }
+
+  /** The highest queue id ever given (ids are never reused). */
+  lastQueueId(): number {
+    return (this.db.prepare("select seq from sqlite_sequence where name = 'queue'").get() as { seq: number } | undefined)?.seq ?? 0;
+  }
+
   /** HQ's broker has it: forget it. */
   dequeue(id: number): void {
     this.q.remove.run(id);
