@@ -25,12 +25,12 @@ test('a silent drop mid-upload: noticed, recovered, each entry at HQ once, littl
     // silence took its acknowledgement: then it arrives twice and HQ takes it once (checked
     // above). Nothing else arrives twice: at most what was sent again.
     assert.ok(r.duplicateBytes <= r.extraBytes, `reached HQ twice ${r.duplicateBytes} B, sent again ${r.extraBytes} B`);
-    // Lost in the dead line: the batch in flight when it died, and what went before the line
-    // was suspect (1 s); never what was made during the outage: one or two 200-entry batches
-    // (~3.7 KB each). Issue 18's goal is 5 % of 25 s of a rush; measured 4-8 % here (16 % in
-    // bench:sync at load 30), so the test holds the line at two batches' worth (10 %), which a
-    // replay of what was made during the outage (6 s of 25 s, ~24 %) would break.
-    assert.ok(r.extraBytes <= 0.1 * r.dataBytes, `sent again ${r.extraBytes} B of ${r.dataBytes} B`);
+    // Lost in the dead line: the one batch in it (out of a catch-up a batch waits for the
+    // PUBACK of the one before, and back on line the gate goes on after what the broker
+    // confirmed), never what was made during the outage: one 200-entry batch (~3.7 KB), 4 % of
+    // 25 s of a rush. Issue 18's goal is 5 %; a replay of the outage (6 s of 25, ~24 %), or a
+    // second batch (8 %), breaks it.
+    assert.ok(r.extraBytes <= 0.05 * r.dataBytes, `sent again ${r.extraBytes} B of ${r.dataBytes} B (${r.lostBytes} B lost in the dead line, ${r.duplicateBytes} B reached HQ twice)`);
   } finally {
     await observer.stop();
     await cloud.cleanup();

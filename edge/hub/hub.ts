@@ -187,6 +187,8 @@ export class SiteHub {
     return {
       upstream: this.upstream?.connected ?? false,
       forwarded: this.upstream?.forwarded ?? 0,
+      /** Bundles sent to HQ again (lost with the line, or their ack), since start. */
+      resent: this.upstream?.resent ?? 0,
       queue: store?.queueStats() ?? { messages: 0, bytes: 0 },
       changeLog: store?.changeLog(),
       lastPullAt: this.puller?.lastPullAt,

@@ -20,6 +20,8 @@ export interface DeadLinkResult {
   extraBytes: number;
   /** Of which delivered to HQ more than once. */
   duplicateBytes: number;
+  /** Of which never reached HQ's broker (swallowed by the dead line). */
+  lostBytes: number;
   /** Connections the gate dropped on its own because the line went silent. */
   deadLinks: number;
   /** Line silenced -> the gate dropped its connection, seconds. */
@@ -95,7 +97,7 @@ export async function runDeadLink(cloud: Cloud, observer: Observer, opts: { entr
     }
     const sent = agent.linkState.upBytes - up0;
     return {
-      entries: opts.entries, atHq: await count(), dataBytes: unique, extraBytes: sent - unique, duplicateBytes: total - unique,
+      entries: opts.entries, atHq: await count(), dataBytes: unique, extraBytes: sent - unique, duplicateBytes: total - unique, lostBytes: sent - total,
       deadLinks: agent.linkState.deadLinks - dead0, noticedS: (noticedAt - silencedAt) / 1000,
     };
   } finally {

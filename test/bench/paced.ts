@@ -89,6 +89,8 @@ export interface PacedResult {
   /** Scan (device time) to committed at HQ (received_at), seconds. */
   lagP50S: number;
   lagP99S: number;
+  /** Through a hub: bundles it sent HQ again (lost, or their ack lost). */
+  hubResent: number;
 }
 
 /**
@@ -156,7 +158,7 @@ export async function runPaced(cloud: Cloud, observer: Observer, opts: { gates: 
       downAckPayloadPerEntry: payload(hub ? 'bundle/ack' : 'up/ack') / admitted,
       // Direct, every gate of the site hears every other's uploads (to share entries); through a hub, on the LAN.
       downSiblingPayloadPerEntry: hub ? 0 : (payload('up') * (gates.length - 1)) / admitted,
-      lagP50S: q(0.5), lagP99S: q(0.99),
+      lagP50S: q(0.5), lagP99S: q(0.99), hubResent: hub?.hub.state().resent ?? 0,
     };
   } finally {
     for (const g of gates) {
