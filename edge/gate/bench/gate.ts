@@ -17,8 +17,8 @@
  * holds the seeds), BENCH_DECIDE=0 (skip the decision timings: RSS only).
  */
 import { fork } from 'node:child_process';
-import { builtMain, buildEdge } from '../../build.ts';
-import { gateProcessRss, nodeFloorRss, ROOT } from './rss.ts';
+import { buildEdge } from '../../build.ts';
+import { gateProcessRss, nodeFloorRss, ROOT, unitNodeArgs } from './rss.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -157,13 +157,18 @@ async function main(): Promise<void> {
     const r = opts.decide ? await measure({ ...world, dataDir: dir, tickets: opts.tickets, samples: opts.samples, warmup: opts.warmup, writes: opts.writes }) : undefined;
 
     process.stderr.write('building the edge programs (npm run build:edge)...\n');
-    const dist = join(ROOT, 'dist');
-    await buildEdge(dist);
+    await buildEdge(join(ROOT, 'dist'));
     const at = { ...world, dataDir: dir, tickets: opts.tickets, scans: opts.scans, idleMs: 3000 };
-    process.stderr.write(`gate program RSS: dist/edge/gate/main.js with node, ${opts.scans.toLocaleString('en')} scans...\n`);
-    const compiled = await gateProcessRss(at, [builtMain(dist, 'gate')]);
-    process.stderr.write('gate program RSS: edge/gate/main.ts through tsx, the same scans...\n');
-    const tsx = await gateProcessRss(at, ['--import', 'tsx', join(ROOT, 'edge/gate/main.ts')]);
+    const unit = unitNodeArgs();
+    process.stderr.write(`gate program RSS: node ${unit.join(' ')} (as scenic-gate.service), ${opts.scans.toLocaleString('en')} scans...\n`);
+    const compiled = await gateProcessRss(at, unit);
+    // The same build without the unit's V8 flags: what the flags alone save.
+    const plain = unit.filter((a) => !a.startsWith('--'));
+    process.stderr.write(`gate program RSS: node ${plain.join(' ')}, the same scans...\n`);
+    const compiledPlain = await gateProcessRss(at, plain);
+    // The baseline: how the unit ran the gate before the build step.
+    process.stderr.write('gate program RSS: node --import tsx edge/gate/main.ts, the same scans...\n');
+    const tsx = await gateProcessRss(at, ['--import', 'tsx', 'edge/gate/main.ts']);
     const floor = await nodeFloorRss();
 
     const out = {
@@ -180,6 +185,9 @@ async function main(): Promise<void> {
       rss_mb: compiled.rssMb,
       rss_idle_mb: compiled.idleMb,
       rss_peak_mb: compiled.hwmMb,
+      rss_command: `node ${unit.join(' ')}`,
+      rss_mb_no_v8_flags: compiledPlain.rssMb,
+      rss_idle_mb_no_v8_flags: compiledPlain.idleMb,
       rss_mb_tsx: tsx.rssMb,
       rss_idle_mb_tsx: tsx.idleMb,
       node_floor_mb: floor,
@@ -197,6 +205,7 @@ async function main(): Promise<void> {
       'db MB': out.db_mb,
       ...(r ? { [`ratio p99 (${out.p99_worst_kind}/floor)`]: out.ratio_p99, 'rss MB (timing process)': out.rss_bench_process_mb, 'V8 heap MB (timing process)': out.heap_total_mb, 'other CPU (cores)': out.other_cpu_cores ?? 'n/a' } : {}),
       'rss MB gate (node dist)': `${out.rss_mb} after scans, ${out.rss_idle_mb} idle, ${out.rss_peak_mb} peak (goal < 150)`,
+      'rss MB gate (dist, no flags)': `${out.rss_mb_no_v8_flags} after scans, ${out.rss_idle_mb_no_v8_flags} idle`,
       'rss MB gate (tsx)': `${out.rss_mb_tsx} after scans, ${out.rss_idle_mb_tsx} idle`,
       'rss MB bare node -e': out.node_floor_mb,
     });

@@ -17,6 +17,18 @@ export interface ProgramRss {
   admitted: number;
 }
 
+/**
+ * node's arguments in the gate's systemd unit (provisioning/systemd/scenic-gate.service), from
+ * its ExecStart less the node binary and the config path: the bench starts the gate exactly as
+ * production does (the unit's WorkingDirectory is the checkout, as the bench's cwd is).
+ */
+export function unitNodeArgs(unit = 'scenic-gate.service'): string[] {
+  const text = readFileSync(join(ROOT, 'provisioning/systemd', unit), 'utf8');
+  const exec = /^ExecStart=\S*\/node((?: \S+)+) \S+\.json$/m.exec(text);
+  if (!exec) throw new Error(`no "ExecStart=.../node ... <config>.json" line in ${unit}`);
+  return exec[1]!.trim().split(' ');
+}
+
 const statusKb = (pid: number, key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 const mb = (kb: number) => Math.round(kb / 1024);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
