@@ -12,7 +12,7 @@
  *
  * Environment: BENCH_TICKETS (1,000,000), BENCH_APPLY (100,000), BENCH_SAMPLES (20,000),
  * BENCH_WARMUP (2,000), BENCH_WRITES (2,000), BENCH_BATCH (5,000), BENCH_IDS (v7: time-ordered
- * ticket ids as HQ issues them; v4: random), BENCH_SCANS (2,000), BENCH_KEEP (keep the DB),
+ * ticket ids as HQ issues them; v4: random), BENCH_SCANS (1,000), BENCH_KEEP (keep the DB),
  * BENCH_CACHE=<dir> (build the cache there once and reuse it in later runs: its world.json
  * holds the seeds), BENCH_DECIDE=0 (skip the decision timings: RSS only).
  */
@@ -47,7 +47,7 @@ const opts = {
   warmup: envInt('BENCH_WARMUP', 2_000),
   writes: envInt('BENCH_WRITES', 2_000),
   batch: envInt('BENCH_BATCH', 5_000),
-  scans: envInt('BENCH_SCANS', 2_000),
+  scans: envInt('BENCH_SCANS', 1_000),
   ids: envIds(),
   cache: process.env.BENCH_CACHE || undefined,
   decide: process.env.BENCH_DECIDE !== '0',
