@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,17 +17,27 @@ mkdirSync(join(root, '.tmp'), { recursive: true });
 const outdir = mkdtempSync(join(root, '.tmp', 'edge-build-'));
 const built = await buildEdge(outdir);
 
-test('every edge program is built, and loads under plain node (its usage, not a missing module)', () => {
+/** `node <file>` with no argument: its exit code and stderr. */
+function runBare(file: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+test('every edge program is built, and loads under plain node (its usage, not a missing module)', async () => {
   assert.equal(built.map((b) => b.program), [...EDGE_PROGRAMS]);
-  for (const b of built) {
-    // No argument: every static import is loaded and evaluated before main.ts asks for its config.
-    const r = spawnSync(process.execPath, [b.file], { cwd: root, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
-    assert.is(r.status, 2, `${b.program}: ${r.stderr}`);
-    assert.match(r.stderr, /usage/, b.program);
-  }
+  // No argument: every static import is loaded and evaluated before main.ts asks for its config.
+  const runs = await Promise.all(built.map((b) => runBare(b.file)));
+  built.forEach((b, i) => {
+    assert.is(runs[i]!.code, 2, `${b.program}: ${runs[i]!.stderr}`);
+    assert.match(runs[i]!.stderr, /usage/, b.program);
+  });
   const gate = built.find((b) => b.program === 'gate')!;
   // The native runtimes of optional hardware stay behind a dynamic import().
-  for (const lazy of ['onnxruntime-node', 'sharp', 'johnny-five', 'onoff', 'serialport']) {
+  for (const lazy of ['onnxruntime-node', 'onnx-proto', 'sharp', 'johnny-five', 'onoff', 'serialport', 'undici']) {
     assert.ok(gate.packages.includes(`${lazy} (lazy)`), `${lazy} is loaded on demand: ${gate.packages.join(', ')}`);
     assert.not.ok(gate.packages.includes(lazy), `${lazy} is not imported at start`);
   }
