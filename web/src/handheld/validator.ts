@@ -27,7 +27,7 @@ export interface DeviceSetup {
 
 export interface Shown {
   admit: boolean;
-  reason: Refusal | 'ok' | 'manual';
+  reason: Refusal | 'ok' | 'manual' | 'no_camera';
   message: string;
   persons: number;
   remaining: number | null;
