@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z, ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
 import { readHubChanges } from './changes.ts';
+import { HANDHELD_SKIPS } from '../../shared/sync/messages.ts';
 import type { AnchorCopy } from './anchors.ts';
 import type { HubStore } from './store.ts';
 import { appFilesHandler } from '../../shared/http/app-files.ts';
@@ -114,9 +115,10 @@ export function hubApp(opts: {
       const caughtUp = puller.caughtUpAt !== undefined && puller.caughtUpAt > asked;
       const device = c.get('device');
       // As at HQ: a gate holds the tickets of its own lanes' venues, and hashes cards with the site's key.
-      const venues = device?.role === 'gate' ? servedVenues(store, device.device) : parseVenues(q.venues);
+      const venues = device?.role === 'gate' || device?.role === 'handheld' ? servedVenues(store, device.device) : parseVenues(q.venues);
+      const skipKinds = device?.role === 'handheld' ? HANDHELD_SKIPS : undefined;
       const credentialKey = device?.role === 'kiosk' ? undefined : store.meta('credential_key');
-      const batch = readHubChanges(store, { ...q, venues }, { serverTime: opts.serverTime(), caughtUp, credentialKey, refunded: opts.refunded && (() => opts.refunded!(opts.serverTime())) });
+      const batch = readHubChanges(store, { ...q, venues, skipKinds }, { serverTime: opts.serverTime(), caughtUp, credentialKey, refunded: opts.refunded && (() => opts.refunded!(opts.serverTime())) });
       if (!batch) throw new HubHttpError('not_synced', 'the hub has no copy of the change log yet (no answer from HQ so far)', 503);
       return c.json(batch);
     });

@@ -6,7 +6,7 @@ import { testToken } from './devices.ts';
 export interface Verdict { reason: string; text: string; ok: boolean }
 
 export interface HandheldOptions {
-  /** The credential's role (a handheld provisioned as such; older suites ran it as a gate). */
+  /** The credential's role (a handheld's own by default; another to see it refused). */
   role?: Exclude<DeviceRole, 'hq'>;
   /** A .y4m file Chromium's fake camera plays (the page's camera scanning). */
   camera?: string;
@@ -16,7 +16,7 @@ export interface HandheldOptions {
 export async function startHandheld(site: string, device: string, opts: HandheldOptions = {}) {
   const browser = await startBrowser({
     viewport: { width: 420, height: 820 },
-    init: `localStorage.setItem('tk.handheld', JSON.stringify({ base: '', site: '${site}', device: '${device}', token: '${testToken(opts.role ?? 'gate', site, device)}' }))`,
+    init: `localStorage.setItem('tk.handheld', JSON.stringify({ base: '', site: '${site}', device: '${device}', token: '${testToken(opts.role ?? 'handheld', site, device)}' }))`,
     args: opts.camera ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${opts.camera}`] : [],
   });
   const page = browser.page;

@@ -318,7 +318,7 @@ export class Validator {
   dayStart(): number { return startOfBusinessDay(businessDay(this.now(), this.tz), this.tz); }
 }
 
-/** The device username of shared/auth/device.ts (role:site:device). */
+/** The device username of shared/auth/device.ts (role:site:device): a handheld's own role. */
 function deviceUsername(s: DeviceSetup): string {
-  return `gate:${s.site}:${s.device}`;
+  return `handheld:${s.site}:${s.device}`;
 }

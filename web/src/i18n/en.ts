@@ -116,7 +116,7 @@ const en: Shape<typeof zhCN> = {
     door: 'Door', doors: { closed: 'closed', open: 'open', 'emergency-open': 'held open (emergency)' }, lastDecision: 'Last decision', admitted: 'admitted',
     counters: 'Counters', countersText: 'admitted {admitted} · refused {refused} · passed {passed}', backlog: 'To upload', lag: '{n} to pull', lastSeen: 'Last message',
     cmd: { 'open-once': 'Open once', 'sync-now': 'Sync now', reboot: 'Reboot' }, rebootSure: 'Reboot {device}?', commandSent: 'Sent to {device}: {name}',
-    roles: { gate: 'gate', kiosk: 'kiosk', hub: 'site hub', pos: 'POS' }, noDevices: 'No device is provisioned for this site yet',
+    roles: { gate: 'gate', kiosk: 'kiosk', hub: 'site hub', pos: 'POS', handheld: 'handheld validator' }, noDevices: 'No device is provisioned for this site yet',
     byHour: 'Entries by hour (today / same day last week)', byChannel: 'Sales by channel today', channel: 'Channel', persons: 'Visitors', gross: 'Amount', noSales: 'No sales yet today',
     alarms: 'Alarms', device: 'Device', alarm: 'Alarm', acked: 'acknowledged by {by}', ack: 'Acknowledge', noAlarms: 'No alarms',
     orderTitle: { device: 'Switch gate {target} to "{mode}"', venue: 'Switch every gate of venue {target} to "{mode}"', site: 'Switch the whole site {target} to "{mode}"' },

@@ -112,7 +112,7 @@ export default {
     door: '闸门', doors: { closed: '关闭', open: '打开', 'emergency-open': '紧急常开' }, lastDecision: '最近判定', admitted: '放行',
     counters: '计数', countersText: '放行 {admitted} · 拒绝 {refused} · 通过 {passed}', backlog: '待上传', lag: '待同步 {n}', lastSeen: '最近消息',
     cmd: { 'open-once': '开闸一次', 'sync-now': '立即同步', reboot: '重启' }, rebootSure: '确定重启 {device}？', commandSent: '已向 {device} 发送：{name}',
-    roles: { gate: '闸机', kiosk: '自助机', hub: '站点服务器', pos: '收银终端' }, noDevices: '此景区还没有登记设备',
+    roles: { gate: '闸机', kiosk: '自助机', hub: '站点服务器', pos: '收银终端', handheld: '手持检票机' }, noDevices: '此景区还没有登记设备',
     byHour: '分时入园（今天 / 上周同日）', byChannel: '今日渠道销售', channel: '渠道', persons: '人数', gross: '金额', noSales: '今天还没有销售',
     alarms: '告警', device: '设备', alarm: '告警内容', acked: '{by} 已确认', ack: '确认', noAlarms: '没有告警',
     orderTitle: { device: '将闸机 {target} 切换为「{mode}」', venue: '将园区 {target} 的全部闸机切换为「{mode}」', site: '将全景区 {target} 切换为「{mode}」' },
