@@ -56,6 +56,8 @@ export function hubApp(opts: {
    * its own credential; absent: not served.
    */
   relayPos?: (pathAndQuery: string, authorization: string | undefined) => Promise<Response>;
+  /** A handheld's uploads and siblings' entries (edge/hub/handheld.ts), under /api/v1. */
+  handheld?: Hono<any>;
   /** The window's endpoints (edge/hub/window/routes.ts), under /api/v1 after the devices' own. */
   window?: Hono<any>;
   /** The built back office app, served at / for the site's windows. */
@@ -123,6 +125,7 @@ export function hubApp(opts: {
       return c.json(batch);
     });
   const app = new Hono().route('/api/v1', api);
+  if (opts.handheld) app.route('/api/v1', opts.handheld);
   if (opts.window) app.route('/api/v1', opts.window);
   if (opts.webDir) app.get('*', appFilesHandler(opts.webDir));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint on the site hub: ${c.req.method} ${c.req.path}` } }, 404));
