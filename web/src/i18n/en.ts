@@ -192,7 +192,7 @@ const en: Shape<typeof zhCN> = {
     cancelAsk: 'The reserved places are given back and the order can no longer be issued. Cancel it?', tenderedHint: 'Empty: the exact total', tenderedShort: 'Less cash than the total {total}',
     reissued: '{n} ticket(s) reissued and printed; the old ones are void at every gate', extended: '{n} ticket(s) extended until {at} and printed again',
   },
-  finger: { enrol: 'Enrol finger', press: 'Place the finger', again: 'Press once more', done: 'Fingerprint enrolled', failed: 'Fingerprint not enrolled: {why}' },
+  finger: { visitor: 'Visitor {n}', enrol: 'Enrol finger', press: 'Place the finger', again: 'Press once more', done: 'Fingerprint enrolled', failed: 'Fingerprint not enrolled: {why}' },
   members: {
     title: 'Member cards', find: 'Find / renew / reissue', issue: 'Issue a card', findHint: 'Type and press Enter', holder: 'Holder', cardNo: 'Card no.', cardUid: 'Card UID',
     kind: 'Kind', expiresOn: 'Expires', expired: 'Expired', active: 'Active', renew: 'Renew', reissue: 'Reissue', print: 'Print slip',

@@ -188,7 +188,7 @@ export default {
     cancelAsk: '取消后预留的名额退回，订单不能再出票。确定取消？', tenderedHint: '不填则按应收', tenderedShort: '收到的现金少于应收 {total}',
     reissued: '已补 {n} 张票并打印新票；原票在各闸机作废', extended: '已延期 {n} 张票，新有效期至 {at}，已重新打印',
   },
-  finger: { enrol: '录指纹', press: '请按手指', again: '请再按一次', done: '指纹已录入', failed: '指纹未录入：{why}' },
+  finger: { visitor: '第 {n} 位游客', enrol: '录指纹', press: '请按手指', again: '请再按一次', done: '指纹已录入', failed: '指纹未录入：{why}' },
   members: {
     title: '会员卡', find: '查询 / 续费 / 补卡', issue: '办卡', findHint: '输入后回车', holder: '持卡人', cardNo: '卡号', cardUid: '卡片 UID',
     kind: '卡类', expiresOn: '到期日', expired: '已过期', active: '有效', renew: '续费', reissue: '补卡', print: '打印凭证',
