@@ -43,6 +43,19 @@ test.after(async () => {
   await cloud.cleanup();
 });
 
+/** Sells `n` adult tickets (¥120 each) at the window for cash. */
+async function sellAdults(n: number): Promise<void> {
+  await page.click('[data-menu="/window/sell"]');
+  await page.waitForSelector('button.type[data-type="adult"]');
+  await page.keyboard.type(String(n));
+  await page.keyboard.press('F1');
+  await page.waitForSelector(`[data-total]:has-text("${n * 120}.00")`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#pay-tendered-0:focus');
+  await page.keyboard.type(String(n * 120));
+  await page.keyboard.press('Enter');
+}
+
 const status = () => page.textContent('[data-finger-status]').then((s) => s?.trim() ?? '');
 
 test('a member card: no finger, a poor press, then two presses bind the template to the card\'s ticket', async () => {
@@ -87,15 +100,7 @@ test('a member card: no finger, a poor press, then two presses bind the template
 });
 
 test('a ticket just sold: 录指纹 beside the sale binds the finger to that ticket', async () => {
-  await page.click('[data-menu="/window/sell"]');
-  await page.waitForSelector('button.type[data-type="adult"]');
-  await page.keyboard.type('1');
-  await page.keyboard.press('F1');
-  await page.waitForSelector('[data-total]:has-text("120.00")');
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#pay-tendered-0:focus');
-  await page.keyboard.type('120');
-  await page.keyboard.press('Enter');
+  await sellAdults(1);
   const button = await page.waitForSelector('[data-last-sale] [data-finger-enrol]');
   const ticketId = (await button.getAttribute('data-finger-enrol'))!;
   assert.is((await api(cloud.url, `/api/v1/tickets/${ticketId}/fingerprint`)).status, 404);
@@ -109,15 +114,7 @@ test('a ticket just sold: 录指纹 beside the sale binds the finger to that tic
 });
 
 test('a group sold a ticket each: each visitor\'s finger on their own ticket, in print order', async () => {
-  await page.click('[data-menu="/window/sell"]');
-  await page.waitForSelector('button.type[data-type="adult"]');
-  await page.keyboard.type('3');
-  await page.keyboard.press('F1');
-  await page.waitForSelector('[data-total]:has-text("360.00")');
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#pay-tendered-0:focus');
-  await page.keyboard.type('360');
-  await page.keyboard.press('Enter');
+  await sellAdults(3);
   await page.waitForSelector('[data-last-sale] [data-group-fingers] li[data-visitor="3"]');
   assert.is(await page.locator('[data-last-sale] > div [data-finger-enrol]').count(), 0, 'no single-ticket button for a group');
   const ids: string[] = [];
