@@ -8,6 +8,7 @@ import { ticketDigest } from '../../shared/sync/digest.ts';
 import { deviceStreams, entries, tickets, ticketTypes } from '../db/schema/index.ts';
 import { grantsVenue, parseVenues, VENUES_PARAM } from '../../shared/sync/venues.ts';
 import { readChanges } from './changes.ts';
+import { siblingQuery } from '../../shared/sync/siblings.ts';
 import { keyedCredential } from '../../shared/rules/credential.ts';
 import { LANE_ROLES, servedVenues } from '../devices/service.ts';
 import { HANDHELD_SKIPS } from '../../shared/sync/messages.ts';
@@ -29,19 +30,6 @@ const changesQuery = z.object({
   log: z.string().max(64).optional(),
   /** Only what a device serving these venues can use (comma separated); absent: the whole site. */
   venues: z.string().regex(VENUES_PARAM, 'venue names separated by commas').optional(),
-});
-
-/**
- * Siblings' entries since a time, paged by (received, nonce): `since` starts a poll, `after`
- * (the `next` of the page before) goes on within it. Ingest commits are not in received
- * order, so a poller starts each poll a little before the last entry it heard and keeps
- * entries by nonce (web/src/handheld/validator.ts).
- */
-const siblingQuery = z.object({
-  site: changesQuery.shape.site,
-  since: z.coerce.number().int().min(0).default(0),
-  after: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(2000).default(500),
 });
 
 const digestQuery = z.object({ site: changesQuery.shape.site, after: z.coerce.number().int().min(0), venues: changesQuery.shape.venues });

@@ -1,26 +1,18 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Statement } from 'better-sqlite3';
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
 import { handheldMay, parseBasicAuth, type DeviceIdentity } from '../../shared/auth/device.ts';
 import { checkEntry, ENTRY_LIMITS } from '../../shared/auth/entries.ts';
 import type { EntryRecord, UpAck } from '../../shared/sync/messages.ts';
 import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
 import { topics } from '../../shared/sync/topics.ts';
+import { siblingQuery } from '../../shared/sync/siblings.ts';
 import { HubHttpError } from './http.ts';
 import type { HubStore } from './store.ts';
 
 /** An upload larger than this is refused before parsing (as at HQ, cloud/sync/routes.ts). */
 const MAX_UP_BYTES = 1 << 20;
 const UP = /^tk\/v1\/[A-Za-z0-9_-]{1,64}\/([A-Za-z0-9_-]{1,64})\/up$/;
-
-/** As HQ's query (cloud/sync/routes.ts siblingQuery): the handheld sends the same URL to either. */
-const siblingQuery = z.object({
-  site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  since: z.coerce.number().int().min(0).default(0),
-  after: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(2000).default(500),
-});
 
 /**
  * The entries the site's devices uploaded through this hub (gates over the LAN broker,
