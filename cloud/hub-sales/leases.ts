@@ -4,10 +4,11 @@ import type { HubOrder } from '../../shared/hub/journal.ts';
 import type { LeaseAsk, LeaseGrant } from '../../shared/hub/lease.ts';
 import type { CloudContext } from '../context.ts';
 import type { Db } from '../db/open.ts';
-import { dayCapacity, hubLeases, ticketTypes } from '../db/schema/index.ts';
+import { dayCapacity, hubLeases, ticketTypes, timeSlots } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { appendAudit, auditedTx, type Tx } from '../office/audit.ts';
 import { releaseCapacity, takeCapacity } from '../office/pricing/pricing.ts';
+import { exchangeSlot } from './slot-leases.ts';
 
 /**
  * Capacity leases: HQ holds a share of a day's capacity for each site hub, which sells it
@@ -24,8 +25,8 @@ import { releaseCapacity, takeCapacity } from '../office/pricing/pricing.ts';
 export async function exchangeLeases(ctx: CloudContext, hub: DeviceIdentity, asks: LeaseAsk[]): Promise<LeaseGrant[]> {
   const out: LeaseGrant[] = [];
   // One transaction per lease, in a fixed order, so two exchanges never lock in opposite order.
-  for (const ask of [...asks].sort((a, b) => a.ref - b.ref || a.day.localeCompare(b.day))) {
-    out.push(await auditedTx(ctx.db, (tx) => exchangeOne(tx, ctx, hub, ask)));
+  for (const ask of [...asks].sort((a, b) => a.kind.localeCompare(b.kind) || a.ref - b.ref || a.day.localeCompare(b.day))) {
+    out.push(await auditedTx(ctx.db, (tx) => (ask.kind === 'slot' ? exchangeSlot(tx, ctx, hub, ask) : exchangeOne(tx, ctx, hub, ask))));
   }
   return out;
 }
@@ -106,18 +107,25 @@ export async function placeHubOrder(tx: Tx, at: { site: string; hub: string }, o
   return short;
 }
 
-export interface LeaseView { site: string; hub: string; kind: string; type: string; typeName: string; day: string; held: number; sold: number; recorded: number; left: number; granted: number; returned: number; updatedAt: string }
+export interface LeaseView {
+  site: string; hub: string; kind: string; type: string; typeName: string; day: string; held: number; sold: number; recorded: number; left: number; granted: number; returned: number; updatedAt: string;
+  /** A slot lease: the slot (venue, from, to) and its quota. */
+  slot: { venue: string; from: string; to: string; quota: number } | null;
+}
 
-/** The leases HQ holds for a site's hubs (GET /api/v1/hub-leases?site=&day=). */
+/** The leases HQ holds for a site's hubs, days' and slots' (GET /api/v1/hub-leases?site=&day=). */
 export async function listLeases(db: Db, q: { site?: string; day?: string }): Promise<LeaseView[]> {
-  const rows = await db.select({ l: hubLeases, code: ticketTypes.code, name: ticketTypes.name }).from(hubLeases).innerJoin(ticketTypes, eq(ticketTypes.id, hubLeases.ref))
+  const rows = await db.select({ l: hubLeases, code: ticketTypes.code, name: ticketTypes.name, slot: timeSlots }).from(hubLeases)
+    .leftJoin(ticketTypes, and(eq(hubLeases.kind, 'day'), eq(ticketTypes.id, hubLeases.ref)))
+    .leftJoin(timeSlots, and(eq(hubLeases.kind, 'slot'), eq(timeSlots.id, hubLeases.ref)))
     .where(and(q.site ? eq(hubLeases.site, q.site) : undefined, q.day ? eq(hubLeases.day, q.day) : undefined))
-    .orderBy(asc(hubLeases.day), asc(hubLeases.site), asc(hubLeases.hub), asc(hubLeases.ref));
-  return rows.map(({ l, code, name }) => {
+    .orderBy(asc(hubLeases.day), asc(hubLeases.site), asc(hubLeases.hub), asc(hubLeases.kind), asc(timeSlots.slotFrom), asc(hubLeases.ref));
+  return rows.filter((r) => r.code !== null || r.slot !== null).map(({ l, code, name, slot }) => {
     const held = l.granted - l.returned;
     return {
-      site: l.site, hub: l.hub, kind: l.kind, type: code, typeName: name, day: l.day, held, sold: l.sold, recorded: l.recorded, left: Math.max(0, held - l.sold),
+      site: l.site, hub: l.hub, kind: l.kind, type: code ?? '', typeName: name ?? (slot ? `${slot.slotFrom}-${slot.slotTo}` : ''), day: l.day, held, sold: l.sold, recorded: l.recorded, left: Math.max(0, held - l.sold),
       granted: l.granted, returned: l.returned, updatedAt: l.updatedAt.toISOString(),
+      slot: slot ? { venue: slot.venue, from: slot.slotFrom, to: slot.slotTo, quota: slot.quota } : null,
     };
   });
 }

@@ -28,7 +28,7 @@ export function hubSalesRoutes(ctx: CloudContext) {
       })
     .post('/key', endpoint({ summary: '站点签名密钥授权 / delegate (or renew) the key a site hub signs its codes with', query: siteQuery, body: keyDelegation, responses: { 200: delegatedKey } }),
       async (c) => c.json(await delegateKey(ctx, requireHub(c.get('device')), c.req.valid('json'))))
-    .post('/leases', endpoint({ summary: '站点容量租约 / a site hub\'s share of each day\'s capacity: asks for more, gives back what it does not need', query: siteQuery, body: leaseExchange, responses: { 200: leaseAnswer } }),
+    .post('/leases', endpoint({ summary: '站点容量租约 / a site hub\'s share of each day\'s capacity and each time slot: asks for more, gives back what it does not need', query: siteQuery, body: leaseExchange, responses: { 200: leaseAnswer } }),
       async (c) => c.json({ leases: await exchangeLeases(ctx, requireHub(c.get('device')), c.req.valid('json').leases) }))
     .get('/anchors', endpoint({ summary: '审计链锚点 / HQ\'s signed audit heads after `after`, for the hub to keep where HQ\'s database cannot reach', query: siteQuery.extend({ after: z.coerce.number().int().min(-1).default(-1) }), responses: { 200: anchorList } }),
       (c) => {
@@ -44,7 +44,8 @@ const leaseView = z.object({
   site: z.string(), hub: z.string(), kind: z.string(), type: z.string(), typeName: z.string(), day: z.string(),
   held: z.number().int().describe('places HQ holds for the hub (granted - returned)'), sold: z.number().int().describe('persons the hub says it sold of them'),
   recorded: z.number().int().describe('persons of its sales HQ holds'), left: z.number().int().describe('places the hub may still sell offline'),
-  granted: z.number().int(), returned: z.number().int(), updatedAt: z.string(),
+  granted: z.number().int(), returned: z.number().int(), updatedAt: z.string().describe('when the hub last exchanged this lease with HQ (last heard)'),
+  slot: z.object({ venue: z.string(), from: z.string(), to: z.string(), quota: z.number().int() }).nullable().describe('a time slot\'s lease (kind slot); null: a day\'s capacity'),
 });
 
 /** HQ's view of the capacity its site hubs hold (GET /api/v1/hub-leases). */

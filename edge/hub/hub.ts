@@ -102,7 +102,7 @@ export class SiteHub {
       if (config.window.enabled) {
         const book = new SaleBook(store.db);
         const hubKey = loadHubKey(config.dataDir);
-        const leases = new LeaseBook(store.db);
+        const leases = new LeaseBook(store.db, hqNow);
         anchors = new AnchorCopy(store.db, now);
         this.leases = leases;
         const uplink = new WindowUplink({
@@ -193,7 +193,7 @@ export class SiteHub {
         journal: this.book.journalStats(),
         kitAt: store?.meta('window_kit_at') ? Number(store.meta('window_kit_at')) : undefined,
         delegation: this.uplink?.delegation,
-        leases: this.leases && this.uplink?.kit ? this.leases.summary(businessDay(this.now() + (this.puller?.clockOffset ?? 0), this.uplink.kit.timeZone)) : [],
+        leases: this.leases && this.uplink?.kit ? this.leases.summary(businessDay(this.now() + (this.puller?.clockOffset ?? 0), this.uplink.kit.timeZone), this.uplink.kit) : [],
         error: this.uplink?.lastError,
       },
     };
