@@ -9,7 +9,11 @@ import type { CloudEnv } from '../http/env.ts';
 import { requireSite, siteName } from '../sites/service.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
 import { exchangeLeases, listLeases } from './leases.ts';
+import { ordersPage, ordersQuery, searchOrders } from '../search/orders.ts';
 import { delegateKey, hubKit, requireHub, takeJournal } from './service.ts';
+
+/** Reads the orders of the hub's own site only (the route names the site): no user's rows are hidden from it. */
+const HUB_READER = { id: '00000000-0000-0000-0000-000000000000', username: 'hub', displayName: 'hub', roles: ['finance' as const], permissions: [] };
 
 const siteQuery = z.object({ site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
@@ -35,6 +39,12 @@ export function hubSalesRoutes(ctx: CloudContext) {
         requireHub(c.get('device'));
         const after = c.req.valid('query').after;
         return c.json({ items: (ctx.audit?.anchors() ?? []).filter((a) => a.seq > after).slice(0, 1000) });
+      })
+    .get('/orders', endpoint({ summary: '站点订单 / the site\'s newest orders of the day at HQ, for the list at the hub\'s windows', query: siteQuery.extend({ day: z.string().refine(isCalendarDay, 'YYYY-MM-DD') }), responses: { 200: ordersPage } }),
+      async (c) => {
+        const hub = requireHub(c.get('device'));
+        const { day } = c.req.valid('query');
+        return c.json(await searchOrders(ctx, HUB_READER, ordersQuery.parse({ site: hub.site, from: day, to: day, limit: 50 })));
       })
     .post('/journal', endpoint({ summary: '站点销售上传 / a site hub\'s sales, refunds and shifts, each taken exactly once', query: siteQuery, body: journalUpload, responses: { 200: journalAck } }),
       async (c) => c.json(await takeJournal(ctx, requireHub(c.get('device')), c.req.valid('json').entries)));
