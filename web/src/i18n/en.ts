@@ -109,6 +109,7 @@ const en: Shape<typeof zhCN> = {
   },
   mode: { normal: 'Normal', closed: 'Closed', emergency: 'Emergency' },
   live: {
+    leases: { title: 'Site hub leases (sellable offline)', hub: 'Hub', day: 'Day', what: 'Type / slot', slot: 'Slot {s}', held: 'Leased', sold: 'Sold', left: 'Left', heard: 'Last heard' },
     today: 'Today', lastWeek: 'Same day last week', connected: 'Live', reconnecting: 'Connection lost, reconnecting…', siteMode: 'Whole site', wall: 'Wall screen', exitWall: 'Leave wall screen',
     inPark: 'In the park', inOut: 'in {i} / out {o}', venueMode: 'Switch', entriesToday: 'Entries today', vsLastWeek: 'same day last week {n} ({day})',
     salesToday: 'Sales today', visitors: '{n} visitors', openAlarms: 'Open alarms', devicesOnline: 'Devices online {n} / {of}',

@@ -105,6 +105,7 @@ export default {
   },
   mode: { normal: '正常', closed: '关闭', emergency: '紧急' },
   live: {
+    leases: { title: '站点服务器租约（离线可售）', hub: '站点', day: '日期', what: '票种 / 时段', slot: '时段 {s}', held: '租得', sold: '已售', left: '可售', heard: '最近联络' },
     today: '今天', lastWeek: '上周同日', connected: '实时', reconnecting: '连接中断，正在重连…', siteMode: '全景区', wall: '大屏', exitWall: '退出大屏',
     inPark: '在园人数', inOut: '入 {i} / 出 {o}', venueMode: '切换', entriesToday: '今日入园', vsLastWeek: '上周同日 {n}（{day}）',
     salesToday: '今日销售', visitors: '{n} 人', openAlarms: '待处理告警', devicesOnline: '设备在线 {n} / {of}',
