@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { SiteHub } from '../edge/hub/hub.ts';
 import { businessDay } from '../shared/time/zone.ts';
 import { api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
-import { hubApi, hubConfigVia, hubLogin, wanTo } from './support/hub.ts';
+import { hubApi, hubConfigVia, hubLogin, stopHubSite, wanTo } from './support/hub.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
 
@@ -90,10 +90,7 @@ test('pickup at the hub\'s window: from its copy with the line down, uploaded on
     await waitFor('the copy says picked up', async () => (await hubApi(h, `/pickups/lookup?code=${encodeURIComponent(one.pickupCode)}`, { token: seller })).body[0]?.state === 'picked_up');
     assert.ok(must(await api(cloud.url, '/api/v1/audit/verify'), 200).ok);
   } finally {
-    await hub?.stop();
-    for (const l of wan) await l.stop();
-    await cloud.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopHubSite({ hub, wan, cloud, dataDir });
   }
 });
 

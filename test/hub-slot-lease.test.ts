@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -8,7 +8,7 @@ import { SiteHub } from '../edge/hub/hub.ts';
 import { parseCodeText } from '../shared/code/ticket-code.ts';
 import { addDays, businessDay } from '../shared/time/zone.ts';
 import { api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
-import { hubApi, hubConfigVia, hubLogin, wanTo } from './support/hub.ts';
+import { hubApi, hubConfigVia, hubLogin, stopHubSite, wanTo } from './support/hub.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
 
@@ -118,10 +118,7 @@ test('slot leases: HQ and a hub with its WAN cut never sell a time slot past its
     assert.equal(s.map((x) => x.sold + x.soldWalkIn), [9, 0], 'what HQ holds is what was sold');
     assert.ok(must(await api(cloud.url, '/api/v1/audit/verify'), 200).ok);
   } finally {
-    await hub?.stop();
-    for (const l of wan) await l.stop();
-    await cloud.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopHubSite({ hub, wan, cloud, dataDir });
   }
 });
 

@@ -35,14 +35,9 @@ async function exchangeOne(tx: Tx, ctx: CloudContext, hub: DeviceIdentity, ask: 
   const [type] = await tx.select().from(ticketTypes).where(eq(ticketTypes.id, ask.ref));
   if (!type) throw new AppError('unknown_type', `ticket type ${ask.ref} is not known at HQ`, 409, { ref: ask.ref });
   const key = { site: hub.site, hub: hub.device, kind: ask.kind, ref: ask.ref, day: ask.day };
-  const where = and(eq(hubLeases.site, key.site), eq(hubLeases.hub, key.hub), eq(hubLeases.kind, key.kind), eq(hubLeases.ref, key.ref), eq(hubLeases.day, key.day));
-  await tx.insert(hubLeases).values({ ...key, updatedAt: new Date(ctx.now()) }).onConflictDoNothing();
-  const [row] = await tx.select().from(hubLeases).where(where).for('update');
-  let { granted, returned, sold } = row!;
-  sold = Math.max(sold, ask.sold, row!.recorded);
-  // Given back: never more than the lease holds unsold (an honest hub never asks that).
-  const unsold = Math.max(0, granted - returned - sold);
-  const back = Math.min(Math.max(0, ask.returned - returned), unsold);
+  const { where, granted: g0, returned: r0, sold, back } = await lockLease(tx, ctx, key, ask);
+  let granted = g0;
+  let returned = r0;
   if (back > 0) {
     await releaseCapacity(tx, type.id, ask.day, back);
     returned += back;
@@ -68,6 +63,20 @@ async function exchangeOne(tx: Tx, ctx: CloudContext, hub: DeviceIdentity, ask: 
     await appendAudit(tx, { at: ctx.now(), actor: `hub:${hub.device}`, action: 'hub_lease', subject: `${hub.site}/${hub.device}/${type.code}/${ask.day}`, body: { ...key, type: type.code, took, back, granted, returned, sold } });
   }
   return { kind: ask.kind, ref: ask.ref, day: ask.day, limited: capacity !== null, granted, returned };
+}
+
+/**
+ * A lease's row, locked, with HQ's counters brought up to what the hub says: `sold` the most
+ * either side knows of, `back` what the hub gave back since (never more than the lease holds
+ * unsold: an honest hub never asks that). The caller returns `back` to its pool.
+ */
+export async function lockLease(tx: Tx, ctx: CloudContext, key: { site: string; hub: string; kind: string; ref: number; day: string }, ask: LeaseAsk) {
+  const where = and(eq(hubLeases.site, key.site), eq(hubLeases.hub, key.hub), eq(hubLeases.kind, key.kind), eq(hubLeases.ref, key.ref), eq(hubLeases.day, key.day));
+  await tx.insert(hubLeases).values({ ...key, updatedAt: new Date(ctx.now()) }).onConflictDoNothing();
+  const [row] = await tx.select().from(hubLeases).where(where).for('update');
+  const sold = Math.max(row!.sold, ask.sold, row!.recorded);
+  const back = Math.min(Math.max(0, ask.returned - row!.returned), Math.max(0, row!.granted - row!.returned - sold));
+  return { where, granted: row!.granted, returned: row!.returned, sold, back };
 }
 
 /**

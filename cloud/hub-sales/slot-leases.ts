@@ -7,6 +7,7 @@ import { hubLeases, timeSlots } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { appendAudit, type Tx } from '../office/audit.ts';
 import { bindTicketSlots, releaseSlot } from '../slots/service.ts';
+import { lockLease } from './leases.ts';
 
 /**
  * Time-slot leases (分时预约 at a site hub): the same rule as a day's capacity
@@ -21,13 +22,9 @@ export async function exchangeSlot(tx: Tx, ctx: CloudContext, hub: DeviceIdentit
   const [slot] = await tx.select().from(timeSlots).where(and(eq(timeSlots.id, ask.ref), eq(timeSlots.site, hub.site))).for('update');
   if (!slot) throw new AppError('slot_unknown', `time slot ${ask.ref} is not a slot of site ${hub.site}`, 409, { ref: ask.ref });
   const key = { site: hub.site, hub: hub.device, kind: 'slot', ref: slot.id, day: slot.day };
-  const where = and(eq(hubLeases.site, key.site), eq(hubLeases.hub, key.hub), eq(hubLeases.kind, 'slot'), eq(hubLeases.ref, key.ref), eq(hubLeases.day, key.day));
-  await tx.insert(hubLeases).values({ ...key, updatedAt: new Date(ctx.now()) }).onConflictDoNothing();
-  const [row] = await tx.select().from(hubLeases).where(where).for('update');
-  let { granted, returned, sold } = row!;
-  sold = Math.max(sold, ask.sold, row!.recorded);
-  const unsold = Math.max(0, granted - returned - sold);
-  const back = Math.min(Math.max(0, ask.returned - returned), unsold);
+  const { where, granted: g0, returned: r0, sold, back } = await lockLease(tx, ctx, key, ask);
+  let granted = g0;
+  let returned = r0;
   if (back > 0) {
     await releaseSlot(tx, slot.id, back, true);
     returned += back;
