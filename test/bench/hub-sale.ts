@@ -99,6 +99,7 @@ export async function runHubSale(cloud: Cloud, opts: { sales: number; everyMs: n
 /** The fields bench:sync prints for it (its final JSON line). */
 export function hubSaleFields(r: HubSaleResult) {
   const r1 = (n: number) => Math.round(n * 10) / 10;
+  const r2 = (n: number) => Number(n.toFixed(2));
   return {
     hub_sales: r.sales,
     hub_up_bytes_per_sale: r1(r.upPerSale),
@@ -106,8 +107,8 @@ export function hubSaleFields(r: HubSaleResult) {
     hub_http_up_bytes_per_sale: r1(r.httpUpPerSale),
     hub_http_down_bytes_per_sale: r1(r.httpDownPerSale),
     hub_sale_entry_json_bytes: r.entryJsonBytes,
-    hub_sale_lag_p50_s: r1(r.lagP50S * 10) / 10,
-    hub_sale_lag_max_s: r1(r.lagMaxS * 10) / 10,
+    hub_sale_lag_p50_s: r2(r.lagP50S),
+    hub_sale_lag_max_s: r2(r.lagMaxS),
     hub_sale_config: 'a site hub with production settings behind link-sim ADSL; one window sale of 2 adults every 2 s on its LAN; both lines counted (journal, leases, kit, order list up; acks and change log down), headers included',
   };
 }
