@@ -64,8 +64,8 @@ async function startHq(databaseUrl?: string): Promise<Hq> {
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(`${url}/api/v1/health`)).ok) break;
-    } catch { /* not up yet */ }
-    if (i > 600 || child.exitCode !== null) throw new Error('HQ did not start');
+    } catch { /* not up yet (PGlite's migrations on a fresh directory take minutes on a loaded machine) */ }
+    if (i > 3000 || child.exitCode !== null) throw new Error('HQ did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
