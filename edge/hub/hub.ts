@@ -19,6 +19,7 @@ import { SaleBook } from './window/book.ts';
 import { loadHubKey } from './window/key.ts';
 import { LeaseBook } from './window/leases.ts';
 import { AnchorCopy } from './anchors.ts';
+import { handheldRoutes, SiblingEntries } from './handheld.ts';
 import { windowRoutes } from './window/routes.ts';
 import { WindowUplink } from './window/uplink.ts';
 
@@ -81,14 +82,18 @@ export class SiteHub {
       const tls = config.tls ? readServerTls(config.tls, 'tls') : undefined;
       const ca = config.upstream.ca ? readCa(config.upstream.ca, 'upstream.ca') : undefined;
       this.wanFetch = fetchTrusting(ca);
+      const siblings = new SiblingEntries({ store, now: hqNow });
+      // A LAN device's message for HQ (a gate's over MQTT, a handheld's over HTTP): committed before it is acked.
+      const keep = (topic: string, payload: Buffer) => {
+        const route = routes.up(topic);
+        if (!route) return;
+        if (key) checks.upload(topic, payload);
+        if (store.enqueue(topic, payload, { ...route, at: now() }) !== undefined) setImmediate(() => this.upstream?.pump());
+        siblings.heard(topic, payload);
+      };
       const lan = new LanBroker({
         host: config.mqttHost, port: config.mqttPort, log: log.child('lan'), verify, refusal: key ? refusal : undefined, tls, limits: config.mqttLimits,
-        accept: (topic, payload) => {
-          const route = routes.up(topic);
-          if (!route) return;
-          if (key) checks.upload(topic, payload);
-          if (store.enqueue(topic, payload, { ...route, at: now() }) !== undefined) setImmediate(() => this.upstream?.pump());
-        },
+        accept: keep,
       });
       this.lan = lan;
       const puller = new Puller({
@@ -125,6 +130,7 @@ export class SiteHub {
         store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(), verify,
         refusal: key ? refusal : undefined,
         bodyLimit: config.httpBodyLimit,
+        handheld: handheldRoutes({ site: config.site, store, siblings, verify, refusal: key ? refusal : undefined, keep, relay: (topic, payload) => lan.publish(topic, payload, false) }),
         window, webDir: config.window.webDir, anchors, refunded: this.book ? (at) => this.book?.refundedTickets(at) ?? [] : undefined,
         relayPos: (path, authorization) => (this.deps.fetch ?? this.wanFetch!)(config.upstream.cloudUrl + path, {
           headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(RELAY_TIMEOUT_MS),

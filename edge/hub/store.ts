@@ -75,6 +75,16 @@ const MIGRATIONS = [
    );`,
   // HQ's signed audit heads (issue 14), kept where HQ's database cannot reach: edge/hub/anchors.ts.
   `create table audit_anchors (seq integer not null, at integer not null, body text not null, received_at integer not null, primary key (seq, at));`,
+  // Entries the site's LAN devices uploaded through the hub, for handhelds to hear (edge/hub/handheld.ts).
+  `create table hub_entries (
+     nonce text primary key,
+     device text not null,
+     ticket_id text,
+     venue text not null,
+     body text not null,
+     received_at integer not null
+   );
+   create index hub_entries_received on hub_entries (received_at, nonce);`,
 ];
 
 export interface QueuedMessage { id: number; topic: string; payload: Buffer; retain: boolean; /** When the hub took it (ms). */ at: number }

@@ -116,7 +116,7 @@ const en: Shape<typeof zhCN> = {
     door: 'Door', doors: { closed: 'closed', open: 'open', 'emergency-open': 'held open (emergency)' }, lastDecision: 'Last decision', admitted: 'admitted',
     counters: 'Counters', countersText: 'admitted {admitted} · refused {refused} · passed {passed}', backlog: 'To upload', lag: '{n} to pull', lastSeen: 'Last message',
     cmd: { 'open-once': 'Open once', 'sync-now': 'Sync now', reboot: 'Reboot' }, rebootSure: 'Reboot {device}?', commandSent: 'Sent to {device}: {name}',
-    roles: { gate: 'gate', kiosk: 'kiosk', hub: 'site hub', pos: 'POS' }, noDevices: 'No device is provisioned for this site yet',
+    roles: { gate: 'gate', kiosk: 'kiosk', hub: 'site hub', pos: 'POS', handheld: 'handheld validator' }, noDevices: 'No device is provisioned for this site yet',
     byHour: 'Entries by hour (today / same day last week)', byChannel: 'Sales by channel today', channel: 'Channel', persons: 'Visitors', gross: 'Amount', noSales: 'No sales yet today',
     alarms: 'Alarms', device: 'Device', alarm: 'Alarm', acked: 'acknowledged by {by}', ack: 'Acknowledge', noAlarms: 'No alarms',
     orderTitle: { device: 'Switch gate {target} to "{mode}"', venue: 'Switch every gate of venue {target} to "{mode}"', site: 'Switch the whole site {target} to "{mode}"' },
@@ -193,7 +193,7 @@ const en: Shape<typeof zhCN> = {
     cancelAsk: 'The reserved places are given back and the order can no longer be issued. Cancel it?', tenderedHint: 'Empty: the exact total', tenderedShort: 'Less cash than the total {total}',
     reissued: '{n} ticket(s) reissued and printed; the old ones are void at every gate', extended: '{n} ticket(s) extended until {at} and printed again',
   },
-  finger: { enrol: 'Enrol finger', press: 'Place the finger', again: 'Press once more', done: 'Fingerprint enrolled', failed: 'Fingerprint not enrolled: {why}' },
+  finger: { visitor: 'Visitor {n}', enrol: 'Enrol finger', press: 'Place the finger', again: 'Press once more', done: 'Fingerprint enrolled', failed: 'Fingerprint not enrolled: {why}' },
   members: {
     title: 'Member cards', find: 'Find / renew / reissue', issue: 'Issue a card', findHint: 'Type and press Enter', holder: 'Holder', cardNo: 'Card no.', cardUid: 'Card UID',
     kind: 'Kind', expiresOn: 'Expires', expired: 'Expired', active: 'Active', renew: 'Renew', reissue: 'Reissue', print: 'Print slip',
