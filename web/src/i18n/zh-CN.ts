@@ -121,6 +121,7 @@ export default {
     reasonHint: '原因（必填，记入审计），例如 东门检修', needReason: '请填写原因', confirmMode: '确认切换为「{mode}」', orderSent: '已下发，等待闸机回报',
     ackTitle: '确认告警：{device}', ackNote: '处理说明（可不填），例如 已通知现场',
     lanes: '通道',
+    capacity: { title: '承载量告警', open: '{n} 条待确认', none: '各园区与票种均未达警戒线', ackTitle: '确认承载量告警', acked: '{by} 已确认（{level}）', level: { warning: '警戒', full: '已满' }, kind: { venue: '园区在园', type: '票种日售' } },
     alarmText: { entries_refused: '拒收入园记录 {n} 条（最近：{why}）', connections_refused: '拒绝连接 {n} 次（最近：{why}）', device_error: '设备故障：{message}' },
     why: {
       unknown_device: '设备未登记', inactive_device: '设备已停用', not_a_gate: '不是闸机', foreign_lane: '不是本机的通道', unknown_lane: '通道不存在',
