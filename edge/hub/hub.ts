@@ -19,6 +19,8 @@ import { Upstream } from './upstream.ts';
 import { SaleBook } from './window/book.ts';
 import { loadHubKey } from './window/key.ts';
 import { LeaseBook } from './window/leases.ts';
+import { SiteOrders } from './window/orders.ts';
+import { PickupDesk } from './window/pickups.ts';
 import { AnchorCopy } from './anchors.ts';
 import { handheldRoutes, SiblingEntries } from './handheld.ts';
 import { windowRoutes } from './window/routes.ts';
@@ -114,18 +116,19 @@ export class SiteHub {
       if (config.window.enabled) {
         const book = new SaleBook(store.db);
         const hubKey = loadHubKey(config.dataDir);
-        const leases = new LeaseBook(store.db);
+        const leases = new LeaseBook(store.db, hqNow);
+        const siteOrders = new SiteOrders(store.db, book, hqNow);
         anchors = new AnchorCopy(store.db, now);
         this.leases = leases;
         const uplink = new WindowUplink({
-          leases: { book: leases, policy: config.window.lease }, anchors,
+          leases: { book: leases, policy: config.window.lease }, anchors, pulls: [(get) => siteOrders.pull(this.uplink?.kit, get)],
           store, book, key: hubKey, cloudUrl: config.upstream.cloudUrl, site: config.site, intervalMs: config.window.syncIntervalMs, kitEveryMs: config.window.kitEveryMs,
           log: log.child('window'), now: hqNow, fetch: this.deps.fetch ?? this.wanFetch, credential,
         });
         this.book = book;
         this.uplink = uplink;
         window = windowRoutes({
-          book, leases, templates: () => store.templates(), site: config.site, key: hubKey, kit: () => uplink.kit, delegation: () => uplink.delegation, now: hqNow,
+          book, leases, orders: siteOrders, pickups: new PickupDesk(store.db, book), offline: () => this.uplink?.lastError !== undefined, templates: () => store.templates(), site: config.site, key: hubKey, kit: () => uplink.kit, delegation: () => uplink.delegation, now: hqNow,
           written: () => setImmediate(() => void this.uplink?.run()),
           // A refund: the gates pull now and find it on the hub's page (edge/hub/changes.ts).
           refunded: () => void lan.publish(topics.notify(config.site), Buffer.from(JSON.stringify({ at: hqNow() })), false).catch(() => undefined),
@@ -208,7 +211,7 @@ export class SiteHub {
         journal: this.book.journalStats(),
         kitAt: store?.meta('window_kit_at') ? Number(store.meta('window_kit_at')) : undefined,
         delegation: this.uplink?.delegation,
-        leases: this.leases && this.uplink?.kit ? this.leases.summary(businessDay(this.now() + (this.puller?.clockOffset ?? 0), this.uplink.kit.timeZone)) : [],
+        leases: this.leases && this.uplink?.kit ? this.leases.summary(businessDay(this.now() + (this.puller?.clockOffset ?? 0), this.uplink.kit.timeZone), this.uplink.kit) : [],
         error: this.uplink?.lastError,
       },
     };

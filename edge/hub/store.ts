@@ -85,6 +85,10 @@ const MIGRATIONS = [
      received_at integer not null
    );
    create index hub_entries_received on hub_entries (received_at, nonce);`,
+  // Bookings handed out at the hub's windows (edge/hub/window/pickups.ts), once each here;
+  // HQ's orders of the site, as last fetched, for the window's order list (edge/hub/window/orders.ts).
+  `create table hub_pickups (pickup_id text primary key, order_no text not null unique, seller_id text not null, at integer not null, seq integer not null);
+   create table hub_hq_orders (id text primary key, created_at text not null, body text not null);`,
 ];
 
 export interface QueuedMessage { id: number; topic: string; payload: Buffer; retain: boolean; /** When the hub took it (ms). */ at: number }

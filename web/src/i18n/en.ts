@@ -109,6 +109,7 @@ const en: Shape<typeof zhCN> = {
   },
   mode: { normal: 'Normal', closed: 'Closed', emergency: 'Emergency' },
   live: {
+    leases: { title: 'Site hub leases (sellable offline)', hub: 'Hub', day: 'Day', what: 'Type / slot', slot: 'Slot {s}', held: 'Leased', sold: 'Sold', left: 'Left', heard: 'Last heard' },
     today: 'Today', lastWeek: 'Same day last week', connected: 'Live', reconnecting: 'Connection lost, reconnecting…', siteMode: 'Whole site', wall: 'Wall screen', exitWall: 'Leave wall screen',
     inPark: 'In the park', inOut: 'in {i} / out {o}', venueMode: 'Switch', entriesToday: 'Entries today', vsLastWeek: 'same day last week {n} ({day})',
     salesToday: 'Sales today', visitors: '{n} visitors', openAlarms: 'Open alarms', devicesOnline: 'Devices online {n} / {of}',
@@ -124,6 +125,7 @@ const en: Shape<typeof zhCN> = {
     reasonHint: 'Reason (required, kept in the audit log), e.g. east gate maintenance', needReason: 'Please give a reason', confirmMode: 'Switch to "{mode}"', orderSent: 'Sent; waiting for the gates to report',
     ackTitle: 'Acknowledge alarm: {device}', ackNote: 'What was done (optional), e.g. staff informed',
     lanes: 'Lanes',
+    capacity: { title: 'Capacity alarms', open: '{n} to acknowledge', none: 'Every venue and ticket type is under its warning level', ackTitle: 'Acknowledge capacity alarm', acked: 'acknowledged by {by} ({level})', level: { warning: 'Warning', full: 'Full' }, kind: { venue: 'Persons inside', type: 'Sold today' } },
     alarmText: { entries_refused: '{n} entries refused (last: {why})', connections_refused: '{n} connections refused (last: {why})', device_error: 'Device fault: {message}' },
     why: {
       unknown_device: 'device not provisioned', inactive_device: 'device switched off', not_a_gate: 'not a gate', foreign_lane: 'not its own lane', unknown_lane: 'unknown lane',

@@ -105,6 +105,7 @@ export default {
   },
   mode: { normal: '正常', closed: '关闭', emergency: '紧急' },
   live: {
+    leases: { title: '站点服务器租约（离线可售）', hub: '站点', day: '日期', what: '票种 / 时段', slot: '时段 {s}', held: '租得', sold: '已售', left: '可售', heard: '最近联络' },
     today: '今天', lastWeek: '上周同日', connected: '实时', reconnecting: '连接中断，正在重连…', siteMode: '全景区', wall: '大屏', exitWall: '退出大屏',
     inPark: '在园人数', inOut: '入 {i} / 出 {o}', venueMode: '切换', entriesToday: '今日入园', vsLastWeek: '上周同日 {n}（{day}）',
     salesToday: '今日销售', visitors: '{n} 人', openAlarms: '待处理告警', devicesOnline: '设备在线 {n} / {of}',
@@ -120,6 +121,7 @@ export default {
     reasonHint: '原因（必填，记入审计），例如 东门检修', needReason: '请填写原因', confirmMode: '确认切换为「{mode}」', orderSent: '已下发，等待闸机回报',
     ackTitle: '确认告警：{device}', ackNote: '处理说明（可不填），例如 已通知现场',
     lanes: '通道',
+    capacity: { title: '承载量告警', open: '{n} 条待确认', none: '各园区与票种均未达警戒线', ackTitle: '确认承载量告警', acked: '{by} 已确认（{level}）', level: { warning: '警戒', full: '已满' }, kind: { venue: '园区在园', type: '票种日售' } },
     alarmText: { entries_refused: '拒收入园记录 {n} 条（最近：{why}）', connections_refused: '拒绝连接 {n} 次（最近：{why}）', device_error: '设备故障：{message}' },
     why: {
       unknown_device: '设备未登记', inactive_device: '设备已停用', not_a_gate: '不是闸机', foreign_lane: '不是本机的通道', unknown_lane: '通道不存在',
