@@ -43,7 +43,9 @@ export async function runCatchup(cloud: Cloud, observer: Observer, entries: Entr
     const progress = new Progress('catchup: queuing while cut', entries.length);
     for (let i = 0; i < entries.length; i += 1000) {
       store.db.$client.transaction(() => {
-        for (const e of entries.slice(i, i + 1000)) store.recordEntry({ ...e, device: g.device });
+        // On the gate's own lane: HQ takes them as entries (use counted, over-use checked, channels
+        // told), the path a real catch-up takes, not the refusal path of a foreign lane.
+        for (const e of entries.slice(i, i + 1000)) store.recordEntry({ ...e, device: g.device, lane: g.lane });
       })();
       progress.update(Math.min(entries.length, i + 1000));
     }

@@ -10,6 +10,8 @@ import { PRODUCTION } from './paced.ts';
 /** A gate behind its own simulated WAN, configured as in production (not the tests' fast timers). */
 export interface BenchGate {
   device: string;
+  /** The one lane HQ lets it report entries for. */
+  lane: string;
   gate: TestGate;
   wan: Wan;
   stop(): Promise<void>;
@@ -30,7 +32,7 @@ export async function startBenchGate(cloud: Cloud, device: string): Promise<Benc
       pullIntervalMs: 60_000, ackTimeoutMs: 10_000, coalesceMs: PRODUCTION.coalesceMs,
     });
     return {
-      device, gate, wan,
+      device, lane: `${device}-lane`, gate, wan,
       async stop() {
         await gate.cleanup();
         await wan.stop();
