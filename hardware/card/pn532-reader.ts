@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '../../shared/log/logger.ts';
 import { DeviceError } from '../errors.ts';
 import { TypedEventEmitter } from '../port.ts';
-import { SerialLine, type SerialBinding } from '../serial/line.ts';
+import { hostOnLine, type SerialBinding, type SerialLine } from '../serial/line.ts';
 import { realTimers, type TimerHandle, type Timers } from '../timers.ts';
 import { CMD, MIFARE, Pn532Host, STATUS } from './pn532.ts';
 import { cardKind, CLASSIC_1K_BLOCKS, isSectorTrailer, type CardEvents, type CardKind, type CardReader } from './port.ts';
@@ -60,24 +60,16 @@ export class Pn532Reader extends TypedEventEmitter<CardEvents> implements CardRe
   async start(): Promise<void> {
     if (this.#line) return;
     const o = this.#o;
-    const line = new SerialLine({
-      path: o.path, baudRate: o.baudRate, binding: o.binding, timers: this.#timers, log: this.#log,
-      reconnectMs: o.reconnectMs, reconnectMaxMs: o.reconnectMaxMs,
-    });
-    const host = new Pn532Host({
-      write: (b) => line.write(b), timers: this.#timers, ackTimeoutMs: o.ackTimeoutMs, responseTimeoutMs: o.responseTimeoutMs,
-      onError: (err) => this.#error(err),
-    });
-    line.on('data', (chunk) => host.receive(chunk));
-    line.on('error', (err) => this.#error(err));
-    line.on('open', () => {
-      host.open();
-      this.#ready = false; // a reconnected reader may have been power-cycled: wake it again
-    });
-    line.on('close', () => {
-      host.close();
-      this.#present = undefined;
-    });
+    const onError = (err: Error) => this.#error(err);
+    const { line, host } = hostOnLine(
+      { ...o, timers: this.#timers, log: this.#log },
+      (write) => new Pn532Host({ write, timers: this.#timers, ackTimeoutMs: o.ackTimeoutMs, responseTimeoutMs: o.responseTimeoutMs, onError }),
+      {
+        error: onError,
+        open: () => (this.#ready = false), // a reconnected reader may have been power-cycled: wake it again
+        close: () => (this.#present = undefined),
+      },
+    );
     this.#line = line;
     this.#host = host;
     await line.start();

@@ -1,6 +1,4 @@
-import { silentLogger, type Logger } from '../../shared/log/logger.ts';
-import { TypedEventEmitter } from '../port.ts';
-import { SerialLine, type SerialBinding } from '../serial/line.ts';
+import { SerialDeviceEnd, type DeviceEndOptions } from '../serial/device-end.ts';
 import type { MifareClassicCard } from './mifare.ts';
 import { CMD, MIFARE, STATUS } from './pn532.ts';
 import { ACK, encodeFrame, ERROR_FRAME, Pn532FrameParser, TFI_HOST, TFI_PN532 } from './pn532-frame.ts';
@@ -15,13 +13,7 @@ export type Pn532Fault =
   /** Stray bytes on the line before the ACK. */
   | 'noise';
 
-export interface Pn532SimOptions {
-  /** The device end of the line. */
-  path: string;
-  baudRate: number;
-  binding?: SerialBinding;
-  log?: Logger;
-}
+export type Pn532SimOptions = DeviceEndOptions;
 
 export interface Pn532SimEvents {
   /** A command frame was understood (its code). */
@@ -35,8 +27,7 @@ export interface Pn532SimEvents {
  * the HSU wake-up preamble, resends its last response on a NACK, and fails authentication
  * with status 0x14 on a wrong key, after which the card must be selected again.
  */
-export class Pn532Sim extends TypedEventEmitter<Pn532SimEvents> {
-  readonly #line: SerialLine;
+export class Pn532Sim extends SerialDeviceEnd<Pn532SimEvents> {
   readonly #parser = new Pn532FrameParser();
   #card: MifareClassicCard | undefined;
   #selected = false;
@@ -49,19 +40,7 @@ export class Pn532Sim extends TypedEventEmitter<Pn532SimEvents> {
   readonly received: number[] = [];
 
   constructor(options: Pn532SimOptions) {
-    super();
-    this.#line = new SerialLine({ path: options.path, baudRate: options.baudRate, binding: options.binding, log: options.log ?? silentLogger });
-  }
-
-  async start(): Promise<void> {
-    this.#line.on('data', (chunk) => this.#onData(chunk));
-    this.#line.on('error', (err) => this.listenerCount('error') > 0 && this.emit('error', err));
-    await this.#line.start();
-    await this.#line.waitOpen();
-  }
-
-  async stop(): Promise<void> {
-    await this.#line.stop();
+    super(options);
   }
 
   get awake(): boolean {
@@ -88,7 +67,7 @@ export class Pn532Sim extends TypedEventEmitter<Pn532SimEvents> {
     this.remove();
   }
 
-  #onData(chunk: Buffer): void {
+  protected onData(chunk: Buffer): void {
     // HSU wake-up: 55 55 on the line (possibly split between reads).
     for (const b of chunk) {
       this.#tail = b === 0x55 ? this.#tail + 1 : 0;
@@ -182,6 +161,6 @@ export class Pn532Sim extends TypedEventEmitter<Pn532SimEvents> {
   }
 
   #write(bytes: Buffer): void {
-    this.#line.write(bytes).catch(() => undefined);
+    this.line.write(bytes).catch(() => undefined);
   }
 }

@@ -1,5 +1,6 @@
 import { DeviceError } from '../errors.ts';
-import type { TimerHandle, Timers } from '../timers.ts';
+import { OneCommand } from '../serial/one-command.ts';
+import type { Timers } from '../timers.ts';
 import { encodeFrame, NACK, Pn532FrameParser, TFI_HOST, TFI_PN532, WAKEUP } from './pn532-frame.ts';
 
 /** PN532 command codes used here (UM0701-02 section 7). The response code is the command + 1. */
@@ -31,13 +32,10 @@ export interface Pn532HostOptions {
   onError(err: DeviceError): void;
 }
 
-interface Pending {
+interface Command {
   code: number;
   stage: 'ack' | 'response';
   nacks: number;
-  timer: TimerHandle | undefined;
-  resolve(data: Buffer): void;
-  reject(err: Error): void;
 }
 
 /**
@@ -48,18 +46,18 @@ interface Pending {
 export class Pn532Host {
   readonly #o: Pn532HostOptions;
   readonly #parser = new Pn532FrameParser();
-  #pending: Pending | undefined;
+  readonly #one: OneCommand<Command, Buffer>;
   #queue: Promise<unknown> = Promise.resolve();
-  #closed = false;
 
   constructor(options: Pn532HostOptions) {
     this.#o = options;
+    this.#one = new OneCommand({ device: 'PN532', timers: options.timers, lost: () => this.#parser.reset() });
   }
 
   /** Bytes from the serial line. */
   receive(chunk: Buffer): void {
     for (const out of this.#parser.push(chunk)) {
-      const p = this.#pending;
+      const p = this.#one.current;
       if (out.type === 'error') {
         if (p?.stage === 'response' && out.error.code === 'bad_checksum' && p.nacks < (this.#o.nackRetries ?? 2)) {
           p.nacks++;
@@ -69,14 +67,14 @@ export class Pn532Host {
       } else if (out.type === 'ack') {
         if (p?.stage === 'ack') {
           p.stage = 'response';
-          this.#arm(p, this.#o.responseTimeoutMs);
+          this.#one.arm(p, this.#o.responseTimeoutMs, timedOut);
         }
       } else if (out.type === 'syntax_error') {
-        if (p) this.#settle(p, new DeviceError('device_status', `PN532 rejected command ${hex(p.code)} as malformed`, { command: p.code }));
+        if (p) this.#one.settle(p, new DeviceError('device_status', `PN532 rejected command ${hex(p.code)} as malformed`, { command: p.code }));
       } else if (out.type === 'nack') {
         this.#o.onError(new DeviceError('bad_frame', 'unexpected NACK from PN532'));
       } else if (p?.stage === 'response' && out.tfi === TFI_PN532 && out.data[0] === p.code + 1) {
-        this.#settle(p, undefined, out.data.subarray(1));
+        this.#one.settle(p, undefined, out.data.subarray(1));
       } else {
         this.#o.onError(new DeviceError('bad_frame', 'unexpected frame from PN532', { tfi: out.tfi, hex: out.data.toString('hex') }));
       }
@@ -98,45 +96,28 @@ export class Pn532Host {
 
   /** Fails the command in flight and any queued later (the line went away). */
   close(): void {
-    this.#closed = true;
-    const p = this.#pending;
-    if (p) this.#settle(p, new DeviceError('serial_unavailable', 'PN532 line closed'));
+    this.#one.close();
     this.#parser.reset();
   }
 
   /** Accepts commands again (after the line reopened). */
   open(): void {
-    this.#closed = false;
+    this.#one.open();
     this.#parser.reset();
   }
 
   #run(code: number, params: Buffer): Promise<Buffer> {
-    if (this.#closed) return Promise.reject(new DeviceError('serial_unavailable', 'PN532 line closed'));
-    return new Promise<Buffer>((resolve, reject) => {
-      const p: Pending = { code, stage: 'ack', nacks: 0, timer: undefined, resolve, reject };
-      this.#pending = p;
-      this.#arm(p, this.#o.ackTimeoutMs);
-      this.#o.write(encodeFrame(TFI_HOST, Buffer.concat([Buffer.from([code]), params]))).catch((err: Error) => this.#settle(p, err));
-    });
+    return this.#one.send(
+      { code, stage: 'ack', nacks: 0 },
+      () => this.#o.write(encodeFrame(TFI_HOST, Buffer.concat([Buffer.from([code]), params]))),
+      this.#o.ackTimeoutMs,
+      timedOut,
+    );
   }
+}
 
-  #arm(p: Pending, ms: number): void {
-    if (p.timer !== undefined) this.#o.timers.clearTimeout(p.timer);
-    p.timer = this.#o.timers.setTimeout(() => {
-      p.timer = undefined;
-      // Whatever half frame is held belongs to the lost answer.
-      this.#parser.reset();
-      this.#settle(p, new DeviceError('timeout', `PN532 ${p.stage === 'ack' ? 'did not acknowledge' : 'did not answer'} command ${hex(p.code)}`, { command: p.code, stage: p.stage }));
-    }, ms);
-  }
-
-  #settle(p: Pending, err: Error | undefined, data?: Buffer): void {
-    if (this.#pending !== p) return;
-    this.#pending = undefined;
-    if (p.timer !== undefined) this.#o.timers.clearTimeout(p.timer);
-    if (err) p.reject(err);
-    else p.resolve(data!);
-  }
+function timedOut(p: Command): DeviceError {
+  return new DeviceError('timeout', `PN532 ${p.stage === 'ack' ? 'did not acknowledge' : 'did not answer'} command ${hex(p.code)}`, { command: p.code, stage: p.stage });
 }
 
 function hex(n: number): string {

@@ -1,5 +1,6 @@
 import { DeviceError } from '../errors.ts';
-import type { TimerHandle, Timers } from '../timers.ts';
+import { OneCommand, type InFlight } from '../serial/one-command.ts';
+import type { Timers } from '../timers.ts';
 import { dataPackets, encodePacket, PacketParser, PID, type Packet } from './packet.ts';
 
 export interface Ack {
@@ -19,15 +20,12 @@ export interface FingerprintHostOptions {
   onError(err: DeviceError): void;
 }
 
-interface Pending {
+interface Command {
   ins: number;
-  timer: TimerHandle;
   ack?: Ack;
   /** Collect data packets after an ok ack until PID 08. */
   upload: boolean;
   chunks: Buffer[];
-  resolve(a: Ack): void;
-  reject(err: Error): void;
 }
 
 /**
@@ -39,11 +37,11 @@ interface Pending {
 export class FingerprintHost {
   readonly #o: FingerprintHostOptions;
   readonly #parser = new PacketParser();
-  #pending: Pending | undefined;
-  #closed = false;
+  readonly #one: OneCommand<Command, Ack>;
 
   constructor(options: FingerprintHostOptions) {
     this.#o = options;
+    this.#one = new OneCommand({ device: 'fingerprint', timers: options.timers, lost: () => this.#parser.reset() });
   }
 
   receive(chunk: Buffer): void {
@@ -51,8 +49,8 @@ export class FingerprintHost {
       if ('error' in out) {
         this.#o.onError(out.error);
         // A lost data packet cannot be asked for again: fail now rather than time out.
-        const p = this.#pending;
-        if (p?.ack && p.upload && out.error.code === 'bad_checksum') this.#settle(p, out.error);
+        const p = this.#one.current;
+        if (p?.ack && p.upload && out.error.code === 'bad_checksum') this.#one.settle(p, out.error);
         continue;
       }
       this.#packet(out.packet);
@@ -60,7 +58,7 @@ export class FingerprintHost {
   }
 
   #packet(pk: Packet): void {
-    const p = this.#pending;
+    const p = this.#one.current;
     if (pk.address !== this.#o.address) {
       this.#o.onError(new DeviceError('bad_frame', 'packet for another module address', { address: pk.address.toString(16) }));
       return;
@@ -75,31 +73,29 @@ export class FingerprintHost {
         return;
       }
       p.ack = { code: pk.payload[0]!, data: pk.payload.subarray(1) };
-      if (!p.upload || p.ack.code !== 0) this.#settle(p, undefined, p.ack);
+      if (!p.upload || p.ack.code !== 0) this.#one.settle(p, undefined, p.ack);
       else this.#arm(p);
       return;
     }
     if (pk.pid !== PID.data && pk.pid !== PID.end) {
-      this.#settle(p, new DeviceError('bad_frame', 'expected a data packet', { pid: pk.pid }));
+      this.#one.settle(p, new DeviceError('bad_frame', 'expected a data packet', { pid: pk.pid }));
       return;
     }
     p.chunks.push(pk.payload);
-    if (pk.pid === PID.end) this.#settle(p, undefined, { ...p.ack, upload: Buffer.concat(p.chunks) });
+    if (pk.pid === PID.end) this.#one.settle(p, undefined, { ...p.ack, upload: Buffer.concat(p.chunks) });
     else this.#arm(p);
   }
 
   /** Sends an instruction and its parameters; resolves with the ack (any code: the caller judges). */
   command(ins: number, params: number[] | Buffer = [], opts: { upload?: boolean; download?: Buffer } = {}): Promise<Ack> {
-    if (this.#closed) return Promise.reject(new DeviceError('serial_unavailable', 'fingerprint line closed'));
-    if (this.#pending) return Promise.reject(new DeviceError('busy', 'a fingerprint command is in progress'));
     const o = this.#o;
-    const ack = new Promise<Ack>((resolve, reject) => {
-      const p: Pending = { ins, timer: undefined, upload: !!opts.upload, chunks: [], resolve, reject };
-      this.#arm(p);
-      this.#pending = p;
-      const payload = Buffer.concat([Buffer.from([ins]), Buffer.from(params)]);
-      o.write(encodePacket({ address: o.address, pid: PID.command, payload })).catch((err: Error) => this.#settle(p, err));
-    });
+    const payload = Buffer.concat([Buffer.from([ins]), Buffer.from(params)]);
+    const ack = this.#one.send(
+      { ins, upload: !!opts.upload, chunks: [] },
+      () => o.write(encodePacket({ address: o.address, pid: PID.command, payload })),
+      o.responseTimeoutMs,
+      timedOut,
+    );
     if (!opts.download) return ack;
     const data = opts.download;
     return ack.then(async (a) => {
@@ -109,30 +105,21 @@ export class FingerprintHost {
   }
 
   close(): void {
-    this.#closed = true;
-    if (this.#pending) this.#settle(this.#pending, new DeviceError('serial_unavailable', 'fingerprint line closed'));
+    this.#one.close();
     this.#parser.reset();
   }
 
   open(): void {
-    this.#closed = false;
+    this.#one.open();
     this.#parser.reset();
   }
 
   /** (Re)starts the answer timeout: an upload may take long in all, but never long between packets. */
-  #arm(p: Pending): void {
-    if (p.timer !== undefined) this.#o.timers.clearTimeout(p.timer);
-    p.timer = this.#o.timers.setTimeout(() => {
-      this.#parser.reset();
-      this.#settle(p, new DeviceError('timeout', `fingerprint module did not answer ${p.ins.toString(16)}`, { ins: p.ins }));
-    }, this.#o.responseTimeoutMs);
+  #arm(p: InFlight<Command, Ack>): void {
+    this.#one.arm(p, this.#o.responseTimeoutMs, timedOut);
   }
+}
 
-  #settle(p: Pending, err: Error | undefined, ack?: Ack): void {
-    if (this.#pending !== p) return;
-    this.#pending = undefined;
-    this.#o.timers.clearTimeout(p.timer);
-    if (err) p.reject(err);
-    else p.resolve(ack!);
-  }
+function timedOut(p: Command): DeviceError {
+  return new DeviceError('timeout', `fingerprint module did not answer ${p.ins.toString(16)}`, { ins: p.ins });
 }

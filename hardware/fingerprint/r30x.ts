@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '../../shared/log/logger.ts';
 import { DeviceError } from '../errors.ts';
 import { TypedEventEmitter } from '../port.ts';
-import { SerialLine, type SerialBinding } from '../serial/line.ts';
+import { hostOnLine, type SerialBinding, type SerialLine } from '../serial/line.ts';
 import { realTimers, type TimerHandle, type Timers } from '../timers.ts';
 import { FingerprintHost, type Ack } from './host.ts';
 import type { FingerFailure, FingerprintEvents, FingerprintReader, Outcome } from './port.ts';
@@ -63,21 +63,12 @@ export class R30xReader extends TypedEventEmitter<FingerprintEvents> implements 
   async start(): Promise<void> {
     if (this.#line) return;
     const o = this.#o;
-    const line = new SerialLine({
-      path: o.path, baudRate: o.baudRate, binding: o.binding, timers: this.#timers, log: this.#log,
-      reconnectMs: o.reconnectMs, reconnectMaxMs: o.reconnectMaxMs,
-    });
-    const host = new FingerprintHost({
-      address: o.address, packetSize: o.packetSize, write: (b) => line.write(b), timers: this.#timers,
-      responseTimeoutMs: o.responseTimeoutMs, onError: (e) => this.#error(e),
-    });
-    line.on('data', (chunk) => host.receive(chunk));
-    line.on('error', (err) => this.#error(err));
-    line.on('open', () => {
-      host.open();
-      void this.#serial(() => this.#verifyPassword()).catch((err: Error) => this.#error(err));
-    });
-    line.on('close', () => host.close());
+    const onError = (err: Error) => this.#error(err);
+    const { line, host } = hostOnLine(
+      { ...o, timers: this.#timers, log: this.#log },
+      (write) => new FingerprintHost({ address: o.address, packetSize: o.packetSize, write, timers: this.#timers, responseTimeoutMs: o.responseTimeoutMs, onError }),
+      { error: onError, open: () => void this.#serial(() => this.#verifyPassword()).catch(onError) },
+    );
     this.#line = line;
     this.#host = host;
     await line.start();

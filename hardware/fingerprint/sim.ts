@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { silentLogger, type Logger } from '../../shared/log/logger.ts';
-import { TypedEventEmitter } from '../port.ts';
-import { SerialLine, type SerialBinding } from '../serial/line.ts';
+import { SerialDeviceEnd, type DeviceEndOptions } from '../serial/device-end.ts';
 import { dataPackets, DEFAULT_ADDRESS, encodePacket, PacketParser, PID } from './packet.ts';
 import { CC, INS, TEMPLATE_BYTES } from './protocol.ts';
 
@@ -23,15 +21,11 @@ export type FingerprintFault =
   /** The next command arrives garbled: answered 01 and not carried out. */
   | 'garbled';
 
-export interface FingerprintSimOptions {
-  path: string;
-  baudRate: number;
+export interface FingerprintSimOptions extends DeviceEndOptions {
   address?: number;
   password?: number;
   packetSize?: number;
   capacity?: number;
-  binding?: SerialBinding;
-  log?: Logger;
 }
 
 /**
@@ -71,8 +65,7 @@ export interface FingerprintSimEvents {
  * Search, RegModel, Store, LoadChar, UpChar, DownChar, Empty, TemplateNum and VfyPwd.
  * A command packet with a bad checksum gets confirmation code 01, as a real module answers.
  */
-export class FingerprintSim extends TypedEventEmitter<FingerprintSimEvents> {
-  readonly #line: SerialLine;
+export class FingerprintSim extends SerialDeviceEnd<FingerprintSimEvents> {
   readonly #parser = new PacketParser();
   readonly #address: number;
   readonly #password: number;
@@ -91,24 +84,12 @@ export class FingerprintSim extends TypedEventEmitter<FingerprintSimEvents> {
   readonly received: number[] = [];
 
   constructor(options: FingerprintSimOptions) {
-    super();
-    this.#line = new SerialLine({ path: options.path, baudRate: options.baudRate, binding: options.binding, log: options.log ?? silentLogger });
+    super(options);
     this.#address = options.address ?? DEFAULT_ADDRESS;
     this.#password = options.password ?? 0;
     this.#unlocked = this.#password === 0;
     this.#packetSize = options.packetSize ?? 128;
     this.#capacity = options.capacity ?? 1000;
-  }
-
-  async start(): Promise<void> {
-    this.#line.on('data', (chunk) => this.#onData(chunk));
-    this.#line.on('error', (err) => this.listenerCount('error') > 0 && this.emit('error', err));
-    await this.#line.start();
-    await this.#line.waitOpen();
-  }
-
-  async stop(): Promise<void> {
-    await this.#line.stop();
   }
 
   place(finger: SimFinger): void {
@@ -119,7 +100,7 @@ export class FingerprintSim extends TypedEventEmitter<FingerprintSimEvents> {
     this.#finger = undefined;
   }
 
-  #onData(chunk: Buffer): void {
+  protected onData(chunk: Buffer): void {
     for (const out of this.#parser.push(chunk)) {
       if ('error' in out) {
         if (out.error.code === 'bad_checksum') void this.#ack(CC.packetError);
@@ -244,7 +225,7 @@ export class FingerprintSim extends TypedEventEmitter<FingerprintSimEvents> {
     const fault = this.faults.shift();
     if (fault === 'silent') return;
     try {
-      if (fault === 'noise') await this.#line.write(Buffer.from([0x55, 0xaa, 0x00]));
+      if (fault === 'noise') await this.line.write(Buffer.from([0x55, 0xaa, 0x00]));
       if (fault === 'corrupt') {
         const last = Buffer.from(packets[packets.length - 1]!);
         last[last.length - 1] = last[last.length - 1]! ^ 0x5a;
@@ -253,11 +234,11 @@ export class FingerprintSim extends TypedEventEmitter<FingerprintSimEvents> {
       const bytes = Buffer.concat(packets);
       if (fault === 'split') {
         for (let i = 0; i < bytes.length; i += 5) {
-          await this.#line.write(bytes.subarray(i, i + 5));
+          await this.line.write(bytes.subarray(i, i + 5));
           await new Promise((r) => setTimeout(r, 1));
         }
       } else {
-        await this.#line.write(bytes);
+        await this.line.write(bytes);
       }
     } catch {
       // the line went away; the host times out

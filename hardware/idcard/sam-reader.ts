@@ -2,7 +2,7 @@ import { silentLogger, type Logger } from '../../shared/log/logger.ts';
 import { isValidIdNumber } from '../../shared/rules/credential.ts';
 import { DeviceError } from '../errors.ts';
 import { TypedEventEmitter } from '../port.ts';
-import { SerialLine, type SerialBinding } from '../serial/line.ts';
+import { hostOnLine, type SerialBinding, type SerialLine } from '../serial/line.ts';
 import { realTimers, type TimerHandle, type Timers } from '../timers.ts';
 import { decodeBasicInfo } from './basic-info.ts';
 import type { IdCardEvents, IdCardReader } from './port.ts';
@@ -56,21 +56,18 @@ export class SamReader extends TypedEventEmitter<IdCardEvents> implements IdCard
   async start(): Promise<void> {
     if (this.#line) return;
     const o = this.#o;
-    const line = new SerialLine({
-      path: o.path, baudRate: o.baudRate, binding: o.binding, timers: this.#timers, log: this.#log,
-      reconnectMs: o.reconnectMs, reconnectMaxMs: o.reconnectMaxMs,
-    });
-    const host = new SamHost({
-      write: (b) => line.write(b), timers: this.#timers, responseTimeoutMs: o.responseTimeoutMs, onError: (e) => this.#error(e),
-    });
-    line.on('data', (chunk) => host.receive(chunk));
-    line.on('error', (err) => this.#error(err));
-    line.on('open', () => host.open());
-    line.on('close', () => {
-      host.close();
-      this.#read = false;
-      this.#selected = false;
-    });
+    const onError = (err: Error) => this.#error(err);
+    const { line, host } = hostOnLine(
+      { ...o, timers: this.#timers, log: this.#log },
+      (write) => new SamHost({ write, timers: this.#timers, responseTimeoutMs: o.responseTimeoutMs, onError }),
+      {
+        error: onError,
+        close: () => {
+          this.#read = false;
+          this.#selected = false;
+        },
+      },
+    );
     this.#line = line;
     this.#host = host;
     await line.start();

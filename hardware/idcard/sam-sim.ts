@@ -1,6 +1,4 @@
-import { silentLogger, type Logger } from '../../shared/log/logger.ts';
-import { TypedEventEmitter } from '../port.ts';
-import { SerialLine, type SerialBinding } from '../serial/line.ts';
+import { SerialDeviceEnd, type DeviceEndOptions } from '../serial/device-end.ts';
 import { encodeBasicInfo, type IdCardInfo } from './basic-info.ts';
 import { SAM_CMD, SW } from './sam.ts';
 import { encodeSamFrame, SamFrameParser } from './sam-frame.ts';
@@ -20,13 +18,7 @@ export type SamFault =
   /** Only the first half of the next answer is sent. */
   | 'truncated';
 
-export interface SamSimOptions {
-  /** The device end of the line. */
-  path: string;
-  baudRate: number;
-  binding?: SerialBinding;
-  log?: Logger;
-}
+export type SamSimOptions = DeviceEndOptions;
 
 export interface SamSimEvents {
   command: { cmd: string };
@@ -38,8 +30,7 @@ export interface SamSimEvents {
  * card a test puts on the antenna. As a real one does, a card once selected answers "not found"
  * to find until it is taken away and put back; a request with a bad checksum gets SW3 10.
  */
-export class SamSim extends TypedEventEmitter<SamSimEvents> {
-  readonly #line: SerialLine;
+export class SamSim extends SerialDeviceEnd<SamSimEvents> {
   readonly #parser = new SamFrameParser();
   #card: SimIdCard | undefined;
   #selected = false;
@@ -49,19 +40,7 @@ export class SamSim extends TypedEventEmitter<SamSimEvents> {
   readonly received: string[] = [];
 
   constructor(options: SamSimOptions) {
-    super();
-    this.#line = new SerialLine({ path: options.path, baudRate: options.baudRate, binding: options.binding, log: options.log ?? silentLogger });
-  }
-
-  async start(): Promise<void> {
-    this.#line.on('data', (chunk) => this.#onData(chunk));
-    this.#line.on('error', (err) => this.listenerCount('error') > 0 && this.emit('error', err));
-    await this.#line.start();
-    await this.#line.waitOpen();
-  }
-
-  async stop(): Promise<void> {
-    await this.#line.stop();
+    super(options);
   }
 
   place(card: SimIdCard): void {
@@ -76,7 +55,7 @@ export class SamSim extends TypedEventEmitter<SamSimEvents> {
     this.#found = false;
   }
 
-  #onData(chunk: Buffer): void {
+  protected onData(chunk: Buffer): void {
     for (const out of this.#parser.push(chunk)) {
       if ('error' in out) {
         if (out.error.code === 'bad_checksum') void this.#answer([0, 0, SW.checksum]);
@@ -123,17 +102,17 @@ export class SamSim extends TypedEventEmitter<SamSimEvents> {
     if (fault === 'silent') return;
     const frame = encodeSamFrame(Buffer.concat([Buffer.from(sw), data]));
     try {
-      if (fault === 'noise') await this.#line.write(Buffer.from([0x55, 0xaa, 0x00, 0x96]));
+      if (fault === 'noise') await this.line.write(Buffer.from([0x55, 0xaa, 0x00, 0x96]));
       if (fault === 'corrupt') frame[frame.length - 1] = frame[frame.length - 1]! ^ 0x5a;
-      if (fault === 'truncated') return await this.#line.write(frame.subarray(0, frame.length >> 1));
+      if (fault === 'truncated') return await this.line.write(frame.subarray(0, frame.length >> 1));
       if (fault === 'split') {
         const size = Math.max(4, Math.ceil(frame.length / 8));
         for (let i = 0; i < frame.length; i += size) {
-          await this.#line.write(frame.subarray(i, i + size));
+          await this.line.write(frame.subarray(i, i + size));
           await new Promise((r) => setTimeout(r, 1));
         }
       } else {
-        await this.#line.write(frame);
+        await this.line.write(frame);
       }
     } catch {
       // the line went away; the host times out

@@ -1,5 +1,6 @@
 import { DeviceError } from '../errors.ts';
-import type { TimerHandle, Timers } from '../timers.ts';
+import { OneCommand } from '../serial/one-command.ts';
+import type { Timers } from '../timers.ts';
 import { encodeSamFrame, SamFrameParser } from './sam-frame.ts';
 
 /** Commands (CMD, PARA) of the SAM protocol used by a reader (GA 467). */
@@ -34,12 +35,6 @@ export interface SamHostOptions {
   onError(err: DeviceError): void;
 }
 
-interface Pending {
-  timer: TimerHandle;
-  resolve(a: SamAnswer): void;
-  reject(err: Error): void;
-}
-
 /**
  * The terminal's end of the SAM protocol: one command at a time, each answered by one frame.
  * A response that arrives when none is awaited (late, after a timeout) is reported and dropped.
@@ -47,11 +42,11 @@ interface Pending {
 export class SamHost {
   readonly #o: SamHostOptions;
   readonly #parser = new SamFrameParser();
-  #pending: Pending | undefined;
-  #closed = false;
+  readonly #one: OneCommand<{ cmd: readonly [number, number] }, SamAnswer>;
 
   constructor(options: SamHostOptions) {
     this.#o = options;
+    this.#one = new OneCommand({ device: 'SAM', timers: options.timers, lost: () => this.#parser.reset() });
   }
 
   receive(chunk: Buffer): void {
@@ -60,47 +55,33 @@ export class SamHost {
         this.#o.onError(out.error);
         continue;
       }
-      const p = this.#pending;
+      const p = this.#one.current;
       if (!p || out.body.length < 3) {
         this.#o.onError(new DeviceError('bad_frame', p ? 'response without status' : 'unexpected frame from SAM', { length: out.body.length }));
         continue;
       }
-      this.#settle(p, undefined, { sw: [out.body[0]!, out.body[1]!, out.body[2]!], data: out.body.subarray(3) });
+      this.#one.settle(p, undefined, { sw: [out.body[0]!, out.body[1]!, out.body[2]!], data: out.body.subarray(3) });
     }
   }
 
   /** Sends CMD PARA DATA; resolves with the status words and data (any status: the caller judges). */
   command(cmd: readonly [number, number], data: Buffer = Buffer.alloc(0)): Promise<SamAnswer> {
-    if (this.#closed) return Promise.reject(new DeviceError('serial_unavailable', 'SAM line closed'));
-    if (this.#pending) return Promise.reject(new DeviceError('busy', 'a SAM command is in progress'));
-    return new Promise<SamAnswer>((resolve, reject) => {
-      const timer = this.#o.timers.setTimeout(() => {
-        this.#parser.reset();
-        this.#settle(p, new DeviceError('timeout', `SAM did not answer ${hex(cmd)}`, { cmd: hex(cmd) }));
-      }, this.#o.responseTimeoutMs);
-      const p: Pending = { timer, resolve, reject };
-      this.#pending = p;
-      this.#o.write(encodeSamFrame(Buffer.concat([Buffer.from(cmd), data]))).catch((err: Error) => this.#settle(p, err));
-    });
+    return this.#one.send(
+      { cmd },
+      () => this.#o.write(encodeSamFrame(Buffer.concat([Buffer.from(cmd), data]))),
+      this.#o.responseTimeoutMs,
+      (c) => new DeviceError('timeout', `SAM did not answer ${hex(c.cmd)}`, { cmd: hex(c.cmd) }),
+    );
   }
 
   close(): void {
-    this.#closed = true;
-    if (this.#pending) this.#settle(this.#pending, new DeviceError('serial_unavailable', 'SAM line closed'));
+    this.#one.close();
     this.#parser.reset();
   }
 
   open(): void {
-    this.#closed = false;
+    this.#one.open();
     this.#parser.reset();
-  }
-
-  #settle(p: Pending, err: Error | undefined, answer?: SamAnswer): void {
-    if (this.#pending !== p) return;
-    this.#pending = undefined;
-    this.#o.timers.clearTimeout(p.timer);
-    if (err) p.reject(err);
-    else p.resolve(answer!);
   }
 }
 

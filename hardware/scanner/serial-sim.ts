@@ -1,6 +1,4 @@
-import { silentLogger, type Logger } from '../../shared/log/logger.ts';
-import { TypedEventEmitter } from '../port.ts';
-import { SerialLine, type SerialBinding } from '../serial/line.ts';
+import { SerialDeviceEnd, type DeviceEndOptions } from '../serial/device-end.ts';
 import { SUFFIX_BYTES, type Suffix } from './lines.ts';
 import type { ScannerCommands } from './serial.ts';
 
@@ -12,10 +10,7 @@ export interface SerialScannerSimEvents {
   error: Error;
 }
 
-export interface SerialScannerSimOptions {
-  /** The device end of the line (the other end of a pty pair from the driver). */
-  path: string;
-  baudRate: number;
+export interface SerialScannerSimOptions extends DeviceEndOptions {
   suffix: Suffix;
   commands: ScannerCommands;
   /**
@@ -24,8 +19,6 @@ export interface SerialScannerSimOptions {
    * stops (Honeywell serial trigger mode).
    */
   mode: 'presentation' | 'trigger';
-  binding?: SerialBinding;
-  log?: Logger;
 }
 
 /**
@@ -33,29 +26,16 @@ export interface SerialScannerSimOptions {
  * plus the configured suffix; trigger/untrigger/beep commands from the host are answered;
  * tests can inject raw noise or split a code across writes.
  */
-export class SerialScannerSim extends TypedEventEmitter<SerialScannerSimEvents> {
+export class SerialScannerSim extends SerialDeviceEnd<SerialScannerSimEvents> {
   readonly #options: SerialScannerSimOptions;
-  readonly #line: SerialLine;
   #rx = Buffer.alloc(0);
   #inView: string | undefined;
   triggered = false;
   beeps = 0;
 
   constructor(options: SerialScannerSimOptions) {
-    super();
+    super(options);
     this.#options = options;
-    this.#line = new SerialLine({ path: options.path, baudRate: options.baudRate, binding: options.binding, log: options.log ?? silentLogger });
-  }
-
-  async start(): Promise<void> {
-    this.#line.on('data', (chunk) => this.#onData(chunk));
-    this.#line.on('error', (err) => this.listenerCount('error') > 0 && this.emit('error', err));
-    await this.#line.start();
-    await this.#line.waitOpen();
-  }
-
-  async stop(): Promise<void> {
-    await this.#line.stop();
   }
 
   /** Holds a code in front of the scanner. Resolves once sent, or at once when waiting for a trigger. */
@@ -69,16 +49,16 @@ export class SerialScannerSim extends TypedEventEmitter<SerialScannerSimEvents> 
 
   /** Writes raw bytes: noise, a code without suffix, half a line. */
   raw(bytes: Buffer | string): Promise<void> {
-    return this.#line.write(Buffer.from(bytes));
+    return this.line.write(Buffer.from(bytes));
   }
 
   async #send(text: string): Promise<void> {
     this.triggered = false;
     this.#inView = undefined;
-    await this.#line.write(Buffer.concat([Buffer.from(text, 'utf8'), SUFFIX_BYTES[this.#options.suffix]]));
+    await this.line.write(Buffer.concat([Buffer.from(text, 'utf8'), SUFFIX_BYTES[this.#options.suffix]]));
   }
 
-  #onData(chunk: Buffer): void {
+  protected onData(chunk: Buffer): void {
     this.#rx = Buffer.concat([this.#rx, chunk]);
     const commands = Object.entries(this.#options.commands).filter(([, b]) => b.length > 0) as [SimCommand, Buffer][];
     while (this.#rx.length > 0) {

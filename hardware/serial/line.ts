@@ -192,3 +192,39 @@ function closePort(port: SerialPortStream): Promise<void> {
     port.close(() => resolve());
   });
 }
+
+/** A protocol's host end over a serial line: fed the line's bytes, told when it opens and closes. */
+export interface LineHost {
+  receive(chunk: Buffer): void;
+  open(): void;
+  close(): void;
+}
+
+/** The line settings a driver takes from its own options. */
+export type LineSettings = Pick<SerialLineOptions, 'path' | 'baudRate' | 'binding' | 'reconnectMs' | 'reconnectMaxMs'>;
+
+/**
+ * A serial line with a protocol host on it, wired the one way every command/answer driver
+ * (PN532, SAM, fingerprint) needs: bytes to the host, the host opened and closed with the
+ * line, line errors to the driver; `on.open` / `on.close` run after the host's own.
+ */
+export function hostOnLine<H extends LineHost>(
+  settings: LineSettings & { timers: Timers; log: Logger },
+  makeHost: (write: (bytes: Buffer) => Promise<void>) => H,
+  on: { error(err: Error): void; open?(): void; close?(): void },
+): { line: SerialLine; host: H } {
+  const { path, baudRate, binding, reconnectMs, reconnectMaxMs, timers, log } = settings;
+  const line = new SerialLine({ path, baudRate, binding, timers, log, reconnectMs, reconnectMaxMs });
+  const host = makeHost((bytes) => line.write(bytes));
+  line.on('data', (chunk) => host.receive(chunk));
+  line.on('error', (err) => on.error(err));
+  line.on('open', () => {
+    host.open();
+    on.open?.();
+  });
+  line.on('close', () => {
+    host.close();
+    on.close?.();
+  });
+  return { line, host };
+}
