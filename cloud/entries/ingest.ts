@@ -4,7 +4,7 @@ import { grantAt } from '../../shared/rules/decide.ts';
 import { typeRules } from '../../shared/rules/model.ts';
 import type { EntryRecord, UpBatch } from '../../shared/sync/messages.ts';
 import type { Db } from '../db/open.ts';
-import { devices, deviceStreams, entries, lanes, overUse, refusedEntries, tickets, ticketTypes, ticketUse } from '../db/schema/index.ts';
+import { channelWebhooks, devices, deviceStreams, entries, lanes, overUse, refusedEntries, tickets, ticketTypes, ticketUse } from '../db/schema/index.ts';
 import { recordRefusals } from '../devices/service.ts';
 
 import { queueRedemptions } from '../channels/notices.ts';
@@ -62,7 +62,8 @@ export async function ingestBatch(db: Db, site: string, batch: UpBatch, now = ne
     await recordOverUse(tx, site, o.over_used ?? [], now);
     // A booked ticket's first entry tells the channel that sold it (cloud/channels/notices.ts), in this transaction.
     const admitted = new Set((o.admitted ?? []).map((n) => n.toLowerCase()));
-    if (admitted.size) {
+    // Only channels with a webhook are told: with none, the lookup of who sold the tickets is skipped.
+    if (admitted.size && o.webhooks) {
       await queueRedemptions(tx, site, good.filter((e) => admitted.has(e.nonce.toLowerCase()))
         .map((e) => ({ ticketId: e.ticketId!, at: e.correctedTime, lane: e.lane, device: batch.device, persons: e.persons })), now);
     }
@@ -76,6 +77,8 @@ interface Outcome {
   refused_kept: number;
   /** Nonces of the new normal entries in, with a ticket (the channel is told of the first). */
   admitted: string[] | null;
+  /** Some channel has a webhook (cloud/channels/notices.ts). */
+  webhooks: boolean;
   /** Tickets this batch used more than once a person, with their use now (null: none). */
   over_used: TicketUse[] | null;
 }
@@ -140,6 +143,7 @@ function ingestStatement(site: string, batch: UpBatch, good: readonly EntryRecor
     )
     select (select acked_up_to from stream) acked_up_to, (select count(*) from ins)::int inserted, (select count(*) from kept)::int refused_kept,
       (select array_agg(nonce::text) from ins where kind = 'normal' and direction = 'in' and ticket_id is not null) admitted,
+      exists (select 1 from ${channelWebhooks}) webhooks,
       (select json_agg(json_build_object('id', c.ticket_id, 'venue', c.venue, 'used', c.used, 'devices', c.devices,
           'type_id', t.type_id, 'persons', t.persons, 'entries', t.entries, 'rules', tt.rules))
         from counted c join ${tickets} t on t.id = c.ticket_id join ${ticketTypes} tt on tt.id = t.type_id where c.used > t.persons) over_used`;
