@@ -8,7 +8,7 @@ import { createApp } from './app.ts';
 import { keysDir, mqttLimits, pgliteDir, type CloudConfig } from './config.ts';
 import { readCa, readServerTls } from '../shared/net/tls.ts';
 import { DynsecAccounts } from './mqtt/dynsec.ts';
-import { listIssued } from './devices/issued.ts';
+import { listIssued, onBroker } from './devices/issued.ts';
 import type { CloudContext } from './context.ts';
 import { DeviceSignal } from './live/signal.ts';
 import { openDb, type OpenDb } from './db/open.ts';
@@ -90,7 +90,7 @@ export class Cloud {
         if (!brokerLogin) throw new Error('cloud config: MQTT_USERNAME and MQTT_PASSWORD: HQ needs its own login at the broker named by MQTT_URL (or MQTT_ACCOUNTS=manual)');
         this.dynsec = new DynsecAccounts({
           url: config.mqttUrl!, username: brokerLogin.username, password: brokerLogin.token, tls: brokerTls, log: log.child('dynsec'),
-          accounts: async () => (await listIssued(db)).map((d) => ({ ...d, ...deviceAuth.issue(d.role, d.site, d.device) })),
+          accounts: async () => (await listIssued(db)).filter(onBroker).map((d) => ({ ...d, ...deviceAuth.issue(d.role, d.site, d.device) })),
         });
         await this.dynsec.start();
       } else if (external) {

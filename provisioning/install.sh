@@ -2,7 +2,9 @@
 # Installs a gate or kiosk agent on a Debian board (bookworm or later, systemd):
 #   the system user `scenic` (systemd-sysusers), its folders (systemd-tmpfiles), the device's
 #   config in /etc/scenic-ticketing, the TLS folder, the systemd unit, and log rotation.
-# The code itself is a checkout with `npm ci` done (default: the one this script is in).
+# The code itself is a checkout with `npm ci` done (default: the one this script is in); the
+# script compiles its edge programs (npm run build:edge, into its dist/) for the unit to run
+# with plain node. Run it again after updating the checkout: that rebuilds.
 #
 #   provisioning/install.sh gate  <device> <site> [options]
 #   provisioning/install.sh kiosk <device> <site> [options]
@@ -143,6 +145,18 @@ fs.writeFileSync(dst, JSON.stringify(c, null, 2) + '\n');
 EOF
   )
   echo "wrote $config: check its hardware sections (scanner, turnstile, printer...) for this board"
+fi
+
+# The programs the unit runs: compiled JavaScript in the checkout's dist/ (tsx is for
+# development). Packaging into --destdir builds only where the checkout is at hand.
+if [ -f "$app_dir/edge/build.ts" ]; then
+  (cd "$app_dir" && npm run --silent build:edge >/dev/null) || die "could not build the edge programs in $app_dir (npm run build:edge)"
+  [ -f "$app_dir/dist/edge/$role/main.js" ] || die "the build made no $app_dir/dist/edge/$role/main.js"
+  echo "built $app_dir/dist/edge/$role/main.js"
+elif [ -z "$destdir" ]; then
+  die "no checkout in $app_dir (give --app-dir)"
+else
+  echo "no checkout in $app_dir: run npm run build:edge there before starting $unit"
 fi
 
 # The unit, from provisioning/systemd, pointed at this checkout and this node.

@@ -39,7 +39,7 @@ for (const role of ['gate', 'kiosk'] as const) {
 
       const unit = readFileSync(at(`etc/systemd/system/scenic-${role}.service`), 'utf8');
       assert.match(unit, /^User=scenic$/m);
-      assert.match(unit, new RegExp(`^ExecStart=${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} --import tsx edge/${role}/main.ts /etc/scenic-ticketing/${role}.json$`, 'm'));
+      assert.match(unit, new RegExp(`^ExecStart=${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?: --max-semi-space-size=2)? dist/edge/${role}/main.js /etc/scenic-ticketing/${role}.json$`, 'm'));
       assert.match(unit, /^WorkingDirectory=\/srv\/scenic$/m);
       assert.match(unit, new RegExp(`^StandardOutput=append:/var/log/scenic-ticketing/${role}.log$`, 'm'));
       assert.match(readFileSync(at('usr/lib/sysusers.d/scenic-ticketing.conf'), 'utf8'), /^u scenic - "Scenic ticketing" \/var\/lib\/scenic-ticketing \/usr\/sbin\/nologin$/m);
@@ -105,6 +105,26 @@ test('logrotate rotates the agent\'s log with the installed stanza (its owner sw
     assert.equal(readdirSync(logs).sort(), ['gate.log', 'gate.log.1']);
     assert.is(statSync(join(logs, 'gate.log')).size, 0, 'copytruncate: the file systemd appends to is emptied in place');
     assert.is(readFileSync(join(logs, 'gate.log.1'), 'utf8'), lines);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('from a checkout, install compiles the edge programs and the unit runs one of them with plain node', () => {
+  const root = mkdtempSync(join(tmpdir(), 'tk-install-build-'));
+  const repo = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+  try {
+    const r = run('bash', [script, 'gate', 'gate-3', 'demo', '--destdir', root, '--app-dir', repo]);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /built .*dist\/edge\/gate\/main\.js/);
+    const unit = readFileSync(join(root, 'etc/systemd/system/scenic-gate.service'), 'utf8');
+    const exec = /^ExecStart=(\S+) (.*) \/etc\/scenic-ticketing\/gate\.json$/m.exec(unit);
+    assert.ok(exec, unit);
+    assert.not.match(exec![2]!, /tsx/, 'no TypeScript loader in production');
+    // The unit's command from its WorkingDirectory, without a config: the program loads and asks for one.
+    const started = spawnSync(exec![1]!, exec![2]!.split(' '), { cwd: repo, encoding: 'utf8' });
+    assert.is(started.status, 2, started.stderr);
+    assert.match(started.stderr, /usage/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

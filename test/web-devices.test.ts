@@ -129,4 +129,28 @@ test('the catalog: the capacity of a day set on the month view, the grants of a 
   assert.ok(log.some((r) => r.action === 'seller_grants' && r.subject === seller.id));
 });
 
+test('a handheld provisioned on the screen: 手持检票机 with a lane of its own; its credential opens its change log, not a gate\'s digest', async () => {
+  must(await api(u, '/api/v1/sites/demo/lanes/pier', { method: 'PUT', body: {} }), 200);
+  await page.click('[data-menu="/system/devices"]');
+  await page.reload();
+  await page.click('#dev-new');
+  await page.fill('#dev-device', 'hh-9');
+  await page.click('[data-device-dialog] [data-role="handheld"]');
+  await page.click('#dev-save');
+  await page.waitForSelector('[data-device-dialog] .el-form-item__error:has-text("至少要服务一条通道")');
+  await page.click('[data-device-dialog] [data-lane="pier"]');
+  await page.click('#dev-save');
+  await page.waitForSelector('[data-issue-dialog]:visible');
+  await page.click('#issue-confirm');
+  await page.waitForSelector('[data-token]');
+  const token = await text('[data-token]');
+  await page.click('#issue-done');
+  await page.waitForSelector('.el-table__row:has-text("hh-9")');
+  assert.match(await text('.el-table__row:has-text("hh-9")'), '手持检票机');
+  assert.is(must(await api(u, '/api/v1/sites/demo/devices/hh-9'), 200).role, 'handheld');
+  const headers = { authorization: `Basic ${Buffer.from(`handheld:demo:hh-9:${token}`).toString('base64')}` };
+  assert.is((await fetch(`${u}/api/v1/sync/changes?site=demo&since=0`, { headers })).status, 200);
+  assert.is((await fetch(`${u}/api/v1/sync/digest?site=demo&after=0`, { headers })).status, 403);
+});
+
 test.run();

@@ -3,11 +3,12 @@ import * as assert from 'uvu/assert';
 import { PrintBridge } from '../edge/print-bridge/bridge.ts';
 import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
 import { INS } from '../hardware/fingerprint/protocol.ts';
-import { FingerprintSim } from '../hardware/fingerprint/sim.ts';
+import { FingerprintSim, simTemplate } from '../hardware/fingerprint/sim.ts';
 import { openPtyPair } from '../hardware/testing/pty.ts';
 import { openWindowShift, startBrowser } from './support/browser.ts';
 import { api, startTestCloud } from './support/cloud.ts';
 import { must, seedOffice } from './support/office.ts';
+import { testHqHeader } from './support/devices.ts';
 
 /**
  * 录指纹 at the window, in real Chromium: the member card screen asks the window PC's bridge to
@@ -41,6 +42,19 @@ test.after(async () => {
   await pty.close();
   await cloud.cleanup();
 });
+
+/** Sells `n` adult tickets (¥120 each) at the window for cash. */
+async function sellAdults(n: number): Promise<void> {
+  await page.click('[data-menu="/window/sell"]');
+  await page.waitForSelector('button.type[data-type="adult"]');
+  await page.keyboard.type(String(n));
+  await page.keyboard.press('F1');
+  await page.waitForSelector(`[data-total]:has-text("${n * 120}.00")`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#pay-tendered-0:focus');
+  await page.keyboard.type(String(n * 120));
+  await page.keyboard.press('Enter');
+}
 
 const status = () => page.textContent('[data-finger-status]').then((s) => s?.trim() ?? '');
 
@@ -86,15 +100,7 @@ test('a member card: no finger, a poor press, then two presses bind the template
 });
 
 test('a ticket just sold: 录指纹 beside the sale binds the finger to that ticket', async () => {
-  await page.click('[data-menu="/window/sell"]');
-  await page.waitForSelector('button.type[data-type="adult"]');
-  await page.keyboard.type('1');
-  await page.keyboard.press('F1');
-  await page.waitForSelector('[data-total]:has-text("120.00")');
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#pay-tendered-0:focus');
-  await page.keyboard.type('120');
-  await page.keyboard.press('Enter');
+  await sellAdults(1);
   const button = await page.waitForSelector('[data-last-sale] [data-finger-enrol]');
   const ticketId = (await button.getAttribute('data-finger-enrol'))!;
   assert.is((await api(cloud.url, `/api/v1/tickets/${ticketId}/fingerprint`)).status, 404);
@@ -105,6 +111,34 @@ test('a ticket just sold: 录指纹 beside the sale binds the finger to that tic
   sim.place({ id: 'sun' });
   await page.waitForSelector('[data-last-sale] [data-finger-status]:has-text("指纹已录入")', { timeout: 10_000 });
   assert.is(must(await api(cloud.url, `/api/v1/tickets/${ticketId}/fingerprint`), 200).format, 'r30x-512');
+});
+
+test('a group sold a ticket each: each visitor\'s finger on their own ticket, in print order', async () => {
+  await sellAdults(3);
+  await page.waitForSelector('[data-last-sale] [data-group-fingers] li[data-visitor="3"]');
+  assert.is(await page.locator('[data-last-sale] > div [data-finger-enrol]').count(), 0, 'no single-ticket button for a group');
+  const ids: string[] = [];
+  for (const n of [1, 2, 3]) ids.push((await page.getAttribute(`[data-group-fingers] li[data-visitor="${n}"] [data-finger-enrol]`, 'data-finger-enrol'))!);
+  assert.is(new Set(ids).size, 3);
+  // Visitors 1 and 2 press in turn; visitor 3 does not want to.
+  for (const [n, finger] of [[1, 'li'], [2, 'wang']] as const) {
+    const row = `[data-group-fingers] li[data-visitor="${n}"]`;
+    await page.click(`${row} [data-finger-enrol]`);
+    await page.waitForSelector(`${row} [data-finger-status]:has-text("请按手指")`);
+    sim.place({ id: finger });
+    await page.waitForSelector(`${row} [data-finger-status]:has-text("请再按一次")`, { timeout: 10_000 });
+    sim.place({ id: finger });
+    await page.waitForSelector(`${row} [data-finger-status]:has-text("指纹已录入")`, { timeout: 10_000 });
+  }
+  assert.is((await api(cloud.url, `/api/v1/tickets/${ids[2]}/fingerprint`)).status, 404);
+  // Each ticket holds its own visitor's finger: the features of the template gates get for it.
+  const log = new Map<string, string>();
+  const page1 = must(await api(cloud.url, '/api/v1/sync/changes?site=demo&since=0&limit=5000', { token: null, headers: testHqHeader() }), 200);
+  for (const c of page1.changes as { kind: string; ticketId: string; template: string | null }[]) if (c.kind === 'fingerprint' && c.template) log.set(c.ticketId, c.template);
+  const features = (ticket: string) => Buffer.from(log.get(ticket) ?? '', 'base64').subarray(0, 256).toString('hex');
+  assert.is(features(ids[0]!), simTemplate('li').subarray(0, 256).toString('hex'), 'visitor 1\'s finger on the first ticket');
+  assert.is(features(ids[1]!), simTemplate('wang').subarray(0, 256).toString('hex'), 'visitor 2\'s finger on the second');
+  assert.not.ok(log.has(ids[2]!));
 });
 
 test('the bridge answers the template (base64, 512 bytes) or a reason, never an image; without a module it says so', async () => {

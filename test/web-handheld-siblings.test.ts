@@ -35,7 +35,7 @@ async function gateAdmits(ticketId: string, device = 'gate-1', lane = 'east'): P
 }
 
 test('a ticket a gate admitted is refused at the handheld as used, online and then offline', async () => {
-  await provision(cloud.url, 'demo', [{ device: 'hh-2', lanes: ['pier'] }, { device: 'gate-1', lanes: ['east'] }]);
+  await provision(cloud.url, 'demo', [{ device: 'hh-2', role: 'handheld', lanes: ['pier'] }, { device: 'gate-1', lanes: ['east'] }]);
   assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: { code: 'boat', name: '游船票', priceFen: 5000, validityDays: 1, entries: 1, persons: 1, rules: { kind: 'visitor' } } })).status, 201);
   const sold = (await api(cloud.url, '/api/v1/sales', { body: { type: 'boat', quantity: 3 } })).body.tickets as { id: string; code: string }[];
   const [atGate, fresh, later] = sold as [typeof sold[0], typeof sold[0], typeof sold[0]];
@@ -80,13 +80,13 @@ test('siblings\' entries: a device credential of the site, never its own entries
   assert.is((await ask({})).status, 401);
   const gate = await (await ask(testDeviceHeader('demo', 'gate-1'))).json() as { items: { device: string }[] };
   assert.ok(gate.items.length >= 1 && gate.items.every((e) => e.device === 'hh-2'), 'the gate hears the handheld, not itself');
-  const hh = await (await ask(testDeviceHeader('demo', 'hh-2'))).json() as { items: { device: string; receivedAt: number }[]; next: string | null };
+  const hh = await (await ask(testDeviceHeader('demo', 'hh-2', 'handheld'))).json() as { items: { device: string; receivedAt: number }[]; next: string | null };
   assert.is(hh.items.length, 2);
   assert.ok(hh.items.every((e) => e.device === 'gate-1'));
   // Paged by (received, nonce): one at a time comes to the same two.
-  const one = await (await fetch(`${cloud.url}/api/v1/sync/entries?site=demo&since=0&limit=1`, { headers: testDeviceHeader('demo', 'hh-2') })).json() as { items: unknown[]; next: string };
+  const one = await (await fetch(`${cloud.url}/api/v1/sync/entries?site=demo&since=0&limit=1`, { headers: testDeviceHeader('demo', 'hh-2', 'handheld') })).json() as { items: unknown[]; next: string };
   assert.is(one.items.length, 1);
-  const two = await (await fetch(`${cloud.url}/api/v1/sync/entries?site=demo&since=0&limit=1&after=${one.next}`, { headers: testDeviceHeader('demo', 'hh-2') })).json() as { items: unknown[]; next: string | null };
+  const two = await (await fetch(`${cloud.url}/api/v1/sync/entries?site=demo&since=0&limit=1&after=${one.next}`, { headers: testDeviceHeader('demo', 'hh-2', 'handheld') })).json() as { items: unknown[]; next: string | null };
   assert.equal([...one.items, ...two.items], hh.items);
   assert.is(two.next, null);
   // A gate at another venue of the site (the lake) hears nothing of the main venue's entries.
@@ -95,7 +95,7 @@ test('siblings\' entries: a device credential of the site, never its own entries
   await provision(cloud.url, 'demo', [{ device: 'lake-gate', lanes: ['lake-1'] }]);
   assert.equal(((await (await ask(testDeviceHeader('demo', 'lake-gate'))).json()) as { items: unknown[] }).items, []);
   // Its own site only.
-  assert.is((await ask(testDeviceHeader('demo', 'hh-2'), 'other')).status, 403);
+  assert.is((await ask(testDeviceHeader('demo', 'hh-2', 'handheld'), 'other')).status, 403);
 });
 
 test.run();

@@ -65,6 +65,7 @@ export async function updateChannel(ctx: CloudContext, code: string, patch: z.in
   const ch = await channelByCode(ctx, code);
   if (Object.keys(patch).length === 0) return channelView(ch);
   const [row] = await ctx.db.update(channels).set(patch).where(eq(channels.id, ch.id)).returning();
+  keyCache(ctx).clear();
   return channelView(row!);
 }
 
@@ -72,6 +73,7 @@ export async function rotateKey(ctx: CloudContext, code: string) {
   const ch = await channelByCode(ctx, code);
   const apiKey = makeKey();
   await ctx.db.update(channels).set({ keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, 8) }).where(eq(channels.id, ch.id));
+  keyCache(ctx).clear();
   return { channel: code, apiKey };
 }
 
@@ -101,11 +103,37 @@ export async function listPrices(db: CloudContext['db'] | Tx, ch: Channel) {
   return rows;
 }
 
+/**
+ * Channels by key hash, read at most once a second per key: at a ticket release every
+ * request of a channel names the same key, and reading its row each time was a round trip
+ * per request (bench:peak). A change made through this node (updateChannel, rotateKey)
+ * empties it at once; one made through another HQ node shows here within KEY_TTL_MS.
+ * Kept per database handle (gone with it), like the audit chain's batches.
+ */
+const KEY_TTL_MS = 1000;
+const byKey = new WeakMap<object, Map<string, { row: Channel | undefined; until: number }>>();
+const keyCache = (ctx: CloudContext) => {
+  let m = byKey.get(ctx.db);
+  if (!m) byKey.set(ctx.db, (m = new Map()));
+  return m;
+};
+
 /** The channel a request's key belongs to; an unknown or inactive key is a 401. */
 export async function channelByKey(ctx: CloudContext, key: string | undefined): Promise<Channel> {
   if (!key) throw new AppError('unauthenticated', '缺少渠道密钥 / X-Channel-Key header required', 401);
   if (key.length > 200) throw new AppError('invalid_channel_key', '渠道密钥无效 / invalid channel key', 401);
-  const [row] = await ctx.db.select().from(channels).where(eq(channels.keyHash, hashKey(key)));
+  const hash = hashKey(key);
+  const cache = keyCache(ctx);
+  const t = performance.now();
+  let hit = cache.get(hash);
+  if (!hit || hit.until < t) {
+    const [row] = await ctx.db.select().from(channels).where(eq(channels.keyHash, hash));
+    // Unknown keys are not kept: a stream of made-up keys must not grow the map.
+    if (cache.size > 1000) cache.clear();
+    hit = { row, until: t + KEY_TTL_MS };
+    if (row) cache.set(hash, hit);
+  }
+  const row = hit.row;
   if (!row) throw new AppError('invalid_channel_key', '渠道密钥无效 / invalid channel key', 401);
   if (!row.active) throw new AppError('channel_inactive', '渠道已停用 / this channel is disabled', 403);
   return row;

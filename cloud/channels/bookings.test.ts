@@ -234,6 +234,30 @@ test('daily reconciliation per channel, in the site time zone', async () => {
   assert.is(other.body.booked.count, 0);
 });
 
+test('the answers of book and pay (built from what they wrote) are the booking as GET reads it', async () => {
+  const b = await ch('POST', '/bookings', booking({ externalRef: 'CT-view', visitDay: '2026-11-28', items: [{ type: 'child', quantity: 1 }, { type: 'adult', quantity: 2 }] }));
+  assert.is(b.status, 201, JSON.stringify(b.body));
+  assert.equal(b.body, (await ch('GET', `/bookings/${b.body.orderNo}`, undefined, null)).body);
+  assert.equal(b.body.items.map((i: any) => i.type), ['adult', 'child'], 'by type, as GET lists them');
+  const paid = await ch('POST', `/bookings/${b.body.orderNo}/pay`, { amountFen: 25000, paymentRef: 'P-view' });
+  assert.is(paid.status, 200, JSON.stringify(paid.body));
+  assert.is(paid.body.tickets.length, 3);
+  assert.equal(paid.body, (await ch('GET', `/bookings/${b.body.orderNo}`, undefined, null)).body);
+  // The change log's copy for the kiosks names the same tickets.
+  const log = await readChanges(hq.ctx.db, { site: 'demo', since: 0, limit: 1000, now: hq.clock.now, logId: hq.ctx.changeLog });
+  const row = log.changes.find((c: any) => c.kind === 'booking' && c.booking.orderNo === b.body.orderNo) as any;
+  assert.equal(row.booking.tickets.map((t: any) => t.code), paid.body.tickets.map((t: any) => t.code));
+  // In a time slot: the slot held, then the tickets', are in the answers as in GET's.
+  assert.is((await req('POST', '/api/v1/slots/demo/main', { fromDay: '2026-11-28', toDay: '2026-11-28', start: '08:00', end: '12:00', everyMinutes: 120, quota: 10, walkIn: 0 })).status, 200);
+  const s = await ch('POST', '/bookings', booking({ externalRef: 'CT-slot', visitDay: '2026-11-28', slot: '10:00', items: [{ type: 'adult', quantity: 1 }] }));
+  assert.is(s.status, 201, JSON.stringify(s.body));
+  assert.equal(s.body.slot, { from: '10:00', to: '12:00' });
+  assert.equal(s.body, (await ch('GET', `/bookings/${s.body.orderNo}`, undefined, null)).body);
+  const sp = await ch('POST', `/bookings/${s.body.orderNo}/pay`, { amountFen: 10000, paymentRef: 'P-slot' });
+  assert.is(sp.status, 200, JSON.stringify(sp.body));
+  assert.equal(sp.body, (await ch('GET', `/bookings/${s.body.orderNo}`, undefined, null)).body);
+});
+
 test('bad input: 4xx with a clear error, nothing written', async () => {
   const count = () => scalar('select (select count(*) from bookings)::int + (select count(*) from idempotency_keys)::int as n');
   const before = await count();

@@ -64,49 +64,58 @@ export type PickupResult = 'picked_up' | 'duplicate' | 'cancelled' | 'not_paid' 
  * `duplicate`, never lost; so is a pickup of a booking cancelled meanwhile.
  */
 export async function recordPickup(ctx: CloudContext, p: PickupRequest, opts: { offline: boolean; strict: boolean }): Promise<{ pickupId: string; result: PickupResult; orderNo: string }> {
-  const done = async (tx: Tx | CloudContext['db']) => {
-    const [prior] = await tx.select({ p: bookingPickups, orderNo: bookings.orderNo }).from(bookingPickups)
-      .innerJoin(bookings, eq(bookings.id, bookingPickups.bookingId)).where(eq(bookingPickups.pickupId, p.pickupId));
-    if (!prior) return undefined;
-    if (prior.orderNo !== p.orderNo) throw new AppError('pickup_id_reused', `pickup id ${p.pickupId} was used for another booking`, 409);
-    const flag = prior.p.flag;
-    return { pickupId: p.pickupId, orderNo: p.orderNo, result: (flag === null ? 'picked_up' : flag) as PickupResult };
-  };
-  const seen = await done(ctx.db);
+  const seen = await priorPickup(ctx.db, p);
   if (seen) return seen;
-  const now = ctx.now();
-  const out = await ctx.db.transaction(async (tx) => {
-    const [b] = await tx.select().from(bookings).where(eq(bookings.orderNo, p.orderNo)).for('update');
-    if (!b) {
-      if (opts.strict) throw new AppError('not_found', `booking not found: ${p.orderNo}`, 404);
-      return { pickupId: p.pickupId, orderNo: p.orderNo, result: 'unknown_booking' as const, site: undefined };
-    }
-    const again = await done(tx);
-    if (again) return { ...again, site: undefined };
-    if (p.site && p.site !== b.site) {
-      if (opts.strict) throw new AppError('wrong_site', `booking ${p.orderNo} is for site ${b.site}`, 409);
-      return { pickupId: p.pickupId, orderNo: p.orderNo, result: 'wrong_site' as const, site: undefined };
-    }
-    let flag: 'duplicate' | 'cancelled' | 'not_paid' | null = null;
-    if (b.state === 'picked_up') flag = 'duplicate';
-    else if (b.state === 'cancelled') flag = 'cancelled';
-    else if (b.state !== 'issued') flag = 'not_paid';
-    if (opts.strict && flag) {
-      const msg = { duplicate: '已取票 / tickets already picked up', cancelled: '订单已取消 / the booking was cancelled', not_paid: '订单未付款 / the booking is not paid' }[flag];
-      throw new AppError(flag === 'duplicate' ? 'already_picked_up' : flag === 'cancelled' ? 'booking_cancelled' : 'not_paid', msg, 409);
-    }
-    const at = new Date(p.at ?? now);
-    await tx.insert(bookingPickups).values({ pickupId: p.pickupId, bookingId: b.id, site: b.site, device: p.device, at, offline: opts.offline, flag, receivedAt: new Date(now) });
-    if (flag === null) {
-      await tx.update(bookings).set({ state: 'picked_up', pickedUpAt: at }).where(eq(bookings.id, b.id));
-      await publishBooking(ctx, tx, b.id);
-    } else {
-      ctx.log.warn({ orderNo: b.orderNo, pickupId: p.pickupId, device: p.device, flag }, 'pickup flagged');
-    }
-    return { pickupId: p.pickupId, orderNo: p.orderNo, result: (flag ?? 'picked_up') as PickupResult, site: flag === null ? b.site : undefined };
-  });
+  const out = await ctx.db.transaction((tx) => pickupIn(tx, ctx, p, opts));
   if (out.site) ctx.notify(out.site);
   return { pickupId: out.pickupId, orderNo: out.orderNo, result: out.result };
+}
+
+/** A pickup recorded before under this id, as it was decided then. */
+async function priorPickup(tx: Tx | CloudContext['db'], p: PickupRequest) {
+  const [prior] = await tx.select({ p: bookingPickups, orderNo: bookings.orderNo }).from(bookingPickups)
+    .innerJoin(bookings, eq(bookings.id, bookingPickups.bookingId)).where(eq(bookingPickups.pickupId, p.pickupId));
+  if (!prior) return undefined;
+  if (prior.orderNo !== p.orderNo) throw new AppError('pickup_id_reused', `pickup id ${p.pickupId} was used for another booking`, 409);
+  const flag = prior.p.flag;
+  return { pickupId: p.pickupId, orderNo: p.orderNo, result: (flag === null ? 'picked_up' : flag) as PickupResult };
+}
+
+/**
+ * recordPickup inside the caller's transaction (a site hub's journal entry is recorded with
+ * its number in one transaction: cloud/hub-sales). `site`: the site to notify, when the
+ * booking changed.
+ */
+export async function pickupIn(tx: Tx, ctx: CloudContext, p: PickupRequest, opts: { offline: boolean; strict: boolean }): Promise<{ pickupId: string; orderNo: string; result: PickupResult; site: string | undefined }> {
+  const now = ctx.now();
+  const [b] = await tx.select().from(bookings).where(eq(bookings.orderNo, p.orderNo)).for('update');
+  if (!b) {
+    if (opts.strict) throw new AppError('not_found', `booking not found: ${p.orderNo}`, 404);
+    return { pickupId: p.pickupId, orderNo: p.orderNo, result: 'unknown_booking' as const, site: undefined };
+  }
+  const again = await priorPickup(tx, p);
+  if (again) return { ...again, site: undefined };
+  if (p.site && p.site !== b.site) {
+    if (opts.strict) throw new AppError('wrong_site', `booking ${p.orderNo} is for site ${b.site}`, 409);
+    return { pickupId: p.pickupId, orderNo: p.orderNo, result: 'wrong_site' as const, site: undefined };
+  }
+  let flag: 'duplicate' | 'cancelled' | 'not_paid' | null = null;
+  if (b.state === 'picked_up') flag = 'duplicate';
+  else if (b.state === 'cancelled') flag = 'cancelled';
+  else if (b.state !== 'issued') flag = 'not_paid';
+  if (opts.strict && flag) {
+    const msg = { duplicate: '已取票 / tickets already picked up', cancelled: '订单已取消 / the booking was cancelled', not_paid: '订单未付款 / the booking is not paid' }[flag];
+    throw new AppError(flag === 'duplicate' ? 'already_picked_up' : flag === 'cancelled' ? 'booking_cancelled' : 'not_paid', msg, 409);
+  }
+  const at = new Date(p.at ?? now);
+  await tx.insert(bookingPickups).values({ pickupId: p.pickupId, bookingId: b.id, site: b.site, device: p.device, at, offline: opts.offline, flag, receivedAt: new Date(now) });
+  if (flag === null) {
+    await tx.update(bookings).set({ state: 'picked_up', pickedUpAt: at }).where(eq(bookings.id, b.id));
+    await publishBooking(ctx, tx, b.id);
+  } else {
+    ctx.log.warn({ orderNo: b.orderNo, pickupId: p.pickupId, device: p.device, flag }, 'pickup flagged');
+  }
+  return { pickupId: p.pickupId, orderNo: p.orderNo, result: (flag ?? 'picked_up') as PickupResult, site: flag === null ? b.site : undefined };
 }
 
 /** A window pickup: the booking with its tickets to print. */

@@ -212,7 +212,7 @@ async function main(): Promise<void> {
     }
     case 'provision': {
       const [device, role, lanes] = rest;
-      if (!device || !role || !['gate', 'kiosk', 'hub', 'pos'].includes(role)) fail('usage: cli provision <device> <gate|kiosk|hub|pos> [lane,...]');
+      if (!device || !role || !['gate', 'kiosk', 'hub', 'pos', 'handheld'].includes(role)) fail('usage: cli provision <device> <gate|handheld|kiosk|hub|pos> [lane,...]');
       const site = process.env.SITE ?? 'demo';
       const r = await call(`${cloudUrl}/api/v1/sites/${site}/devices/${encodeURIComponent(device)}`, { method: 'PUT', body: { role, lanes: lanes ? lanes.split(',') : [] } });
       process.stdout.write(`${site}/${r.device}  ${r.role}  ${r.lanes.join(',')}  (${t('下一步', 'next')}: npm run cli -- device-token ${site} ${r.device} ${r.role})\n`);
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
     }
     case 'device-token': {
       const [, site, device, role = 'gate'] = args;
-      if (!site || !device || !['gate', 'kiosk', 'hub', 'pos'].includes(role)) fail('usage: cli device-token <site> <device> [gate|kiosk|hub|pos]');
+      if (!site || !device || !['gate', 'kiosk', 'hub', 'pos', 'handheld'].includes(role)) fail('usage: cli device-token <site> <device> [gate|handheld|kiosk|hub|pos]');
       const r = await call(`${cloudUrl}/api/v1/device-credentials`, { body: { site, device, role } });
       process.stdout.write(role === 'hub'
         ? `${t('站点集线器配置', 'hub config')}: "siteKey": "${r.siteKey}"\n`

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MiddlewareHandler } from 'hono';
 import {
-  canPublish, canSubscribe, clientIdAllowed, credentialKey, deviceToken, deviceUsername, issueCredential, parseBasicAuth, siteKey, verifyDevice,
+  canPublish, canSubscribe, clientIdAllowed, handheldMay, speaksMqtt, credentialKey, deviceToken, deviceUsername, issueCredential, parseBasicAuth, siteKey, verifyDevice,
   type DeviceCredential, type DeviceIdentity, type DeviceRole,
 } from '../../shared/auth/device.ts';
 import { AppError } from '../http/errors.ts';
@@ -100,6 +100,7 @@ export class DeviceAuth {
           return done(null, true);
         }
         if (!id) return done(connectError('bad device credentials', 4), false);
+        if (!speaksMqtt(id)) return done(connectError(`${deviceUsername(id)} is a handheld: HTTP only`, 5), false);
         // Checked before aedes looks for a session of that id: a refused client takes no one's place.
         if (!clientIdAllowed(id, client.id)) {
           this.directory?.refused(id, 'client_id_not_own', { clientId: String(client.id).slice(0, 100) });
@@ -140,6 +141,9 @@ export class DeviceAuth {
       const site = c.req.query('site');
       if (id.role !== 'hq' && site !== undefined && site !== id.site) {
         throw new AppError('wrong_site', `device ${id.device} belongs to site ${id.site}, not ${site}`, 403);
+      }
+      if (id.role === 'handheld' && !handheldMay(c.req.method, c.req.path)) {
+        throw new AppError('role_forbidden', `手持检票机不能调用 / a handheld may not call ${c.req.method} ${c.req.path}`, 403);
       }
       c.set('device', id);
       return next();

@@ -4,7 +4,12 @@ import type { Db } from '../db/open.ts';
 import { deviceCredentials, devices } from '../db/schema/index.ts';
 import { appendAudit, auditedTx } from '../audit/chain.ts';
 
-export type IssuedRole = 'gate' | 'kiosk' | 'hub' | 'pos';
+export type IssuedRole = 'gate' | 'kiosk' | 'hub' | 'pos' | 'handheld';
+
+/** A handheld speaks HTTP only: it has no account at a broker. */
+export function onBroker<T extends { role: IssuedRole }>(d: T): d is T & { role: Exclude<IssuedRole, 'handheld'> } {
+  return d.role !== 'handheld';
+}
 
 /** Records that a device's credential was handed out (idempotent: the first time is kept). */
 export async function recordIssued(db: Db, role: IssuedRole, site: string, device: string, by?: { actor: string; at: number }): Promise<void> {
@@ -38,7 +43,7 @@ export async function listIssued(db: Db, of?: { site: string; device: string }):
 export async function brokerAccountsFollow(ctx: CloudContext, site: string, device: string): Promise<void> {
   const accounts = ctx.brokerAccounts;
   if (!accounts) return;
-  for (const d of await listIssued(ctx.db, { site, device })) {
+  for (const d of (await listIssued(ctx.db, { site, device })).filter(onBroker)) {
     await accounts.register({ ...d, ...ctx.deviceAuth.issue(d.role, d.site, d.device) })
       .catch((err: Error) => ctx.log.warn({ site, device, err: err.message }, 'broker account not brought up to date yet; it will be on the next connect'));
   }

@@ -64,7 +64,7 @@ export function deviceCredentialRoutes(ctx: CloudContext) {
     await recordIssued(ctx.db, role, site, device, { actor: c.get('user')?.username ?? 'system', at: ctx.now() });
     // An external broker learns the account now (cloud/mqtt/dynsec.ts), the built-in one needs
     // nothing. A broker out of reach gets it on HQ's next connect: the credential is recorded.
-    await ctx.brokerAccounts?.register({ role, site, device, ...credential, active: record.active })
+    if (role !== 'handheld') await ctx.brokerAccounts?.register({ role, site, device, ...credential, active: record.active })
       .catch((err: Error) => ctx.log.warn({ site, device, err: err.message }, 'broker account not made yet; it will be on the next connect'));
     ctx.log.info({ site, device, role }, 'device credential issued');
     const cloudUrl = urls.cloudUrl ?? new URL(c.req.url).origin;

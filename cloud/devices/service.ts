@@ -13,7 +13,9 @@ import { appendAudit, auditedTx } from '../audit/chain.ts';
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Reader = Db | Tx;
 
-export const PROVISIONED_ROLES = ['gate', 'kiosk', 'hub', 'pos'] as const;
+export const PROVISIONED_ROLES = ['gate', 'kiosk', 'hub', 'pos', 'handheld'] as const;
+/** The roles that check tickets at lanes: a gate, and a handheld validator (无线手持检票机) with lanes of its own. */
+export const LANE_ROLES: readonly string[] = ['gate', 'handheld'];
 
 /** PUT /sites/:site/devices/:device: provisions a device (or changes it). */
 export const devicePut = z.strictObject({
@@ -58,8 +60,8 @@ export async function provisionDevice(ctx: CloudContext, site: string, device: s
   const req = devicePut.parse(input);
   await requireSite(ctx.db, site);
   siteName.parse(device);
-  if (req.role === 'gate' && req.lanes.length === 0) throw new AppError('gate_needs_lane', '闸机至少要有一个通道 / a gate serves at least one lane', 400);
-  if (req.role !== 'gate' && req.lanes.length > 0) throw new AppError('lanes_for_gates', `只有闸机有通道 / only gates serve lanes, not a ${req.role}`, 400);
+  if (LANE_ROLES.includes(req.role) && req.lanes.length === 0) throw new AppError('gate_needs_lane', '闸机和手持检票机至少要有一个通道 / a gate or handheld serves at least one lane', 400);
+  if (!LANE_ROLES.includes(req.role) && req.lanes.length > 0) throw new AppError('lanes_for_gates', `只有闸机和手持检票机有通道 / only gates and handhelds serve lanes, not a ${req.role}`, 400);
   const wanted = [...new Set(req.lanes)].sort();
   const now = new Date(ctx.now());
   const row = await auditedTx(ctx.db, async (tx) => {

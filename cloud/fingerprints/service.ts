@@ -1,6 +1,7 @@
 import { eq, lt } from 'drizzle-orm';
+import type { Tx } from '../office/audit.ts';
 import type { CloudContext } from '../context.ts';
-import { fingerprints } from '../db/schema/index.ts';
+import { fingerprints, tickets } from '../db/schema/index.ts';
 import { ticketFor } from '../faces/service.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { appendChanges } from '../sync/changes.ts';
@@ -39,6 +40,26 @@ export async function getFingerprint(ctx: CloudContext, ticketId: string) {
     .from(fingerprints).where(eq(fingerprints.ticketId, ticketId));
   if (!f) throw notFound('fingerprint of ticket', ticketId);
   return { ticketId, format: f.format, enrolledAt: f.enrolledAt.getTime(), validUntil: Math.floor(f.validUntil.getTime() / 1000) };
+}
+
+/**
+ * A member card's finger follows the card to its new ticket (renewal, reissue), in the card's
+ * transaction: the old ticket's template is dropped at the gates (one finger, one ticket in a
+ * module's 1:N library) and the new one's sent, valid as long as the new ticket. The member
+ * is not asked to press again. No fingerprint on the old ticket: nothing to do.
+ */
+export async function moveFingerprint(tx: Tx, site: string, from: string, to: string): Promise<boolean> {
+  const [f] = await tx.delete(fingerprints).where(eq(fingerprints.ticketId, from)).returning();
+  if (!f) return false;
+  const [t] = await tx.select({ validUntil: tickets.validUntil }).from(tickets).where(eq(tickets.id, to));
+  if (!t) throw notFound('ticket', to);
+  await tx.insert(fingerprints).values({ ticketId: to, site, format: f.format, template: f.template, validUntil: t.validUntil, enrolledAt: f.enrolledAt })
+    .onConflictDoUpdate({ target: fingerprints.ticketId, set: { format: f.format, template: f.template, validUntil: t.validUntil, enrolledAt: f.enrolledAt } });
+  await appendChanges(tx, site, [
+    { kind: 'fingerprint', ticketId: from, format: f.format, template: null, validUntil: Math.floor(f.validUntil.getTime() / 1000) },
+    { kind: 'fingerprint', ticketId: to, format: f.format, template: f.template, validUntil: Math.floor(t.validUntil.getTime() / 1000) },
+  ]);
+  return true;
 }
 
 /** Unbinds the fingerprint; gates drop it (and wipe it from their module) at their next pull. */

@@ -4,10 +4,11 @@ import type { HubOrder } from '../../shared/hub/journal.ts';
 import type { LeaseAsk, LeaseGrant } from '../../shared/hub/lease.ts';
 import type { CloudContext } from '../context.ts';
 import type { Db } from '../db/open.ts';
-import { dayCapacity, hubLeases, ticketTypes } from '../db/schema/index.ts';
+import { dayCapacity, hubLeases, ticketTypes, timeSlots } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import { appendAudit, auditedTx, type Tx } from '../office/audit.ts';
 import { releaseCapacity, takeCapacity } from '../office/pricing/pricing.ts';
+import { exchangeSlot } from './slot-leases.ts';
 
 /**
  * Capacity leases: HQ holds a share of a day's capacity for each site hub, which sells it
@@ -24,8 +25,8 @@ import { releaseCapacity, takeCapacity } from '../office/pricing/pricing.ts';
 export async function exchangeLeases(ctx: CloudContext, hub: DeviceIdentity, asks: LeaseAsk[]): Promise<LeaseGrant[]> {
   const out: LeaseGrant[] = [];
   // One transaction per lease, in a fixed order, so two exchanges never lock in opposite order.
-  for (const ask of [...asks].sort((a, b) => a.ref - b.ref || a.day.localeCompare(b.day))) {
-    out.push(await auditedTx(ctx.db, (tx) => exchangeOne(tx, ctx, hub, ask)));
+  for (const ask of [...asks].sort((a, b) => a.kind.localeCompare(b.kind) || a.ref - b.ref || a.day.localeCompare(b.day))) {
+    out.push(await auditedTx(ctx.db, (tx) => (ask.kind === 'slot' ? exchangeSlot(tx, ctx, hub, ask) : exchangeOne(tx, ctx, hub, ask))));
   }
   return out;
 }
@@ -34,14 +35,9 @@ async function exchangeOne(tx: Tx, ctx: CloudContext, hub: DeviceIdentity, ask: 
   const [type] = await tx.select().from(ticketTypes).where(eq(ticketTypes.id, ask.ref));
   if (!type) throw new AppError('unknown_type', `ticket type ${ask.ref} is not known at HQ`, 409, { ref: ask.ref });
   const key = { site: hub.site, hub: hub.device, kind: ask.kind, ref: ask.ref, day: ask.day };
-  const where = and(eq(hubLeases.site, key.site), eq(hubLeases.hub, key.hub), eq(hubLeases.kind, key.kind), eq(hubLeases.ref, key.ref), eq(hubLeases.day, key.day));
-  await tx.insert(hubLeases).values({ ...key, updatedAt: new Date(ctx.now()) }).onConflictDoNothing();
-  const [row] = await tx.select().from(hubLeases).where(where).for('update');
-  let { granted, returned, sold } = row!;
-  sold = Math.max(sold, ask.sold, row!.recorded);
-  // Given back: never more than the lease holds unsold (an honest hub never asks that).
-  const unsold = Math.max(0, granted - returned - sold);
-  const back = Math.min(Math.max(0, ask.returned - returned), unsold);
+  const { where, granted: g0, returned: r0, sold, back } = await lockLease(tx, ctx, key, ask);
+  let granted = g0;
+  let returned = r0;
   if (back > 0) {
     await releaseCapacity(tx, type.id, ask.day, back);
     returned += back;
@@ -67,6 +63,20 @@ async function exchangeOne(tx: Tx, ctx: CloudContext, hub: DeviceIdentity, ask: 
     await appendAudit(tx, { at: ctx.now(), actor: `hub:${hub.device}`, action: 'hub_lease', subject: `${hub.site}/${hub.device}/${type.code}/${ask.day}`, body: { ...key, type: type.code, took, back, granted, returned, sold } });
   }
   return { kind: ask.kind, ref: ask.ref, day: ask.day, limited: capacity !== null, granted, returned };
+}
+
+/**
+ * A lease's row, locked, with HQ's counters brought up to what the hub says: `sold` the most
+ * either side knows of, `back` what the hub gave back since (never more than the lease holds
+ * unsold: an honest hub never asks that). The caller returns `back` to its pool.
+ */
+export async function lockLease(tx: Tx, ctx: CloudContext, key: { site: string; hub: string; kind: string; ref: number; day: string }, ask: LeaseAsk) {
+  const where = and(eq(hubLeases.site, key.site), eq(hubLeases.hub, key.hub), eq(hubLeases.kind, key.kind), eq(hubLeases.ref, key.ref), eq(hubLeases.day, key.day));
+  await tx.insert(hubLeases).values({ ...key, updatedAt: new Date(ctx.now()) }).onConflictDoNothing();
+  const [row] = await tx.select().from(hubLeases).where(where).for('update');
+  const sold = Math.max(row!.sold, ask.sold, row!.recorded);
+  const back = Math.min(Math.max(0, ask.returned - row!.returned), Math.max(0, row!.granted - row!.returned - sold));
+  return { where, granted: row!.granted, returned: row!.returned, sold, back };
 }
 
 /**
@@ -106,18 +116,25 @@ export async function placeHubOrder(tx: Tx, at: { site: string; hub: string }, o
   return short;
 }
 
-export interface LeaseView { site: string; hub: string; kind: string; type: string; typeName: string; day: string; held: number; sold: number; recorded: number; left: number; granted: number; returned: number; updatedAt: string }
+export interface LeaseView {
+  site: string; hub: string; kind: string; type: string; typeName: string; day: string; held: number; sold: number; recorded: number; left: number; granted: number; returned: number; updatedAt: string;
+  /** A slot lease: the slot (venue, from, to) and its quota. */
+  slot: { venue: string; from: string; to: string; quota: number } | null;
+}
 
-/** The leases HQ holds for a site's hubs (GET /api/v1/hub-leases?site=&day=). */
+/** The leases HQ holds for a site's hubs, days' and slots' (GET /api/v1/hub-leases?site=&day=). */
 export async function listLeases(db: Db, q: { site?: string; day?: string }): Promise<LeaseView[]> {
-  const rows = await db.select({ l: hubLeases, code: ticketTypes.code, name: ticketTypes.name }).from(hubLeases).innerJoin(ticketTypes, eq(ticketTypes.id, hubLeases.ref))
+  const rows = await db.select({ l: hubLeases, code: ticketTypes.code, name: ticketTypes.name, slot: timeSlots }).from(hubLeases)
+    .leftJoin(ticketTypes, and(eq(hubLeases.kind, 'day'), eq(ticketTypes.id, hubLeases.ref)))
+    .leftJoin(timeSlots, and(eq(hubLeases.kind, 'slot'), eq(timeSlots.id, hubLeases.ref)))
     .where(and(q.site ? eq(hubLeases.site, q.site) : undefined, q.day ? eq(hubLeases.day, q.day) : undefined))
-    .orderBy(asc(hubLeases.day), asc(hubLeases.site), asc(hubLeases.hub), asc(hubLeases.ref));
-  return rows.map(({ l, code, name }) => {
+    .orderBy(asc(hubLeases.day), asc(hubLeases.site), asc(hubLeases.hub), asc(hubLeases.kind), asc(timeSlots.slotFrom), asc(hubLeases.ref));
+  return rows.filter((r) => r.code !== null || r.slot !== null).map(({ l, code, name, slot }) => {
     const held = l.granted - l.returned;
     return {
-      site: l.site, hub: l.hub, kind: l.kind, type: code, typeName: name, day: l.day, held, sold: l.sold, recorded: l.recorded, left: Math.max(0, held - l.sold),
+      site: l.site, hub: l.hub, kind: l.kind, type: code ?? '', typeName: name ?? (slot ? `${slot.slotFrom}-${slot.slotTo}` : ''), day: l.day, held, sold: l.sold, recorded: l.recorded, left: Math.max(0, held - l.sold),
       granted: l.granted, returned: l.returned, updatedAt: l.updatedAt.toISOString(),
+      slot: slot ? { venue: slot.venue, from: slot.slotFrom, to: slot.slotTo, quota: slot.quota } : null,
     };
   });
 }

@@ -1,5 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
-import type { HubOrder, HubRefund, HubShift } from '../../shared/hub/journal.ts';
+import type { HubOrder, HubPickup, HubRefund, HubShift } from '../../shared/hub/journal.ts';
+import { pickupIn } from '../channels/pickup.ts';
 import type { AuthUser } from '../auth/roles.ts';
 import type { CloudContext } from '../context.ts';
 import { orders, tickets, ticketTypes, users } from '../db/schema/index.ts';
@@ -9,6 +10,7 @@ import { appendAudit, type Tx } from '../office/audit.ts';
 import { recordClosedShift } from '../office/shifts/shifts.ts';
 import { flagHubOrder } from './conflicts.ts';
 import { placeHubOrder } from './leases.ts';
+import { placeHubSlot } from './slot-leases.ts';
 
 /**
  * How a site hub's journal is written into HQ's books, through the ledger (cloud/ledger):
@@ -46,6 +48,7 @@ export async function recordHubOrder(tx: Tx, ctx: CloudContext, at: { site: stri
   const overCapacity = short.length > 0;
   await flagHubOrder(tx, at, o);
   await recordLines(tx, ctx, actor, at.site, o);
+  await placeHubSlot(tx, at, o);
   return { overCapacity };
 }
 
@@ -97,6 +100,21 @@ export async function recordHubShift(tx: Tx, _ctx: CloudContext, at: { site: str
   const actor = await hubActor(tx, s.seller.id, s.id);
   await appendAudit(tx, { at: s.closedAt, actor: actor.name, action: 'hub_shift_close', subject: s.id, body: { ...s, site: at.site, hub: at.hub } });
   await recordClosedShift(tx, { id: s.id, sellerId: s.seller.id, site: at.site, floatFen: s.floatFen, openedAt: s.openedAt, closedAt: s.closedAt, counted: s.counted ?? { cash: s.countedCashFen }, actor: actor.name });
+}
+
+/**
+ * A booking handed out at the hub's window, through the pickup rules of HQ's windows and
+ * kiosks (cloud/channels/pickup.ts), once by its pickup id. Decided rule for a booking picked
+ * up twice (at HQ's window and at the hub's during an outage, or at two hubs): the first to
+ * reach HQ is the pickup; the other is kept, flagged `duplicate` (GET /pickups/flagged), and
+ * written to the audit chain as `hub_pickup_flagged` for the site to follow up: the tickets
+ * are the booking's own either way (the same codes), so the gates admit them once.
+ */
+export async function recordHubPickup(tx: Tx, ctx: CloudContext, at: { site: string; hub: string }, pk: HubPickup): Promise<void> {
+  const r = await pickupIn(tx, ctx, { pickupId: pk.pickupId, orderNo: pk.orderNo, device: at.hub, site: at.site, at: pk.at }, { offline: pk.offline, strict: false });
+  if (r.result !== 'picked_up') {
+    await appendAudit(tx, { at: pk.at, actor: `hub:${at.hub}`, action: 'hub_pickup_flagged', subject: pk.pickupId, body: { orderNo: pk.orderNo, result: r.result, seller: pk.seller.username, offline: pk.offline } });
+  }
 }
 
 /** The seller, in the book of their shift at the hub. */

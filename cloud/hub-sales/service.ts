@@ -4,12 +4,13 @@ import { keyIdOf, publicKeyFromRaw } from '../../shared/code/keys.ts';
 import { entryDigest, type HubKit, type JournalAck, type JournalEntry } from '../../shared/hub/journal.ts';
 import { addDays, businessDay } from '../../shared/time/zone.ts';
 import type { CloudContext } from '../context.ts';
-import { dayCapacity, discounts, hubKeys, hubUploads, issuerKeys, sellerDiscounts, sellerTypes, ticketTypes, users } from '../db/schema/index.ts';
+import { dayCapacity, discounts, hubKeys, hubUploads, issuerKeys, sellerDiscounts, sellerTypes, ticketTypes, timeSlots, users } from '../db/schema/index.ts';
+import { slotVenue } from '../slots/service.ts';
 import { AppError } from '../http/errors.ts';
 import { auditedTx } from '../office/audit.ts';
 import { priceOn } from '../office/pricing/pricing.ts';
 import { appendChanges } from '../sync/changes.ts';
-import { recordHubOrder, recordHubRefund, recordHubShift } from './record.ts';
+import { recordHubOrder, recordHubPickup, recordHubRefund, recordHubShift } from './record.ts';
 
 /** How long a hub's key is trusted past its last renewal: the longest outage a site sells through. */
 export const DELEGATION_MS = 3 * 24 * 3600_000;
@@ -46,9 +47,11 @@ export async function hubKit(ctx: CloudContext, site: string): Promise<HubKit> {
     }
     out.push({
       id: t.id, code: t.code, name: t.name, active: t.active, persons: t.persons, entries: t.entries, validityDays: t.validityDays,
-      saleMethods: t.saleMethods, category: t.category, prices, basePriceFen: t.priceFen, capacity,
+      saleMethods: t.saleMethods, category: t.category, prices, basePriceFen: t.priceFen, capacity, slotVenue: slotVenue(t.rules),
     });
   }
+  const slots = (await ctx.db.select().from(timeSlots).where(and(eq(timeSlots.site, site), inArray(timeSlots.day, days))).orderBy(timeSlots.day, timeSlots.venue, timeSlots.slotFrom))
+    .map((s) => ({ id: s.id, venue: s.venue, day: s.day, from: s.slotFrom, to: s.slotTo, quota: s.quota }));
   const ds = await ctx.db.select().from(discounts).orderBy(discounts.id);
   const us = await ctx.db.select().from(users).orderBy(users.username);
   const st = await ctx.db.select({ userId: sellerTypes.userId, code: ticketTypes.code }).from(sellerTypes).innerJoin(ticketTypes, eq(ticketTypes.id, sellerTypes.typeId));
@@ -56,6 +59,7 @@ export async function hubKit(ctx: CloudContext, site: string): Promise<HubKit> {
   return {
     site, at: now, timeZone: tz,
     types: out,
+    slots,
     discounts: ds.map((d) => ({ code: d.code, name: d.name, kind: d.kind === 'fixed' ? 'fixed' as const : 'percent' as const, value: d.value, customerCategory: d.customerCategory, active: d.active })),
     // Only those who work at a window: finance and supervisors stay at HQ.
     users: us.filter((u) => (u.roles as string[]).some((r) => r === 'seller' || r === 'administrator')).map((u) => ({
@@ -101,6 +105,7 @@ const RECORDERS = {
   order: (tx, ctx, at, e) => recordHubOrder(tx, ctx, at, (e as Extract<JournalEntry, { kind: 'order' }>).order).then(() => undefined),
   refund: (tx, ctx, at, e) => recordHubRefund(tx, ctx, at, (e as Extract<JournalEntry, { kind: 'refund' }>).refund).then(() => undefined),
   shift: (tx, ctx, at, e) => recordHubShift(tx, ctx, at, (e as Extract<JournalEntry, { kind: 'shift' }>).shift),
+  pickup: (tx, ctx, at, e) => recordHubPickup(tx, ctx, at, (e as Extract<JournalEntry, { kind: 'pickup' }>).pickup),
 } satisfies Record<JournalEntry['kind'], (tx: Parameters<typeof recordHubShift>[0], ctx: CloudContext, at: { site: string; hub: string }, e: JournalEntry) => Promise<void>>;
 
 function totals(e: JournalEntry): { orderId: string | null; totalFen: number; persons: number } {

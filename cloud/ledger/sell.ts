@@ -79,7 +79,7 @@ export async function openOrder(tx: Tx, actor: Actor, o: OrderHead): Promise<str
   return id;
 }
 
-export interface SoldLine { saleId: string; line: Line; tickets: IssuedTicket[] }
+export interface SoldLine { saleId: string; line: Line; tickets: IssuedTicket[]; sale: typeof sales.$inferInsert }
 
 /** Issues the lines of an order: a `sales` row each, its tickets with signed codes, stock sold and cards bound. */
 export async function issueLines(tx: Tx, ctx: CloudContext, actor: Actor, o: { orderId: string; site: string; at: number }, lines: Line[]): Promise<SoldLine[]> {
@@ -105,7 +105,7 @@ export async function issueLines(tx: Tx, ctx: CloudContext, actor: Actor, o: { o
       if (l.idcards) await bindCredentialTx(tx, o.site, t.id, 'idcard', l.idcards[i]!, { now: o.at });
     }
     if (l.idcards) await recordIdOrigins(tx, o.site, o.at, issued.map((t, i) => ({ ref: t.id, idNumber: l.idcards![i]!, persons: t.persons })));
-    out.push({ saleId, line: l, tickets: issued });
+    out.push({ saleId, line: l, tickets: issued, sale: row });
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { bindCredentialTx, moveCredentials } from '../tickets/credentials.ts';
 import { ledger } from '../ledger/index.ts';
+import { moveFingerprint } from '../fingerprints/service.ts';
 import { auditedTx, type Tx } from '../office/audit.ts';
 import { CARD_KINDS, renewedExpiry, termFrom, type CardKind } from './term.ts';
 import { calendarDay } from '../../shared/time/day.ts';
@@ -187,6 +188,7 @@ export async function renewCard(ctx: CloudContext, no: string, input: z.infer<ty
     const sale = await sellCard(tx, ctx, { userId: opts.userId, site, day: today, type: type!, priceFen: type!.priceFen, ...window(ctx, today, expiresOn), payment: input.payment, freeReason: `免费卡种 ${type!.code}`, note: `续卡 ${no}`, at: now });
     const ticketId = sale.tickets[0]!.id;
     await moveCredentials(tx, site, card.ticketId, ticketId);
+    await moveFingerprint(tx, site, card.ticketId, ticketId);
     await ledger.revokeTickets(tx, site, [card.ticketId], 'reissued');
     await tx.update(memberCards).set({ expiresOn, ticketId }).where(eq(memberCards.id, card.id));
     await tx.insert(memberCardEvents).values({ id: uuidv7(), cardId: card.id, event: 'renew', priceFen: type!.priceFen, expiresBefore: card.expiresOn, expiresAfter: expiresOn, ticketId, saleId: sale.saleId, byUserId: opts.userId ?? null, at: new Date(now) });
@@ -216,6 +218,8 @@ export async function reissueCard(ctx: CloudContext, no: string, input: z.infer<
     const sale = await sellCard(tx, ctx, { userId: opts.userId, site, day: today, type: type!, priceFen: input.feeFen, entries: old!.entries, ...window(ctx, from, card.expiresOn), payment: input.payment, freeReason: `补卡免工本费 (${input.reason})`, note: `补卡 ${no} -> ${newNo}`, at: now });
     const ticketId = sale.tickets[0]!.id;
     await moveCredentials(tx, site, card.ticketId, ticketId, ['idcard']);
+    // The holder's finger is the holder's, whichever card they carry.
+    await moveFingerprint(tx, site, card.ticketId, ticketId);
     await ledger.revokeTickets(tx, site, [card.ticketId], input.reason === 'lost' ? 'lost' : 'reissued');
     const newId = uuidv7();
     const [made] = await tx.insert(memberCards).values({

@@ -133,8 +133,10 @@ export async function holdSlot(tx: Tx, holderId: string, slot: Slot | undefined,
 }
 
 /** A booking holds its slot's places until paid or let go. */
-export async function holdBookingSlot(tx: Tx, bookingId: string, o: Parameters<typeof takeSlot>[1]): Promise<void> {
-  await holdSlot(tx, bookingId, await takeSlot(tx, o), o.persons);
+export async function holdBookingSlot(tx: Tx, bookingId: string, o: Parameters<typeof takeSlot>[1]): Promise<Slot | undefined> {
+  const slot = await takeSlot(tx, o);
+  await holdSlot(tx, bookingId, slot, o.persons);
+  return slot;
 }
 
 /** The slot a booking or an unpaid order holds, if any. */
@@ -148,8 +150,9 @@ export async function heldSlot(tx: Tx, holderId: string): Promise<Slot | undefin
  * for the booking's view with no places of its own, so letting the holder go later gives back
  * nothing twice; the tickets give theirs back when refunded or cancelled, releaseTicketSlots).
  */
-export async function bindHeldSlot(tx: Tx, site: string, holderId: string, list: readonly { id: string; persons: number }[]): Promise<void> {
-  const slot = await heldSlot(tx, holderId);
+export async function bindHeldSlot(tx: Tx, site: string, holderId: string, list: readonly { id: string; persons: number }[], held?: Slot | null): Promise<void> {
+  // `held`: the caller read it already (null: it holds none); undefined: read it here.
+  const slot = held === undefined ? await heldSlot(tx, holderId) : held ?? undefined;
   if (!slot) return;
   await bindTicketSlots(tx, site, slot, list);
   await tx.update(bookingSlots).set({ persons: 0 }).where(eq(bookingSlots.bookingId, holderId));

@@ -8,8 +8,10 @@ import { ticketDigest } from '../../shared/sync/digest.ts';
 import { deviceStreams, entries, tickets, ticketTypes } from '../db/schema/index.ts';
 import { grantsVenue, parseVenues, VENUES_PARAM } from '../../shared/sync/venues.ts';
 import { readChanges } from './changes.ts';
+import { siblingQuery } from '../../shared/sync/siblings.ts';
 import { keyedCredential } from '../../shared/rules/credential.ts';
-import { servedVenues } from '../devices/service.ts';
+import { LANE_ROLES, servedVenues } from '../devices/service.ts';
+import { HANDHELD_SKIPS } from '../../shared/sync/messages.ts';
 import { requireSite } from '../sites/service.ts';
 import { compressPages } from '../../shared/sync/compress.ts';
 import { unpackBatch } from '../../shared/sync/pack.ts';
@@ -30,19 +32,6 @@ const changesQuery = z.object({
   venues: z.string().regex(VENUES_PARAM, 'venue names separated by commas').optional(),
 });
 
-/**
- * Siblings' entries since a time, paged by (received, nonce): `since` starts a poll, `after`
- * (the `next` of the page before) goes on within it. Ingest commits are not in received
- * order, so a poller starts each poll a little before the last entry it heard and keeps
- * entries by nonce (web/src/handheld/validator.ts).
- */
-const siblingQuery = z.object({
-  site: changesQuery.shape.site,
-  since: z.coerce.number().int().min(0).default(0),
-  after: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(2000).default(500),
-});
-
 const digestQuery = z.object({ site: changesQuery.shape.site, after: z.coerce.number().int().min(0), venues: changesQuery.shape.venues });
 
 export function syncRoutes(ctx: CloudContext) {
@@ -54,9 +43,10 @@ export function syncRoutes(ctx: CloudContext) {
       await requireSite(ctx.db, q.site);
       // Gates have no use for bookings (kiosks and hubs do): they stay off the gates' slow line.
       const device = c.get('device');
-      const skipKinds = device?.role === 'gate' ? ['booking'] : undefined;
+      // A handheld (a phone, easily lost) never holds faces or fingerprints.
+      const skipKinds = device?.role === 'gate' ? ['booking'] : device?.role === 'handheld' ? HANDHELD_SKIPS : undefined;
       // A gate holds what its lanes need: the tickets of its lanes' venues, whatever it asks for.
-      const venues = device?.role === 'gate' ? await servedVenues(ctx.db, device.site, device.device) : parseVenues(q.venues);
+      const venues = device && LANE_ROLES.includes(device.role) ? await servedVenues(ctx.db, device.site, device.device) : parseVenues(q.venues);
       const key = ctx.deviceAuth.credentialKey(q.site);
       const batch = await readChanges(ctx.db, { ...q, venues, now: ctx.now(), logId: ctx.changeLog, skipKinds, seal: (kind, value) => keyedCredential(key, kind, value) });
       return c.json(device?.role === 'kiosk' ? batch : { ...batch, credentialKey: key.toString('hex') });

@@ -12,7 +12,6 @@ import { GateAgent } from './agent.ts';
 import type { GateConfig } from './config.ts';
 import { startConsole } from './console.ts';
 import { ReaderWiring } from './readers.ts';
-import { createFaceVerifier } from '../face/create.ts';
 import { createFingerprintReader } from '../../hardware/fingerprint/create.ts';
 
 export interface RunningGate {
@@ -25,7 +24,9 @@ export interface RunningGate {
 export async function runGate(config: GateConfig, log: Logger, reboot?: () => void): Promise<RunningGate> {
   const turnstile = await createTurnstile(config.turnstile);
   const scanner = await createScanner(config.scanner, { log: log.child('scanner') });
-  const face = config.face ? await createFaceVerifier(config.face, log.child('face')) : undefined;
+  // Imported only with a face camera: the verifier's graph holds onnx-proto, and its runtime
+  // (onnxruntime-node, sharp) is native; a gate without one never loads them.
+  const face = config.face ? await (await import('../face/create.ts')).createFaceVerifier(config.face, log.child('face')) : undefined;
   const ports = { turnstile, indicator: await createIndicator(config.indicator), display: await createDisplay(config.display), voice: await createVoice(config.voice) };
   const fingerprint = config.fingerprint ? await createFingerprintReader({ ...config.fingerprint, watch: true }, { log: log.child('fingerprint') }) : undefined;
   const agent = new GateAgent(config, { ...ports, scanner, log, reboot, face, fingerprint });

@@ -16,7 +16,7 @@ export type HubBatch = Omit<ChangeBatch, 'changes'> & { changes: unknown[] };
  * from HQ itself. Only a hub that caught up with HQ after the gate asked (`caughtUp`) can
  * tell them apart; otherwise it answers "nothing new yet" and lets the gate keep its cache.
  */
-export function readHubChanges(store: HubStore, q: { since: number; limit: number; log?: string; venues?: readonly string[] }, at: { serverTime: number; caughtUp: boolean; credentialKey?: string; refunded?: () => string[] }): HubBatch | undefined {
+export function readHubChanges(store: HubStore, q: { since: number; limit: number; log?: string; venues?: readonly string[]; skipKinds?: readonly string[] }, at: { serverTime: number; caughtUp: boolean; credentialKey?: string; refunded?: () => string[] }): HubBatch | undefined {
   const { log, checkpoint } = store.changeLog();
   if (!log) return undefined;
   type Body = Parameters<typeof scopeToVenues>[0][number] & { seq: number };
@@ -25,7 +25,10 @@ export function readHubChanges(store: HubStore, q: { since: number; limit: numbe
   // (HQ may have skipped rows of other sites or expired tickets past the last one stored).
   const rows = beyond ? [] : store.readChanges(q.since, q.limit + 1).map((r) => JSON.parse(r.body) as Body);
   const page = changePage(q, { log, serverTime: at.serverTime, rows, end: checkpoint, beyondEnd: beyond ? (at.caughtUp ? 'reset' : 'wait') : undefined },
-    (changes) => (q.venues ? scopeToVenues(changes, q.venues, store.venueLookup()) : changes));
+    (changes) => {
+      const kept = q.skipKinds ? changes.filter((c) => !q.skipKinds!.includes(c.kind)) : changes;
+      return q.venues ? scopeToVenues(kept, q.venues, store.venueLookup()) : kept;
+    });
   const local = page.more || page.reset ? [] : localRevocations(store, at.refunded?.() ?? []);
   return { ...page, ...(at.credentialKey ? { credentialKey: at.credentialKey } : {}), ...(local.length ? { local } : {}) } as HubBatch;
 }

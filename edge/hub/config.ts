@@ -84,6 +84,8 @@ export const hubConfigSchema = z.strictObject({
     lease: z.strictObject({
       target: z.number().int().min(0).max(100_000).default(50),
       days: z.number().int().min(1).max(7).default(2),
+      /** Persons per time slot kept in hand, on days sold by slot (default: `target`). */
+      slotTarget: z.number().int().min(0).max(100_000).optional(),
     }).prefault({}),
   }).prefault({}),
 });

@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z, ZodError } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
 import { readHubChanges } from './changes.ts';
+import { HANDHELD_SKIPS } from '../../shared/sync/messages.ts';
 import type { AnchorCopy } from './anchors.ts';
 import type { HubStore } from './store.ts';
 import { appFilesHandler } from '../../shared/http/app-files.ts';
@@ -55,6 +56,8 @@ export function hubApp(opts: {
    * its own credential; absent: not served.
    */
   relayPos?: (pathAndQuery: string, authorization: string | undefined) => Promise<Response>;
+  /** A handheld's uploads and siblings' entries (edge/hub/handheld.ts), under /api/v1. */
+  handheld?: Hono<any>;
   /** The window's endpoints (edge/hub/window/routes.ts), under /api/v1 after the devices' own. */
   window?: Hono<any>;
   /** The built back office app, served at / for the site's windows. */
@@ -114,13 +117,15 @@ export function hubApp(opts: {
       const caughtUp = puller.caughtUpAt !== undefined && puller.caughtUpAt > asked;
       const device = c.get('device');
       // As at HQ: a gate holds the tickets of its own lanes' venues, and hashes cards with the site's key.
-      const venues = device?.role === 'gate' ? servedVenues(store, device.device) : parseVenues(q.venues);
+      const venues = device?.role === 'gate' || device?.role === 'handheld' ? servedVenues(store, device.device) : parseVenues(q.venues);
+      const skipKinds = device?.role === 'handheld' ? HANDHELD_SKIPS : undefined;
       const credentialKey = device?.role === 'kiosk' ? undefined : store.meta('credential_key');
-      const batch = readHubChanges(store, { ...q, venues }, { serverTime: opts.serverTime(), caughtUp, credentialKey, refunded: opts.refunded && (() => opts.refunded!(opts.serverTime())) });
+      const batch = readHubChanges(store, { ...q, venues, skipKinds }, { serverTime: opts.serverTime(), caughtUp, credentialKey, refunded: opts.refunded && (() => opts.refunded!(opts.serverTime())) });
       if (!batch) throw new HubHttpError('not_synced', 'the hub has no copy of the change log yet (no answer from HQ so far)', 503);
       return c.json(batch);
     });
   const app = new Hono().route('/api/v1', api);
+  if (opts.handheld) app.route('/api/v1', opts.handheld);
   if (opts.window) app.route('/api/v1', opts.window);
   if (opts.webDir) app.get('*', appFilesHandler(opts.webDir));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no such endpoint on the site hub: ${c.req.method} ${c.req.path}` } }, 404));

@@ -18,7 +18,10 @@ import { Upstream } from './upstream.ts';
 import { SaleBook } from './window/book.ts';
 import { loadHubKey } from './window/key.ts';
 import { LeaseBook } from './window/leases.ts';
+import { SiteOrders } from './window/orders.ts';
+import { PickupDesk } from './window/pickups.ts';
 import { AnchorCopy } from './anchors.ts';
+import { handheldRoutes, SiblingEntries } from './handheld.ts';
 import { windowRoutes } from './window/routes.ts';
 import { WindowUplink } from './window/uplink.ts';
 
@@ -81,14 +84,18 @@ export class SiteHub {
       const tls = config.tls ? readServerTls(config.tls, 'tls') : undefined;
       const ca = config.upstream.ca ? readCa(config.upstream.ca, 'upstream.ca') : undefined;
       this.wanFetch = fetchTrusting(ca);
+      const siblings = new SiblingEntries({ store, now: hqNow });
+      // A LAN device's message for HQ (a gate's over MQTT, a handheld's over HTTP): committed before it is acked.
+      const keep = (topic: string, payload: Buffer) => {
+        const route = routes.up(topic);
+        if (!route) return;
+        if (key) checks.upload(topic, payload);
+        if (store.enqueue(topic, payload, { ...route, at: now() }) !== undefined) setImmediate(() => this.upstream?.pump());
+        siblings.heard(topic, payload);
+      };
       const lan = new LanBroker({
         host: config.mqttHost, port: config.mqttPort, log: log.child('lan'), verify, refusal: key ? refusal : undefined, tls, limits: config.mqttLimits,
-        accept: (topic, payload) => {
-          const route = routes.up(topic);
-          if (!route) return;
-          if (key) checks.upload(topic, payload);
-          if (store.enqueue(topic, payload, { ...route, at: now() }) !== undefined) setImmediate(() => this.upstream?.pump());
-        },
+        accept: keep,
       });
       this.lan = lan;
       const puller = new Puller({
@@ -102,18 +109,19 @@ export class SiteHub {
       if (config.window.enabled) {
         const book = new SaleBook(store.db);
         const hubKey = loadHubKey(config.dataDir);
-        const leases = new LeaseBook(store.db);
+        const leases = new LeaseBook(store.db, hqNow);
+        const siteOrders = new SiteOrders(store.db, book, hqNow);
         anchors = new AnchorCopy(store.db, now);
         this.leases = leases;
         const uplink = new WindowUplink({
-          leases: { book: leases, policy: config.window.lease }, anchors,
+          leases: { book: leases, policy: config.window.lease }, anchors, pulls: [(get) => siteOrders.pull(this.uplink?.kit, get)],
           store, book, key: hubKey, cloudUrl: config.upstream.cloudUrl, site: config.site, intervalMs: config.window.syncIntervalMs, kitEveryMs: config.window.kitEveryMs,
           log: log.child('window'), now: hqNow, fetch: this.deps.fetch ?? this.wanFetch, credential,
         });
         this.book = book;
         this.uplink = uplink;
         window = windowRoutes({
-          book, leases, templates: () => store.templates(), site: config.site, key: hubKey, kit: () => uplink.kit, delegation: () => uplink.delegation, now: hqNow,
+          book, leases, orders: siteOrders, pickups: new PickupDesk(store.db, book), offline: () => this.uplink?.lastError !== undefined, templates: () => store.templates(), site: config.site, key: hubKey, kit: () => uplink.kit, delegation: () => uplink.delegation, now: hqNow,
           written: () => setImmediate(() => void this.uplink?.run()),
           // A refund: the gates pull now and find it on the hub's page (edge/hub/changes.ts).
           refunded: () => void lan.publish(topics.notify(config.site), Buffer.from(JSON.stringify({ at: hqNow() })), false).catch(() => undefined),
@@ -125,6 +133,7 @@ export class SiteHub {
         store, site: config.site, hub: config.hub, log: log.child('http'), now, serverTime: hqNow, puller, state: () => this.state(), verify,
         refusal: key ? refusal : undefined,
         bodyLimit: config.httpBodyLimit,
+        handheld: handheldRoutes({ site: config.site, store, siblings, verify, refusal: key ? refusal : undefined, keep, relay: (topic, payload) => lan.publish(topic, payload, false) }),
         window, webDir: config.window.webDir, anchors, refunded: this.book ? (at) => this.book?.refundedTickets(at) ?? [] : undefined,
         relayPos: (path, authorization) => (this.deps.fetch ?? this.wanFetch!)(config.upstream.cloudUrl + path, {
           headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(RELAY_TIMEOUT_MS),
@@ -193,7 +202,7 @@ export class SiteHub {
         journal: this.book.journalStats(),
         kitAt: store?.meta('window_kit_at') ? Number(store.meta('window_kit_at')) : undefined,
         delegation: this.uplink?.delegation,
-        leases: this.leases && this.uplink?.kit ? this.leases.summary(businessDay(this.now() + (this.puller?.clockOffset ?? 0), this.uplink.kit.timeZone)) : [],
+        leases: this.leases && this.uplink?.kit ? this.leases.summary(businessDay(this.now() + (this.puller?.clockOffset ?? 0), this.uplink.kit.timeZone), this.uplink.kit) : [],
         error: this.uplink?.lastError,
       },
     };

@@ -1,4 +1,4 @@
-import { canPublish, canSubscribe, clientIdAllowed, deviceUsername, isOwnEcho, type DeviceIdentity } from '../../shared/auth/device.ts';
+import { canPublish, canSubscribe, clientIdAllowed, deviceUsername, isOwnEcho, speaksMqtt, type DeviceIdentity } from '../../shared/auth/device.ts';
 import { Aedes } from 'aedes';
 import type { PublishPacket } from 'aedes';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -39,6 +39,7 @@ export class LanBroker {
         if (!verify) return callback(null, true);
         const id = verify(username, password);
         if (!id) return callback(Object.assign(new Error('bad device credentials'), { returnCode: 4 }) as never, false);
+        if (!speaksMqtt(id)) return callback(Object.assign(new Error('a handheld speaks HTTP only'), { returnCode: 5 }) as never, false);
         // The client id is the identity's own: another device's credential cannot take a gate's session.
         if (!clientIdAllowed(id, client.id)) {
           log.warn({ client: client.id, device: deviceUsername(id) }, 'connection refused: not this device\'s client id');

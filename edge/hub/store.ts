@@ -75,6 +75,20 @@ const MIGRATIONS = [
    );`,
   // HQ's signed audit heads (issue 14), kept where HQ's database cannot reach: edge/hub/anchors.ts.
   `create table audit_anchors (seq integer not null, at integer not null, body text not null, received_at integer not null, primary key (seq, at));`,
+  // Entries the site's LAN devices uploaded through the hub, for handhelds to hear (edge/hub/handheld.ts).
+  `create table hub_entries (
+     nonce text primary key,
+     device text not null,
+     ticket_id text,
+     venue text not null,
+     body text not null,
+     received_at integer not null
+   );
+   create index hub_entries_received on hub_entries (received_at, nonce);`,
+  // Bookings handed out at the hub's windows (edge/hub/window/pickups.ts), once each here;
+  // HQ's orders of the site, as last fetched, for the window's order list (edge/hub/window/orders.ts).
+  `create table hub_pickups (pickup_id text primary key, order_no text not null unique, seller_id text not null, at integer not null, seq integer not null);
+   create table hub_hq_orders (id text primary key, created_at text not null, body text not null);`,
 ];
 
 export interface QueuedMessage { id: number; topic: string; payload: Buffer; retain: boolean; /** When the hub took it (ms). */ at: number }

@@ -13,7 +13,7 @@ import { BUNDLE, isDeviceUp, parseDeviceTopic, SIBLING } from '../sync/topics.ts
  * checks the gates on its LAN without asking HQ (the WAN may be down) and without being able
  * to speak for another site. The username names the identity: "role:site:device".
  */
-export const DEVICE_ROLES = ['gate', 'kiosk', 'hub', 'pos', 'hq'] as const;
+export const DEVICE_ROLES = ['gate', 'kiosk', 'hub', 'pos', 'handheld', 'hq'] as const;
 export type DeviceRole = (typeof DEVICE_ROLES)[number];
 
 export interface DeviceIdentity {
@@ -74,6 +74,8 @@ export function verifyDevice(keyFor: (site: string) => Buffer | undefined, usern
 /** What a device may publish: its own topics (a hub: any device's on its site, as it relays them). */
 export function canPublish(id: DeviceIdentity, topic: string): boolean {
   if (id.role === 'hq') return true;
+  // A handheld speaks HTTP only (handheldMay): its credential is worth nothing on a broker.
+  if (id.role === 'handheld') return false;
   const t = parseDeviceTopic(topic);
   if (!t || t.site !== id.site) return false;
   // A bundle speaks for the site's devices: a hub's own, on its own topic.
@@ -89,6 +91,7 @@ export function canPublish(id: DeviceIdentity, topic: string): boolean {
  */
 export function canSubscribe(id: DeviceIdentity, filter: string): boolean {
   if (id.role === 'hq') return true;
+  if (id.role === 'handheld') return false;
   const levels = filter.split('/');
   if (levels[0] !== 'tk' || levels[1] !== 'v1' || levels[2] !== id.site || levels.length < 4) return false;
   if (id.role === 'hub') return true;
@@ -118,6 +121,24 @@ export function isOwnEcho(clientId: string | undefined, topic: string): boolean 
 
 export function clientIdAllowed(id: DeviceIdentity, clientId: string): boolean {
   return id.role === 'hq' || clientId === clientIdFor(id);
+}
+
+/** Whether a role connects to a broker at all: a handheld speaks HTTP only (handheldMay). */
+export function speaksMqtt(id: DeviceIdentity): boolean {
+  return id.role !== 'handheld';
+}
+
+/**
+ * All a handheld validator's credential opens, at HQ and at a site hub (paths under /api/v1):
+ * its lanes' change log, its entries' upload, its siblings' entries. Not the gates' digest,
+ * a kiosk's sales, a POS's balances, a hub's uplink, nor anything of the back office.
+ */
+export const HANDHELD_ENDPOINTS = ['GET /sync/changes', 'POST /sync/up', 'GET /sync/entries'] as const;
+
+/** Whether a handheld may call `method path` (path from /api/v1 on, or the whole URL path). */
+export function handheldMay(method: string, path: string): boolean {
+  const p = path.replace(/^\/api\/v1(?=\/)/, '').replace(/\/+$/, '');
+  return (HANDHELD_ENDPOINTS as readonly string[]).includes(`${method === 'HEAD' ? 'GET' : method} ${p}`);
 }
 
 /** The value of an HTTP Authorization header for a device (Basic, username:token). */

@@ -42,7 +42,8 @@ export function checkEntry(
 ): EntryRefusal | undefined {
   if (!sender) return 'unknown_device';
   if (!sender.active) return 'inactive_device';
-  if (sender.role !== 'gate') return 'not_a_gate';
+  // A handheld checks tickets at its own lanes like a gate without leaves.
+  if (sender.role !== 'gate' && sender.role !== 'handheld') return 'not_a_gate';
   if (!sender.lanes.includes(e.lane)) return 'foreign_lane';
   const lane = laneOf(e.lane);
   if (!lane) return 'unknown_lane';

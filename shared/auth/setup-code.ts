@@ -12,7 +12,7 @@ const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 export const setupPayload = z.strictObject({
   site: name,
   device: name,
-  role: z.enum(['gate', 'kiosk', 'hub', 'pos']),
+  role: z.enum(['gate', 'kiosk', 'hub', 'pos', 'handheld']),
   /** The lanes a gate serves (its config takes the first as `lane`). */
   lanes: z.array(name).max(64).default([]),
   cloudUrl: z.string().url(),

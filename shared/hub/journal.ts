@@ -62,6 +62,11 @@ export const hubOrder = z.object({
   totalFen: fen.nonnegative(),
   lines: z.array(hubLine).min(1).max(20),
   payments: z.array(hubPayment).min(1).max(10),
+  /**
+   * The time slot (分时预约) sold, on a day HQ sells by slot: `id` HQ's slot, signed into the
+   * tickets' codes as from-to; `leased` when its places came from the hub's slot lease.
+   */
+  slot: z.object({ id: z.number().int().positive(), from: z.string().regex(/^\d{2}:\d{2}$/), to: z.string().regex(/^\d{2}:\d{2}$/), leased: z.literal(true).optional() }).optional(),
 });
 export type HubOrder = z.infer<typeof hubOrder>;
 
@@ -97,10 +102,26 @@ export const hubShift = z.object({
 });
 export type HubShift = z.infer<typeof hubShift>;
 
+/**
+ * A booking (online, OTA) handed out at the hub's window (取票), from the hub's copy of the
+ * change log when the line is down: HQ records it once by its id, and a second pickup of the
+ * same booking (HQ's window and the hub's during an outage) is kept and flagged `duplicate`.
+ */
+export const hubPickup = z.object({
+  pickupId: z.string().regex(/^[A-Za-z0-9_.:-]{8,80}$/),
+  orderNo: z.string().min(1).max(40),
+  seller: hubSeller,
+  at: ms,
+  /** Taken from the hub's copy (the line was down) rather than from HQ's answer. */
+  offline: z.boolean(),
+});
+export type HubPickup = z.infer<typeof hubPickup>;
+
 export const journalEntry = z.discriminatedUnion('kind', [
   z.object({ seq: z.number().int().positive(), kind: z.literal('order'), order: hubOrder }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('refund'), refund: hubRefund }),
   z.object({ seq: z.number().int().positive(), kind: z.literal('shift'), shift: hubShift }),
+  z.object({ seq: z.number().int().positive(), kind: z.literal('pickup'), pickup: hubPickup }),
 ]);
 export type JournalEntry = z.infer<typeof journalEntry>;
 
@@ -139,7 +160,11 @@ export const hubKit = z.object({
     basePriceFen: fen.nonnegative(),
     /** The daily capacity on each of those days (null: not limited); a limited day is sold only within a lease. */
     capacity: z.record(day, z.number().int().nonnegative().nullable()).optional(),
+    /** The venue whose time slots the type is sold by (cloud/slots slotVenue). */
+    slotVenue: z.string().optional(),
   })),
+  /** The site's time slots on those days: a day with slots for a venue is sold by slot, within the hub's slot leases. */
+  slots: z.array(z.object({ id: z.number().int().positive(), venue: z.string(), day, from: z.string(), to: z.string(), quota: z.number().int().nonnegative() })).optional(),
   discounts: z.array(z.object({ code, name: z.string(), kind: z.enum(['percent', 'fixed']), value: z.number().int().nonnegative(), customerCategory: z.string().nullable(), active: z.boolean() })),
   users: z.array(z.object({
     id: uuid, username: z.string(), displayName: z.string(), roles: z.array(z.string()), permissions: z.array(z.string()),

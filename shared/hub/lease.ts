@@ -2,15 +2,18 @@ import { z } from 'zod';
 
 /**
  * A site hub's lease of capacity, as it travels (POST /api/v1/sync/hub/leases): HQ holds
- * places of a day's capacity (kind 'day': a ticket type's daily capacity, `ref` its id) for
- * the hub, which sells them while the WAN is down and never more. The counters are
+ * places of a day's capacity (kind 'day': a ticket type's daily capacity, `ref` its id) or of
+ * a time slot's quota (kind 'slot': `ref` the slot's id at HQ, `day` its day) for the hub,
+ * which sells them while the WAN is down and never more. The counters are
  * cumulative and only grow, so an exchange is idempotent: an answer lost on the line is
  * repaired by the next one. Written by edge/hub, read by cloud/hub-sales/leases.ts.
  */
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const count = z.number().int().nonnegative().max(10_000_000);
 
-export const leaseKey = z.object({ kind: z.literal('day'), ref: z.number().int().nonnegative(), day });
+export const LEASE_KINDS = ['day', 'slot'] as const;
+export type LeaseKind = (typeof LEASE_KINDS)[number];
+export const leaseKey = z.object({ kind: z.enum(LEASE_KINDS), ref: z.number().int().nonnegative(), day });
 export type LeaseKey = z.infer<typeof leaseKey>;
 
 export const leaseAsk = leaseKey.extend({

@@ -65,7 +65,7 @@ export const change = z.discriminatedUnion('kind', [
    * own lanes, and the hub checks its LAN with it.
    */
   z.object({
-    seq: z.number().int().positive(), kind: z.literal('device'), device: id, role: z.enum(['gate', 'kiosk', 'hub', 'pos']),
+    seq: z.number().int().positive(), kind: z.literal('device'), device: id, role: z.enum(['gate', 'kiosk', 'hub', 'pos', 'handheld']),
     lanes: z.array(id).max(64), active: z.boolean(),
   }),
   /**
@@ -102,6 +102,9 @@ export const change = z.discriminatedUnion('kind', [
   }),
 ]);
 export type Change = z.infer<typeof change>;
+
+/** What a handheld validator's pulls leave out: it holds no biometrics (a phone is easily lost), sells nothing, prints nothing. */
+export const HANDHELD_SKIPS: readonly Change['kind'][] = ['booking', 'face', 'fingerprint', 'template'];
 /** A change before the log gives it a sequence number. */
 export type ChangeBody = Change extends infer C ? (C extends { seq: number } ? Omit<C, 'seq'> : never) : never;
 

@@ -37,6 +37,7 @@ import { runBaseline, runUpload } from './upload.ts';
 import { WAN } from './wan.ts';
 import { PRODUCTION, runPaced } from './paced.ts';
 import { runDeadLink } from './dead-link.ts';
+import { hubSaleFields, runHubSale } from './hub-sale.ts';
 
 const liveCodesReserved = new Set<string>();
 
@@ -59,9 +60,12 @@ const opts = {
   pacedS: envInt('BENCH_PACED_S', 120),
   deadLink: envInt('BENCH_DEAD_LINK', 5_000),
   probeBatches: envInt('BENCH_PROBE_BATCHES', 10),
+  hubSales: envInt('BENCH_HUB_SALES', 60),
 };
 const only = (process.env.BENCH_ONLY || undefined) as 'catchup' | 'ingest' | undefined;
 if (only !== undefined && only !== 'catchup' && only !== 'ingest') throw new Error(`BENCH_ONLY must be catchup or ingest, got "${only}"`);
+/** A busy window at a site hub: a sale every 2 s (test/bench/hub-sale.ts). */
+const HUB_SALE_EVERY_MS = 2_000;
 const GOALS = { catchupS: 10, fanoutS: 30 };
 /** A busy entrance: one scan every 50 ms. */
 const LIVE_PER_SECOND = 20;
@@ -132,6 +136,9 @@ async function main(): Promise<void> {
     const direct = await runPaced(cloud, observer, { gates: opts.pacedGates, seconds: opts.pacedS, codes: pacedCodes.slice(half), via: 'direct' });
     process.stderr.write(`dead link: ${opts.deadLink} entries at 200/s, the line silent for 6 s...\n`);
     const dead = await runDeadLink(cloud, observer, { entries: opts.deadLink, perSecond: 200, silentAfterMs: 6000, silentMs: 6000 });
+
+    process.stderr.write(`window sales at a site hub: ${opts.hubSales}, one every ${HUB_SALE_EVERY_MS} ms...\n`);
+    const hubSale = await runHubSale(cloud, { sales: opts.hubSales, everyMs: HUB_SALE_EVERY_MS });
 
     process.stderr.write('probing HQ ingest alone (and the baseline)...\n');
     const probeLog = makeEntries({ count: 2_000, pool: poolCatchup, start: Date.now() - 2_000 * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
@@ -234,6 +241,7 @@ async function main(): Promise<void> {
       fanout_other_cpu_cores: fanOtherCpu ?? null,
       fanout_goal_s: GOALS.fanoutS,
       fanout_ok: fan.fanoutS < GOALS.fanoutS,
+      ...hubSaleFields(hubSale),
       entries: opts.entries,
       tickets: opts.tickets,
       gates: opts.gates,
@@ -262,6 +270,7 @@ async function main(): Promise<void> {
       ['  down payload: siblings\' uploads / HQ\'s acks', `${out.paced_direct_down_sibling_payload_bytes_per_entry} / ${out.paced_direct_down_ack_payload_bytes_per_entry}`],
       ['  scan to committed at HQ, p99 s', out.paced_direct_hq_lag_p99_s],
       [`dead link: extra bytes of ${dead.dataBytes.toLocaleString('en')}`, `${out.dead_link_extra_bytes} (${Math.round(out.dead_link_extra_ratio * 100)} %), noticed in ${out.dead_link_noticed_s} s`],
+      [`window sales at a site hub (${hubSale.sales}), WAN bytes per sale up / down`, `${out.hub_up_bytes_per_sale} / ${out.hub_down_bytes_per_sale} (its entry: ${out.hub_sale_entry_json_bytes} B of JSON)`],
       ['', ''],
       [`fanout of ${fan.tickets.toLocaleString('en')} tickets to ${fan.gates} gates, s (goal < ${GOALS.fanoutS})`, `${out.fanout_s}${out.fanout_ok ? '' : '  MISSED'}`],
       ['  selling took, s', out.fanout_sales_s],

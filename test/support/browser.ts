@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium, headless, in a fresh profile (never a downloaded browser). */
-export async function startBrowser(opts: { viewport?: { width: number; height: number }; init?: string } = {}): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+export async function startBrowser(opts: { viewport?: { width: number; height: number }; init?: string; args?: string[] } = {}): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'tk-chromium-'));
   // playwright takes the profile as launchPersistentContext's userDataDir (it refuses --user-data-dir among the args).
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', ...(opts.args ?? [])],
     viewport: opts.viewport ?? { width: 1366, height: 768 },
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',

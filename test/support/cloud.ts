@@ -91,8 +91,7 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
  * A new, empty database on the Postgres server named by TEST_DATABASE_URL (started by
  * .ci/run). Undefined when no server is configured.
  */
-export async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
-  const admin = process.env.TEST_DATABASE_URL;
+export async function freshPostgres(admin = process.env.TEST_DATABASE_URL): Promise<{ url: string; drop(): Promise<void> } | undefined> {
   if (!admin) return undefined;
   const { default: pg } = await import('pg');
   const name = `tk_test_${process.pid}_${Date.now().toString(36)}`;

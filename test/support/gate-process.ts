@@ -11,17 +11,18 @@ export class GateProcess {
   consoleUrl = '';
   output = '';
 
-  constructor(readonly configPath: string) {}
+  /** `program`: node's arguments before the config; development's tsx unless given (a build's main.js). */
+  constructor(readonly configPath: string, readonly program = ['--import', 'tsx', join(root, 'edge/gate/main.ts')]) {}
 
-  static write(dir: string, config: Record<string, unknown>): GateProcess {
+  static write(dir: string, config: Record<string, unknown>, program?: string[]): GateProcess {
     const path = join(dir, 'gate.json');
     writeFileSync(path, JSON.stringify(withGateToken(config), null, 2));
-    return new GateProcess(path);
+    return new GateProcess(path, program);
   }
 
   async start(): Promise<void> {
     this.output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'edge/gate/main.ts'), this.configPath], {
+    const child = spawn(process.execPath, [...this.program, this.configPath], {
       cwd: root, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { parseHubConfig, type HubConfig } from '../../edge/hub/config.ts';
 import type { SiteHub } from '../../edge/hub/hub.ts';
 import { LinkSim } from '../tools/link-sim.ts';
@@ -36,4 +37,12 @@ export function hubConfigVia(dataDir: string, wan: readonly [LinkSim, LinkSim], 
     // Uploads leave the hub at once unless a test says otherwise (production coalesces 10 s: edge/hub/config.ts).
     pullIntervalMs: 300, statusIntervalMs: 1000, coalesceMs: 0, ...extra,
   });
+}
+
+/** Stops what a hub test started: the hub, its WAN, HQ, and the hub's data. */
+export async function stopHubSite(o: { hub: SiteHub | undefined; wan: readonly LinkSim[]; cloud: { cleanup(): Promise<void> }; dataDir: string }): Promise<void> {
+  await o.hub?.stop();
+  for (const l of o.wan) await l.stop();
+  await o.cloud.cleanup();
+  rmSync(o.dataDir, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@ import { api } from './cloud.ts';
 
 export interface DeviceSpec {
   device: string;
-  role?: 'gate' | 'kiosk' | 'hub' | 'pos';
+  role?: 'gate' | 'kiosk' | 'hub' | 'pos' | 'handheld';
   /** A gate's lanes (made with default rules when the site has none such yet). */
   lanes?: string[];
 }

@@ -5,16 +5,24 @@
  * entry writes, and the process RSS. Progress and a table go to stderr; the last stdout line
  * is one JSON object.
  *
+ * RSS (issue 18: under 150 MB at 1,000,000 tickets): the gate program as production runs it,
+ * compiled by `npm run build:edge` (built afresh here) and started with plain node on this
+ * cache (`rss_mb`, idle and after BENCH_SCANS presentations), beside the same program through
+ * tsx (`rss_mb_tsx`) and a bare `node -e` (`node_floor_mb`), all in the same run.
+ *
  * Environment: BENCH_TICKETS (1,000,000), BENCH_APPLY (100,000), BENCH_SAMPLES (20,000),
  * BENCH_WARMUP (2,000), BENCH_WRITES (2,000), BENCH_BATCH (5,000), BENCH_IDS (v7: time-ordered
- * ticket ids as HQ issues them; v4: random), BENCH_KEEP (keep the DB).
+ * ticket ids as HQ issues them; v4: random), BENCH_SCANS (1,000), BENCH_KEEP (keep the DB),
+ * BENCH_CACHE=<dir> (build the cache there once and reuse it in later runs: its world.json
+ * holds the seeds), BENCH_DECIDE=0 (skip the decision timings: RSS only).
  */
 import { fork } from 'node:child_process';
-import { gateProcessRss } from './rss.ts';
+import { buildEdge } from '../../build.ts';
+import { gateProcessRss, nodeFloorRss, ROOT, unitNodeArgs } from './rss.ts';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openGateDb } from '../db/open.ts';
 import { GateStore } from '../store.ts';
@@ -39,7 +47,10 @@ const opts = {
   warmup: envInt('BENCH_WARMUP', 2_000),
   writes: envInt('BENCH_WRITES', 2_000),
   batch: envInt('BENCH_BATCH', 5_000),
+  scans: envInt('BENCH_SCANS', 1_000),
   ids: envIds(),
+  cache: process.env.BENCH_CACHE || undefined,
+  decide: process.env.BENCH_DECIDE !== '0',
 };
 
 function envIds(): IdKind {
@@ -81,32 +92,27 @@ function measure(params: DecideParams): Promise<DecideResult> {
   });
 }
 
-function printTable(r: DecideResult, summary: Record<string, unknown>): void {
+function printTable(r: DecideResult | undefined, summary: Record<string, unknown>): void {
   const row = (name: string, q: { p50: number; p99: number }) => `${name.padEnd(14)}${String(q.p50).padStart(10)}${String(q.p99).padStart(10)}`;
   const lines = [
     '',
-    `${'kind'.padEnd(14)}${'p50 µs'.padStart(10)}${'p99 µs'.padStart(10)}`,
-    ...Object.entries(r.kinds).map(([k, q]) => row(k, q)),
-    row('floor', r.floor),
-    row('durable write', r.write),
-    '',
-    ...Object.entries(summary).map(([k, v]) => `${k.padEnd(26)}${typeof v === 'number' ? v.toLocaleString('en') : String(v)}`),
+    ...(r ? [
+      `${'kind'.padEnd(14)}${'p50 µs'.padStart(10)}${'p99 µs'.padStart(10)}`,
+      ...Object.entries(r.kinds).map(([k, q]) => row(k, q)),
+      row('floor', r.floor),
+      row('durable write', r.write),
+      '',
+    ] : []),
+    ...Object.entries(summary).map(([k, v]) => `${k.padEnd(30)}${typeof v === 'number' ? v.toLocaleString('en') : String(v)}`),
     '',
   ];
   process.stderr.write(lines.join('\n') + '\n');
 }
 
-function summarise(load: LoadResult, applyRowsPerSecond: number, dbMb: number, r: DecideResult) {
+function summariseDecisions(r: DecideResult) {
   const worst = CREDENTIAL_KINDS.reduce((a, b) => (r.kinds[b].p99 > r.kinds[a].p99 ? b : a));
   const byKind = (q: 'p50' | 'p99') => Object.fromEntries(Object.entries(r.kinds).map(([k, v]) => [k, v[q]]));
   return {
-    tickets: opts.tickets,
-    ticket_ids: opts.ids,
-    load_s: round1(load.seconds),
-    load_apply_s: round1(load.applySeconds),
-    load_changes: load.changes,
-    db_mb: dbMb,
-    apply_rows_per_s: applyRowsPerSecond,
     samples: opts.samples,
     floor_p50_us: r.floor.p50,
     floor_p99_us: r.floor.p99,
@@ -117,44 +123,97 @@ function summarise(load: LoadResult, applyRowsPerSecond: number, dbMb: number, r
     ratio_p99: Math.round((r.kinds[worst].p99 / r.floor.p99) * 100) / 100,
     durable_write_p50_us: r.write.p50,
     durable_write_p99_us: r.write.p99,
-    rss_mb: r.rssMb,
+    rss_bench_process_mb: r.rssMb,
     rss_open_mb: r.rssOpenMb,
     heap_total_mb: r.heapTotalMb,
     other_cpu_cores: r.otherCpuCores ?? null,
   };
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'tk-bench-gate-'));
+interface Cache { dir: string; dbPath: string; world: WorldParams; built?: { load: LoadResult; applyRowsPerSecond: number } }
+
+/** A fresh cache in a temporary folder, or BENCH_CACHE's: built there once, reused after. */
+function prepareCache(): Cache {
+  const dir = opts.cache ? resolve(opts.cache) : mkdtempSync(join(tmpdir(), 'tk-bench-gate-'));
   const dbPath = join(dir, 'gate.sqlite');
+  const worldPath = join(dir, 'world.json');
+  if (opts.cache && existsSync(worldPath) && existsSync(dbPath)) {
+    const saved = JSON.parse(readFileSync(worldPath, 'utf8')) as { tickets: number; world: WorldParams };
+    if (saved.tickets !== opts.tickets) throw new Error(`BENCH_CACHE ${dir} holds ${saved.tickets} tickets, not BENCH_TICKETS=${opts.tickets}: remove it or give another folder`);
+    process.stderr.write(`reusing the cache in ${dir} (${saved.tickets.toLocaleString('en')} tickets)\n`);
+    return { dir, dbPath, world: saved.world };
+  }
+  mkdirSync(dir, { recursive: true });
   const world: WorldParams = { seed: randomBytes(16).toString('hex'), keySeed: randomBytes(32).toString('hex'), now: Date.now(), ids: opts.ids };
+  const built = buildCache(dbPath, world);
+  if (opts.cache) writeFileSync(worldPath, JSON.stringify({ tickets: opts.tickets, world }));
+  return { dir, dbPath, world, built };
+}
+
+async function main(): Promise<void> {
+  const cache = prepareCache();
+  const { dir, dbPath, world } = cache;
   try {
-    const { load, applyRowsPerSecond } = buildCache(dbPath, world);
-    const r = await measure({ ...world, dataDir: dir, tickets: opts.tickets, samples: opts.samples, warmup: opts.warmup, writes: opts.writes });
-    process.stderr.write('gate program RSS: starting edge/gate/main.ts on this cache...\n');
-    const gateRss = await gateProcessRss({ ...world, dataDir: dir, tickets: opts.tickets, scans: 2000 });
-    const out = { ...summarise(load, applyRowsPerSecond, fileMb(dbPath), r), rss_mb: gateRss.rssMb, rss_peak_mb: gateRss.hwmMb, rss_bench_process_mb: r.rssMb };
-    if ((r.otherCpuCores ?? 0) > 0.2) {
-      process.stderr.write(`warning: other processes used ${r.otherCpuCores} of ${availableParallelism()} cores while decisions were timed: tail latencies are inflated\n`);
+    const r = opts.decide ? await measure({ ...world, dataDir: dir, tickets: opts.tickets, samples: opts.samples, warmup: opts.warmup, writes: opts.writes }) : undefined;
+
+    process.stderr.write('building the edge programs (npm run build:edge)...\n');
+    await buildEdge(join(ROOT, 'dist'));
+    const at = { ...world, dataDir: dir, tickets: opts.tickets, scans: opts.scans, idleMs: 3000 };
+    const unit = unitNodeArgs();
+    process.stderr.write(`gate program RSS: node ${unit.join(' ')} (as scenic-gate.service), ${opts.scans.toLocaleString('en')} scans...\n`);
+    const compiled = await gateProcessRss(at, unit);
+    // The same build without the unit's V8 flags: what the flags alone save.
+    const plain = unit.filter((a) => !a.startsWith('--'));
+    process.stderr.write(`gate program RSS: node ${plain.join(' ')}, the same scans...\n`);
+    const compiledPlain = await gateProcessRss(at, plain);
+    // The baseline: how the unit ran the gate before the build step.
+    process.stderr.write('gate program RSS: node --import tsx edge/gate/main.ts, the same scans...\n');
+    const tsx = await gateProcessRss(at, ['--import', 'tsx', 'edge/gate/main.ts']);
+    const floor = await nodeFloorRss();
+
+    const out = {
+      tickets: opts.tickets,
+      ticket_ids: world.ids,
+      ...(cache.built ? {
+        load_s: round1(cache.built.load.seconds),
+        load_apply_s: round1(cache.built.load.applySeconds),
+        load_changes: cache.built.load.changes,
+        apply_rows_per_s: cache.built.applyRowsPerSecond,
+      } : { cache_reused: true }),
+      db_mb: fileMb(dbPath),
+      ...(r ? summariseDecisions(r) : {}),
+      rss_mb: compiled.rssMb,
+      rss_idle_mb: compiled.idleMb,
+      rss_peak_mb: compiled.hwmMb,
+      rss_command: `node ${unit.join(' ')}`,
+      rss_mb_no_v8_flags: compiledPlain.rssMb,
+      rss_idle_mb_no_v8_flags: compiledPlain.idleMb,
+      rss_mb_tsx: tsx.rssMb,
+      rss_idle_mb_tsx: tsx.idleMb,
+      node_floor_mb: floor,
+      rss_goal_mb: 150,
+      rss_scans: opts.scans,
+      rss_admitted: compiled.admitted,
+      load_avg_1m: round1(loadavg()[0]!),
+    };
+    if ((r?.otherCpuCores ?? 0) > 0.2) {
+      process.stderr.write(`warning: other processes used ${r!.otherCpuCores} of ${availableParallelism()} cores while decisions were timed: tail latencies are inflated\n`);
     }
     printTable(r, {
       tickets: `${out.tickets.toLocaleString('en')} (${out.ticket_ids} ids)`,
-      'load s': out.load_s,
-      'load s in applyBatch': out.load_apply_s,
+      ...(cache.built ? { 'load s': round1(cache.built.load.seconds), 'load s in applyBatch': round1(cache.built.load.applySeconds), 'apply rows/s': cache.built.applyRowsPerSecond } : {}),
       'db MB': out.db_mb,
-      'apply rows/s': out.apply_rows_per_s,
-      [`ratio p99 (${out.p99_worst_kind}/floor)`]: out.ratio_p99,
-      'rss MB (gate program)': out.rss_mb,
-      'rss MB peak (gate program)': out.rss_peak_mb,
-      'rss MB (timing process)': out.rss_bench_process_mb,
-      'rss MB at open': out.rss_open_mb,
-      'V8 heap MB': out.heap_total_mb,
-      'other CPU (cores)': out.other_cpu_cores ?? 'n/a',
+      ...(r ? { [`ratio p99 (${out.p99_worst_kind}/floor)`]: out.ratio_p99, 'rss MB (timing process)': out.rss_bench_process_mb, 'V8 heap MB (timing process)': out.heap_total_mb, 'other CPU (cores)': out.other_cpu_cores ?? 'n/a' } : {}),
+      'rss MB gate (node dist)': `${out.rss_mb} after scans, ${out.rss_idle_mb} idle, ${out.rss_peak_mb} peak (goal < 150)`,
+      'rss MB gate (dist, no flags)': `${out.rss_mb_no_v8_flags} after scans, ${out.rss_idle_mb_no_v8_flags} idle`,
+      'rss MB gate (tsx)': `${out.rss_mb_tsx} after scans, ${out.rss_idle_mb_tsx} idle`,
+      'rss MB bare node -e': out.node_floor_mb,
     });
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {
     // The world's seeds re-create its tickets and codes, to re-measure the kept cache.
-    if (process.env.BENCH_KEEP) process.stderr.write(`kept ${dbPath} (world ${JSON.stringify(world)})\n`);
+    if (opts.cache) process.stderr.write(`cache kept in ${dir} (BENCH_CACHE)\n`);
+    else if (process.env.BENCH_KEEP) process.stderr.write(`kept ${dbPath} (world ${JSON.stringify(world)})\n`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }

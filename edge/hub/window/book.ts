@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { HubOrder, HubRefund, HubShift, JournalEntry } from '../../../shared/hub/journal.ts';
+import type { HubOrder, HubPickup, HubRefund, HubShift, JournalEntry } from '../../../shared/hub/journal.ts';
 
 export interface ShiftRow { id: string; sellerId: string; floatFen: number; openedAt: number; closedAt: number | null; report: unknown }
 export interface OrderRow { id: string; seq: number; sellerId: string; shiftId: string; order: HubOrder; refund: HubRefund | null }
@@ -121,6 +121,25 @@ export class SaleBook {
     const r = this.db.prepare(`select count(*) entries, sum(taken_at is null) pending, sum(refused is not null and taken_at is null) refused, coalesce(max(seq), 0) lastSeq from journal`).get() as
       { entries: number; pending: number | null; refused: number | null; lastSeq: number };
     return { entries: r.entries, pending: r.pending ?? 0, refused: r.refused ?? 0, lastSeq: r.lastSeq };
+  }
+
+  /** A booking handed out here, with its journal entry; false when it was handed out here before. */
+  addPickup(pk: HubPickup): boolean {
+    return this.tx(() => {
+      if (this.pickupOf(pk.orderNo)) return false;
+      const seq = this.journal('pickup', pk, pk.at);
+      this.db.prepare('insert into hub_pickups (pickup_id, order_no, seller_id, at, seq) values (?, ?, ?, ?, ?)').run(pk.pickupId, pk.orderNo, pk.seller.id, pk.at, seq);
+      return true;
+    });
+  }
+
+  pickupOf(orderNo: string): { pickupId: string; at: number } | undefined {
+    return this.db.prepare('select pickup_id pickupId, at from hub_pickups where order_no = ?').get(orderNo) as { pickupId: string; at: number } | undefined;
+  }
+
+  /** Orders sold here, newest first, made on or after `fromMs` (the window's list). */
+  recentOrders(fromMs: number, limit: number): OrderRow[] {
+    return (this.db.prepare("select id from hub_orders where json_extract(body, '$.at') >= ? order by seq desc limit ?").all(fromMs, limit) as { id: string }[]).map((r) => this.order(r.id)!);
   }
 
   /** Records a print of a ticket; returns its number (1 = first print). */

@@ -12,6 +12,8 @@ import type { LeaseBook } from './leases.ts';
 import { HubError } from './errors.ts';
 import { orderView, priceLines, refund, sell, visitDayOf, type KitUser, type SellContext } from './sell.ts';
 import { closeShift, openShift, shiftView } from './shifts.ts';
+import { hubOrdersQuery, type SiteOrders } from './orders.ts';
+import { hubLookupQuery, type PickupDesk } from './pickups.ts';
 
 type Role = 'administrator' | 'finance' | 'marketing' | 'seller' | 'supervisor';
 type Env = { Variables: { hubUser: KitUser; hubToken: string } };
@@ -32,6 +34,7 @@ const HUB_POLICY: { prefix: string; methods: string[] | '*'; access: Role[] }[] 
   { prefix: '/orders', methods: ['GET', 'POST'], access: WINDOW },
   { prefix: '/shifts', methods: ['GET', 'POST'], access: WINDOW },
   { prefix: '/tickets', methods: ['POST'], access: WINDOW },
+  { prefix: '/pickups', methods: ['GET', 'POST'], access: WINDOW },
 ];
 
 const SESSION_MS = 12 * 3600_000;
@@ -54,6 +57,12 @@ export interface WindowDeps {
   templates?: () => HeldTemplate[];
   /** A refund was written: the site's gates should hear of it now. */
   refunded?: () => void;
+  /** Bookings handed out here (取票), from the hub's copy of the change log. */
+  pickups?: PickupDesk;
+  /** The site's orders: the hub's own and HQ's as last fetched. */
+  orders?: SiteOrders;
+  /** The line to HQ is down (a pickup is then marked offline). */
+  offline?: () => boolean;
 }
 
 const userView = (u: KitUser) => ({ id: u.id, username: u.username, displayName: u.displayName, roles: u.roles, permissions: u.permissions });
@@ -81,6 +90,10 @@ export function windowRoutes(d: WindowDeps) {
     return k;
   };
   const ctx = (): SellContext => ({ kit: kit(), key: d.key, delegation: d.delegation(), book: d.book, now: d.now(), site: d.site, leases: d.leases, short: d.written });
+  const desk = (): PickupDesk => {
+    if (!d.pickups) throw new HubError('not_at_hub', 'pickups are made at HQ', 404);
+    return d.pickups;
+  };
   const signedIn = async (c: Context<Env>, next: () => Promise<void>) => {
     const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
     const s = token ? d.book.session(token, d.now()) : undefined;
@@ -92,6 +105,27 @@ export function windowRoutes(d: WindowDeps) {
     c.set('hubUser', user);
     c.set('hubToken', token!);
     await next();
+  };
+  // What a ticket sold here, or of a booking handed out here, prints.
+  const printData = (id: string) => {
+    const row = d.book.orderOfTicket(id);
+    if (!row) {
+      const b = d.pickups?.ticket(kit(), id);
+      if (!b) throw new HubError('not_hub_sale', 'not sold or handed out at this hub', 404, { id });
+      const type = kit().types.find((x) => x.id === b.ticket.typeId);
+      return {
+        typeId: b.ticket.typeId, ticketId: id, code: b.ticket.code, typeName: type?.name ?? String(b.ticket.typeId), priceFen: 0, validFrom: b.validFrom, validUntil: b.validUntil,
+        persons: b.ticket.persons, entries: type?.entries ?? 1, orderNo: b.booking.orderNo, siteName: d.site, issuedAt: d.now(),
+      };
+    }
+    if (row.refund) throw new HubError('ticket_revoked', 'the ticket is refunded', 409, { reason: 'refunded' });
+    const line = row.order.lines.find((l) => l.tickets.some((t) => t.id === id))!;
+    const t = line.tickets.find((x) => x.id === id)!;
+    const type = kit().types.find((x) => x.id === t.typeId);
+    return {
+      typeId: t.typeId, ticketId: t.id, code: t.code, typeName: type?.name ?? line.type, priceFen: t.priceFen, validFrom: t.validFrom, validUntil: t.validUntil,
+      persons: t.persons, entries: t.entries, orderNo: line.saleId, siteName: d.site, issuedAt: row.order.at,
+    };
   };
   return new Hono<Env>()
     .post('/auth/login', async (c) => {
@@ -150,6 +184,16 @@ export function windowRoutes(d: WindowDeps) {
       d.written();
       return c.json(orderView(row, d.site), 201);
     })
+    .get('/orders', (c) => {
+      if (!d.orders) throw new HubError('not_at_hub', 'the order list is kept at HQ', 404);
+      return c.json(d.orders.list(kit(), hubOrdersQuery.parse(c.req.query())));
+    })
+    .get('/pickups/lookup', (c) => c.json(desk().lookup(kit(), d.now(), hubLookupQuery.parse(c.req.query()))))
+    .post('/pickups', async (c) => {
+      const r = desk().pickUp(kit(), c.get('hubUser'), d.now(), d.offline?.() ?? false, await body(c));
+      d.written();
+      return c.json(r);
+    })
     .get('/orders/:id', (c) => {
       const row = d.book.order(c.req.param('id'));
       if (!row) throw new HubError('not_hub_sale', 'not sold at this hub', 404, { id: c.req.param('id') });
@@ -181,19 +225,10 @@ export function windowRoutes(d: WindowDeps) {
     .post('/tickets/:id/prints', async (c) => {
       const r = printRequest.parse((await body(c)) ?? {});
       const id = c.req.param('id');
-      const row = d.book.orderOfTicket(id);
-      if (!row) throw new HubError('not_hub_sale', 'not sold at this hub', 404, { id });
-      if (row.refund) throw new HubError('ticket_revoked', 'the ticket is refunded', 409, { reason: 'refunded' });
-      const line = row.order.lines.find((l) => l.tickets.some((t) => t.id === id))!;
-      const t = line.tickets.find((x) => x.id === id)!;
-      const type = kit().types.find((x) => x.id === t.typeId);
-      const data = {
-        ticketId: t.id, code: t.code, typeName: type?.name ?? line.type, priceFen: t.priceFen, validFrom: t.validFrom, validUntil: t.validUntil,
-        persons: t.persons, entries: t.entries, orderNo: line.saleId, siteName: d.site, issuedAt: row.order.at,
-      };
+      const data = printData(id);
       const opts = { timeZone: kit().timeZone };
       // HQ's template for the type (else its default, else the built-in layout), as at HQ and the kiosks.
-      const picked = pickTemplate(d.templates?.() ?? [], t.typeId);
+      const picked = pickTemplate(d.templates?.() ?? [], data.typeId);
       const layout = picked?.layout ?? DEFAULT_TEMPLATE;
       const bytes = await (r.output === 'escpos' ? ticketToEscPos(layout, data, opts) : ticketPreviewPng(layout, data, opts));
       const printNo = d.book.addPrint(id, c.get('hubUser').id, d.now(), r.reason, () => { throw new HubError('reprint_reason_required', 'a reprint needs a reason', 400, { field: 'reason' }); });

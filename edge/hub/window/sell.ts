@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { encodeTicketCode } from '../../../shared/code/ticket-code.ts';
 import type { IssuerKey } from '../../../shared/code/keys.ts';
 import type { HubKit, HubOrder, HubPayment, HubRefund } from '../../../shared/hub/journal.ts';
-import { addDays, businessDay, startOfBusinessDay } from '../../../shared/time/zone.ts';
+import { addDays, businessDay, startOfBusinessDay, wallClock } from '../../../shared/time/zone.ts';
 import type { OrderRow, SaleBook } from './book.ts';
-import type { LeaseBook } from './leases.ts';
+import type { KitSlot, LeaseBook } from './leases.ts';
 import { HubError } from './errors.ts';
 
 export type KitUser = HubKit['users'][number];
@@ -30,6 +30,8 @@ export const hubOrderRequest = z.object({
   payments: z.array(z.object({ method: z.string(), amountFen: money.refine((n) => n > 0, 'must be more than 0'), tenderedFen: money.optional(), reference: z.string().optional() }).passthrough()).max(10).default([]),
   reserve: z.boolean().default(false),
   note: z.string().max(200).optional(),
+  /** Start of the time slot (分时预约) on days sold by slot; absent today: the slot under way with room in the hub's lease. */
+  slot: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').optional(),
 }).strict();
 export type HubOrderRequest = z.infer<typeof hubOrderRequest>;
 
@@ -136,6 +138,7 @@ export function sell(ctx: SellContext, user: KitUser, input: unknown, idempotenc
   if (paidFen !== total) throw new HubError('payment_mismatch', `payments add up to ${paidFen}, the order is ${total}`, 400, { totalFen: total, paidFen });
   const tz = ctx.kit.timeZone;
   const validFrom = startOfBusinessDay(day, tz);
+  const slot = slotOfSale(ctx, day, lines, req.slot);
   const order: HubOrder = {
     id: uuidv7(), seller: { id: user.id, username: user.username }, shiftId: shift.id, visitDay: day, at: ctx.now, totalFen: total, payments: paid,
     lines: lines.map((l) => {
@@ -146,28 +149,63 @@ export function sell(ctx: SellContext, user: KitUser, input: unknown, idempotenc
         saleId: uuidv7(), type: l.type.code, typeId: l.type.id, quantity: l.quantity, group: l.group, listFen: l.listFen, unitFen: l.unitFen,
         discount: l.discount?.code ?? null, totalFen: l.totalFen, persons: l.persons,
         tickets: Array.from({ length: l.tickets }, () => {
-          const facts = { ticketId: uuidv7(), typeId: l.type.id, validFrom: validFrom / 1000, validUntil: validUntil / 1000, persons: l.personsPerTicket, entries: l.type.entries };
+          const facts = { ticketId: uuidv7(), typeId: l.type.id, validFrom: validFrom / 1000, validUntil: validUntil / 1000, persons: l.personsPerTicket, entries: l.type.entries, ...(slot ? { slot: { from: slot.from, to: slot.to } } : {}) };
           return { id: facts.ticketId, code: encodeTicketCode(facts, ctx.key), keyId: ctx.key.keyId, typeId: l.type.id, persons: facts.persons, entries: facts.entries, priceFen: perTicketFen, validFrom, validUntil };
         }),
       };
     }),
+    ...(slot ? { slot: { id: slot.id, from: slot.from, to: slot.to, leased: true as const } } : {}),
   };
-  const seq = sellWithin(ctx, order, idempotencyKey);
+  const seq = sellWithin(ctx, order, idempotencyKey, slot);
   return { id: order.id, seq, sellerId: user.id, shiftId: shift.id, order, refund: null };
 }
 
+const toMin = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
+
+/**
+ * The time slot of a sale, as HQ's window picks it (cloud/slots takeWindowSlot): a day with
+ * slots for the venue of the first line's type is sold by slot. Named: that slot. Not named,
+ * today: the slot under way (or the next) whose lease holds room for the sale; another day
+ * needs one named. Places come from the hub's slot lease (taken in the sale's transaction).
+ */
+function slotOfSale(ctx: SellContext, day: string, lines: PricedLine[], asked: string | undefined): KitSlot | undefined {
+  const venue = lines[0]!.type.slotVenue;
+  const slots = (ctx.kit.slots ?? []).filter((s) => s.venue === venue && s.day === day).sort((a, b) => a.from.localeCompare(b.from));
+  if (asked !== undefined) {
+    const named = slots.find((s) => s.from === asked);
+    if (!named) throw new HubError('slot_unknown', `no time slot at ${asked} on ${day}`, 422, { day, from: asked });
+    return named;
+  }
+  if (slots.length === 0) return undefined;
+  if (day !== businessDay(ctx.now, ctx.kit.timeZone)) throw new HubError('slot_required', `${day} is sold by time slot: choose one`, 422, { day });
+  const w = wallClock(ctx.now, ctx.kit.timeZone);
+  const open = slots.filter((s) => toMin(s.to) > w.hour * 60 + w.minute);
+  if (open.length === 0) throw new HubError('slot_full', `today's slots are over`, 409, { day, from: slots[slots.length - 1]!.from, to: slots[slots.length - 1]!.to });
+  const persons = lines.reduce((n, l) => n + l.persons, 0);
+  const room = (s: KitSlot) => {
+    const r = ctx.leases?.get(s.id, s.day, 'slot');
+    return r ? r.granted - r.returned - r.sold : 0;
+  };
+  // None with room in the lease: the one under way, which asks HQ for more.
+  return open.find((s) => room(s) >= persons) ?? open[0];
+}
+
 /** The order and its places of the lease commit together; a short lease is asked of HQ. */
-function sellWithin(ctx: SellContext, order: HubOrder, idempotencyKey: string | undefined): number {
+function sellWithin(ctx: SellContext, order: HubOrder, idempotencyKey: string | undefined, slot?: KitSlot): number {
   const { leases } = ctx;
   try {
     return ctx.book.tx(() => {
+      if (slot) {
+        if (!leases) throw new HubError('lease_exhausted', 'no slot lease', 409, { type: `${slot.from}-${slot.to}`, day: slot.day, left: 0, asked: 0, ref: slot.id, kind: 'slot' });
+        leases.takeSlot(slot, order.lines.reduce((n, l) => n + l.persons, 0));
+      }
       const leased = leases?.take(ctx.kit, order.visitDay, order.lines.map((l) => ({ typeId: l.typeId, typeCode: l.type, persons: l.persons })));
       for (const l of order.lines) if (leased?.has(l.typeId)) l.leased = true;
       return ctx.book.addOrder(order, idempotencyKey);
     });
   } catch (err) {
     if (leases && err instanceof HubError && err.code === 'lease_exhausted') {
-      leases.demand(err.context.ref as number, order.visitDay, err.context.asked as number);
+      leases.demand(err.context.ref as number, order.visitDay, err.context.asked as number, err.context.kind === 'slot' ? 'slot' : 'day');
       ctx.short?.();
     }
     throw err;

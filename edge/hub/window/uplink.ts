@@ -36,6 +36,8 @@ export class WindowUplink {
     store: HubStore; book: SaleBook; key: IssuerKey; cloudUrl: string; site: string; intervalMs: number; kitEveryMs: number;
     leases?: { book: LeaseBook; policy: LeasePolicy };
     anchors?: AnchorCopy;
+    /** Other copies kept from HQ (the site's orders for the window's list), fetched after the upload. */
+    pulls?: ((get: (path: string) => Promise<unknown>) => Promise<void>)[];
     log: Logger; now: () => number; fetch: typeof fetch; credential?: DeviceCredential;
   }) {
     const saved = opts.store.meta('window_kit');
@@ -88,6 +90,7 @@ export class WindowUplink {
       }
       await this.upload();
       await this.opts.anchors?.pull((path) => this.call('GET', path));
+      for (const pull of this.opts.pulls ?? []) await pull((path) => this.call('GET', path));
       this.lastError = undefined;
     } catch (err) {
       const message = (err as Error).message;

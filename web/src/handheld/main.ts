@@ -1,9 +1,10 @@
+import { scanWithCamera, type CameraScan } from './camera.ts';
 import { Validator, type DeviceSetup, type Shown } from './validator.ts';
 import './handheld.css';
 
 /**
  * The handheld's screen: a scan field the PDA's scanner types into (Enter ends a code), the
- * camera where the browser can read barcodes itself (BarcodeDetector), a big verdict (green
+ * camera (ZXing, bundled: QR and 1D barcodes), a big verdict (green
  * 放行 / red reason), the counters, and a manual let-through with a reason. It syncs and
  * uploads whenever the network lets it; validation never waits for the network.
  */
@@ -53,7 +54,7 @@ async function start(): Promise<void> {
   const manualBox = el('div', { id: 'hh-manual-box', class: 'manual-box', hidden: '' }, reason, manualOk);
   const camBtn = el('button', { id: 'hh-camera', type: 'button' }, '摄像头扫码');
   const video = el('video', { id: 'hh-video', playsinline: '', muted: '', hidden: '' });
-  const tools = el('div', { class: 'tools' }, syncBtn, manualBtn, ...('BarcodeDetector' in window ? [camBtn] : []));
+  const tools = el('div', { class: 'tools' }, syncBtn, manualBtn, ...(navigator.mediaDevices ? [camBtn] : []));
   const form = el('form', { class: 'scan' }, input);
   root.replaceChildren(el('div', { class: 'app' }, status, result, form, counter, tools, manualBox, video));
 
@@ -106,7 +107,17 @@ async function start(): Promise<void> {
     manualBox.hidden = true;
     void v.letThrough(why).then(show).then(() => online());
   });
-  camBtn.addEventListener('click', () => void scanCamera(video, (text) => void v.validate(text).then(show)));
+  let camera: CameraScan | undefined;
+  camBtn.addEventListener('click', () => {
+    // A second press puts the camera away.
+    if (camera) return camera.stop();
+    camera = scanWithCamera(video);
+    camBtn.textContent = '停止扫码';
+    void camera.result.then(
+      (text) => (text ? v.validate(text).then(show).then(() => online()) : undefined),
+      () => show({ admit: false, reason: 'no_camera', message: '无法打开摄像头', persons: 0, remaining: null, at: Date.now() }),
+    ).finally(() => { camera = undefined; camBtn.textContent = '摄像头扫码'; });
+  });
   document.addEventListener('click', (ev) => { if (!(ev.target instanceof HTMLInputElement)) input.focus(); });
   window.addEventListener('online', () => void online());
   window.addEventListener('offline', () => void refresh());
@@ -129,27 +140,6 @@ function beep(ok: boolean): void {
   } catch {
     // no sound device: the screen says it
   }
-}
-
-/** The phone's camera, where the browser decodes barcodes itself (no library is bundled for it). */
-async function scanCamera(video: HTMLVideoElement, onCode: (text: string) => void): Promise<void> {
-  type Detector = { detect(v: HTMLVideoElement): Promise<{ rawValue: string }[]> };
-  const Ctor = (window as unknown as { BarcodeDetector: new (o: object) => Detector }).BarcodeDetector;
-  const detector = new Ctor({ formats: ['qr_code', 'code_128', 'code_39', 'ean_13', 'itf'] });
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-  video.srcObject = stream;
-  video.hidden = false;
-  await video.play();
-  for (let i = 0; i < 600; i++) {
-    const found = await detector.detect(video).catch(() => []);
-    if (found[0]) {
-      onCode(found[0].rawValue);
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  for (const t of stream.getTracks()) t.stop();
-  video.hidden = true;
 }
 
 if ('serviceWorker' in navigator) void navigator.serviceWorker.register('./handheld-sw.js').catch(() => undefined);

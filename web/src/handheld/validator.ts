@@ -27,7 +27,7 @@ export interface DeviceSetup {
 
 export interface Shown {
   admit: boolean;
-  reason: Refusal | 'ok' | 'manual';
+  reason: Refusal | 'ok' | 'manual' | 'no_camera';
   message: string;
   persons: number;
   remaining: number | null;
@@ -318,7 +318,7 @@ export class Validator {
   dayStart(): number { return startOfBusinessDay(businessDay(this.now(), this.tz), this.tz); }
 }
 
-/** The device username of shared/auth/device.ts (role:site:device). */
+/** The device username of shared/auth/device.ts (role:site:device): a handheld's own role. */
 function deviceUsername(s: DeviceSetup): string {
-  return `gate:${s.site}:${s.device}`;
+  return `handheld:${s.site}:${s.device}`;
 }

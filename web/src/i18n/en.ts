@@ -109,6 +109,7 @@ const en: Shape<typeof zhCN> = {
   },
   mode: { normal: 'Normal', closed: 'Closed', emergency: 'Emergency' },
   live: {
+    leases: { title: 'Site hub leases (sellable offline)', hub: 'Hub', day: 'Day', what: 'Type / slot', slot: 'Slot {s}', held: 'Leased', sold: 'Sold', left: 'Left', heard: 'Last heard' },
     today: 'Today', lastWeek: 'Same day last week', connected: 'Live', reconnecting: 'Connection lost, reconnecting…', siteMode: 'Whole site', wall: 'Wall screen', exitWall: 'Leave wall screen',
     inPark: 'In the park', inOut: 'in {i} / out {o}', venueMode: 'Switch', entriesToday: 'Entries today', vsLastWeek: 'same day last week {n} ({day})',
     salesToday: 'Sales today', visitors: '{n} visitors', openAlarms: 'Open alarms', devicesOnline: 'Devices online {n} / {of}',
@@ -116,7 +117,7 @@ const en: Shape<typeof zhCN> = {
     door: 'Door', doors: { closed: 'closed', open: 'open', 'emergency-open': 'held open (emergency)' }, lastDecision: 'Last decision', admitted: 'admitted',
     counters: 'Counters', countersText: 'admitted {admitted} · refused {refused} · passed {passed}', backlog: 'To upload', lag: '{n} to pull', lastSeen: 'Last message',
     cmd: { 'open-once': 'Open once', 'sync-now': 'Sync now', reboot: 'Reboot' }, rebootSure: 'Reboot {device}?', commandSent: 'Sent to {device}: {name}',
-    roles: { gate: 'gate', kiosk: 'kiosk', hub: 'site hub', pos: 'POS' }, noDevices: 'No device is provisioned for this site yet',
+    roles: { gate: 'gate', kiosk: 'kiosk', hub: 'site hub', pos: 'POS', handheld: 'handheld validator' }, noDevices: 'No device is provisioned for this site yet',
     byHour: 'Entries by hour (today / same day last week)', byChannel: 'Sales by channel today', channel: 'Channel', persons: 'Visitors', gross: 'Amount', noSales: 'No sales yet today',
     alarms: 'Alarms', device: 'Device', alarm: 'Alarm', acked: 'acknowledged by {by}', ack: 'Acknowledge', noAlarms: 'No alarms',
     orderTitle: { device: 'Switch gate {target} to "{mode}"', venue: 'Switch every gate of venue {target} to "{mode}"', site: 'Switch the whole site {target} to "{mode}"' },
@@ -124,6 +125,7 @@ const en: Shape<typeof zhCN> = {
     reasonHint: 'Reason (required, kept in the audit log), e.g. east gate maintenance', needReason: 'Please give a reason', confirmMode: 'Switch to "{mode}"', orderSent: 'Sent; waiting for the gates to report',
     ackTitle: 'Acknowledge alarm: {device}', ackNote: 'What was done (optional), e.g. staff informed',
     lanes: 'Lanes',
+    capacity: { title: 'Capacity alarms', open: '{n} to acknowledge', none: 'Every venue and ticket type is under its warning level', ackTitle: 'Acknowledge capacity alarm', acked: 'acknowledged by {by} ({level})', level: { warning: 'Warning', full: 'Full' }, kind: { venue: 'Persons inside', type: 'Sold today' } },
     alarmText: { entries_refused: '{n} entries refused (last: {why})', connections_refused: '{n} connections refused (last: {why})', device_error: 'Device fault: {message}' },
     why: {
       unknown_device: 'device not provisioned', inactive_device: 'device switched off', not_a_gate: 'not a gate', foreign_lane: 'not its own lane', unknown_lane: 'unknown lane',
@@ -192,7 +194,7 @@ const en: Shape<typeof zhCN> = {
     cancelAsk: 'The reserved places are given back and the order can no longer be issued. Cancel it?', tenderedHint: 'Empty: the exact total', tenderedShort: 'Less cash than the total {total}',
     reissued: '{n} ticket(s) reissued and printed; the old ones are void at every gate', extended: '{n} ticket(s) extended until {at} and printed again',
   },
-  finger: { enrol: 'Enrol finger', press: 'Place the finger', again: 'Press once more', done: 'Fingerprint enrolled', failed: 'Fingerprint not enrolled: {why}' },
+  finger: { visitor: 'Visitor {n}', enrol: 'Enrol finger', press: 'Place the finger', again: 'Press once more', done: 'Fingerprint enrolled', failed: 'Fingerprint not enrolled: {why}' },
   members: {
     title: 'Member cards', find: 'Find / renew / reissue', issue: 'Issue a card', findHint: 'Type and press Enter', holder: 'Holder', cardNo: 'Card no.', cardUid: 'Card UID',
     kind: 'Kind', expiresOn: 'Expires', expired: 'Expired', active: 'Active', renew: 'Renew', reissue: 'Reissue', print: 'Print slip',

@@ -105,6 +105,7 @@ export default {
   },
   mode: { normal: '正常', closed: '关闭', emergency: '紧急' },
   live: {
+    leases: { title: '站点服务器租约（离线可售）', hub: '站点', day: '日期', what: '票种 / 时段', slot: '时段 {s}', held: '租得', sold: '已售', left: '可售', heard: '最近联络' },
     today: '今天', lastWeek: '上周同日', connected: '实时', reconnecting: '连接中断，正在重连…', siteMode: '全景区', wall: '大屏', exitWall: '退出大屏',
     inPark: '在园人数', inOut: '入 {i} / 出 {o}', venueMode: '切换', entriesToday: '今日入园', vsLastWeek: '上周同日 {n}（{day}）',
     salesToday: '今日销售', visitors: '{n} 人', openAlarms: '待处理告警', devicesOnline: '设备在线 {n} / {of}',
@@ -112,7 +113,7 @@ export default {
     door: '闸门', doors: { closed: '关闭', open: '打开', 'emergency-open': '紧急常开' }, lastDecision: '最近判定', admitted: '放行',
     counters: '计数', countersText: '放行 {admitted} · 拒绝 {refused} · 通过 {passed}', backlog: '待上传', lag: '待同步 {n}', lastSeen: '最近消息',
     cmd: { 'open-once': '开闸一次', 'sync-now': '立即同步', reboot: '重启' }, rebootSure: '确定重启 {device}？', commandSent: '已向 {device} 发送：{name}',
-    roles: { gate: '闸机', kiosk: '自助机', hub: '站点服务器', pos: '收银终端' }, noDevices: '此景区还没有登记设备',
+    roles: { gate: '闸机', kiosk: '自助机', hub: '站点服务器', pos: '收银终端', handheld: '手持检票机' }, noDevices: '此景区还没有登记设备',
     byHour: '分时入园（今天 / 上周同日）', byChannel: '今日渠道销售', channel: '渠道', persons: '人数', gross: '金额', noSales: '今天还没有销售',
     alarms: '告警', device: '设备', alarm: '告警内容', acked: '{by} 已确认', ack: '确认', noAlarms: '没有告警',
     orderTitle: { device: '将闸机 {target} 切换为「{mode}」', venue: '将园区 {target} 的全部闸机切换为「{mode}」', site: '将全景区 {target} 切换为「{mode}」' },
@@ -120,6 +121,7 @@ export default {
     reasonHint: '原因（必填，记入审计），例如 东门检修', needReason: '请填写原因', confirmMode: '确认切换为「{mode}」', orderSent: '已下发，等待闸机回报',
     ackTitle: '确认告警：{device}', ackNote: '处理说明（可不填），例如 已通知现场',
     lanes: '通道',
+    capacity: { title: '承载量告警', open: '{n} 条待确认', none: '各园区与票种均未达警戒线', ackTitle: '确认承载量告警', acked: '{by} 已确认（{level}）', level: { warning: '警戒', full: '已满' }, kind: { venue: '园区在园', type: '票种日售' } },
     alarmText: { entries_refused: '拒收入园记录 {n} 条（最近：{why}）', connections_refused: '拒绝连接 {n} 次（最近：{why}）', device_error: '设备故障：{message}' },
     why: {
       unknown_device: '设备未登记', inactive_device: '设备已停用', not_a_gate: '不是闸机', foreign_lane: '不是本机的通道', unknown_lane: '通道不存在',
@@ -188,7 +190,7 @@ export default {
     cancelAsk: '取消后预留的名额退回，订单不能再出票。确定取消？', tenderedHint: '不填则按应收', tenderedShort: '收到的现金少于应收 {total}',
     reissued: '已补 {n} 张票并打印新票；原票在各闸机作废', extended: '已延期 {n} 张票，新有效期至 {at}，已重新打印',
   },
-  finger: { enrol: '录指纹', press: '请按手指', again: '请再按一次', done: '指纹已录入', failed: '指纹未录入：{why}' },
+  finger: { visitor: '第 {n} 位游客', enrol: '录指纹', press: '请按手指', again: '请再按一次', done: '指纹已录入', failed: '指纹未录入：{why}' },
   members: {
     title: '会员卡', find: '查询 / 续费 / 补卡', issue: '办卡', findHint: '输入后回车', holder: '持卡人', cardNo: '卡号', cardUid: '卡片 UID',
     kind: '卡类', expiresOn: '到期日', expired: '已过期', active: '有效', renew: '续费', reissue: '补卡', print: '打印凭证',
