@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, inArray, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -61,7 +61,8 @@ export async function queueRedemptions(tx: Tx, site: string, list: readonly { ti
   const rows = await tx.select({ ticketId: tickets.id, orderNo: bookings.orderNo, externalRef: bookings.externalRef, channelId: bookings.channelId })
     .from(tickets).innerJoin(bookingItems, eq(bookingItems.saleId, tickets.saleId)).innerJoin(bookings, eq(bookings.id, bookingItems.bookingId))
     .innerJoin(channelWebhooks, eq(channelWebhooks.channelId, bookings.channelId))
-    .where(inArray(tickets.id, [...new Set(list.map((e) => e.ticketId))]));
+    // One array parameter, not one per ticket: a batch names ~150 tickets (cloud/entries/ingest.ts).
+    .where(sql`${tickets.id} = any(${`{${[...new Set(list.map((e) => e.ticketId))].join(',')}}`}::uuid[])`);
   if (rows.length === 0) return 0;
   const first = new Map<string, (typeof list)[number]>();
   for (const e of [...list].sort((a, b) => a.at - b.at)) if (!first.has(e.ticketId)) first.set(e.ticketId, e);

@@ -60,22 +60,7 @@ export async function runFanout(cloud: Cloud, opts: { gates: number; tickets: nu
       }
     })().catch(() => undefined); // gates stopping under it after a failure
 
-    const pool: PoolTicket[] = [];
-    const adultCodes: { id: string; code: string }[] = [];
-    const progress = new Progress('fanout: selling', opts.tickets);
-    let sold = 0;
-    for (let chunk = 0; sold < opts.tickets; chunk++) {
-      const type = SALE_MIX[chunk % SALE_MIX.length]!;
-      const quantity = Math.min(SALE_MAX, opts.tickets - sold);
-      const res = await api(cloud.url, '/api/v1/sales', { body: { type, quantity } });
-      if (res.status !== 201) throw new Error(`sale failed: ${res.status} ${JSON.stringify(res.body)}`);
-      for (const t of res.body.tickets as { id: string; code: string; persons: number }[]) {
-        pool.push({ id: t.id, persons: t.persons });
-        if (type === 'adult') adultCodes.push({ id: t.id, code: t.code });
-      }
-      sold += quantity;
-      progress.update(sold);
-    }
+    const { pool, adultCodes } = await sellTickets(cloud, opts.tickets);
     const tSales = performance.now();
     const head = await logHead(cloud);
 
@@ -109,4 +94,25 @@ export async function runFanout(cloud: Cloud, opts: { gates: number; tickets: nu
     sampling = false;
     for (const g of gates) await g.stop();
   }
+}
+
+/** HQ sells `tickets` tickets in sales of 500, by SALE_MIX: what the upload phases name. */
+export async function sellTickets(cloud: Cloud, tickets: number): Promise<Pick<FanoutResult, 'pool' | 'adultCodes'>> {
+  const pool: PoolTicket[] = [];
+  const adultCodes: { id: string; code: string }[] = [];
+  const progress = new Progress('selling', tickets);
+  let sold = 0;
+  for (let chunk = 0; sold < tickets; chunk++) {
+    const type = SALE_MIX[chunk % SALE_MIX.length]!;
+    const quantity = Math.min(SALE_MAX, tickets - sold);
+    const res = await api(cloud.url, '/api/v1/sales', { body: { type, quantity } });
+    if (res.status !== 201) throw new Error(`sale failed: ${res.status} ${JSON.stringify(res.body)}`);
+    for (const t of res.body.tickets as { id: string; code: string; persons: number }[]) {
+      pool.push({ id: t.id, persons: t.persons });
+      if (type === 'adult') adultCodes.push({ id: t.id, code: t.code });
+    }
+    sold += quantity;
+    progress.update(sold);
+  }
+  return { pool, adultCodes };
 }

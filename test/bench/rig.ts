@@ -1,6 +1,6 @@
-import { count, eq, sql } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import type { Cloud } from '../../cloud/server.ts';
-import { changes, entries, refusedEntries } from '../../cloud/db/schema/index.ts';
+import { changes, deviceStreams, entries, refusedEntries } from '../../cloud/db/schema/index.ts';
 import { provisionIn } from '../support/provision.ts';
 import { startTestGate, type TestGate } from '../support/gate.ts';
 import { waitFor } from '../support/cloud.ts';
@@ -10,6 +10,8 @@ import { PRODUCTION } from './paced.ts';
 /** A gate behind its own simulated WAN, configured as in production (not the tests' fast timers). */
 export interface BenchGate {
   device: string;
+  /** The one lane HQ lets it report entries for. */
+  lane: string;
   gate: TestGate;
   wan: Wan;
   stop(): Promise<void>;
@@ -30,7 +32,7 @@ export async function startBenchGate(cloud: Cloud, device: string): Promise<Benc
       pullIntervalMs: 60_000, ackTimeoutMs: 10_000, coalesceMs: PRODUCTION.coalesceMs,
     });
     return {
-      device, gate, wan,
+      device, lane: `${device}-lane`, gate, wan,
       async stop() {
         await gate.cleanup();
         await wan.stop();
@@ -53,6 +55,12 @@ export async function entriesAtHq(cloud: Cloud, device: string): Promise<number>
   const [row] = await cloud.ctx!.db.select({ n: count() }).from(entries).where(eq(entries.device, device));
   const [refused] = await cloud.ctx!.db.select({ n: count() }).from(refusedEntries).where(eq(refusedEntries.device, device));
   return row!.n + refused!.n;
+}
+
+/** How far HQ has committed a device's upload stream (its ack watermark). */
+export async function streamAckedAtHq(cloud: Cloud, device: string, epoch: string): Promise<number> {
+  const [row] = await cloud.ctx!.db.select({ n: deviceStreams.ackedUpTo }).from(deviceStreams).where(and(eq(deviceStreams.device, device), eq(deviceStreams.epoch, epoch)));
+  return Number(row?.n ?? 0);
 }
 
 /** Waits until the gate is connected and holds HQ's whole change log. */

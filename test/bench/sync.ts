@@ -20,13 +20,18 @@
  * Environment: BENCH_ENTRIES (10,000, catch-up), BENCH_TICKETS (10,000, fanout),
  * BENCH_GATES (20, fanout), BENCH_UPLOAD (2,000, upload and baseline), BENCH_LIVE (200 scans),
  * BENCH_PACED_GATES (10), BENCH_PACED_S (120), BENCH_DEAD_LINK (5,000 entries at 200/s).
+ * BENCH_ONLY=catchup runs the catch-up and the ingest probe alone (tickets sold without the
+ * fanout's gates), BENCH_ONLY=ingest the probe alone; BENCH_PROBE_BATCHES (10) sets the
+ * probe's 200-entry batches; BENCH_POSTGRES=1 runs HQ on a fresh database of the Postgres
+ * server named by TEST_DATABASE_URL instead of PGlite.
  */
 import { OtherCpu } from '../../edge/gate/bench/stats.ts';
-import { api, startTestCloud } from '../support/cloud.ts';
+import { loadavg } from 'node:os';
+import { api, freshPostgres, startTestCloud } from '../support/cloud.ts';
 import { seededRandom } from '../tools/link-sim.ts';
 import { probeIngest, runCatchup } from './catchup.ts';
 import { checkFloor, floorBytes, floorWithNonceBytes, makeEntries, type PoolTicket } from './entries.ts';
-import { runFanout, TICKET_TYPES } from './fanout.ts';
+import { runFanout, sellTickets, TICKET_TYPES } from './fanout.ts';
 import { Observer } from './observer.ts';
 import { runBaseline, runUpload } from './upload.ts';
 import { WAN } from './wan.ts';
@@ -54,8 +59,11 @@ const opts = {
   pacedGates: envInt('BENCH_PACED_GATES', 10),
   pacedS: envInt('BENCH_PACED_S', 120),
   deadLink: envInt('BENCH_DEAD_LINK', 5_000),
+  probeBatches: envInt('BENCH_PROBE_BATCHES', 10),
   hubSales: envInt('BENCH_HUB_SALES', 60),
 };
+const only = (process.env.BENCH_ONLY || undefined) as 'catchup' | 'ingest' | undefined;
+if (only !== undefined && only !== 'catchup' && only !== 'ingest') throw new Error(`BENCH_ONLY must be catchup or ingest, got "${only}"`);
 /** A busy window at a site hub: a sale every 2 s (test/bench/hub-sale.ts). */
 const HUB_SALE_EVERY_MS = 2_000;
 const GOALS = { catchupS: 10, fanoutS: 30 };
@@ -82,7 +90,9 @@ function printTable(rows: [string, string | number][]): void {
 
 async function main(): Promise<void> {
   process.stderr.write(`line: ${WAN.upKbps} kbit/s up, ${WAN.downKbps} kbit/s down, ${WAN.latencyMs} ms one way\n`);
-  const cloud = await startTestCloud();
+  const pg = process.env.BENCH_POSTGRES === '1' ? await freshPostgres() : undefined;
+  if (process.env.BENCH_POSTGRES === '1' && !pg) throw new Error('BENCH_POSTGRES=1 needs TEST_DATABASE_URL (test/support/postgres.sh)');
+  const cloud = await startTestCloud(pg ? { databaseUrl: pg.url } : {});
   const observer = new Observer(cloud.mqttUrl);
   await observer.start();
   try {
@@ -90,6 +100,7 @@ async function main(): Promise<void> {
       const res = await api(cloud.url, '/api/v1/ticket-types', { body: t });
       if (res.status !== 201) throw new Error(`ticket type ${t.code}: ${res.status} ${JSON.stringify(res.body)}`);
     }
+    if (only) return await runOnly(cloud, observer, only);
 
     // Timings mean little if other processes shared the two cores; said in the output.
     const fanCpu = new OtherCpu();
@@ -132,6 +143,7 @@ async function main(): Promise<void> {
     process.stderr.write('probing HQ ingest alone (and the baseline)...\n');
     const probeLog = makeEntries({ count: 2_000, pool: poolCatchup, start: Date.now() - 2_000 * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
     const probe = await probeIngest(cloud, Array.from({ length: 10 }, (_, i) => probeLog.slice(i * 200, i * 200 + 200)));
+    const load = loadavg();
 
     const n = up.backlog.entries;
     const bytesPerEntry = up.backlog.line.up / n;
@@ -186,6 +198,7 @@ async function main(): Promise<void> {
       hq_ingest_baseline_min_ms_per_batch: r1(probe.baselineMinMs),
       hq_ingest_entries_per_s: Math.round(200_000 / probe.ingestMs),
       hq_ingest_baseline_entries_per_s: Math.round(200_000 / probe.baselineMs),
+      load_avg_1m_5m: [r2(load[0]!), r2(load[1]!)],
       paced_config: 'hub: gates on a site hub\'s LAN (coalesceMs 0, ackTimeoutMs 30000), the hub coalescing 10 s into bundles over one WAN line (README recommends it)',
       paced_gates: paced.gates,
       paced_entries: paced.entries,
@@ -271,7 +284,40 @@ async function main(): Promise<void> {
   } finally {
     await observer.stop();
     await cloud.cleanup();
+    await pg?.drop();
   }
+}
+
+/** BENCH_ONLY: the catch-up (unless `ingest`) and the ingest probe, on tickets sold without gates. */
+async function runOnly(cloud: Awaited<ReturnType<typeof startTestCloud>>, observer: Observer, what: 'catchup' | 'ingest'): Promise<void> {
+  const random = seededRandom(20_240_601);
+  const { pool } = await sellTickets(cloud, opts.tickets);
+  shuffle(pool, random);
+  const half = Math.ceil(pool.length / 2);
+  const now = Date.now();
+  const out: Record<string, unknown> = { only: what, backend: process.env.BENCH_POSTGRES === '1' ? 'postgres' : 'pglite' };
+  if (what === 'catchup') {
+    const catchupEntries = makeEntries({ count: opts.entries, pool: pool.slice(0, half), start: now - opts.entries * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
+    const cuCpu = new OtherCpu();
+    const cu = await runCatchup(cloud, observer, catchupEntries);
+    Object.assign(out, {
+      catchup_s: r2(cu.catchupS), catchup_entries: cu.entries, catchup_reconnect_s: r2(cu.reconnectS), catchup_drained_s: r2(cu.drainedS),
+      catchup_bytes_up: cu.line.up, catchup_line_floor_s: r2((cu.line.up * 8) / WAN.upKbps! / 1000),
+      catchup_ratio_to_floor: r2(cu.catchupS / ((cu.line.up * 8) / WAN.upKbps! / 1000)),
+      catchup_batches: cu.topics.up?.messages ?? 0, catchup_resent_batches: cu.topics.up?.resent ?? 0,
+      catchup_ack_gap_p50_ms: cu.ackGapP50Ms, catchup_ack_gap_max_ms: cu.ackGapMaxMs, catchup_other_cpu_cores: cuCpu.cores() ?? null,
+    });
+  }
+  process.stderr.write(`probing HQ ingest alone (and the baseline), ${opts.probeBatches} batches...\n`);
+  const probeLog = makeEntries({ count: opts.probeBatches * 200, pool: pool.slice(half), start: Date.now() - opts.probeBatches * 200 * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
+  const probe = await probeIngest(cloud, Array.from({ length: opts.probeBatches }, (_, i) => probeLog.slice(i * 200, i * 200 + 200)));
+  const load = loadavg();
+  Object.assign(out, {
+    hq_unpack_ms_per_batch: r2(probe.unpackMs), hq_ingest_ms_per_batch: r1(probe.ingestMs), hq_ingest_baseline_ms_per_batch: r1(probe.baselineMs),
+    hq_ingest_speedup: r1(probe.baselineMs / probe.ingestMs), hq_ingest_min_ms_per_batch: r1(probe.ingestMinMs), hq_ingest_baseline_min_ms_per_batch: r1(probe.baselineMinMs),
+    load_avg_1m_5m: [r2(load[0]!), r2(load[1]!)],
+  });
+  process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
 await main();

@@ -17,6 +17,21 @@ export const entries = pgTable('entries', {
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('entries_ticket_idx').on(t.ticketId), index('entries_corrected_time_idx').on(t.correctedTime)]);
 
+/**
+ * A ticket's use at a venue, kept running by ingest (cloud/entries/ingest.ts) in the
+ * transaction that inserts its entries: net person-entries (normal entries in, less
+ * passages given back) and the devices that admitted it, as a recount of `entries` would
+ * give. Ingest adds only the entries it inserted, so a re-sent entry counts once; the
+ * counter row's lock orders two batches that use one ticket at once.
+ */
+export const ticketUse = pgTable('ticket_use', {
+  ticketId: uuid('ticket_id').notNull(),
+  venue: text('venue').notNull(),
+  used: integer('used').notNull(),
+  /** Devices with a normal entry of the ticket at the venue, sorted. */
+  devices: text('devices').array().notNull(),
+}, (t) => [primaryKey({ columns: [t.ticketId, t.venue] })]);
+
 /** Tickets used beyond what they grant, found when entries from several offline gates meet. */
 export const overUse = pgTable('over_use', {
   ticketId: uuid('ticket_id').notNull(),
