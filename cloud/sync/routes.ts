@@ -14,14 +14,13 @@ import { LANE_ROLES, servedVenues } from '../devices/service.ts';
 import { HANDHELD_SKIPS } from '../../shared/sync/messages.ts';
 import { requireSite } from '../sites/service.ts';
 import { compressPages } from '../../shared/sync/compress.ts';
-import { unpackBatch } from '../../shared/sync/pack.ts';
+import { readUpload } from '../../shared/sync/pack.ts';
 import type { UpAck } from '../../shared/sync/messages.ts';
 import { decodeCursor } from '../entries/routes.ts';
 import { ingestBatch } from '../entries/ingest.ts';
 import { AppError } from '../http/errors.ts';
 
 /** An upload larger than this is refused before parsing (as over MQTT, cloud/sync/uplink.ts). */
-const MAX_UP_BYTES = 1 << 20;
 
 const changesQuery = z.object({
   site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -56,15 +55,9 @@ export function syncRoutes(ctx: CloudContext) {
     .post('/up', endpoint({ summary: '上传入园记录 / a device\'s entry batch over HTTP (handhelds), acked "up to N" like MQTT uploads', responses: { 200: { description: 'UpAck {epoch, upTo}' } } }), async (c) => {
       const device = c.get('device');
       if (!device) throw new AppError('device_required', 'uploads take a device credential', 401);
-      const body = Buffer.from(await c.req.arrayBuffer());
-      if (body.length > MAX_UP_BYTES) throw new AppError('too_large', `an upload is at most ${MAX_UP_BYTES} bytes`, 413);
-      let batch;
-      try {
-        batch = unpackBatch(body);
-      } catch (err) {
-        throw new AppError('bad_batch', `not a valid batch: ${(err as Error).message.slice(0, 200)}`, 400);
-      }
-      if (batch.device !== device.device) throw new AppError('forbidden', 'the batch names another device', 403);
+      const read = readUpload(Buffer.from(await c.req.arrayBuffer()), device.device);
+      if ('refused' in read) throw new AppError(read.refused.code, read.refused.message, read.refused.status);
+      const { batch } = read;
       const limits = { aheadMs: ctx.config.entryClockToleranceSeconds * 1000, staleMs: ctx.config.entryMaxAgeHours * 3_600_000 };
       const { ackedUpTo, refused } = await ingestBatch(ctx.db, device.site, batch, new Date(), limits);
       if (refused.length) ctx.log.warn({ device: device.device, refused: refused.length }, 'entries refused: not this device\'s to report');

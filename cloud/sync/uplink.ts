@@ -3,14 +3,13 @@ import type { Logger } from '../../shared/log/logger.ts';
 import { ZodError } from 'zod';
 import { type UpAck, type UpBatch } from '../../shared/sync/messages.ts';
 import { BUNDLE, isDeviceUp, parseDeviceTopic, topics } from '../../shared/sync/topics.ts';
-import { unpackBatch } from '../../shared/sync/pack.ts';
+import { MAX_UP_BYTES, unpackBatch } from '../../shared/sync/pack.ts';
 import { unpackBundle, type Bundle } from '../../shared/sync/bundle.ts';
 import type { Db } from '../db/open.ts';
 import { ingestBatch } from '../entries/ingest.ts';
 import type { EntryLimits } from '../../shared/auth/entries.ts';
 
 /** An upload larger than this is refused before parsing. */
-const MAX_UP_BYTES = 1 << 20;
 
 /**
  * HQ's side of the upload protocol: takes device batches off the broker, ingests them, and

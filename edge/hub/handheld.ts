@@ -4,14 +4,13 @@ import type Database from 'better-sqlite3';
 import { handheldMay, parseBasicAuth, type DeviceIdentity } from '../../shared/auth/device.ts';
 import { checkEntry, ENTRY_LIMITS } from '../../shared/auth/entries.ts';
 import type { EntryRecord, UpAck } from '../../shared/sync/messages.ts';
-import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
+import { packBatch, readUpload, unpackBatch } from '../../shared/sync/pack.ts';
 import { topics } from '../../shared/sync/topics.ts';
 import { siblingQuery } from '../../shared/sync/siblings.ts';
 import { HubHttpError } from './http.ts';
 import type { HubStore } from './store.ts';
 
 /** An upload larger than this is refused before parsing (as at HQ, cloud/sync/routes.ts). */
-const MAX_UP_BYTES = 1 << 20;
 const UP = /^tk\/v1\/[A-Za-z0-9_-]{1,64}\/([A-Za-z0-9_-]{1,64})\/up$/;
 
 /**
@@ -122,15 +121,9 @@ export function handheldRoutes(o: {
     .use('/sync/entries', auth)
     .post('/sync/up', async (c) => {
       const device = c.get('device');
-      const body = Buffer.from(await c.req.arrayBuffer());
-      if (body.length > MAX_UP_BYTES) throw new HubHttpError('too_large', `an upload is at most ${MAX_UP_BYTES} bytes`, 413);
-      let batch;
-      try {
-        batch = unpackBatch(body);
-      } catch (err) {
-        throw new HubHttpError('bad_batch', `not a valid batch: ${(err as Error).message.slice(0, 200)}`, 400);
-      }
-      if (batch.device !== device.device) throw new HubHttpError('forbidden', 'the batch names another device', 403);
+      const read = readUpload(Buffer.from(await c.req.arrayBuffer()), device.device);
+      if ('refused' in read) throw new HubHttpError(read.refused.code, read.refused.message, read.refused.status);
+      const { batch } = read;
       // On the wire as a gate's upload: HQ and the gates read it as one.
       const topic = topics.up(o.site, device.device);
       const payload = packBatch(batch);

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { randomUUID, randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { upBatch, type EntryRecord, type UpBatch } from './messages.ts';
-import { MAX_INFLATED, packBatch, unpackBatch } from './pack.ts';
+import { MAX_INFLATED, MAX_UP_BYTES, packBatch, readUpload, unpackBatch } from './pack.ts';
 import { entryNonce } from './nonce.ts';
 
 const t0 = Date.UTC(2026, 10, 26, 2, 0);
@@ -35,6 +35,18 @@ test('a batch of 200 entries packs to about the size of its fields', () => {
   // A random ticket id and a random nonce (32 bytes) are most of an entry; the rest is a few bytes.
   assert.ok(packed.length / 200 < 42, `${packed.length / 200} bytes per entry`);
   assert.ok(json / packed.length > 5, `JSON is ${json / packed.length}x larger`);
+});
+
+test('an HTTP upload: a valid batch of the sender, else too large, not a batch, or another device\'s', () => {
+  const b = batch([entry(0), entry(1)]);
+  assert.equal(readUpload(packBatch(b), 'gate-1'), { batch: b });
+  const refused = (body: Buffer, device = 'gate-1') => {
+    const r = readUpload(body, device);
+    return 'refused' in r ? [r.refused.code, r.refused.status] : r;
+  };
+  assert.equal(refused(packBatch(b), 'gate-2'), ['forbidden', 403]);
+  assert.equal(refused(Buffer.from('{"device":"gate-1"}')), ['bad_batch', 400]);
+  assert.equal(refused(Buffer.alloc(MAX_UP_BYTES + 1, 0x20)), ['too_large', 413]);
 });
 
 test('nonces derived from epoch and sequence are not sent, and come back the same', () => {

@@ -165,3 +165,25 @@ export function decodeBatch(raw: Buffer): UpBatch {
   if (!r.done) throw new RangeError('trailing bytes after batch');
   return upBatch.parse({ device, epoch, firstSeq, lastSeq, entries });
 }
+
+/** The most an upload (one batch, packed or JSON) may weigh, on MQTT and over HTTP. */
+export const MAX_UP_BYTES = 1 << 20;
+
+/** Why an HTTP upload was refused: an error code, the HTTP status and a message. */
+export interface UploadRefusal { code: 'too_large' | 'bad_batch' | 'forbidden'; status: 413 | 400 | 403; message: string }
+
+/**
+ * A device's upload over HTTP (HQ's and the hub's `POST /sync/up`): at most MAX_UP_BYTES, a
+ * valid batch, of the device that sends it. Each server throws its own error from the refusal.
+ */
+export function readUpload(body: Buffer, device: string): { batch: UpBatch } | { refused: UploadRefusal } {
+  if (body.length > MAX_UP_BYTES) return { refused: { code: 'too_large', status: 413, message: `an upload is at most ${MAX_UP_BYTES} bytes` } };
+  let batch: UpBatch;
+  try {
+    batch = unpackBatch(body);
+  } catch (err) {
+    return { refused: { code: 'bad_batch', status: 400, message: `not a valid batch: ${(err as Error).message.slice(0, 200)}` } };
+  }
+  if (batch.device !== device) return { refused: { code: 'forbidden', status: 403, message: 'the batch names another device' } };
+  return { batch };
+}
