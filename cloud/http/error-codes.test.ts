@@ -39,6 +39,12 @@ const DYNAMIC: Record<string, () => string[]> = {
   '`unknown_${what}`': () => ['unknown_site', 'unknown_venue', 'unknown_lane'],
   // cloud/devices/auth.ts: why a device with a valid credential may not speak (DeviceAuth.refusal).
   'no.code': () => ['unknown_device', 'device_inactive', 'wrong_role'],
+  // cloud/sync/routes.ts: why an HTTP upload was refused (shared/sync/pack.ts UploadRefusal).
+  'read.refused.code': () => {
+    const pack = readFileSync(join(root, 'shared/sync/pack.ts'), 'utf8');
+    const union = /export interface UploadRefusal \{ code: ([^;]+);/.exec(pack)![1]!;
+    return [...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]!);
+  },
 };
 
 function collect(): { codes: Map<string, string[]>; unknown: string[] } {

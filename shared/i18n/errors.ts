@@ -227,6 +227,7 @@ export const ERROR_MESSAGES = {
   site_inactive: { zh: (p) => `站点已停用${colon(p.site)}`, en: (p) => `The site is switched off${has(p.site) ? `: ${s(p.site)}` : ''}` },
   device_inactive: { zh: () => '设备已停用', en: () => 'The device is switched off' },
   wrong_role: { zh: () => '设备登记的类型不符（闸机、自助机或站点服务器）', en: () => 'The device is provisioned in another role (gate, kiosk or hub)' },
+  role_forbidden: { zh: () => '手持检票机只能下载检票数据、上传入园记录和查看同伴记录', en: () => 'A handheld may only pull its change log, upload entries and read its siblings\' entries' },
   gate_needs_lane: { zh: () => '闸机至少要有一个通道', en: () => 'A gate serves at least one lane' },
   lanes_for_gates: { zh: () => '只有闸机有通道', en: () => 'Only gates serve lanes' },
   no_alarm: { zh: (p) => `设备${has(p.device) ? ` ${s(p.device)} ` : ''}现在没有这条告警（可能已恢复）`, en: (p) => `The device${paren(p.device)} has no such alarm now (it may have cleared)` },
