@@ -6,9 +6,12 @@ import { provisionIn } from '../support/provision.ts';
 import { Progress } from '../../edge/gate/bench/stats.ts';
 import type { EntryRecord, UpBatch } from '../../shared/sync/messages.ts';
 import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
-import { waitFor } from '../support/cloud.ts';
-import type { Observer } from './observer.ts';
-import { entriesAtHq, startBenchGate, streamAckedAtHq, waitSynced } from './rig.ts';
+import { api, freshPostgres, waitFor } from '../support/cloud.ts';
+import { Observer } from './observer.ts';
+import { entriesAtHq, startBenchGate, streamAckedAtHq, waitSynced, type BenchHq } from './rig.ts';
+import { startHqProcess, type HqProcess } from './hq-process.ts';
+import { sellTickets, TICKET_TYPES } from './fanout.ts';
+import type { PoolTicket } from './entries.ts';
 import { sleep, traffic, type Traffic } from './wan.ts';
 
 export interface CatchupResult {
@@ -27,14 +30,46 @@ export interface CatchupResult {
 }
 
 /**
+ * The catch-up's HQ: in a child process, as HQ is another machine in production (see
+ * hq-process.ts; in the bench's process its ingest took turns with the gate and the line
+ * simulator on one event loop), on a fresh database (of the Postgres server when `postgres`),
+ * with the bench's ticket types and `tickets` tickets sold for the entries to name.
+ */
+export async function startCatchupHq(tickets: number, postgres: boolean): Promise<{ hq: HqProcess; pool: PoolTicket[]; stop(): Promise<void> }> {
+  const pg = postgres ? await freshPostgres() : undefined;
+  if (postgres && !pg) throw new Error('BENCH_POSTGRES=1 needs TEST_DATABASE_URL (test/support/postgres.sh)');
+  const hq = await startHqProcess(pg ? { databaseUrl: pg.url } : {});
+  const stop = async () => {
+    await hq.stop();
+    await pg?.drop();
+  };
+  try {
+    for (const t of TICKET_TYPES) {
+      const res = await api(hq.url, '/api/v1/ticket-types', { body: t });
+      if (res.status !== 201) throw new Error(`ticket type ${t.code}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    const { pool } = await sellTickets(hq, tickets);
+    return { hq, pool, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/**
  * A gate that was cut off while a rush went through: `entries` wait in its outbox (written
  * in transactions of 1,000 to save the bench a minute of fsyncs; the rows are the same),
  * then the line comes back. Timed from restore() until HQ's entries table holds them all.
  */
-export async function runCatchup(cloud: Cloud, observer: Observer, entries: EntryRecord[]): Promise<CatchupResult> {
-  const g = await startBenchGate(cloud, 'gate-cu');
+export async function runCatchup(hq: BenchHq, entries: EntryRecord[]): Promise<CatchupResult> {
+  const observer = new Observer(hq.mqttUrl);
+  await observer.start();
+  const g = await startBenchGate(hq, 'gate-cu').catch(async (err) => {
+    await observer.stop();
+    throw err;
+  });
   try {
-    await waitSynced(cloud, g);
+    await waitSynced(hq, g);
     await sleep(600);
     g.wan.cut();
     const agent = g.gate.agent;
@@ -53,6 +88,7 @@ export async function runCatchup(cloud: Cloud, observer: Observer, entries: Entr
     const last = (store.db.$client.prepare('select max(seq) n from outbox').get() as { n: number }).n;
 
     const before = g.wan.mqtt.stats;
+    const profile = await startProfile();
     const t0 = performance.now();
     g.wan.restore();
     let reconnectAt = 0;
@@ -66,16 +102,17 @@ export async function runCatchup(cloud: Cloud, observer: Observer, entries: Entr
       if (!doneAt) {
         // HQ's watermark for the stream, moved in the transaction that stores the entries: a
         // key lookup, where counting the entries table every 50 ms (a scan) took HQ's CPU
-        // from the ingest being timed, in the same process.
-        const n = await streamAckedAtHq(cloud, g.device, store.epoch);
+        // from the ingest being timed.
+        const n = await streamAckedAtHq(hq, g.device, store.epoch);
         progressHq.update(n);
         if (n >= last) doneAt = performance.now();
       }
       if (now - t0 > 600_000) throw new Error('catchup: not done after 600 s');
       await sleep(50);
     }
+    await profile?.stop();
     await sleep(600);
-    const stored = await entriesAtHq(cloud, g.device);
+    const stored = await entriesAtHq(hq, g.device);
     if (stored !== entries.length) throw new Error(`catchup: HQ holds ${stored} of ${entries.length} entries (stored or refused)`);
     const acks = observer.acks(g.device, t0);
     const gaps = acks.slice(1).map((a, i) => a - acks[i]!).sort((a, b) => a - b);
@@ -86,7 +123,31 @@ export async function runCatchup(cloud: Cloud, observer: Observer, entries: Entr
     };
   } finally {
     await g.stop();
+    await observer.stop();
   }
+}
+
+/**
+ * BENCH_PROFILE=<file.cpuprofile>: a V8 CPU profile of this process from restore() to the
+ * last ack (open it in Chrome's DevTools), to see what takes the event loop during catch-up.
+ */
+async function startProfile(): Promise<{ stop(): Promise<void> } | undefined> {
+  const file = process.env.BENCH_PROFILE;
+  if (!file) return undefined;
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 /**

@@ -97,7 +97,7 @@ export async function runFanout(cloud: Cloud, opts: { gates: number; tickets: nu
 }
 
 /** HQ sells `tickets` tickets in sales of 500, by SALE_MIX: what the upload phases name. */
-export async function sellTickets(cloud: Cloud, tickets: number): Promise<Pick<FanoutResult, 'pool' | 'adultCodes'>> {
+export async function sellTickets(cloud: { url: string }, tickets: number): Promise<Pick<FanoutResult, 'pool' | 'adultCodes'>> {
   const pool: PoolTicket[] = [];
   const adultCodes: { id: string; code: string }[] = [];
   const progress = new Progress('selling', tickets);

@@ -6,6 +6,10 @@ import { startTestGate, type TestGate } from '../support/gate.ts';
 import { waitFor } from '../support/cloud.ts';
 import { Wan } from './wan.ts';
 import { PRODUCTION } from './paced.ts';
+import type { HqProcess, HqQueries } from './hq-process.ts';
+
+/** HQ in this process, or in a child process (test/bench/hq-process.ts). */
+export type BenchHq = Cloud | HqProcess;
 
 /** A gate behind its own simulated WAN, configured as in production (not the tests' fast timers). */
 export interface BenchGate {
@@ -17,12 +21,12 @@ export interface BenchGate {
   stop(): Promise<void>;
 }
 
-export async function startBenchGate(cloud: Cloud, device: string): Promise<BenchGate> {
+export async function startBenchGate(hq: BenchHq, device: string): Promise<BenchGate> {
   // HQ lets a provisioned gate connect only, one gate a lane: each bench gate gets its own. The
   // generated logs name other lanes, so HQ takes their entries as refused (refused_entries):
   // the same ingest and ack path, counted by entriesAtHq below.
-  await provisionIn(cloud.ctx!, 'demo', [{ device, lanes: [`${device}-lane`] }]);
-  const wan = new Wan(cloud);
+  await queriesOf(hq).provision([{ device, lanes: [`${device}-lane`] }]);
+  const wan = new Wan(hq);
   await wan.start();
   try {
     const gate = await startTestGate({
@@ -44,27 +48,48 @@ export async function startBenchGate(cloud: Cloud, device: string): Promise<Benc
   }
 }
 
+/** HQ's database as the bench queries it, in HQ's own process (hq-child.ts answers with these). */
+export function localQueries(cloud: Cloud): HqQueries {
+  const db = () => cloud.ctx!.db;
+  return {
+    provision: (devices) => provisionIn(cloud.ctx!, 'demo', devices),
+    async logHead() {
+      const [row] = await db().select({ head: sql<number>`coalesce(max(${changes.seq}), 0)::int` }).from(changes);
+      return row!.head;
+    },
+    async entriesAt(device) {
+      const [row] = await db().select({ n: count() }).from(entries).where(eq(entries.device, device));
+      const [refused] = await db().select({ n: count() }).from(refusedEntries).where(eq(refusedEntries.device, device));
+      return row!.n + refused!.n;
+    },
+    async streamAcked(device, epoch) {
+      const [row] = await db().select({ n: deviceStreams.ackedUpTo }).from(deviceStreams).where(and(eq(deviceStreams.device, device), eq(deviceStreams.epoch, epoch)));
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+
+function queriesOf(hq: BenchHq): HqQueries {
+  return 'queries' in hq ? hq.queries : localQueries(hq);
+}
+
 /** The newest change-log sequence number at HQ. */
-export async function logHead(cloud: Cloud): Promise<number> {
-  const [row] = await cloud.ctx!.db.select({ head: sql<number>`coalesce(max(${changes.seq}), 0)::int` }).from(changes);
-  return row!.head;
+export function logHead(hq: BenchHq): Promise<number> {
+  return queriesOf(hq).logHead();
 }
 
 /** Entries HQ holds from one device: taken, or kept as refused (not this device's lane). */
-export async function entriesAtHq(cloud: Cloud, device: string): Promise<number> {
-  const [row] = await cloud.ctx!.db.select({ n: count() }).from(entries).where(eq(entries.device, device));
-  const [refused] = await cloud.ctx!.db.select({ n: count() }).from(refusedEntries).where(eq(refusedEntries.device, device));
-  return row!.n + refused!.n;
+export function entriesAtHq(hq: BenchHq, device: string): Promise<number> {
+  return queriesOf(hq).entriesAt(device);
 }
 
 /** How far HQ has committed a device's upload stream (its ack watermark). */
-export async function streamAckedAtHq(cloud: Cloud, device: string, epoch: string): Promise<number> {
-  const [row] = await cloud.ctx!.db.select({ n: deviceStreams.ackedUpTo }).from(deviceStreams).where(and(eq(deviceStreams.device, device), eq(deviceStreams.epoch, epoch)));
-  return Number(row?.n ?? 0);
+export function streamAckedAtHq(hq: BenchHq, device: string, epoch: string): Promise<number> {
+  return queriesOf(hq).streamAcked(device, epoch);
 }
 
 /** Waits until the gate is connected and holds HQ's whole change log. */
-export async function waitSynced(cloud: Cloud, g: BenchGate, timeoutMs = 120_000): Promise<void> {
-  const head = await logHead(cloud);
+export async function waitSynced(hq: BenchHq, g: BenchGate, timeoutMs = 120_000): Promise<void> {
+  const head = await logHead(hq);
   await waitFor(`${g.device} connected and synced to ${head}`, () => g.gate.agent.linkState.connected && g.gate.agent.store.checkpoint() >= head, timeoutMs, 50);
 }

@@ -29,13 +29,14 @@ import { OtherCpu } from '../../edge/gate/bench/stats.ts';
 import { loadavg } from 'node:os';
 import { api, freshPostgres, startTestCloud } from '../support/cloud.ts';
 import { seededRandom } from '../tools/link-sim.ts';
-import { probeIngest, runCatchup } from './catchup.ts';
+import { probeIngest, runCatchup, startCatchupHq } from './catchup.ts';
 import { checkFloor, floorBytes, floorWithNonceBytes, makeEntries, type PoolTicket } from './entries.ts';
 import { runFanout, sellTickets, TICKET_TYPES } from './fanout.ts';
 import { Observer } from './observer.ts';
 import { runBaseline, runUpload } from './upload.ts';
 import { WAN } from './wan.ts';
 import { PRODUCTION, runPaced } from './paced.ts';
+import type { HqProcess } from './hq-process.ts';
 import { runDeadLink } from './dead-link.ts';
 import { hubSaleFields, runHubSale } from './hub-sale.ts';
 
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
       const res = await api(cloud.url, '/api/v1/ticket-types', { body: t });
       if (res.status !== 201) throw new Error(`ticket type ${t.code}: ${res.status} ${JSON.stringify(res.body)}`);
     }
-    if (only) return await runOnly(cloud, observer, only);
+    if (only) return await runOnly(cloud, only);
 
     // Timings mean little if other processes shared the two cores; said in the output.
     const fanCpu = new OtherCpu();
@@ -125,10 +126,16 @@ async function main(): Promise<void> {
     const up = await runUpload(cloud, observer, { entries: uploadEntries, liveCodes: liveCodes.map((c) => c.code), livePerSecond: LIVE_PER_SECOND });
     const base = await runBaseline(cloud, uploadEntries);
 
-    const catchupEntries = makeEntries({ count: opts.entries, pool: poolCatchup, start: now - opts.entries * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
-    const cuCpu = new OtherCpu();
-    const cu = await runCatchup(cloud, observer, catchupEntries);
-    const cuOtherCpu = cuCpu.cores();
+    // The catch-up's HQ runs in a process of its own (another machine in production), with tickets of its own.
+    const cuHq = await startCatchupHq(Math.ceil(opts.tickets / 2), pg !== undefined);
+    let cu!: Awaited<ReturnType<typeof runCatchup>>;
+    let cuOtherCpu: number | undefined;
+    try {
+      const catchupEntries = makeEntries({ count: opts.entries, pool: cuHq.pool, start: now - opts.entries * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
+      cuOtherCpu = await otherCpuThan(cuHq.hq, () => runCatchup(cuHq.hq, catchupEntries).then((r) => (cu = r)));
+    } finally {
+      await cuHq.stop();
+    }
 
     // Both ways a site can reach HQ, the recommended one (through a hub) first; disjoint codes.
     const half = Math.floor(pacedCodes.length / 2);
@@ -288,24 +295,37 @@ async function main(): Promise<void> {
   }
 }
 
+/** Cores other processes than the bench and its HQ process took while `run` ran (OtherCpu, less HQ's). */
+async function otherCpuThan(hq: HqProcess, run: () => Promise<unknown>): Promise<number | undefined> {
+  const cpu = new OtherCpu();
+  const t0 = performance.now();
+  const hq0 = await hq.cpuSeconds();
+  await run();
+  const hqCores = (await hq.cpuSeconds() - hq0) / ((performance.now() - t0) / 1000);
+  const cores = cpu.cores();
+  return cores === undefined ? undefined : Math.max(0, r2(cores - hqCores));
+}
+
 /** BENCH_ONLY: the catch-up (unless `ingest`) and the ingest probe, on tickets sold without gates. */
-async function runOnly(cloud: Awaited<ReturnType<typeof startTestCloud>>, observer: Observer, what: 'catchup' | 'ingest'): Promise<void> {
+async function runOnly(cloud: Awaited<ReturnType<typeof startTestCloud>>, what: 'catchup' | 'ingest'): Promise<void> {
   const random = seededRandom(20_240_601);
-  const { pool } = await sellTickets(cloud, opts.tickets);
+  const postgres = process.env.BENCH_POSTGRES === '1';
+  // The catch-up's HQ in a process of its own (another machine in production), set up meanwhile.
+  const [{ pool }, cuHq] = await Promise.all([sellTickets(cloud, opts.tickets), what === 'catchup' ? startCatchupHq(Math.ceil(opts.tickets / 2), postgres) : undefined]);
   shuffle(pool, random);
   const half = Math.ceil(pool.length / 2);
   const now = Date.now();
-  const out: Record<string, unknown> = { only: what, backend: process.env.BENCH_POSTGRES === '1' ? 'postgres' : 'pglite' };
-  if (what === 'catchup') {
-    const catchupEntries = makeEntries({ count: opts.entries, pool: pool.slice(0, half), start: now - opts.entries * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
-    const cuCpu = new OtherCpu();
-    const cu = await runCatchup(cloud, observer, catchupEntries);
+  const out: Record<string, unknown> = { only: what, backend: postgres ? 'postgres' : 'pglite' };
+  if (cuHq) {
+    const catchupEntries = makeEntries({ count: opts.entries, pool: shuffle(cuHq.pool, random), start: now - opts.entries * MEAN_GAP_MS, meanGapMs: MEAN_GAP_MS, random });
+    let cu!: Awaited<ReturnType<typeof runCatchup>>;
+    const otherCpu = await otherCpuThan(cuHq.hq, () => runCatchup(cuHq.hq, catchupEntries).then((r) => (cu = r))).finally(() => cuHq.stop());
     Object.assign(out, {
       catchup_s: r2(cu.catchupS), catchup_entries: cu.entries, catchup_reconnect_s: r2(cu.reconnectS), catchup_drained_s: r2(cu.drainedS),
       catchup_bytes_up: cu.line.up, catchup_line_floor_s: r2((cu.line.up * 8) / WAN.upKbps! / 1000),
       catchup_ratio_to_floor: r2(cu.catchupS / ((cu.line.up * 8) / WAN.upKbps! / 1000)),
       catchup_batches: cu.topics.up?.messages ?? 0, catchup_resent_batches: cu.topics.up?.resent ?? 0,
-      catchup_ack_gap_p50_ms: cu.ackGapP50Ms, catchup_ack_gap_max_ms: cu.ackGapMaxMs, catchup_other_cpu_cores: cuCpu.cores() ?? null,
+      catchup_ack_gap_p50_ms: cu.ackGapP50Ms, catchup_ack_gap_max_ms: cu.ackGapMaxMs, catchup_other_cpu_cores: otherCpu ?? null,
     });
   }
   process.stderr.write(`probing HQ ingest alone (and the baseline), ${opts.probeBatches} batches...\n`);
