@@ -7,10 +7,16 @@ import { MqttSession } from '../../shared/sync/session.ts';
 import { Sender, type Outgoing } from './sender.ts';
 import type { GateStore } from './store.ts';
 
-/** Batches allowed in flight beyond the last ack. */
-const WINDOW = 4;
+/**
+ * Batches allowed in flight beyond the last ack, in a catch-up. A batch's round trip is its
+ * own time on the line, the line's 150 ms, HQ's ingest and the ack: ~250 ms on 512 kbit/s,
+ * five 200-entry batches (~3.2 KB, 50 ms each). With 4 the line idled a fifth of the time
+ * waiting for acks (10,000 entries: 4.9 s against a 2.4 s line floor; with 8, 3.3 s, in
+ * back-to-back runs of `BENCH_ONLY=catchup npm run bench:sync`, HQ in its own process).
+ */
+const WINDOW = 8;
 const MAX_MESSAGE = 1 << 20;
-/** A PUBACK later than this: hold further batches until it comes (a full window of 200-entry batches crosses 512 kbit/s in ~0.3 s). */
+/** A PUBACK later than this: hold further batches until it comes (a full window of 200-entry batches crosses 512 kbit/s in ~0.5 s). */
 const SUSPECT_MS = 1_000;
 
 export interface LinkHandlers {
