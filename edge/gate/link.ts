@@ -55,6 +55,8 @@ export class Link {
   private behindSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private coalesceTimer: NodeJS.Timeout | undefined;
+  /** A full batch waited behind the last batch sent: the next may go before that one's PUBACK (a catch-up). */
+  private catchingUp = false;
   /** Batches published and not yet PUBACKed by the broker: when each went out. */
   private readonly unconfirmed = new Map<number, number>();
   private readonly sender: Sender;
@@ -97,6 +99,7 @@ export class Link {
         opts.log.warn({}, 'link down; entries stay queued');
         this.sender.clear();
         this.unconfirmed.clear();
+        this.catchingUp = false;
       },
       onMessage: (topic, payload) => this.onMessage(topic, payload),
     });
@@ -132,6 +135,7 @@ export class Link {
     // ack stalls and the ack timeout re-sends from the ack (check()).
     this.confirmedUpTo = Math.max(this.confirmedUpTo, this.opts.store.ackedUpTo());
     this.sentUpTo = this.confirmedUpTo;
+    this.catchingUp = false;
     this.lastProgressAt = this.opts.now();
     this.unconfirmed.clear();
     this.opts.log.info({ url: this.opts.url }, 'link up');
@@ -164,10 +168,11 @@ export class Link {
     if (this.unconfirmed.size && this.opts.now() - Math.min(...this.unconfirmed.values()) > SUSPECT_MS) return undefined;
     const pending = store.pendingAfter(this.sentUpTo, batchSize, device);
     if (!pending) return undefined;
-    // Batches pipeline only to catch up (more than one full batch waiting); otherwise each waits
-    // for the broker's PUBACK of the one before (a quarter of a second on ADSL, well inside a
-    // rush's second per batch), so a line dying silently swallows one batch, not two.
-    if (this.unconfirmed.size && !store.pendingAfter(this.sentUpTo + batchSize, 1, device)) return undefined;
+    // Batches pipeline only to catch up (a full batch waited behind the one sent before, so the
+    // last batch of a backlog goes at once too); otherwise each waits for the broker's PUBACK of
+    // the one before (a quarter of a second on ADSL, well inside a rush's second per batch), so a
+    // line dying silently swallows one batch, not two.
+    if (this.unconfirmed.size && !this.catchingUp) return undefined;
     if (coalesceMs > 0 && pending.entries.length < batchSize) {
       const due = pending.entries[0]!.deviceTime + coalesceMs;
       const wait = due - this.opts.now();
@@ -179,6 +184,7 @@ export class Link {
     }
     const batch: UpBatch = { device, epoch: store.epoch, ...pending };
     this.sentUpTo = pending.lastSeq;
+    this.catchingUp = !!store.pendingAfter(pending.lastSeq + batchSize - 1, 1, device);
     const lastSeq = pending.lastSeq;
     this.unconfirmed.set(lastSeq, this.opts.now());
     const topic = topics.up(site, device);
@@ -287,6 +293,7 @@ export class Link {
     log.warn({ hqUpTo: upTo, acked, epoch, requeued }, 'HQ has forgotten acknowledged uploads: sending recent passages again in a new stream');
     this.behindSince = undefined;
     this.sentUpTo = 0;
+    this.catchingUp = false;
     this.confirmedUpTo = 0;
     this.lastProgressAt = now;
     this.pump();

@@ -10,6 +10,7 @@ import { api, freshPostgres, waitFor } from '../support/cloud.ts';
 import { Observer } from './observer.ts';
 import { entriesAtHq, startBenchGate, streamAckedAtHq, waitSynced, type BenchHq } from './rig.ts';
 import { startHqProcess, type HqProcess } from './hq-process.ts';
+import { startProfile } from './profile.ts';
 import { sellTickets, TICKET_TYPES } from './fanout.ts';
 import type { PoolTicket } from './entries.ts';
 import { sleep, traffic, type Traffic } from './wan.ts';
@@ -18,7 +19,7 @@ export interface CatchupResult {
   entries: number;
   /** restore() -> the gate's MQTT session is up again. */
   reconnectS: number;
-  /** restore() -> HQ committed them all (its watermark for the gate's stream reached the last; counted after). */
+  /** restore() -> HQ committed them all (its ack of the last heard on its broker; its watermark and entries checked after). */
   catchupS: number;
   /** restore() -> the gate has every ack (its outbox is empty). */
   drainedS: number;
@@ -88,7 +89,8 @@ export async function runCatchup(hq: BenchHq, entries: EntryRecord[]): Promise<C
     const last = (store.db.$client.prepare('select max(seq) n from outbox').get() as { n: number }).n;
 
     const before = g.wan.mqtt.stats;
-    const profile = await startProfile();
+    const profile = await startProfile(process.env.BENCH_PROFILE);
+    const hqProfile = 'queries' in hq && process.env.BENCH_PROFILE ? await hq.profile(`${process.env.BENCH_PROFILE.replace(/\.cpuprofile$/, '')}-hq.cpuprofile`) : undefined;
     const t0 = performance.now();
     g.wan.restore();
     let reconnectAt = 0;
@@ -100,18 +102,20 @@ export async function runCatchup(hq: BenchHq, entries: EntryRecord[]): Promise<C
       if (!reconnectAt && agent.linkState.connected) reconnectAt = now;
       if (!drainedAt && store.ackedUpTo() >= last) drainedAt = now;
       if (!doneAt) {
-        // HQ's watermark for the stream, moved in the transaction that stores the entries: a
-        // key lookup, where counting the entries table every 50 ms (a scan) took HQ's CPU
-        // from the ingest being timed.
-        const n = await streamAckedAtHq(hq, g.device, store.epoch);
-        progressHq.update(n);
-        if (n >= last) doneAt = performance.now();
+        // HQ's ack of the last entry, heard on its broker: published once the transaction that
+        // stores them committed. (Polling HQ's database every 50 ms took HQ's CPU from the
+        // ingest being timed and rounded the time up to the poll.)
+        doneAt = observer.ackedAt(g.device, store.epoch, last, t0) ?? 0;
+        progressHq.update(observer.heard.findLast((h) => h.device === g.device && h.what === 'up/ack')?.upTo ?? 0);
       }
       if (now - t0 > 600_000) throw new Error('catchup: not done after 600 s');
       await sleep(50);
     }
     await profile?.stop();
+    await hqProfile?.stop();
     await sleep(600);
+    const watermark = await streamAckedAtHq(hq, g.device, store.epoch);
+    if (watermark < last) throw new Error(`catchup: HQ acked ${last} but its stream is at ${watermark}`);
     const stored = await entriesAtHq(hq, g.device);
     if (stored !== entries.length) throw new Error(`catchup: HQ holds ${stored} of ${entries.length} entries (stored or refused)`);
     const acks = observer.acks(g.device, t0);
@@ -125,29 +129,6 @@ export async function runCatchup(hq: BenchHq, entries: EntryRecord[]): Promise<C
     await g.stop();
     await observer.stop();
   }
-}
-
-/**
- * BENCH_PROFILE=<file.cpuprofile>: a V8 CPU profile of this process from restore() to the
- * last ack (open it in Chrome's DevTools), to see what takes the event loop during catch-up.
- */
-async function startProfile(): Promise<{ stop(): Promise<void> } | undefined> {
-  const file = process.env.BENCH_PROFILE;
-  if (!file) return undefined;
-  const { Session } = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 500 });
-  await session.post('Profiler.start');
-  return {
-    async stop() {
-      const { profile } = await session.post('Profiler.stop');
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
 }
 
 /**

@@ -5,10 +5,12 @@
 import { startTestCloud } from '../support/cloud.ts';
 import type { HqReady, HqReply, HqRequest } from './hq-process.ts';
 import { localQueries } from './rig.ts';
+import { startProfile } from './profile.ts';
 
 const send = (m: HqReady | HqReply) => process.send!(m);
 const cloud = await startTestCloud(JSON.parse(process.argv[2] ?? '{}'));
 const queries = localQueries(cloud);
+let profile: { stop(): Promise<void> } | undefined;
 let stopping: Promise<void> | undefined;
 const stop = () => (stopping ??= cloud.cleanup());
 process.on('message', async ({ id, op, args }: HqRequest) => {
@@ -17,6 +19,16 @@ process.on('message', async ({ id, op, args }: HqRequest) => {
       await stop();
       send({ id, ok: true, value: null });
       process.disconnect();
+      return;
+    }
+    if (op === 'profile') {
+      profile = await startProfile(args[0] as string);
+      send({ id, ok: true, value: null });
+      return;
+    }
+    if (op === 'profileStop') {
+      await profile?.stop();
+      send({ id, ok: true, value: null });
       return;
     }
     if (op === 'cpu') {

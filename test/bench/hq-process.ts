@@ -17,12 +17,14 @@ export interface HqProcess {
   readonly httpPort: number;
   readonly mqttPort: number;
   readonly queries: HqQueries;
+  /** Profiles HQ's process until stop() (test/bench/profile.ts). */
+  profile(file: string): Promise<{ stop(): Promise<void> }>;
   /** CPU time the HQ process has used, seconds (user + system). */
   cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
-export type HqRequest = { id: number; op: keyof HqQueries | 'cpu' | 'stop'; args: unknown[] };
+export type HqRequest = { id: number; op: keyof HqQueries | 'cpu' | 'profile' | 'profileStop' | 'stop'; args: unknown[] };
 export type HqReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 export type HqReady = { ready: { url: string; mqttUrl: string; httpPort: number; mqttPort: number } };
 
@@ -69,6 +71,10 @@ export async function startHqProcess(extra: Record<string, unknown> = {}): Promi
       entriesAt: (device) => call('entriesAt', device),
     },
     cpuSeconds: () => call('cpu'),
+    async profile(file) {
+      await call('profile', file);
+      return { stop: () => call('profileStop') };
+    },
     async stop() {
       if (child.exitCode !== null) return;
       await call('stop').catch(() => undefined);

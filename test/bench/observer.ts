@@ -13,6 +13,9 @@ export interface Heard {
   /** For uploads: the batch's sequence range. */
   firstSeq?: number;
   lastSeq?: number;
+  /** For acks: "up to N", and the stream's epoch. */
+  upTo?: number;
+  epoch?: string;
 }
 
 /**
@@ -38,6 +41,13 @@ export class Observer {
           h.firstSeq = b.firstSeq;
           h.lastSeq = b.lastSeq;
         } catch { /* the baseline's JSON, or junk: counted, not decoded */ }
+      }
+      if (h.what === 'up/ack') {
+        try {
+          const a = JSON.parse(payload.toString('utf8')) as { upTo?: unknown; epoch?: unknown };
+          if (typeof a.upTo === 'number') h.upTo = a.upTo;
+          if (typeof a.epoch === 'string') h.epoch = a.epoch;
+        } catch { /* counted, not decoded */ }
       }
       this.heard.push(h);
     });
@@ -65,6 +75,11 @@ export class Observer {
       }
     }
     return out;
+  }
+
+  /** When HQ's first ack of a device's stream up to `seq` (or beyond) was heard, if it was. */
+  ackedAt(device: string, epoch: string, seq: number, from: number): number | undefined {
+    return this.heard.find((h) => h.device === device && h.what === 'up/ack' && h.at >= from && h.epoch === epoch && (h.upTo ?? 0) >= seq)?.at;
   }
 
   /** When each upload ack was heard, for a device. */
