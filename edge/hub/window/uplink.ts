@@ -136,7 +136,7 @@ export class WindowUplink {
     const extra = q ? `&${q}` : '';
     const abort = new AbortController();
     this.abort = abort;
-    const timer = setTimeout(() => abort.abort(new Error('HQ did not answer in time')), FETCH_TIMEOUT_MS);
+    const timer = setTimeout(() => abort.abort(new Error(`HQ did not answer ${method} ${path} in time`)), FETCH_TIMEOUT_MS);
     const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), { once: true }));
     aborted.catch(() => undefined);
     const c = this.opts.credential;
