@@ -28,6 +28,9 @@ export interface CatchupResult {
   /** Gaps between acks heard on the broker, ms: the pace HQ and the window allow. */
   ackGapP50Ms: number;
   ackGapMaxMs: number;
+  /** CPU seconds from restore() to HQ's last ack: HQ's process (undefined in this one), and this one (the gate, its line, the observer). */
+  hqCpuS: number | undefined;
+  benchCpuS: number;
 }
 
 /**
@@ -91,6 +94,8 @@ export async function runCatchup(hq: BenchHq, entries: EntryRecord[]): Promise<C
     const before = g.wan.mqtt.stats;
     const profile = await startProfile(process.env.BENCH_PROFILE);
     const hqProfile = 'queries' in hq && process.env.BENCH_PROFILE ? await hq.profile(`${process.env.BENCH_PROFILE.replace(/\.cpuprofile$/, '')}-hq.cpuprofile`) : undefined;
+    const hqCpu0 = 'queries' in hq ? await hq.cpuSeconds() : undefined;
+    const ownCpu0 = process.cpuUsage();
     const t0 = performance.now();
     g.wan.restore();
     let reconnectAt = 0;
@@ -111,6 +116,8 @@ export async function runCatchup(hq: BenchHq, entries: EntryRecord[]): Promise<C
       if (now - t0 > 600_000) throw new Error('catchup: not done after 600 s');
       await sleep(50);
     }
+    const ownCpu = process.cpuUsage(ownCpu0);
+    const hqCpuS = 'queries' in hq && hqCpu0 !== undefined ? (await hq.cpuSeconds()) - hqCpu0 : undefined;
     await profile?.stop();
     await hqProfile?.stop();
     await sleep(600);
@@ -124,6 +131,7 @@ export async function runCatchup(hq: BenchHq, entries: EntryRecord[]): Promise<C
       entries: entries.length, reconnectS: (reconnectAt - t0) / 1000, catchupS: (doneAt - t0) / 1000, drainedS: (drainedAt - t0) / 1000,
       line: traffic(before, g.wan.mqtt.stats), topics: observer.summary(g.device, t0),
       ackGapP50Ms: Math.round(gaps[Math.floor(gaps.length / 2)] ?? 0), ackGapMaxMs: Math.round(gaps.at(-1) ?? 0),
+      hqCpuS, benchCpuS: (ownCpu.user + ownCpu.system) / 1e6,
     };
   } finally {
     await g.stop();

@@ -7,7 +7,9 @@
  *   upload    bytes on the MQTT line, both ways, per entry a gate uploads (backlog and live)
  *   baseline  the same entries as one JSON message each, QoS 1, through an identical line
  *   floor     the packed size of an entry's own fields, nonce derived (entries.ts floorBytes)
- *   catchup   entries queued while the line was cut: restore() until HQ holds them all
+ *   catchup   entries queued while the line was cut: restore() until HQ holds them all, HQ in
+ *             a process of its own (catchup_hq_cpu_s: its CPU meanwhile; catchup_gate_cpu_s:
+ *             this process's, the gate's, its line's and the observer's)
  *   paced     10 gates each scanning 1 visitor a second for 2 minutes, production config,
  *             twice: on a site hub's LAN with the hub's one line to HQ (recommended), and
  *             each gate on its own line (paced_direct_*): bytes on the wire per entry (IP
@@ -195,6 +197,8 @@ async function main(): Promise<void> {
       catchup_ack_gap_p50_ms: cu.ackGapP50Ms,
       catchup_ack_gap_max_ms: cu.ackGapMaxMs,
       catchup_other_cpu_cores: cuOtherCpu ?? null,
+      catchup_hq_cpu_s: cu.hqCpuS === undefined ? null : r2(cu.hqCpuS),
+      catchup_gate_cpu_s: r2(cu.benchCpuS),
       catchup_goal_s: GOALS.catchupS,
       catchup_ok: cu.catchupS < GOALS.catchupS,
       hq_unpack_ms_per_batch: r2(probe.unpackMs),
@@ -326,6 +330,7 @@ async function runOnly(cloud: Awaited<ReturnType<typeof startTestCloud>>, what: 
       catchup_ratio_to_floor: r2(cu.catchupS / ((cu.line.up * 8) / WAN.upKbps! / 1000)),
       catchup_batches: cu.topics.up?.messages ?? 0, catchup_resent_batches: cu.topics.up?.resent ?? 0,
       catchup_ack_gap_p50_ms: cu.ackGapP50Ms, catchup_ack_gap_max_ms: cu.ackGapMaxMs, catchup_other_cpu_cores: otherCpu ?? null,
+      catchup_hq_cpu_s: cu.hqCpuS === undefined ? null : r2(cu.hqCpuS), catchup_gate_cpu_s: r2(cu.benchCpuS),
     });
   }
   process.stderr.write(`probing HQ ingest alone (and the baseline), ${opts.probeBatches} batches...\n`);
