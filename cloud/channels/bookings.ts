@@ -88,7 +88,6 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
       const type = types.get(i.type)!;
       await takeCapacity(tx, type, req.visitDay, i.quantity * type.persons);
     }
-    await idem?.claim(tx, { bookingId: id });
     // The answer from what was just written, not read back (two round trips less; the
     // booking's view is bookingView's, which test/channel*.test.ts compare with GET).
     const view: BookingView = {
@@ -98,6 +97,8 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
       quantity, totalFen: total, pickupCode, holdUntil: new Date(now + ch.holdMinutes * 60_000).toISOString(),
       paidAt: null, cancelledAt: null, pickedUpAt: null, tickets: [],
     };
+    // The key with its answer, in this transaction (cloud/http/idempotency.ts).
+    await idem?.claim(tx, { bookingId: id }, { status: 201, body: view });
     return { status: 201, body: view };
   });
 }
@@ -196,7 +197,6 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     const code = new Map(items.map(({ type }) => [type.id, type.code]));
     const made = sold.lines.flatMap((line) => line.tickets).sort((x, y) => (x.id < y.id ? -1 : 1));
     await publishBookingRow(ctx, tx, paid, made);
-    await idem?.claim(tx, { bookingId: b.id });
     const view: BookingView = {
       ...viewOf(paid, ch.code, held ? { from: held.slotFrom, to: held.slotTo } : null,
         [...items].sort((x, y) => x.type.id - y.type.id).map(({ item, type }) => ({ type: type.code, quantity: item.quantity, unitPriceFen: item.unitPriceFen }))),
@@ -204,6 +204,7 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
         id: t.id, type: code.get(t.typeId)!, code: t.code, persons: t.persons, validFrom: new Date(t.validFrom).toISOString(), validUntil: new Date(t.validUntil).toISOString(), revoked: null,
       })),
     };
+    await idem?.claim(tx, { bookingId: b.id }, { status: 200, body: view });
     return { status: 200, body: view };
   }));
   ctx.notify(ch.site);

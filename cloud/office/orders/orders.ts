@@ -210,7 +210,8 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
     const perType = new Map<number, { type: TypeRow; persons: number }>();
     for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
     for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
-    await idem?.claim(tx, { orderId });
+    // A sale issued whole stores its answer with the key (cloud/http/idempotency.ts).
+    await idem?.claim(tx, { orderId }, made && { status: 201, body: made });
   }));
   if (mobiles.length) await chargeIntents(ctx, orderId, mobile, req.payments);
   else ctx.notify(site);
