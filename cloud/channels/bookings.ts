@@ -10,7 +10,7 @@ import { addDays, businessDay, startOfBusinessDay } from '../../shared/time/zone
 import type { CloudContext } from '../context.ts';
 import { bookingItems, bookings, bookingSlots, channelDayUsage, channelPrices, channels, entries, orders, sales, tickets, ticketTypes, timeSlots } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import { appendChanges, changesAtEnd } from '../sync/changes.ts';
+import { appendChanges, changesAtEnd, flushChanges } from '../sync/changes.ts';
 import type { Tx } from '../tickets/issue.ts';
 import { ledger } from '../ledger/index.ts';
 import { releaseCapacity, takeCapacity } from '../office/pricing/pricing.ts';
@@ -151,7 +151,7 @@ async function lockBooking(tx: Tx, ch: Channel, orderNo: string): Promise<Bookin
 
 /** Payment confirmed by the channel (or our web shop's payment provider): tickets are made. */
 export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string, req: PayRequest, idem?: IdempotencyClaim): Promise<Outcome> {
-  // The change log's lock is the last one taken (cloud/sync/changes.ts changesAtEnd).
+  // The change log's rows are the last ones written, and numbered after the commit (cloud/sync/changes.ts changesAtEnd).
   const out = await auditedTx(ctx.db, async (tx): Promise<Outcome> => changesAtEnd(tx, async (): Promise<Outcome> => {
     const now = ctx.now();
     const b = await lockBooking(tx, ch, orderNo);
@@ -207,6 +207,7 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     await idem?.claim(tx, { bookingId: b.id }, { status: 200, body: view });
     return { status: 200, body: view };
   }));
+  await flushChanges(ctx.db).catch(() => undefined);
   ctx.notify(ch.site);
   return out;
 }
@@ -217,7 +218,7 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
  * them from their next pull) and its tickets go back to the channel's quota.
  */
 export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: string, reason: string | undefined, idem?: IdempotencyClaim): Promise<Outcome> {
-  // The change log's lock is the last one taken (cloud/sync/changes.ts changesAtEnd).
+  // The change log's rows are the last ones written, and numbered after the commit (cloud/sync/changes.ts changesAtEnd).
   const out = await auditedTx(ctx.db, async (tx): Promise<Outcome> => changesAtEnd(tx, async (): Promise<Outcome> => {
     const now = ctx.now();
     const b = await lockBooking(tx, ch, orderNo);
@@ -248,6 +249,7 @@ export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: str
     await idem?.claim(tx, { bookingId: b.id });
     return { status: 200, body: await bookingView(tx, ch, b.id) };
   }));
+  await flushChanges(ctx.db).catch(() => undefined);
   ctx.notify(ch.site);
   return out;
 }

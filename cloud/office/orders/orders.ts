@@ -19,7 +19,7 @@ import { contractDiscount, discounted, priceOn, takeCapacity, releaseCapacity } 
 import { bindHeldSlot, bindTicketSlots, heldSlot, holdSlot, releaseHeldSlots, slotOf, slotVenue, takeWindowSlot } from '../../slots/service.ts';
 import { calendarDay } from '../../../shared/time/day.ts';
 import { refuseWhenFull } from '../../capacity/alarms.ts';
-import { changesAtEnd } from '../../sync/changes.ts';
+import { changesAtEnd, flushChanges } from '../../sync/changes.ts';
 
 const dayText = calendarDay;
 const code = z.string().regex(/^[a-z0-9_-]{1,32}$/);
@@ -213,6 +213,7 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
     // A sale issued whole stores its answer with the key (cloud/http/idempotency.ts).
     await idem?.claim(tx, { orderId }, made && { status: 201, body: made });
   }));
+  await flushChanges(ctx.db).catch(() => undefined);
   if (mobiles.length) await chargeIntents(ctx, orderId, mobile, req.payments);
   else ctx.notify(site);
   return made ?? getOrder(ctx, orderId);
