@@ -59,7 +59,7 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
     const quantity = req.items.reduce((n, i) => n + i.quantity, 0);
 
     await refuseWhenFull(tx, ctx, ch.site, slotVenue(types.get(req.items[0]!.type)!.rules), req.visitDay);
-    await releaseExpiredHolds(tx, ch.id, req.visitDay, now);
+    await releaseExpiredHolds(tx, ctx.db, ch.id, req.visitDay, now);
     const total = req.items.reduce((sum, i) => sum + timesFen(fen(prices.get(i.type)!.priceFen), i.quantity), 0);
     const id = uuidv7();
     const orderNo = `B${today.slice(2).replaceAll('-', '')}${randomText(7).slice(0, 10)}`;
@@ -125,8 +125,19 @@ async function releaseQuota(tx: Tx, channelId: number, day: string, n: number): 
     .where(and(eq(channelDayUsage.channelId, channelId), eq(channelDayUsage.day, day)));
 }
 
-/** Unpaid bookings whose hold ran out give their tickets back to the quota and the types' capacity. */
-async function releaseExpiredHolds(tx: Tx, channelId: number, day: string, now: number): Promise<void> {
+/**
+ * Unpaid bookings whose hold ran out give their tickets back to the quota and the types'
+ * capacity. Run by a booking of the channel and day at most once a second per HQ node (by
+ * HQ's clock): a hold is let go within a second of running out, and at peak 500 bookings a
+ * second do not each scan the day's holds (one round trip less per booking, bench:peak).
+ */
+async function releaseExpiredHolds(tx: Tx, db: object, channelId: number, day: string, now: number): Promise<void> {
+  let last = lastRelease.get(db);
+  if (!last) lastRelease.set(db, (last = new Map()));
+  const key = `${channelId}/${day}`;
+  const at = last.get(key);
+  if (at !== undefined && now >= at && now - at < 1000) return;
+  last.set(key, now);
   const gone = await tx.update(bookings).set({ state: 'expired' })
     .where(and(eq(bookings.channelId, channelId), eq(bookings.visitDay, day), eq(bookings.state, 'booked'), lt(bookings.holdUntil, new Date(now))))
     .returning({ id: bookings.id, quantity: bookings.quantity });
@@ -134,6 +145,9 @@ async function releaseExpiredHolds(tx: Tx, channelId: number, day: string, now: 
   await releaseBookingSlots(tx, gone.map((b) => b.id));
   await releaseCapacities(tx, gone.map((b) => b.id), day);
 }
+
+/** When each channel and day last let its holds go, per database handle (releaseExpiredHolds). */
+const lastRelease = new WeakMap<object, Map<string, number>>();
 
 /** Gives back the places a booking held of its types' daily capacity. */
 async function releaseCapacities(tx: Tx, bookingIds: string[], day: string): Promise<void> {
