@@ -21,7 +21,7 @@ import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
 import { refuseWhenFull } from '../capacity/alarms.ts';
-import { bindHeldSlot, heldSlot, holdBookingSlot, releaseBookingSlots, releaseTicketSlots, slotOf, slotVenue } from '../slots/service.ts';
+import { bindHeldSlot, heldSlot, holdSlot, releaseBookingSlots, releaseTicketSlots, slotOf, slotVenue, takeSlot } from '../slots/service.ts';
 
 type Booking = typeof bookings.$inferSelect;
 type Db = CloudContext['db'];
@@ -72,33 +72,41 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
       holdUntil: new Date(now + ch.holdMinutes * 60_000), createdAt: new Date(now),
     });
     await tx.insert(bookingItems).values(req.items.map((i) => ({ bookingId: id, typeId: prices.get(i.type)!.typeId, quantity: i.quantity, unitPriceFen: prices.get(i.type)!.priceFen })));
-    // The places last, in the fixed order every sale takes them (the channel's quota, the
-    // slot, the types' day capacity): their rows are the ones every buyer of the day queues
-    // on, from here to the commit, so the less the transaction does after taking them the
-    // more buyers a second (bench:peak).
-    if (!(await reserveQuota(tx, ch, req.visitDay, quantity))) {
-      throw new AppError('quota_exceeded', `${req.visitDay} 渠道余票不足 / the channel's quota for ${req.visitDay} is used up`, 409, { day: req.visitDay });
-    }
-    // A day sold by time slot: the booking holds places of the slot chosen (cloud/slots).
+    // Before the places (the rows every buyer of the day queues on, held from their update to
+    // the commit): which slot (a read), the booking's hold of it, and the idempotency key with
+    // the answer. Then only the places' updates and the commit remain under those rows: the
+    // fewer round trips there, the more buyers a second (bench:peak).
+    const venue = slotVenue(types.get(req.items[0]!.type)!.rules);
     const persons = req.items.reduce((n, i) => n + i.quantity * types.get(i.type)!.persons, 0);
-    const slot = await holdBookingSlot(tx, id, { site: ch.site, venue: slotVenue(types.get(req.items[0]!.type)!.rules), day: req.visitDay, from: req.slot, persons, walkIn: false });
-    // The type's own daily capacity is shared with the windows: a booking holds its places too.
+    const want = { site: ch.site, venue, day: req.visitDay, from: req.slot, persons, walkIn: false };
+    // A day sold by time slot needs one chosen (takeSlot refuses with none; a day without slots answers undefined).
+    const [chosen] = req.slot === undefined ? [await takeSlot(tx, want)] : await tx.select().from(timeSlots)
+      .where(and(eq(timeSlots.site, ch.site), eq(timeSlots.venue, venue), eq(timeSlots.day, req.visitDay), eq(timeSlots.slotFrom, req.slot)));
+    if (chosen) await holdSlot(tx, id, chosen, persons);
     const byType = [...req.items].sort((a, b) => types.get(a.type)!.id - types.get(b.type)!.id);
-    for (const i of byType) {
-      const type = types.get(i.type)!;
-      await takeCapacity(tx, type, req.visitDay, i.quantity * type.persons);
-    }
-    // The answer from what was just written, not read back (two round trips less; the
-    // booking's view is bookingView's, which test/channel*.test.ts compare with GET).
+    // The answer from what is written, not read back (two round trips less; the booking's
+    // view is bookingView's, which test/channel*.test.ts compare with GET).
     const view: BookingView = {
       orderNo, channel: ch.code, externalRef: req.externalRef ?? null, site: ch.site, visitDay: req.visitDay, state: 'booked',
-      contact: { name: req.contact.name, phoneLast4: phone.slice(-4) }, slot: slot ? { from: slot.slotFrom, to: slot.slotTo } : null,
+      contact: { name: req.contact.name, phoneLast4: phone.slice(-4) }, slot: chosen ? { from: chosen.slotFrom, to: chosen.slotTo } : null,
       items: byType.map((i) => ({ type: i.type, quantity: i.quantity, unitPriceFen: prices.get(i.type)!.priceFen })),
       quantity, totalFen: total, pickupCode, holdUntil: new Date(now + ch.holdMinutes * 60_000).toISOString(),
       paidAt: null, cancelledAt: null, pickedUpAt: null, tickets: [],
     };
     // The key with its answer, in this transaction (cloud/http/idempotency.ts).
     await idem?.claim(tx, { bookingId: id }, { status: 201, body: view });
+    // The places last, in the fixed order every sale takes them (the channel's quota, the
+    // slot, the types' day capacity), and nothing after them but the commit.
+    if (!(await reserveQuota(tx, ch, req.visitDay, quantity))) {
+      throw new AppError('quota_exceeded', `${req.visitDay} 渠道余票不足 / the channel's quota for ${req.visitDay} is used up`, 409, { day: req.visitDay });
+    }
+    // The slot's places (refused here when full or unknown: the hold above goes with the rollback).
+    if (req.slot !== undefined) await takeSlot(tx, want);
+    // The type's own daily capacity is shared with the windows: a booking holds its places too.
+    for (const i of byType) {
+      const type = types.get(i.type)!;
+      await takeCapacity(tx, type, req.visitDay, i.quantity * type.persons);
+    }
     return { status: 201, body: view };
   });
 }

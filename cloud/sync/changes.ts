@@ -53,8 +53,19 @@ export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>): Promise<T> 
   } finally {
     atEnd.delete(tx);
   }
-  if (held.length) await tx.insert(changePending).values(held.map((h) => ({ site: h.site, kind: h.body.kind, body: h.body })));
+  await writeHeldChanges(tx, held);
   return out;
+}
+
+/**
+ * Writes what changesAtEnd has held so far now, before the sale takes the rows every sale
+ * queues on (its places): those are then held through fewer round trips to the commit. Later
+ * appends are held again and written at the end, after these (the same order).
+ */
+export async function writeHeldChanges(tx: Tx, held = atEnd.get(tx)): Promise<void> {
+  if (!held?.length) return;
+  const rows = held.splice(0);
+  await tx.insert(changePending).values(rows.map((h) => ({ site: h.site, kind: h.body.kind, body: h.body })));
 }
 
 /**
