@@ -117,7 +117,7 @@ test('SIGKILL of the hub mid-sale and mid-upload: nothing lost, nothing doubled'
     // Mid-upload: the line comes back; HQ records the first batch and the hub dies before it hears so.
     for (const l of wan) l.restore();
     // Usually 2-4 s; on a loaded machine a call the hub had in flight when the line came back can
-    // hold the next pass until it times out (FETCH_TIMEOUT_MS, 30 s, edge/hub/window/uplink.ts).
+    // hold the next pass until it times out (10 s + its body at 64 kbit/s, edge/hub/window/uplink.ts).
     await waitFor('HQ recorded an upload', async () => (await atHq()).entries > 0, 45_000, 10);
     await hub.kill();
     const partial = await atHq();

@@ -89,4 +89,39 @@ test('a ticket\'s printed CODE128 barcode seen by the camera: admitted (the sale
   assert.equal(mine.map((e: { ticketId: string }) => e.ticketId), [t!.id]);
 });
 
+test('a new handheld reads its setup QR from the 设备登记 screen with the camera; a gate\'s setup code is refused with a reason', async () => {
+  await provision(cloud.url, 'demo', [{ device: 'hh-new', role: 'handheld', lanes: ['quay'] }, { device: 'gate-x', role: 'gate', lanes: ['east'] }]);
+  const issue = async (device: string, role: string) => {
+    const r = await api(cloud.url, '/api/v1/device-credentials', { body: { site: 'demo', device, role } });
+    assert.is(r.status, 201, JSON.stringify(r.body));
+    return r.body as { setupCode: string; setupQr: string };
+  };
+  const mine = await issue('hh-new', 'handheld');
+  const png = join(dir, 'setup.png');
+  writeFileSync(png, Buffer.from(mine.setupQr.split(',')[1]!, 'base64'));
+  const y4m = join(dir, 'setup.y4m');
+  pngToY4m(png, y4m);
+  const hh = await startHandheld('demo', 'hh-new', { camera: y4m, setup: false });
+  closers.push(() => hh.browser.close());
+  await hh.page.goto(`${cloud.url}/handheld.html`);
+  await hh.page.waitForSelector('#hh-setup');
+
+  // The PDA's scanner types another device's code into the setup field: refused, saying whose it is.
+  await hh.page.fill('#hh-setup-code', (await issue('gate-x', 'gate')).setupCode);
+  await hh.page.press('#hh-setup-code', 'Enter');
+  assert.match(await hh.page.innerText('#hh-setup-error'), '这是闸机「gate-x」的设置码');
+  await hh.page.screenshot({ path: 'docs/handheld-setup.png' });
+  await hh.page.fill('#hh-setup-code', 'TKS1:not-a-code');
+  await hh.page.press('#hh-setup-code', 'Enter');
+  assert.match(await hh.page.innerText('#hh-setup-error'), '这不是设备设置码');
+
+  // The camera: set up, synced, checking at its lane.
+  await hh.page.click('#hh-setup-camera');
+  await hh.page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
+  await waitFor('the first sync', async () => Number(await hh.page.getAttribute('#hh-status', 'data-checkpoint')) > 0);
+  assert.match(await hh.page.innerText('#hh-status'), '通道 quay');
+  const saved = JSON.parse(await hh.page.evaluate(`localStorage.getItem('tk.handheld')`) as string);
+  assert.equal([saved.site, saved.device, saved.base], ['demo', 'hh-new', '']);
+});
+
 test.run();

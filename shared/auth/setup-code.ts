@@ -1,10 +1,12 @@
+import { base64urlnopad } from '@scure/base';
 import { z } from 'zod';
 
 /**
  * The setup code of a provisioned device: what HQ's 设备登记 screen shows once as a QR code,
  * and what the board's installer reads (`provisioning/install.sh --setup-qr photo.png`, or
  * `--setup-code` with what a scanner typed) to write the agent's config. `TKS1:` then the
- * JSON below as base64url: QR byte mode, one line, nothing to escape in a shell.
+ * JSON below as base64url: QR byte mode, one line, nothing to escape in a shell. Node and the
+ * browser both read it (the handheld page scans its own with the camera).
  */
 export const SETUP_PREFIX = 'TKS1:';
 
@@ -23,7 +25,7 @@ export const setupPayload = z.strictObject({
 export type SetupPayload = z.infer<typeof setupPayload>;
 
 export function encodeSetupCode(p: z.input<typeof setupPayload>): string {
-  return SETUP_PREFIX + Buffer.from(JSON.stringify(setupPayload.parse(p)), 'utf8').toString('base64url');
+  return SETUP_PREFIX + base64urlnopad.encode(new TextEncoder().encode(JSON.stringify(setupPayload.parse(p))));
 }
 
 /** The payload of a setup code, or a thrown error saying what is wrong with it. */
@@ -32,7 +34,7 @@ export function decodeSetupCode(code: string): SetupPayload {
   if (!t.startsWith(SETUP_PREFIX)) throw new Error(`not a device setup code (it starts with ${SETUP_PREFIX})`);
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(t.slice(SETUP_PREFIX.length), 'base64url').toString('utf8'));
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64urlnopad.decode(t.slice(SETUP_PREFIX.length))));
   } catch {
     throw new Error('device setup code is damaged: scan it again');
   }

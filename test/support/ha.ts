@@ -167,7 +167,22 @@ export async function startFormation(opts: { basePort: number; dir?: string; arc
   for (const [i, name] of ['node_a', 'node_b'].entries()) {
     const port = opts.basePort + 1 + i;
     const pgdata = join(dir, name);
-    run('bash', [script('pgaf.sh'), 'node', pgdata, String(port), '127.0.0.1', `${monitorUrl}?sslmode=disable`, name, ...(opts.archive ? [opts.archive] : [])], env);
+    const create = () => run('bash', [script('pgaf.sh'), 'node', pgdata, String(port), '127.0.0.1', `${monitorUrl}?sslmode=disable`, name, ...(opts.archive ? [opts.archive] : [])], env);
+    // A standby's `pg_autoctl create` gives up after a few seconds of failed connections to the
+    // primary (seen on a loaded machine: exit 3 while the primary's keeper was slow to open its
+    // HBA). Run again, it carries on from its init state file ("Continuing from a previous
+    // `pg_autoctl create` failed attempt"), as an operator would re-run it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        create();
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        process.stderr.write(`${name}: create failed (attempt ${attempt}), running it again\n${(err as Error).message.slice(-2000)}\n`);
+        killIn(pgdata);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
     const group = daemon('pg_autoctl', ['run', '--pgdata', pgdata], env, join(dir, `${name}.log`));
     nodes.push({ name, port, pgdata, group, url: `postgres://postgres@127.0.0.1:${port}/hq` });
     // The second node clones the first: wait until the first is primary.

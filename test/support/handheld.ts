@@ -10,13 +10,15 @@ export interface HandheldOptions {
   role?: Exclude<DeviceRole, 'hq'>;
   /** A .y4m file Chromium's fake camera plays (the page's camera scanning). */
   camera?: string;
+  /** false: the page starts unset, at its setup form (as a new phone does). */
+  setup?: boolean;
 }
 
 /** Chromium with the handheld page set up as `device` of `site` (web/src/handheld/main.ts's saved setup). */
 export async function startHandheld(site: string, device: string, opts: HandheldOptions = {}) {
   const browser = await startBrowser({
     viewport: { width: 420, height: 820 },
-    init: `localStorage.setItem('tk.handheld', JSON.stringify({ base: '', site: '${site}', device: '${device}', token: '${testToken(opts.role ?? 'handheld', site, device)}' }))`,
+    init: opts.setup === false ? undefined : `localStorage.setItem('tk.handheld', JSON.stringify({ base: '', site: '${site}', device: '${device}', token: '${testToken(opts.role ?? 'handheld', site, device)}' }))`,
     args: opts.camera ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${opts.camera}`] : [],
   });
   const page = browser.page;

@@ -11,7 +11,15 @@ import { leaseAnswer } from '../../../shared/hub/lease.ts';
 import { businessDay } from '../../../shared/time/zone.ts';
 import { publicKeyHex } from './key.ts';
 
-const FETCH_TIMEOUT_MS = 30_000;
+/**
+ * How long a call to HQ may take: HQ's answer (a batch of 50 sales is a few seconds on a busy
+ * HQ) plus the body at 64 kbit/s, the worst ADSL uplink we plan for. A call that outlasts it is
+ * given up and the pass tried again (every call is idempotent): a request lost in a dropped
+ * line, or on a connection HQ closed as it was sent, would otherwise hold every upload behind
+ * it. It was a flat 30 s; a site's sales then waited up to 30 s after the line came back.
+ */
+const ANSWER_MS = 10_000;
+const WORST_UPLINK_KBPS = 64;
 /** Entries per upload: a batch of 50 window sales is ~60 KB of JSON, seconds on 512 kbit/s. */
 const BATCH = 50;
 
@@ -136,19 +144,22 @@ export class WindowUplink {
     const extra = q ? `&${q}` : '';
     const abort = new AbortController();
     this.abort = abort;
-    const timer = setTimeout(() => abort.abort(new Error('HQ did not answer in time')), FETCH_TIMEOUT_MS);
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    // kbit/s is bits per millisecond.
+    const timeoutMs = ANSWER_MS + Math.ceil((Buffer.byteLength(json ?? '') * 8) / WORST_UPLINK_KBPS);
+    const timer = setTimeout(() => abort.abort(new Error(`HQ did not answer ${method} ${path} in ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
     const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), { once: true }));
     aborted.catch(() => undefined);
     const c = this.opts.credential;
     try {
       const res = await Promise.race([this.opts.fetch(`${this.opts.cloudUrl}/api/v1/sync/hub${path}?site=${encodeURIComponent(this.opts.site)}${extra}`, {
         method, signal: abort.signal,
-        headers: { ...(c ? { authorization: deviceAuthHeader(c.username, c.token) } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
+        headers: { ...(c ? { authorization: deviceAuthHeader(c.username, c.token) } : {}), ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: json,
       }), aborted]);
-      const json = await Promise.race([res.json().catch(() => ({})), aborted]) as { error?: { code?: string; message?: string } };
-      if (!res.ok) throw new Error(`HTTP ${res.status} from HQ ${path}: ${json.error?.code ?? ''} ${json.error?.message ?? ''}`.trim());
-      return json;
+      const answer = await Promise.race([res.json().catch(() => ({})), aborted]) as { error?: { code?: string; message?: string } };
+      if (!res.ok) throw new Error(`HTTP ${res.status} from HQ ${path}: ${answer.error?.code ?? ''} ${answer.error?.message ?? ''}`.trim());
+      return answer;
     } finally {
       clearTimeout(timer);
       this.abort = undefined;

@@ -1,3 +1,4 @@
+import { decodeSetupCode } from '../../../shared/auth/setup-code.ts';
 import { scanWithCamera, type CameraScan } from './camera.ts';
 import { Validator, type DeviceSetup, type Shown } from './validator.ts';
 import './handheld.css';
@@ -21,8 +22,48 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 function setupForm(): void {
   const saved = JSON.parse(localStorage.getItem(SETUP_KEY) ?? 'null') as DeviceSetup | null;
   const field = (id: string, label: string, value = '', type = 'text') => el('label', {}, label, el('input', { id, value, type, autocomplete: 'off' }));
+  const save = (s: DeviceSetup) => {
+    localStorage.setItem(SETUP_KEY, JSON.stringify(s));
+    void start();
+  };
+  // The setup code HQ's 设备登记 screen shows for this device (TKS1:...): read by the camera, or
+  // typed by the PDA's own scanner into the first field. It fills everything; the server stays
+  // the one this page came from (HQ, or the site's hub that relays the handheld).
+  const code = el('input', { id: 'hh-setup-code', autocomplete: 'off', placeholder: '用扫码枪扫设置码' });
+  const problem = el('div', { id: 'hh-setup-error', class: 'error', role: 'alert' });
+  const camBtn = el('button', { id: 'hh-setup-camera', type: 'button' }, '摄像头扫设置码');
+  const video = el('video', { id: 'hh-setup-video', playsinline: '', muted: '', hidden: '' });
+  const fromCode = (text: string) => {
+    const read = readSetup(text);
+    if (typeof read === 'string') {
+      problem.textContent = read;
+      return;
+    }
+    save({ base: '', ...read });
+  };
+  code.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter') return;
+    ev.preventDefault();
+    fromCode(code.value);
+    code.value = '';
+  });
+  let camera: CameraScan | undefined;
+  camBtn.addEventListener('click', () => {
+    if (camera) return camera.stop();
+    problem.textContent = '';
+    camera = scanWithCamera(video);
+    camBtn.textContent = '停止扫码';
+    void camera.result.then(
+      (text) => (text ? fromCode(text) : undefined),
+      () => { problem.textContent = '无法打开摄像头：请用扫码枪扫设置码，或手工填写'; },
+    ).finally(() => { camera = undefined; camBtn.textContent = '摄像头扫设置码'; });
+  });
   const form = el('form', { id: 'hh-setup', class: 'setup' },
     el('h1', {}, '手持检票机 设置'),
+    el('label', {}, '设置码（设备登记时显示的二维码）', code),
+    ...(navigator.mediaDevices ? [camBtn, video] : []),
+    problem,
+    el('p', { class: 'hint' }, '或手工填写：'),
     field('hh-base', '服务器（留空为本站）', saved?.base ?? ''),
     field('hh-site', '景区编号', saved?.site ?? ''),
     field('hh-device', '设备编号', saved?.device ?? ''),
@@ -31,10 +72,28 @@ function setupForm(): void {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const v = (id: string) => (document.getElementById(id) as HTMLInputElement).value.trim();
-    localStorage.setItem(SETUP_KEY, JSON.stringify({ base: v('hh-base'), site: v('hh-site'), device: v('hh-device'), token: v('hh-token') }));
-    void start();
+    if (!v('hh-site') || !v('hh-device') || !v('hh-token')) {
+      problem.textContent = '请填写景区编号、设备编号和设备凭证，或扫设置码';
+      return;
+    }
+    save({ base: v('hh-base'), site: v('hh-site'), device: v('hh-device'), token: v('hh-token') });
   });
   root.replaceChildren(form);
+  code.focus();
+}
+
+const ROLE_NAMES: Record<string, string> = { gate: '闸机', kiosk: '自助机', hub: '站点服务器', pos: '收银机', handheld: '手持检票机' };
+
+/** A scanned setup code as this handheld's setup, or what is wrong with it (for the person holding it). */
+function readSetup(text: string): Omit<DeviceSetup, 'base'> | string {
+  let p;
+  try {
+    p = decodeSetupCode(text);
+  } catch {
+    return '这不是设备设置码：请扫「设备登记」页面上为本机显示的二维码';
+  }
+  if (p.role !== 'handheld') return `这是${ROLE_NAMES[p.role] ?? p.role}「${p.device}」的设置码，不是手持检票机的`;
+  return { site: p.site, device: p.device, token: p.token };
 }
 
 async function start(): Promise<void> {
