@@ -7,6 +7,7 @@ import type { TypeRules } from '../../shared/rules/model.ts';
 import type { CacheCredential } from '../../shared/rules/credential.ts';
 import { scopeToVenues, type VenueLookup } from '../../shared/sync/venues.ts';
 import { changePage } from '../../shared/sync/page.ts';
+import { oneBatchAtATime } from '../db/batches.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -73,30 +74,11 @@ export async function writeHeldChanges(tx: Tx, held = atEnd.get(tx)): Promise<vo
  * a writer that used changesAtEnd runs it once its transaction has committed, before it
  * answers. A failed or missed batch leaves the rows waiting; the next batch (any writer's,
  * or a device's read) takes them.
- * One batch at a time per database handle; callers arriving while one runs share the next one
- * (it starts after their commit, so it takes their rows): at 50 concurrent sales the log's
- * lock is taken by two batches at most, not by fifty commits in a row.
+ * One batch at a time per database handle (cloud/db/batches.ts): callers arriving while one
+ * runs share the next one, so the log's lock is taken by two batches at most, not by fifty
+ * commits in a row.
  */
-export function flushChanges(db: Db): Promise<void> {
-  let b = flushes.get(db);
-  if (!b) flushes.set(db, (b = {}));
-  const state = b;
-  const run = (): Promise<void> => {
-    const p = db.execute(sql`select changes_flush()`).then(() => undefined);
-    const tracked: Promise<void> = p.catch(() => undefined).then(() => {
-      if (state.running === tracked) state.running = undefined;
-    });
-    state.running = tracked;
-    return p;
-  };
-  if (!state.running) return run();
-  state.next ??= state.running.then(() => {
-    state.next = undefined;
-    return run();
-  });
-  return state.next;
-}
-const flushes = new WeakMap<object, { running?: Promise<void>; next?: Promise<void> }>();
+export const flushChanges: (db: Db) => Promise<void> = oneBatchAtATime((db: Db) => db.execute(sql`select changes_flush()`));
 
 /** The change log's identity, made once per database. */
 export async function changeLogId(db: Db): Promise<string> {
