@@ -41,6 +41,8 @@ test('every edge program is built, and loads under plain node (its usage, not a 
     assert.ok(gate.packages.includes(`${lazy} (lazy)`), `${lazy} is loaded on demand: ${gate.packages.join(', ')}`);
     assert.not.ok(gate.packages.includes(lazy), `${lazy} is not imported at start`);
   }
+  // Programs that print render a page to PNG only in their simulators: libvips (~20 MB) waits for that.
+  for (const b of built) assert.not.ok(b.packages.includes('sharp'), `${b.program} does not load sharp at start: ${b.packages.join(', ')}`);
 });
 
 test('the compiled gate admits a valid ticket from a real HQ and refuses a forged, an unknown and a used one', async () => {

@@ -1,4 +1,5 @@
-import type { Sharp, SharpOptions } from 'sharp';
+import { sharpLib } from '../image/sharp.ts';
+import type { Sharp } from 'sharp';
 
 /** Interleaved 8-bit RGB pixels, row by row. */
 export interface RgbImage { data: Buffer; width: number; height: number }
@@ -21,18 +22,6 @@ export const MAX_SIDE = 1600;
  * shrunk while they are decoded (libjpeg's DCT scaling), so a big photo costs little memory.
  */
 export const MAX_INPUT_PIXELS = 120_000_000;
-
-type SharpFn = (input?: Buffer, options?: SharpOptions) => Sharp;
-let sharpFn: SharpFn | undefined;
-
-/** sharp (libvips) is loaded on first use: shared/ is imported by processes that never decode an image. */
-export async function sharpLib(): Promise<SharpFn> {
-  if (!sharpFn) {
-    const m = await import('sharp') as unknown as { default: SharpFn };
-    sharpFn = m.default;
-  }
-  return sharpFn;
-}
 
 /**
  * Decodes a JPEG, PNG or WebP into RGB, turned upright by its EXIF orientation, scaled down to

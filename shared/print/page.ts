@@ -1,6 +1,6 @@
 import bwipjs from 'bwip-js/node';
 import QRCode from 'qrcode';
-import sharp from 'sharp';
+import { sharpLib } from '../image/sharp.ts';
 import { textWidth } from '../text/fit.ts';
 
 /**
@@ -135,6 +135,7 @@ export async function renderPng(page: Page, opts: { margin?: number } = {}): Pro
       }
     }
   }
+  const sharp = await sharpLib();
   let image = sharp(Buffer.from(canvas.buffer, canvas.byteOffset, canvas.byteLength), { raw: { width, height, channels: 1 } });
   if (texts.length) {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="${FONT_FAMILY}" fill="#000">${texts.join('')}</g></svg>`;
@@ -151,6 +152,7 @@ export async function renderPng(page: Page, opts: { margin?: number } = {}): Pro
 export async function imageToRaster(input: Buffer, width: number, threshold = 128, maxHeight = 4096): Promise<{ width: number; height: number; bits: Uint8Array }> {
   // A small file can claim a huge picture: refuse more than a 4096 x 4096 one before decoding it.
   // The height bound matters too: a 1 x 4096 picture scaled to 576 dots wide would be 2.4 M dots tall.
+  const sharp = await sharpLib();
   const { data, info } = await sharp(input, { limitInputPixels: 4096 * 4096 }).flatten({ background: '#ffffff' }).resize({ width, height: maxHeight, fit: 'inside' }).grayscale().raw().toBuffer({ resolveWithObject: true });
   const w = info.width, h = info.height, stride = Math.ceil(w / 8);
   const bits = new Uint8Array(stride * h);

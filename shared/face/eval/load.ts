@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { sharpLib } from '../image.ts';
+import { sharpLib } from '../../image/sharp.ts';
 import type { EvalSource, PackageFile } from './set.ts';
 
 export interface EvalImage {

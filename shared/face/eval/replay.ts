@@ -1,4 +1,5 @@
-import { decodeImage, sharpLib, type RgbImage } from '../image.ts';
+import { decodeImage, type RgbImage } from '../image.ts';
+import { sharpLib } from '../../image/sharp.ts';
 
 /**
  * A photo (or a painting, a mask picture) held up to a gate camera and moved by hand, as the
