@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/open.ts';
 import { auditPending } from '../db/schema/index.ts';
+import { oneBatchAtATime } from '../db/batches.ts';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -68,36 +69,11 @@ export async function auditedTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<
 const DEFER = sql`select set_config('audit.defer', 'on', true)`;
 
 /**
- * One batch at a time per database handle, and callers arriving while one runs share the next
- * one (it starts after theirs committed, so it takes their records): at 50 concurrent sales
- * the chain's lock is taken by two batches at most, never by fifty transactions in a row.
- * Keyed by the handle (a WeakMap, gone with it), since auditedTx is handed only the database.
+ * Chains every committed record waiting in audit_pending (cloud/audit/README.md), one batch at
+ * a time per database handle (cloud/db/batches.ts): callers arriving while one runs share the
+ * next one, so the chain's lock is taken by two batches at most, not by fifty sales in a row.
  */
-interface Batches { running?: Promise<void>; next?: Promise<void> }
-const batches = new WeakMap<object, Batches>();
-
-/** Chains every committed record waiting in audit_pending (cloud/audit/README.md). */
-export function chainPending(db: Db): Promise<void> {
-  let b = batches.get(db);
-  if (!b) batches.set(db, (b = {}));
-  const state = b;
-  const run = (): Promise<void> => {
-    const p = db.execute(sql`select audit_chain()`).then(() => undefined);
-    const tracked: Promise<void> = p.catch(() => undefined).then(() => {
-      if (state.running === tracked) state.running = undefined;
-    });
-    state.running = tracked;
-    return p;
-  };
-  if (!state.running) return run();
-  if (!state.next) {
-    state.next = state.running.catch(() => undefined).then(() => {
-      state.next = undefined;
-      return run();
-    });
-  }
-  return state.next;
-}
+export const chainPending: (db: Db) => Promise<void> = oneBatchAtATime((db: Db) => db.execute(sql`select audit_chain()`));
 
 /**
  * Kept for callers written when records waited in memory: a savepoint's records now live in

@@ -22,7 +22,7 @@ import { auditedTx } from '../office/audit.ts';
 import { takeCapacity } from '../office/pricing/pricing.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { refuseWhenFull } from '../capacity/alarms.ts';
-import { changesAtEnd } from '../sync/changes.ts';
+import { changesAtEnd, flushChanges } from '../sync/changes.ts';
 import { isValidIdNumber, normaliseCredential, storedCredential } from '../../shared/rules/credential.ts';
 
 /** The kiosk a request comes from (device auth under /sync has checked its credential). */
@@ -203,6 +203,7 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, idem: Idemp
     await idem?.claim(tx, { orderId: sold.orderId });
     return sold.orderId;
   }));
+  await flushChanges(ctx.db).catch(() => undefined);
   ctx.notify(kiosk.site);
   return orderId;
 }

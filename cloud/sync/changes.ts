@@ -2,18 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Change, ChangeBatch, ChangeBody } from '../../shared/sync/messages.ts';
 import type { Db } from '../db/open.ts';
-import { changes, syncMeta, tickets, ticketTypes as ticketTypesTable } from '../db/schema/index.ts';
+import { changePending, changes, syncMeta, tickets, ticketTypes as ticketTypesTable } from '../db/schema/index.ts';
 import type { TypeRules } from '../../shared/rules/model.ts';
 import type { CacheCredential } from '../../shared/rules/credential.ts';
 import { scopeToVenues, type VenueLookup } from '../../shared/sync/venues.ts';
 import { changePage } from '../../shared/sync/page.ts';
+import { oneBatchAtATime } from '../db/batches.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
- * Appends to the down-sync change log inside the caller's transaction. The advisory lock
- * serialises writers until commit, so sequence numbers become visible in order and a device
- * reading since=N can never skip a change that commits late.
+ * Appends to the down-sync change log inside the caller's transaction. The rule that keeps a
+ * device reading since=N from skipping a change that commits late: a row enters `changes`
+ * (gets its number) only under the advisory lock 7301, held to the commit, so numbers become
+ * visible in order. Sales (changesAtEnd) do not take the lock: they write to `change_pending`
+ * and their rows are numbered after their commit, in batches (flushChanges). A writer here
+ * numbers what sales committed before it first, so a change it makes to what a sale wrote
+ * (a refund's revoke of a ticket just sold) comes after the sale's in the log.
  */
 export async function appendChanges(tx: Tx | Db, site: string, bodies: ChangeBody[]): Promise<number[]> {
   if (bodies.length === 0) return [];
@@ -22,7 +27,7 @@ export async function appendChanges(tx: Tx | Db, site: string, bodies: ChangeBod
     held.push(...bodies.map((body) => ({ site, body })));
     return [];
   }
-  await tx.execute(sql`select pg_advisory_xact_lock(7301)`);
+  await tx.execute(sql`select pg_advisory_xact_lock(7301), changes_flush()`);
   const rows = await tx.insert(changes).values(bodies.map((b) => ({ site, kind: b.kind, body: b }))).returning({ seq: changes.seq });
   return rows.map((r) => r.seq);
 }
@@ -32,11 +37,13 @@ const atEnd = new WeakMap<object, { site: string; body: ChangeBody }[]>();
 
 /**
  * Runs `fn` with its transaction's change-log appends held back and written as its last
- * statement: the log's lock is then held from there to the commit only, not from a sale's
- * first ticket through everything the sale does after (measured at peak: that lock, held by
- * each sale in turn, was the Postgres ceiling; test/bench/peak.ts). Same rows, same order;
- * appendChanges answers no sequence numbers meanwhile, so a writer that needs them (a mode's
- * version) is not run inside this.
+ * statement, to `change_pending`, without the log's lock: a sale's commit (its fsync) no
+ * longer waits for the sale before it to commit (measured at peak: the lock, held by each sale
+ * in turn through its commit, serialised every commit; test/bench/peak.ts). The rows get their
+ * numbers once committed, by flushChanges, which the caller runs after the commit and before
+ * it answers (a device may then see the sale). Same rows, same order; appendChanges answers no
+ * sequence numbers meanwhile, so a writer that needs them (a mode's version) is not run
+ * inside this.
  */
 export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
   const held: { site: string; body: ChangeBody }[] = [];
@@ -47,12 +54,31 @@ export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>): Promise<T> 
   } finally {
     atEnd.delete(tx);
   }
-  if (held.length) {
-    await tx.execute(sql`select pg_advisory_xact_lock(7301)`);
-    await tx.insert(changes).values(held.map((h) => ({ site: h.site, kind: h.body.kind, body: h.body })));
-  }
+  await writeHeldChanges(tx, held);
   return out;
 }
+
+/**
+ * Writes what changesAtEnd has held so far now, before the sale takes the rows every sale
+ * queues on (its places): those are then held through fewer round trips to the commit. Later
+ * appends are held again and written at the end, after these (the same order).
+ */
+export async function writeHeldChanges(tx: Tx, held = atEnd.get(tx)): Promise<void> {
+  if (!held?.length) return;
+  const rows = held.splice(0);
+  await tx.insert(changePending).values(rows.map((h) => ({ site: h.site, kind: h.body.kind, body: h.body })));
+}
+
+/**
+ * Numbers every committed row waiting in change_pending (changes_flush(), migration 0032):
+ * a writer that used changesAtEnd runs it once its transaction has committed, before it
+ * answers. A failed or missed batch leaves the rows waiting; the next batch (any writer's,
+ * or a device's read) takes them.
+ * One batch at a time per database handle (cloud/db/batches.ts): callers arriving while one
+ * runs share the next one, so the log's lock is taken by two batches at most, not by fifty
+ * commits in a row.
+ */
+export const flushChanges: (db: Db) => Promise<void> = oneBatchAtATime((db: Db) => db.execute(sql`select changes_flush()`));
 
 /** The change log's identity, made once per database. */
 export async function changeLogId(db: Db): Promise<string> {
@@ -74,6 +100,9 @@ export async function readChanges(db: Db, opts: {
   const { site, since, limit, now } = opts;
   const src = { log: opts.logId, serverTime: now };
   if (opts.log && opts.log !== opts.logId && since > 0) return changePage(opts, { ...src, rows: [], end: since }) as ChangeBatch;
+  // Sales' rows a crash left unnumbered (committed, not yet flushed) are numbered before the
+  // read (nothing to do, one cheap statement, when none wait; a failed batch leaves them for the next).
+  await flushChanges(db).catch(() => undefined);
   const rows = (await db.select().from(changes)
     .where(and(gt(changes.seq, since), inArray(changes.site, [site, '*'])))
     .orderBy(asc(changes.seq)).limit(limit + 1))

@@ -8,6 +8,8 @@
  *   - window:   N window orders (POST /orders, cash) as the administrator.
  * Progress on stderr; the last line of stdout is one JSON object.
  *
+ * Per run also HQ's CPU per sale and, on the durable server, the server's (`*_server_cpu_ms_per_sale`).
+ *
  * Env: PEAK_N (default 600), PEAK_C (default 50), PEAK_ONLY=pglite|pg (one backend only),
  * PEAK_PROF=<dir> (HQ's V8 CPU profile), PEAK_PG=durable|test|both (default durable).
  *
@@ -18,7 +20,7 @@
  * (`pg_nofsync_*`, for comparison with earlier figures), PEAK_PG=test only there.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +46,31 @@ async function freePort(): Promise<number> {
 function cpuMs(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/**
+ * CPU time of a Postgres server so far, ms: its postmaster, its live processes (backends,
+ * writers) and those it has reaped. Only for the durable server the bench starts (its data
+ * directory is known); on 2 cores the server's CPU is taken from HQ's, so it counts too.
+ */
+function pgCpuMs(dataDir: string | undefined): number | undefined {
+  if (!dataDir) return undefined;
+  try {
+    const master = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const stat = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const m = stat(master);
+    let ticks = Number(m[11]) + Number(m[12]) + Number(m[13]) + Number(m[14]);
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const f = stat(pid);
+        if (Number(f[1]) === master) ticks += Number(f[11]) + Number(f[12]);
+      } catch { /* gone meanwhile */ }
+    }
+    return ticks * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Hq { url: string; child: ChildProcess; stop(): Promise<void> }
@@ -95,16 +122,17 @@ async function setup(url: string) {
   return { admin, key: ch.body.apiKey as string };
 }
 
-interface Run { perS: number; p50: number; p99: number; ok: number; refused: number; errors: number; cpuPerSale: number }
+interface Run { perS: number; p50: number; p99: number; ok: number; refused: number; errors: number; cpuPerSale: number; pgCpuPerSale?: number }
 
 /** C workers take N jobs; each job's latency is measured; only 2xx count as sales. */
-async function load(hq: Hq, job: (i: number) => Promise<boolean>): Promise<Run> {
+async function load(hq: Hq, job: (i: number) => Promise<boolean>, pgDir?: string): Promise<Run> {
   const lat: number[] = [];
   let ok = 0;
   let refused = 0;
   let errors = 0;
   let next = 0;
   const cpu0 = cpuMs(hq.child.pid!);
+  const pg0 = pgCpuMs(pgDir);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: C }, async () => {
     for (;;) {
@@ -119,12 +147,14 @@ async function load(hq: Hq, job: (i: number) => Promise<boolean>): Promise<Run> 
   }));
   const secs = (performance.now() - t0) / 1000;
   const cpu = cpuMs(hq.child.pid!) - cpu0;
+  const pg1 = pgCpuMs(pgDir);
   lat.sort((a, b) => a - b);
   const q = (p: number) => Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!);
-  return { perS: Math.round((ok / secs) * 10) / 10, p50: q(0.5), p99: q(0.99), ok, refused, errors, cpuPerSale: Math.round((cpu / Math.max(ok, 1)) * 10) / 10 };
+  return { perS: Math.round((ok / secs) * 10) / 10, p50: q(0.5), p99: q(0.99), ok, refused, errors, cpuPerSale: Math.round((cpu / Math.max(ok, 1)) * 10) / 10,
+    ...(pg0 !== undefined && pg1 !== undefined ? { pgCpuPerSale: Math.round(((pg1 - pg0) / Math.max(ok, 1)) * 10) / 10 } : {}) };
 }
 
-async function backend(name: string, databaseUrl?: string) {
+async function backend(name: string, databaseUrl?: string, pgDir?: string) {
   say(`${name}: starting HQ`);
   const hq = await startHq(databaseUrl);
   try {
@@ -146,17 +176,17 @@ async function backend(name: string, databaseUrl?: string) {
     say(`${name}: warm-up`);
     await load(hq, book(plainDay, undefined, 'warm')).catch(() => undefined);
     say(`${name}: baseline, ${N} bookings (book + pay) from ${C} clients, a day without slots`);
-    const baseline = await load(hq, book(addDays(day0, 3), undefined, 'base'));
+    const baseline = await load(hq, book(addDays(day0, 3), undefined, 'base'), pgDir);
     say(`${name}: baseline ${JSON.stringify(baseline)}`);
     say(`${name}: slots, ${N} bookings into 2 slots of ${Math.ceil(quota / 2)}`);
-    const slots = await load(hq, (i) => book(slotDay, i % 2 ? '10:00' : '08:00', 'slot')(i));
+    const slots = await load(hq, (i) => book(slotDay, i % 2 ? '10:00' : '08:00', 'slot')(i), pgDir);
     say(`${name}: slots ${JSON.stringify(slots)}`);
     const listed = (await call(hq.url, `/api/v1/slots/demo/main?day=${slotDay}`, { headers: admin })).body.items as { quota: number; sold: number; soldWalkIn: number }[];
     const oversold = listed.reduce((n, s) => n + Math.max(0, s.sold + s.soldWalkIn - s.quota), 0) + Math.max(0, slots.ok - listed.reduce((n, s) => n + s.quota, 0));
     say(`${name}: window, ${N} orders`);
     const window = await load(hq, async (i) => (await call(hq.url, '/api/v1/orders', {
       body: { lines: [{ type: 'adult', quantity: 1 }], payments: [{ method: 'cash', amountFen: 12000, tenderedFen: 12000 }] }, headers: { ...admin, 'Idempotency-Key': `w-${i}` },
-    })).status === 201);
+    })).status === 201, pgDir);
     say(`${name}: window ${JSON.stringify(window)}`);
     let fsync: string | undefined;
     if (databaseUrl) {
@@ -185,18 +215,18 @@ if (only !== 'pg') Object.assign(out, {
 let oversold = lite.oversold;
 
 /** The durable server: started here, stopped at the end (its data directory is kept for the next run). */
-function durableServer(): { url: string; stop(): void } {
+function durableServer(): { url: string; dir: string; stop(): void } {
   const env = { ...process.env, PG_TEST_PORT: '54339', PG_TEST_DIR: '/tmp/tk-postgres-peak-54339', PG_TEST_FSYNC: 'on' };
   const script = join(ROOT, 'test/support/postgres.sh');
   const line = execFileSync('bash', [script, 'start'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return { url: /TEST_DATABASE_URL=(\S+)/.exec(line)![1]!, stop: () => execFileSync('bash', [script, 'stop'], { env, stdio: 'ignore' }) };
+  return { url: /TEST_DATABASE_URL=(\S+)/.exec(line)![1]!, dir: env.PG_TEST_DIR, stop: () => execFileSync('bash', [script, 'stop'], { env, stdio: 'ignore' }) };
 }
 
-async function measurePg(admin: string | undefined, prefix: string): Promise<boolean> {
+async function measurePg(admin: string | undefined, prefix: string, pgDir?: string): Promise<boolean> {
   const pg = await freshPostgres(admin);
   if (!pg) return false;
   try {
-    const r = await backend(prefix === 'pg' ? 'postgres (durable)' : 'postgres (test server)', pg.url);
+    const r = await backend(prefix === 'pg' ? 'postgres (durable)' : 'postgres (test server)', pg.url, pgDir);
     oversold += r.oversold;
     const p = (k: string) => `${prefix}_${k}`;
     Object.assign(out, {
@@ -206,6 +236,9 @@ async function measurePg(admin: string | undefined, prefix: string): Promise<boo
       [p('window_per_s')]: r.window.perS, [p('window_p99_ms')]: r.window.p99, [p('window_hq_cpu_ms_per_sale')]: r.window.cpuPerSale,
       [p('baseline_hq_cpu_ms_per_sale')]: r.baseline.cpuPerSale, [p('errors')]: r.baseline.errors + r.slots.errors + r.window.errors,
       [p('fsync_sync_commit')]: r.fsync,
+      ...(r.slots.pgCpuPerSale !== undefined ? {
+        [p('server_cpu_ms_per_sale')]: r.slots.pgCpuPerSale, [p('baseline_server_cpu_ms_per_sale')]: r.baseline.pgCpuPerSale, [p('window_server_cpu_ms_per_sale')]: r.window.pgCpuPerSale,
+      } : {}),
     });
   } finally {
     await pg.drop();
@@ -219,7 +252,7 @@ if (only !== 'pglite') {
   if (pgMode === 'durable' || pgMode === 'both') {
     const server = durableServer();
     try {
-      measured = await measurePg(server.url, 'pg');
+      measured = await measurePg(server.url, 'pg', server.dir);
     } finally {
       server.stop();
     }

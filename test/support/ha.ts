@@ -6,7 +6,7 @@
  * (a failed assertion, an uncaught error), and so does the next start on the same ports.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
@@ -71,13 +71,25 @@ function killAll(): void {
 process.on('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { killAll(); process.exit(130); });
 
-/** Kills every postmaster and pg_autoctl whose pid file lies under dir (leftovers of a killed run). */
+/**
+ * Kills every postmaster and pg_autoctl whose pid file lies under dir (leftovers of a killed
+ * run), and every process working in dir: Postgres's children each call setsid(), so they are
+ * not in the group that was killed, and pg_auto_failover's health-check worker never notices
+ * its postmaster died (it and the logger it keeps open outlived every run).
+ */
 function killIn(dir: string): void {
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir, { recursive: true }).map(String)) {
     if (!f.endsWith('postmaster.pid') && !f.endsWith('pg_autoctl.pid')) continue;
     const pid = Number(readFileSync(join(dir, f), 'utf8').split('\n')[0]);
     if (pid > 1) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${p}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`)) process.kill(Number(p), 'SIGKILL');
+    } catch { /* gone, or not ours to see */ }
   }
 }
 

@@ -10,6 +10,20 @@ export const changes = pgTable('changes', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('changes_site_seq_idx').on(t.site, t.seq)]);
 
+/**
+ * Changes committed by a sale, waiting for their number in `changes` (cloud/sync/changes.ts
+ * changesAtEnd): a sale writes here without the change log's lock, and changes_flush()
+ * (migration) moves what has committed into `changes` under the lock, in one batch, in the
+ * order written. Devices never read this table.
+ */
+export const changePending = pgTable('change_pending', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  site: text('site').notNull(),
+  kind: text('kind').notNull(),
+  body: jsonb('body').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** Issuer public keys; the private halves stay in the data directory. */
 export const issuerKeys = pgTable('issuer_keys', {
   keyId: text('key_id').primaryKey(),

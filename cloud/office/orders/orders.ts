@@ -19,7 +19,7 @@ import { contractDiscount, discounted, priceOn, takeCapacity, releaseCapacity } 
 import { bindHeldSlot, bindTicketSlots, heldSlot, holdSlot, releaseHeldSlots, slotOf, slotVenue, takeWindowSlot } from '../../slots/service.ts';
 import { calendarDay } from '../../../shared/time/day.ts';
 import { refuseWhenFull } from '../../capacity/alarms.ts';
-import { changesAtEnd } from '../../sync/changes.ts';
+import { changesAtEnd, flushChanges, writeHeldChanges } from '../../sync/changes.ts';
 
 const dayText = calendarDay;
 const code = z.string().regex(/^[a-z0-9_-]{1,32}$/);
@@ -204,14 +204,19 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
         byId(sold.flatMap((l) => l.tickets.map((t) => ({ ...t, saleId: l.saleId, validFrom: new Date(t.validFrom), validUntil: new Date(t.validUntil), revokedReason: null })))),
         [...paid].sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime() || (x.id < y.id ? -1 : 1)), []);
     }
+    // A sale issued whole stores its answer with the key (cloud/http/idempotency.ts), and its
+    // change-log rows are written, before the places: nothing but the places' updates and the
+    // commit then runs under the rows every sale of the day queues on.
+    await idem?.claim(tx, { orderId }, made && { status: 201, body: made });
+    await writeHeldChanges(tx);
     // Places per type and day last (after the slot, as every sale takes them), in one fixed
     // order so two orders never wait on each other: the day's row is held from here to the
     // commit only.
     const perType = new Map<number, { type: TypeRow; persons: number }>();
     for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
     for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
-    await idem?.claim(tx, { orderId });
   }));
+  await flushChanges(ctx.db).catch(() => undefined);
   if (mobiles.length) await chargeIntents(ctx, orderId, mobile, req.payments);
   else ctx.notify(site);
   return made ?? getOrder(ctx, orderId);
