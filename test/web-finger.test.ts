@@ -5,7 +5,7 @@ import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
 import { INS } from '../hardware/fingerprint/protocol.ts';
 import { FingerprintSim, simTemplate } from '../hardware/fingerprint/sim.ts';
 import { openPtyPair } from '../hardware/testing/pty.ts';
-import { openWindowShift, startBrowser } from './support/browser.ts';
+import { openWindowShift, startBrowserWithBridge } from './support/browser.ts';
 import { api, startTestCloud } from './support/cloud.ts';
 import { must, seedOffice } from './support/office.ts';
 import { testHqHeader } from './support/devices.ts';
@@ -25,19 +25,14 @@ must(await api(cloud.url, '/api/v1/ticket-types', {
 const pty = await openPtyPair();
 const sim = new FingerprintSim({ path: pty.b, baudRate: 57600 });
 await sim.start();
-const bridge = new PrintBridge(parseBridgeConfig({
-  printer: { driver: 'sim' }, http: { port: 0 }, allowOrigins: [cloud.url],
-  fingerprint: { driver: 'r30x', path: pty.a, pollMs: 20, captureTimeoutMs: 1500 },
-}));
-await bridge.start();
-const browser = await startBrowser({ init: `localStorage.setItem('tk.printer', JSON.stringify({ mode: 'bridge', bridgeUrl: '${bridge.url}' }))` });
+const browser = await startBrowserWithBridge(cloud.url, { bridge: { fingerprint: { driver: 'r30x', path: pty.a, pollMs: 20, captureTimeoutMs: 1500 } } });
+const { bridge } = browser;
 const page = browser.page;
 // The visitor lifts the finger once the module has read it.
 sim.on('command', ({ ins }) => { if (ins === INS.img2Tz) sim.lift(); });
 
 test.after(async () => {
   await browser.close();
-  await bridge.stop();
   await sim.stop();
   await pty.close();
   await cloud.cleanup();

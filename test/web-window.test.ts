@@ -1,9 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PrintBridge } from '../edge/print-bridge/bridge.ts';
-import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
-import type { SimPrinter } from '../hardware/printer/sim.ts';
-import { startBrowser } from './support/browser.ts';
+import { startBrowserWithBridge } from './support/browser.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { must, seedOffice } from './support/office.ts';
 import { zbarDecode } from './support/zbar.ts';
@@ -22,15 +19,12 @@ const seller = office.sellers[0]!;
 must(await api(cloud.url, '/api/v1/ticket-types', {
   body: { code: 'annual', name: '年卡', priceFen: 30000, validityDays: 365, entries: 0, persons: 1, category: 'member', rules: { kind: 'member' } },
 }), 201);
-const bridge = new PrintBridge(parseBridgeConfig({ printer: { driver: 'sim' }, http: { port: 0 }, allowOrigins: [cloud.url] }));
-await bridge.start();
-const printer = bridge.device as SimPrinter;
-const browser = await startBrowser({ init: `localStorage.setItem('tk.printer', JSON.stringify({ mode: 'bridge', bridgeUrl: '${bridge.url}' }))` });
+const browser = await startBrowserWithBridge(cloud.url);
+const { printer } = browser;
 const page = browser.page;
 
 test.after(async () => {
   await browser.close();
-  await bridge.stop();
   await cloud.cleanup();
 });
 
