@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { SiteHub } from '../edge/hub/hub.ts';
 import { businessDay } from '../shared/time/zone.ts';
 import { api, startTestCloud, TEST_ADMIN_PASSWORD, testLog, waitFor } from './support/cloud.ts';
-import { hubApi, hubConfigVia, hubLogin, openShiftsAndCut, wanTo } from './support/hub.ts';
+import { hubApi, hubConfigVia, hubLogin, openShiftsAndCut, stopHubSite, wanTo } from './support/hub.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
 
@@ -112,10 +112,7 @@ test('capacity leases: HQ and a hub with its WAN cut never sell past a day\'s ca
     assert.is(h3.state().window!.leases!.find((l) => l.day === today)!.left, 0);
     assert.ok(must(await api(cloud.url, '/api/v1/audit/verify'), 200).ok);
   } finally {
-    await hub?.stop();
-    for (const l of wan) await l.stop();
-    await cloud.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopHubSite({ hub, wan, cloud, dataDir });
   }
 });
 

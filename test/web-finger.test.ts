@@ -7,7 +7,7 @@ import { FingerprintSim, simTemplate } from '../hardware/fingerprint/sim.ts';
 import { openPtyPair } from '../hardware/testing/pty.ts';
 import { openWindowShift, startBrowserWithBridge } from './support/browser.ts';
 import { api, startTestCloud } from './support/cloud.ts';
-import { must, seedOffice } from './support/office.ts';
+import { ANNUAL_MEMBER, must, seedOffice } from './support/office.ts';
 import { testHqHeader } from './support/devices.ts';
 
 /**
@@ -19,9 +19,7 @@ import { testHqHeader } from './support/devices.ts';
 const cloud = await startTestCloud();
 const office = await seedOffice(cloud.url);
 const seller = office.sellers[0]!;
-must(await api(cloud.url, '/api/v1/ticket-types', {
-  body: { code: 'annual', name: '年卡', priceFen: 30000, validityDays: 365, entries: 0, persons: 1, category: 'member', rules: { kind: 'member' } },
-}), 201);
+must(await api(cloud.url, '/api/v1/ticket-types', { body: ANNUAL_MEMBER }), 201);
 const pty = await openPtyPair();
 const sim = new FingerprintSim({ path: pty.b, baudRate: 57600 });
 await sim.start();

@@ -9,7 +9,7 @@ import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
 import { must, seedOffice } from './support/office.ts';
 import { provisionGates } from './support/provision.ts';
-import { zbarDecode } from './support/zbar.ts';
+import { ticketCodesPrinted } from './support/zbar.ts';
 
 /**
  * The back office in real Chromium against a real HQ: a seller's day at the window (open the
@@ -39,15 +39,7 @@ test.after(async () => {
 
 const login = (p: Page, username: string, password: string) => signIn(p, cloud.url, username, password);
 
-/** Codes on the pages printed since job `from`, as zbarimg reads them from the pixels. */
-async function printedCodes(from: number): Promise<string[]> {
-  const out: string[] = [];
-  for (const job of printer.jobs.slice(from)) {
-    assert.equal(job.problems, []);
-    out.push(...(await zbarDecode(await printer.renderPng(job))).filter((s) => s.length > 40));
-  }
-  return out;
-}
+const printedCodes = (from: number) => ticketCodesPrinted(printer, from);
 
 const text = async (sel: string) => (await page.textContent(sel))?.replace(/\s+/g, ' ').trim() ?? '';
 

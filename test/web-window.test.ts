@@ -2,8 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startBrowserWithBridge } from './support/browser.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
-import { must, seedOffice } from './support/office.ts';
-import { zbarDecode } from './support/zbar.ts';
+import { ANNUAL_MEMBER, must, seedOffice } from './support/office.ts';
+import { ticketCodesPrinted } from './support/zbar.ts';
 
 /**
  * The window's after-sale and member screens in real Chromium against a real HQ and print
@@ -16,9 +16,7 @@ import { zbarDecode } from './support/zbar.ts';
 const cloud = await startTestCloud();
 const office = await seedOffice(cloud.url);
 const seller = office.sellers[0]!;
-must(await api(cloud.url, '/api/v1/ticket-types', {
-  body: { code: 'annual', name: '年卡', priceFen: 30000, validityDays: 365, entries: 0, persons: 1, category: 'member', rules: { kind: 'member' } },
-}), 201);
+must(await api(cloud.url, '/api/v1/ticket-types', { body: ANNUAL_MEMBER }), 201);
 const browser = await startBrowserWithBridge(cloud.url);
 const { printer } = browser;
 const page = browser.page;
@@ -31,14 +29,7 @@ test.after(async () => {
 const text = async (sel: string) => (await page.textContent(sel))?.replace(/\s+/g, ' ').trim() ?? '';
 const asSeller = (path: string) => api(cloud.url, path, { token: seller.token });
 
-async function printedCodes(from: number): Promise<string[]> {
-  const out: string[] = [];
-  for (const job of printer.jobs.slice(from)) {
-    assert.equal(job.problems, []);
-    out.push(...(await zbarDecode(await printer.renderPng(job))).filter((s) => s.length > 40));
-  }
-  return out;
-}
+const printedCodes = (from: number) => ticketCodesPrinted(printer, from);
 
 async function pick(selectId: string, option: string) {
   await page.click(`.el-select:has(#${selectId})`);
