@@ -55,7 +55,7 @@ test(`a cloud and ${GATES} gates on dropping lines converge: caches equal HQ, HQ
       links.push(http, mqtt);
       gates.push(await startTestGate({
         device: `gate-${i}`, lane: `lane-${i}`, cloudUrl: `http://127.0.0.1:${http.port}`, mqttUrl: `mqtt://127.0.0.1:${mqtt.port}`,
-        pullIntervalMs: 400, ackTimeoutMs: 800, batchSize: 50,
+        pullIntervalMs: 400, ackTimeoutMs: 800, batchSize: 50, catchupBatchSize: 50,
       }));
     }
 

@@ -49,7 +49,7 @@ test(`a gate killed with SIGKILL ${CRASHES} times while admitting and uploading:
   const gate = GateProcess.write(dir, {
     device: DEVICE, site: 'demo', lane: 'lane-k', dataDir: join(dir, 'data'),
     cloudUrl: `http://127.0.0.1:${httpLink.port}`, mqttUrl: `mqtt://127.0.0.1:${mqttLink.port}`,
-    pullIntervalMs: 500, ackTimeoutMs: 600, batchSize: 25,
+    pullIntervalMs: 500, ackTimeoutMs: 600, batchSize: 25, catchupBatchSize: 25,
     turnstile: { driver: 'sim', autoPass: true, passDelayMs: 1 }, console: { port: 0 },
   });
   const t0 = Date.now();

@@ -51,7 +51,7 @@ async function uploadThroughRestarts(rig: Rig, device: string): Promise<void> {
   try {
     gate = await startTestGate({
       device, lane: `${device}-lane`, cloudUrl: `http://127.0.0.1:${httpLink.port}`, mqttUrl: `mqtt://127.0.0.1:${mqttLink.port}`,
-      pullIntervalMs: 500, ackTimeoutMs: 1500, batchSize: 100,
+      pullIntervalMs: 500, ackTimeoutMs: 1500, batchSize: 100, catchupBatchSize: 100,
     }, { turnstile: { passDelayMs: 0 } });
     const agent = gate.agent;
     await api(first.url, '/api/v1/ticket-types', { body: UNLIMITED });

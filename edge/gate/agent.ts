@@ -146,7 +146,7 @@ export class GateAgent {
       credential: this.credential(config), venues: config.venues, log: log.child('downlink'), now: this.now, onDesired: (d) => this.modes.offer(d),
     });
     this.link = new Link({
-      store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize,
+      store, url: config.mqttUrl, site: config.site, device: config.device, batchSize: config.batchSize, catchupBatchSize: config.catchupBatchSize,
       credential: this.credential(config), resendHorizonMs: config.resendHorizonHours * 3_600_000,
       ackTimeoutMs: config.ackTimeoutMs, uplinkKbps: config.uplinkKbps, log: log.child('link'), now: this.now, ca,
       coalesceMs: config.coalesceMs, liveSiblings: config.liveSiblings, pubackTimeoutMs: config.pubackTimeoutMs, keepaliveS: config.keepaliveS, mqttVersion: config.mqttVersion,

@@ -1,6 +1,6 @@
 import type { DeviceCredential } from '../../shared/auth/device.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import { commandRequest, desiredMode, MAX_BATCH_ENTRIES, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
+import { commandRequest, desiredMode, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
 import { parseDeviceTopic, topics } from '../../shared/sync/topics.ts';
 import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
 import { MqttSession } from '../../shared/sync/session.ts';
@@ -8,20 +8,18 @@ import { Sender, type Outgoing } from './sender.ts';
 import type { GateStore } from './store.ts';
 
 /**
- * Entries allowed in flight beyond the last ack, in a catch-up: three catch-up batches. A
- * batch's round trip is its own time on the line, the line's 150 ms, HQ's ingest and the ack:
- * ~0.4 s for a 1,000-entry batch (~12 KB, 0.2 s) on 512 kbit/s, so three keep the line busy.
- * (With 200-entry batches, 4 in flight left the line idle a fifth of the time: 10,000 entries
- * took 4.9 s against a 2.4 s line floor; with 8, 3.3 s.)
+ * Catch-up batches allowed in flight beyond the last ack. A batch's round trip is its own
+ * time on the line, the line's 150 ms, HQ's ingest and the ack: ~0.4 s for a 1,000-entry
+ * batch (~12 KB, 0.2 s) on 512 kbit/s, so three keep the line busy. (With 200-entry batches,
+ * 4 in flight left the line idle a fifth of the time: 10,000 entries took 4.9 s against a
+ * 2.4 s line floor; with 8, 3.3 s.)
+ *
+ * A catch-up's batches are `catchupBatchSize` (1,000) entries, as large as HQ takes: HQ's
+ * cost of a batch is mostly its own (a transaction, the stream's row, the statement): on
+ * PGlite 200 entries cost ~12 ms and 1,000 ~33 ms, so a catch-up stays bound by the line on a
+ * busy HQ. Out of a catch-up batches keep `batchSize`.
  */
-const WINDOW_ENTRIES = 3 * MAX_BATCH_ENTRIES;
-/**
- * A catch-up's batches are as large as HQ takes (MAX_BATCH_ENTRIES). HQ's cost of a batch is
- * mostly its own (a transaction, the stream's row, the statement): on PGlite 200 entries cost
- * ~12 ms and 1,000 ~33 ms, so 1,000 at once take HQ half the CPU per entry, and a catch-up
- * stays bound by the line on a busy HQ. Out of a catch-up batches keep `batchSize`.
- */
-const CATCHUP_BATCH = MAX_BATCH_ENTRIES;
+const WINDOW = 3;
 const MAX_MESSAGE = 1 << 20;
 /** A PUBACK later than this: hold further batches until it comes (a full window, three 1,000-entry batches, crosses 512 kbit/s in ~0.6 s). */
 const SUSPECT_MS = 1_000;
@@ -75,7 +73,7 @@ export class Link {
   upBytesSent = 0;
 
   constructor(private readonly opts: {
-    store: GateStore; url: string; site: string; device: string; batchSize: number; ackTimeoutMs: number;
+    store: GateStore; url: string; site: string; device: string; batchSize: number; catchupBatchSize: number; ackTimeoutMs: number;
     /** Up-link cap in kbit/s; 0 = none. */
     uplinkKbps: number;
     /** A batch for HQ leaves when full or when its oldest entry is this old; 0 = at once. */
@@ -170,15 +168,15 @@ export class Link {
 
   /** The next outbox batch beyond what is in flight, packed; undefined when the window is full, nothing waits or nothing is due. */
   private nextBatch(): Outgoing | undefined {
-    const { store, site, device, batchSize, coalesceMs } = this.opts;
-    if (this.sentUpTo >= store.ackedUpTo() + WINDOW_ENTRIES) return undefined;
+    const { store, site, device, batchSize, catchupBatchSize, coalesceMs } = this.opts;
+    if (this.sentUpTo >= store.ackedUpTo() + WINDOW * Math.max(batchSize, catchupBatchSize)) return undefined;
     // A batch the broker has not acknowledged within a second makes the line suspect: nothing
     // more goes into it until it answers (or is found dead), so a silent drop costs one window
     // of lost bytes at most, not everything made while keepalive waits.
     if (this.unconfirmed.size && this.opts.now() - Math.min(...this.unconfirmed.values()) > SUSPECT_MS) return undefined;
     // More than one batch waiting: a catch-up, in batches as large as HQ takes.
-    const backlog = batchSize < CATCHUP_BATCH && !!store.pendingAfter(this.sentUpTo + batchSize, 1, device);
-    const pending = store.pendingAfter(this.sentUpTo, backlog ? CATCHUP_BATCH : batchSize, device);
+    const backlog = catchupBatchSize > batchSize && !!store.pendingAfter(this.sentUpTo + batchSize, 1, device);
+    const pending = store.pendingAfter(this.sentUpTo, backlog ? catchupBatchSize : batchSize, device);
     if (!pending) return undefined;
     // Batches pipeline only to catch up (a full batch waited behind the one sent before, so the
     // last batch of a backlog goes at once too); otherwise each waits for the broker's PUBACK of
