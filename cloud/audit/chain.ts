@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/open.ts';
 import { auditPending } from '../db/schema/index.ts';
 import { oneBatchAtATime } from '../db/batches.ts';
+import { withBegin } from '../db/begin.ts';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -52,10 +53,11 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serializati
 export async function auditedTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const out = await db.transaction(async (tx) => {
-        await tx.execute(DEFER);
+      // The setting rides with the `begin` where the driver allows (cloud/db/begin.ts).
+      const out = await withBegin(DEFER_TEXT, (sent) => db.transaction(async (tx) => {
+        if (!sent()) await tx.execute(DEFER);
         return fn(tx);
-      });
+      }));
       // Committed: a failed batch leaves the records waiting, and the next batch takes them.
       await chainPending(db).catch(() => undefined);
       return out;
@@ -66,7 +68,8 @@ export async function auditedTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<
   }
 }
 
-const DEFER = sql`select set_config('audit.defer', 'on', true)`;
+const DEFER_TEXT = "select set_config('audit.defer', 'on', true)";
+const DEFER = sql.raw(DEFER_TEXT);
 
 /**
  * Chains every committed record waiting in audit_pending (cloud/audit/README.md), one batch at

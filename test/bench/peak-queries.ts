@@ -17,6 +17,8 @@ pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
   return query.apply(this, a);
 } as typeof pg.Client.prototype.query;
 
+const PERIODIC = [/^select .* from "channels" where/, /^update "bookings" set "state" = \$1 where \("bookings"."channel_id"/, /"channel_notices"/];
+
 const db = await freshPostgres();
 if (!db) throw new Error('TEST_DATABASE_URL is needed');
 const cloud = await startTestCloud({ databaseUrl: db.url });
@@ -45,8 +47,11 @@ try {
     seen.length = 0;
     await run();
     await new Promise((r) => setTimeout(r, 300));
-    const n = seen.length;
-    process.stderr.write(`${what}: ${n} statements\n`);
+    // Work done at most once a second per node or by a timer (a channel's key, its day's
+    // expired holds, the OTA notices' poll) is not a sale's: counted apart.
+    const periodic = seen.filter((s) => PERIODIC.some((p) => p.test(s))).length;
+    const n = seen.length - periodic;
+    process.stderr.write(`${what}: ${n} statements (+${periodic} periodic)\n`);
     if (process.env.PEAK_QUERIES_SQL) for (const s of seen) process.stderr.write(`  ${s}\n`);
     return n;
   };
