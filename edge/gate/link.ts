@@ -1,6 +1,6 @@
 import type { DeviceCredential } from '../../shared/auth/device.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import { commandRequest, desiredMode, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
+import { commandRequest, desiredMode, MAX_BATCH_ENTRIES, upAck, type CommandRequest, type DesiredMode, type EntryRecord, type LaneStatus, type ReportedMode, type UpBatch } from '../../shared/sync/messages.ts';
 import { parseDeviceTopic, topics } from '../../shared/sync/topics.ts';
 import { packBatch, unpackBatch } from '../../shared/sync/pack.ts';
 import { MqttSession } from '../../shared/sync/session.ts';
@@ -8,15 +8,22 @@ import { Sender, type Outgoing } from './sender.ts';
 import type { GateStore } from './store.ts';
 
 /**
- * Batches allowed in flight beyond the last ack, in a catch-up. A batch's round trip is its
- * own time on the line, the line's 150 ms, HQ's ingest and the ack: ~250 ms on 512 kbit/s,
- * five 200-entry batches (~3.2 KB, 50 ms each). With 4 the line idled a fifth of the time
- * waiting for acks (10,000 entries: 4.9 s against a 2.4 s line floor; with 8, 3.3 s, in
- * back-to-back runs of `BENCH_ONLY=catchup npm run bench:sync`, HQ in its own process).
+ * Entries allowed in flight beyond the last ack, in a catch-up: three catch-up batches. A
+ * batch's round trip is its own time on the line, the line's 150 ms, HQ's ingest and the ack:
+ * ~0.4 s for a 1,000-entry batch (~12 KB, 0.2 s) on 512 kbit/s, so three keep the line busy.
+ * (With 200-entry batches, 4 in flight left the line idle a fifth of the time: 10,000 entries
+ * took 4.9 s against a 2.4 s line floor; with 8, 3.3 s.)
  */
-const WINDOW = 8;
+const WINDOW_ENTRIES = 3 * MAX_BATCH_ENTRIES;
+/**
+ * A catch-up's batches are as large as HQ takes (MAX_BATCH_ENTRIES). HQ's cost of a batch is
+ * mostly its own (a transaction, the stream's row, the statement): on PGlite 200 entries cost
+ * ~12 ms and 1,000 ~33 ms, so 1,000 at once take HQ half the CPU per entry, and a catch-up
+ * stays bound by the line on a busy HQ. Out of a catch-up batches keep `batchSize`.
+ */
+const CATCHUP_BATCH = MAX_BATCH_ENTRIES;
 const MAX_MESSAGE = 1 << 20;
-/** A PUBACK later than this: hold further batches until it comes (a full window of 200-entry batches crosses 512 kbit/s in ~0.5 s). */
+/** A PUBACK later than this: hold further batches until it comes (a full window, three 1,000-entry batches, crosses 512 kbit/s in ~0.6 s). */
 const SUSPECT_MS = 1_000;
 
 export interface LinkHandlers {
@@ -89,7 +96,10 @@ export class Link {
     const { site, device } = opts;
     this.session = new MqttSession({
       url: opts.url, role: 'gate', site, device, credential: opts.credential, ca: opts.ca, log: opts.log,
-      keepaliveS: opts.keepaliveS, reconnectMs: 500, protocolVersion: opts.mqttVersion,
+      // Tried again every 250 ms while down: an attempt over a dead line fails at the modem and
+      // crosses nothing, and the wait after the line returns is part of every catch-up (half the
+      // period on average; at 500 ms it was a tenth of a 10,000-entry catch-up, bench:sync).
+      keepaliveS: opts.keepaliveS, reconnectMs: 250, protocolVersion: opts.mqttVersion,
       subscriptions: [
         topics.upAck(site, device), topics.notify(site), topics.siteDesired(site), topics.desired(site, device), topics.siteUp(site),
         topics.siteSibling(site), topics.cmdReq(site, device),
@@ -161,12 +171,14 @@ export class Link {
   /** The next outbox batch beyond what is in flight, packed; undefined when the window is full, nothing waits or nothing is due. */
   private nextBatch(): Outgoing | undefined {
     const { store, site, device, batchSize, coalesceMs } = this.opts;
-    if (this.sentUpTo >= store.ackedUpTo() + WINDOW * batchSize) return undefined;
+    if (this.sentUpTo >= store.ackedUpTo() + WINDOW_ENTRIES) return undefined;
     // A batch the broker has not acknowledged within a second makes the line suspect: nothing
     // more goes into it until it answers (or is found dead), so a silent drop costs one window
     // of lost bytes at most, not everything made while keepalive waits.
     if (this.unconfirmed.size && this.opts.now() - Math.min(...this.unconfirmed.values()) > SUSPECT_MS) return undefined;
-    const pending = store.pendingAfter(this.sentUpTo, batchSize, device);
+    // More than one batch waiting: a catch-up, in batches as large as HQ takes.
+    const backlog = batchSize < CATCHUP_BATCH && !!store.pendingAfter(this.sentUpTo + batchSize, 1, device);
+    const pending = store.pendingAfter(this.sentUpTo, backlog ? CATCHUP_BATCH : batchSize, device);
     if (!pending) return undefined;
     // Batches pipeline only to catch up (a full batch waited behind the one sent before, so the
     // last batch of a backlog goes at once too); otherwise each waits for the broker's PUBACK of

@@ -25,6 +25,8 @@ export interface CatchupResult {
   drainedS: number;
   line: Traffic;
   topics: Record<string, { messages: number; bytes: number; resent?: number }>;
+  /** restore() -> HQ's first ack heard on its broker (the reconnect, the first batch's trip and its ingest). */
+  firstAckS: number;
   /** Gaps between acks heard on the broker, ms: the pace HQ and the window allow. */
   ackGapP50Ms: number;
   ackGapMaxMs: number;
@@ -130,7 +132,7 @@ export async function runCatchup(hq: BenchHq, entries: EntryRecord[]): Promise<C
     return {
       entries: entries.length, reconnectS: (reconnectAt - t0) / 1000, catchupS: (doneAt - t0) / 1000, drainedS: (drainedAt - t0) / 1000,
       line: traffic(before, g.wan.mqtt.stats), topics: observer.summary(g.device, t0),
-      ackGapP50Ms: Math.round(gaps[Math.floor(gaps.length / 2)] ?? 0), ackGapMaxMs: Math.round(gaps.at(-1) ?? 0),
+      firstAckS: ((acks[0] ?? doneAt) - t0) / 1000, ackGapP50Ms: Math.round(gaps[Math.floor(gaps.length / 2)] ?? 0), ackGapMaxMs: Math.round(gaps.at(-1) ?? 0),
       hqCpuS, benchCpuS: (ownCpu.user + ownCpu.system) / 1e6,
     };
   } finally {
