@@ -43,6 +43,12 @@ test('every edge program is built, and loads under plain node (its usage, not a 
   }
   // Programs that print render a page to PNG only in their simulators: libvips (~20 MB) waits for that.
   for (const b of built) assert.not.ok(b.packages.includes('sharp'), `${b.program} does not load sharp at start: ${b.packages.join(', ')}`);
+  // The QR and CODE128 encoders are needed only when a page is laid out or rendered (shared/print/code-libs.ts).
+  for (const b of built) {
+    for (const lib of ['qrcode', 'bwip-js']) {
+      assert.not.ok(b.packages.some((p) => p === lib || p.startsWith(`${lib}/`)), `${b.program} does not load ${lib} at start: ${b.packages.join(', ')}`);
+    }
+  }
 });
 
 test('the compiled gate admits a valid ticket from a real HQ and refuses a forged, an unknown and a used one', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { SiteHub } from '../edge/hub/hub.ts';
 import { api, startTestCloud, TEST_ADMIN_PASSWORD, testLog, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
-import { hubApi, hubConfigVia, hubLogin, wanTo } from './support/hub.ts';
+import { hubApi, hubConfigVia, hubLogin, stopHubSite, wanTo } from './support/hub.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
 
@@ -94,10 +94,7 @@ test('conflicts of an outage are decided, not lost', async () => {
     assert.ok(must(await api(cloud.url, '/api/v1/audit/verify'), 200).ok);
   } finally {
     await gate?.cleanup();
-    await hub?.stop();
-    for (const l of wan) await l.stop();
-    await cloud.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopHubSite({ hub, wan, cloud, dataDir });
   }
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { SiteHub } from '../edge/hub/hub.ts';
 import { businessDay } from '../shared/time/zone.ts';
 import { api, startTestCloud, TEST_ADMIN_PASSWORD, testLog, waitFor } from './support/cloud.ts';
-import { hubApi, hubConfigVia, hubLogin, wanTo } from './support/hub.ts';
+import { hubApi, hubConfigVia, hubLogin, openShiftsAndCut, stopHubSite, wanTo } from './support/hub.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
 
@@ -43,15 +43,10 @@ test('capacity leases: HQ and a hub with its WAN cut never sell past a day\'s ca
     assert.equal(atHq.map((l) => ({ hub: l.hub, type: l.type, held: l.held, left: l.left })), [{ hub: 'hub-1', type: 'adult', held: 4, left: 4 }]);
     assert.is(must(await api(cloud.url, `/api/v1/capacity/adult/${today}`), 200).left, 6, 'HQ sells only what the lease leaves');
     assert.is(h.state().window!.leases!.length, 1, 'a type HQ does not limit (child) needs no lease');
-    const seller = await hubLogin(h, 'seller1', 'seller1-password');
-    must(await hubApi(h, '/shifts', { token: seller, body: { floatFen: 0 } }), 201);
-    // The seller at HQ sells from the same day, through HQ's own window.
+    // The seller at HQ sells from the same day, through HQ's own window. The ADSL drops. Both
+    // sides sell as fast as visitors come.
     const hqSeller = sellers[1]!.token;
-    must(await api(cloud.url, '/api/v1/shifts', { token: hqSeller, body: { floatFen: 0 } }), 201);
-
-    // The ADSL drops. Both sides sell as fast as visitors come.
-    for (const l of wan) l.cut();
-    await waitFor('hub cut off', () => !h.state().upstream);
+    const seller = await openShiftsAndCut(h, { cloudUrl: cloud.url, hqSeller, wan });
     const hubSales = [];
     hubSales.push(must(await hubApi(h, '/orders', { token: seller, key: 'h1', body: { lines: [{ type: 'adult', quantity: 3 }, { type: 'child', quantity: 5 }], payments: [cash(3 * 12000 + 5 * 6000)] } }), 201));
     const short = await hubApi(h, '/orders', { token: seller, key: 'h2', body: { lines: [{ type: 'adult', quantity: 2 }], payments: [cash(24000)] } });
@@ -117,10 +112,7 @@ test('capacity leases: HQ and a hub with its WAN cut never sell past a day\'s ca
     assert.is(h3.state().window!.leases!.find((l) => l.day === today)!.left, 0);
     assert.ok(must(await api(cloud.url, '/api/v1/audit/verify'), 200).ok);
   } finally {
-    await hub?.stop();
-    for (const l of wan) await l.stop();
-    await cloud.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopHubSite({ hub, wan, cloud, dataDir });
   }
 });
 

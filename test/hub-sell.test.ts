@@ -14,7 +14,7 @@ import { startTestGate, type TestGate } from './support/gate.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
 import { LinkSim } from './tools/link-sim.ts';
-import { hubApi, hubLogin } from './support/hub.ts';
+import { hubApi, hubLogin, stopHubSite } from './support/hub.ts';
 
 type Cloud = Awaited<ReturnType<typeof startTestCloud>>;
 
@@ -213,10 +213,7 @@ test('a day at a site whose ADSL drops at noon: the hub sells, the gate admits i
     void sellers;
   } finally {
     await gate?.cleanup();
-    await hub?.stop();
-    for (const l of wan) await l.stop();
-    await cloud.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopHubSite({ hub, wan, cloud, dataDir });
   }
 });
 

@@ -8,7 +8,7 @@ import { SiteHub } from '../edge/hub/hub.ts';
 import { parseCodeText } from '../shared/code/ticket-code.ts';
 import { addDays, businessDay } from '../shared/time/zone.ts';
 import { api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
-import { hubApi, hubConfigVia, hubLogin, stopHubSite, wanTo } from './support/hub.ts';
+import { hubApi, hubConfigVia, openShiftsAndCut, stopHubSite, wanTo } from './support/hub.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 import { provision } from './support/provision.ts';
 
@@ -57,14 +57,9 @@ test('slot leases: HQ and a hub with its WAN cut never sell a time slot past its
       ['slot', today, '00:00', 3, 3], ['slot', tomorrow, '08:00', 3, 3], ['slot', tomorrow, '12:00', 3, 3],
     ]);
     assert.equal((await slotsAt(cloud, tomorrow)).map((s) => s.remaining), [7, 7], 'HQ sells only what the leases leave');
-    const seller = await hubLogin(h, 'seller1', 'seller1-password');
-    must(await hubApi(h, '/shifts', { token: seller, body: { floatFen: 0 } }), 201);
-    const hqSeller = sellers[1]!.token;
-    must(await api(cloud.url, '/api/v1/shifts', { token: hqSeller, body: { floatFen: 0 } }), 201);
-
     // The ADSL drops. The hub's window sells by slot, as HQ's does.
-    for (const l of wan) l.cut();
-    await waitFor('hub cut off', () => !h.state().upstream);
+    const hqSeller = sellers[1]!.token;
+    const seller = await openShiftsAndCut(h, { cloudUrl: cloud.url, hqSeller, wan });
     const noSlot = await hubApi(h, '/orders', { token: seller, key: 'n', body: { visitDay: tomorrow, lines: [{ type: 'adult', quantity: 1 }], payments: [cash(12000)] } });
     assert.is(noSlot.body.error?.code, 'slot_required', 'another day needs its slot named');
     const unknown = await hubApi(h, '/orders', { token: seller, key: 'u', body: { visitDay: tomorrow, slot: '09:00', lines: [{ type: 'adult', quantity: 1 }], payments: [cash(12000)] } });

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { simTemplate } from '../hardware/fingerprint/sim.ts';
 import { api, startTestCloud } from './support/cloud.ts';
 import { testHqHeader } from './support/devices.ts';
-import { must, seedOffice } from './support/office.ts';
+import { ANNUAL_MEMBER, must, seedOffice } from './support/office.ts';
 
 /**
  * A member's finger follows the holder: renewing the card (a new ticket) and reissuing it (a
@@ -30,9 +30,7 @@ async function fingersInLog(): Promise<Map<string, string | null>> {
 const cardTicket = async (no: string) => must(await api(cloud.url, `/api/v1/members/cards/${no}`, { token: seller.token }), 200) as { cardNo: string; expiresOn: string; ticket: { id: string } };
 
 test('renewal and reissue carry the fingerprint to the new ticket; the old one\'s is withdrawn', async () => {
-  must(await api(cloud.url, '/api/v1/ticket-types', {
-    body: { code: 'annual', name: '年卡', priceFen: 30000, validityDays: 365, entries: 0, persons: 1, category: 'member', rules: { kind: 'member' } },
-  }), 201);
+  must(await api(cloud.url, '/api/v1/ticket-types', { body: ANNUAL_MEMBER }), 201);
   const issued = must(await api(cloud.url, '/api/v1/members/cards', {
     token: seller.token, body: { member: { name: '周芷若', phone: '13700005678' }, type: 'annual', kind: 'annual', payment: { method: 'cash' } },
   }), 201);

@@ -5,9 +5,9 @@ import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
 import { INS } from '../hardware/fingerprint/protocol.ts';
 import { FingerprintSim, simTemplate } from '../hardware/fingerprint/sim.ts';
 import { openPtyPair } from '../hardware/testing/pty.ts';
-import { openWindowShift, startBrowser } from './support/browser.ts';
+import { openWindowShift, startBrowserWithBridge } from './support/browser.ts';
 import { api, startTestCloud } from './support/cloud.ts';
-import { must, seedOffice } from './support/office.ts';
+import { ANNUAL_MEMBER, must, seedOffice } from './support/office.ts';
 import { testHqHeader } from './support/devices.ts';
 
 /**
@@ -19,25 +19,18 @@ import { testHqHeader } from './support/devices.ts';
 const cloud = await startTestCloud();
 const office = await seedOffice(cloud.url);
 const seller = office.sellers[0]!;
-must(await api(cloud.url, '/api/v1/ticket-types', {
-  body: { code: 'annual', name: '年卡', priceFen: 30000, validityDays: 365, entries: 0, persons: 1, category: 'member', rules: { kind: 'member' } },
-}), 201);
+must(await api(cloud.url, '/api/v1/ticket-types', { body: ANNUAL_MEMBER }), 201);
 const pty = await openPtyPair();
 const sim = new FingerprintSim({ path: pty.b, baudRate: 57600 });
 await sim.start();
-const bridge = new PrintBridge(parseBridgeConfig({
-  printer: { driver: 'sim' }, http: { port: 0 }, allowOrigins: [cloud.url],
-  fingerprint: { driver: 'r30x', path: pty.a, pollMs: 20, captureTimeoutMs: 1500 },
-}));
-await bridge.start();
-const browser = await startBrowser({ init: `localStorage.setItem('tk.printer', JSON.stringify({ mode: 'bridge', bridgeUrl: '${bridge.url}' }))` });
+const browser = await startBrowserWithBridge(cloud.url, { bridge: { fingerprint: { driver: 'r30x', path: pty.a, pollMs: 20, captureTimeoutMs: 1500 } } });
+const { bridge } = browser;
 const page = browser.page;
 // The visitor lifts the finger once the module has read it.
 sim.on('command', ({ ins }) => { if (ins === INS.img2Tz) sim.lift(); });
 
 test.after(async () => {
   await browser.close();
-  await bridge.stop();
   await sim.stop();
   await pty.close();
   await cloud.cleanup();

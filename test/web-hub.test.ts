@@ -5,10 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseHubConfig } from '../edge/hub/config.ts';
 import { SiteHub } from '../edge/hub/hub.ts';
-import { PrintBridge } from '../edge/print-bridge/bridge.ts';
-import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
-import type { SimPrinter } from '../hardware/printer/sim.ts';
-import { startBrowser } from './support/browser.ts';
+import { openWindowShift, startBrowserWithBridge } from './support/browser.ts';
 import { api, startTestCloud, testLog, waitFor } from './support/cloud.ts';
 import { testSiteKey } from './support/devices.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
@@ -35,8 +32,7 @@ test('the window app at the hub, with the WAN down, sells by slot (cash, card, a
   const dataDir = mkdtempSync(join(tmpdir(), 'tk-hubweb-'));
   const wan = new LinkSim({ target: { host: '127.0.0.1', port: cloud.httpPort }, latencyMs: 30 });
   let hub: SiteHub | undefined;
-  let bridge: PrintBridge | undefined;
-  let browser: Awaited<ReturnType<typeof startBrowser>> | undefined;
+  let browser: Awaited<ReturnType<typeof startBrowserWithBridge>> | undefined;
   let gate: TestGate | undefined;
   try {
     await provision(cloud.url, 'demo', [{ device: 'hub-1', role: 'hub' }, { device: 'gate-1', lanes: ['lane-1'] }]);
@@ -67,19 +63,9 @@ test('the window app at the hub, with the WAN down, sells by slot (cash, card, a
     const g = gate;
     await waitFor('the gate synced from the hub', () => g.agent.store.checkpoint() >= head);
     wan.cut();
-    bridge = new PrintBridge(parseBridgeConfig({ printer: { driver: 'sim' }, http: { port: 0 }, allowOrigins: [h.url] }));
-    await bridge.start();
-    const printer = bridge.device as SimPrinter;
-    browser = await startBrowser({ init: `localStorage.setItem('tk.printer', JSON.stringify({ mode: 'bridge', bridgeUrl: '${bridge.url}' }))` });
-    const page = browser.page;
-    await page.goto(`${h.url}/#/login`);
-    await page.fill('#login-username', 'seller1');
-    await page.fill('#login-password', 'seller1-password');
-    await page.click('#login-submit');
-    await page.waitForSelector('[data-who]');
-    await page.fill('#shift-float', '500');
-    await page.click('#shift-open');
-    await page.waitForSelector('button.type[data-type="adult"]');
+    browser = await startBrowserWithBridge(h.url);
+    const { page, printer } = browser;
+    await openWindowShift(page, h.url, 'seller1', '500');
     assert.match(await page.textContent('button.type[data-type="adult"]') ?? '', '¥120.00');
     await page.keyboard.type('2');
     await page.keyboard.press('F1');
@@ -184,7 +170,6 @@ test('the window app at the hub, with the WAN down, sells by slot (cash, card, a
   } finally {
     await browser?.close();
     await gate?.cleanup();
-    await bridge?.stop();
     await hub?.stop();
     await wan.stop();
     await cloud.cleanup();

@@ -1,9 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
-import { PrintBridge } from '../edge/print-bridge/bridge.ts';
-import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
-import { startBrowser } from './support/browser.ts';
+import { startBrowserWithBridge } from './support/browser.ts';
 import { api, login as apiLogin, startTestCloud, waitFor } from './support/cloud.ts';
 import { cash, must, seedOffice } from './support/office.ts';
 
@@ -20,14 +18,11 @@ const u = cloud.url;
 const office = await seedOffice(u);
 const seller = office.sellers[0]!;
 must(await api(u, '/api/v1/users', { body: { username: 'mk', displayName: '市场小李', roles: ['marketing'], password: 'mk-password' } }), 201);
-const bridge = new PrintBridge(parseBridgeConfig({ printer: { driver: 'sim' }, http: { port: 0 }, allowOrigins: [u] }));
-await bridge.start();
-const browser = await startBrowser({ init: `localStorage.setItem('tk.printer', JSON.stringify({ mode: 'bridge', bridgeUrl: '${bridge.url}' }))` });
+const browser = await startBrowserWithBridge(u);
 const page = browser.page;
 
 test.after(async () => {
   await browser.close();
-  await bridge.stop();
   await cloud.cleanup();
 });
 

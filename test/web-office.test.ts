@@ -4,15 +4,12 @@ import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { bookingChannel } from './support/channel.ts';
-import { PrintBridge } from '../edge/print-bridge/bridge.ts';
-import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
-import type { SimPrinter } from '../hardware/printer/sim.ts';
-import { startBrowser } from './support/browser.ts';
+import { signIn, startBrowserWithBridge } from './support/browser.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
 import { must, seedOffice } from './support/office.ts';
 import { provisionGates } from './support/provision.ts';
-import { zbarDecode } from './support/zbar.ts';
+import { ticketCodesPrinted } from './support/zbar.ts';
 
 /**
  * The back office in real Chromium against a real HQ: a seller's day at the window (open the
@@ -25,11 +22,9 @@ const office = await seedOffice(cloud.url);
 const seller = office.sellers[0]!;
 must(await api(cloud.url, `/api/v1/users/${seller.id}`, { method: 'PATCH', body: { permissions: ['refund'], displayName: '王小丽' } }), 200);
 const channel = await bookingChannel(cloud.url);
-const bridge = new PrintBridge(parseBridgeConfig({ printer: { driver: 'sim' }, http: { port: 0 }, allowOrigins: [cloud.url] }));
-await bridge.start();
-const printer = bridge.device as SimPrinter;
 let gate: TestGate;
-const browser = await startBrowser({ init: `localStorage.setItem('tk.printer', JSON.stringify({ mode: 'bridge', bridgeUrl: '${bridge.url}' }))` });
+const browser = await startBrowserWithBridge(cloud.url);
+const { printer } = browser;
 const page = browser.page;
 
 test.before(async () => {
@@ -38,28 +33,13 @@ test.before(async () => {
 });
 test.after(async () => {
   await browser.close();
-  await bridge.stop();
   await gate?.cleanup();
   await cloud.cleanup();
 });
 
-async function login(p: Page, username: string, password: string) {
-  await p.goto(`${cloud.url}/#/login`);
-  await p.fill('#login-username', username);
-  await p.fill('#login-password', password);
-  await p.click('#login-submit');
-  await p.waitForSelector('[data-who]');
-}
+const login = (p: Page, username: string, password: string) => signIn(p, cloud.url, username, password);
 
-/** Codes on the pages printed since job `from`, as zbarimg reads them from the pixels. */
-async function printedCodes(from: number): Promise<string[]> {
-  const out: string[] = [];
-  for (const job of printer.jobs.slice(from)) {
-    assert.equal(job.problems, []);
-    out.push(...(await zbarDecode(await printer.renderPng(job))).filter((s) => s.length > 40));
-  }
-  return out;
-}
+const printedCodes = (from: number) => ticketCodesPrinted(printer, from);
 
 const text = async (sel: string) => (await page.textContent(sel))?.replace(/\s+/g, ' ').trim() ?? '';
 

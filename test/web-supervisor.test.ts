@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import { recordRefusals } from '../cloud/devices/service.ts';
-import { startBrowser } from './support/browser.ts';
+import { signIn, startBrowser } from './support/browser.ts';
 import { ADULT, api, startTestCloud, TEST_ADMIN_PASSWORD, waitFor } from './support/cloud.ts';
 import { startTestGate, type TestGate } from './support/gate.ts';
 import { must } from './support/office.ts';
@@ -35,13 +35,7 @@ test.after(async () => {
   await cloud.cleanup();
 });
 
-async function login(p: Page, username: string, password: string) {
-  await p.goto(`${u}/#/login`);
-  await p.fill('#login-username', username);
-  await p.fill('#login-password', password);
-  await p.click('#login-submit');
-  await p.waitForSelector('[data-who]');
-}
+const login = (p: Page, username: string, password: string) => signIn(p, u, username, password);
 const text = async (sel: string) => (await page.textContent(sel))?.replace(/\s+/g, ' ').trim() ?? '';
 /** A page expression: every tile shows this mode. */
 const allTiles = (label: string) => `[...document.querySelectorAll('[data-device] [data-mode]')].every((e) => e.textContent.trim() === '${label}')`;

@@ -1,12 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PrintBridge } from '../edge/print-bridge/bridge.ts';
-import { parseBridgeConfig } from '../edge/print-bridge/config.ts';
-import type { SimPrinter } from '../hardware/printer/sim.ts';
-import { startBrowser } from './support/browser.ts';
+import { startBrowserWithBridge } from './support/browser.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
-import { must, seedOffice } from './support/office.ts';
-import { zbarDecode } from './support/zbar.ts';
+import { ANNUAL_MEMBER, must, seedOffice } from './support/office.ts';
+import { ticketCodesPrinted } from './support/zbar.ts';
 
 /**
  * The window's after-sale and member screens in real Chromium against a real HQ and print
@@ -19,32 +16,20 @@ import { zbarDecode } from './support/zbar.ts';
 const cloud = await startTestCloud();
 const office = await seedOffice(cloud.url);
 const seller = office.sellers[0]!;
-must(await api(cloud.url, '/api/v1/ticket-types', {
-  body: { code: 'annual', name: '年卡', priceFen: 30000, validityDays: 365, entries: 0, persons: 1, category: 'member', rules: { kind: 'member' } },
-}), 201);
-const bridge = new PrintBridge(parseBridgeConfig({ printer: { driver: 'sim' }, http: { port: 0 }, allowOrigins: [cloud.url] }));
-await bridge.start();
-const printer = bridge.device as SimPrinter;
-const browser = await startBrowser({ init: `localStorage.setItem('tk.printer', JSON.stringify({ mode: 'bridge', bridgeUrl: '${bridge.url}' }))` });
+must(await api(cloud.url, '/api/v1/ticket-types', { body: ANNUAL_MEMBER }), 201);
+const browser = await startBrowserWithBridge(cloud.url);
+const { printer } = browser;
 const page = browser.page;
 
 test.after(async () => {
   await browser.close();
-  await bridge.stop();
   await cloud.cleanup();
 });
 
 const text = async (sel: string) => (await page.textContent(sel))?.replace(/\s+/g, ' ').trim() ?? '';
 const asSeller = (path: string) => api(cloud.url, path, { token: seller.token });
 
-async function printedCodes(from: number): Promise<string[]> {
-  const out: string[] = [];
-  for (const job of printer.jobs.slice(from)) {
-    assert.equal(job.problems, []);
-    out.push(...(await zbarDecode(await printer.renderPng(job))).filter((s) => s.length > 40));
-  }
-  return out;
-}
+const printedCodes = (from: number) => ticketCodesPrinted(printer, from);
 
 async function pick(selectId: string, option: string) {
   await page.click(`.el-select:has(#${selectId})`);

@@ -1,5 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import QRCode from 'qrcode';
+import { qrcodeLib } from '../../shared/print/code-libs.ts';
 import type { CloudContext } from '../context.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv, CloudVariables } from '../http/env.ts';
@@ -74,7 +74,7 @@ export function channelApiRoutes(ctx: CloudContext) {
       const ticket = c.req.valid('query').ticket;
       const text = ticket === undefined ? b.pickupCode : b.tickets.find((t) => t.id === ticket)?.code;
       if (!text) throw new AppError('not_found', `ticket not in booking: ${ticket}`, 404);
-      const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+      const svg = await qrcodeLib().toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       return c.body(svg, 200, { 'content-type': 'image/svg+xml' });
     })
     .post('/bookings/:orderNo/pay', keyed, idempotencyKey(200), endpoint({

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import QRCode from 'qrcode';
+import { qrcodeLib } from '../../shared/print/code-libs.ts';
 import { encodeSetupCode } from '../../shared/auth/setup-code.ts';
 import { z } from 'zod';
 import { MODES } from '../../shared/rules/model.ts';
@@ -71,7 +71,7 @@ export function deviceCredentialRoutes(ctx: CloudContext) {
     const mqttUrl = urls.mqttUrl ?? ctx.mqttUrl ?? `mqtt://${new URL(c.req.url).hostname}:1883`;
     const setupCode = encodeSetupCode({ site, device, role, lanes: record.lanes, cloudUrl, mqttUrl, token: credential.token });
     // Error correction M: a phone photo of a screen still reads; the code is ~300 characters.
-    const setupQr = await QRCode.toDataURL(setupCode, { errorCorrectionLevel: 'M', margin: 4, scale: 6 });
+    const setupQr = await qrcodeLib().toDataURL(setupCode, { errorCorrectionLevel: 'M', margin: 4, scale: 6 });
     return c.json({
       site, device, role, ...credential, ...(role === 'hub' ? { siteKey: ctx.deviceAuth.siteKeyHex(site) } : {}), cloudUrl, mqttUrl, lanes: record.lanes, setupCode, setupQr,
     }, 201);

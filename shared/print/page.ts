@@ -1,6 +1,5 @@
-import bwipjs from 'bwip-js/node';
-import QRCode from 'qrcode';
 import { sharpLib } from '../image/sharp.ts';
+import { bwipLib, qrcodeLib } from './code-libs.ts';
 import { textWidth } from '../text/fit.ts';
 
 /**
@@ -38,7 +37,7 @@ export const textDots = (text: string, scaleW = 1) => textWidth(text) * FONT_W *
 
 /** The QR symbol as the printer builds it from stored data (model 2). Throws if the data does not fit. */
 export function qrMatrix(data: string, ecc: QrEcc): { size: number; dark(row: number, col: number): boolean } {
-  const { modules } = QRCode.create(data, { errorCorrectionLevel: ecc });
+  const { modules } = qrcodeLib().create(data, { errorCorrectionLevel: ecc });
   return { size: modules.size, dark: (r, c) => Boolean(modules.get(r, c)) };
 }
 
@@ -46,7 +45,7 @@ export const qrDots = (data: string, moduleSize: number, ecc: QrEcc) => qrMatrix
 
 /** CODE128 bar and space widths in modules, bar first, start and stop codes included. */
 export function code128Modules(data: string): number[] {
-  const [symbol] = bwipjs.raw('code128', data, {}) as unknown as { sbs: number[] }[];
+  const [symbol] = bwipLib().raw('code128', data, {}) as unknown as { sbs: number[] }[];
   return symbol!.sbs;
 }
 

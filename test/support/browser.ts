@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { PrintBridge } from '../../edge/print-bridge/bridge.ts';
+import { parseBridgeConfig } from '../../edge/print-bridge/config.ts';
+import type { SimPrinter } from '../../hardware/printer/sim.ts';
 
 /** Debian's Chromium, headless, in a fresh profile (never a downloaded browser). */
 export async function startBrowser(opts: { viewport?: { width: number; height: number }; init?: string; args?: string[] } = {}): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
@@ -28,13 +31,38 @@ export async function startBrowser(opts: { viewport?: { width: number; height: n
   };
 }
 
-/** A seller signs in at the window and opens a shift with a cash float (yuan); the sale screen is up. */
-export async function openWindowShift(page: Page, url: string, username: string, floatYuan = '200'): Promise<void> {
+type Browser = Awaited<ReturnType<typeof startBrowser>>;
+
+/**
+ * A print bridge (edge/print-bridge) with the simulated printer, open to pages from `origin`,
+ * and Chromium whose window prints through it. `bridge` adds to the bridge's config (a
+ * fingerprint reader, say). close() closes the browser, then stops the bridge.
+ */
+export async function startBrowserWithBridge(origin: string, opts: { bridge?: Record<string, unknown> } = {}): Promise<Browser & { bridge: PrintBridge; printer: SimPrinter }> {
+  const bridge = new PrintBridge(parseBridgeConfig({ printer: { driver: 'sim' }, http: { port: 0 }, allowOrigins: [origin], ...opts.bridge }));
+  await bridge.start();
+  const browser = await startBrowser({ init: `localStorage.setItem('tk.printer', JSON.stringify({ mode: 'bridge', bridgeUrl: '${bridge.url}' }))` });
+  return {
+    ...browser, bridge, printer: bridge.device as SimPrinter,
+    async close() {
+      await browser.close();
+      await bridge.stop();
+    },
+  };
+}
+
+/** Signs in on the app at `url`; resolves once it shows who is signed in. */
+export async function signIn(page: Page, url: string, username: string, password: string): Promise<void> {
   await page.goto(`${url}/#/login`);
   await page.fill('#login-username', username);
-  await page.fill('#login-password', `${username}-password`);
+  await page.fill('#login-password', password);
   await page.click('#login-submit');
   await page.waitForSelector('[data-who]');
+}
+
+/** A seller signs in at the window and opens a shift with a cash float (yuan); the sale screen is up. */
+export async function openWindowShift(page: Page, url: string, username: string, floatYuan = '200'): Promise<void> {
+  await signIn(page, url, username, `${username}-password`);
   await page.fill('#shift-float', floatYuan);
   await page.click('#shift-open');
   await page.waitForSelector('button.type[data-type="adult"]');

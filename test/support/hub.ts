@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { parseHubConfig, type HubConfig } from '../../edge/hub/config.ts';
 import type { SiteHub } from '../../edge/hub/hub.ts';
 import { LinkSim } from '../tools/link-sim.ts';
+import { api, waitFor } from './cloud.ts';
 import { testSiteKey } from './devices.ts';
 import { must } from './office.ts';
 
@@ -17,6 +18,20 @@ export async function hubApi(hub: SiteHub, path: string, init: { body?: unknown;
 
 export async function hubLogin(hub: SiteHub, username: string, password: string): Promise<string> {
   return must(await hubApi(hub, '/auth/login', { body: { username, password } }), 200).token;
+}
+
+/**
+ * Both windows open and then the ADSL drops: seller1 logs in at the hub and opens a shift there,
+ * `hqSeller` (a token at HQ) opens one at HQ, and the hub's WAN is cut. Resolves once the hub
+ * has noticed, with seller1's token at the hub.
+ */
+export async function openShiftsAndCut(hub: SiteHub, o: { cloudUrl: string; hqSeller: string; wan: readonly LinkSim[] }): Promise<string> {
+  const seller = await hubLogin(hub, 'seller1', 'seller1-password');
+  must(await hubApi(hub, '/shifts', { token: seller, body: { floatFen: 0 } }), 201);
+  must(await api(o.cloudUrl, '/api/v1/shifts', { token: o.hqSeller, body: { floatFen: 0 } }), 201);
+  for (const l of o.wan) l.cut();
+  await waitFor('hub cut off', () => !hub.state().upstream);
+  return seller;
 }
 
 /** HQ's MQTT and HTTP ports behind a simulated WAN (test/tools/link-sim.ts), started. */

@@ -25,4 +25,7 @@ export function must<T = any>(r: { status: number; body: T }, status: number): T
   return r.body;
 }
 
+/** A year's member card (年卡): one holder, entries without limit. */
+export const ANNUAL_MEMBER = { code: 'annual', name: '年卡', priceFen: 30000, validityDays: 365, entries: 0, persons: 1, category: 'member', rules: { kind: 'member' } };
+
 export const cash = (amountFen: number, tenderedFen = amountFen) => ({ method: 'cash', amountFen, tenderedFen });

@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as assert from 'uvu/assert';
+import type { SimPrinter } from '../../hardware/printer/sim.ts';
 
 /**
  * Decodes every barcode and QR code in a PNG with zbarimg (zbar-tools), a real decoder:
@@ -23,4 +25,17 @@ export async function zbarDecode(png: Buffer): Promise<string[]> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The signed ticket codes (longer than 40 characters) on the pages `printer` printed since job
+ * `from`, as zbarimg reads them from the pixels; every page printed without a problem.
+ */
+export async function ticketCodesPrinted(printer: SimPrinter, from: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const job of printer.jobs.slice(from)) {
+    assert.equal(job.problems, []);
+    out.push(...(await zbarDecode(await printer.renderPng(job))).filter((s) => s.length > 40));
+  }
+  return out;
 }

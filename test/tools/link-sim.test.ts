@@ -339,4 +339,67 @@ test('bad options are rejected with the key named', () => {
   assert.throws(() => new LinkSim({ target, dropProbabilityPerSecond: 2 }), /dropProbability/);
 });
 
+
+
+// A request sent just as the line comes back must get its answer or see its connection die:
+// a real line never holds bytes for ever. Many connections open while the line is cut and
+// restored at random; each sends a request and waits for the whole answer.
+test('cut and restore at random: every request gets its whole answer or a reset, never silence', async () => {
+  const REQUEST = 568;
+  const ANSWER = 2000;
+  await withLink({ latencyMs: 30, jitterMs: 10, random: seededRandom(7) }, async (link) => {
+    let cutting = true;
+    const flapper = (async () => {
+      const rnd = seededRandom(11);
+      while (cutting) {
+        await sleep(rnd() * 150);
+        link.cut();
+        await sleep(rnd() * 20);
+        link.restore();
+      }
+    })();
+    const silent: string[] = [];
+    let answered = 0;
+    let reset_ = 0;
+    const exchange = (i: number) => new Promise<void>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port: link.port });
+      socket.setNoDelay(true);
+      socket.on('error', () => {});
+      let got = 0;
+      // Latency both ways plus jitter is under 100 ms; two seconds is silence.
+      const timer = setTimeout(() => {
+        silent.push(`#${i}: ${got} of ${ANSWER} bytes after 2 s, link in flight ${link.stats.inFlight}`);
+        socket.destroy();
+      }, 2000);
+      socket.on('connect', () => socket.write(Buffer.alloc(REQUEST, 1)));
+      socket.on('data', (chunk: Buffer) => {
+        got += chunk.length;
+        if (got >= ANSWER) socket.destroy();
+      });
+      socket.on('close', () => {
+        clearTimeout(timer);
+        if (got >= ANSWER) answered++;
+        else reset_++;
+        resolve();
+      });
+    });
+    let next = 0;
+    const deadline = performance.now() + 4000;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (performance.now() < deadline) await exchange(next++);
+    }));
+    cutting = false;
+    await flapper;
+    assert.equal(silent.slice(0, 5), [], `${silent.length} of ${next} requests met silence (${answered} answered, ${reset_} reset)`);
+    assert.ok(answered > 50, `only ${answered} of ${next} answered`);
+    await sleep(200);
+    assert.is(link.stats.inFlight, 0);
+  }, (socket) => {
+    let got = 0;
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      if (got === REQUEST) socket.write(Buffer.alloc(ANSWER, 2));
+    });
+  });
+});
 test.run();
