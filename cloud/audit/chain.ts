@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/open.ts';
 import { auditPending } from '../db/schema/index.ts';
 import { oneBatchAtATime } from '../db/batches.ts';
+import { withBegin } from '../db/begin.ts';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -28,10 +29,35 @@ export interface AuditInput { at: number; actor: string; action: string; subject
  * also the actor of the transaction's row images.
  */
 export async function appendAudit(tx: Tx | Db, r: AuditInput): Promise<void> {
-  await tx.insert(auditPending).values({
-    at: new Date(r.at), actor: r.actor, action: r.action, subject: r.subject, body: JSON.parse(canonical(r.body)) as unknown,
-  });
+  const held = heldRecords.get(tx);
+  if (held) held.push(r);
+  else await tx.insert(auditPending).values(pendingRow(r));
 }
+
+/** The row of `audit_pending` an action record waits in. */
+export function pendingRow(r: AuditInput): typeof auditPending.$inferInsert {
+  return { at: new Date(r.at), actor: r.actor, action: r.action, subject: r.subject, body: JSON.parse(canonical(r.body)) as unknown };
+}
+
+/** Action records held back per transaction object (holdAudit); a savepoint's are never held. */
+const heldRecords = new WeakMap<object, AuditInput[]>();
+
+/**
+ * From here on, appendAudit on this transaction object keeps its records in the list answered
+ * instead of inserting each: the holder writes them in one statement with its own rows
+ * (cloud/sync/changes.ts changesAtEnd), one round trip instead of one per record (a sale
+ * wrote three). They are still committed with the transaction and chained in the order they
+ * were appended; they then follow the transaction's row images in the chain instead of
+ * standing between them, which verify does not read (it checks each row against its newest
+ * image, and the chain's hashes). `undefined` ends the holding.
+ */
+export function holdAudit(tx: object, list: AuditInput[] | undefined): void {
+  if (list) heldRecords.set(tx, list);
+  else heldRecords.delete(tx);
+}
+
+/** The records holdAudit keeps for this transaction object now, if it does. */
+export const heldAuditRecords = (tx: object): AuditInput[] | undefined => heldRecords.get(tx);
 
 const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serialization failure
 
@@ -49,15 +75,17 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serializati
  * Postgres may still pick it as a deadlock victim (row locks taken in different orders by
  * other modules); it is then run again from the start, a few times, since it wrote nothing.
  */
-export async function auditedTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function auditedTx<T>(db: Db, fn: (tx: Tx) => Promise<T>, afterCommit: (db: Db) => Promise<void> = chainPending): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const out = await db.transaction(async (tx) => {
-        await tx.execute(DEFER);
+      // The setting rides with the `begin` where the driver allows (cloud/db/begin.ts).
+      const out = await withBegin(DEFER_TEXT, (sent) => db.transaction(async (tx) => {
+        if (!sent()) await tx.execute(DEFER);
         return fn(tx);
-      });
+      }));
       // Committed: a failed batch leaves the records waiting, and the next batch takes them.
-      await chainPending(db).catch(() => undefined);
+      // `afterCommit` chains (audit_chain()) and may do more in the same round trip (cloud/sync/changes.ts auditedSaleTx).
+      await afterCommit(db).catch(() => undefined);
       return out;
     } catch (err) {
       const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
@@ -66,7 +94,8 @@ export async function auditedTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<
   }
 }
 
-const DEFER = sql`select set_config('audit.defer', 'on', true)`;
+const DEFER_TEXT = "select set_config('audit.defer', 'on', true)";
+const DEFER = sql.raw(DEFER_TEXT);
 
 /**
  * Chains every committed record waiting in audit_pending (cloud/audit/README.md), one batch at

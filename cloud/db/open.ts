@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.ts';
 import { silentLogger, type Logger } from '../../shared/log/logger.ts';
+import { foldIntoBegin } from './begin.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export { schema };
@@ -27,6 +28,8 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
     const { serverPool } = await import('./hosts.ts');
     // Several hosts (a primary and its standby): connections follow whichever is read-write.
     const pool = serverPool(opts.databaseUrl, { max: 10, log: opts.log ?? silentLogger });
+    // A transaction's first statements ride with its `begin` (./begin.ts: one round trip less each).
+    pool.on('connect', foldIntoBegin);
     const db = drizzle(pool, { schema, casing: 'snake_case' });
     // HQ nodes starting together against one server: one migrates, the others wait for it.
     const lock = await pool.connect();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { writeAtEnd } from '../db/at-end.ts';
 import { and, eq } from 'drizzle-orm';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { CloudContext } from '../context.ts';
@@ -158,10 +159,12 @@ export function idempotency<E extends CloudEnv = CloudEnv>(ctx: CloudContext, op
       key, scope,
       async claim(tx, ref, answer) {
         try {
-          await tx.insert(idempotencyKeys).values({
+          // Sent with the sale's last statement where the transaction holds writes
+          // (cloud/db/at-end.ts): a key taken meanwhile then fails that statement (below).
+          await writeAtEnd(tx, tx.insert(idempotencyKeys).values({
             scope, key, requestHash: hash, ref: ref ?? null, createdAt: new Date(ctx.now()),
             ...(answer ? { status: answer.status, response: { json: answer.body ?? null } } : {}),
-          });
+          }));
         } catch (err) {
           if (isKeyTaken(err)) throw new AppError('idempotency_in_progress', '同一幂等键的请求正在处理 / a request with this Idempotency-Key is being carried out', 409, { key });
           throw err;
@@ -172,7 +175,8 @@ export function idempotency<E extends CloudEnv = CloudEnv>(ctx: CloudContext, op
     };
     c.set('idempotency', claim);
     await next();
-    if (c.error instanceof AppError && c.error.code === IN_PROGRESS) {
+    // The key taken by another request: found at the claim, or where the claim was held, at the statement it went with.
+    if ((c.error instanceof AppError && c.error.code === IN_PROGRESS) || (claimed && isKeyTaken(c.error))) {
       // Lost the race: the other request committed; answer as it did.
       const row = await find(scope, key);
       if (row) c.res = await answer(c, row, hash);

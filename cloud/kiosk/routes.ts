@@ -22,7 +22,7 @@ import { auditedTx } from '../office/audit.ts';
 import { takeCapacity } from '../office/pricing/pricing.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { refuseWhenFull } from '../capacity/alarms.ts';
-import { changesAtEnd, flushChanges } from '../sync/changes.ts';
+import { auditedSaleTx } from '../sync/changes.ts';
 import { isValidIdNumber, normaliseCredential, storedCredential } from '../../shared/rules/credential.ts';
 
 /** The kiosk a request comes from (device auth under /sync has checked its credential). */
@@ -180,7 +180,7 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, idem: Idemp
   const tz = ctx.config.timeZone;
   const day = businessDay(at, tz);
   const rows = await Promise.all(req.items.map(async (i) => ({ item: i, type: await ticketTypeByCode(ctx.db, i.type) })));
-  const orderId = await auditedTx(ctx.db, async (tx) => changesAtEnd(tx, async () => {
+  const orderId = await auditedSaleTx(ctx.db, async (tx) => {
     const actor = await ledger.kioskActor(tx, kiosk.site, kiosk.device, day, at);
     await refuseWhenFull(tx, ctx, kiosk.site, slotVenue(rows[0]!.type.rules), day);
     // A day sold by time slot: the kiosk sells from the slot's quota less the walk-in share
@@ -202,8 +202,7 @@ async function sellAtKiosk(ctx: CloudContext, kiosk: DeviceIdentity, idem: Idemp
     await bindRealName(tx, kiosk.site, req.idNumber && storedCredential('idcard', req.idNumber), sold.lines.flatMap((l) => l.tickets.map((t) => t.id)), at);
     await idem?.claim(tx, { orderId: sold.orderId });
     return sold.orderId;
-  }));
-  await flushChanges(ctx.db).catch(() => undefined);
+  });
   ctx.notify(kiosk.site);
   return orderId;
 }

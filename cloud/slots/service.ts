@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { writeAtEnd } from '../db/at-end.ts';
 import { z } from 'zod';
 import { MAIN_VENUE, type TypeRules } from '../../shared/rules/model.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
@@ -119,7 +120,8 @@ export async function releaseSlot(tx: Tx, slotId: number, persons: number, walkI
 /** Tickets sold for a slot: kept at HQ and sent to the site's gates with the tickets. */
 export async function bindTicketSlots(tx: Tx, site: string, slot: Slot, list: readonly { id: string; persons: number }[]): Promise<void> {
   if (list.length === 0) return;
-  await tx.insert(ticketSlots).values(list.map((t) => ({ ticketId: t.id, slotId: slot.id, persons: t.persons })));
+  // Read by nothing later in a sale: sent with its last statement (cloud/db/at-end.ts).
+  await writeAtEnd(tx, tx.insert(ticketSlots).values(list.map((t) => ({ ticketId: t.id, slotId: slot.id, persons: t.persons }))));
   await appendChanges(tx, site, list.map((t) => ({ kind: 'slot' as const, ticketId: t.id, slot: { from: slot.slotFrom, to: slot.slotTo } })));
 }
 
@@ -129,7 +131,8 @@ export async function bindTicketSlots(tx: Tx, site: string, slot: Slot, list: re
  * holder's id (a booking's or an order's).
  */
 export async function holdSlot(tx: Tx, holderId: string, slot: Slot | undefined, persons: number): Promise<void> {
-  if (slot) await tx.insert(bookingSlots).values({ bookingId: holderId, slotId: slot.id, persons });
+  // Sent with the holder's other rows where they are held (cloud/db/at-end.ts).
+  if (slot) await writeAtEnd(tx, tx.insert(bookingSlots).values({ bookingId: holderId, slotId: slot.id, persons }));
 }
 
 /** A booking holds its slot's places until paid or let go. */
@@ -155,7 +158,7 @@ export async function bindHeldSlot(tx: Tx, site: string, holderId: string, list:
   const slot = held === undefined ? await heldSlot(tx, holderId) : held ?? undefined;
   if (!slot) return;
   await bindTicketSlots(tx, site, slot, list);
-  await tx.update(bookingSlots).set({ persons: 0 }).where(eq(bookingSlots.bookingId, holderId));
+  await writeAtEnd(tx, tx.update(bookingSlots).set({ persons: 0 }).where(eq(bookingSlots.bookingId, holderId)));
 }
 
 /** Bookings or orders let go (cancelled, expired, declined): their slots' places come back. */

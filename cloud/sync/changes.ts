@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Change, ChangeBatch, ChangeBody } from '../../shared/sync/messages.ts';
 import type { Db } from '../db/open.ts';
-import { changePending, changes, syncMeta, tickets, ticketTypes as ticketTypesTable } from '../db/schema/index.ts';
+import { auditPending, changePending, changes, syncMeta, tickets, ticketTypes as ticketTypesTable } from '../db/schema/index.ts';
 import type { TypeRules } from '../../shared/rules/model.ts';
 import type { CacheCredential } from '../../shared/rules/credential.ts';
 import { scopeToVenues, type VenueLookup } from '../../shared/sync/venues.ts';
 import { changePage } from '../../shared/sync/page.ts';
 import { oneBatchAtATime } from '../db/batches.ts';
+import { heldWrites, holdWrites, sendTogether } from '../db/at-end.ts';
+import { auditedTx, heldAuditRecords, holdAudit, pendingRow, type AuditInput } from '../audit/chain.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -47,27 +49,56 @@ const atEnd = new WeakMap<object, { site: string; body: ChangeBody }[]>();
  */
 export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
   const held: { site: string; body: ChangeBody }[] = [];
+  // The transaction's audit action records are held too, and written in the same statement
+  // (cloud/audit/chain.ts holdAudit): a sale's three records and its change-log rows were
+  // four round trips, now one.
+  const records: AuditInput[] = [];
+  // So are writes whose result nothing reads (cloud/db/at-end.ts writeAtEnd): the booking's
+  // and the slot's updates of a payment.
+  const writes: SQL[] = [];
   atEnd.set(tx, held);
+  holdAudit(tx, records);
+  holdWrites(tx, writes);
   let out: T;
   try {
     out = await fn();
   } finally {
     atEnd.delete(tx);
+    holdAudit(tx, undefined);
+    holdWrites(tx, undefined);
   }
-  await writeHeldChanges(tx, held);
+  await writeHeldChanges(tx, held, records, writes);
   return out;
 }
 
 /**
  * Writes what changesAtEnd has held so far now, before the sale takes the rows every sale
  * queues on (its places): those are then held through fewer round trips to the commit. Later
- * appends are held again and written at the end, after these (the same order).
+ * appends are held again and written at the end, after these (the same order). Held writes,
+ * audit records and change-log rows go in one statement (cloud/db/at-end.ts sendTogether).
  */
-export async function writeHeldChanges(tx: Tx, held = atEnd.get(tx)): Promise<void> {
-  if (!held?.length) return;
-  const rows = held.splice(0);
-  await tx.insert(changePending).values(rows.map((h) => ({ site: h.site, kind: h.body.kind, body: h.body })));
+export async function writeHeldChanges(tx: Tx, held = atEnd.get(tx), records = heldAuditRecords(tx), writes = heldWrites(tx)): Promise<void> {
+  const rows = held?.splice(0) ?? [];
+  const recs = records?.splice(0) ?? [];
+  await sendTogether(tx, [
+    ...(writes?.splice(0) ?? []),
+    ...(recs.length ? [tx.insert(auditPending).values(recs.map(pendingRow)).getSQL()] : []),
+    ...(rows.length ? [tx.insert(changePending).values(rows.map((h) => ({ site: h.site, kind: h.body.kind, body: h.body }))).getSQL()] : []),
+  ]);
 }
+
+/**
+ * An audited transaction (cloud/audit/chain.ts auditedTx) of a sale: `fn` runs under
+ * changesAtEnd, and after the commit one statement numbers its change-log rows and chains its
+ * audit records (changes_flush() then audit_chain(), the order the locks 7301 and 7302 are
+ * taken everywhere) where two ran before: one round trip less per sale.
+ */
+export async function auditedSaleTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return auditedTx(db, (tx) => changesAtEnd(tx, () => fn(tx)), flushAndChain);
+}
+
+/** flushChanges and chainPending in one statement, one batch at a time (cloud/db/batches.ts). */
+const flushAndChain: (db: Db) => Promise<void> = oneBatchAtATime((db: Db) => db.execute(sql`select changes_flush(), audit_chain()`));
 
 /**
  * Numbers every committed row waiting in change_pending (changes_flush(), migration 0032):

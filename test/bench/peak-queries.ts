@@ -17,6 +17,8 @@ pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
   return query.apply(this, a);
 } as typeof pg.Client.prototype.query;
 
+const PERIODIC = [/^select "id", "code", "name", "kind", "site", "key_hash"/, /^update "bookings" set "state" = \$1 where \("bookings"."channel_id"/, /"channel_notices"/, /^select 1$/];
+
 const db = await freshPostgres();
 if (!db) throw new Error('TEST_DATABASE_URL is needed');
 const cloud = await startTestCloud({ databaseUrl: db.url });
@@ -45,9 +47,12 @@ try {
     seen.length = 0;
     await run();
     await new Promise((r) => setTimeout(r, 300));
-    const n = seen.length;
-    process.stderr.write(`${what}: ${n} statements\n`);
-    if (process.env.PEAK_QUERIES_SQL) for (const s of seen) process.stderr.write(`  ${s}\n`);
+    // Work done at most once a second per node or by a timer (a channel's key, its day's
+    // expired holds, the OTA notices' poll) is not a sale's: counted apart.
+    const periodic = seen.filter((s) => PERIODIC.some((p) => p.test(s))).length;
+    const n = seen.length - periodic;
+    process.stderr.write(`${what}: ${n} statements (+${periodic} periodic)\n`);
+    if (process.env.PEAK_QUERIES_SQL) for (const s of seen) process.stderr.write(`${PERIODIC.some((p) => p.test(s)) ? '* ' : '  '}${s}\n`);
     return n;
   };
   await book(0); await book(1, '08:00'); await order(0);

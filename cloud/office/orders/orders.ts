@@ -19,7 +19,7 @@ import { contractDiscount, discounted, priceOn, takeCapacity, releaseCapacity } 
 import { bindHeldSlot, bindTicketSlots, heldSlot, holdSlot, releaseHeldSlots, slotOf, slotVenue, takeWindowSlot } from '../../slots/service.ts';
 import { calendarDay } from '../../../shared/time/day.ts';
 import { refuseWhenFull } from '../../capacity/alarms.ts';
-import { changesAtEnd, flushChanges, writeHeldChanges } from '../../sync/changes.ts';
+import { auditedSaleTx, writeHeldChanges } from '../../sync/changes.ts';
 
 const dayText = calendarDay;
 const code = z.string().regex(/^[a-z0-9_-]{1,32}$/);
@@ -154,7 +154,7 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
   const orderId = uuidv7();
   const mobiles = req.payments.filter((p) => p.method === 'mobile');
   let made: ReturnType<typeof orderViewOf> | undefined;
-  await auditedTx(ctx.db, async (tx) => changesAtEnd(tx, async () => {
+  await auditedSaleTx(ctx.db, async (tx) => {
     const actor = await resolveSeller(tx, user);
     // The account row is locked first: its ledger is checked and moved in this transaction,
     // and taking the lock late (after the order's foreign key shares it) deadlocks two orders.
@@ -215,8 +215,7 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
     const perType = new Map<number, { type: TypeRow; persons: number }>();
     for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
     for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
-  }));
-  await flushChanges(ctx.db).catch(() => undefined);
+  });
   if (mobiles.length) await chargeIntents(ctx, orderId, mobile, req.payments);
   else ctx.notify(site);
   return made ?? getOrder(ctx, orderId);
