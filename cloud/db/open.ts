@@ -4,6 +4,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.ts';
 import { silentLogger, type Logger } from '../../shared/log/logger.ts';
 import { foldIntoBegin } from './begin.ts';
+import { prepareStatements } from './statements.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export { schema };
@@ -30,6 +31,8 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
     const pool = serverPool(opts.databaseUrl, { max: 10, log: opts.log ?? silentLogger });
     // A transaction's first statements ride with its `begin` (./begin.ts: one round trip less each).
     pool.on('connect', foldIntoBegin);
+    // Each statement text is parsed and planned once per connection (./statements.ts).
+    pool.on('connect', prepareStatements);
     const db = drizzle(pool, { schema, casing: 'snake_case' });
     // HQ nodes starting together against one server: one migrates, the others wait for it.
     const lock = await pool.connect();
