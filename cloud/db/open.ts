@@ -52,5 +52,9 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
   const client = new PGlite(opts.pgliteDir);
   const db = drizzle(client, { schema, casing: 'snake_case' });
   await migrate(db, { migrationsFolder: MIGRATIONS });
+  // From here each statement text is parsed and planned once, and a call is one trip into
+  // PGlite (./pglite-statements.ts); the migrations' texts, each run once, went the plain way.
+  const { preparePgliteStatements } = await import('./pglite-statements.ts');
+  await preparePgliteStatements(client);
   return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };
 }
