@@ -56,5 +56,14 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
   // PGlite (./pglite-statements.ts); the migrations' texts, each run once, went the plain way.
   const { preparePgliteStatements } = await import('./pglite-statements.ts');
   await preparePgliteStatements(client);
-  return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };
+  // PGlite has no autovacuum: HQ's queue tables are vacuumed here (./pglite-vacuum.ts).
+  const { startPgliteVacuum } = await import('./pglite-vacuum.ts');
+  const vacuum = startPgliteVacuum(client, { log: opts.log?.child('vacuum') });
+  return {
+    db: db as unknown as Db, kind: 'pglite',
+    async close() {
+      await vacuum.stop();
+      await client.close();
+    },
+  };
 }
