@@ -11,7 +11,7 @@ import type { CloudContext } from '../context.ts';
 import { bookingItems, bookings, bookingSlots, channelDayUsage, channelPrices, channels, entries, orders, sales, tickets, ticketTypes, timeSlots } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { appendChanges, auditedSaleTx } from '../sync/changes.ts';
-import { writeAtEnd, writesTogether } from '../db/at-end.ts';
+import { holdLedgerRows, writeAtEnd, writesTogether } from '../db/at-end.ts';
 import type { Tx } from '../tickets/issue.ts';
 import { ledger } from '../ledger/index.ts';
 import { capacityPlace, releaseCapacity, soldOut } from '../office/pricing/pricing.ts';
@@ -205,6 +205,11 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     // is signed into the codes.
     const held = read[0].slot ?? undefined;
     const slot = slotOf(held);
+    // Nothing below reads the ledger's rows back, and everything below is held for the last
+    // statement: the order, its payment, sales and tickets go with it too (four round trips
+    // less per payment, cloud/db/at-end.ts). Not when an ID number is bound to the tickets
+    // (bindRealName reads them).
+    if (!b.idHash) holdLedgerRows(tx);
     const sold = await ledger.sell(tx, ctx, ledger.channelActor(ch.code), {
       site: b.site, visitDay: b.visitDay, channel: 'channel', source: ch.code, at: now, note: `booking ${b.orderNo}`,
       freeReason: b.totalFen === 0 ? `渠道免费票 ${b.orderNo}` : null,
