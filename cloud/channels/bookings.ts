@@ -11,10 +11,11 @@ import type { CloudContext } from '../context.ts';
 import { bookingItems, bookings, bookingSlots, channelDayUsage, channelPrices, channels, entries, orders, sales, tickets, ticketTypes, timeSlots } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { appendChanges, auditedSaleTx } from '../sync/changes.ts';
-import { writeAtEnd, writesTogether } from '../db/at-end.ts';
+import { holdLedgerRows, writeAtEnd, writesTogether } from '../db/at-end.ts';
 import type { Tx } from '../tickets/issue.ts';
 import { ledger } from '../ledger/index.ts';
-import { releaseCapacity, takeCapacity } from '../office/pricing/pricing.ts';
+import { capacityPlace, releaseCapacity, soldOut } from '../office/pricing/pricing.ts';
+import { takePlaces, type Place } from '../capacity/places.ts';
 import type { Channel } from './admin.ts';
 import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { auditedTx } from '../office/audit.ts';
@@ -22,7 +23,7 @@ import type { BookingRequest, BookingView, PayRequest } from './schemas.ts';
 import { bindRealName } from '../tickets/credentials.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
 import { refuseWhenFull } from '../capacity/alarms.ts';
-import { bindHeldSlot, holdSlot, releaseBookingSlots, releaseTicketSlots, slotOf, slotVenue, takeSlot } from '../slots/service.ts';
+import { bindHeldSlot, holdSlot, releaseBookingSlots, releaseTicketSlots, slotOf, slotPlace, slotRefusal, slotVenue, takeSlot } from '../slots/service.ts';
 
 type Booking = typeof bookings.$inferSelect;
 type Db = CloudContext['db'];
@@ -100,37 +101,32 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
       // The key with its answer, in this transaction (cloud/http/idempotency.ts).
       await idem?.claim(tx, { bookingId: id }, { status: 201, body: view });
     });
-    // The places last, in the fixed order every sale takes them (the channel's quota, the
-    // slot, the types' day capacity), and nothing after them but the commit.
-    if (!(await reserveQuota(tx, ch, req.visitDay, quantity))) {
-      throw new AppError('quota_exceeded', `${req.visitDay} 渠道余票不足 / the channel's quota for ${req.visitDay} is used up`, 409, { day: req.visitDay });
-    }
-    // The slot's places (refused here when full or unknown: the hold above goes with the rollback).
-    if (req.slot !== undefined) await takeSlot(tx, want);
-    // The type's own daily capacity is shared with the windows: a booking holds its places too.
-    for (const i of byType) {
-      const type = types.get(i.type)!;
-      await takeCapacity(tx, type, req.visitDay, i.quantity * type.persons);
+    // The places last, in one statement, in the fixed order every sale takes them (the
+    // channel's quota, the slot, the types' day capacity: cloud/capacity/places.ts), and
+    // nothing after them but the commit. The type's own daily capacity is shared with the
+    // windows: a booking holds its places too. A refusal rolls back the rows above.
+    const places: Place[] = [quotaPlace(ch, req.visitDay, quantity)];
+    if (req.slot !== undefined) places.push(slotPlace({ ...want, from: req.slot }));
+    for (const i of byType) places.push(capacityPlace(types.get(i.type)!, req.visitDay, i.quantity * types.get(i.type)!.persons));
+    const refused = places[(await takePlaces(tx, places)).failed];
+    if (refused?.kind === 'quota') throw quotaExceeded(req.visitDay);
+    if (refused?.kind === 'slot') throw await slotRefusal(tx, refused);
+    if (refused?.kind === 'capacity') {
+      const i = byType.find((x) => types.get(x.type)!.id === refused.typeId)!;
+      throw await soldOut(tx, types.get(i.type)!, req.visitDay, refused.persons);
     }
     return { status: 201, body: view };
   });
 }
 
 /**
- * Raises the channel's count for the day only if it stays within the quota, in one
- * conditional update: concurrent bookings queue on the row and each sees the others' count.
+ * The channel's count for the day as one of a booking's places (cloud/capacity/places.ts):
+ * raised only if it stays within the quota, in one conditional write; concurrent bookings
+ * queue on the row and each sees the others' count.
  */
-async function reserveQuota(tx: Tx, ch: Channel, day: string, n: number): Promise<boolean> {
-  const quota = ch.dailyQuota;
-  const rows = await tx.insert(channelDayUsage).values({ channelId: ch.id, day, used: n })
-    .onConflictDoUpdate({
-      target: [channelDayUsage.channelId, channelDayUsage.day], set: { used: sql`${channelDayUsage.used} + ${n}` },
-      setWhere: quota === null ? sql`true` : sql`${channelDayUsage.used} + ${n} <= ${quota}`,
-    })
-    .returning({ used: channelDayUsage.used });
-  // A first booking of the day larger than the quota is inserted whole: refuse it here (rolled back with the rest).
-  return rows.length === 1 && (quota === null || rows[0]!.used <= quota);
-}
+const quotaPlace = (ch: Channel, day: string, n: number): Place => ({ kind: 'quota', channelId: ch.id, day, n, quota: ch.dailyQuota });
+
+const quotaExceeded = (day: string) => new AppError('quota_exceeded', `${day} 渠道余票不足 / the channel's quota for ${day} is used up`, 409, { day });
 
 async function releaseQuota(tx: Tx, channelId: number, day: string, n: number): Promise<void> {
   if (n <= 0) return;
@@ -209,6 +205,11 @@ export async function payBooking(ctx: CloudContext, ch: Channel, orderNo: string
     // is signed into the codes.
     const held = read[0].slot ?? undefined;
     const slot = slotOf(held);
+    // Nothing below reads the ledger's rows back, and everything below is held for the last
+    // statement: the order, its payment, sales and tickets go with it too (four round trips
+    // less per payment, cloud/db/at-end.ts). Not when an ID number is bound to the tickets
+    // (bindRealName reads them).
+    if (!b.idHash) holdLedgerRows(tx);
     const sold = await ledger.sell(tx, ctx, ledger.channelActor(ch.code), {
       site: b.site, visitDay: b.visitDay, channel: 'channel', source: ch.code, at: now, note: `booking ${b.orderNo}`,
       freeReason: b.totalFen === 0 ? `渠道免费票 ${b.orderNo}` : null,

@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { payments } from '../db/schema/index.ts';
+import { holdsLedgerRows, writeAtEnd } from '../db/at-end.ts';
 import { AppError } from '../http/errors.ts';
 import { appendAudit, paymentRecord, type Tx } from '../office/audit.ts';
 import { postEntry, redeemVoucher, type Ledger } from './accounts.ts';
@@ -21,9 +22,21 @@ export const ACCOUNT_LEDGER: Partial<Record<Method, Ledger>> = { points: 'points
 
 /** A row of `payments` with its audit record, in the caller's transaction: the one place that inserts one. */
 export async function insertPayment(tx: Tx, actor: Actor, row: Omit<typeof payments.$inferInsert, 'book' | 'shiftId' | 'userId'> & { shiftId?: string | null; userId?: string | null }) {
-  const [p] = await tx.insert(payments).values({
+  const values = {
     ...row, book: actor.till.book, shiftId: row.shiftId !== undefined ? row.shiftId : actor.till.shiftId, userId: row.userId !== undefined ? row.userId : actor.user?.id ?? null,
-  }).returning();
+  };
+  let p: typeof payments.$inferSelect | undefined;
+  if (holdsLedgerRows(tx)) {
+    // Held with the sale's last statement where its caller said so (cloud/db/at-end.ts): the row is what is written.
+    await writeAtEnd(tx, tx.insert(payments).values(values));
+    p = {
+      id: values.id, orderId: values.orderId, shiftId: values.shiftId ?? null, userId: values.userId ?? null, book: values.book, method: values.method,
+      amountFen: values.amountFen, tenderedFen: values.tenderedFen ?? null, changeFen: values.changeFen ?? null, reference: values.reference ?? null,
+      refundId: values.refundId ?? null, createdAt: values.createdAt,
+    };
+  } else {
+    [p] = await tx.insert(payments).values(values).returning();
+  }
   await appendAudit(tx, { at: p!.createdAt.getTime(), actor: actor.name, action: 'payment', subject: p!.id, body: paymentRecord(p!) });
   return p!;
 }

@@ -4,6 +4,7 @@ import type { CloudContext } from '../context.ts';
 import { orders, sales, stockItems, stockMoves, ticketTypes } from '../db/schema/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { appendAudit, type Tx } from '../office/audit.ts';
+import { writeRowAtEnd } from '../db/at-end.ts';
 import { bindCredentialTx } from '../tickets/credentials.ts';
 import { recordIdOrigins } from '../origin/service.ts';
 import { pay, type Payment } from './payments.ts';
@@ -67,11 +68,11 @@ export async function openOrder(tx: Tx, actor: Actor, o: OrderHead): Promise<str
   const status = o.status ?? 'issued';
   const held = o.channel === 'wallet' || o.channel === 'account';
   if (o.totalFen === 0 && status === 'issued' && !o.freeReason && !held) throw new AppError('free_needs_reason', '免费票须填写原因 / a free sale needs a reason', 400);
-  await tx.insert(orders).values({
+  await writeRowAtEnd(tx, tx.insert(orders).values({
     id, site: o.site, sellerId: actor.user?.id ?? null, shiftId: actor.till.shiftId, accountId: o.accountId ?? null, channel: o.channel, source: o.source ?? null,
     freeReason: o.freeReason ?? null, status, visitDay: o.visitDay, totalFen: o.totalFen, note: o.note ?? null,
     request: o.request ?? {}, createdAt: new Date(o.at), issuedAt: status === 'issued' ? new Date(o.at) : null,
-  });
+  }));
   await appendAudit(tx, {
     at: o.at, actor: actor.name, action: 'order', subject: id,
     body: { status, site: o.site, channel: o.channel, source: o.source ?? null, book: actor.till.book, shiftId: actor.till.shiftId, visitDay: o.visitDay, totalFen: o.totalFen, account: o.accountId ?? null, freeReason: o.freeReason ?? null },
@@ -93,7 +94,7 @@ export async function issueLines(tx: Tx, ctx: CloudContext, actor: Actor, o: { o
       id: saleId, site: o.site, typeId: l.type.id, quantity: l.quantity, unitPriceFen: l.unitFen, totalFen,
       createdAt: new Date(o.at), orderId: o.orderId, listPriceFen: l.listFen ?? l.unitFen, discountCode: l.discountCode ?? null, groupMode: group, persons,
     };
-    await tx.insert(sales).values(row);
+    await writeRowAtEnd(tx, tx.insert(sales).values(row));
     await appendAudit(tx, { at: o.at, actor: actor.name, action: 'sale', subject: saleId, body: { ...row, createdAt: row.createdAt.toISOString() } });
     const issued = await issueTickets(tx, ctx, {
       saleId, site: o.site, type: l.type, count: group === 'one' ? 1 : l.quantity, persons: group === 'one' ? persons : l.type.persons,

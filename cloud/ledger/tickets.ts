@@ -7,6 +7,7 @@ import { hubKeys, tickets } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Tx } from '../office/audit.ts';
 import { appendChanges } from '../sync/changes.ts';
+import { writeRowAtEnd } from '../db/at-end.ts';
 import { releaseCredentials } from '../tickets/credentials.ts';
 
 export interface IssuedTicket { id: string; code: string; typeId: number; validFrom: number; validUntil: number; persons: number; entries: number; priceFen: number }
@@ -56,11 +57,11 @@ export async function issueTickets(tx: Tx, ctx: CloudContext, o: {
     const facts = { ticketId: id, typeId: o.type.id, validFrom: Math.floor(o.validFrom / 1000), validUntil: Math.floor(o.validUntil / 1000), persons: o.persons, entries: o.entries ?? o.type.entries, ...(o.slot ? { slot: o.slot } : {}) };
     return { ...facts, code: encodeTicketCode(facts, ctx.key) };
   });
-  await tx.insert(tickets).values(rows.map((r) => ({
+  await writeRowAtEnd(tx, tx.insert(tickets).values(rows.map((r) => ({
     id: r.ticketId, saleId: o.saleId, site: o.site, typeId: o.type.id, keyId: ctx.key.keyId, code: r.code,
     validFrom: new Date(r.validFrom * 1000), validUntil: new Date(r.validUntil * 1000), persons: r.persons, entries: r.entries,
     priceFen: o.priceFen, issuedAt: new Date(o.at),
-  })));
+  }))));
   await appendChanges(tx, o.site, rows.map((r) => ({
     kind: 'ticket' as const,
     ticket: { id: r.ticketId, typeId: r.typeId, validFrom: r.validFrom, validUntil: r.validUntil, persons: r.persons, entries: r.entries },

@@ -10,6 +10,7 @@ import { bookingSlots, holidays, ticketSlots, timeSlots, venues } from '../db/sc
 import { AppError, notFound } from '../http/errors.ts';
 import { requireSite } from '../sites/service.ts';
 import { appendChanges } from '../sync/changes.ts';
+import { takePlaces, type Place } from '../capacity/places.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Slot = typeof timeSlots.$inferSelect;
@@ -97,16 +98,21 @@ export async function takeSlot(tx: Tx, o: { site: string; venue: string; day: st
     if (!any) return undefined;
     throw new AppError('slot_required', `${o.day} 需预约入园时段 / ${o.day} is sold by time slot: choose one`, 422, { day: o.day });
   }
-  const fits = o.walkIn
-    ? sql`${timeSlots.sold} + ${timeSlots.soldWalkIn} + ${o.persons} <= ${timeSlots.quota}`
-    : sql`${timeSlots.sold} + ${o.persons} <= ${timeSlots.quota} - ${timeSlots.walkIn} and ${timeSlots.sold} + ${timeSlots.soldWalkIn} + ${o.persons} <= ${timeSlots.quota}`;
-  const set = o.walkIn ? { soldWalkIn: sql`${timeSlots.soldWalkIn} + ${o.persons}` } : { sold: sql`${timeSlots.sold} + ${o.persons}` };
+  const taken = await takePlaces(tx, [slotPlace({ ...o, from: o.from })]);
+  if (taken.slot) return taken.slot;
+  throw await slotRefusal(tx, { ...o, from: o.from });
+}
+
+/** A slot's places as one of a sale's places (cloud/capacity/places.ts). */
+export const slotPlace = (o: { site: string; venue: string; day: string; from: string; persons: number; walkIn: boolean }): Place =>
+  ({ kind: 'slot', site: o.site, venue: o.venue, day: o.day, from: o.from, persons: o.persons, walkIn: o.walkIn });
+
+/** Why a slot's places were refused (read after the refusal): there is no such slot, or it is full. */
+export async function slotRefusal(tx: Tx, o: { site: string; venue: string; day: string; from: string }): Promise<AppError> {
   const where = and(eq(timeSlots.site, o.site), eq(timeSlots.venue, o.venue), eq(timeSlots.day, o.day), eq(timeSlots.slotFrom, o.from));
-  const [taken] = await tx.update(timeSlots).set(set).where(and(where, fits)).returning();
-  if (taken) return taken;
   const [slot] = await tx.select().from(timeSlots).where(where);
-  if (!slot) throw new AppError('slot_unknown', `${o.day} 没有 ${o.from} 开始的时段 / no time slot at ${o.from} on ${o.day}`, 422, { day: o.day, from: o.from });
-  throw new AppError('slot_full', `${o.day} ${slot.slotFrom}-${slot.slotTo} 时段已约满 / the ${slot.slotFrom}-${slot.slotTo} slot on ${o.day} is full`, 409,
+  if (!slot) return new AppError('slot_unknown', `${o.day} 没有 ${o.from} 开始的时段 / no time slot at ${o.from} on ${o.day}`, 422, { day: o.day, from: o.from });
+  return new AppError('slot_full', `${o.day} ${slot.slotFrom}-${slot.slotTo} 时段已约满 / the ${slot.slotFrom}-${slot.slotTo} slot on ${o.day} is full`, 409,
     { day: o.day, from: slot.slotFrom, to: slot.slotTo });
 }
 

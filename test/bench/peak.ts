@@ -22,7 +22,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { businessDay, addDays, DEFAULT_TZ } from '../../shared/time/zone.ts';
@@ -122,7 +122,7 @@ async function setup(url: string) {
   return { admin, key: ch.body.apiKey as string };
 }
 
-interface Run { perS: number; p50: number; p99: number; ok: number; refused: number; errors: number; cpuPerSale: number; pgCpuPerSale?: number }
+interface Run { perS: number; p50: number; p99: number; ok: number; refused: number; errors: number; cpuPerSale: number; clientCpuPerSale: number; pgCpuPerSale?: number }
 
 /** C workers take N jobs; each job's latency is measured; only 2xx count as sales. */
 async function load(hq: Hq, job: (i: number) => Promise<boolean>, pgDir?: string): Promise<Run> {
@@ -132,6 +132,7 @@ async function load(hq: Hq, job: (i: number) => Promise<boolean>, pgDir?: string
   let errors = 0;
   let next = 0;
   const cpu0 = cpuMs(hq.child.pid!);
+  const client0 = process.cpuUsage();
   const pg0 = pgCpuMs(pgDir);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: C }, async () => {
@@ -147,10 +148,12 @@ async function load(hq: Hq, job: (i: number) => Promise<boolean>, pgDir?: string
   }));
   const secs = (performance.now() - t0) / 1000;
   const cpu = cpuMs(hq.child.pid!) - cpu0;
+  const client = process.cpuUsage(client0);
   const pg1 = pgCpuMs(pgDir);
   lat.sort((a, b) => a - b);
   const q = (p: number) => Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!);
   return { perS: Math.round((ok / secs) * 10) / 10, p50: q(0.5), p99: q(0.99), ok, refused, errors, cpuPerSale: Math.round((cpu / Math.max(ok, 1)) * 10) / 10,
+    clientCpuPerSale: Math.round(((client.user + client.system) / 1000 / Math.max(ok, 1)) * 10) / 10,
     ...(pg0 !== undefined && pg1 !== undefined ? { pgCpuPerSale: Math.round(((pg1 - pg0) / Math.max(ok, 1)) * 10) / 10 } : {}) };
 }
 
@@ -175,6 +178,11 @@ async function backend(name: string, databaseUrl?: string, pgDir?: string) {
     };
     say(`${name}: warm-up`);
     await load(hq, book(plainDay, undefined, 'warm')).catch(() => undefined);
+    // The floor: what this machine does with two requests that touch no database (a sale is
+    // two: book and pay), from the same clients; a sale's rate reads as a share of it.
+    const health = async () => (await fetch(`${hq.url}/api/v1/health`)).json().then(() => true);
+    const floor = await load(hq, async () => (await health()) && health());
+    say(`${name}: floor (2 requests without the database) ${JSON.stringify(floor)}`);
     say(`${name}: baseline, ${N} bookings (book + pay) from ${C} clients, a day without slots`);
     const baseline = await load(hq, book(addDays(day0, 3), undefined, 'base'), pgDir);
     say(`${name}: baseline ${JSON.stringify(baseline)}`);
@@ -196,21 +204,22 @@ async function backend(name: string, databaseUrl?: string, pgDir?: string) {
       fsync = `${(await c.query('show fsync')).rows[0].fsync}/${(await c.query('show synchronous_commit')).rows[0].synchronous_commit}`;
       await c.end();
     }
-    return { baseline, slots, window, oversold, fsync };
+    return { baseline, slots, window, oversold, fsync, floor };
   } finally {
     await hq.stop();
   }
 }
 
-const out: Record<string, unknown> = { n: N, clients: C };
+const out: Record<string, unknown> = { n: N, clients: C, cores: availableParallelism() };
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
 const only = process.env.PEAK_ONLY;
-const skipped = { perS: 0, p50: 0, p99: 0, ok: 0, refused: 0, errors: 0, cpuPerSale: 0 };
-const lite = only === 'pg' ? { baseline: skipped, slots: skipped, window: skipped, oversold: 0 } : await backend('pglite');
+const skipped = { perS: 0, p50: 0, p99: 0, ok: 0, refused: 0, errors: 0, cpuPerSale: 0, clientCpuPerSale: 0 };
+const lite = only === 'pg' ? { baseline: skipped, slots: skipped, window: skipped, oversold: 0, floor: skipped } : await backend('pglite');
 if (only !== 'pg') Object.assign(out, {
   pglite_baseline_per_s: lite.baseline.perS, pglite_baseline_p99_ms: lite.baseline.p99,
   pglite_per_s: lite.slots.perS, pglite_p50_ms: lite.slots.p50, pglite_p99_ms: lite.slots.p99, pglite_hq_cpu_ms_per_sale: lite.slots.cpuPerSale,
   pglite_window_per_s: lite.window.perS, pglite_window_p99_ms: lite.window.p99, pglite_window_hq_cpu_ms_per_sale: lite.window.cpuPerSale,
-  pglite_oversold: lite.oversold,
+  pglite_oversold: lite.oversold, pglite_floor_per_s: lite.floor.perS, pglite_to_floor: ratio(lite.slots.perS, lite.floor.perS),
 });
 let oversold = lite.oversold;
 
@@ -236,8 +245,14 @@ async function measurePg(admin: string | undefined, prefix: string, pgDir?: stri
       [p('window_per_s')]: r.window.perS, [p('window_p99_ms')]: r.window.p99, [p('window_hq_cpu_ms_per_sale')]: r.window.cpuPerSale,
       [p('baseline_hq_cpu_ms_per_sale')]: r.baseline.cpuPerSale, [p('errors')]: r.baseline.errors + r.slots.errors + r.window.errors,
       [p('fsync_sync_commit')]: r.fsync,
+      // The floor (two requests without the database) and each sale's CPU on this machine:
+      // the bench's clients, HQ and the server share its cores, so cores / CPU per sale is the
+      // most this machine could sell with no waiting at all.
+      [p('floor_per_s')]: r.floor.perS, [p('to_floor')]: ratio(r.slots.perS, r.floor.perS), [p('floor_hq_cpu_ms')]: r.floor.cpuPerSale,
+      [p('client_cpu_ms_per_sale')]: r.slots.clientCpuPerSale,
       ...(r.slots.pgCpuPerSale !== undefined ? {
         [p('server_cpu_ms_per_sale')]: r.slots.pgCpuPerSale, [p('baseline_server_cpu_ms_per_sale')]: r.baseline.pgCpuPerSale, [p('window_server_cpu_ms_per_sale')]: r.window.pgCpuPerSale,
+        [p('cpu_ceiling_per_s')]: Math.round((availableParallelism() * 1000) / (r.slots.cpuPerSale + r.slots.clientCpuPerSale + r.slots.pgCpuPerSale)),
       } : {}),
     });
   } finally {

@@ -15,7 +15,8 @@ import { ledger, type Actor, type Line, type Payment } from '../../ledger/index.
 import { accountRow, money, uuid } from '../../ledger/accounts.ts';
 import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from '../audit.ts';
 import type { MobileProvider } from '../payments/mobile.ts';
-import { contractDiscount, discounted, priceOn, takeCapacity, releaseCapacity } from '../pricing/pricing.ts';
+import { capacityPlace, contractDiscount, discounted, priceOn, releaseCapacity, soldOut } from '../pricing/pricing.ts';
+import { takePlaces } from '../../capacity/places.ts';
 import { bindHeldSlot, bindTicketSlots, heldSlot, holdSlot, releaseHeldSlots, slotOf, slotVenue, takeWindowSlot } from '../../slots/service.ts';
 import { calendarDay } from '../../../shared/time/day.ts';
 import { refuseWhenFull } from '../../capacity/alarms.ts';
@@ -214,7 +215,10 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
     // commit only.
     const perType = new Map<number, { type: TypeRow; persons: number }>();
     for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
-    for (const [, v] of [...perType].sort((a, b) => a[0] - b[0])) await takeCapacity(tx, v.type, day, v.persons);
+    // One statement for all of them (cloud/capacity/places.ts).
+    const caps = [...perType].sort((a, b) => a[0] - b[0]).map(([, v]) => capacityPlace(v.type, day, v.persons));
+    const refused = caps[(await takePlaces(tx, caps)).failed];
+    if (refused?.kind === 'capacity') throw await soldOut(tx, perType.get(refused.typeId)!.type, day, refused.persons);
   });
   if (mobiles.length) await chargeIntents(ctx, orderId, mobile, req.payments);
   else ctx.notify(site);

@@ -4,6 +4,7 @@ import { customerAccounts, customers, dayCapacity, discounts, holidays, priceRul
 import { contractOn } from '../../customers/service.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Tx } from '../audit.ts';
+import { takePlaces, type Place } from '../../capacity/places.ts';
 
 /** ISO weekday of a business day "YYYY-MM-DD": 1 = Monday .. 7 = Sunday. */
 export function isoWeekday(day: string): number {
@@ -39,20 +40,19 @@ const UNLIMITED = 2_000_000_000;
  * refuses the one that would go past capacity, on PGlite and on Postgres alike.
  */
 export async function takeCapacity(tx: Tx, type: typeof ticketTypes.$inferSelect, day: string, persons: number): Promise<void> {
-  const cap = type.dailyCapacity ?? UNLIMITED;
-  const rows = await tx.execute(sql`
-    insert into ${dayCapacity} (type_id, day, sold)
-    select ${type.id}::int, ${day}::text, ${persons}::int where ${persons}::int <= ${cap}::int
-    on conflict (type_id, day) do update set sold = ${dayCapacity}.sold + excluded.sold
-      where ${dayCapacity}.sold + excluded.sold <= coalesce(${dayCapacity}.capacity, ${cap}::int)
-    returning sold`);
-  const n = (rows as unknown as { rows?: unknown[] }).rows?.length ?? (rows as unknown as unknown[]).length;
-  if (!n) {
-    const [row] = await tx.select().from(dayCapacity).where(and(eq(dayCapacity.typeId, type.id), eq(dayCapacity.day, day)));
-    const capacity = row?.capacity ?? type.dailyCapacity ?? UNLIMITED;
-    const left = Math.max(0, capacity - (row?.sold ?? 0));
-    throw new AppError('sold_out', `${type.name} ${day} 余票不足：剩 ${left} / not enough left for ${day}: ${left} of ${capacity}`, 409, { type: type.code, day, left, asked: persons });
-  }
+  if ((await takePlaces(tx, [capacityPlace(type, day, persons)])).failed >= 0) throw await soldOut(tx, type, day, persons);
+}
+
+/** A type's day capacity as one of a sale's places (cloud/capacity/places.ts). */
+export const capacityPlace = (type: typeof ticketTypes.$inferSelect, day: string, persons: number): Place =>
+  ({ kind: 'capacity', typeId: type.id, day, persons, cap: type.dailyCapacity ?? UNLIMITED });
+
+/** The refusal of a sale its type's day capacity has no room for (read after the refusal: how many are left). */
+export async function soldOut(tx: Tx, type: typeof ticketTypes.$inferSelect, day: string, persons: number): Promise<AppError> {
+  const [row] = await tx.select().from(dayCapacity).where(and(eq(dayCapacity.typeId, type.id), eq(dayCapacity.day, day)));
+  const capacity = row?.capacity ?? type.dailyCapacity ?? UNLIMITED;
+  const left = Math.max(0, capacity - (row?.sold ?? 0));
+  return new AppError('sold_out', `${type.name} ${day} 余票不足：剩 ${left} / not enough left for ${day}: ${left} of ${capacity}`, 409, { type: type.code, day, left, asked: persons });
 }
 
 export async function releaseCapacity(tx: Tx, typeId: number, day: string, persons: number): Promise<void> {
