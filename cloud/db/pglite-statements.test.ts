@@ -80,6 +80,22 @@ test('results, row counts and values are those of query()', async () => {
   }
 });
 
+test('copy to and from a blob, as query()', async () => {
+  const { pg, plain } = await lite();
+  try {
+    await pg.query('insert into t (code, n) select $1 || i, i from generate_series(1, 3) i', ['c']);
+    const text = `copy (select code, n from t order by id) to '/dev/blob'`;
+    const ours = await pg.query(text);
+    const theirs = await plain(text);
+    assert.is(ours.affectedRows, 3);
+    assert.is(await ours.blob!.text(), await theirs.blob!.text());
+    await pg.query(`copy t (code, n) from '/dev/blob'`, [], { blob: new Blob(['x1\t7\n']) });
+    assert.equal((await pg.query('select n from t where code = $1', ['x1'])).rows, [{ n: 7 }]);
+  } finally {
+    await pg.close();
+  }
+});
+
 test('errors carry the call, and the statement still runs after them, in and out of transactions', async () => {
   const { pg } = await lite();
   try {

@@ -34,8 +34,8 @@ const RUN = concat([serialize.execute({}), serialize.sync()]);
  *   no longer fits (`cached plan must not change result type` after its table changed, or gone
  *   after `DEALLOCATE`), that call fails as it would have on the server (./statements.ts), the
  *   statement is closed, and the text is prepared again on its next call.
- * - At most MAX_PREPARED texts; later new texts, and calls with a blob or explicit parameter
- *   types, go through `query()` as before.
+ * - At most MAX_PREPARED texts; later new texts, and calls with explicit parameter types, go
+ *   through `query()` as before.
  */
 export async function preparePgliteStatements(pg: PGlite): Promise<void> {
   // PGlite's start-up runs `query()` itself: patch once it is up.
@@ -70,11 +70,15 @@ export async function preparePgliteStatements(pg: PGlite): Promise<void> {
         const serializer = options?.serializers?.[oid] ?? pg.serializers[oid];
         return serializer ? serializer(param) : (param as { toString(): string }).toString();
       });
+      // As query(): a blob given is what `copy ... from '/dev/blob'` reads, one written by `to '/dev/blob'` comes back.
+      await pg._handleBlob(options?.blob);
       const reply = await exchange(concat([serialize.bind({ statement: prepared.name, values }), RUN]), options);
+      await pg._cleanupBlob();
+      const blob = await pg._getWrittenBlob();
       if (prepared.row) reply.unshift(prepared.row);
       // drizzle's parsers over PGlite's without copying PGlite's table on every call (parseResults spreads both).
       const parsers = options?.parsers ? Object.assign(Object.create(pg.parsers) as typeof pg.parsers, options.parsers) : pg.parsers;
-      return parse.parseResults(reply, parsers, options?.parsers ? { ...options, parsers: undefined } : options)[0] as Results<T>;
+      return parse.parseResults(reply, parsers, options?.parsers ? { ...options, parsers: undefined } : options, blob)[0] as Results<T>;
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (prepared && (code === '0A000' || code === '26000') && statements.get(text) === prepared) {
@@ -90,7 +94,7 @@ export async function preparePgliteStatements(pg: PGlite): Promise<void> {
   }
 
   const preparable = (text: string, options: QueryOptions | undefined) =>
-    !options?.blob && !options?.paramTypes && (statements.has(text) || statements.size < MAX_PREPARED);
+    !options?.paramTypes && (statements.has(text) || statements.size < MAX_PREPARED);
 
   pg.query = async function <T>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<Results<T>> {
     if (!preparable(text, options)) return query<T>(text, params, options);
