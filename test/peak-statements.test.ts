@@ -11,7 +11,7 @@ import { addDays, businessDay, DEFAULT_TZ } from '../shared/time/zone.ts';
  * a warm-up of each, against the budgets reached so far: a change that adds a round trip to a
  * sale fails here. Then the audit chain and every audited row still verify.
  */
-const BUDGET = { bookingPaySlot: 14, windowOrder: 17 };
+const BUDGET = { bookingPaySlot: 12, windowOrder: 12 };
 // Once a second per node or by a timer, not a sale's (test/bench/peak-queries.ts).
 const PERIODIC = [/^select "id", "code", "name", "kind", "site", "key_hash"/, /^update "bookings" set "state" = \$1 where \("bookings"."channel_id"/, /"channel_notices"/, /^select 1$/];
 

@@ -46,8 +46,9 @@ const orderNo = z.object({ orderNo: z.string().min(1).max(40) });
 export function channelApiRoutes(ctx: CloudContext) {
   const keyed = channelKey(ctx);
   // Every write: a key of the channel's own, required; a lost answer is the booking as it is now.
+  // Every write of this API claims its key in the transaction that writes (./bookings.ts): the key is looked up after, not before.
   const idempotencyKey = (status: 200 | 201) => idempotency<ChannelEnv>(ctx, {
-    required: true, replay: async (c, ref) => c.json(await viewBooking(ctx.db, c.get('channel'), String(ref.bookingId)), status),
+    required: true, lookupAfter: true, replay: async (c, ref) => c.json(await viewBooking(ctx.db, c.get('channel'), String(ref.bookingId)), status),
   });
   const api = new Hono<ChannelEnv>()
     .get('/products', keyed, endpoint({

@@ -58,6 +58,15 @@ export interface IdempotencyOptions<E extends CloudEnv = CloudEnv> {
   replay?: (c: Context<E>, ref: Record<string, unknown>) => Promise<Response>;
   /** How long a retry waits for the answer of a write committed by another request (ms). */
   waitMs?: number;
+  /**
+   * The key is looked up after the handler, only when it did not commit its claim, instead of
+   * before every request (one round trip less per write at peak, bench:peak). Only for a
+   * route whose every write claims in the transaction that writes it: a retry then runs again
+   * and rolls back at its claim (the key is taken), or writes nothing (a refusal, a booking
+   * paid already), and is answered from the key as before. Its answer is the same; its cost
+   * is a retry's, not a first request's.
+   */
+  lookupAfter?: boolean;
 }
 
 const HEADER = 'Idempotency-Key';
@@ -148,7 +157,7 @@ export function idempotency<E extends CloudEnv = CloudEnv>(ctx: CloudContext, op
     if (!/^[\x21-\x7e]{1,128}$/.test(key)) throw new AppError('invalid_idempotency_key', 'Idempotency-Key must be 1-128 printable characters');
     const scope = opts.principal ? opts.principal(c) : defaultPrincipal(c as unknown as Context);
     const hash = await requestHash(c, scope);
-    const prior = await find(scope, key);
+    const prior = opts.lookupAfter ? undefined : await find(scope, key);
     if (prior) {
       c.res = await answer(c, prior, hash);
       return;
@@ -181,6 +190,14 @@ export function idempotency<E extends CloudEnv = CloudEnv>(ctx: CloudContext, op
       const row = await find(scope, key);
       if (row) c.res = await answer(c, row, hash);
       return;
+    }
+    // Looked up after (lookupAfter): a request that did not commit its claim may be a retry of one that did.
+    if (opts.lookupAfter && (!claimed || c.error || c.res.status >= 300)) {
+      const row = await find(scope, key);
+      if (row) {
+        c.res = await answer(c, row, hash);
+        return;
+      }
     }
     // Stored only when the write committed its key (a rolled-back claim left no row), and not
     // again when the claim stored it (a route that sends another status than the one its

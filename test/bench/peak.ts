@@ -10,6 +10,12 @@
  *
  * Per run also HQ's CPU per sale and, on the durable server, the server's (`*_server_cpu_ms_per_sale`).
  *
+ * The floor, in the same run: the clients sending pairs of requests that touch no database
+ * (GET /health twice: a sale is two requests), `*_floor_per_s`; `*_to_floor` is the slots'
+ * rate as a share of it. The clients' CPU per sale (`*_client_cpu_ms_per_sale`) and, on the
+ * durable server, `*_cpu_ceiling_per_s` = cores x 1000 / (clients' + HQ's + server's CPU ms per
+ * sale): the most this machine could sell with no waiting at all, since all three share it.
+ *
  * Env: PEAK_N (default 600), PEAK_C (default 50), PEAK_ONLY=pglite|pg (one backend only),
  * PEAK_PROF=<dir> (HQ's V8 CPU profile), PEAK_PG=durable|test|both (default durable).
  *
@@ -21,6 +27,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,12 +112,33 @@ async function startHq(databaseUrl?: string): Promise<Hq> {
   };
 }
 
-async function call(url: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> }) {
-  const res = await fetch(`${url}${path}`, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { 'content-type': 'application/json', ...init.headers }, body: init.body === undefined ? undefined : JSON.stringify(init.body),
+/**
+ * The clients' HTTP: node:http over kept-alive connections, one per client. The clients stand
+ * for channels' servers elsewhere; here they share HQ's cores, and fetch (undici) took about
+ * twice their CPU per request (bench:peak's `*_client_cpu_ms_per_sale`).
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: C });
+function call(url: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }> {
+  const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}${path}`, {
+      agent, method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers: { 'content-type': 'application/json', ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }), ...init.headers },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        } catch (err) {
+          reject(err);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
   });
-  return { status: res.status, body: await res.json() as any };
 }
 
 async function setup(url: string) {
@@ -180,7 +208,7 @@ async function backend(name: string, databaseUrl?: string, pgDir?: string) {
     await load(hq, book(plainDay, undefined, 'warm')).catch(() => undefined);
     // The floor: what this machine does with two requests that touch no database (a sale is
     // two: book and pay), from the same clients; a sale's rate reads as a share of it.
-    const health = async () => (await fetch(`${hq.url}/api/v1/health`)).json().then(() => true);
+    const health = async () => (await call(hq.url, '/api/v1/health', {})).status === 200;
     const floor = await load(hq, async () => (await health()) && health());
     say(`${name}: floor (2 requests without the database) ${JSON.stringify(floor)}`);
     say(`${name}: baseline, ${N} bookings (book + pay) from ${C} clients, a day without slots`);
@@ -281,4 +309,5 @@ if (!measured) {
   out.hq_cpu_ms_per_sale = lite.slots.cpuPerSale;
 }
 out.oversold = oversold;
+agent.destroy();
 process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -19,7 +19,7 @@ const id = z.object({ id: z.string() });
  */
 export function orderRoutes(ctx: CloudContext, mobile: MobileProvider) {
   const orders = new Hono<CloudEnv>()
-    .post('/', idempotency(ctx, { replay: async (c, ref) => c.json(await getOrder(ctx, String(ref.orderId)), 201) }), endpoint({
+    .post('/', idempotency(ctx, { lookupAfter: true, replay: async (c, ref) => c.json(await getOrder(ctx, String(ref.orderId)), 201) }), endpoint({
       summary: '售票下单 / sell: lines, discounts, split payments; reserve for groups', body: orderRequest.meta({ id: 'OrderRequest' }), responses: { 201: orderView }, signedIn: true,
     }), async (c) => c.json(await createOrder(ctx, c.get('user'), c.req.valid('json'), mobile, c.get('idempotency')), 201))
     .get('/:id', endpoint({ summary: '订单 / one order with its lines, tickets and payments', params: id, responses: { 200: orderView } }),
