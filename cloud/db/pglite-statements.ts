@@ -21,7 +21,7 @@ const RUN = concat([serialize.execute({}), serialize.sync()]);
  * Describe, Bind, Describe, Execute, Sync, each its own trip into the backend).
  *
  * Measured (bench:peak, HQ on PGlite): before this, HQ spent most of its CPU per sale in PGlite
- * parsing and planning the same ~20 texts, and copying its table of ~200 type parsers into a new
+ * parsing and planning the same ~20 texts, and copying its table of ~320 type parsers into a new
  * object on every call (drizzle passes its own parsers with each query).
  *
  * Results are those of `query()`: the same messages go through PGlite's own `parseResults` with
