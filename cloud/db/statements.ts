@@ -6,8 +6,8 @@ export const MAX_PREPARED = 2000;
 /**
  * Makes a pool's connections prepare each statement text once and reuse it: the server then
  * parses and plans it once per connection, not per call (drizzle sends every statement
- * unnamed, so before this the server parsed and planned each one every time; with ~20
- * statements a sale that was most of the server's CPU at peak, bench:peak).
+ * unnamed, so before this the server parsed and planned each one every time: in paired
+ * bench:peak runs the server's CPU per booking was 13 % lower with this).
  *
  * - Only statements with parameters are named (they go by the extended protocol anyway); a
  *   text without parameters keeps the simple protocol (several statements in one text, the
