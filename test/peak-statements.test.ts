@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import pg from 'pg';
 import { api, freshPostgres, startTestCloud } from './support/cloud.ts';
+import { isPeriodic, recordStatements } from './support/statements.ts';
 import { addDays, businessDay, DEFAULT_TZ } from '../shared/time/zone.ts';
 
 /**
@@ -12,19 +12,11 @@ import { addDays, businessDay, DEFAULT_TZ } from '../shared/time/zone.ts';
  * sale fails here. Then the audit chain and every audited row still verify.
  */
 const BUDGET = { bookingPaySlot: 12, windowOrder: 12 };
-// Once a second per node or by a timer, not a sale's (test/bench/peak-queries.ts).
-const PERIODIC = [/^select "id", "code", "name", "kind", "site", "key_hash"/, /^update "bookings" set "state" = \$1 where \("bookings"."channel_id"/, /"channel_notices"/, /^select 1$/];
 
 test('a booking + payment in a slot and a window order stay within their statement budgets; the audit verifies', async () => {
   const db = await freshPostgres();
   if (!db) return;
-  const seen: string[] = [];
-  const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
-  pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-    const q = a[0] as string | { text?: string };
-    seen.push(typeof q === 'string' ? q : q?.text ?? '?');
-    return query.apply(this, a);
-  } as typeof pg.Client.prototype.query;
+  const { seen, stop } = recordStatements();
   const cloud = await startTestCloud({ databaseUrl: db.url });
   try {
     const u = cloud.url;
@@ -53,7 +45,7 @@ test('a booking + payment in a slot and a window order stay within their stateme
       seen.length = 0;
       await run();
       await new Promise((r) => setTimeout(r, 300));
-      return seen.filter((s) => !PERIODIC.some((p) => p.test(s.replace(/\s+/g, ' ')))).length;
+      return seen.filter((s) => !isPeriodic(s)).length;
     };
     await book(0);
     await order(0);
@@ -69,7 +61,7 @@ test('a booking + payment in a slot and a window order stay within their stateme
     assert.is(v.status, 200);
     assert.ok(v.body.ok, JSON.stringify(v.body).slice(0, 2000));
   } finally {
-    pg.Client.prototype.query = query as typeof pg.Client.prototype.query;
+    stop();
     await cloud.cleanup();
     await db.drop();
   }

@@ -5,19 +5,11 @@
  * each. Each statement is one round trip to the server: the lever for peak speed (issue 21).
  * PEAK_QUERIES_SQL=1 prints the statements.
  */
-import pg from 'pg';
 import { api, freshPostgres, startTestCloud } from '../support/cloud.ts';
+import { isPeriodic, recordStatements } from '../support/statements.ts';
 import { addDays, businessDay, DEFAULT_TZ } from '../../shared/time/zone.ts';
 
-const seen: string[] = [];
-const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
-pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-  const q = a[0] as string | { text?: string };
-  seen.push((typeof q === 'string' ? q : q?.text ?? '?').replace(/\s+/g, ' ').slice(0, 160));
-  return query.apply(this, a);
-} as typeof pg.Client.prototype.query;
-
-const PERIODIC = [/^select "id", "code", "name", "kind", "site", "key_hash"/, /^update "bookings" set "state" = \$1 where \("bookings"."channel_id"/, /"channel_notices"/, /^select 1$/];
+const { seen } = recordStatements();
 
 const db = await freshPostgres();
 if (!db) throw new Error('TEST_DATABASE_URL is needed');
@@ -49,10 +41,10 @@ try {
     await new Promise((r) => setTimeout(r, 300));
     // Work done at most once a second per node or by a timer (a channel's key, its day's
     // expired holds, the OTA notices' poll) is not a sale's: counted apart.
-    const periodic = seen.filter((s) => PERIODIC.some((p) => p.test(s))).length;
+    const periodic = seen.filter(isPeriodic).length;
     const n = seen.length - periodic;
     process.stderr.write(`${what}: ${n} statements (+${periodic} periodic)\n`);
-    if (process.env.PEAK_QUERIES_SQL) for (const s of seen) process.stderr.write(`${PERIODIC.some((p) => p.test(s)) ? '* ' : '  '}${s}\n`);
+    if (process.env.PEAK_QUERIES_SQL) for (const s of seen) process.stderr.write(`${isPeriodic(s) ? '* ' : '  '}${s.slice(0, 160)}\n`);
     return n;
   };
   await book(0); await book(1, '08:00'); await order(0);
