@@ -111,10 +111,7 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
     const refused = places[(await takePlaces(tx, places)).failed];
     if (refused?.kind === 'quota') throw quotaExceeded(req.visitDay);
     if (refused?.kind === 'slot') throw await slotRefusal(tx, refused);
-    if (refused?.kind === 'capacity') {
-      const i = byType.find((x) => types.get(x.type)!.id === refused.typeId)!;
-      throw await soldOut(tx, types.get(i.type)!, req.visitDay, refused.persons);
-    }
+    if (refused?.kind === 'capacity') throw await soldOut(tx, offered.find((p) => p.type.id === refused.typeId)!.type, req.visitDay, refused.persons);
     return { status: 201, body: view };
   });
 }
