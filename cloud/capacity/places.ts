@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { commitsWith, sendWithCommit } from '../db/begin.ts';
 import type { Db } from '../db/open.ts';
 import type { timeSlots } from '../db/schema/index.ts';
 
@@ -28,24 +29,43 @@ export interface Taken { failed: number; slot: Slot | undefined }
  * one per place: the first row taken is held through one round trip to HQ, not through one per
  * place (bench:peak). Every sale takes its places in the same order (quota, slot, the types by
  * id), so two sales never wait on each other's rows crosswise.
+ * `last`: nothing follows in the transaction; on a Postgres server the commit then goes in the
+ * same round trip (cloud/db/begin.ts sendWithCommit).
  */
-export async function takePlaces(tx: Tx, places: readonly Place[]): Promise<Taken> {
+export async function takePlaces(tx: Tx, places: readonly Place[], opts: { last?: boolean } = {}): Promise<Taken> {
   if (places.length === 0) return { failed: -1, slot: undefined };
-  const json = places.map((p) => {
+  const json = JSON.stringify(places.map((p) => {
     switch (p.kind) {
       case 'quota': return { k: 'quota', channel: p.channelId, day: p.day, n: p.n, quota: p.quota };
       case 'slot': return { k: 'slot', site: p.site, venue: p.venue, day: p.day, from: p.from, persons: p.persons, walkIn: p.walkIn };
       case 'capacity': return { k: 'capacity', type: p.typeId, day: p.day, persons: p.persons, cap: p.cap };
     }
-  });
-  const res = await tx.execute(sql`select failed, slot from take_places(${JSON.stringify(json)}::jsonb)`);
-  const row = ((res as unknown as { rows?: unknown[] }).rows ?? (res as unknown as unknown[]))[0] as { failed: number; slot: Record<string, unknown> | string | null };
-  const s = typeof row.slot === 'string' ? JSON.parse(row.slot) as Record<string, unknown> : row.slot;
-  return {
-    failed: row.failed - 1,
-    slot: s ? {
-      id: Number(s.id), site: String(s.site), venue: String(s.venue), day: String(s.day), slotFrom: String(s.slot_from), slotTo: String(s.slot_to),
-      quota: Number(s.quota), walkIn: Number(s.walk_in), sold: Number(s.sold), soldWalkIn: Number(s.sold_walk_in),
-    } : undefined,
-  };
+  }));
+  if (opts.last && commitsWith(tx)) {
+    // The transaction's last statement, sent with its commit (migration 0035; cloud/db/begin.ts):
+    // the first row taken is held through this one round trip only. A refusal is raised (the
+    // commit skipped) and read back from its detail; the caller's transaction is open again
+    // for the reads its answer needs, and rolled back when it throws.
+    try {
+      const [res] = await sendWithCommit(tx, (lit) => `select take_places_or_refuse(${lit(json)}::jsonb) as slot`);
+      return { failed: -1, slot: slotOf((res?.rows[0] as { slot?: unknown } | undefined)?.slot) };
+    } catch (err) {
+      const e = err as { code?: string; detail?: string };
+      if (e.code !== 'TKP01' || !e.detail) throw err;
+      const d = JSON.parse(e.detail) as { failed: number; slot: unknown };
+      return { failed: d.failed - 1, slot: slotOf(d.slot) };
+    }
+  }
+  const res = await tx.execute(sql`select failed, slot from take_places(${json}::jsonb)`);
+  const row = ((res as unknown as { rows?: unknown[] }).rows ?? (res as unknown as unknown[]))[0] as { failed: number; slot: unknown };
+  return { failed: row.failed - 1, slot: slotOf(row.slot) };
+}
+
+/** A time slot's row as take_places answers it (JSON, as an object or its text). */
+function slotOf(v: unknown): Slot | undefined {
+  const s = typeof v === 'string' ? JSON.parse(v) as Record<string, unknown> : v as Record<string, unknown> | null | undefined;
+  return s ? {
+    id: Number(s.id), site: String(s.site), venue: String(s.venue), day: String(s.day), slotFrom: String(s.slot_from), slotTo: String(s.slot_to),
+    quota: Number(s.quota), walkIn: Number(s.walk_in), sold: Number(s.sold), soldWalkIn: Number(s.sold_walk_in),
+  } : undefined;
 }

@@ -108,7 +108,7 @@ export async function createBooking(ctx: CloudContext, ch: Channel, req: Booking
     const places: Place[] = [quotaPlace(ch, req.visitDay, quantity)];
     if (req.slot !== undefined) places.push(slotPlace({ ...want, from: req.slot }));
     for (const i of byType) places.push(capacityPlace(types.get(i.type)!, req.visitDay, i.quantity * types.get(i.type)!.persons));
-    const refused = places[(await takePlaces(tx, places)).failed];
+    const refused = places[(await takePlaces(tx, places, { last: true })).failed];
     if (refused?.kind === 'quota') throw quotaExceeded(req.visitDay);
     if (refused?.kind === 'slot') throw await slotRefusal(tx, refused);
     if (refused?.kind === 'capacity') throw await soldOut(tx, offered.find((p) => p.type.id === refused.typeId)!.type, req.visitDay, refused.persons);

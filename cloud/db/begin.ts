@@ -25,9 +25,17 @@ export async function withBegin<T>(text: string, fn: (sent: () => boolean) => Pr
  */
 export function foldIntoBegin(client: pg.Client | pg.PoolClient): void {
   const query = client.query as (...a: unknown[]) => unknown;
+  folding.add(client);
   client.query = function (this: pg.Client, ...a: unknown[]) {
     const q = a[0] as { text?: unknown } | string;
     const text = typeof q === 'string' ? q : q?.text;
+    if (committed.has(this)) {
+      // A statement went with its transaction's commit (sendWithCommit): drizzle's own `commit`
+      // is answered here; anything else would run outside the transaction its caller meant.
+      committed.delete(this);
+      if (text === 'commit') return Promise.resolve({ command: 'COMMIT', rowCount: null, rows: [], fields: [] });
+      if (text !== 'rollback') return Promise.reject(new Error(`a statement after its transaction's commit went with an earlier one: ${String(text).slice(0, 80)}`));
+    }
     const state = text === 'begin' && (a[1] === undefined || (Array.isArray(a[1]) && a[1].length === 0)) ? pending.getStore() : undefined;
     if (state && !state.sent) {
       state.sent = true;
@@ -35,4 +43,45 @@ export function foldIntoBegin(client: pg.Client | pg.PoolClient): void {
     }
     return query.apply(this, a);
   } as typeof client.query;
+}
+
+/** Connections set up by foldIntoBegin: a statement there may carry its transaction's commit. */
+const folding = new WeakSet<object>();
+/** Connections whose transaction sendWithCommit has committed: the `commit` drizzle sends next is answered without the server. */
+const committed = new WeakSet<object>();
+
+/** The connection a drizzle transaction on a Postgres server runs on (drizzle keeps it as `session.client`). */
+const clientOf = (tx: object): pg.PoolClient | undefined => (tx as { session?: { client?: pg.PoolClient } }).session?.client;
+
+/** Whether `tx` can send a statement with its commit (sendWithCommit): a Postgres server's, not PGlite's. */
+export const commitsWith = (tx: object): boolean => {
+  const c = clientOf(tx);
+  return c !== undefined && folding.has(c);
+};
+
+/**
+ * Sends a transaction's last statement and its `commit` in one round trip (by the simple
+ * protocol: `text(literal)` is given pg's literal quoting for its values). Rows a sale's buyers
+ * all queue on (a channel's quota for the day, cloud/capacity/places.ts) are then held through
+ * the statement and the commit only, not also through a round trip to HQ and back, which at
+ * peak waits behind everything else HQ's one thread has to do (bench:peak). The caller vouches
+ * that nothing follows in the transaction: the `commit` drizzle sends after its callback is
+ * answered without the server, and any other statement on the connection fails.
+ * Answers the results of `text` (the last, the commit's, dropped). When it fails (an error the
+ * statement raised, or the commit's), the connection is left in a fresh empty transaction, as
+ * a failed statement leaves drizzle's: the caller may still read in it (for its answer), and
+ * drizzle's `rollback` ends it.
+ */
+export async function sendWithCommit(tx: object, text: (literal: (v: string) => string) => string): Promise<pg.QueryResult[]> {
+  const c = clientOf(tx);
+  if (!c || !folding.has(c)) throw new Error('sendWithCommit: not a Postgres server connection');
+  let out: pg.QueryResult | pg.QueryResult[];
+  try {
+    out = await c.query(`${text((v) => c.escapeLiteral(v))}; commit`) as unknown as pg.QueryResult | pg.QueryResult[];
+  } catch (err) {
+    await c.query('rollback; begin').catch(() => undefined);
+    throw err;
+  }
+  committed.add(c);
+  return Array.isArray(out) ? out.slice(0, -1) : [];
 }

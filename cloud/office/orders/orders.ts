@@ -226,7 +226,7 @@ export async function createOrder(ctx: CloudContext, user: AuthUser, input: unkn
     for (const l of lines) perType.set(l.type.id, { type: l.type, persons: (perType.get(l.type.id)?.persons ?? 0) + l.persons });
     // One statement for all of them (cloud/capacity/places.ts).
     const caps = [...perType].sort((a, b) => a[0] - b[0]).map(([, v]) => capacityPlace(v.type, day, v.persons));
-    const refused = caps[(await takePlaces(tx, caps)).failed];
+    const refused = caps[(await takePlaces(tx, caps, { last: true })).failed];
     if (refused?.kind === 'capacity') throw await soldOut(tx, perType.get(refused.typeId)!.type, day, refused.persons);
   });
   if (mobiles.length) await chargeIntents(ctx, orderId, mobile, req.payments);
