@@ -1,6 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import { MIGRATIONS } from '../db/open.ts';
 import { freshPostgres } from '../../test/support/cloud.ts';
 import { openHq } from '../../test/support/hq.ts';
 
@@ -46,6 +53,47 @@ test('Postgres: two writers of one row, chained together, in the order they comm
     await b.end().catch(() => {});
     await hq.close();
     await db.drop();
+  }
+});
+
+/**
+ * Migration 0036 moved the commit order from each waiting record (audit_pending.ord) to one row
+ * per transaction (audit_pending_tx). Records committed before the upgrade and not yet chained
+ * (HQ stopped between a commit and its audit_chain) keep their order and are chained after it.
+ */
+test('records waiting under the old numbering are chained after the upgrade, in the order they committed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tk-audit-upgrade-'));
+  const client = new PGlite();
+  try {
+    const before = join(dir, 'migrations');
+    cpSync(MIGRATIONS, before, { recursive: true });
+    const journal = JSON.parse(readFileSync(join(before, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+    const upgrade = journal.entries.findIndex((e) => e.tag.startsWith('0036_'));
+    assert.ok(upgrade > 0, 'migration 0036 is in the journal');
+    journal.entries = journal.entries.slice(0, upgrade);
+    writeFileSync(join(before, 'meta/_journal.json'), JSON.stringify(journal));
+    const db = drizzle(client);
+    await migrate(db, { migrationsFolder: before });
+    const record = (subject: string) => `insert into audit_pending (actor, action, subject, tbl, body) values ('user:1', 'note', '${subject}', null, '{"n": "${subject}"}')`;
+    for (const who of ['first', 'second']) await client.exec(`begin; set local audit.defer = 'on'; ${record(`${who}-a`)}; ${record(`${who}-b`)}; commit;`);
+    const numbered = await client.query<{ subject: string; ord: string | null }>('select subject, ord::text from audit_pending order by n');
+    assert.ok(numbered.rows.every((r) => r.ord !== null), 'numbered at commit the old way');
+
+    await migrate(db, { migrationsFolder: MIGRATIONS });
+    const waiting = await client.query<{ n: number }>('select count(*)::int as n from audit_pending_tx');
+    assert.is(waiting.rows[0]!.n, 2, 'one row per transaction waiting');
+    const chained = await client.query<{ n: number }>('select audit_chain()::int as n');
+    assert.is(chained.rows[0]!.n, 4);
+    const log = await client.query<{ subject: string }>("select subject from audit_log where action = 'note' order by seq");
+    assert.equal(log.rows.map((r) => r.subject), ['first-a', 'first-b', 'second-a', 'second-b']);
+    const left = await client.query<{ p: number; t: number }>('select (select count(*) from audit_pending)::int as p, (select count(*) from audit_pending_tx)::int as t');
+    assert.equal(left.rows[0], { p: 0, t: 0 }, 'nothing left waiting');
+    // A record written after the upgrade without `first` (HQ's action records) still queues its flush.
+    await client.exec(`begin; set local audit.defer = 'on'; ${record('third')}; commit;`);
+    assert.is((await client.query<{ n: number }>('select audit_chain()::int as n')).rows[0]!.n, 1);
+  } finally {
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

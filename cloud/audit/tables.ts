@@ -94,6 +94,7 @@ export const AUDITED_TABLES: AuditedTable[] = [
 export const NOT_AUDITED: Record<string, string> = {
   audit_log: 'the chain itself',
   audit_pending: 'records of transactions under way',
+  audit_pending_tx: 'deferred transactions committed and waiting to be chained',
 };
 
 export const auditedTable = (name: string) => AUDITED_TABLES.find((t) => t.table === name);

@@ -292,11 +292,21 @@ export const auditPending = pgTable('audit_pending', {
   subject: text('subject').notNull(),
   tbl: text('tbl'),
   body: jsonb('body').notNull(),
-  /** True on a transaction's first record: only that one queues the flush at commit. */
-  first: boolean('first').notNull().default(false),
   /**
-   * The order its transaction committed in (a number drawn at commit, in audit_flush): the chain
-   * takes transactions in commit order, so of two writers of one row the later image is chained last.
+   * True on a transaction's first record: only that one queues the flush at commit. The row
+   * trigger (audit_row) says which; on a record written without it (null) the audit_pending_mark
+   * trigger does.
    */
-  ord: bigint('ord', { mode: 'number' }),
+  first: boolean('first'),
 }, (t) => [index('audit_pending_tx_idx').on(t.tx)]);
+
+/**
+ * The transactions chained after their commit (audit.defer, cloud/audit/chain.ts auditedTx)
+ * that have committed and wait in audit_pending: one row each, written at its commit by
+ * audit_flush, with the order it committed in (a number drawn then). The chain takes them in
+ * that order, so of two writers of one row the later image is chained last.
+ */
+export const auditPendingTx = pgTable('audit_pending_tx', {
+  tx: bigint('tx', { mode: 'number' }).primaryKey(),
+  ord: bigint('ord', { mode: 'number' }),
+});
