@@ -6,7 +6,12 @@ import { silentLogger, type Logger } from '../../shared/log/logger.ts';
 import { foldIntoBegin } from './begin.ts';
 import { prepareStatements } from './statements.ts';
 
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/**
+ * HQ's database handle, without drizzle's relational queries (`db.query.*`, unused here): with a
+ * schema given, drizzle builds a query builder for each of HQ's ~100 tables on every
+ * transaction it opens (bench:peak's profile: ~1 % of HQ's CPU per sale, and their garbage).
+ */
+export type Db = PgDatabase<PgQueryResultHKT>;
 export { schema };
 
 export interface OpenDb {
@@ -33,7 +38,7 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
     pool.on('connect', foldIntoBegin);
     // Each statement text is parsed and planned once per connection (./statements.ts).
     pool.on('connect', prepareStatements);
-    const db = drizzle(pool, { schema, casing: 'snake_case' });
+    const db = drizzle(pool, { casing: 'snake_case' });
     // HQ nodes starting together against one server: one migrates, the others wait for it.
     const lock = await pool.connect();
     try {
@@ -50,7 +55,7 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const client = new PGlite(opts.pgliteDir);
-  const db = drizzle(client, { schema, casing: 'snake_case' });
+  const db = drizzle(client, { casing: 'snake_case' });
   await migrate(db, { migrationsFolder: MIGRATIONS });
   // From here each statement text is parsed and planned once, and a call is one trip into
   // PGlite (./pglite-statements.ts); the migrations' texts, each run once, went the plain way.

@@ -20,7 +20,8 @@ function partsFormatter(tz: string): Intl.DateTimeFormat {
 
 interface WallClock { year: number; month: number; day: number; hour: number; minute: number; second: number }
 
-export function wallClock(instantMs: number, tz: string): WallClock {
+/** The zone's wall clock at an instant, as Intl says it (to the second). */
+function intlWallClock(instantMs: number, tz: string): WallClock {
   const p: Record<string, number> = {};
   for (const part of partsFormatter(tz).formatToParts(new Date(instantMs))) {
     if (part.type !== 'literal') p[part.type] = Number(part.value);
@@ -28,11 +29,38 @@ export function wallClock(instantMs: number, tz: string): WallClock {
   return { year: p.year!, month: p.month!, day: p.day!, hour: p.hour!, minute: p.minute!, second: p.second! };
 }
 
+function intlOffsetMs(instantMs: number, tz: string): number {
+  const w = intlWallClock(instantMs, tz);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(instantMs / 1000) * 1000;
+}
+
+/**
+ * Zone offsets by quarter hour of UTC (null: the offset changes within it). Intl's
+ * formatToParts costs ~10 µs a call, and HQ asks for business days several times per sale
+ * (bench:peak's profile). Offsets change at whole quarter hours of UTC in every zone today,
+ * and never twice within one; a quarter whose first and last second differ (a historical
+ * local mean time) is asked of Intl each time.
+ */
+const QUARTER_MS = 900_000;
+const offsets = new Map<string, number | null>();
+
 /** Offset of the zone from UTC at that instant, in ms (Shanghai: +8h). */
 export function zoneOffsetMs(instantMs: number, tz: string): number {
-  const w = wallClock(instantMs, tz);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return asUtc - Math.floor(instantMs / 1000) * 1000;
+  const quarter = Math.floor(instantMs / QUARTER_MS);
+  const key = `${tz} ${quarter}`;
+  let o = offsets.get(key);
+  if (o === undefined) {
+    const first = intlOffsetMs(quarter * QUARTER_MS, tz);
+    o = first === intlOffsetMs(quarter * QUARTER_MS + QUARTER_MS - 1000, tz) ? first : null;
+    if (offsets.size > 4096) offsets.clear();
+    offsets.set(key, o);
+  }
+  return o ?? intlOffsetMs(instantMs, tz);
+}
+
+export function wallClock(instantMs: number, tz: string): WallClock {
+  const d = new Date(Math.floor(instantMs / 1000) * 1000 + zoneOffsetMs(instantMs, tz));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
 }
 
 /** "YYYY-MM-DD" of the business day that contains the instant. */
