@@ -24,7 +24,9 @@ const status = async (key: string) => page.getAttribute('#hh-status', `data-${ke
 
 test('sync, offline: QR, barcode and a used ticket judged in the browser; online again: HQ has each entry once', async () => {
   await provision(cloud.url, 'demo', [{ device: 'hh-1', role: 'handheld', lanes: ['pier'] }]);
-  assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: { code: 'boat', name: '游船票', priceFen: 5000, validityDays: 1, entries: 1, persons: 1, rules: { kind: 'visitor' } } })).status, 201);
+  // Valid two days: the page judges by the browser's clock, and a run across the site's midnight
+  // (16:00 UTC) must not find the ticket expired on the second scan.
+  assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: { code: 'boat', name: '游船票', priceFen: 5000, validityDays: 2, entries: 1, persons: 1, rules: { kind: 'visitor' } } })).status, 201);
   const sold = (await api(cloud.url, '/api/v1/sales', { body: { type: 'boat', quantity: 3 } })).body.tickets as { id: string; code: string }[];
   const [qr, barcoded, other] = sold as [typeof sold[0], typeof sold[0], typeof sold[0]];
   assert.is((await api(cloud.url, `/api/v1/tickets/${barcoded.id}/credentials`, { body: { kind: 'barcode', value: '6901234567892' } })).status, 201);

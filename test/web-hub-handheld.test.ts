@@ -24,7 +24,9 @@ test('handheld through the hub: WAN cut, validate, gate hears it, handheld hears
   const closers: (() => Promise<unknown>)[] = [];
   try {
     await provision(cloud.url, 'demo', [{ device: 'hub-1', role: 'hub' }, { device: 'gate-1', lanes: ['lane-1'] }, { device: 'hh-1', role: 'handheld', lanes: ['pier'] }]);
-    assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: { code: 'boat', name: '游船票', priceFen: 5000, validityDays: 1, entries: 1, persons: 1, rules: { kind: 'visitor' } } })).status, 201);
+    // Valid two days: the page judges by the browser's clock, and a run across the site's midnight
+    // (16:00 UTC) must not find the ticket expired on the second scan.
+    assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: { code: 'boat', name: '游船票', priceFen: 5000, validityDays: 2, entries: 1, persons: 1, rules: { kind: 'visitor' } } })).status, 201);
     const [a, b] = (await api(cloud.url, '/api/v1/sales', { body: { type: 'boat', quantity: 2 } })).body.tickets as { id: string; code: string }[];
 
     const hub = new SiteHub(hubConfigVia(dataDir, wan, { window: { webDir: join(new URL('..', import.meta.url).pathname, 'web/dist'), syncIntervalMs: 300 } }), testLog.child('hub'));
