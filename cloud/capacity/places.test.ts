@@ -72,6 +72,7 @@ onBothBackends(test, 'places taken last: committed with the statement on Postgre
       (select sold from time_slots where day = '${day}' and slot_from = '08:00') as sold, (select sold from day_capacity where day = '${day}') as cap`, on);
     const server = await db.transaction(async (tx) => commitsWith(tx));
     assert.is(server, label === 'postgres', 'a server connection sends the commit with the statement, PGlite does not');
+    assert.is(await db.transaction((tx) => tx.transaction(async (sp) => commitsWith(sp))), false, 'never from a savepoint');
 
     const first = await db.transaction(async (tx) => {
       const r = await takePlaces(tx, places(2), { last: true });

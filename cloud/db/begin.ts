@@ -53,10 +53,14 @@ const committed = new WeakSet<object>();
 /** The connection a drizzle transaction on a Postgres server runs on (drizzle keeps it as `session.client`). */
 const clientOf = (tx: object): pg.PoolClient | undefined => (tx as { session?: { client?: pg.PoolClient } }).session?.client;
 
-/** Whether `tx` can send a statement with its commit (sendWithCommit): a Postgres server's, not PGlite's. */
+/**
+ * Whether `tx` can send a statement with its commit (sendWithCommit): a Postgres server's
+ * transaction, not PGlite's, and not a savepoint inside one (drizzle's `nestedIndex`), whose
+ * `commit` would end the transaction around it.
+ */
 export const commitsWith = (tx: object): boolean => {
   const c = clientOf(tx);
-  return c !== undefined && folding.has(c);
+  return c !== undefined && folding.has(c) && !((tx as { nestedIndex?: number }).nestedIndex! > 0);
 };
 
 /**
@@ -74,7 +78,7 @@ export const commitsWith = (tx: object): boolean => {
  */
 export async function sendWithCommit(tx: object, text: (literal: (v: string) => string) => string): Promise<pg.QueryResult[]> {
   const c = clientOf(tx);
-  if (!c || !folding.has(c)) throw new Error('sendWithCommit: not a Postgres server connection');
+  if (!c || !commitsWith(tx)) throw new Error('sendWithCommit: not a Postgres server transaction (or a savepoint in one)');
   let out: pg.QueryResult | pg.QueryResult[];
   try {
     out = await c.query(`${text((v) => c.escapeLiteral(v))}; commit`) as unknown as pg.QueryResult | pg.QueryResult[];

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, sql, TransactionRollbackError } from 'drizzle-orm';
+import { and, asc, eq, inArray, TransactionRollbackError } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { addDays, businessDay, startOfBusinessDay, wallClock } from '../../../shared/time/zone.ts';
@@ -15,7 +15,7 @@ import { ledger, type Actor, type Line, type Payment } from '../../ledger/index.
 import { accountRow, money, uuid } from '../../ledger/accounts.ts';
 import { ACCOUNT_LEDGER } from '../../ledger/payments.ts';
 import { holdLedgerRows } from '../../db/at-end.ts';
-import { appendAudit, auditSavepoint, paymentRecord, type Tx, auditedTx } from '../audit.ts';
+import { appendAudit, auditSavepoint, type Tx, auditedTx } from '../audit.ts';
 import type { MobileProvider } from '../payments/mobile.ts';
 import { capacityPlace, contractDiscount, discounted, priceOn, releaseCapacity, soldOut } from '../pricing/pricing.ts';
 import { takePlaces } from '../../capacity/places.ts';
