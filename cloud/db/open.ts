@@ -38,7 +38,7 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
     pool.on('connect', foldIntoBegin);
     // Each statement text is parsed and planned once per connection (./statements.ts).
     pool.on('connect', prepareStatements);
-    const db = drizzle(pool, { casing: 'snake_case' });
+    const db = withoutTypings(drizzle(pool, { casing: 'snake_case' }));
     // HQ nodes starting together against one server: one migrates, the others wait for it.
     const lock = await pool.connect();
     try {
@@ -55,7 +55,7 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const client = new PGlite(opts.pgliteDir);
-  const db = drizzle(client, { casing: 'snake_case' });
+  const db = withoutTypings(drizzle(client, { casing: 'snake_case' }));
   await migrate(db, { migrationsFolder: MIGRATIONS });
   // From here each statement text is parsed and planned once, and a call is one trip into
   // PGlite (./pglite-statements.ts); the migrations' texts, each run once, went the plain way.
@@ -71,4 +71,17 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
       await client.close();
     },
   };
+}
+
+/**
+ * drizzle's Postgres dialect works out a type hint for every parameter of every statement it
+ * builds (`prepareTyping`: up to ten class checks per value, each walking the value's class
+ * chain), which only its AWS Data API and proxy drivers read; node-postgres and PGlite drop
+ * them. Without it HQ builds the same statement texts and parameters with ~4 % less CPU
+ * (bench:peak's profile). The dialect is this handle's own.
+ */
+export function withoutTypings<T extends object>(db: T): T {
+  const dialect = (db as { dialect?: { prepareTyping?: unknown } }).dialect;
+  if (dialect && typeof dialect.prepareTyping === 'function') dialect.prepareTyping = undefined;
+  return db;
 }
