@@ -57,7 +57,9 @@ async function uploaded(hh: Awaited<ReturnType<typeof handheldOn>>) {
 
 test('a printed ticket\'s QR seen by the camera: admitted offline, then refused as used; HQ has the entry once', async () => {
   await provision(cloud.url, 'demo', [{ device: 'hh-cam', role: 'handheld', lanes: ['pier'] }, { device: 'hh-cam2', role: 'handheld', lanes: ['pier-2'] }]);
-  assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: { code: 'boat', name: '游船票', priceFen: 5000, validityDays: 1, entries: 1, persons: 1, rules: { kind: 'visitor' } } })).status, 201);
+  // Valid two days: the page judges by the browser's clock, and a run across the site's midnight
+  // (16:00 UTC) must not find the ticket expired on the second scan.
+  assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: { code: 'boat', name: '游船票', priceFen: 5000, validityDays: 2, entries: 1, persons: 1, rules: { kind: 'visitor' } } })).status, 201);
   const [qr] = (await api(cloud.url, '/api/v1/sales', { body: { type: 'boat', quantity: 1 } })).body.tickets as { id: string; code: string }[];
   const hh = await handheldOn('hh-cam', await printed('qr', DEFAULT_TEMPLATE, data(qr!)));
 

@@ -36,7 +36,9 @@ async function gateAdmits(ticketId: string, device = 'gate-1', lane = 'east'): P
 
 test('a ticket a gate admitted is refused at the handheld as used, online and then offline', async () => {
   await provision(cloud.url, 'demo', [{ device: 'hh-2', role: 'handheld', lanes: ['pier'] }, { device: 'gate-1', lanes: ['east'] }]);
-  assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: { code: 'boat', name: '游船票', priceFen: 5000, validityDays: 1, entries: 1, persons: 1, rules: { kind: 'visitor' } } })).status, 201);
+  // Valid two days: the page judges by the browser's clock, and a run across the site's midnight
+  // (16:00 UTC) must not find the ticket expired on the second scan.
+  assert.is((await api(cloud.url, '/api/v1/ticket-types', { body: { code: 'boat', name: '游船票', priceFen: 5000, validityDays: 2, entries: 1, persons: 1, rules: { kind: 'visitor' } } })).status, 201);
   const sold = (await api(cloud.url, '/api/v1/sales', { body: { type: 'boat', quantity: 3 } })).body.tickets as { id: string; code: string }[];
   const [atGate, fresh, later] = sold as [typeof sold[0], typeof sold[0], typeof sold[0]];
 
