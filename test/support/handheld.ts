@@ -23,8 +23,8 @@ export async function startHandheld(site: string, device: string, opts: Handheld
   });
   const page = browser.page;
   const shown = () => page.getAttribute('#hh-result', 'data-at');
-  async function verdict(before: string | null): Promise<Verdict> {
-    await page.waitForFunction(`document.querySelector('#hh-result')?.getAttribute('data-at') !== ${JSON.stringify(before)}`, undefined, { timeout: 30_000 });
+  async function verdict(before: string | null, timeout = 30_000): Promise<Verdict> {
+    await page.waitForFunction(`document.querySelector('#hh-result')?.getAttribute('data-at') !== ${JSON.stringify(before)}`, undefined, { timeout });
     const r = page.locator('#hh-result');
     return { reason: (await r.getAttribute('data-reason'))!, text: (await r.innerText()).replace(/\s+/g, ' '), ok: /\bok\b/.test((await r.getAttribute('class')) ?? '') };
   }
@@ -35,11 +35,15 @@ export async function startHandheld(site: string, device: string, opts: Handheld
     await page.press('#hh-scan', 'Enter');
     return verdict(before);
   }
-  /** The camera button pressed: what the fake camera shows is read, judged and shown. */
+  /**
+   * The camera button pressed: what the fake camera shows is read, judged and shown. The page
+   * decodes frames with ZXing in JavaScript; on a loaded 2-core CI machine the first read has
+   * taken over 30 s (twice in a day's runs, 17 s alone), so a camera read is given 90 s.
+   */
   async function scanCamera(): Promise<Verdict> {
     const before = await shown();
     await page.click('#hh-camera');
-    return verdict(before);
+    return verdict(before, 90_000);
   }
   return { browser, page, scan, scanCamera };
 }
