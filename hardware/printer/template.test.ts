@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import sharp from 'sharp';
 import { PrinterDevice } from './device-sim.ts';
 import { zbarDecode } from '../../test/support/zbar.ts';
-import { fieldValue, layoutTicket, pageToEscPos, pickTemplate, SAMPLE_TICKET, templateLayout, TemplateError, ticketPreviewPng, ticketToEscPos, type TemplateLayoutInput, type TicketPrintData } from '../../shared/template/index.ts';
+import { itemHeight } from '../../shared/print/page.ts';
+import { DEFAULT_TEMPLATE, fieldValue, layoutTicket, pageToEscPos, pickTemplate, SAMPLE_TICKET, templateLayout, TemplateError, ticketPreviewPng, ticketToEscPos, type TemplateLayoutInput, type TicketPrintData } from '../../shared/template/index.ts';
 
 const TZ = 'Asia/Shanghai';
 
@@ -57,6 +58,27 @@ test('layout: elements flow down by y, aligned, wrapped to the paper', async () 
   assert.is((id as { text: string }).text, 'No. 01936f3e-7a2b-7c4d-8e5f-a1b2c3d4e5f6');
   assert.equal(notice.map((n) => (n as { text: string }).text), ['请妥善保管，售出不退 Keep this ticket until you', 'leave']);
   assert.is(page.height, notice.at(-1)!.y + 24 + 48);
+});
+
+test('a QR keeps its quiet zone: 4 white modules above and below, whatever is placed against it', async () => {
+  const tight: TemplateLayoutInput = { paper: 80, elements: [
+    { kind: 'field', field: 'typeName', align: 'center', width: 2, height: 2 },
+    { kind: 'qr', moduleSize: 5, align: 'center' },
+    { kind: 'field', field: 'validDates', label: '有效期：', y: 0 },
+  ] };
+  for (const template of [tight, DEFAULT_TEMPLATE]) {
+    const page = await layoutTicket(template, data, { timeZone: TZ });
+    const i = page.items.findIndex((it) => it.kind === 'qr');
+    const qr = page.items[i] as Extract<(typeof page.items)[number], { kind: 'qr' }>;
+    const quiet = 4 * qr.moduleSize;
+    const above = Math.max(...page.items.slice(0, i).map((it) => it.y + itemHeight(it)));
+    const below = page.items[i + 1]!.y;
+    assert.ok(qr.y - above >= quiet, `${qr.y - above} dots above the QR`);
+    assert.ok(below - (qr.y + itemHeight(qr)) >= quiet, `${below - (qr.y + itemHeight(qr))} dots below the QR`);
+  }
+  // The first thing on the page needs none above it (the paper's own lead is blank).
+  const alone = await layoutTicket({ paper: 80, elements: [{ kind: 'qr', moduleSize: 5, align: 'center' }] }, data, { timeZone: TZ });
+  assert.is(alone.items[0]!.y, 0);
 });
 
 test('ESC/POS of a template, interpreted by the simulated printer, is the very page of the preview', async () => {
