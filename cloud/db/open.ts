@@ -51,10 +51,11 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
     return { db: db as unknown as Db, kind: 'postgres', close: () => pool.end() };
   }
   mkdirSync(opts.pgliteDir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
+  const { openDurablePglite } = await import('./pglite-durable.ts');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
-  const client = new PGlite(opts.pgliteDir);
+  // Commits on disk before they are answered, as on the server (./pglite-durable.ts).
+  const client = await openDurablePglite(opts.pgliteDir);
   const db = withoutTypings(drizzle(client, { casing: 'snake_case' }));
   await migrate(db, { migrationsFolder: MIGRATIONS });
   // From here each statement text is parsed and planned once, and a call is one trip into
