@@ -18,7 +18,7 @@ const MAX_WIDTH = 960;
  * front of a 640x960 camera, 10 were never read at full size, and none missed at all four sizes.
  * A phone held still would otherwise never read such a ticket.
  */
-const SCALES = [1, 0.75, 0.6, 0.5];
+export const SCALES = [1, 0.75, 0.6, 0.5];
 
 export interface CameraScan {
   /** Resolves with the first code read, or undefined when stopped or timed out. */
@@ -35,8 +35,7 @@ export function scanWithCamera(video: HTMLVideoElement, opts: { timeoutMs?: numb
       video.srcObject = stream;
       video.hidden = false;
       await video.play();
-      const reader = new MultiFormatReader();
-      reader.setHints(new Map<DecodeHintType, unknown>([[DecodeHintType.POSSIBLE_FORMATS, FORMATS], [DecodeHintType.TRY_HARDER, true]]));
+      const reader = frameReader();
       const canvas = document.createElement('canvas');
       const g = canvas.getContext('2d', { willReadFrequently: true })!;
       const until = Date.now() + (opts.timeoutMs ?? 60_000);
@@ -62,7 +61,18 @@ function decodeFrame(reader: MultiFormatReader, video: HTMLVideoElement, canvas:
   canvas.width = w;
   canvas.height = h;
   g.drawImage(video, 0, 0, w, h);
-  const rgba = g.getImageData(0, 0, w, h).data;
+  return readFrame(reader, g.getImageData(0, 0, w, h).data, w, h);
+}
+
+/** The reader the camera decodes with: the formats above, trying harder. */
+export function frameReader(): MultiFormatReader {
+  const reader = new MultiFormatReader();
+  reader.setHints(new Map<DecodeHintType, unknown>([[DecodeHintType.POSSIBLE_FORMATS, FORMATS], [DecodeHintType.TRY_HARDER, true]]));
+  return reader;
+}
+
+/** One frame (RGBA, as a canvas gives it) read: the code's text, or undefined when none is found. */
+export function readFrame(reader: MultiFormatReader, rgba: ArrayLike<number>, w: number, h: number): string | undefined {
   const lum = new Uint8ClampedArray(w * h);
   for (let i = 0, p = 0; i < lum.length; i++, p += 4) lum[i] = (rgba[p]! * 77 + rgba[p + 1]! * 150 + rgba[p + 2]! * 29) >> 8;
   try {
