@@ -86,6 +86,10 @@ export const cloudConfigSchema = z.object({
   /** Channel notices (cloud/channels/notices.ts): first retry after this many minutes, then doubling up to a day. */
   noticeRetryMinutes: z.coerce.number().min(0.0001).max(24 * 60).default(3),
   noticeIntervalMs: z.coerce.number().int().min(10).max(600_000).default(1000),
+  /** Calls a minute to one channel at most (cloud/channels/notices.ts): Ctrip allows fewer than 100. */
+  noticePerMinute: z.coerce.number().int().min(1).max(10_000).default(60),
+  /** How often the channels' calendars are compared with what they were last sent (cloud/channels/calendar.ts). */
+  calendarIntervalMs: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
 }).refine((c) => !c.tlsCert === !c.tlsKey, { message: 'give both TLS_CERT and TLS_KEY, or neither', path: ['tlsCert'] });
 export type CloudConfig = z.infer<typeof cloudConfigSchema>;
 
@@ -106,7 +110,7 @@ export function loadCloudConfig(input: Record<string, unknown> = {}, env: NodeJS
     LOGIN_WINDOW_MINUTES: 'loginWindowMinutes', LOGIN_LOCKOUT_MINUTES: 'loginLockoutMinutes',
     ENTRY_CLOCK_TOLERANCE_SECONDS: 'entryClockToleranceSeconds', ENTRY_MAX_AGE_HOURS: 'entryMaxAgeHours',
     AUDIT_ANCHOR_SECONDS: 'auditAnchorSeconds', AUDIT_ANCHOR_LOG: 'auditAnchorLog',
-    NOTICE_RETRY_MINUTES: 'noticeRetryMinutes', NOTICE_INTERVAL_MS: 'noticeIntervalMs',
+    NOTICE_RETRY_MINUTES: 'noticeRetryMinutes', NOTICE_INTERVAL_MS: 'noticeIntervalMs', NOTICE_PER_MINUTE: 'noticePerMinute', CALENDAR_INTERVAL_MS: 'calendarIntervalMs',
   };
   for (const [name, key] of Object.entries(map)) if (env[name]) fromEnv[key] = env[name];
   const parsed = cloudConfigSchema.safeParse({ ...input, ...fromEnv });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { NoticeSender } from './channels/notices.ts';
+import { CalendarPusher } from './channels/calendar.ts';
 import { serve, type ServerType } from '@hono/node-server';
 import { createServer as createHttpsServer } from 'node:https';
 import { createLogger, type Logger } from '../shared/log/logger.ts';
@@ -41,6 +42,7 @@ export class Cloud {
   private anchorer: AuditAnchorer | undefined;
   ctx: CloudContext | undefined;
   private notices: NoticeSender | undefined;
+  private calendar: CalendarPusher | undefined;
   httpPort = 0;
   mqttPort = 0;
 
@@ -157,8 +159,10 @@ export class Cloud {
       const lease = this.lease;
       if (config.node) ctx.cluster = { node: config.node, leader: () => lease.held };
       await lease.start();
-      this.notices = new NoticeSender({ db: ctx.db, log: log.child('notices'), now: ctx.now, retryBaseMs: config.noticeRetryMinutes * 60_000, intervalMs: config.noticeIntervalMs });
+      this.notices = new NoticeSender({ db: ctx.db, log: log.child('notices'), now: ctx.now, retryBaseMs: config.noticeRetryMinutes * 60_000, intervalMs: config.noticeIntervalMs, perMinute: config.noticePerMinute });
       this.notices.start();
+      this.calendar = new CalendarPusher({ db: ctx.db, log: log.child('calendar'), now: ctx.now, timeZone: config.timeZone, intervalMs: config.calendarIntervalMs });
+      this.calendar.start();
       const app = createApp(ctx, { webDir: config.webDir === 'off' ? undefined : config.webDir });
       this.http = await new Promise<ServerType>((resolve, reject) => {
         const s = tls
@@ -192,6 +196,8 @@ export class Cloud {
         (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
     }
+    await this.calendar?.stop();
+    this.calendar = undefined;
     await this.notices?.stop();
     this.notices = undefined;
     await this.lease?.stop();

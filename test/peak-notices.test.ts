@@ -48,7 +48,8 @@ async function receiver(failures: number) {
 }
 
 test('redemption notice: delivered once despite the receiver failing twice; delivery log and manual retry', async () => {
-  const cloud = await startTestCloud({ noticeRetryMinutes: 0.002, noticeIntervalMs: 50 });
+  // No calendar pushes (test/channel-calendar.test.ts) among the notices this test counts.
+  const cloud = await startTestCloud({ noticeRetryMinutes: 0.002, noticeIntervalMs: 50, calendarIntervalMs: 3_600_000 });
   const rx = await receiver(2);
   await provisionGates(cloud.url, 'demo', [['gate-1', 'lane-1']]);
   const gate = await startTestGate({ device: 'gate-1', lane: 'lane-1', cloudUrl: cloud.url, mqttUrl: `mqtt://127.0.0.1:${cloud.mqttPort}` });

@@ -92,6 +92,8 @@ export interface NoticeSenderOptions {
   intervalMs: number;
   /** Give up (state failed) once a notice is this old; a manual retry sends it again. */
   giveUpAfterMs?: number;
+  /** At most this many calls a minute to one channel from this node (Ctrip takes < 100); more wait for the next minute. */
+  perMinute?: number;
   fetch?: typeof fetch;
 }
 
@@ -104,6 +106,8 @@ export class NoticeSender {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** Per channel, when this node's calls of the last minute were made. */
+  private readonly calls = new Map<number, number[]>();
 
   constructor(private readonly o: NoticeSenderOptions) {}
 
@@ -128,7 +132,18 @@ export class NoticeSender {
         .where(and(eq(channelNotices.state, 'pending'), lte(channelNotices.nextAt, at))).orderBy(asc(channelNotices.nextAt)).limit(20)))
       .returning();
     let sent = 0;
-    for (const n of due) if (await this.send(n)) sent++;
+    for (const n of due) {
+      const t = now();
+      const calls = (this.calls.get(n.channelId) ?? []).filter((c) => c > t - 60_000);
+      this.calls.set(n.channelId, calls);
+      if (this.o.perMinute !== undefined && calls.length >= this.o.perMinute) {
+        // Over the channel's rate: due again when the oldest call of the minute is a minute old (no attempt counted).
+        await db.update(channelNotices).set({ nextAt: new Date(calls[0]! + 60_000) }).where(eq(channelNotices.id, n.id));
+        continue;
+      }
+      calls.push(t);
+      if (await this.send(n)) sent++;
+    }
     return sent;
   }
 

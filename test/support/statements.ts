@@ -2,9 +2,10 @@ import pg from 'pg';
 
 /**
  * Work HQ does at most once a second per node or by a timer (a channel's key, its day's
- * expired holds, the OTA notices' poll, the pool's health check): not a sale's statements.
+ * expired holds, the OTA notices' poll, the calendar pusher's look for channels with a webhook,
+ * the pool's health check): not a sale's statements.
  */
-export const PERIODIC = [/^select "id", "code", "name", "kind", "site", "key_hash"/, /^update "bookings" set "state" = \$1 where \("bookings"."channel_id"/, /"channel_notices"/, /^select 1$/];
+export const PERIODIC = [/^select "id", "code", "name", "kind", "site", "key_hash"/, /^update "bookings" set "state" = \$1 where \("bookings"."channel_id"/, /"channel_notices"/, /"channel_webhooks"/, /^select 1$/];
 
 export const isPeriodic = (text: string) => PERIODIC.some((p) => p.test(text));
 

@@ -1,0 +1,120 @@
+import { isDeepStrictEqual } from 'node:util';
+import { and, eq, inArray } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import type { Logger } from '../../shared/log/logger.ts';
+import { addDays, businessDay } from '../../shared/time/zone.ts';
+import type { Db } from '../db/open.ts';
+import { channelDayUsage, channelNotices, channels, channelWebhooks, ticketTypes, timeSlots } from '../db/schema/index.ts';
+import { slotVenue } from '../slots/service.ts';
+import { listPrices, type Channel } from './admin.ts';
+
+/**
+ * Calendar price and stock pushed to OTA channels (价格日历 / 库存推送): for each channel with a
+ * webhook and each day it may sell (today to its `maxDaysAhead`, at most CALENDAR_DAYS), what
+ * the channel would be told by `GET /channels/products` and the slots: its price per ticket
+ * type, its quota left, and each slot's places left for it (the walk-in share is the window's).
+ *
+ * A pusher looks every `intervalMs` (a minute by default) and queues a notice for each day
+ * whose calendar differs from the one last queued for it: one row per channel and day in the
+ * notice outbox (kind `calendar`), replaced by the newer calendar while it waits, so a channel
+ * is sent the latest state, signed and retried as every notice is (./notices.ts), at most
+ * `perMinute` calls a minute (the sender's limit). Sales add nothing to their own path: the
+ * pusher reads what they changed.
+ */
+export const CALENDAR_DAYS = 90;
+
+export interface CalendarDay {
+  day: string;
+  quota: number | null;
+  remaining: number | null;
+  products: { type: string; priceFen: number }[];
+  slots: { venue: string; from: string; to: string; remaining: number }[];
+}
+
+/** A channel's calendar for one day. */
+export async function calendarOf(db: Db, ch: Channel, day: string): Promise<CalendarDay> {
+  const prices = await listPrices(db, ch);
+  const [usage] = ch.dailyQuota === null ? [] : await db.select({ used: channelDayUsage.used }).from(channelDayUsage)
+    .where(and(eq(channelDayUsage.channelId, ch.id), eq(channelDayUsage.day, day)));
+  const rules = prices.length === 0 ? [] : await db.select({ rules: ticketTypes.rules }).from(ticketTypes).where(inArray(ticketTypes.id, prices.map((p) => p.typeId)));
+  const venues = [...new Set(rules.map((r) => slotVenue(r.rules)))].sort();
+  const slots = venues.length === 0 ? [] : await db.select().from(timeSlots)
+    .where(and(eq(timeSlots.site, ch.site), inArray(timeSlots.venue, venues), eq(timeSlots.day, day)));
+  return {
+    day,
+    quota: ch.dailyQuota,
+    remaining: ch.dailyQuota === null ? null : Math.max(0, ch.dailyQuota - (usage?.used ?? 0)),
+    products: prices.map((p) => ({ type: p.type, priceFen: p.priceFen })),
+    slots: slots.sort((a, b) => a.venue.localeCompare(b.venue) || a.slotFrom.localeCompare(b.slotFrom)).map((s) => ({
+      venue: s.venue, from: s.slotFrom, to: s.slotTo,
+      // What a channel may still take (cloud/capacity/places.ts): the quota less the walk-in share, and the whole quota.
+      remaining: Math.max(0, Math.min(s.quota - s.walkIn - s.sold, s.quota - s.sold - s.soldWalkIn)),
+    })),
+  };
+}
+
+const subjectOf = (channelId: number, day: string) => `${channelId}:${day}`;
+/** Key order aside (jsonb keeps its own). */
+const same = (a: unknown, b: CalendarDay) => isDeepStrictEqual(a, b);
+
+/**
+ * Queues a calendar notice for each day of each channel with a webhook whose calendar changed
+ * since the one last queued (or never was). Returns how many were queued.
+ */
+export async function queueCalendarChanges(db: Db, now: number, timeZone: string, opts: { days?: number } = {}): Promise<number> {
+  const hooked = await db.select({ ch: channels }).from(channels).innerJoin(channelWebhooks, eq(channelWebhooks.channelId, channels.id)).where(eq(channels.active, true));
+  const today = businessDay(now, timeZone);
+  let queued = 0;
+  for (const { ch } of hooked) {
+    const days = Math.min(opts.days ?? CALENDAR_DAYS, ch.maxDaysAhead + 1);
+    const list = Array.from({ length: days }, (_, i) => addDays(today, i));
+    const last = new Map((await db.select({ subject: channelNotices.subject, body: channelNotices.body }).from(channelNotices)
+      .where(and(eq(channelNotices.kind, 'calendar'), inArray(channelNotices.subject, list.map((d) => subjectOf(ch.id, d))))))
+      .map((n) => [n.subject, n.body.calendar]));
+    for (const day of list) {
+      const calendar = await calendarOf(db, ch, day);
+      const subject = subjectOf(ch.id, day);
+      if (last.has(subject) && same(last.get(subject), calendar)) continue;
+      const id = uuidv7();
+      const at = new Date(now);
+      const row = { id, channelId: ch.id, kind: 'calendar', subject, nextAt: at, createdAt: at, state: 'pending', attempts: 0, lastError: null, lastStatus: null, deliveredAt: null,
+        body: { eventId: id, event: 'calendar.changed', channel: ch.code, site: ch.site, calendar } };
+      // The newest calendar of a day replaces the one waiting (or sent): a channel wants the state, not each step.
+      await db.insert(channelNotices).values(row).onConflictDoUpdate({ target: [channelNotices.kind, channelNotices.subject], set: row });
+      queued++;
+    }
+  }
+  return queued;
+}
+
+/** Looks for calendar changes every `intervalMs`; the notice sender delivers them. */
+export class CalendarPusher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(private readonly o: { db: Db; log: Logger; now: () => number; timeZone: string; intervalMs: number; days?: number }) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  runOnce(): Promise<number> {
+    return queueCalendarChanges(this.o.db, this.o.now(), this.o.timeZone, { days: this.o.days });
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce().then((n) => { if (n > 0) this.o.log.info({ queued: n }, 'calendar changes queued'); }, (err: Error) => this.o.log.warn({ err: err.message }, 'calendar: run failed'))
+        .finally(() => this.schedule(this.o.intervalMs));
+    }, ms);
+  }
+}

@@ -1,0 +1,122 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
+import { queueCalendarChanges } from '../cloud/channels/calendar.ts';
+import { NoticeSender, signNotice } from '../cloud/channels/notices.ts';
+import { channelNotices } from '../cloud/db/schema/index.ts';
+import { silentLogger } from '../shared/log/logger.ts';
+import { addDays, DEFAULT_TZ } from '../shared/time/zone.ts';
+import { api, startTestCloud, waitFor } from './support/cloud.ts';
+import { bookingChannel, today } from './support/channel.ts';
+
+/**
+ * Calendar price and stock pushed to a channel (cloud/channels/calendar.ts): every day it may
+ * sell, its prices, quota and slots' places left, sent signed to its webhook (a server on
+ * loopback here); a booking re-sends only the day it changed, a price change every day; and a
+ * channel is called at most `perMinute` times a minute.
+ */
+const SECRET = 'calendar-secret-0123456789';
+
+async function receiver() {
+  const events: { id: string; body: any }[] = [];
+  let badSignatures = 0;
+  const read = (req: IncomingMessage) => new Promise<string>((resolve) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => resolve(body));
+  });
+  const server: Server = createServer(async (req, res) => {
+    const body = await read(req);
+    if (req.headers['x-notice-signature'] !== signNotice(SECRET, Number(req.headers['x-notice-timestamp']), body)) badSignatures++;
+    events.push({ id: String(req.headers['x-notice-id']), body: JSON.parse(body) });
+    res.writeHead(200).end('{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/calendar`, events, badSignatures: () => badSignatures,
+    /** The newest calendar received for a day. */
+    day: (d: string) => events.filter((e) => e.body.event === 'calendar.changed' && e.body.calendar.day === d).at(-1)?.body.calendar,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+test('each day the channel may sell is pushed with its prices and slots; a booking re-sends its day only, a price change every day', async () => {
+  const cloud = await startTestCloud({ noticeIntervalMs: 50, calendarIntervalMs: 200, noticePerMinute: 1000 });
+  const rx = await receiver();
+  try {
+    const ch = await bookingChannel(cloud.url, 'ctrip');
+    const tomorrow = addDays(today(), 1);
+    assert.is((await api(cloud.url, '/api/v1/slots/demo/main', { body: { fromDay: tomorrow, toDay: tomorrow, start: '08:00', end: '12:00', everyMinutes: 120, quota: 100, walkIn: 20 } })).status, 200);
+    assert.is((await api(cloud.url, '/api/v1/channels/admin/ctrip/webhook', { method: 'PUT', body: { url: rx.url, secret: SECRET } })).status, 200);
+
+    // Today and the 60 days ahead the channel may book (its maxDaysAhead).
+    await waitFor('every day pushed', () => new Set(rx.events.map((e) => e.body.calendar.day)).size === 61, 20_000);
+    assert.is(rx.badSignatures(), 0);
+    const first = rx.day(tomorrow);
+    assert.equal(first, {
+      day: tomorrow, quota: null, remaining: null,
+      products: [{ type: 'adult', priceFen: 10000 }, { type: 'child', priceFen: 5000 }],
+      slots: [{ venue: 'main', from: '08:00', to: '10:00', remaining: 80 }, { venue: 'main', from: '10:00', to: '12:00', remaining: 80 }],
+    });
+    assert.equal(rx.day(today()).slots, []);
+    const [event] = rx.events.filter((e) => e.body.calendar.day === tomorrow);
+    assert.is(event!.body.channel, 'ctrip');
+    assert.is(event!.body.eventId, event!.id);
+
+    // A booking of 2 in the 08:00 slot: that day is sent again, no other.
+    const sent = rx.events.length;
+    const b = await fetch(`${cloud.url}/api/v1/channels/bookings`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'X-Channel-Key': ch.key, 'Idempotency-Key': 'cal-1' },
+      body: JSON.stringify({ visitDay: tomorrow, slot: '08:00', items: [{ type: 'adult', quantity: 2 }], contact: { name: '游客', phone: '13900000000' } }),
+    });
+    assert.is(b.status, 201, await b.text());
+    await waitFor('the day sent again', () => rx.day(tomorrow).slots[0].remaining === 78, 10_000);
+    await new Promise((r) => setTimeout(r, 600)); // three more looks find nothing else changed
+    assert.equal(rx.events.slice(sent).map((e) => e.body.calendar.day), [tomorrow]);
+
+    // A price: every day again, with it.
+    assert.is((await api(cloud.url, '/api/v1/channels/admin/ctrip/prices', { method: 'PUT', body: { prices: [{ type: 'adult', priceFen: 9000 }, { type: 'child', priceFen: 5000 }] } })).status, 200);
+    await waitFor('every day with the new price', () => rx.events.filter((e) => e.body.calendar.products[0].priceFen === 9000).length === 61, 20_000);
+    assert.equal(rx.day(tomorrow).slots.map((s: any) => s.remaining), [78, 80]);
+
+    // The delivery log shows one row per day, the newest calendar, delivered.
+    const log = (await api(cloud.url, '/api/v1/channels/admin/ctrip/notices?limit=200')).body.items.filter((n: any) => n.kind === 'calendar');
+    assert.is(log.length, 61);
+    assert.ok(log.every((n: any) => n.state === 'delivered' && n.body.calendar.products[0].priceFen === 9000));
+  } finally {
+    await cloud.cleanup();
+    await rx.close();
+  }
+});
+
+test('a channel is called at most perMinute times a minute: the rest wait for the next minute, no attempt counted', async () => {
+  // HQ's own sender and pusher look once at start and then not for 10 minutes; this test drives its own with a clock.
+  const cloud = await startTestCloud({ noticeIntervalMs: 600_000, calendarIntervalMs: 3_600_000 });
+  const rx = await receiver();
+  try {
+    await bookingChannel(cloud.url, 'ctrip');
+    assert.is((await api(cloud.url, '/api/v1/channels/admin/ctrip/webhook', { method: 'PUT', body: { url: rx.url, secret: SECRET } })).status, 200);
+    const db = cloud.ctx!.db;
+    let clock = Date.now();
+    assert.is(await queueCalendarChanges(db, clock, DEFAULT_TZ, { days: 5 }), 5);
+    assert.is(await queueCalendarChanges(db, clock, DEFAULT_TZ, { days: 5 }), 0, 'nothing changed: nothing queued');
+    const sender = new NoticeSender({ db, log: silentLogger, now: () => clock, retryBaseMs: 60_000, intervalMs: 600_000, perMinute: 2 });
+    assert.is(await sender.runOnce(), 2);
+    clock += 30_000;
+    assert.is(await sender.runOnce(), 0, 'still the same minute');
+    clock += 30_001;
+    assert.is(await sender.runOnce(), 2);
+    clock += 60_001;
+    assert.is(await sender.runOnce(), 1);
+    assert.is(rx.events.length, 5);
+    const rows = await db.select().from(channelNotices).where(eq(channelNotices.kind, 'calendar'));
+    assert.equal(rows.map((r) => [r.state, r.attempts]), rows.map(() => ['delivered', 1]));
+  } finally {
+    await cloud.cleanup();
+    await rx.close();
+  }
+});
+
+test.run();
