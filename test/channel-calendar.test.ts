@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { queueCalendarChanges } from '../cloud/channels/calendar.ts';
-import { NoticeSender, signNotice } from '../cloud/channels/notices.ts';
-import { channelNotices } from '../cloud/db/schema/index.ts';
+import { NoticeSender, queueNoShows, signNotice } from '../cloud/channels/notices.ts';
+import { channelNotices, sales, tickets } from '../cloud/db/schema/index.ts';
 import { silentLogger } from '../shared/log/logger.ts';
 import { addDays, DEFAULT_TZ } from '../shared/time/zone.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
@@ -118,5 +118,52 @@ test('a channel is called at most perMinute times a minute: the rest wait for th
     await rx.close();
   }
 });
+
+test('the channel is told of a cancel (what it refunds), a ticket refunded at HQ, and a paid booking nobody came for', async () => {
+  const cloud = await startTestCloud({ noticeIntervalMs: 50, calendarIntervalMs: 3_600_000 });
+  const rx = await receiver();
+  try {
+    const ch = await bookingChannel(cloud.url, 'ctrip');
+    assert.is((await api(cloud.url, '/api/v1/channels/admin/ctrip/webhook', { method: 'PUT', body: { url: rx.url, secret: SECRET } })).status, 200);
+    const of = (event: string) => rx.events.filter((e) => e.body.event === event).map((e) => e.body);
+
+    // Cancelled by the channel: told once, with the refund.
+    const a = await ch.book({ name: '张三', phone: '13800138000' }, [{ type: 'adult', quantity: 2 }], addDays(today(), 1));
+    const cancel = (await fetch(`${cloud.url}/api/v1/channels/bookings/${a.orderNo}/cancel`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'X-Channel-Key': ch.key, 'Idempotency-Key': 'cancel-a' }, body: JSON.stringify({ reason: '行程变更' }),
+    }));
+    assert.is(cancel.status, 200, await cancel.text());
+    await waitFor('the cancel told', () => of('booking.cancelled').length === 1, 10_000);
+    assert.equal(pick(of('booking.cancelled')[0], ['orderNo', 'refundFen', 'reason']), { orderNo: a.orderNo, refundFen: 20000, reason: '行程变更' });
+    assert.is(of('ticket.refunded').length, 0, 'a channel\'s own cancel is told as a cancel only');
+
+    // One ticket of another booking refunded by the office.
+    const b = await ch.book({ name: '李四', phone: '13800138001' }, [{ type: 'adult', quantity: 2 }], addDays(today(), 1));
+    const t = b.tickets[0]!;
+    const [sale] = await cloud.ctx!.db.select({ orderId: sales.orderId }).from(tickets).innerJoin(sales, eq(sales.id, tickets.saleId)).where(eq(tickets.id, t.id));
+    const r = await api(cloud.url, `/api/v1/orders/${sale!.orderId}/refunds`, { headers: { 'Idempotency-Key': 'refund-b' }, body: { tickets: [t.id], method: 'channel', reason: '游客窗口退票' } });
+    assert.is(r.status, 201, JSON.stringify(r.body));
+    await waitFor('the refund told', () => of('ticket.refunded').length === 1, 10_000);
+    assert.equal(pick(of('ticket.refunded')[0], ['orderNo', 'ticketId', 'priceFen']), { orderNo: b.orderNo, ticketId: t.id, priceFen: 10000 });
+
+    // Nobody came: once every ticket's validity has passed, told once.
+    const c = await ch.book({ name: '王五', phone: '13800138002' }, [{ type: 'adult', quantity: 1 }], today());
+    const db = cloud.ctx!.db;
+    const since = addDays(today(), -30);
+    assert.is(await queueNoShows(db, Date.now(), since), 0, 'still valid today: not a no-show yet');
+    const later = Date.now() + 3 * 86_400_000;
+    assert.is(await queueNoShows(db, later, since), 2, 'b (one ticket left unused) and c; a was cancelled');
+    assert.is(await queueNoShows(db, later, since), 0, 'told once');
+    // Sent by a sender on the same clock (HQ's own runs on the real one, where they are not due yet).
+    assert.is(await new NoticeSender({ db, log: silentLogger, now: () => later, retryBaseMs: 60_000, intervalMs: 600_000 }).runOnce(), 2);
+    assert.equal(of('booking.no_show').map((n) => n.orderNo).sort(), [b.orderNo, c.orderNo].sort());
+    assert.is(rx.badSignatures(), 0);
+  } finally {
+    await cloud.cleanup();
+    await rx.close();
+  }
+});
+
+const pick = (o: Record<string, unknown> | undefined, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o?.[k]]));
 
 test.run();

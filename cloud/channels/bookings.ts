@@ -24,6 +24,7 @@ import { bindRealName } from '../tickets/credentials.ts';
 import { isCalendarDay } from '../../shared/time/day.ts';
 import { refuseWhenFull } from '../capacity/alarms.ts';
 import { bindHeldSlot, holdSlot, releaseBookingSlots, releaseTicketSlots, slotOf, slotPlace, slotRefusal, slotVenue, takeSlot } from '../slots/service.ts';
+import { queueCancellation } from './notices.ts';
 
 type Booking = typeof bookings.$inferSelect;
 type Db = CloudContext['db'];
@@ -266,6 +267,7 @@ export async function cancelBooking(ctx: CloudContext, ch: Channel, orderNo: str
       if ((used?.n ?? 0) > 0) return err(409, 'already_used', '门票已入园使用，不能取消 / a ticket of this booking was already used');
     }
     await tx.update(bookings).set({ state: 'cancelled', cancelledAt: new Date(now), cancelReason: reason ?? null }).where(eq(bookings.id, b.id));
+    await queueCancellation(tx, b, reason ?? null, new Date(now));
     await releaseQuota(tx, ch.id, b.visitDay, b.quantity);
     await releaseBookingSlots(tx, [b.id]);
     if (b.state === 'issued') await releaseTicketSlots(tx, ids, false);

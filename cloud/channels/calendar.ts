@@ -7,6 +7,7 @@ import type { Db } from '../db/open.ts';
 import { channelDayUsage, channelNotices, channels, channelWebhooks, ticketTypes, timeSlots } from '../db/schema/index.ts';
 import { slotVenue } from '../slots/service.ts';
 import { listPrices, type Channel } from './admin.ts';
+import { queueNoShows } from './notices.ts';
 
 /**
  * Calendar price and stock pushed to OTA channels (价格日历 / 库存推送): for each channel with a
@@ -87,7 +88,14 @@ export async function queueCalendarChanges(db: Db, now: number, timeZone: string
   return queued;
 }
 
-/** Looks for calendar changes every `intervalMs`; the notice sender delivers them. */
+/** Visit days looked back over for no-shows (a watch that was down longer misses the older ones). */
+export const NO_SHOW_LOOKBACK_DAYS = 30;
+
+/**
+ * The channel watch: looks every `intervalMs` for what channels must be told that no sale
+ * queued itself: calendar changes, and no-shows (./notices.ts queueNoShows). The notice sender
+ * delivers them.
+ */
 export class CalendarPusher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -106,14 +114,17 @@ export class CalendarPusher {
     await this.running;
   }
 
-  runOnce(): Promise<number> {
-    return queueCalendarChanges(this.o.db, this.o.now(), this.o.timeZone, { days: this.o.days });
+  /** Queues the calendar changes and the no-shows found now; how many notices in all. */
+  async runOnce(): Promise<number> {
+    const now = this.o.now();
+    const calendars = await queueCalendarChanges(this.o.db, now, this.o.timeZone, { days: this.o.days });
+    return calendars + await queueNoShows(this.o.db, now, addDays(businessDay(now, this.o.timeZone), -NO_SHOW_LOOKBACK_DAYS));
   }
 
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.runOnce().then((n) => { if (n > 0) this.o.log.info({ queued: n }, 'calendar changes queued'); }, (err: Error) => this.o.log.warn({ err: err.message }, 'calendar: run failed'))
+      this.running = this.runOnce().then((n) => { if (n > 0) this.o.log.info({ queued: n }, 'channel notices queued (calendar, no-shows)'); }, (err: Error) => this.o.log.warn({ err: err.message }, 'calendar: run failed'))
         .finally(() => this.schedule(this.o.intervalMs));
     }, ms);
   }

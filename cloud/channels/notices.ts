@@ -77,6 +77,66 @@ export async function queueRedemptions(tx: Tx, site: string, list: readonly { ti
   return made.length;
 }
 
+/** Notices of one kind for bookings' channels that have a webhook, one per subject however often queued. */
+async function queueForBookings(tx: Tx | Db, kind: string, list: readonly { bookingId: string; subject: string; body: Record<string, unknown> }[], now: Date): Promise<number> {
+  if (list.length === 0) return 0;
+  const rows = await tx.select({ id: bookings.id, orderNo: bookings.orderNo, externalRef: bookings.externalRef, channelId: bookings.channelId })
+    .from(bookings).innerJoin(channelWebhooks, eq(channelWebhooks.channelId, bookings.channelId))
+    .where(inArray(bookings.id, [...new Set(list.map((n) => n.bookingId))]));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const values = list.flatMap((n) => {
+    const b = byId.get(n.bookingId);
+    if (!b) return [];
+    const id = uuidv7();
+    return [{ id, channelId: b.channelId, kind, subject: n.subject, nextAt: now, createdAt: now, body: { eventId: id, ...n.body, orderNo: b.orderNo, externalRef: b.externalRef } }];
+  });
+  if (values.length === 0) return 0;
+  return (await tx.insert(channelNotices).values(values).onConflictDoNothing().returning({ id: channelNotices.id })).length;
+}
+
+/** The channel is told its booking was cancelled (in the cancel's transaction), with what it refunds. */
+export function queueCancellation(tx: Tx, b: { id: string; state: string; totalFen: number }, reason: string | null, now: Date): Promise<number> {
+  return queueForBookings(tx, 'cancelled', [{
+    bookingId: b.id, subject: b.id,
+    body: { event: 'booking.cancelled', refundFen: b.state === 'issued' ? b.totalFen : 0, reason, cancelledAt: now.toISOString() },
+  }], now);
+}
+
+/**
+ * Booked tickets refunded other than by the channel's own cancel (at a window, by the office,
+ * at a site): the channel that sold them is told, per ticket, in the refund's transaction, so
+ * it can settle with its visitor.
+ */
+export async function queueTicketRefunds(tx: Tx, list: readonly { id: string; priceFen: number }[], refundId: string, at: number): Promise<number> {
+  if (list.length === 0) return 0;
+  const rows = await tx.select({ ticketId: tickets.id, bookingId: bookingItems.bookingId }).from(tickets)
+    .innerJoin(bookingItems, eq(bookingItems.saleId, tickets.saleId)).where(inArray(tickets.id, list.map((t) => t.id)));
+  const price = new Map(list.map((t) => [t.id, t.priceFen]));
+  return queueForBookings(tx, 'refunded', rows.map((r) => ({
+    bookingId: r.bookingId, subject: r.ticketId,
+    body: { event: 'ticket.refunded', ticketId: r.ticketId, priceFen: price.get(r.ticketId), refundId, refundedAt: new Date(at).toISOString() },
+  })), new Date(at));
+}
+
+/**
+ * No-shows (未到): paid bookings of the last 30 visit days none of whose tickets was used and
+ * none still valid. Queued once per booking, by the channel watch (./calendar.ts).
+ */
+export async function queueNoShows(db: Db, now: number, since: string): Promise<number> {
+  const at = new Date(now);
+  const due = await db.execute(sql`
+    select b.id, b.visit_day as "visitDay", b.quantity from bookings b
+    join channel_webhooks w on w.channel_id = b.channel_id
+    where b.state in ('issued', 'picked_up') and b.visit_day >= ${since}
+      and not exists (select 1 from channel_notices n where n.kind = 'no_show' and n.subject = b.id::text)
+      and not exists (select 1 from booking_items bi join tickets t on t.sale_id = bi.sale_id where bi.booking_id = b.id and t.valid_until > ${at.toISOString()}::timestamptz)
+      and not exists (select 1 from booking_items bi join tickets t on t.sale_id = bi.sale_id join entries e on e.ticket_id = t.id where bi.booking_id = b.id)
+    limit 500`) as unknown as { rows: { id: string; visitDay: string; quantity: number }[] };
+  return queueForBookings(db, 'no_show', due.rows.map((r) => ({
+    bookingId: r.id, subject: r.id, body: { event: 'booking.no_show', visitDay: r.visitDay, quantity: Number(r.quantity) },
+  })), at);
+}
+
 /** Backoff after the n-th failed attempt: base, 2 base, 4 base ... at most a day. */
 export function retryDelayMs(attempts: number, baseMs: number): number {
   return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 86_400_000);

@@ -8,6 +8,7 @@ import { releaseTicketSlots } from '../slots/service.ts';
 import { postEntry } from './accounts.ts';
 import { ACCOUNT_LEDGER, insertPayment, type Method } from './payments.ts';
 import { revokeTickets } from './tickets.ts';
+import { queueTicketRefunds } from '../channels/notices.ts';
 import type { Actor } from './till.ts';
 
 type Order = typeof orders.$inferSelect;
@@ -104,5 +105,7 @@ export async function refund(tx: Tx, actor: Actor, o: {
   await releaseTicketSlots(tx, ticketRows.map((t) => t.id), order.channel === 'window');
   for (const t of ticketRows) await releaseCapacity(tx, t.typeId, order.visitDay, t.persons);
   for (const t of ticketRows) await revokeTickets(tx, t.site, [t.id], 'refunded', at);
+  // Booked tickets: the channel that sold them is told (the channel's own cancel is told as a cancel).
+  await queueTicketRefunds(tx, ticketRows, refundId, at);
   return { refundId, amountFen, parts, payments: paid, tickets: ticketRows.map((t) => t.id) };
 }
