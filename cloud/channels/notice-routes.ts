@@ -3,13 +3,15 @@ import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { endpoint } from '../http/endpoint.ts';
 import type { CloudEnv } from '../http/env.ts';
-import { listNotices, noticeView, retryNotice, setWebhook, webhookRequest } from './notices.ts';
+import { getWebhook, listNotices, noticeView, retryNotice, setWebhook, webhookRequest, webhookView } from './notices.ts';
 
 const code = z.object({ code: z.string().regex(/^[a-z0-9_-]{1,32}$/) });
 
 /** A channel's webhook for notices and its delivery log (administrator, marketing), under /channels/admin. */
 export function noticeRoutes(ctx: CloudContext) {
   return new Hono<CloudEnv>()
+    .get('/:code/webhook', endpoint({ summary: '渠道通知地址 / where a channel\'s notices go (null: none)', params: code, responses: { 200: webhookView.meta({ id: 'ChannelWebhook' }) } }),
+      async (c) => c.json(await getWebhook(ctx, c.req.valid('param').code)))
     .put('/:code/webhook', endpoint({ summary: '渠道通知地址 / where a channel is told of redemptions; the signing secret is returned once when HQ makes it', params: code, body: webhookRequest,
       responses: { 200: z.object({ channel: z.string(), url: z.string(), secret: z.string().optional() }) } }),
       async (c) => c.json(await setWebhook(ctx, c.req.valid('param').code, c.req.valid('json'))))

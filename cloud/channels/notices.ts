@@ -31,7 +31,7 @@ export const noticeView = z.object({
   id: z.string(), kind: z.string(), subject: z.string(), state: z.enum(['pending', 'delivered', 'failed']), attempts: z.number().int(),
   nextAt: z.string().nullable(), lastStatus: z.number().int().nullable(), lastError: z.string().nullable(),
   createdAt: z.string(), deliveredAt: z.string().nullable(), body: z.record(z.string(), z.unknown()),
-});
+}).meta({ id: 'ChannelNotice' });
 
 export function signNotice(secret: string, timestamp: number, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
@@ -41,6 +41,15 @@ async function channelByCode(db: Db, code: string) {
   const [ch] = await db.select().from(channels).where(eq(channels.code, code));
   if (!ch) throw notFound('channel', code);
   return ch;
+}
+
+export const webhookView = z.object({ channel: z.string(), url: z.string().nullable(), updatedAt: z.string().nullable() });
+
+/** Where a channel's notices go (not its secret). */
+export async function getWebhook(ctx: CloudContext, code: string): Promise<z.infer<typeof webhookView>> {
+  const ch = await channelByCode(ctx.db, code);
+  const [hook] = await ctx.db.select().from(channelWebhooks).where(eq(channelWebhooks.channelId, ch.id));
+  return { channel: code, url: hook?.url ?? null, updatedAt: hook ? hook.updatedAt.toISOString() : null };
 }
 
 export async function setWebhook(ctx: CloudContext, code: string, req: z.infer<typeof webhookRequest>) {

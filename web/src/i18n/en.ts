@@ -61,6 +61,10 @@ const en: Shape<typeof zhCN> = {
     saved: 'Saved as version {v}', rolledBack: 'Version {from} restored as version {v}',
   },
   mkt: {
+    notices: 'Notices', webhookHint: 'Where the channel takes notices, e.g. https://ota.example.com/notify', webhookSave: 'Save address', refresh: 'Refresh', secretOnce: 'The signing secret is shown this once; give it to the channel now:',
+    noWebhook: 'No notice address yet: the channel is told of no redemption, calendar, cancel, refund or no-show', noNotices: 'No notices yet', content: 'About', attempts: 'Tries', lastResult: 'Last result', nextAt: 'next {at}', retry: 'Send again', retried: 'Will be sent again now',
+    noticeKinds: { redeemed: 'Redeemed', calendar: 'Calendar', cancelled: 'Cancelled', refunded: 'Refunded', no_show: 'No-show' }, noticeStates: { pending: 'Pending', delivered: 'Delivered', failed: 'Failed' },
+    left: '{n} left', quotaLeft: 'quota {n} left', ticket: 'ticket', refundOf: 'refund {amount}',
     all: 'All', kinds: { agency: 'Agency', unit: 'Agreement unit' }, kind: 'Kind', newCustomer: 'New customer', customerSaved: '{name} added', codeHint: 'lower-case letters, digits, e.g. cits', contact: 'Contact', phone: 'Phone',
     noCustomers: 'No customers yet: add one', pickCustomer: 'Pick a customer for its contracts, credit and statement', customer: 'Customer',
     creditLimit: 'Credit limit', owed: 'Owed', available: 'Available', noAccount: 'No account yet: signing a contract opens one for the window', contracts: 'Contracts', newContract: 'Sign a contract', newContractFor: 'Contract with {name}',

@@ -57,6 +57,10 @@ export default {
     saved: '已保存为第 {v} 版', rolledBack: '已把第 {from} 版恢复为第 {v} 版',
   },
   mkt: {
+    notices: '渠道通知', webhookHint: '渠道接收通知的地址，例如 https://ota.example.com/notify', webhookSave: '保存地址', refresh: '刷新', secretOnce: '签名密钥只显示这一次，请立即复制给渠道方：',
+    noWebhook: '还没有通知地址：核销、价格日历、取消、退票、未到都不会通知该渠道', noNotices: '还没有通知', content: '内容', attempts: '次数', lastResult: '最近结果', nextAt: '下次 {at}', retry: '重发', retried: '已安排重发',
+    noticeKinds: { redeemed: '核销', calendar: '价格日历', cancelled: '取消', refunded: '退票', no_show: '未到' }, noticeStates: { pending: '待发送', delivered: '已送达', failed: '失败' },
+    left: '余 {n}', quotaLeft: '配额余 {n}', ticket: '票', refundOf: '退款 {amount}',
     all: '全部', kinds: { agency: '旅行社', unit: '协议单位' }, kind: '类型', newCustomer: '新建客户', customerSaved: '已建客户 {name}', codeHint: '小写字母、数字，例如 cits', contact: '联系人', phone: '手机号',
     noCustomers: '还没有客户，点「新建客户」', pickCustomer: '点左侧一个客户，查看合同、额度和对账单', customer: '客户',
     creditLimit: '授信额度', owed: '已挂账', available: '可用额度', noAccount: '还没有客户账户：签合同后自动开户，窗口即可挂账', contracts: '合同', newContract: '签合同', newContractFor: '签合同：{name}',
