@@ -1,15 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { queueCalendarChanges } from '../cloud/channels/calendar.ts';
-import { NoticeSender, queueNoShows, signNotice } from '../cloud/channels/notices.ts';
+import { NoticeSender, queueNoShows } from '../cloud/channels/notices.ts';
 import { channelNotices, sales, tickets } from '../cloud/db/schema/index.ts';
 import { silentLogger } from '../shared/log/logger.ts';
 import { addDays, DEFAULT_TZ } from '../shared/time/zone.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { bookingChannel, today } from './support/channel.ts';
+import { noticeReceiver } from './support/notices.ts';
 
 /**
  * Calendar price and stock pushed to a channel (cloud/channels/calendar.ts): every day it may
@@ -20,25 +19,11 @@ import { bookingChannel, today } from './support/channel.ts';
 const SECRET = 'calendar-secret-0123456789';
 
 async function receiver() {
-  const events: { id: string; body: any }[] = [];
-  let badSignatures = 0;
-  const read = (req: IncomingMessage) => new Promise<string>((resolve) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => resolve(body));
-  });
-  const server: Server = createServer(async (req, res) => {
-    const body = await read(req);
-    if (req.headers['x-notice-signature'] !== signNotice(SECRET, Number(req.headers['x-notice-timestamp']), body)) badSignatures++;
-    events.push({ id: String(req.headers['x-notice-id']), body: JSON.parse(body) });
-    res.writeHead(200).end('{}');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const rx = await noticeReceiver(SECRET);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/calendar`, events, badSignatures: () => badSignatures,
+    ...rx,
     /** The newest calendar received for a day. */
-    day: (d: string) => events.filter((e) => e.body.event === 'calendar.changed' && e.body.calendar.day === d).at(-1)?.body.calendar,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    day: (d: string) => rx.events.filter((e) => e.body.event === 'calendar.changed' && e.body.calendar.day === d).at(-1)?.body.calendar,
   };
 }
 

@@ -1,51 +1,15 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { signNotice } from '../cloud/channels/notices.ts';
 import { businessDay, DEFAULT_TZ } from '../shared/time/zone.ts';
 import { bookingChannel, today } from './support/channel.ts';
 import { api, startTestCloud, waitFor } from './support/cloud.ts';
 import { startTestGate } from './support/gate.ts';
+import { noticeReceiver } from './support/notices.ts';
 import { provisionGates } from './support/provision.ts';
 
 const SECRET = 'test-secret-0123456789abcdef';
 
-/** A channel's webhook receiver on loopback: fails the first `failures` posts, checks signatures, takes each event once. */
-async function receiver(failures: number) {
-  const seen = new Map<string, unknown>();
-  const log: { id: string; status: number }[] = [];
-  let badSignatures = 0;
-  const read = (req: IncomingMessage) => new Promise<string>((resolve) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => resolve(body));
-  });
-  const server: Server = createServer(async (req, res) => {
-    const body = await read(req);
-    const id = String(req.headers['x-notice-id']);
-    if (req.headers['x-notice-signature'] !== signNotice(SECRET, Number(req.headers['x-notice-timestamp']), body)) {
-      badSignatures++;
-      res.writeHead(401).end();
-      return;
-    }
-    if (log.length < failures) {
-      log.push({ id, status: 503 });
-      // The first failure is an error answer, the second a connection dropped mid-way.
-      if (log.length === 1) res.writeHead(503).end('busy');
-      else res.socket?.destroy();
-      return;
-    }
-    log.push({ id, status: 200 });
-    if (!seen.has(id)) seen.set(id, JSON.parse(body)); // idempotent by event id
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`, seen, log, badSignatures: () => badSignatures,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
+const receiver = (failures: number) => noticeReceiver(SECRET, failures);
 
 test('redemption notice: delivered once despite the receiver failing twice; delivery log and manual retry', async () => {
   // No calendar pushes (test/channel-calendar.test.ts) among the notices this test counts.

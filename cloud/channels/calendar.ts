@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { and, eq, inArray } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from '../../shared/log/logger.ts';
+import { Repeat } from '../../shared/time/repeat.ts';
 import { addDays, businessDay } from '../../shared/time/zone.ts';
 import type { Db } from '../db/open.ts';
 import { channelDayUsage, channelNotices, channels, channelWebhooks, ticketTypes, timeSlots } from '../db/schema/index.ts';
@@ -97,21 +98,21 @@ export const NO_SHOW_LOOKBACK_DAYS = 30;
  * delivers them.
  */
 export class CalendarPusher {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly repeat: Repeat;
 
-  constructor(private readonly o: { db: Db; log: Logger; now: () => number; timeZone: string; intervalMs: number; days?: number }) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
+  constructor(private readonly o: { db: Db; log: Logger; now: () => number; timeZone: string; intervalMs: number; days?: number }) {
+    this.repeat = new Repeat(async () => {
+      const n = await this.runOnce();
+      if (n > 0) o.log.info({ queued: n }, 'channel notices queued (calendar, no-shows)');
+    }, o.intervalMs, (err) => o.log.warn({ err: err.message }, 'channel watch: run failed'));
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.repeat.start();
+  }
+
+  stop(): Promise<void> {
+    return this.repeat.stop();
   }
 
   /** Queues the calendar changes and the no-shows found now; how many notices in all. */
@@ -119,13 +120,5 @@ export class CalendarPusher {
     const now = this.o.now();
     const calendars = await queueCalendarChanges(this.o.db, now, this.o.timeZone, { days: this.o.days });
     return calendars + await queueNoShows(this.o.db, now, addDays(businessDay(now, this.o.timeZone), -NO_SHOW_LOOKBACK_DAYS));
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce().then((n) => { if (n > 0) this.o.log.info({ queued: n }, 'channel notices queued (calendar, no-shows)'); }, (err: Error) => this.o.log.warn({ err: err.message }, 'calendar: run failed'))
-        .finally(() => this.schedule(this.o.intervalMs));
-    }, ms);
   }
 }

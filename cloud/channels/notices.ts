@@ -3,6 +3,7 @@ import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { Logger } from '../../shared/log/logger.ts';
+import { Repeat } from '../../shared/time/repeat.ts';
 import type { CloudContext } from '../context.ts';
 import type { Db } from '../db/open.ts';
 import { bookingItems, bookings, channelNotices, channels, channelWebhooks, tickets } from '../db/schema/index.ts';
@@ -172,23 +173,20 @@ export interface NoticeSenderOptions {
  * again after the claim runs out. At-least-once: the channel dedupes on the event id.
  */
 export class NoticeSender {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
   /** Per channel, when this node's calls of the last minute were made. */
   private readonly calls = new Map<number, number[]>();
+  private readonly repeat: Repeat;
 
-  constructor(private readonly o: NoticeSenderOptions) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
+  constructor(private readonly o: NoticeSenderOptions) {
+    this.repeat = new Repeat(() => this.runOnce(), o.intervalMs, (err) => o.log.warn({ err: err.message }, 'channel notices: run failed'));
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.repeat.start();
+  }
+
+  stop(): Promise<void> {
+    return this.repeat.stop();
   }
 
   /** Sends what is due now (also on the timer); resolves when done. */
@@ -250,14 +248,6 @@ export class NoticeSender {
       nextAt: new Date(this.o.now() + retryDelayMs(attempts, this.o.retryBaseMs)),
     }).where(eq(channelNotices.id, n.id));
     return false;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce().then(() => undefined, (err: Error) => this.o.log.warn({ err: err.message }, 'channel notices: run failed'))
-        .finally(() => this.schedule(this.o.intervalMs));
-    }, ms);
   }
 }
 
