@@ -34,6 +34,7 @@ test('each day the channel may sell is pushed with its prices and slots; a booki
     const ch = await bookingChannel(cloud.url, 'ctrip');
     const tomorrow = addDays(today(), 1);
     assert.is((await api(cloud.url, '/api/v1/slots/demo/main', { body: { fromDay: tomorrow, toDay: tomorrow, start: '08:00', end: '12:00', everyMinutes: 120, quota: 100, walkIn: 20 } })).status, 200);
+    assert.is((await api(cloud.url, '/api/v1/channels/admin/ctrip', { method: 'PATCH', body: { dailyQuota: 50 } })).status, 200);
     assert.is((await api(cloud.url, '/api/v1/channels/admin/ctrip/webhook', { method: 'PUT', body: { url: rx.url, secret: SECRET } })).status, 200);
 
     // Today and the 60 days ahead the channel may book (its maxDaysAhead).
@@ -41,7 +42,7 @@ test('each day the channel may sell is pushed with its prices and slots; a booki
     assert.is(rx.badSignatures(), 0);
     const first = rx.day(tomorrow);
     assert.equal(first, {
-      day: tomorrow, quota: null, remaining: null,
+      day: tomorrow, quota: 50, remaining: 50,
       products: [{ type: 'adult', priceFen: 10000 }, { type: 'child', priceFen: 5000 }],
       slots: [{ venue: 'main', from: '08:00', to: '10:00', remaining: 80 }, { venue: 'main', from: '10:00', to: '12:00', remaining: 80 }],
     });
@@ -58,6 +59,7 @@ test('each day the channel may sell is pushed with its prices and slots; a booki
     });
     assert.is(b.status, 201, await b.text());
     await waitFor('the day sent again', () => rx.day(tomorrow).slots[0].remaining === 78, 10_000);
+    assert.is(rx.day(tomorrow).remaining, 48, 'the channel\'s quota left');
     await new Promise((r) => setTimeout(r, 600)); // three more looks find nothing else changed
     assert.equal(rx.events.slice(sent).map((e) => e.body.calendar.day), [tomorrow]);
 

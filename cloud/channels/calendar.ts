@@ -33,26 +33,29 @@ export interface CalendarDay {
   slots: { venue: string; from: string; to: string; remaining: number }[];
 }
 
-/** A channel's calendar for one day. */
-export async function calendarOf(db: Db, ch: Channel, day: string): Promise<CalendarDay> {
+/** A channel's calendars for a run of days, in four reads whatever the number of days. */
+export async function calendarsOf(db: Db, ch: Channel, days: readonly string[]): Promise<CalendarDay[]> {
+  if (days.length === 0) return [];
   const prices = await listPrices(db, ch);
-  const [usage] = ch.dailyQuota === null ? [] : await db.select({ used: channelDayUsage.used }).from(channelDayUsage)
-    .where(and(eq(channelDayUsage.channelId, ch.id), eq(channelDayUsage.day, day)));
+  const used = new Map(ch.dailyQuota === null ? [] : (await db.select({ day: channelDayUsage.day, used: channelDayUsage.used }).from(channelDayUsage)
+    .where(and(eq(channelDayUsage.channelId, ch.id), inArray(channelDayUsage.day, [...days])))).map((u) => [u.day, u.used]));
   const rules = prices.length === 0 ? [] : await db.select({ rules: ticketTypes.rules }).from(ticketTypes).where(inArray(ticketTypes.id, prices.map((p) => p.typeId)));
-  const venues = [...new Set(rules.map((r) => slotVenue(r.rules)))].sort();
+  const venues = [...new Set(rules.map((r) => slotVenue(r.rules)))];
   const slots = venues.length === 0 ? [] : await db.select().from(timeSlots)
-    .where(and(eq(timeSlots.site, ch.site), inArray(timeSlots.venue, venues), eq(timeSlots.day, day)));
-  return {
+    .where(and(eq(timeSlots.site, ch.site), inArray(timeSlots.venue, venues), inArray(timeSlots.day, [...days])));
+  slots.sort((a, b) => a.venue.localeCompare(b.venue) || a.slotFrom.localeCompare(b.slotFrom));
+  const products = prices.map((p) => ({ type: p.type, priceFen: p.priceFen }));
+  return days.map((day) => ({
     day,
     quota: ch.dailyQuota,
-    remaining: ch.dailyQuota === null ? null : Math.max(0, ch.dailyQuota - (usage?.used ?? 0)),
-    products: prices.map((p) => ({ type: p.type, priceFen: p.priceFen })),
-    slots: slots.sort((a, b) => a.venue.localeCompare(b.venue) || a.slotFrom.localeCompare(b.slotFrom)).map((s) => ({
+    remaining: ch.dailyQuota === null ? null : Math.max(0, ch.dailyQuota - (used.get(day) ?? 0)),
+    products,
+    slots: slots.filter((s) => s.day === day).map((s) => ({
       venue: s.venue, from: s.slotFrom, to: s.slotTo,
       // What a channel may still take (cloud/capacity/places.ts): the quota less the walk-in share, and the whole quota.
       remaining: Math.max(0, Math.min(s.quota - s.walkIn - s.sold, s.quota - s.sold - s.soldWalkIn)),
     })),
-  };
+  }));
 }
 
 const subjectOf = (channelId: number, day: string) => `${channelId}:${day}`;
@@ -73,8 +76,8 @@ export async function queueCalendarChanges(db: Db, now: number, timeZone: string
     const last = new Map((await db.select({ subject: channelNotices.subject, body: channelNotices.body }).from(channelNotices)
       .where(and(eq(channelNotices.kind, 'calendar'), inArray(channelNotices.subject, list.map((d) => subjectOf(ch.id, d))))))
       .map((n) => [n.subject, n.body.calendar]));
-    for (const day of list) {
-      const calendar = await calendarOf(db, ch, day);
+    for (const calendar of await calendarsOf(db, ch, list)) {
+      const day = calendar.day;
       const subject = subjectOf(ch.id, day);
       if (last.has(subject) && same(last.get(subject), calendar)) continue;
       const id = uuidv7();
