@@ -61,53 +61,61 @@ export async function setWebhook(ctx: CloudContext, code: string, req: z.infer<t
   return { channel: code, url: req.url, ...(req.secret ? {} : { secret }) };
 }
 
+/** The booking a notice is about, as its channel knows it. */
+interface Told { channelId: number; orderNo: string; externalRef: string | null }
+
+/** Inserts notices of one kind, one per subject however often queued; how many are new. */
+async function insertNotices(tx: Tx | Db, kind: string, list: readonly { to: Told; subject: string; body: Record<string, unknown> }[], now: Date): Promise<number> {
+  if (list.length === 0) return 0;
+  const made = await tx.insert(channelNotices).values(list.map((n) => {
+    const id = uuidv7();
+    return { id, channelId: n.to.channelId, kind, subject: n.subject, nextAt: now, createdAt: now, body: { eventId: id, ...n.body, orderNo: n.to.orderNo, externalRef: n.to.externalRef } };
+  })).onConflictDoNothing().returning({ id: channelNotices.id });
+  return made.length;
+}
+
+/** One array parameter, not one per id: a batch of entries names ~150 tickets (cloud/entries/ingest.ts). */
+const anyUuid = (ids: Iterable<string>) => sql`any(${`{${[...new Set(ids)].join(',')}}`}::uuid[])`;
+
+/** Notices about booked tickets, to the channels (with a webhook) that sold them; other tickets are passed over. */
+async function queueForTickets(tx: Tx, kind: string, list: readonly { ticketId: string; body: Record<string, unknown> }[], now: Date): Promise<number> {
+  if (list.length === 0) return 0;
+  const rows = await tx.select({ ticketId: tickets.id, channelId: bookings.channelId, orderNo: bookings.orderNo, externalRef: bookings.externalRef })
+    .from(tickets).innerJoin(bookingItems, eq(bookingItems.saleId, tickets.saleId)).innerJoin(bookings, eq(bookings.id, bookingItems.bookingId))
+    .innerJoin(channelWebhooks, eq(channelWebhooks.channelId, bookings.channelId))
+    .where(sql`${tickets.id} = ${anyUuid(list.map((n) => n.ticketId))}`);
+  const to = new Map(rows.map((r) => [r.ticketId, r]));
+  return insertNotices(tx, kind, list.flatMap((n) => (to.has(n.ticketId) ? [{ to: to.get(n.ticketId)!, subject: n.ticketId, body: n.body }] : [])), now);
+}
+
+/** Notices about bookings, to their channels (with a webhook). */
+async function queueForBookings(tx: Tx | Db, kind: string, list: readonly { bookingId: string; body: Record<string, unknown> }[], now: Date): Promise<number> {
+  if (list.length === 0) return 0;
+  const rows = await tx.select({ id: bookings.id, channelId: bookings.channelId, orderNo: bookings.orderNo, externalRef: bookings.externalRef })
+    .from(bookings).innerJoin(channelWebhooks, eq(channelWebhooks.channelId, bookings.channelId))
+    .where(sql`${bookings.id} = ${anyUuid(list.map((n) => n.bookingId))}`);
+  const to = new Map(rows.map((r) => [r.id, r]));
+  return insertNotices(tx, kind, list.flatMap((n) => (to.has(n.bookingId) ? [{ to: to.get(n.bookingId)!, subject: n.bookingId, body: n.body }] : [])), now);
+}
+
 /**
  * Queues redemption notices for the first entries of booked tickets, in the ingest's
  * transaction. A ticket is redeemed once: a second entry, or the same entry uploaded again,
  * adds nothing (unique on kind and ticket). Only channels with a webhook are told.
  */
 export async function queueRedemptions(tx: Tx, site: string, list: readonly { ticketId: string; at: number; lane: string; device: string; persons: number }[], now: Date): Promise<number> {
-  if (list.length === 0) return 0;
-  const rows = await tx.select({ ticketId: tickets.id, orderNo: bookings.orderNo, externalRef: bookings.externalRef, channelId: bookings.channelId })
-    .from(tickets).innerJoin(bookingItems, eq(bookingItems.saleId, tickets.saleId)).innerJoin(bookings, eq(bookings.id, bookingItems.bookingId))
-    .innerJoin(channelWebhooks, eq(channelWebhooks.channelId, bookings.channelId))
-    // One array parameter, not one per ticket: a batch names ~150 tickets (cloud/entries/ingest.ts).
-    .where(sql`${tickets.id} = any(${`{${[...new Set(list.map((e) => e.ticketId))].join(',')}}`}::uuid[])`);
-  if (rows.length === 0) return 0;
   const first = new Map<string, (typeof list)[number]>();
   for (const e of [...list].sort((a, b) => a.at - b.at)) if (!first.has(e.ticketId)) first.set(e.ticketId, e);
-  const made = await tx.insert(channelNotices).values(rows.map((r) => {
-    const e = first.get(r.ticketId)!;
-    const id = uuidv7();
-    return {
-      id, channelId: r.channelId, kind: 'redeemed', subject: r.ticketId, nextAt: now, createdAt: now,
-      body: { eventId: id, event: 'ticket.redeemed', orderNo: r.orderNo, externalRef: r.externalRef, ticketId: r.ticketId, site, lane: e.lane, device: e.device, persons: e.persons, usedAt: new Date(e.at).toISOString() },
-    };
-  })).onConflictDoNothing().returning({ id: channelNotices.id });
-  return made.length;
-}
-
-/** Notices of one kind for bookings' channels that have a webhook, one per subject however often queued. */
-async function queueForBookings(tx: Tx | Db, kind: string, list: readonly { bookingId: string; subject: string; body: Record<string, unknown> }[], now: Date): Promise<number> {
-  if (list.length === 0) return 0;
-  const rows = await tx.select({ id: bookings.id, orderNo: bookings.orderNo, externalRef: bookings.externalRef, channelId: bookings.channelId })
-    .from(bookings).innerJoin(channelWebhooks, eq(channelWebhooks.channelId, bookings.channelId))
-    .where(inArray(bookings.id, [...new Set(list.map((n) => n.bookingId))]));
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const values = list.flatMap((n) => {
-    const b = byId.get(n.bookingId);
-    if (!b) return [];
-    const id = uuidv7();
-    return [{ id, channelId: b.channelId, kind, subject: n.subject, nextAt: now, createdAt: now, body: { eventId: id, ...n.body, orderNo: b.orderNo, externalRef: b.externalRef } }];
-  });
-  if (values.length === 0) return 0;
-  return (await tx.insert(channelNotices).values(values).onConflictDoNothing().returning({ id: channelNotices.id })).length;
+  return queueForTickets(tx, 'redeemed', [...first.values()].map((e) => ({
+    ticketId: e.ticketId,
+    body: { event: 'ticket.redeemed', ticketId: e.ticketId, site, lane: e.lane, device: e.device, persons: e.persons, usedAt: new Date(e.at).toISOString() },
+  })), now);
 }
 
 /** The channel is told its booking was cancelled (in the cancel's transaction), with what it refunds. */
 export function queueCancellation(tx: Tx, b: { id: string; state: string; totalFen: number }, reason: string | null, now: Date): Promise<number> {
   return queueForBookings(tx, 'cancelled', [{
-    bookingId: b.id, subject: b.id,
+    bookingId: b.id,
     body: { event: 'booking.cancelled', refundFen: b.state === 'issued' ? b.totalFen : 0, reason, cancelledAt: now.toISOString() },
   }], now);
 }
@@ -117,14 +125,9 @@ export function queueCancellation(tx: Tx, b: { id: string; state: string; totalF
  * at a site): the channel that sold them is told, per ticket, in the refund's transaction, so
  * it can settle with its visitor.
  */
-export async function queueTicketRefunds(tx: Tx, list: readonly { id: string; priceFen: number }[], refundId: string, at: number): Promise<number> {
-  if (list.length === 0) return 0;
-  const rows = await tx.select({ ticketId: tickets.id, bookingId: bookingItems.bookingId }).from(tickets)
-    .innerJoin(bookingItems, eq(bookingItems.saleId, tickets.saleId)).where(inArray(tickets.id, list.map((t) => t.id)));
-  const price = new Map(list.map((t) => [t.id, t.priceFen]));
-  return queueForBookings(tx, 'refunded', rows.map((r) => ({
-    bookingId: r.bookingId, subject: r.ticketId,
-    body: { event: 'ticket.refunded', ticketId: r.ticketId, priceFen: price.get(r.ticketId), refundId, refundedAt: new Date(at).toISOString() },
+export function queueTicketRefunds(tx: Tx, list: readonly { id: string; priceFen: number }[], refundId: string, at: number): Promise<number> {
+  return queueForTickets(tx, 'refunded', list.map((t) => ({
+    ticketId: t.id, body: { event: 'ticket.refunded', ticketId: t.id, priceFen: t.priceFen, refundId, refundedAt: new Date(at).toISOString() },
   })), new Date(at));
 }
 
@@ -135,15 +138,16 @@ export async function queueTicketRefunds(tx: Tx, list: readonly { id: string; pr
 export async function queueNoShows(db: Db, now: number, since: string): Promise<number> {
   const at = new Date(now);
   const due = await db.execute(sql`
-    select b.id, b.visit_day as "visitDay", b.quantity from bookings b
+    select b.id, b.visit_day as "visitDay", b.quantity, b.channel_id as "channelId", b.order_no as "orderNo", b.external_ref as "externalRef" from bookings b
     join channel_webhooks w on w.channel_id = b.channel_id
     where b.state in ('issued', 'picked_up') and b.visit_day >= ${since}
       and not exists (select 1 from channel_notices n where n.kind = 'no_show' and n.subject = b.id::text)
       and not exists (select 1 from booking_items bi join tickets t on t.sale_id = bi.sale_id where bi.booking_id = b.id and t.valid_until > ${at.toISOString()}::timestamptz)
       and not exists (select 1 from booking_items bi join tickets t on t.sale_id = bi.sale_id join entries e on e.ticket_id = t.id where bi.booking_id = b.id)
-    limit 500`) as unknown as { rows: { id: string; visitDay: string; quantity: number }[] };
-  return queueForBookings(db, 'no_show', due.rows.map((r) => ({
-    bookingId: r.id, subject: r.id, body: { event: 'booking.no_show', visitDay: r.visitDay, quantity: Number(r.quantity) },
+    limit 500`) as unknown as { rows: (Told & { id: string; visitDay: string; quantity: number })[] };
+  return insertNotices(db, 'no_show', due.rows.map((r) => ({
+    to: { channelId: Number(r.channelId), orderNo: r.orderNo, externalRef: r.externalRef }, subject: r.id,
+    body: { event: 'booking.no_show', visitDay: r.visitDay, quantity: Number(r.quantity) },
   })), at);
 }
 
