@@ -1,5 +1,5 @@
-import { fdatasyncSync, fsyncSync } from 'node:fs';
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { constants, fdatasyncSync, fsyncSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 
 /**
@@ -21,8 +21,8 @@ import { NodeFS } from '@electric-sql/pglite/nodefs';
  * disk), and PGlite, which runs in HQ's thread, holds the event loop meanwhile: there is no
  * group commit in single-user Postgres. Measured in bench:peak (`pglite_*`).
  */
-export async function openDurablePglite(dataDir: string, opts: Omit<PGliteOptions, 'fs' | 'dataDir' | 'startParams'> = {}): Promise<PGlite> {
-  const pg = new PGlite({ ...opts, fs: new DurableNodeFS(dataDir), startParams: DURABLE_START_PARAMS });
+export async function openDurablePglite(dataDir: string): Promise<PGlite> {
+  const pg = new PGlite({ fs: new DurableNodeFS(dataDir), startParams: DURABLE_START_PARAMS });
   await pg.waitReady;
   return pg;
 }
@@ -55,15 +55,12 @@ class DurableNodeFS extends NodeFS {
   }
 }
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-
 /** What this process has synced for PGlite so far (its tests read it). */
 export const pgliteSyncs = { files: 0, dirs: 0 };
 
 /** fdatasync for a file, fsync for a directory. */
 function syncStream(stream: NodefsStream): number {
-  if ((stream.node.mode & S_IFMT) === S_IFDIR) {
+  if ((stream.node.mode & constants.S_IFMT) === constants.S_IFDIR) {
     fsyncSync(stream.nfd);
     pgliteSyncs.dirs++;
   } else {
