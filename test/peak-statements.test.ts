@@ -11,7 +11,7 @@ import { addDays, businessDay, DEFAULT_TZ } from '../shared/time/zone.ts';
  * a warm-up of each, against the budgets reached so far: a change that adds a round trip to a
  * sale fails here. Then the audit chain and every audited row still verify.
  */
-const BUDGET = { bookingPaySlot: 9, windowOrder: 10 };
+const BUDGET = { bookingPaySlot: 8, windowOrder: 10 };
 
 test('a booking + payment in a slot and a window order stay within their statement budgets; the audit verifies', async () => {
   const db = await freshPostgres();

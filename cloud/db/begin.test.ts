@@ -4,7 +4,7 @@ import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { sql } from 'drizzle-orm';
 import { freshPostgres } from '../../test/support/cloud.ts';
-import { foldIntoBegin, withBegin } from './begin.ts';
+import { commitWithNext, foldIntoBegin, withBegin } from './begin.ts';
 import { prepareStatements } from './statements.ts';
 
 // On the Postgres server only: passes without running when TEST_DATABASE_URL is unset.
@@ -85,6 +85,68 @@ test('a failing first statement fails as before: its error, nothing written, the
     assert.equal(await rows(db), [{ a: 1, b: 'one' }]);
     const status = await pool.query('select 1 as one');
     assert.equal(status.rows, [{ one: 1 }]);
+  } finally {
+    await pool.end();
+    await server.drop();
+  }
+});
+
+test('commitWithNext: the last statement and the commit in one round trip; a failure in either commits nothing', async () => {
+  const server = await freshPostgres();
+  if (!server) return;
+  const { pool, db, trips } = await hqPool(server.url);
+  try {
+    // A check at commit, to make the commit itself fail: b may not be 'late' when the transaction ends.
+    await pool.query(`create function no_late() returns trigger language plpgsql as $$ begin
+      if new.b = 'late' then raise exception 'late at commit' using errcode = 'TK999'; end if; return null; end $$`);
+    await pool.query('create constraint trigger no_late after insert on t deferrable initially deferred for each row execute function no_late()');
+
+    trips.n = 0;
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`insert into t values (${1}, ${'one'})`);
+      await commitWithNext(tx, () => tx.execute(sql`insert into t values (${2}, ${'two'})`));
+    });
+    assert.is(trips.n, 2, 'begin with the first insert, the commit with the second');
+    assert.equal(await rows(db), [{ a: 1, b: 'one' }, { a: 2, b: 'two' }]);
+
+    // A transaction of one statement: begin, statement and commit in one round trip; its rows are its own.
+    trips.n = 0;
+    const got = await db.transaction(async (tx) => commitWithNext(tx, async () =>
+      (await tx.execute(sql`insert into t values (${3}, ${'three'}) returning a`) as unknown as { rows: unknown[] }).rows));
+    assert.is(trips.n, 1);
+    assert.equal(got, [{ a: 3 }]);
+
+    // The statement fails: the commit is skipped, drizzle's rollback ends the transaction.
+    const dup = await db.transaction(async (tx) => {
+      await tx.execute(sql`insert into t values (${4}, ${'four'})`);
+      await commitWithNext(tx, () => tx.execute(sql`insert into t values (${1}, ${'again'})`));
+    }).then(() => undefined, (e: { cause?: { code?: string } }) => e.cause?.code);
+    assert.is(dup, '23505');
+    // The commit fails (the deferred check): the statement's call fails with its error, nothing is written.
+    const late = await db.transaction(async (tx) => {
+      await tx.execute(sql`insert into t values (${5}, ${'five'})`);
+      await commitWithNext(tx, () => tx.execute(sql`insert into t values (${6}, ${'late'})`));
+    }).then(() => undefined, (e: { cause?: { code?: string } }) => e.cause?.code);
+    assert.is(late, 'TK999');
+    assert.equal((await rows(db)).length, 3, 'rows 4, 5 and 6 were not written');
+
+    // Values pg cannot bind: the statement is never executed, and nothing commits with it.
+    const unbindable = { toPostgres: () => { throw new Error('cannot bind'); } };
+    const bad = await db.transaction(async (tx) => {
+      await tx.execute(sql`insert into t values (${7}, ${'seven'})`);
+      // (its own text: pg closes a named statement whose values it could not bind)
+      await commitWithNext(tx, () => tx.execute(sql`insert into t (a, b) values (${8}, ${unbindable})`));
+    }).then(() => undefined, (e: Error & { cause?: Error }) => (e.cause ?? e).message);
+    assert.is(bad, 'cannot bind');
+    assert.equal((await rows(db)).length, 3, 'row 7 was rolled back');
+
+    // Anything after the committed statement fails loudly instead of running outside the transaction.
+    const after = await db.transaction(async (tx) => {
+      await commitWithNext(tx, () => tx.execute(sql`insert into t values (${9}, ${'nine'})`));
+      await tx.execute(sql`insert into t values (${10}, ${'ten'})`);
+    }).then(() => undefined, (e: Error & { cause?: Error }) => (e.cause ?? e).message);
+    assert.match(String(after), /after its transaction.s commit/);
+    assert.equal((await rows(db)).map((r) => (r as { a: number }).a), [1, 2, 3, 9], 'the committed statement stays; the one after never ran');
   } finally {
     await pool.end();
     await server.drop();

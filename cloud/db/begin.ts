@@ -20,7 +20,9 @@ export async function withBegin<T>(text: string, fn: (sent: () => boolean) => Pr
 
 /**
  * Makes a pool's connections send a transaction's `begin` (with withBegin's text) in the same
- * round trip as the transaction's first statement (each connection once, when the pool makes it).
+ * round trip as the transaction's first statement, and its `commit` with the last one where the
+ * caller says which that is (commitWithNext). Set up on each connection once, when the pool
+ * makes it.
  *
  * - Only a bare `begin` without parameters is touched. It is answered at once and waits for
  *   the transaction's next statement.
@@ -38,74 +40,102 @@ export async function withBegin<T>(text: string, fn: (sent: () => boolean) => Pr
 export function foldIntoBegin(client: pg.Client | pg.PoolClient): void {
   const query = client.query as (...a: unknown[]) => unknown;
   const con = (client as unknown as { connection: Connection }).connection;
-  folding.add(client);
-  /** The `begin` answered here and not yet sent, with withBegin's text: the transaction's first statement takes them. */
-  let opening: string[] | undefined;
-  /** Statements to write before the extended-protocol statement pg is writing now (set just before it does). */
-  let lead: string[] | undefined;
+  const state: Batch = {};
+  folding.set(client, state);
   client.query = function (this: pg.Client, ...a: unknown[]) {
     const q = a[0] as { text?: unknown; name?: unknown; values?: unknown; rows?: unknown; queryMode?: unknown; submit?: unknown } | string;
     const text = typeof q === 'string' ? q : q?.text;
     if (committed.has(this)) {
-      // A statement went with its transaction's commit (sendWithCommit): drizzle's own `commit`
-      // is answered here; anything else would run outside the transaction its caller meant.
+      // A statement went with its transaction's commit (sendWithCommit, commitWithNext):
+      // drizzle's own `commit` is answered here; anything else would run outside the
+      // transaction its caller meant.
       committed.delete(this);
       if (text === 'commit') return answered(a, 'COMMIT');
       if (text !== 'rollback') return Promise.reject(new Error(`a statement after its transaction's commit went with an earlier one: ${String(text).slice(0, 80)}`));
     }
     const params = Array.isArray(a[1]) ? a[1] : typeof q === 'object' ? q?.values : undefined;
-    if (text === 'begin' && (params === undefined || (Array.isArray(params) && params.length === 0)) && opening === undefined) {
-      const state = pending.getStore();
-      opening = ['begin'];
-      if (state && !state.sent) {
-        state.sent = true;
-        opening.push(state.text);
+    if (text === 'begin' && (params === undefined || (Array.isArray(params) && params.length === 0)) && state.opening === undefined) {
+      const store = pending.getStore();
+      state.opening = ['begin'];
+      if (store && !store.sent) {
+        store.sent = true;
+        state.opening.push(store.text);
       }
       return answered(a, 'BEGIN');
     }
-    if (opening !== undefined) {
-      const open = opening;
-      opening = undefined;
-      if (text === 'commit' || text === 'rollback') return answered(a, text.toUpperCase());
-      const extended = typeof q === 'object' && q !== null && typeof q.submit !== 'function' &&
-        (q.name !== undefined || q.rows !== undefined || q.queryMode === 'extended' || (Array.isArray(params) && params.length > 0));
-      // Only when pg writes it now (an idle connection; a queued statement would go without them).
-      const idle = (this as unknown as { readyForQuery?: boolean }).readyForQuery === true && (this as unknown as { _queryQueue?: unknown[] })._queryQueue?.length === 0;
-      if (extended && idle && typeof a[a.length - 1] !== 'function') {
-        lead = open;
-        try {
-          return query.apply(this, a);
-        } finally {
-          lead = undefined;
-        }
+    const open = state.opening;
+    const close = state.closing;
+    state.opening = undefined;
+    state.closing = false;
+    if (open && (text === 'commit' || text === 'rollback')) return answered(a, text.toUpperCase());
+    if (!open && !close) return query.apply(this, a);
+    const extended = typeof q === 'object' && q !== null && typeof q.submit !== 'function' && q.rows === undefined &&
+      (q.name !== undefined || q.queryMode === 'extended' || (Array.isArray(params) && params.length > 0));
+    // Only when pg writes it now (an idle connection: a queued statement would go without them).
+    const idle = (this as unknown as { readyForQuery?: boolean }).readyForQuery === true && (this as unknown as { _queryQueue?: unknown[] })._queryQueue?.length === 0;
+    if (extended && idle && typeof a[a.length - 1] !== 'function') {
+      state.writing = { lead: open ?? [], trail: close ? ['commit'] : [], executed: false };
+      let out: Promise<unknown>;
+      try {
+        out = query.apply(this, a) as Promise<unknown>;
+      } finally {
+        state.writing = undefined;
       }
-      return (query.call(this, open.join('; ')) as Promise<unknown>).then(() => query.apply(this, a));
+      // Answered whole: the commit went through too (a failed one fails the statement).
+      return close ? out.then((r) => (committed.add(this), r)) : out;
     }
+    // The simple protocol, one text per query: the begin first by itself, the commit after by drizzle.
+    if (open) return (query.call(this, open.join('; ')) as Promise<unknown>).then(() => query.apply(this, a));
     return query.apply(this, a);
   } as typeof client.query;
   // pg writes an extended-protocol statement as Parse (when not yet prepared), Bind, Describe,
-  // Execute and Sync, corked into one write: the lead goes before the first of them.
+  // Execute and Sync, corked into one write: the lead goes before the first of them, the
+  // trail before the Sync, and only after the statement's Execute (pg syncs without one when
+  // it cannot bind the values: nothing must commit then).
+  const write = (m: 'parse' | 'bind' | 'execute' | 'sync') => con[m].bind(con) as (msg?: unknown) => void;
+  const send = { parse: write('parse'), bind: write('bind'), execute: write('execute'), sync: write('sync') };
+  const statements = (texts: string[]) => {
+    for (const t of texts) {
+      send.parse({ text: t, name: '', types: [] });
+      send.bind({ portal: '', statement: '', values: [] });
+      send.execute({ portal: '', rows: 0 });
+    }
+  };
   for (const m of ['parse', 'bind'] as const) {
-    const write = con[m].bind(con) as (msg: unknown) => void;
     con[m] = (msg: unknown) => {
-      if (lead) {
-        const texts = lead;
-        lead = undefined;
-        for (const t of texts) {
-          con.parse({ text: t, name: '', types: [] });
-          con.bind({ portal: '', statement: '', values: [] });
-          con.execute({ portal: '', rows: 0 });
-        }
-        keepAnswersOut((client as unknown as { _activeQuery: ActiveQuery })._activeQuery, con, texts.length);
+      const w = state.writing;
+      if (w && !w.started) {
+        w.started = true;
+        statements(w.lead);
+        keepAnswersOut((client as unknown as { _activeQuery: ActiveQuery })._activeQuery, con, w.lead.length);
       }
-      write(msg);
+      send[m](msg);
     };
   }
+  con.execute = (msg: unknown) => {
+    send.execute(msg);
+    if (state.writing?.started) state.writing.executed = true;
+  };
+  con.sync = () => {
+    const w = state.writing;
+    if (w?.executed) statements(w.trail.splice(0));
+    send.sync();
+  };
+}
+
+/** A connection's batch state (foldIntoBegin). */
+interface Batch {
+  /** The `begin` answered here and not yet sent, with withBegin's text: the transaction's next statement takes them. */
+  opening?: string[];
+  /** Whether the transaction's next statement is its last and takes the `commit` (commitWithNext). */
+  closing?: boolean;
+  /** The statements going before and after the one pg is writing now. */
+  writing?: { lead: string[]; trail: string[]; started?: boolean; executed: boolean };
 }
 
 /** The parts of pg's Connection and Query that foldIntoBegin drives. */
 interface Connection {
-  parse(msg: unknown): void; bind(msg: unknown): void; execute(msg: unknown): void;
+  parse(msg: unknown): void; bind(msg: unknown): void; execute(msg: unknown): void; sync(): void;
   parsedStatements: Record<string, string>;
 }
 interface ActiveQuery {
@@ -116,24 +146,23 @@ interface ActiveQuery {
 }
 
 /**
- * Keeps the answers of `n` statements written before `q`'s own out of its result: their rows
- * and command tags come first. pg notes `q` as prepared at the first ParseComplete, which is
- * now the lead's: if `q`'s own Parse then fails, that note is taken back.
+ * Keeps the answers of the `before` statements written before `q`'s own, and of those written
+ * after it, out of its result: their rows and command tags. pg notes `q` as prepared at the
+ * first ParseComplete, which is now the lead's: if `q`'s own Parse then fails, that note is
+ * taken back.
  */
-function keepAnswersOut(q: ActiveQuery, con: Connection, n: number): void {
-  let left = n;
+function keepAnswersOut(q: ActiveQuery, con: Connection, before: number): void {
+  let done = 0; // command tags seen: the lead's, then q's own (one), then the trail's
+  const mine = () => done === before;
   const wasParsed = q.name !== undefined && con.parsedStatements[q.name] !== undefined;
   const { handleDataRow, handleCommandComplete, handleError } = q;
   q.handleDataRow = function (msg) {
-    if (left > 0) return;
-    handleDataRow.call(this, msg);
+    if (mine()) handleDataRow.call(this, msg);
   };
   q.handleCommandComplete = function (msg, c) {
-    if (left > 0) {
-      left--;
-      return;
-    }
-    handleCommandComplete.call(this, msg, c);
+    const own = mine();
+    done++;
+    if (own) handleCommandComplete.call(this, msg, c);
   };
   q.handleError = function (err, c) {
     if (q.name !== undefined && !wasParsed) delete con.parsedStatements[q.name];
@@ -153,7 +182,7 @@ function answered(a: unknown[], command: string): Promise<pg.QueryResult> | unde
 }
 
 /** Connections set up by foldIntoBegin: a statement there may carry its transaction's commit. */
-const folding = new WeakSet<object>();
+const folding = new WeakMap<object, Batch>();
 /** Connections whose transaction sendWithCommit has committed: the `commit` drizzle sends next is answered without the server. */
 const committed = new WeakSet<object>();
 
@@ -195,4 +224,26 @@ export async function sendWithCommit(tx: object, text: (literal: (v: string) => 
   }
   committed.add(c);
   return Array.isArray(out) ? out.slice(0, -1) : [];
+}
+
+/**
+ * Runs `run`, whose one statement is the last of transaction `tx`: on a Postgres server, when
+ * that statement goes by the extended protocol, the transaction's `commit` goes in the same
+ * batch after it (one round trip less; rows it locked are held through no trip back to HQ).
+ * The caller vouches that nothing follows in the transaction, as for sendWithCommit: drizzle's
+ * `commit` after the callback is answered without the server, any other statement fails. When
+ * the statement or the commit fails, `run` fails with that error and drizzle's `rollback` ends
+ * what is left. Elsewhere (PGlite, a savepoint, a text without parameters) the commit goes by
+ * itself, as before.
+ */
+export async function commitWithNext<T>(tx: object, run: () => Promise<T>): Promise<T> {
+  const c = clientOf(tx);
+  const state = c && commitsWith(tx) ? folding.get(c) : undefined;
+  if (!state) return run();
+  state.closing = true;
+  try {
+    return await run();
+  } finally {
+    state.closing = false;
+  }
 }

@@ -9,6 +9,7 @@ import { scopeToVenues, type VenueLookup } from '../../shared/sync/venues.ts';
 import { changePage } from '../../shared/sync/page.ts';
 import { oneBatchAtATime } from '../db/batches.ts';
 import { heldWrites, holdWrites, sendTogether } from '../db/at-end.ts';
+import { commitWithNext } from '../db/begin.ts';
 import { auditedTx, heldAuditRecords, holdAudit, pendingRow, type AuditInput } from '../audit/chain.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -47,7 +48,7 @@ const atEnd = new WeakMap<object, { site: string; body: ChangeBody }[]>();
  * sequence numbers meanwhile, so a writer that needs them (a mode's version) is not run
  * inside this.
  */
-export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
+export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>, opts: { last?: boolean } = {}): Promise<T> {
   const held: { site: string; body: ChangeBody }[] = [];
   // The transaction's audit action records are held too, and written in the same statement
   // (cloud/audit/chain.ts holdAudit): a sale's three records and its change-log rows were
@@ -67,7 +68,9 @@ export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>): Promise<T> 
     holdAudit(tx, undefined);
     holdWrites(tx, undefined);
   }
-  await writeHeldChanges(tx, held, records, writes);
+  // The transaction's last statement when the caller says so (auditedSaleTx): its commit goes with it (cloud/db/begin.ts).
+  if (opts.last) await commitWithNext(tx, () => writeHeldChanges(tx, held, records, writes));
+  else await writeHeldChanges(tx, held, records, writes);
   return out;
 }
 
@@ -91,10 +94,11 @@ export async function writeHeldChanges(tx: Tx, held = atEnd.get(tx), records = h
  * An audited transaction (cloud/audit/chain.ts auditedTx) of a sale: `fn` runs under
  * changesAtEnd, and after the commit one statement numbers its change-log rows and chains its
  * audit records (changes_flush() then audit_chain(), the order the locks 7301 and 7302 are
- * taken everywhere) where two ran before: one round trip less per sale.
+ * taken everywhere) where two ran before: one round trip less per sale. The held writes are
+ * the transaction's last statement, and carry its commit on a Postgres server (another).
  */
 export async function auditedSaleTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return auditedTx(db, (tx) => changesAtEnd(tx, () => fn(tx)), flushAndChain);
+  return auditedTx(db, (tx) => changesAtEnd(tx, () => fn(tx), { last: true }), flushAndChain);
 }
 
 /** flushChanges and chainPending in one statement, one batch at a time (cloud/db/batches.ts). */
