@@ -17,7 +17,8 @@
  * sale): the most this machine could sell with no waiting at all, since all three share it.
  *
  * Env: PEAK_N (default 600), PEAK_C (default 50), PEAK_ONLY=pglite|pg (one backend only),
- * PEAK_PROF=<dir> (HQ's V8 CPU profile), PEAK_PG=durable|test|both (default durable).
+ * PEAK_PROF=<dir> (HQ's V8 CPU profile), PEAK_PG=durable|test|both (default durable),
+ * PEAK_PG_SOCKET=1 (HQ reaches the durable server by its Unix socket; `pg_link` says which).
  *
  * Postgres: the issue asks for durability kept (fsync and synchronous_commit on), and the
  * suites' server (test/support/postgres.sh) runs with fsync off, which is server-wide. So the
@@ -263,7 +264,11 @@ async function measurePg(admin: string | undefined, prefix: string, pgDir?: stri
   const pg = await freshPostgres(admin);
   if (!pg) return false;
   try {
-    const r = await backend(prefix === 'pg' ? 'postgres (durable)' : 'postgres (test server)', pg.url, pgDir);
+    // PEAK_PG_SOCKET=1: HQ reaches the durable server by its Unix socket (the server listens in
+    // /tmp), as HQ on the database's own machine would; by TCP on loopback otherwise.
+    const socket = prefix === 'pg' && process.env.PEAK_PG_SOCKET === '1';
+    const hqUrl = socket ? pg.url.replace(/@127\.0\.0\.1:(\d+)\//, '@%2Ftmp:$1/') : pg.url;
+    const r = await backend(prefix === 'pg' ? `postgres (durable, ${socket ? 'Unix socket' : 'TCP'})` : 'postgres (test server)', hqUrl, pgDir);
     oversold += r.oversold;
     const p = (k: string) => `${prefix}_${k}`;
     Object.assign(out, {
@@ -272,7 +277,7 @@ async function measurePg(admin: string | undefined, prefix: string, pgDir?: stri
       [prefix === 'pg' ? 'hq_cpu_ms_per_sale' : p('hq_cpu_ms_per_sale')]: r.slots.cpuPerSale,
       [p('window_per_s')]: r.window.perS, [p('window_p99_ms')]: r.window.p99, [p('window_hq_cpu_ms_per_sale')]: r.window.cpuPerSale,
       [p('baseline_hq_cpu_ms_per_sale')]: r.baseline.cpuPerSale, [p('errors')]: r.baseline.errors + r.slots.errors + r.window.errors,
-      [p('fsync_sync_commit')]: r.fsync,
+      [p('fsync_sync_commit')]: r.fsync, ...(prefix === 'pg' ? { pg_link: socket ? 'unix' : 'tcp' } : {}),
       // The floor (two requests without the database) and each sale's CPU on this machine:
       // the bench's clients, HQ and the server share its cores, so cores / CPU per sale is the
       // most this machine could sell with no waiting at all.
