@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/open.ts';
 import { auditPending } from '../db/schema/index.ts';
-import { oneBatchAtATime } from '../db/batches.ts';
+import { oneBatchAtATime, runsOneAtATime } from '../db/batches.ts';
 import { withBegin } from '../db/begin.ts';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -76,6 +76,10 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serializati
  * other modules); it is then run again from the start, a few times, since it wrote nothing.
  */
 export async function auditedTx<T>(db: Db, fn: (tx: Tx) => Promise<T>, afterCommit: (db: Db) => Promise<void> = chainPending): Promise<T> {
+  // Where transactions run one at a time (PGlite) the records are chained at the commit, in
+  // the transaction, as any other writer's are: no waiting on the chain to avoid there, and
+  // one transaction (one sync of the disk) less (cloud/db/batches.ts).
+  if (runsOneAtATime(db)) return db.transaction(fn);
   for (let attempt = 1; ; attempt++) {
     try {
       // The setting rides with the `begin` where the driver allows (cloud/db/begin.ts).

@@ -27,3 +27,15 @@ export function oneBatchAtATime<D extends object>(batch: (db: D) => Promise<unkn
     return s.next;
   };
 }
+
+/**
+ * Database handles whose transactions run one at a time: PGlite, one session inside HQ's own
+ * process (cloud/db/open.ts). What the batches above are for (many sales committing at once,
+ * each to queue on the chain's and the log's locks through its commit) cannot happen there, so
+ * a sale chains its audit records and numbers its change-log rows inside its own transaction
+ * (cloud/audit/chain.ts auditedTx, cloud/sync/changes.ts auditedSaleTx): no second
+ * transaction after it, and on PGlite no second sync of the disk per sale.
+ */
+const oneAtATime = new WeakSet<object>();
+export const markOneAtATime = (db: object): void => void oneAtATime.add(db);
+export const runsOneAtATime = (db: object): boolean => oneAtATime.has(db);

@@ -4,6 +4,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.ts';
 import { silentLogger, type Logger } from '../../shared/log/logger.ts';
 import { foldIntoBegin } from './begin.ts';
+import { markOneAtATime } from './batches.ts';
 import { prepareStatements } from './statements.ts';
 
 /**
@@ -57,6 +58,8 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
   // Commits on disk before they are answered, as on the server (./pglite-durable.ts).
   const client = await openDurablePglite(opts.pgliteDir);
   const db = withoutTypings(drizzle(client, { casing: 'snake_case' }));
+  // One session: its transactions run one at a time (./batches.ts).
+  markOneAtATime(db);
   await migrate(db, { migrationsFolder: MIGRATIONS });
   // From here each statement text is parsed and planned once, and a call is one trip into
   // PGlite (./pglite-statements.ts); the migrations' texts, each run once, went the plain way.

@@ -7,7 +7,7 @@ import type { TypeRules } from '../../shared/rules/model.ts';
 import type { CacheCredential } from '../../shared/rules/credential.ts';
 import { scopeToVenues, type VenueLookup } from '../../shared/sync/venues.ts';
 import { changePage } from '../../shared/sync/page.ts';
-import { oneBatchAtATime } from '../db/batches.ts';
+import { oneBatchAtATime, runsOneAtATime } from '../db/batches.ts';
 import { heldWrites, holdWrites, sendTogether } from '../db/at-end.ts';
 import { commitWithNext } from '../db/begin.ts';
 import { auditedTx, heldAuditRecords, holdAudit, pendingRow, type AuditInput } from '../audit/chain.ts';
@@ -48,7 +48,7 @@ const atEnd = new WeakMap<object, { site: string; body: ChangeBody }[]>();
  * sequence numbers meanwhile, so a writer that needs them (a mode's version) is not run
  * inside this.
  */
-export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>, opts: { last?: boolean } = {}): Promise<T> {
+export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>, opts: { last?: boolean; number?: boolean } = {}): Promise<T> {
   const held: { site: string; body: ChangeBody }[] = [];
   // The transaction's audit action records are held too, and written in the same statement
   // (cloud/audit/chain.ts holdAudit): a sale's three records and its change-log rows were
@@ -71,6 +71,8 @@ export async function changesAtEnd<T>(tx: Tx, fn: () => Promise<T>, opts: { last
   // The transaction's last statement when the caller says so (auditedSaleTx): its commit goes with it (cloud/db/begin.ts).
   if (opts.last) await commitWithNext(tx, () => writeHeldChanges(tx, held, records, writes));
   else await writeHeldChanges(tx, held, records, writes);
+  // Numbered in the transaction where transactions run one at a time (auditedSaleTx).
+  if (opts.number) await tx.execute(sql`select changes_flush()`);
   return out;
 }
 
@@ -98,7 +100,10 @@ export async function writeHeldChanges(tx: Tx, held = atEnd.get(tx), records = h
  * the transaction's last statement, and carry its commit on a Postgres server (another).
  */
 export async function auditedSaleTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return auditedTx(db, (tx) => changesAtEnd(tx, () => fn(tx), { last: true }), flushAndChain);
+  // Where transactions run one at a time (PGlite) the rows are numbered in the sale's own
+  // transaction and its records chained at its commit: nothing to do after (cloud/db/batches.ts).
+  const number = runsOneAtATime(db);
+  return auditedTx(db, (tx) => changesAtEnd(tx, () => fn(tx), { last: !number, number }), flushAndChain);
 }
 
 /** flushChanges and chainPending in one statement, one batch at a time (cloud/db/batches.ts). */
