@@ -59,4 +59,23 @@ test('a statement whose table changed fails once, then is prepared again', async
   }
 });
 
+test('a call whose values pg cannot bind fails alone: the next call of the text runs', async () => {
+  const server = await freshPostgres();
+  if (!server) return;
+  const pool = new pg.Pool({ connectionString: server.url, max: 1 });
+  pool.on('connect', prepareStatements);
+  const client = await pool.connect(); // as a transaction's statements go
+  try {
+    const read = (v: unknown) => client.query({ text: 'select $1::int + 1 as n' }, [v]);
+    assert.equal((await read(1)).rows, [{ n: 2 }]);
+    const err = await read({ toPostgres: () => { throw new Error('cannot bind'); } }).then(() => undefined, (e: Error) => e.message);
+    assert.is(err, 'cannot bind');
+    assert.equal((await read(2)).rows, [{ n: 3 }], 'prepared again (pg closed it on the server)');
+  } finally {
+    client.release();
+    await pool.end();
+    await server.drop();
+  }
+});
+
 test.run();

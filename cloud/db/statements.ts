@@ -16,7 +16,8 @@ export const MAX_PREPARED = 2000;
  * - A prepared statement lives as long as its connection, through rollbacks. When the server
  *   says one no longer fits (`cached plan must not change result type` after a column was
  *   added or dropped, or the statement is gone after `DISCARD ALL`), that call fails as it would
- *   have, and the text is prepared again under a new name on its next call.
+ *   have, and the text is prepared again under a new name on its next call. So is a text whose
+ *   call pg failed itself (values it cannot bind: pg closes the statement then).
  * - At most MAX_PREPARED texts per connection (multi-row inserts make a text per row count).
  */
 export function prepareStatements(client: pg.Client | pg.PoolClient): void {
@@ -38,7 +39,9 @@ export function prepareStatements(client: pg.Client | pg.PoolClient): void {
     a[0] = { ...q, name };
     const forget = (err: unknown) => {
       const code = (err as { code?: string } | null)?.code;
-      if (code === '0A000' || code === '26000') {
+      // No SQLSTATE: pg failed the call itself. When it cannot bind a call's values it closes
+      // the statement on the server, and still takes it as prepared: prepare it again.
+      if (code === '0A000' || code === '26000' || code === undefined) {
         names.delete(text);
         delete parsed()[name];
       }
