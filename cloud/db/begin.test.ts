@@ -4,16 +4,15 @@ import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { sql } from 'drizzle-orm';
 import { freshPostgres } from '../../test/support/cloud.ts';
-import { commitWithNext, foldIntoBegin, withBegin } from './begin.ts';
-import { prepareStatements } from './statements.ts';
+import { commitWithNext, withBegin } from './begin.ts';
+import { batchStatements } from './open.ts';
 
 // On the Postgres server only: passes without running when TEST_DATABASE_URL is unset.
 
 /** A pool set up as HQ's (cloud/db/open.ts) with one connection, and the round trips it makes (one ReadyForQuery each). */
 async function hqPool(url: string) {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
-  pool.on('connect', foldIntoBegin);
-  pool.on('connect', prepareStatements);
+  batchStatements(pool);
   const trips = { n: 0 };
   pool.on('connect', (c) => (c as unknown as { connection: { on(e: string, f: () => void): void } }).connection.on('readyForQuery', () => trips.n++));
   const db = drizzle(pool);

@@ -74,7 +74,7 @@ export function foldIntoBegin(client: pg.Client | pg.PoolClient): void {
     // Only when pg writes it now (an idle connection: a queued statement would go without them).
     const idle = (this as unknown as { readyForQuery?: boolean }).readyForQuery === true && (this as unknown as { _queryQueue?: unknown[] })._queryQueue?.length === 0;
     if (extended && idle && typeof a[a.length - 1] !== 'function') {
-      state.writing = { lead: open ?? [], trail: close ? ['commit'] : [], executed: false };
+      state.writing = { lead: open ?? [], commit: close === true, executed: false };
       let out: Promise<unknown>;
       try {
         out = query.apply(this, a) as Promise<unknown>;
@@ -118,7 +118,10 @@ export function foldIntoBegin(client: pg.Client | pg.PoolClient): void {
   };
   con.sync = () => {
     const w = state.writing;
-    if (w?.executed) statements(w.trail.splice(0));
+    if (w?.executed && w.commit) {
+      w.commit = false;
+      statements(['commit']);
+    }
     send.sync();
   };
 }
@@ -129,8 +132,8 @@ interface Batch {
   opening?: string[];
   /** Whether the transaction's next statement is its last and takes the `commit` (commitWithNext). */
   closing?: boolean;
-  /** The statements going before and after the one pg is writing now. */
-  writing?: { lead: string[]; trail: string[]; started?: boolean; executed: boolean };
+  /** The statements going before the one pg is writing now, and whether its commit goes after it. */
+  writing?: { lead: string[]; commit: boolean; started?: boolean; executed: boolean };
 }
 
 /** The parts of pg's Connection and Query that foldIntoBegin drives. */

@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../../shared/log/logger.ts';
 import { foldIntoBegin } from './begin.ts';
 import { markOneAtATime } from './batches.ts';
 import { prepareStatements } from './statements.ts';
+import type pg from 'pg';
 
 /**
  * HQ's database handle, without drizzle's relational queries (`db.query.*`, unused here): with a
@@ -35,10 +36,7 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string; lo
     const { serverPool } = await import('./hosts.ts');
     // Several hosts (a primary and its standby): connections follow whichever is read-write.
     const pool = serverPool(opts.databaseUrl, { max: 10, log: opts.log ?? silentLogger });
-    // A transaction's first statements ride with its `begin` (./begin.ts: one round trip less each).
-    pool.on('connect', foldIntoBegin);
-    // Each statement text is parsed and planned once per connection (./statements.ts).
-    pool.on('connect', prepareStatements);
+    batchStatements(pool);
     const db = withoutTypings(drizzle(pool, { casing: 'snake_case' }));
     // HQ nodes starting together against one server: one migrates, the others wait for it.
     const lock = await pool.connect();
@@ -88,4 +86,15 @@ export function withoutTypings<T extends object>(db: T): T {
   const dialect = (db as { dialect?: { prepareTyping?: unknown } }).dialect;
   if (dialect && typeof dialect.prepareTyping === 'function') dialect.prepareTyping = undefined;
   return db;
+}
+
+/**
+ * How HQ's connections to a Postgres server send statements: a transaction's `begin` rides with
+ * its first statement, and its commit with its last where the caller says so (./begin.ts: a
+ * round trip less each); each statement text is parsed and planned once per connection
+ * (./statements.ts).
+ */
+export function batchStatements(pool: { on(event: 'connect', fn: (c: pg.PoolClient) => void): unknown }): void {
+  pool.on('connect', foldIntoBegin);
+  pool.on('connect', prepareStatements);
 }
