@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { commitsWith, commitWithNext } from '../db/begin.ts';
+import { commitsWith, sendWithCommit } from '../db/begin.ts';
 import type { Db } from '../db/open.ts';
 import type { timeSlots } from '../db/schema/index.ts';
 
@@ -30,7 +30,7 @@ export interface Taken { failed: number; slot: Slot | undefined }
  * place (bench:peak). Every sale takes its places in the same order (quota, slot, the types by
  * id), so two sales never wait on each other's rows crosswise.
  * `last`: nothing follows in the transaction; on a Postgres server the commit then goes in the
- * same round trip (cloud/db/begin.ts commitWithNext).
+ * same round trip (cloud/db/begin.ts sendWithCommit).
  */
 export async function takePlaces(tx: Tx, places: readonly Place[], opts: { last?: boolean } = {}): Promise<Taken> {
   if (places.length === 0) return { failed: -1, slot: undefined };
@@ -47,10 +47,10 @@ export async function takePlaces(tx: Tx, places: readonly Place[], opts: { last?
     // commit skipped) and read back from its detail; the caller's transaction is open again
     // for the reads its answer needs, and rolled back when it throws.
     try {
-      const res = await commitWithNext(tx, () => tx.execute(sql`select take_places_or_refuse(${json}::jsonb) as slot`));
-      return { failed: -1, slot: slotOf(((res as unknown as { rows: { slot?: unknown }[] }).rows[0])?.slot) };
+      const [res] = await sendWithCommit(tx, (lit) => `select take_places_or_refuse(${lit(json)}::jsonb) as slot`);
+      return { failed: -1, slot: slotOf((res?.rows[0] as { slot?: unknown } | undefined)?.slot) };
     } catch (err) {
-      const e = ((err as { cause?: unknown }).cause ?? err) as { code?: string; detail?: string };
+      const e = err as { code?: string; detail?: string };
       if (e.code !== 'TKP01' || !e.detail) throw err;
       const d = JSON.parse(e.detail) as { failed: number; slot: unknown };
       return { failed: d.failed - 1, slot: slotOf(d.slot) };

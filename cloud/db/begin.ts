@@ -46,7 +46,7 @@ export function foldIntoBegin(client: pg.Client | pg.PoolClient): void {
     const q = a[0] as { text?: unknown; name?: unknown; values?: unknown; rows?: unknown; queryMode?: unknown; submit?: unknown } | string;
     const text = typeof q === 'string' ? q : q?.text;
     if (committed.has(this)) {
-      // A statement went with its transaction's commit (commitWithNext):
+      // A statement went with its transaction's commit (sendWithCommit, commitWithNext):
       // drizzle's own `commit` is answered here; anything else would run outside the
       // transaction its caller meant.
       committed.delete(this);
@@ -186,14 +186,14 @@ function answered(a: unknown[], command: string): Promise<pg.QueryResult> | unde
 
 /** Connections set up by foldIntoBegin: a statement there may carry its transaction's commit. */
 const folding = new WeakMap<object, Batch>();
-/** Connections whose transaction commitWithNext has committed: the `commit` drizzle sends next is answered without the server. */
+/** Connections whose transaction sendWithCommit has committed: the `commit` drizzle sends next is answered without the server. */
 const committed = new WeakSet<object>();
 
 /** The connection a drizzle transaction on a Postgres server runs on (drizzle keeps it as `session.client`). */
 const clientOf = (tx: object): pg.PoolClient | undefined => (tx as { session?: { client?: pg.PoolClient } }).session?.client;
 
 /**
- * Whether `tx` can send a statement with its commit (commitWithNext): a Postgres server's
+ * Whether `tx` can send a statement with its commit (sendWithCommit): a Postgres server's
  * transaction, not PGlite's, and not a savepoint inside one (drizzle's `nestedIndex`), whose
  * `commit` would end the transaction around it.
  */
@@ -203,18 +203,41 @@ export const commitsWith = (tx: object): boolean => {
 };
 
 /**
+ * Sends a transaction's last statement and its `commit` in one round trip (by the simple
+ * protocol: `text(literal)` is given pg's literal quoting for its values). Rows a sale's buyers
+ * all queue on (a channel's quota for the day, cloud/capacity/places.ts) are then held through
+ * the statement and the commit only, not also through a round trip to HQ and back, which at
+ * peak waits behind everything else HQ's one thread has to do (bench:peak). The caller vouches
+ * that nothing follows in the transaction: the `commit` drizzle sends after its callback is
+ * answered without the server, and any other statement on the connection fails.
+ * Answers the results of `text` (the last, the commit's, dropped). When it fails (an error the
+ * statement raised, or the commit's), the connection is left in a fresh empty transaction, as
+ * a failed statement leaves drizzle's: the caller may still read in it (for its answer), and
+ * drizzle's `rollback` ends it.
+ */
+export async function sendWithCommit(tx: object, text: (literal: (v: string) => string) => string): Promise<pg.QueryResult[]> {
+  const c = clientOf(tx);
+  if (!c || !commitsWith(tx)) throw new Error('sendWithCommit: not a Postgres server transaction (or a savepoint in one)');
+  let out: pg.QueryResult | pg.QueryResult[];
+  try {
+    out = await c.query(`${text((v) => c.escapeLiteral(v))}; commit`) as unknown as pg.QueryResult | pg.QueryResult[];
+  } catch (err) {
+    await c.query('rollback; begin').catch(() => undefined);
+    throw err;
+  }
+  committed.add(c);
+  return Array.isArray(out) ? out.slice(0, -1) : [];
+}
+
+/**
  * Runs `run`, whose one statement is the last of transaction `tx`: on a Postgres server, when
  * that statement goes by the extended protocol, the transaction's `commit` goes in the same
- * batch after it. Rows every buyer queues on (a channel's quota for the day,
- * cloud/capacity/places.ts) are then held through the statement and the commit only, not also
- * through a round trip to HQ and back, which at peak waits behind everything else HQ's one
- * thread has to do (bench:peak); and it is one round trip less.
- * The caller vouches that nothing follows in the transaction: drizzle's `commit` after the
- * callback is answered without the server, and any other statement fails. When the statement
- * or the commit fails, `run` fails with that error and the connection is left in a fresh empty
- * transaction, as a failed statement leaves drizzle's: the caller may still read in it (for its
- * answer), and drizzle's `rollback` ends it. Elsewhere (PGlite, a savepoint, a text without
- * parameters) the commit goes by itself, as before.
+ * batch after it (one round trip less; rows it locked are held through no trip back to HQ).
+ * The caller vouches that nothing follows in the transaction, as for sendWithCommit: drizzle's
+ * `commit` after the callback is answered without the server, any other statement fails. When
+ * the statement or the commit fails, `run` fails with that error and drizzle's `rollback` ends
+ * what is left. Elsewhere (PGlite, a savepoint, a text without parameters) the commit goes by
+ * itself, as before.
  */
 export async function commitWithNext<T>(tx: object, run: () => Promise<T>): Promise<T> {
   const c = clientOf(tx);
@@ -223,9 +246,6 @@ export async function commitWithNext<T>(tx: object, run: () => Promise<T>): Prom
   state.closing = true;
   try {
     return await run();
-  } catch (err) {
-    await c!.query('rollback; begin').catch(() => undefined);
-    throw err;
   } finally {
     state.closing = false;
   }
